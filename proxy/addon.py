@@ -1,0 +1,303 @@
+"""The aidlp mitmproxy addon.
+
+Load it with ``aidlp run`` or the mitmproxy way: ``mitmdump -s proxy/addon.py``.
+
+Per request: catalogue → extract → scan (worker pool) → decide → act → record.
+Traffic to hosts that are not AI tools is never decrypted (TLS passthrough at ClientHello)
+and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at ClientHello.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+
+from mitmproxy import ctx, exceptions, http, tls
+
+from proxy.catalogue import Tool, ToolStatus
+from proxy.config import ConfigError, load_config
+from proxy.events import new_incident_id
+from proxy.extract import Extraction, ExtractionError, extract
+from proxy.metrics import Metrics
+from proxy.policy import Decision, blocked_tool, decide, failure
+from proxy.responses import block_response
+from proxy.runtime import Runtime, pool_settings
+from proxy.scanning import ScanFailure, ScanPool
+
+log = logging.getLogger("aidlp")
+
+APPROVAL_HEADER = "X-AIDLP-Approval"
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+TOOL_KEY = "aidlp.tool"
+
+
+class AidlpAddon:
+    """Intercepts AI-tool traffic only, scans prompts, enforces the AI Security Policy."""
+
+    def __init__(self) -> None:
+        self.runtime: Runtime | None = None
+        self.pool: ScanPool | None = None
+        self.metrics = Metrics()
+        self._refused_clients: set[str] = set()
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "aidlp_config",
+            str,
+            "",
+            "aidlp config YAML merged over the embedded default (empty: default).",
+        )
+        loader.add_option(
+            "aidlp_metrics_port",
+            Optional[int],  # noqa: UP045 - mitmproxy's option typing wants Optional
+            None,
+            "Metrics port; overrides the config's metrics.port.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if self.runtime is not None and "aidlp_config" not in updated:
+            return
+        try:
+            loaded = load_config(ctx.options.aidlp_config or None)
+        except ConfigError as exc:
+            raise exceptions.OptionsError(f"aidlp: {exc}") from None
+        self.runtime = Runtime.build(loaded)
+        if self.pool is None:
+            self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
+
+    async def running(self) -> None:
+        if self.pool is not None and not self.pool.ready:
+            await self.pool.start()
+            log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
+
+    def done(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.runtime is not None:
+            self.runtime.recorder.close()
+
+    # ---- connection level: passthrough and refusal ----------------------------------------
+
+    def _rt(self) -> Runtime:
+        assert self.runtime is not None, "aidlp addon used before configure()"
+        return self.runtime
+
+    def _classify(self, *hosts: str | None) -> Tool | None:
+        """The tool for any of ``hosts``; a blocked match wins (defeats domain fronting)."""
+        found: Tool | None = None
+        for host in hosts:
+            tool = self._rt().catalogue.match(host)
+            if tool is not None and (found is None or tool.status is ToolStatus.BLOCKED):
+                found = tool
+        return found
+
+    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        server = data.context.server.address
+        connect_host = server[0] if server else None
+        tool = self._classify(data.client_hello.sni, connect_host)
+        if tool is None:
+            data.ignore_connection = True  # not an AI tool: never decrypted
+            return
+        if tool.status is ToolStatus.BLOCKED:
+            data.establish_server_tls_first = False
+            self._refused_clients.add(data.context.client.id)
+            self._record_tool_blocked(
+                tool,
+                data.client_hello.sni or connect_host or "",
+                client=data.context.client.peername,
+                stage="sni",
+            )
+
+    def tls_start_client(self, data: tls.TlsData) -> None:
+        """Refuse a blocked SNI: with no TLS context, mitmproxy closes the connection."""
+        if data.context.client.id in self._refused_clients:
+            self._refused_clients.discard(data.context.client.id)
+            data.ssl_conn = None
+
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        tool = self._classify(flow.request.host)
+        if tool is not None and tool.status is ToolStatus.BLOCKED:
+            self._refuse_tool(flow, tool, "blocked_tool")
+
+    # ---- request level -----------------------------------------------------------------------
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        request = flow.request
+        tool = self._classify(request.pretty_host, request.host_header, request.host)
+        if tool is None:
+            return
+        flow.metadata[TOOL_KEY] = tool
+        if tool.status is ToolStatus.BLOCKED:
+            self._refuse_tool(flow, tool, "blocked_tool")
+            return
+        # Never stream an AI-tool request upstream unscanned (overrides stream_large_bodies).
+        request.stream = False
+        declared = request.headers.get("content-length", "")
+        limit = self._rt().loaded.config.limits.max_body_bytes
+        if declared.isdigit() and int(declared) > limit:
+            self._act(flow, tool, failure("too_large", self._rt().loaded.config.policy), None, None)
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        """Responses are not inspected: stream them so chat output is not held back."""
+        if flow.response is not None:
+            flow.response.stream = True
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        tool: Tool | None = flow.metadata.get(TOOL_KEY)
+        if tool is None or flow.response is not None:
+            return
+        token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
+        del token  # approval checking lands with issue 5
+        if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
+            return
+        rt = self._rt()
+        config = rt.loaded.config
+        if len(flow.request.raw_content or b"") > config.limits.max_body_bytes:
+            self._act(flow, tool, failure("too_large", config.policy), None, None)
+            return
+        try:
+            extraction = await asyncio.to_thread(extract, flow.request)
+        except ExtractionError as exc:
+            self._act(flow, tool, failure(exc.reason, config.policy), None, None)
+            return
+        if rt.catalogue.is_blocked_model(extraction.model):
+            self._refuse_tool(flow, tool, "blocked_model")
+            return
+        await self._scan_and_act(flow, tool, extraction)
+
+    async def _scan_and_act(self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction) -> None:
+        config = self._rt().loaded.config
+        text = "\n\n".join(segment.text for segment in extraction.segments)
+        if not text.strip():
+            self._act(flow, tool, decide([], config.policy), None, extraction)
+            return
+        assert self.pool is not None
+        try:
+            result = await self.pool.scan(text)
+        except ScanFailure as exc:
+            self.metrics.scan_errors.labels(kind=exc.reason).inc()
+            self._act(
+                flow, tool, failure(exc.reason, config.policy), None, extraction, chars=len(text)
+            )
+            return
+        self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
+        self.metrics.scan_bytes.observe(result.chars)
+        decision = decide(result.categories, config.policy)
+        self._act(flow, tool, decision, result, extraction, chars=len(text))
+
+    # ---- acting and recording --------------------------------------------------------------
+
+    def _refuse_tool(self, flow: http.HTTPFlow, tool: Tool, reason: str) -> None:
+        decision = blocked_tool(reason)
+        incident = new_incident_id()
+        flow.response = block_response(
+            flow.request.pretty_host,
+            flow.request.path,
+            flow.request.headers.get("accept", ""),
+            decision,
+            incident,
+        )
+        self._record(flow, tool, decision, incident, None, 0)
+
+    def _record_tool_blocked(self, tool: Tool, host: str, client: Any, stage: str) -> None:
+        incident = new_incident_id()
+        self.metrics.requests.labels(tool=tool.id, decision="block").inc()
+        self.metrics.blocked.labels(tool=tool.id, reason="blocked_tool").inc()
+        self._rt().recorder.emit(
+            {
+                "event": "ai.tool.blocked",
+                "incident_id": incident,
+                "user": None,
+                "client_ip": client[0] if client else None,
+                "tool": tool.id,
+                "host": host,
+                "method": None,
+                "path": None,
+                "decision": "block",
+                "reason": "blocked_tool",
+                "stage": stage,
+                "policy_clauses": ["PS6"],
+                "findings": [],
+                "approval": None,
+                "bytes_scanned": 0,
+                "scan_ms": 0.0,
+                "content_hmac": None,
+            }
+        )
+
+    def _act(
+        self,
+        flow: http.HTTPFlow,
+        tool: Tool,
+        decision: Decision,
+        result: Any,
+        extraction: Extraction | None,
+        chars: int = 0,
+    ) -> None:
+        incident = new_incident_id() if decision.action != "allow" else None
+        if decision.blocked:
+            flow.response = block_response(
+                flow.request.pretty_host,
+                flow.request.path,
+                flow.request.headers.get("accept", ""),
+                decision,
+                incident or new_incident_id(),
+            )
+        self._record(flow, tool, decision, incident, result, chars)
+
+    def _record(
+        self,
+        flow: http.HTTPFlow,
+        tool: Tool,
+        decision: Decision,
+        incident: str | None,
+        result: Any,
+        chars: int,
+    ) -> None:
+        findings: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for f in result.findings if result is not None else []:
+            key = (f.category, f.entity_type, f.detector)
+            entry = findings.setdefault(
+                key,
+                {
+                    "category": f.category,
+                    "entity_type": f.entity_type,
+                    "count": 0,
+                    "max_score": 0.0,
+                    "detector": f.detector,
+                },
+            )
+            entry["count"] += 1
+            entry["max_score"] = max(entry["max_score"], round(f.score, 3))
+            self.metrics.findings.labels(category=f.category, entity_type=f.entity_type).inc()
+        self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
+        if decision.blocked:
+            self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
+        auth = flow.metadata.get("proxyauth")
+        client = flow.client_conn.peername
+        self._rt().recorder.emit(
+            {
+                "event": decision.event,
+                "incident_id": incident,
+                "user": auth[0] if auth else (client[0] if client else None),
+                "client_ip": client[0] if client else None,
+                "tool": tool.id,
+                "host": flow.request.pretty_host,
+                "method": flow.request.method,
+                "path": flow.request.path.split("?", 1)[0],
+                "decision": decision.action,
+                "reason": decision.reason,
+                "policy_clauses": decision.clauses,
+                "findings": list(findings.values()),
+                "approval": None,
+                "bytes_scanned": chars,
+                "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
+                "content_hmac": None,
+            }
+        )
+
+
+addons = [AidlpAddon()]

@@ -1,0 +1,1 @@
+"""One module per `aidlp` subcommand; each exposes ``register(subparsers)``."""

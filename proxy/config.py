@@ -1,0 +1,181 @@
+"""The aidlp config: the embedded default (``config/aidlp.yaml``) with a user file merged over it.
+
+Every section is a pydantic model owned by the module that uses it; this module composes
+them, and turns validation errors into messages that name the field, the file and the line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from detectors.settings import DetectorSettings
+from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
+from proxy.events import EventSettings
+from proxy.metrics import MetricsSettings
+from proxy.policy import PolicySettings
+from proxy.yamlpos import ConfigFileError, deep_merge, load_yaml_with_positions, locate
+
+MIB = 1024 * 1024
+
+
+def default_config_dir() -> Path:
+    """The embedded defaults: ``proxy/_defaults`` in a wheel, ``config/`` in a checkout."""
+    packaged = Path(__file__).with_name("_defaults")
+    if (packaged / "aidlp.yaml").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "config"
+
+
+DEFAULT_CONFIG = default_config_dir() / "aidlp.yaml"
+
+
+class ConfigError(ValueError):
+    """An invalid config: the message is ready to show the user."""
+
+
+class ListenSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class LimitSettings(BaseModel):
+    """Fail-closed bounds on what the proxy will inspect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_body_bytes: int = Field(
+        default=20 * MIB, ge=1024, description="Larger bodies are blocked (too_large)."
+    )
+    scan_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+
+
+class WorkerSettings(BaseModel):
+    """The scanning worker pool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    processes: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Worker processes; default: CPU cores minus one (min 1).",
+    )
+    queue_wait_seconds: float = Field(
+        default=2.0, ge=0, description="Max wait for a free slot before `overloaded`."
+    )
+    max_queue: int = Field(default=64, ge=1)
+
+    def effective_processes(self) -> int:
+        return self.processes or max(1, (os.cpu_count() or 2) - 1)
+
+
+class AidlpConfig(BaseModel):
+    """Top-level config schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(default=1, ge=1, le=1)
+    listen: ListenSettings = ListenSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    catalogue: CatalogueSettings = CatalogueSettings()
+    policy: PolicySettings = PolicySettings()
+    events: EventSettings = EventSettings()
+    limits: LimitSettings = LimitSettings()
+    workers: WorkerSettings = WorkerSettings()
+    detectors: DetectorSettings = DetectorSettings()
+
+
+@dataclass(slots=True)
+class LoadedConfig:
+    """A validated config plus what it resolved (the catalogue) and where it came from."""
+
+    config: AidlpConfig
+    catalogue: Catalogue
+    sources: list[str]
+
+
+def _format_errors(exc: ValidationError, positions: dict, label: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        where = locate(positions, loc)
+        at = f" ({where[0]} line {where[1]})" if where else ""
+        lines.append(f"  {field}{at}: {err['msg']}")
+    return f"invalid {label}:\n" + "\n".join(lines)
+
+
+def _resolve_relative(value: str | None, base_file: Path) -> str | None:
+    if not value:
+        return value
+    path = Path(os.path.expandvars(os.path.expanduser(value)))
+    return str(path if path.is_absolute() else (base_file.parent / path))
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
+    """Load the embedded default, merge ``path`` over it, validate everything, load the catalogue."""
+    try:
+        data, positions = load_yaml_with_positions(DEFAULT_CONFIG)
+        sources = [str(DEFAULT_CONFIG)]
+        user: dict[str, Any] = {}
+        user_file = DEFAULT_CONFIG
+        if path:
+            user_file = Path(path)
+            user, user_positions = load_yaml_with_positions(user_file)
+            if not isinstance(user, dict):
+                raise ConfigError(f"{user_file}: the config must be a YAML mapping of sections")
+            data = deep_merge(data, user)
+            positions = {**positions, **user_positions}
+            sources.append(str(user_file))
+
+        def origin(section: str, key: str) -> Path:
+            """The file that set ``section.key``: relative paths are relative to it."""
+            chosen = user.get(section)
+            return user_file if isinstance(chosen, dict) and key in chosen else DEFAULT_CONFIG
+
+        for section, key in (("catalogue", "file"), ("detectors", "fingerprint_index")):
+            block = data.get(section)
+            if isinstance(block, dict) and isinstance(block.get(key), str):
+                block[key] = _resolve_relative(block[key], origin(section, key))
+        try:
+            config = AidlpConfig.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_format_errors(exc, positions, "config")) from exc
+        catalogue = load_catalogue(config.catalogue)
+    except ConfigFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    return LoadedConfig(config=config, catalogue=catalogue, sources=sources)
+
+
+def load_catalogue(settings: CatalogueSettings) -> Catalogue:
+    """The catalogue file's tools, with ``extra_tools`` added or replacing by id."""
+    tools = []
+    if settings.file:
+        raw, positions = load_yaml_with_positions(Path(settings.file))
+        try:
+            tools = list(CatalogueFile.model_validate(raw).tools)
+        except ValidationError as exc:
+            raise ConfigError(_format_errors(exc, positions, f"catalogue {settings.file}")) from exc
+    by_id = {t.id: t for t in tools}
+    for tool in settings.extra_tools:
+        by_id[tool.id] = tool
+    return Catalogue(list(by_id.values()), settings.blocked_models)
+
+
+def config_summary(loaded: LoadedConfig) -> dict[str, Any]:
+    """A short, non-sensitive description of a loaded config (for `aidlp config check`)."""
+    statuses: dict[str, int] = {}
+    for tool in loaded.catalogue.tools.values():
+        statuses[tool.status.value] = statuses.get(tool.status.value, 0) + 1
+    return {
+        "sources": loaded.sources,
+        "tools": statuses,
+        "policy_mode": loaded.config.policy.mode.value,
+    }

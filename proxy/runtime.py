@@ -1,0 +1,36 @@
+"""State built from one loaded config, swapped whole on reload.
+
+Kept out of ``proxy/addon.py`` because mitmproxy loads that file as a script module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from proxy.catalogue import Catalogue
+from proxy.config import LoadedConfig
+from proxy.events import EventRecorder
+from proxy.scanning import PoolSettings
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything built from one config; swapped whole on reload."""
+
+    loaded: LoadedConfig
+    catalogue: Catalogue
+    recorder: EventRecorder
+
+    @classmethod
+    def build(cls, loaded: LoadedConfig) -> Runtime:
+        return cls(loaded, loaded.catalogue, EventRecorder(loaded.config.events))
+
+
+def pool_settings(loaded: LoadedConfig) -> PoolSettings:
+    config = loaded.config
+    return PoolSettings(
+        processes=config.workers.effective_processes(),
+        timeout=config.limits.scan_timeout_seconds,
+        queue_wait=config.workers.queue_wait_seconds,
+        max_queue=config.workers.max_queue,
+    )

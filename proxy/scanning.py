@@ -1,0 +1,140 @@
+"""The scanning worker pool: detector code never runs on mitmproxy's event loop.
+
+Each worker process builds one :class:`detectors.engine.ScanEngine` at start-up and reuses
+it. A scan is time-boxed twice: inside the worker (an interval timer interrupts a runaway
+scan) and by the caller (``asyncio.wait_for``). A full queue waits a bounded time and then
+fails closed with ``overloaded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from detectors.settings import DetectorSettings
+from detectors.types import ScanResult
+
+_engine: Any = None
+
+
+class ScanFailure(Exception):
+    """A scan that did not complete: ``reason`` is scan_error | scan_timeout | overloaded."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class _WorkerTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _WorkerTimeout
+
+
+def _init_worker(settings_json: str) -> None:
+    """Runs once in each worker: ignore Ctrl-C (the parent decides), load the engine."""
+    global _engine
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    from detectors.engine import ScanEngine
+
+    _engine = ScanEngine(DetectorSettings.model_validate_json(settings_json))
+
+
+def _scan_in_worker(text: str, timeout: float) -> ScanResult | str:
+    """Scan with an in-worker time box. Returns the result, or the failure reason."""
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return _engine.scan(text)
+    except _WorkerTimeout:
+        return "scan_timeout"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+@dataclass(slots=True)
+class PoolSettings:
+    processes: int
+    timeout: float
+    queue_wait: float
+    max_queue: int
+
+
+class ScanPool:
+    """An async front to a process pool of preloaded scan engines."""
+
+    def __init__(self, detector_settings: DetectorSettings, settings: PoolSettings) -> None:
+        self.settings = settings
+        self._detector_json = detector_settings.model_dump_json()
+        self._executor: ProcessPoolExecutor | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self.in_flight = 0
+        self.ready = False
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.settings.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self._detector_json,),
+        )
+
+    async def start(self) -> None:
+        """Start the workers and wait until every one has loaded its engine."""
+        self._executor = self._new_executor()
+        self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, _ping) for _ in range(self.settings.processes))
+        )
+        self.ready = True
+
+    def shutdown(self) -> None:
+        self.ready = False
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    async def scan(self, text: str) -> ScanResult:
+        """Scan ``text`` in a worker. Raises :class:`ScanFailure` on any failure (fail closed)."""
+        if self._executor is None or self._slots is None:
+            raise ScanFailure("scan_error", "scanner not started")
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.settings.queue_wait)
+        except TimeoutError as exc:
+            raise ScanFailure("overloaded") from exc
+        self.in_flight += 1
+        try:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(
+                self._executor, _scan_in_worker, text, self.settings.timeout
+            )
+            # Outer backstop: in-worker timer plus queueing slack.
+            outcome = await asyncio.wait_for(
+                future, self.settings.timeout * 2 + self.settings.queue_wait
+            )
+        except TimeoutError as exc:
+            raise ScanFailure("scan_timeout") from exc
+        except BrokenProcessPool as exc:
+            self._executor = self._new_executor()
+            raise ScanFailure("scan_error", "worker died") from exc
+        except Exception as exc:
+            raise ScanFailure("scan_error", type(exc).__name__) from exc
+        finally:
+            self.in_flight -= 1
+            self._slots.release()
+        if isinstance(outcome, str):
+            raise ScanFailure(outcome)
+        return outcome
