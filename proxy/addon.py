@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
+from proxy.approvals import ApprovalCheck
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
 from proxy.events import new_incident_id
@@ -40,6 +42,10 @@ class AidlpAddon:
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
         self._refused_clients: set[str] = set()
+        # Approval tokens taken off requests at requestheaders, until the request hook.
+        self._approval_tokens: weakref.WeakKeyDictionary[http.HTTPFlow, str] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -126,9 +132,13 @@ class AidlpAddon:
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         request = flow.request
+        # The approval header is aidlp's own credential: never forwarded to any host.
+        token = request.headers.pop(APPROVAL_HEADER, None)
         tool = self._classify(request.pretty_host, request.host_header, request.host)
         if tool is None:
             return
+        if token is not None:
+            self._approval_tokens[flow] = token
         flow.metadata[TOOL_KEY] = tool
         if tool.status is ToolStatus.BLOCKED:
             self._refuse_tool(flow, tool, "blocked_tool")
@@ -149,8 +159,8 @@ class AidlpAddon:
         tool: Tool | None = flow.metadata.get(TOOL_KEY)
         if tool is None or flow.response is not None:
             return
-        token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
-        del token  # approval checking lands with issue 5
+        token = self._approval_tokens.pop(flow, None)
+        token = flow.request.headers.pop(APPROVAL_HEADER, None) or token  # never forwarded
         if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
             return
         rt = self._rt()
@@ -166,9 +176,22 @@ class AidlpAddon:
         if rt.catalogue.is_blocked_model(extraction.model):
             self._refuse_tool(flow, tool, "blocked_model")
             return
-        await self._scan_and_act(flow, tool, extraction)
+        await self._scan_and_act(flow, tool, extraction, token)
 
-    async def _scan_and_act(self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction) -> None:
+    def _approver(self, flow: http.HTTPFlow, tool: Tool, token: str | None) -> Any:
+        """The approval check for ``flow``: the header token, then the user's registered ones."""
+        approvals = self._rt().approvals
+        auth = flow.metadata.get("proxyauth")
+        user = str(auth[0]) if auth else None
+
+        def approve(categories: list[str]) -> ApprovalCheck | None:
+            return approvals.check(token, user=user, tool=tool.id, categories=categories)
+
+        return approve
+
+    async def _scan_and_act(
+        self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction, token: str | None = None
+    ) -> None:
         config = self._rt().loaded.config
         text = "\n\n".join(segment.text for segment in extraction.segments)
         if not text.strip():
@@ -185,7 +208,12 @@ class AidlpAddon:
             return
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
-        decision = decide(result.categories, config.policy)
+        decision = decide(
+            result.categories,
+            config.policy,
+            tool_status=tool.status.value,
+            approve=self._approver(flow, tool, token),
+        )
         self._act(flow, tool, decision, result, extraction, chars=len(text))
 
     # ---- acting and recording --------------------------------------------------------------
@@ -199,6 +227,7 @@ class AidlpAddon:
             flow.request.headers.get("accept", ""),
             decision,
             incident,
+            self._rt().loaded.config.policy.contacts,
         )
         self._record(flow, tool, decision, incident, None, 0)
 
@@ -245,6 +274,7 @@ class AidlpAddon:
                 flow.request.headers.get("accept", ""),
                 decision,
                 incident or new_incident_id(),
+                self._rt().loaded.config.policy.contacts,
             )
         self._record(flow, tool, decision, incident, result, chars)
 
@@ -276,6 +306,8 @@ class AidlpAddon:
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
+        if decision.approval_result is not None:
+            self.metrics.approvals.labels(result=decision.approval_result).inc()
         auth = flow.metadata.get("proxyauth")
         client = flow.client_conn.peername
         self._rt().recorder.emit(
@@ -292,7 +324,7 @@ class AidlpAddon:
                 "reason": decision.reason,
                 "policy_clauses": decision.clauses,
                 "findings": list(findings.values()),
-                "approval": None,
+                "approval": decision.approval,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
                 "content_hmac": None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from proxy.approvals import ApprovalStore
 from proxy.catalogue import Catalogue
 from proxy.config import LoadedConfig
 from proxy.events import EventRecorder
@@ -20,10 +21,16 @@ class Runtime:
     loaded: LoadedConfig
     catalogue: Catalogue
     recorder: EventRecorder
+    approvals: ApprovalStore
 
     @classmethod
     def build(cls, loaded: LoadedConfig) -> Runtime:
-        return cls(loaded, loaded.catalogue, EventRecorder(loaded.config.events))
+        return cls(
+            loaded,
+            loaded.catalogue,
+            EventRecorder(loaded.config.events),
+            ApprovalStore(loaded.config.policy.approvals),
+        )
 
 
 def pool_settings(loaded: LoadedConfig) -> PoolSettings:
