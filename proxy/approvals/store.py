@@ -225,7 +225,7 @@ class ApprovalStore:
         except TokenError as exc:
             return ApprovalCheck(exc.result, None, exc.detail)
         if self.revocations is not None and approval.jti in self.revocations.get():
-            return ApprovalCheck("revoked", approval, "revoked")
+            return ApprovalCheck("revoked", approval, "on the revocation list")
         return ApprovalCheck("valid", approval)
 
     def check_token(
