@@ -266,7 +266,9 @@ class AidlpAddon:
         extraction: Extraction | None,
         chars: int = 0,
     ) -> None:
-        incident = new_incident_id() if decision.action != "allow" else None
+        # Blocks, monitored requests and approved ones (the audit trail) get an incident id.
+        noteworthy = decision.action != "allow" or decision.approval is not None
+        incident = new_incident_id() if noteworthy else None
         if decision.blocked:
             flow.response = block_response(
                 flow.request.pretty_host,

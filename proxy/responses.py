@@ -232,7 +232,8 @@ def block_page(decision: Decision, incident_id: str, contacts: Contacts | None =
     if decision.clauses:
         items = "\n".join(f"      <li>{esc(CLAUSE_TEXT.get(c, c))}</li>" for c in decision.clauses)
         why.append(
-            f"    <p>This is required by {esc(contacts.organisation)}'s AI Security Policy:</p>"
+            f"    <p>{esc(contacts.organisation[:1].upper() + contacts.organisation[1:])}'s "
+            "AI Security Policy says:</p>"
             f"\n    <ul>\n{items}\n    </ul>"
         )
     if decision.approval_detail and decision.approval_result not in (None, "valid"):
@@ -247,7 +248,8 @@ def block_page(decision: Decision, incident_id: str, contacts: Contacts | None =
     return _template().substitute(
         title=esc(f"Request blocked ({incident_id}) - AI data protection"),
         heading=esc(heading),
-        organisation=esc(contacts.organisation[:1].upper() + contacts.organisation[1:]),
+        organisation=esc(contacts.organisation),
+        organisation_title=esc(contacts.organisation[:1].upper() + contacts.organisation[1:]),
         incident_id=esc(incident_id),
         what_happened=esc(
             "Nothing was sent to the AI tool: aidlp stopped the request on the network."
