@@ -21,6 +21,7 @@ from proxy.events import new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract
 from proxy.metrics import Metrics
 from proxy.policy import Decision, blocked_tool, decide, failure
+from proxy.reload import Reloader
 from proxy.responses import block_response
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
@@ -40,6 +41,8 @@ class AidlpAddon:
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
         self._refused_clients: set[str] = set()
+        # SIGHUP / watched-file reloads swap self.runtime and self.pool whole (proxy/reload.py).
+        self.reloader = Reloader(self, lambda: ctx.options.aidlp_config or None)
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -64,16 +67,22 @@ class AidlpAddon:
             loaded = load_config(ctx.options.aidlp_config or None)
         except ConfigError as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None
+        if self.reloader.running:  # option changed while serving: swap the graceful way
+            self.reloader.request("option")
+            return
         self.runtime = Runtime.build(loaded)
         if self.pool is None:
             self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
 
     async def running(self) -> None:
+        self.reloader.start()  # SIGHUP handler first: mitmproxy would die on SIGHUP
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
+        self.reloader.ready()
 
     def done(self) -> None:
+        self.reloader.stop()
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:

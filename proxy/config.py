@@ -76,6 +76,24 @@ class WorkerSettings(BaseModel):
         return self.processes or max(1, (os.cpu_count() or 2) - 1)
 
 
+class ReloadSettings(BaseModel):
+    """Hot reload (SIGHUP or a watched-file change; see ``proxy/reload.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: bool = Field(default=True, description="Poll the config and the files it names.")
+    interval_seconds: float = Field(default=2.0, ge=0.2, le=3600, description="Poll interval.")
+    drain_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="On a scan-pool rebuild, how long the old pool may finish in-flight scans.",
+    )
+    pool_start_timeout_seconds: float = Field(
+        default=300.0, gt=0, le=3600, description="A replacement pool slower than this fails."
+    )
+
+
 class AidlpConfig(BaseModel):
     """Top-level config schema."""
 
@@ -89,6 +107,7 @@ class AidlpConfig(BaseModel):
     events: EventSettings = EventSettings()
     limits: LimitSettings = LimitSettings()
     workers: WorkerSettings = WorkerSettings()
+    reload: ReloadSettings = ReloadSettings()
     detectors: DetectorSettings = DetectorSettings()
 
 
