@@ -71,6 +71,7 @@ class Sink:
         self._thread = threading.Thread(target=self._run, name=f"aidlp-events-{self.name}")
         self._thread.daemon = True
         self.delivered = 0
+        self._in_flight = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -109,12 +110,15 @@ class Sink:
                 return
 
     def _deliver_safely(self, batch: list[Rendered]) -> None:
+        self._in_flight = len(batch)
         try:
             self.deliver(batch)
             self.delivered += len(batch)
         except Exception as exc:
             self.stats.event_dropped(self.name, "delivery_failed", len(batch))
             self._warn(f"delivery failed: {type(exc).__name__}")
+        finally:
+            self._in_flight = 0
 
     _last_warning = 0.0
 
@@ -132,13 +136,16 @@ class Sink:
         """Deliver what is queued within ``timeout`` seconds, then stop; the rest is dropped."""
         deadline = time.monotonic() + timeout
         self._closing.set()
+        stop_queued = False
         if self._thread.is_alive():
             with contextlib.suppress(queue.Full):
                 self._queue.put(_STOP, timeout=max(0.0, deadline - time.monotonic()))
+                stop_queued = True
             self._thread.join(max(0.0, deadline - time.monotonic()))
-        left = self._queue.qsize()
-        if self._thread.is_alive() and left:
-            self.stats.event_dropped(self.name, "shutdown", left)
+        if self._thread.is_alive():  # stuck: what is queued or in flight is lost
+            lost = self._queue.qsize() - (1 if stop_queued else 0) + self._in_flight
+            if lost > 0:
+                self.stats.event_dropped(self.name, "shutdown", lost)
         self._shutdown()
 
     def _shutdown(self) -> None:
@@ -200,11 +207,21 @@ class FileSink(Sink):
         self._open()
 
     def deliver(self, batch: list[Rendered]) -> None:
-        data = "".join(item.line + "\n" for item in batch).encode("utf-8")
         if self._fd is None:
             self._open()
-        if self._size and self._size + len(data) > self.max_bytes:
-            self._rotate()
+        chunk: list[bytes] = []
+        size = 0
+        for item in batch:
+            line = (item.line + "\n").encode("utf-8")
+            if self._size + size + len(line) > self.max_bytes and (self._size or size):
+                self._write(b"".join(chunk))
+                chunk, size = [], 0
+                self._rotate()
+            chunk.append(line)
+            size += len(line)
+        self._write(b"".join(chunk))
+
+    def _write(self, data: bytes) -> None:
         assert self._fd is not None
         view = memoryview(data)
         while view:
