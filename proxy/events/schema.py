@@ -14,6 +14,7 @@ Every event passes through :data:`PROCESSORS` before any sink sees it:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -114,8 +115,21 @@ class Redact(ValueError):
     """The value does not fit the field: replace it."""
 
 
+def _fits(regex: re.Pattern[str]) -> Callable[[str], bool]:
+    """A cached test: labels, tool ids, entity types... repeat in almost every event."""
+
+    @functools.lru_cache(maxsize=4096)
+    def fits(value: str) -> bool:
+        return bool(regex.match(value)) and not _JWT_LIKE.search(value)
+
+    return fits
+
+
+_token_fits = _fits(_TOKEN)
+
+
 def _token(value: Any) -> str:
-    if isinstance(value, str) and _TOKEN.match(value) and not _JWT_LIKE.search(value):
+    if isinstance(value, str) and _token_fits(value):
         return value
     raise Redact
 
@@ -137,8 +151,10 @@ def _choice(*allowed: str) -> Check:
 
 
 def _pattern(regex: re.Pattern[str]) -> Check:
+    fits = _fits(regex)
+
     def inner(value: Any) -> str:
-        if isinstance(value, str) and regex.match(value) and not _JWT_LIKE.search(value):
+        if isinstance(value, str) and fits(value):
             return value
         raise Redact
 
@@ -160,8 +176,15 @@ def _number(value: Any) -> float:
 
 
 def _ip(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Redact
+    return _ip_str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ip_str(value: str) -> str:
     try:
-        return str(ipaddress.ip_address(str(value).split("%", 1)[0]))
+        return str(ipaddress.ip_address(value.split("%", 1)[0]))
     except ValueError:
         raise Redact from None
 
@@ -171,7 +194,7 @@ def _masked_segment(segment: str) -> str:
         return segment
     if (
         not _SAFE_SEGMENT.match(segment)
-        or sum(c.isdigit() for c in segment) >= _SEGMENT_DIGITS
+        or sum(map(str.isdigit, segment)) >= _SEGMENT_DIGITS
         or _JWT_LIKE.search(segment)
     ):
         return "*"
@@ -182,6 +205,11 @@ def mask_path(value: Any) -> str:
     """The URL path without query/fragment, identifier-like segments masked to ``*``."""
     if not isinstance(value, str):
         raise Redact
+    return _mask_path_str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mask_path_str(value: str) -> str:
     path = value.split("?", 1)[0].split("#", 1)[0][:2048]
     masked = "/".join(_masked_segment(s) for s in path.split("/"))
     return masked[:512]
@@ -191,6 +219,11 @@ def mask_host(value: Any) -> str:
     """A host name (labels with identifiers masked to ``*``) or an IP literal."""
     if not isinstance(value, str):
         raise Redact
+    return _mask_host_str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mask_host_str(value: str) -> str:
     host = value.strip("[]")
     try:
         return str(ipaddress.ip_address(host))
