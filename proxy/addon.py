@@ -34,6 +34,22 @@ TOOL_KEY = "aidlp.tool"
 HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
 
 
+class RefuseBlockedSni:
+    """Kills a client connection whose ClientHello named a blocked tool, before any TLS.
+
+    Added at the end of mitmproxy's addon chain so that its ``tls_start_client`` runs after
+    the built-in TlsConfig: with no TLS context, mitmproxy closes the connection.
+    """
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+
+    def tls_start_client(self, data: tls.TlsData) -> None:
+        if data.context.client.id in self.refused:
+            self.refused.discard(data.context.client.id)
+            data.ssl_conn = None
+
+
 class AidlpAddon:
     """Intercepts AI-tool traffic only, scans prompts, enforces the AI Security Policy."""
 
@@ -42,7 +58,7 @@ class AidlpAddon:
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
         self.metrics_server: MetricsServer | None = None
-        self._refused_clients: set[str] = set()
+        self.sni_refuser = RefuseBlockedSni()
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -86,6 +102,8 @@ class AidlpAddon:
             self._start_metrics_server()
 
     async def running(self) -> None:
+        if self.sni_refuser not in ctx.master.addons.chain:
+            ctx.master.addons.add(self.sni_refuser)
         if self.metrics_server is None:
             self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
@@ -94,6 +112,8 @@ class AidlpAddon:
 
     def done(self) -> None:
         self._stop_metrics_server()
+        if self.sni_refuser in ctx.master.addons.chain:
+            ctx.master.addons.remove(self.sni_refuser)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
@@ -144,19 +164,13 @@ class AidlpAddon:
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
-            self._refused_clients.add(data.context.client.id)
+            self.sni_refuser.refused.add(data.context.client.id)
             self._record_tool_blocked(
                 tool,
                 data.client_hello.sni or connect_host or "",
                 client=data.context.client.peername,
                 stage="sni",
             )
-
-    def tls_start_client(self, data: tls.TlsData) -> None:
-        """Refuse a blocked SNI: with no TLS context, mitmproxy closes the connection."""
-        if data.context.client.id in self._refused_clients:
-            self._refused_clients.discard(data.context.client.id)
-            data.ssl_conn = None
 
     def http_connect(self, flow: http.HTTPFlow) -> None:
         tool = self._classify(flow.request.host)
