@@ -18,7 +18,7 @@ from mitmproxy import ctx, exceptions, http, tls
 
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
-from proxy.events import EventConfigError, new_incident_id
+from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
@@ -63,6 +63,7 @@ class AidlpAddon:
     # ---- lifecycle ----------------------------------------------------------------------
 
     def load(self, loader: Any) -> None:
+        logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
         loader.add_option(
             "aidlp_config",
             str,
@@ -104,6 +105,7 @@ class AidlpAddon:
     async def running(self) -> None:
         if self.sni_refuser not in ctx.master.addons.chain:
             ctx.master.addons.add(self.sni_refuser)
+        logscrub.install()  # handlers added since load()
         if self.metrics_server is None:
             self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
