@@ -27,7 +27,7 @@ import trustme
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.e2e.harness import free_port, wait_for_port  # noqa: E402
+from tests.e2e.harness import free_port, wait_for_port
 
 CLEAN = (
     "Draft a short, friendly reminder to the team that the quarterly planning session moves "
