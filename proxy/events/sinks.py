@@ -165,8 +165,27 @@ class StdoutSink(Sink):
 
     def deliver(self, batch: list[Rendered]) -> None:
         stream = self._stream()
-        stream.write("".join(item.line + "\n" for item in batch))
-        stream.flush()
+        data = "".join(item.line + "\n" for item in batch)
+        # mitmproxy's terminal log print()s to the same stream from the event loop thread, in
+        # two writes (text, newline): hold the lock of every logging handler writing to this
+        # stream so that an event line never lands inside a log line.
+        locks = [h.lock for h in _handlers_writing_to(stream) if h.lock is not None]
+        held = [lock for lock in locks if lock.acquire(timeout=2.0)]
+        try:
+            stream.write(data)
+            stream.flush()
+        finally:
+            for lock in held:
+                lock.release()
+
+
+def _handlers_writing_to(stream: TextIO) -> list[logging.Handler]:
+    handlers = logging.getLogger().handlers
+    return [
+        h
+        for h in handlers
+        if getattr(h, "file", None) is stream or getattr(h, "stream", None) is stream
+    ]
 
 
 class FileSink(Sink):

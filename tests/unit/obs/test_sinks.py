@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import threading
 import time
@@ -336,3 +337,35 @@ def test_emit_never_raises(metrics):
     recorder.emit({"event": "ai.request.blocked", "scan_ms": object()})
     recorder.emit({1: 2, "event": "ai.request.allowed"})  # type: ignore[dict-item]
     assert recorder.failures == 0  # redacted, not failed
+
+
+def test_stdout_sink_never_writes_inside_a_log_line(metrics):
+    """It holds the lock of any logging handler writing to the same stream."""
+    stream = io.StringIO()
+
+    class TermLike(logging.Handler):  # like mitmproxy's TermLogHandler: .file, print()
+        file = stream
+
+        def emit(self, record: logging.LogRecord) -> None:
+            print(self.format(record), file=self.file)
+
+    handler = TermLike()
+    sink = StdoutSink(100, metrics, stream=lambda: stream)
+    recorder = EventRecorder(settings(), metrics, sinks=[sink])
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        handler.acquire()  # a log line is being written
+        try:
+            recorder.emit(blocked(1))
+            stream.write("[12:00:00] a log line")  # print(): the text, then the newline
+            time.sleep(0.3)
+            assert stream.getvalue() == "[12:00:00] a log line"  # the event waits
+            stream.write("\n")
+        finally:
+            handler.release()
+        wait_until(lambda: sink.delivered == 1)
+    finally:
+        root.removeHandler(handler)
+        recorder.close()
+    assert stream.getvalue().splitlines()[1].startswith('{"event":"ai.request.blocked"')
