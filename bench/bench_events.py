@@ -103,6 +103,12 @@ def measure(name: str, recorder: EventRecorder, metrics: Metrics, n: int = 20_00
 
 def main() -> None:
     metrics = Metrics(CollectorRegistry())
+    measure(
+        "no sinks (schema + JSON only)",
+        EventRecorder(EventSettings(stdout=False), metrics, sinks=[]),
+        metrics,
+    )
+    metrics = Metrics(CollectorRegistry())
     sink = StdoutSink(10_000, metrics, stream=io.StringIO)
     measure(
         "stdout (in-memory stream)",
