@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
 from proxy.catalogue import Tool, ToolStatus
-from proxy.config import ConfigError, load_config
-from proxy.events import new_incident_id
+from proxy.config import ConfigError, LoadedConfig, load_config
+from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract
-from proxy.metrics import Metrics
+from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
 from proxy.reload import Reloader
 from proxy.responses import block_response
@@ -31,6 +32,23 @@ log = logging.getLogger("aidlp")
 APPROVAL_HEADER = "X-AIDLP-Approval"
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
+HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
+
+
+class RefuseBlockedSni:
+    """Kills a client connection whose ClientHello named a blocked tool, before any TLS.
+
+    Added at the end of mitmproxy's addon chain so that its ``tls_start_client`` runs after
+    the built-in TlsConfig: with no TLS context, mitmproxy closes the connection.
+    """
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+
+    def tls_start_client(self, data: tls.TlsData) -> None:
+        if data.context.client.id in self.refused:
+            self.refused.discard(data.context.client.id)
+            data.ssl_conn = None
 
 
 class AidlpAddon:
@@ -40,13 +58,15 @@ class AidlpAddon:
         self.runtime: Runtime | None = None
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
-        self._refused_clients: set[str] = set()
-        # SIGHUP / watched-file reloads swap self.runtime and self.pool whole (proxy/reload.py).
+        self.metrics_server: MetricsServer | None = None
+        self.sni_refuser = RefuseBlockedSni()
+        # SIGHUP / watched-file reloads swap runtime and pool via activate() (proxy/reload.py).
         self.reloader = Reloader(self, lambda: ctx.options.aidlp_config or None)
 
     # ---- lifecycle ----------------------------------------------------------------------
 
     def load(self, loader: Any) -> None:
+        logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
         loader.add_option(
             "aidlp_config",
             str,
@@ -65,17 +85,50 @@ class AidlpAddon:
             return
         try:
             loaded = load_config(ctx.options.aidlp_config or None)
-        except ConfigError as exc:
+            if self.reloader.running:  # option changed while serving: swap the graceful way
+                self.reloader.request("option")
+                return
+            runtime = self.build_runtime(loaded)
+        except (ConfigError, EventConfigError) as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None
-        if self.reloader.running:  # option changed while serving: swap the graceful way
-            self.reloader.request("option")
-            return
-        self.runtime = Runtime.build(loaded)
-        if self.pool is None:
-            self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
+        self.activate(runtime, self.new_pool(loaded) if self.pool is None else None)
+
+    # ---- reload (proxy/reload.py calls these three) --------------------------------------------
+
+    def build_runtime(self, loaded: LoadedConfig) -> Runtime:
+        """Raises :class:`EventConfigError` for an unusable events section."""
+        return Runtime.build(loaded, self.metrics)
+
+    def new_pool(self, loaded: LoadedConfig) -> ScanPool:
+        return ScanPool(loaded.config.detectors, pool_settings(loaded))
+
+    def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
+        """Swap in ``runtime`` (and ``pool``) in one synchronous step, then tidy up."""
+        previous, self.runtime = self.runtime, runtime
+        if pool is not None:
+            self.pool = pool
+            self.metrics.watch_pool(pool)
+        if previous is not None and previous.recorder is not runtime.recorder:
+            # drain the old sinks without holding up the event loop
+            threading.Thread(target=previous.recorder.close, daemon=True).start()
+        self.metrics.prime_tools(
+            t.id for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED
+        )
+        self.metrics.prime_sinks(sink.name for sink in runtime.recorder.sinks)
+        if self.metrics_server is not None and self._metrics_address() != (
+            self.metrics_server.host,
+            self.metrics_server.port,
+        ):
+            self._stop_metrics_server()
+            self._start_metrics_server()
 
     async def running(self) -> None:
         self.reloader.start()  # SIGHUP handler first: mitmproxy would die on SIGHUP
+        if self.sni_refuser not in ctx.master.addons.chain:
+            ctx.master.addons.add(self.sni_refuser)
+        logscrub.install()  # handlers added since load()
+        if self.metrics_server is None:
+            self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
@@ -83,10 +136,34 @@ class AidlpAddon:
 
     def done(self) -> None:
         self.reloader.stop()
+        self._stop_metrics_server()
+        if self.sni_refuser in ctx.master.addons.chain:
+            ctx.master.addons.remove(self.sni_refuser)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
             self.runtime.recorder.close()
+
+    def _metrics_address(self) -> tuple[str, int]:
+        settings = self._rt().loaded.config.metrics
+        port = ctx.options.aidlp_metrics_port
+        return settings.host, settings.port if port is None else port
+
+    def _start_metrics_server(self) -> None:
+        host, port = self._metrics_address()
+        try:
+            self.metrics_server = MetricsServer(
+                self.metrics.registry, lambda: self.pool is not None and self.pool.ready, host, port
+            ).start()
+        except OSError as exc:
+            log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
+            return
+        log.info("aidlp: metrics on http://%s:%d/metrics", host, self.metrics_server.port)
+
+    def _stop_metrics_server(self) -> None:
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
+            self.metrics_server = None
 
     # ---- connection level: passthrough and refusal ----------------------------------------
 
@@ -112,19 +189,13 @@ class AidlpAddon:
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
-            self._refused_clients.add(data.context.client.id)
+            self.sni_refuser.refused.add(data.context.client.id)
             self._record_tool_blocked(
                 tool,
                 data.client_hello.sni or connect_host or "",
                 client=data.context.client.peername,
                 stage="sni",
             )
-
-    def tls_start_client(self, data: tls.TlsData) -> None:
-        """Refuse a blocked SNI: with no TLS context, mitmproxy closes the connection."""
-        if data.context.client.id in self._refused_clients:
-            self._refused_clients.discard(data.context.client.id)
-            data.ssl_conn = None
 
     def http_connect(self, flow: http.HTTPFlow) -> None:
         tool = self._classify(flow.request.host)
@@ -184,18 +255,23 @@ class AidlpAddon:
             self._act(flow, tool, decide([], config.policy), None, extraction)
             return
         assert self.pool is not None
+        recorder = self._rt().recorder
+        if len(text) <= HMAC_INLINE_CHARS:
+            digest = recorder.content_hmac(text)
+        else:
+            digest = await asyncio.to_thread(recorder.content_hmac, text)
         try:
             result = await self.pool.scan(text)
         except ScanFailure as exc:
             self.metrics.scan_errors.labels(kind=exc.reason).inc()
             self._act(
-                flow, tool, failure(exc.reason, config.policy), None, extraction, chars=len(text)
+                flow, tool, failure(exc.reason, config.policy), None, extraction, len(text), digest
             )
             return
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
         decision = decide(result.categories, config.policy)
-        self._act(flow, tool, decision, result, extraction, chars=len(text))
+        self._act(flow, tool, decision, result, extraction, len(text), digest)
 
     # ---- acting and recording --------------------------------------------------------------
 
@@ -215,12 +291,13 @@ class AidlpAddon:
         incident = new_incident_id()
         self.metrics.requests.labels(tool=tool.id, decision="block").inc()
         self.metrics.blocked.labels(tool=tool.id, reason="blocked_tool").inc()
+        client_ip = client[0] if client else None
         self._rt().recorder.emit(
             {
                 "event": "ai.tool.blocked",
                 "incident_id": incident,
-                "user": None,
-                "client_ip": client[0] if client else None,
+                "user": client_ip,  # no proxy auth before TLS: the client IP identifies
+                "client_ip": client_ip,
                 "tool": tool.id,
                 "host": host,
                 "method": None,
@@ -245,6 +322,7 @@ class AidlpAddon:
         result: Any,
         extraction: Extraction | None,
         chars: int = 0,
+        content_hmac: str | None = None,
     ) -> None:
         incident = new_incident_id() if decision.action != "allow" else None
         if decision.blocked:
@@ -255,7 +333,7 @@ class AidlpAddon:
                 decision,
                 incident or new_incident_id(),
             )
-        self._record(flow, tool, decision, incident, result, chars)
+        self._record(flow, tool, decision, incident, result, chars, content_hmac)
 
     def _record(
         self,
@@ -265,6 +343,7 @@ class AidlpAddon:
         incident: str | None,
         result: Any,
         chars: int,
+        content_hmac: str | None = None,
     ) -> None:
         findings: dict[tuple[str, str, str], dict[str, Any]] = {}
         for f in result.findings if result is not None else []:
@@ -282,10 +361,13 @@ class AidlpAddon:
             entry["count"] += 1
             entry["max_score"] = max(entry["max_score"], round(f.score, 3))
             self.metrics.findings.labels(category=f.category, entity_type=f.entity_type).inc()
+            self.metrics.detector_findings.labels(detector=f.detector).inc()
+        for category in result.categories if result is not None else []:
+            self.metrics.category_requests.labels(category=category, decision=decision.action).inc()
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
-        auth = flow.metadata.get("proxyauth")
+        auth = flow.metadata.get("proxyauth")  # (user, password): only the user is logged
         client = flow.client_conn.peername
         self._rt().recorder.emit(
             {
@@ -304,7 +386,7 @@ class AidlpAddon:
                 "approval": None,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
-                "content_hmac": None,
+                "content_hmac": content_hmac,
             }
         )
 

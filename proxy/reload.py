@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import os
+import re
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from proxy.catalogue import ToolStatus
 from proxy.config import LoadedConfig, ReloadSettings, load_config
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanPool
@@ -31,39 +36,51 @@ log = logging.getLogger("aidlp")
 
 RELOADED = "aidlp.config.reloaded"
 RELOAD_FAILED = "aidlp.config.reload_failed"
-#: Sections that are bound at start-up (sockets); a change needs a restart.
-RESTART_SECTIONS = ("listen", "metrics")
-MAX_ERROR_CHARS = 2000
+#: Sections bound at start-up (the proxy's listening socket); a change needs a restart.
+#: (The addon moves the metrics server itself.)
+RESTART_SECTIONS = ("listen",)
 
 Signature = tuple[int, int, int] | None  # (inode, mtime_ns, size); None: missing
+TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
 class Swappable(Protocol):
-    """What the reloader swaps: the addon's current runtime and scan pool."""
+    """What the reloader drives: the addon (``AidlpAddon``) or anything shaped like it."""
 
     runtime: Runtime | None
     pool: ScanPool | None
+
+    def build_runtime(self, loaded: LoadedConfig) -> Runtime: ...
+
+    def new_pool(self, loaded: LoadedConfig) -> ScanPool: ...
+
+    def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
+        """Swap in ``runtime`` (and ``pool``) synchronously; close the old runtime's sinks."""
 
 
 # ---- watched files ------------------------------------------------------------------------
 
 
-def _strings(value: Any) -> Iterator[str]:
+#: Config fields naming files aidlp *writes*: never watched (each write would trigger a reload).
+OUTPUT_FIELDS: frozenset[tuple[str, ...]] = frozenset({("events", "file", "path")})
+
+
+def _strings(value: Any, where: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
     if isinstance(value, str):
-        yield value
+        yield where, value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+        for key, item in value.items():
+            yield from _strings(item, (*where, str(key)))
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _strings(item)
+            yield from _strings(item, where)
 
 
-def _named_paths(data: Any) -> list[Path]:
-    """Every string in ``data`` that names an existing absolute file or directory."""
+def _named_paths(data: Any, prefix: tuple[str, ...] = ()) -> list[Path]:
+    """Every string in ``data`` that names an existing absolute file or directory (inputs)."""
     found = []
-    for value in _strings(data):
-        if os.sep not in value or "://" in value:
+    for where, value in _strings(data, prefix):
+        if (where in OUTPUT_FIELDS) or os.sep not in value or "://" in value:
             continue
         path = Path(value)
         if path.is_absolute() and path.exists():
@@ -112,7 +129,7 @@ def pool_key(loaded: LoadedConfig) -> tuple[Any, ...]:
     so new content at the same path needs new workers too.
     """
     detectors = loaded.config.detectors
-    files = snapshot(_named_paths(detectors.model_dump(mode="json")))
+    files = snapshot(_named_paths(detectors.model_dump(mode="json"), ("detectors",)))
     settings = pool_settings(loaded)
     return (
         detectors.model_dump_json(),
@@ -122,11 +139,27 @@ def pool_key(loaded: LoadedConfig) -> tuple[Any, ...]:
     )
 
 
-def _tool_counts(loaded: LoadedConfig) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def config_digest(loaded: LoadedConfig) -> str:
+    """SHA-256 of the effective config and catalogue: equal on replicas running the same."""
+    tools = sorted(
+        (t.model_dump_json() for t in loaded.catalogue.tools.values()),
+    )
+    blob = json.dumps([loaded.config.model_dump_json(), tools], separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _counts(loaded: LoadedConfig, pool_rebuilt: bool) -> dict[str, int]:
+    counts = {f"tools_{status.value}": 0 for status in ToolStatus}
     for tool in loaded.catalogue.tools.values():
-        counts[tool.status.value] = counts.get(tool.status.value, 0) + 1
+        counts[f"tools_{tool.status.value}"] += 1
+    counts["scan_workers"] = pool_settings(loaded).processes
+    counts["scan_pool_rebuilt"] = int(pool_rebuilt)
     return counts
+
+
+def _names(paths: Iterable[str]) -> list[str]:
+    """File names for the event (schema: short tokens); full paths go to the log."""
+    return sorted({Path(p).name for p in paths if TOKEN.fullmatch(Path(p).name)})[:50]
 
 
 def _restart_required(old: LoadedConfig | None, new: LoadedConfig) -> list[str]:
@@ -266,35 +299,35 @@ class Reloader:
 
     async def _reload(self, trigger: str, changed: list[str]) -> bool:
         started = time.perf_counter()
-        old = self.target.runtime
+        target = self.target
+        old = target.runtime
         settings = self._settings()
         before = snapshot(self._paths)
         new_pool: ScanPool | None = None
         runtime: Runtime | None = None
-        stage = "config"
+        reason = "config_invalid"
         try:
             loaded = await asyncio.to_thread(load_config, self.config_path())
-            runtime = Runtime.build(loaded)
+            reason = "events_invalid"
+            runtime = await asyncio.to_thread(target.build_runtime, loaded)
             key = pool_key(loaded)
-            if key != self._pool_key or self.target.pool is None:
-                stage = "scan_pool"
-                new_pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
+            if key != self._pool_key or target.pool is None:
+                reason = "scan_pool_failed"
+                new_pool = target.new_pool(loaded)
                 await asyncio.wait_for(new_pool.start(), settings.pool_start_timeout_seconds)
         except Exception as exc:
             if new_pool is not None:
                 new_pool.shutdown()
-            if runtime is not None and (old is None or runtime.recorder is not old.recorder):
-                runtime.recorder.close()
-            self._failed(old, trigger, changed, stage, exc)
+            if runtime is not None:
+                _close_in_background(runtime)
+            self._failed(old, trigger, changed, reason, exc)
             return False
 
-        # ---- swap: no await between here and the event, so the pair is consistent ----
-        old_pool = self.target.pool
-        if new_pool is not None:
-            self.target.pool = new_pool
-        elif old_pool is not None:
+        # ---- swap: one synchronous step, so a request sees the old pair or the new one ----
+        old_pool = target.pool
+        if new_pool is None and old_pool is not None:
             old_pool.settings = pool_settings(loaded)  # timeouts apply to the next scan
-        self.target.runtime = runtime
+        target.activate(runtime, new_pool)
         self._pool_key = key
         new_paths = watched_paths(loaded)
         fresh = snapshot(p for p in new_paths if str(p) not in before)
@@ -307,25 +340,23 @@ class Reloader:
         runtime.recorder.emit(
             {
                 "event": RELOADED,
-                "trigger": trigger,
-                "changed": changed,
-                "sources": loaded.sources,
-                "tools": _tool_counts(loaded),
-                "policy_mode": loaded.config.policy.mode.value,
-                "scan_pool": "rebuilt" if new_pool is not None else "kept",
-                "restart_required": restart,
-                "reload_ms": round((time.perf_counter() - started) * 1000, 1),
+                "source": trigger,
+                "result": "ok",
+                "reason": "restart_required" if restart else None,
+                "digest": config_digest(loaded),
+                "counts": _counts(loaded, new_pool is not None),
+                "changed": _names(changed),
             }
         )
         log.info(
-            "aidlp: config reloaded (%s); scan pool %s",
+            "aidlp: config reloaded (%s%s) in %.0f ms; scan pool %s",
             trigger,
+            f": {', '.join(changed)}" if changed else "",
+            (time.perf_counter() - started) * 1000,
             "rebuilt" if new_pool is not None else "kept",
         )
         if restart:
             log.warning("aidlp: changes to %s take effect after a restart", ", ".join(restart))
-        if old is not None and old.recorder is not runtime.recorder:
-            old.recorder.close()
         return True
 
     def _retire(self, pool: ScanPool, grace: float) -> None:
@@ -341,21 +372,27 @@ class Reloader:
         self._spawn(retire())
 
     def _failed(
-        self, old: Runtime | None, trigger: str, changed: list[str], stage: str, exc: Exception
+        self, old: Runtime | None, trigger: str, changed: list[str], reason: str, exc: Exception
     ) -> None:
-        message = str(exc) or type(exc).__name__
-        if len(message) > MAX_ERROR_CHARS:
-            message = message[:MAX_ERROR_CHARS] + "…"
-        log.error("aidlp: reload failed, previous config kept: %s", message)
+        # The message (field, file, line) goes to the operator's log; the event carries only
+        # bounded tokens, as the event schema demands.
+        log.error(
+            "aidlp: reload failed (%s), previous config kept: %s", reason, exc or type(exc).__name__
+        )
         if old is not None:
             old.recorder.emit(
                 {
                     "event": RELOAD_FAILED,
-                    "trigger": trigger,
-                    "changed": changed,
-                    "stage": stage,
-                    "error_type": type(exc).__name__,
-                    "error": message,
-                    "kept": "previous",
+                    "source": trigger,
+                    "result": "failed",
+                    "reason": reason,
+                    "digest": config_digest(old.loaded),
+                    "counts": None,
+                    "changed": _names(changed),
                 }
             )
+
+
+def _close_in_background(runtime: Runtime) -> None:
+    """Close a runtime's event sinks off the event loop (closing drains, which may wait)."""
+    threading.Thread(target=runtime.recorder.close, daemon=True).start()

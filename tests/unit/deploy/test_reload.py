@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import re
 import signal
 import time
 from pathlib import Path
 
 import pytest
 
+from proxy.addon import AidlpAddon
 from proxy.catalogue import ToolStatus
 from proxy.config import load_config
 from proxy.reload import (
@@ -23,7 +26,7 @@ from proxy.reload import (
     snapshot,
     watched_paths,
 )
-from proxy.runtime import Runtime, pool_settings
+from proxy.runtime import pool_settings
 from proxy.scanning import ScanFailure, ScanPool
 
 #: Takes the placeholder engine a few hundred ms per scan (many findings to return).
@@ -38,17 +41,10 @@ tools:
 """
 
 
-class Holder:
-    """The two attributes the reloader swaps (the addon has the same pair)."""
-
-    def __init__(self) -> None:
-        self.runtime: Runtime | None = None
-        self.pool: ScanPool | None = None
-
-
 def write_config(path: Path, *, processes: int = 1, extra: str = "", watch: bool = False) -> None:
     path.write_text(
         "catalogue:\n  file: catalogue.yaml\n"
+        f"events:\n  stdout: false\n  file:\n    path: {path.parent / 'events.jsonl'}\n"
         f"workers:\n  processes: {processes}\n"
         "limits:\n  scan_timeout_seconds: 60\n"  # queued test scans must not time out
         f"reload:\n  watch: {str(watch).lower()}\n  interval_seconds: 0.2\n  drain_seconds: 10\n"
@@ -63,33 +59,31 @@ def config_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def events(capsys: pytest.CaptureFixture[str], name: str) -> list[dict]:
-    out = capsys.readouterr().out
-    found = []
-    for line in out.splitlines():
-        if line.startswith("{"):
-            record = json.loads(line)
-            if record.get("event") == name:
-                found.append(record)
-    return found
+def events(config_dir: Path, name: str) -> list[dict]:
+    """Events of kind ``name`` written by the real file sink (read after the recorders close)."""
+    path = config_dir / "events.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [r for r in map(json.loads, lines) if r.get("event") == name]
 
 
-async def started(config: Path) -> tuple[Holder, Reloader]:
-    holder = Holder()
+async def started(config: Path) -> tuple[AidlpAddon, Reloader]:
+    """The real addon, activated from ``config`` as mitmproxy's configure/running would."""
+    addon = AidlpAddon()
     loaded = load_config(config)
-    holder.runtime = Runtime.build(loaded)
-    holder.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
-    await holder.pool.start()
-    reloader = Reloader(holder, lambda: str(config))
+    addon.activate(addon.build_runtime(loaded), addon.new_pool(loaded))
+    await addon.pool.start()
+    reloader = Reloader(addon, lambda: str(config))
     reloader.start()
     reloader.ready()
-    return holder, reloader
+    return addon, reloader
 
 
-def stop(holder: Holder, reloader: Reloader) -> None:
+def stop(holder: AidlpAddon, reloader: Reloader) -> None:
     reloader.stop()
     if holder.pool is not None:
         holder.pool.shutdown()
+    holder.runtime.recorder.close()
+    time.sleep(0.3)  # let recorders retired by activate() finish their background close
 
 
 async def wait_for(predicate, timeout: float = 15.0) -> bool:
@@ -117,6 +111,14 @@ def test_watched_paths_cover_config_catalogue_and_named_files(config_dir: Path) 
     assert str(config_dir / "catalogue.yaml") in paths
     assert str(index) in paths
     assert str(unrelated) not in paths
+
+
+def test_output_files_are_not_watched(config_dir: Path) -> None:
+    """The event file sink's own file changes on every event: watching it would loop."""
+    (config_dir / "events.jsonl").write_text("")
+    paths = {str(p) for p in watched_paths(load_config(config_dir / "aidlp.yaml"))}
+    assert str(config_dir / "aidlp.yaml") in paths
+    assert str(config_dir / "events.jsonl") not in paths
 
 
 def test_named_directory_contributes_its_files(config_dir: Path) -> None:
@@ -163,7 +165,7 @@ def test_pool_key_changes_when_index_content_changes(config_dir: Path) -> None:
 # ---- reloads ---------------------------------------------------------------------------------
 
 
-def test_reload_swaps_runtime_and_keeps_pool(config_dir: Path, capsys) -> None:
+def test_reload_swaps_runtime_and_keeps_pool(config_dir: Path) -> None:
     config = config_dir / "aidlp.yaml"
 
     async def go() -> None:
@@ -180,14 +182,17 @@ def test_reload_swaps_runtime_and_keeps_pool(config_dir: Path, capsys) -> None:
             stop(holder, reloader)
 
     asyncio.run(go())
-    [event] = events(capsys, RELOADED)
-    assert event["trigger"] == "sighup"
-    assert event["scan_pool"] == "kept"
-    assert event["tools"] == {"blocked": 1}
-    assert event["restart_required"] == []
+    [event] = events(config_dir, RELOADED)
+    assert event["source"] == "sighup"
+    assert event["result"] == "ok"
+    assert event["counts"]["scan_pool_rebuilt"] == 0
+    assert event["counts"]["tools_blocked"] == 1
+    assert event["counts"]["tools_online"] == 0
+    assert event["reason"] is None
+    assert re.fullmatch(r"[0-9a-f]{64}", event["digest"])
 
 
-def test_bad_config_keeps_old_runtime_and_emits_error(config_dir: Path, capsys) -> None:
+def test_bad_config_keeps_old_runtime_and_emits_error(config_dir: Path, caplog) -> None:
     config = config_dir / "aidlp.yaml"
 
     async def go() -> None:
@@ -203,17 +208,20 @@ def test_bad_config_keeps_old_runtime_and_emits_error(config_dir: Path, capsys) 
         finally:
             stop(holder, reloader)
 
-    asyncio.run(go())
-    out = capsys.readouterr().out
-    failures = [json.loads(x) for x in out.splitlines() if RELOAD_FAILED in x]
-    assert len(failures) == 1
-    assert failures[0]["stage"] == "config"
-    assert "policy.mode" in failures[0]["error"]
-    assert f"{config} line 2" in failures[0]["error"]
-    assert RELOADED not in out
+    with caplog.at_level(logging.ERROR, logger="aidlp"):
+        asyncio.run(go())
+    [failure] = events(config_dir, RELOAD_FAILED)
+    assert failure["result"] == "failed"
+    assert failure["reason"] == "config_invalid"
+    assert failure["changed"] == ["aidlp.yaml"]
+    assert not events(config_dir, RELOADED)
+    # the operator's log names the field, the file and the line
+    message = "\n".join(r.getMessage() for r in caplog.records)
+    assert "policy.mode" in message
+    assert f"{config} line 2" in message
 
 
-def test_listen_change_is_flagged_restart_required(config_dir: Path, capsys) -> None:
+def test_listen_change_is_flagged_restart_required(config_dir: Path) -> None:
     config = config_dir / "aidlp.yaml"
 
     async def go() -> None:
@@ -225,11 +233,11 @@ def test_listen_change_is_flagged_restart_required(config_dir: Path, capsys) -> 
             stop(holder, reloader)
 
     asyncio.run(go())
-    [event] = events(capsys, RELOADED)
-    assert event["restart_required"] == ["listen"]
+    [event] = events(config_dir, RELOADED)
+    assert event["reason"] == "restart_required"
 
 
-def test_detector_change_rebuilds_pool_and_drains_old(config_dir: Path, capsys) -> None:
+def test_detector_change_rebuilds_pool_and_drains_old(config_dir: Path) -> None:
     config = config_dir / "aidlp.yaml"
 
     async def go() -> None:
@@ -253,8 +261,9 @@ def test_detector_change_rebuilds_pool_and_drains_old(config_dir: Path, capsys) 
             stop(holder, reloader)
 
     asyncio.run(go())
-    [event] = events(capsys, RELOADED)
-    assert event["scan_pool"] == "rebuilt"
+    [event] = events(config_dir, RELOADED)
+    assert event["counts"]["scan_pool_rebuilt"] == 1
+    assert event["counts"]["scan_workers"] == 2
 
 
 def test_close_waits_for_pending_scans(config_dir: Path) -> None:
@@ -278,7 +287,7 @@ def test_close_waits_for_pending_scans(config_dir: Path) -> None:
     asyncio.run(go())
 
 
-def test_file_change_triggers_reload(config_dir: Path, capsys) -> None:
+def test_file_change_triggers_reload(config_dir: Path) -> None:
     config = config_dir / "aidlp.yaml"
     write_config(config, watch=True)
 
@@ -295,12 +304,12 @@ def test_file_change_triggers_reload(config_dir: Path, capsys) -> None:
             stop(holder, reloader)
 
     asyncio.run(go())
-    [event] = events(capsys, RELOADED)
-    assert event["trigger"] == "file_change"
-    assert event["changed"] == [str(config_dir / "catalogue.yaml")]
+    [event] = events(config_dir, RELOADED)
+    assert event["source"] == "file_change"
+    assert event["changed"] == ["catalogue.yaml"]
 
 
-def test_sighup_triggers_reload(config_dir: Path, capsys) -> None:
+def test_sighup_triggers_reload(config_dir: Path) -> None:
     config = config_dir / "aidlp.yaml"
 
     async def go() -> None:
@@ -316,11 +325,11 @@ def test_sighup_triggers_reload(config_dir: Path, capsys) -> None:
         assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
 
     asyncio.run(go())
-    [event] = events(capsys, RELOADED)
-    assert event["trigger"] == "sighup"
+    [event] = events(config_dir, RELOADED)
+    assert event["source"] == "sighup"
 
 
-def test_bad_file_change_is_not_retried_until_next_edit(config_dir: Path, capsys) -> None:
+def test_bad_file_change_is_not_retried_until_next_edit(config_dir: Path) -> None:
     config = config_dir / "aidlp.yaml"
     write_config(config, watch=True)
 
@@ -338,6 +347,5 @@ def test_bad_file_change_is_not_retried_until_next_edit(config_dir: Path, capsys
             stop(holder, reloader)
 
     asyncio.run(go())
-    out = capsys.readouterr().out
-    assert out.count(RELOAD_FAILED) == 1
-    assert out.count(RELOADED) == 1
+    assert len(events(config_dir, RELOAD_FAILED)) == 1
+    assert len(events(config_dir, RELOADED)) == 1
