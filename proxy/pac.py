@@ -52,6 +52,34 @@ def split_patterns(patterns: list[str]) -> tuple[list[str], list[str], list[str]
     return exact, suffixes, shell
 
 
+def constraint_domains(catalogue: Catalogue) -> list[str]:
+    """DNS subtrees covering every catalogue host, for an X.509 nameConstraints extension.
+
+    A DNS name constraint ``openai.com`` permits that name and every subdomain. A prefix
+    wildcard (``*-aiplatform.googleapis.com``) cannot be expressed, so its parent domain
+    (``googleapis.com``) is permitted instead. Names under another listed name are dropped.
+    """
+    roots = set()
+    for pattern in catalogue.domains():
+        if pattern.startswith("*."):
+            roots.add(pattern[2:])
+        elif pattern.startswith("*"):
+            roots.add(pattern.split(".", 1)[1])
+        else:
+            roots.add(pattern)
+    return sorted(
+        name
+        for name in roots
+        if not any(name != other and name.endswith("." + other) for other in roots)
+    )
+
+
+def openssl_name_constraints(catalogue: Catalogue) -> str:
+    """An OpenSSL extension line limiting a CA to the catalogue's domains (see deploy/CA.md)."""
+    permitted = ", ".join(f"permitted;DNS:{name}" for name in constraint_domains(catalogue))
+    return f"nameConstraints = critical, {permitted}\n"
+
+
 def generate_pac(catalogue: Catalogue, proxies: list[str]) -> str:
     """The PAC file text for ``catalogue``, sending AI hosts to ``proxies`` (in order)."""
     if not proxies:

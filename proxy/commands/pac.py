@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from proxy.config import ConfigError, load_config
-from proxy.pac import PacError, generate_pac
+from proxy.pac import PacError, generate_pac, openssl_name_constraints
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,9 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--proxy",
         action="append",
-        required=True,
         metavar="HOST:PORT",
-        help="aidlp proxy address; repeat for failover (tried in order)",
+        help="aidlp proxy address; repeat for failover (tried in order); required for a PAC file",
+    )
+    parser.add_argument(
+        "--name-constraints",
+        action="store_true",
+        help="print instead an OpenSSL nameConstraints line limiting the interception CA to "
+        "the catalogue's domains (deploy/CA.md)",
     )
     parser.add_argument("--config", help="config YAML whose catalogue to use (default: embedded)")
     parser.add_argument("-o", "--output", help="write the PAC file here instead of stdout")
@@ -31,8 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def pac(args: argparse.Namespace) -> int:
+    if not args.proxy and not args.name_constraints:
+        print("aidlp: --proxy HOST:PORT is required", file=sys.stderr)
+        return 2
     try:
-        text = generate_pac(load_config(args.config).catalogue, args.proxy)
+        catalogue = load_config(args.config).catalogue
+        if args.name_constraints:
+            text = openssl_name_constraints(catalogue)
+        else:
+            text = generate_pac(catalogue, args.proxy)
     except (ConfigError, PacError) as exc:
         print(f"aidlp: {exc}", file=sys.stderr)
         return 2
