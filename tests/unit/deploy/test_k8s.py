@@ -32,7 +32,7 @@ VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
 CRD_KINDS = {"ServiceMonitor"}
 
 # Measured with ps (deploy/README.md, "Sizing"): RSS of `aidlp run` with the small spaCy model.
-MEASURED_PROXY_MB = 95
+MEASURED_PROXY_MB = 102  # under 20-client load; 95 idle
 MEASURED_WORKER_MB = 226
 MEASURED_TRACKER_MB = 14
 
@@ -231,13 +231,22 @@ def test_services_pdb_hpa_and_policy_select_the_pods(docs) -> None:
     assert find(docs, "PodDisruptionBudget")["spec"]["maxUnavailable"] < hpa["minReplicas"]
 
 
+def test_event_secrets_come_from_a_secret_never_the_configmap(docs) -> None:
+    env = {e["name"]: e for e in container(docs)["env"]}
+    for name in ("AIDLP_HMAC_KEY", "AIDLP_HEC_TOKEN"):
+        assert "value" not in env[name]
+        assert env[name]["valueFrom"]["secretKeyRef"]["name"] == "aidlp-event-keys"
+    config = find(docs, "ConfigMap", "aidlp-config")["data"]["aidlp.yaml"]
+    assert "token" not in config.lower().replace("token_env", "")
+
+
 def test_network_policy_opens_only_proxy_metrics_dns_web_and_siem(docs) -> None:
     spec = find(docs, "NetworkPolicy")["spec"]
     assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
     ingress_ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
     assert ingress_ports == {8080, 9464}
     egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
-    assert egress_ports <= {53, 80, 443, 6514, 8088}
+    assert egress_ports <= {53, 80, 443, 514, 8088}
     web = next(r for r in spec["egress"] if any(p["port"] == 443 for p in r["ports"]))
     assert "169.254.0.0/16" in web["to"][0]["ipBlock"]["except"]  # no cloud metadata
 
