@@ -13,6 +13,7 @@ from proxy import __version__
 COMMAND_MODULES = (
     "proxy.commands.run",
     "proxy.commands.config",
+    "proxy.commands.fingerprint",
 )
 
 
