@@ -14,6 +14,8 @@ COMMAND_MODULES = (
     "proxy.commands.run",
     "proxy.commands.config",
     "proxy.commands.fingerprint",
+    "proxy.commands.scan",
+    "proxy.commands.eval",
 )
 
 
