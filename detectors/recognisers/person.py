@@ -1,0 +1,161 @@
+"""Person names: honorific / label / salutation patterns, and spaCy NER (PERSON).
+
+Names are :data:`~detectors.base.Tier.PERSON`: they count only together with personal
+context (see ``detectors/combine.py``). spaCy runs only on the windows the engine
+chooses (where a name could change the decision), never over the whole input.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
+
+from detectors.base import Recogniser, Tier
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_NAME_WORD = r"[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
+_HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Sir|Dame|Lady|Lord|Rev|Revd|Prof)"
+_LABEL = (
+    r"(?i:full name|name|forename|first name|surname|last name|family name|claimant|"
+    r"customer|client|patient|applicant|tenant|service user|employee|complainant|"
+    r"child|mother|father|partner|next of kin|appellant|subject|victim|witness|"
+    r"policyholder|account holder|pupil|student)"
+)
+
+#: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
+_NOT_NAMES = frozenset(
+    """
+    universal credit pip esa jsa dla pension credit housing benefit child benefit jobcentre
+    hmrc dwp nhs gp council tax dear sir madam regards thanks thank you kind best hi hello
+    draft write summarise summarize explain please rewrite translate check review
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december python java excel word
+    chatgpt claude copilot gemini official sensitive secret
+    """.split()  # noqa: SIM905
+)
+
+
+class NamePatternRecogniser(Recogniser):
+    """``Mrs J. Patel``, ``Name: John Smith``, ``Dear Aisha,``: names given away by
+    their form, found without NER."""
+
+    ENTITY = "PERSON"
+    TIER = Tier.PERSON
+    PATTERNS = (
+        Pattern(
+            "honorific_name",
+            rf"\b(?P<v>{_HONORIFIC}\.? (?:[A-Z]\.? ){{0,3}}{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})",
+            0.8,
+        ),
+        Pattern(
+            "labelled_name",
+            rf"\b{_LABEL} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}})",
+            0.8,
+        ),
+        Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
+    )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        words = [w.strip(".").lower() for w in pattern_text.split()]
+        return all(w in _NOT_NAMES for w in words[-1:])
+
+
+def model_path(name_or_path: str) -> Path:
+    """Find a spaCy model directory from a path or an installed package name, without
+    importing the package (its ``__init__`` is never executed) and without network."""
+    p = Path(name_or_path).expanduser()
+    if p.is_dir():
+        return _model_dir(p)
+    dist_name = name_or_path.replace("_", "-")
+    try:
+        dist = importlib.metadata.distribution(dist_name)
+    except importlib.metadata.PackageNotFoundError:
+        dist = None
+    if dist is not None:
+        for f in dist.files or ():
+            if f.name == "config.cfg" and "dist-info" not in str(f):
+                return Path(str(dist.locate_file(f))).parent
+    spec = importlib.util.find_spec(name_or_path.replace("-", "_"))
+    if spec is not None and spec.submodule_search_locations:
+        return _model_dir(Path(next(iter(spec.submodule_search_locations))))
+    raise FileNotFoundError(
+        f"spaCy model {name_or_path!r} is neither a model directory nor an installed package"
+    )
+
+
+def _model_dir(root: Path) -> Path:
+    if (root / "config.cfg").is_file():
+        return root
+    for cfg in sorted(root.glob("*/config.cfg")):
+        return cfg.parent
+    raise FileNotFoundError(f"no spaCy model (config.cfg) under {root}")
+
+
+class SpacyPersonRecogniser(EntityRecognizer):
+    """PERSON entities from spaCy NER, with only the ``ner`` pipe enabled."""
+
+    ENTITIES: ClassVar[list[str]] = ["PERSON"]
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.nlp = None
+        super().__init__(supported_entities=self.ENTITIES, name="SpacyPersonRecogniser")
+
+    def load(self) -> None:
+        import spacy
+
+        path = model_path(self.model)
+        nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler"])
+        keep = {"ner", "tok2vec"} if "tok2vec" in _ner_listens(nlp) else {"ner"}
+        for pipe in list(nlp.pipe_names):
+            if pipe not in keep:
+                nlp.remove_pipe(pipe)
+        self.nlp = nlp
+
+    def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """PERSON spans (char offsets) for each text, batched through ``nlp.pipe``."""
+        out: list[list[tuple[int, int]]] = []
+        for doc in self.nlp.pipe(texts, batch_size=32):
+            spans = []
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and plausible_name(ent.text):
+                    spans.append((ent.start_char, ent.end_char))
+            out.append(spans)
+        return out
+
+    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        return [RecognizerResult("PERSON", s, e, 0.85) for s, e in self.persons([text])[0]]
+
+
+def _ner_listens(nlp) -> set[str]:
+    """Pipes the NER component listens to (shared tok2vec), if any."""
+    try:
+        ner = nlp.get_pipe("ner")
+    except KeyError:
+        return set()
+    listeners = getattr(ner.model, "get_ref", None)
+    try:
+        tok2vec = ner.model.get_ref("tok2vec") if listeners else None
+    except ValueError:
+        return set()
+    return {"tok2vec"} if tok2vec is not None and "Listener" in tok2vec.name else set()
+
+
+def plausible_name(text: str) -> bool:
+    """Reject NER PERSON spans that are not names: no capital, digits, acronyms alone,
+    or only words from a small list of benefits, verbs and months."""
+    words = [w.strip(".,'\"()") for w in text.split()]
+    words = [w for w in words if w]
+    if not words or any(any(c.isdigit() for c in w) for w in words):
+        return False
+    if not any(w[0].isupper() for w in words):
+        return False
+    if len(words) == 1 and (words[0].isupper() or len(words[0]) < 2):
+        return False
+    return not all(w.lower() in _NOT_NAMES for w in words)
