@@ -616,8 +616,8 @@ ETHNICITY = ["describes herself as Black Caribbean", "is of Pakistani heritage",
              "identifies as Gypsy/Roma", "is of Bangladeshi origin",
              "describes himself as mixed White and Black African"]
 ORIENTATION = ["is gay", "is in a same-sex relationship", "is bisexual", "is a lesbian"]
-GENDER = ["is transitioning", "has a Gender Recognition Certificate", "is a trans woman",
-          "is a trans man and recently changed his name by deed poll"]
+GENDER = ["is transitioning", "has a Gender Recognition Certificate", "is trans",
+          "is trans and recently changed name by deed poll"]
 
 
 def special(g: Gen, p: Person) -> str:
@@ -699,6 +699,8 @@ MARKINGS_HOLDOUT = [
 
 def marked(g: Gen, marking: str, body: str, header: bool = True, footer: bool = True) -> str:
     parts = []
+    if not footer:
+        header = True  # a marked document carries the marking somewhere
     if header:
         parts.append(marking)
     parts.append(body)
