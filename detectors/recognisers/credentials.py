@@ -22,41 +22,20 @@ _PLACEHOLDER_WORDS = (
     "sample", "secret_here", "key_here", "token_here", "insert", "replace", "<", ">", "...",
     "****", "${", "{{", "%s", "%(", "fake", "test_key",
 )  # fmt: skip
+
+
+def _split(blob: str) -> list[str]:
+    return blob.split()
+
+
 _PLACEHOLDER_VALUES = frozenset(
-    [
-        "password",
-        "pass",
-        "passwd",
-        "pwd",
-        "secret",
-        "pw",
-        "admin",
-        "root",
-        "test",
-        "guest",
-        "user",
-        "username",
-        "changeme",
-        "letmein",
-        "qwerty",
-        "123456",
-        "12345678",
-        "password1",
-        "password123",
-        "pa55word",
-        "p@ssw0rd",
-        "mypassword",
-        "hunter2",
-        "secretpassword",
-        "topsecret",
-        "mysecret",
-        "postgres",
-        "mysql",
-        "none",
-        "null",
-        "true",
-        "false",
-    ]
+    _split(
+        """
+    password pass passwd pwd secret pw admin root test guest user username changeme letmein
+    qwerty 123456 12345678 password1 password123 pa55word p@ssw0rd mypassword hunter2
+    secretpassword topsecret mysecret postgres mysql none null true false
+        """
+    )
 )
 
 
@@ -87,7 +66,9 @@ class _Credential(Recogniser):
 
 class AwsAccessKeyRecogniser(_Credential):
     ENTITY = "AWS_ACCESS_KEY_ID"
-    PATTERNS = Pattern("aws_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b", 0.9)
+    PATTERNS = (
+        Pattern("aws_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b", 0.9),
+    )
 
 
 class AwsSecretKeyRecogniser(_Credential):
@@ -96,8 +77,10 @@ class AwsSecretKeyRecogniser(_Credential):
     ENTITY = "AWS_SECRET_ACCESS_KEY"
     CONTEXT_WINDOW = 60
     MIN_ENTROPY = 3.5
-    PATTERNS = CtxPattern(
-        "aws_secret", r"(?:^|[^A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])", 0.8
+    PATTERNS = (
+        CtxPattern(
+            "aws_secret", r"(?:^|[^A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])", 0.8
+        ),
     )
     CONTEXT = (
         "aws_secret_access_key",
@@ -145,7 +128,9 @@ class SlackTokenRecogniser(_Credential):
 
 class AnthropicKeyRecogniser(_Credential):
     ENTITY = "ANTHROPIC_API_KEY"
-    PATTERNS = Pattern("anthropic", r"\bsk-ant-(?:api|admin|oat|sid)\d\d-[A-Za-z0-9_\-]{20,}", 0.95)
+    PATTERNS = (
+        Pattern("anthropic", r"\bsk-ant-(?:api|admin|oat|sid)\d\d-[A-Za-z0-9_\-]{20,}", 0.95),
+    )
 
 
 class OpenAiKeyRecogniser(_Credential):
@@ -163,8 +148,8 @@ class OpenAiKeyRecogniser(_Credential):
 
 class JwtRecogniser(_Credential):
     ENTITY = "JWT"
-    PATTERNS = Pattern(
-        "jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{8,}", 0.9
+    PATTERNS = (
+        Pattern("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{8,}", 0.9),
     )
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -180,11 +165,13 @@ class PrivateKeyRecogniser(_Credential):
     """A PEM / OpenSSH private key block with key material after the header."""
 
     ENTITY = "PRIVATE_KEY"
-    PATTERNS = Pattern(
-        "private_key_block",
-        r"-----BEGIN [A-Z ]{0,24}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r){0,6}"
-        r"(?:[A-Za-z\-]+: ?[^\n]{0,100}(?:\n|\\n)){0,4}(?:\s|\\n){0,4}[A-Za-z0-9+/=]{40,}",
-        0.95,
+    PATTERNS = (
+        Pattern(
+            "private_key_block",
+            r"-----BEGIN [A-Z ]{0,24}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r){0,6}"
+            r"(?:[A-Za-z\-]+: ?[^\n]{0,100}(?:\n|\\n)){0,4}(?:\s|\\n){0,4}[A-Za-z0-9+/=]{40,}",
+            0.95,
+        ),
     )
 
     def invalidate_result(self, pattern_text: str) -> bool:

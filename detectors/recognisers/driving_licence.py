@@ -31,10 +31,12 @@ class UkDrivingLicenceRecogniser(Recogniser):
     ENTITY = "UK_DRIVING_LICENCE"
     TIER = Tier.STRONG
     IGNORE_CASE = True
-    PATTERNS = Pattern(
-        "uk_driving_licence",
-        r"\b[A-Z9]{5} ?\d[0156]\d[0-3]\d\d ?[A-Z9]{2}\d ?[A-Z]{2}(?: ?\d\d)?\b",
-        0.85,
+    PATTERNS = (
+        Pattern(
+            "uk_driving_licence",
+            r"\b[A-Z9]{5} ?\d[0156]\d[0-3]\d\d ?[A-Z9]{2}\d ?[A-Z]{2}(?: ?\d\d)?\b",
+            0.85,
+        ),
     )
     CONTEXT = ("driving licence", "driving license", "dvla", "licence number")
 

@@ -9,92 +9,32 @@ from presidio_analyzer import Pattern
 
 from detectors.base import Recogniser, Tier
 
+
 #: Role mailboxes are an organisation's, not a person's.
+def _split(blob: str) -> list[str]:
+    return blob.split()
+
+
 _ROLE_LOCAL = frozenset(
-    [
-        "info",
-        "support",
-        "help",
-        "helpdesk",
-        "enquiries",
-        "enquiry",
-        "contact",
-        "admin",
-        "administrator",
-        "noreply",
-        "no-reply",
-        "donotreply",
-        "do-not-reply",
-        "webmaster",
-        "postmaster",
-        "hostmaster",
-        "hello",
-        "sales",
-        "team",
-        "office",
-        "mail",
-        "press",
-        "media",
-        "feedback",
-        "complaints",
-        "service",
-        "customerservice",
-        "customer.service",
-        "privacy",
-        "dpo",
-        "data.protection",
-        "foi",
-        "security",
-        "abuse",
-        "jobs",
-        "careers",
-        "recruitment",
-        "billing",
-        "accounts",
-        "finance",
-        "hr",
-        "reception",
-        "bookings",
-        "newsletter",
-        "marketing",
-    ]
+    _split(
+        """
+    info support help helpdesk enquiries enquiry contact admin administrator noreply
+    no-reply donotreply do-not-reply webmaster postmaster hostmaster hello sales team office
+    mail press media feedback complaints service customerservice customer.service privacy
+    dpo data.protection foi security abuse jobs careers recruitment billing accounts finance
+    hr reception bookings newsletter marketing
+        """
+    )
 )
 #: Local parts that are placeholders in documentation and code samples.
 _PLACEHOLDER_LOCAL = frozenset(
-    [
-        "user",
-        "username",
-        "name",
-        "email",
-        "someone",
-        "somebody",
-        "example",
-        "test",
-        "testing",
-        "foo",
-        "bar",
-        "baz",
-        "me",
-        "you",
-        "your.name",
-        "yourname",
-        "your.email",
-        "youremail",
-        "firstname.lastname",
-        "first.last",
-        "name.surname",
-        "firstname",
-        "lastname",
-        "user1",
-        "user2",
-        "test1",
-        "alice",
-        "bob",
-        "jane.doe",
-        "john.doe",
-        "janedoe",
-        "johndoe",
-    ]
+    _split(
+        """
+    user username name email someone somebody example test testing foo bar baz me you
+    your.name yourname your.email youremail firstname.lastname first.last name.surname
+    firstname lastname user1 user2 test1 alice bob jane.doe john.doe janedoe johndoe
+        """
+    )
 )
 _PLACEHOLDER_DOMAINS = frozenset({"domain.com", "email.com", "yourdomain.com", "company.com"})
 
@@ -111,10 +51,12 @@ class EmailRecogniser(Recogniser):
 
     ENTITY = "EMAIL_ADDRESS"
     TIER = Tier.CONTACT
-    PATTERNS = Pattern(
-        "email",
-        r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b",
-        0.9,
+    PATTERNS = (
+        Pattern(
+            "email",
+            r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b",
+            0.9,
+        ),
     )
     CONTEXT = ("email", "e-mail", "mail", "contact")
 

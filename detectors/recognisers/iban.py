@@ -33,8 +33,8 @@ class IbanRecogniser(Recogniser):
 
     ENTITY = "IBAN_CODE"
     TIER = Tier.STRONG
-    PATTERNS = Pattern(
-        "iban", r"\b[A-Z]{2}\d\d(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,3})?\b", 0.9
+    PATTERNS = (
+        Pattern("iban", r"\b[A-Z]{2}\d\d(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,3})?\b", 0.9),
     )
     CONTEXT = ("iban", "bank", "account")
 
