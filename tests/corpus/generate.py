@@ -1549,7 +1549,7 @@ def _(g: Gen) -> Case:
     p = g.person()
     return g.pick([
         f"d.o.b. {g.fmt_date(p.dob, 3)} - customer wants to know when {p.he} can claim pension. Explain.",
-        f"{p.first} was born on {g.fmt_date(p.dob, 1)} and wants to apply for a Blue Badge. Draft the guidance reply.",
+        f"{p.first} was born on {g.fmt_date(p.dob, 1)} and wants to apply for a Budgeting Advance. Draft the guidance reply.",
     ]), [PD]
 
 
