@@ -1418,6 +1418,16 @@ def _(g: Gen) -> Case:
     ]), []
 
 
+@tpl("dev", "postcode-context", 8)
+def _(g: Gen) -> Case:
+    _, pc = g.town_postcode()
+    return g.pick([
+        f"The claimant lives at {pc} - which jobcentre should {g.pick(['she', 'he'])} be transferred to?",
+        f"Customer has moved to postcode {pc}; does that change which council handles the housing element?",
+        f"Home visit needed for a vulnerable customer at {pc}. Draft the visit request.",
+    ]), [PD]
+
+
 # ======================================================================================
 # HOLDOUT templates (disjoint wording and shapes; different seed)
 # ======================================================================================
