@@ -105,7 +105,7 @@ def combine(
                     p.tier = Tier.CONTACT
                     contact.append(p)
     weak = [w for w in weak if w.tier == Tier.WEAK]
-    special = special_items(hits)
+    special = special_items(hits) + [_item(c) for c in cands if c.tier == Tier.SPECIAL]
     personal_ctx = hits.spans("personal")
 
     counted: list[Item] = direct + strong + contact
@@ -123,9 +123,17 @@ def combine(
         if ctx or sp or pc:
             person_hits.append(n)
             person_hits += ctx + sp
-    # two different weak identifiers together (e.g. date of birth and postcode)
+    # two different weak identifiers together (e.g. date of birth and postcode), or a
+    # weak identifier of a specific individual in casework ("Claimant DOB ...")
     weak_kinds = {w.entity for w in weak if w.entity != "STREET_ADDRESS"}
     weak_combo = weak if len(weak_kinds) >= 2 else []
+    if not weak_combo:
+        weak_combo = [
+            w
+            for w in weak
+            if hits.near("framing", w.start, w.end, NAME_WINDOW)
+            or hits.near("personal", w.start, w.end, NAME_WINDOW)
+        ]
 
     if person_hits and not weak_combo:
         only_soft = all(i.tier in (Tier.PERSON, Tier.SPECIAL) for i in person_hits)

@@ -28,7 +28,11 @@ from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups
 from detectors.normalise import Limits, View, _byte_to_char, normalise
 from detectors.recognisers import ALL
-from detectors.recognisers.person import SpacyPersonRecogniser, plausible_name
+from detectors.recognisers.person import (
+    SpacyPersonRecogniser,
+    plausible_name,
+    sentence_initial_verb,
+)
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult
 
@@ -202,7 +206,12 @@ class ScanEngine:
         for (offset, chunk), found in zip(chunks, spans, strict=True):
             for s, e in found:
                 key = (offset + s, offset + e)
-                if key not in seen and plausible_name(chunk[s:e]):
+                name = chunk[s:e]
+                if (
+                    key not in seen
+                    and plausible_name(name)
+                    and not (" " not in name and sentence_initial_verb(chunk, s, e))
+                ):
                     seen.add(key)
                     out.append(
                         Item("PERSONAL_DATA", "PERSON", key[0], key[1], 0.85, "spacy_ner", "person")

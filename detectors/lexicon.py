@@ -75,7 +75,7 @@ SPECIAL: dict[str, str] = {
         sexual orientation, sexuality, came out
         """,
     "GENDER_REASSIGNMENT": """
-        transgender, trans woman, trans man, trans person, transitioning, transitioned,
+        transgender, trans woman, trans man, trans person, is trans, are trans, being trans, transitioning, transitioned,
         gender reassignment, gender identity, gender recognition certificate, non-binary,
         nonbinary, gender dysphoria, deadname, deadnamed, transsexual, gender affirming,
         gender-affirming
@@ -96,11 +96,11 @@ PERSONAL = """
     statutory sick pay, ssp, budgeting advance, advance payment, benefit cap,
     sanction, sanctioned, sanctions, overpayment, overpaid, underpayment, deduction, deductions,
     arrears, rent arrears, debt, debts, owes, owed, eviction, evicted, homeless, homelessness,
-    repossession, benefit, benefits, claim, claims, claimed, claiming, entitlement, entitled,
+    repossession, benefit, benefits, claim, claimed, claiming, entitlement, entitled,
     award, awarded, assessment, work capability assessment, wca, mandatory reconsideration,
     appeal, appealed, tribunal, fraud, investigation, interview under caution, prosecution,
     prosecuted, conviction, convicted, criminal record, offence, offences, arrested, charged,
-    probation, prison, custody, sentence, sentenced, court hearing, divorce, separated,
+    probation, prison, custody, sentenced, court hearing, divorce, separated,
     domestic abuse, domestic violence, safeguarding, social worker, social services,
     care plan, child protection, looked after child, foster care, vulnerable, deceased,
     died, death, bereavement, funeral, salary, wages, earnings, income, payslip, p60, p45,
@@ -109,13 +109,10 @@ PERSONAL = """
     case number, case reference, reference number, case file, visa, immigration status,
     asylum, refugee, leave to remain, deportation, bank account, bank statement,
     date of birth, dob, years old, year old, aged, lives at, lives in, lived at, living at,
-    moved to, address, home address, landlord, tenancy, tenant, mortgage, loan, rent,
-    payment, payments, paid, appointment, missed appointment, interview, warning,
-    probation officer, police, caution, cautioned, bail, benefit claim, council tax,
-    pension, injury, accident, insurance claim, phone number, mobile number, email address,
-    partner, husband, wife, son, daughter, mother, father, children, child, carer,
-    employer, employed, unemployed, job, contract, hours, performance, absence, sickness,
-    school, exclusion, excluded, attendance
+    moved to, home address, landlord, tenancy, tenant, rent arrears,
+    probation officer, police, caution, cautioned, bail, benefit claim,
+    injury, phone number, mobile number, email address, partner, husband, wife, son,
+    daughter, mother, father, carer, unemployed, excluded from school, missed appointment
     """
 
 FRAMING = """

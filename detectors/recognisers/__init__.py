@@ -18,6 +18,7 @@ from detectors.recognisers.passport import UkPassportRecogniser
 from detectors.recognisers.person import NamePatternRecogniser
 from detectors.recognisers.phone import UkPhoneRecogniser
 from detectors.recognisers.postcode import UkPostcodeRecogniser
+from detectors.recognisers.special import EthnicOriginRecogniser
 from detectors.recognisers.utr import UtrRecogniser
 
 ALL = (
@@ -36,6 +37,7 @@ ALL = (
     UtrRecogniser,
     IpAddressRecogniser,
     NamePatternRecogniser,
+    EthnicOriginRecogniser,
     MarkingRecogniser,
     *CREDENTIAL_RECOGNISERS,
 )

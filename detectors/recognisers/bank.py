@@ -9,7 +9,7 @@ from detectors.base import CtxPattern, Recogniser, Tier
 _SORT = r"\b\d\d[ \-]\d\d[ \-]\d\d\b"
 _SORT_PLAIN = r"\b\d{6}\b"
 _ACCOUNT = r"\b\d{8}\b"
-_GAP = r"[^0-9\n]{1,60}"
+_GAP = r"[^0-9]{1,60}"
 
 
 class SortCodeAccountRecogniser(Recogniser):
@@ -36,9 +36,6 @@ class SortCodeAccountRecogniser(Recogniser):
         "bank details",
     )
     TIERS: ClassVar[dict[str, str]] = {"UK_BANK_ACCOUNT": Tier.WEAK}
-
-    def validate_result(self, pattern_text: str) -> bool:
-        return "\n" not in pattern_text
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         value = text[start:end]

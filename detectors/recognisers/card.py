@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 
 from detectors.base import Recogniser, Tier, digits
@@ -53,6 +55,11 @@ def _issuer_ok(n: str) -> bool:
     return False
 
 
+#: an alphanumeric group with a letter right before the number: part of a longer code
+#: (an IBAN or a reference), not a card
+_CODE_BEFORE = re.compile(r"\b[A-Z]{2}\d\d(?:[ \-]?[A-Z0-9]{4}){0,6}[ \-]?$")
+
+
 class PaymentCardRecogniser(Recogniser):
     """``4929 1234 5678 9012`` (spaces or dashes between groups)."""
 
@@ -70,3 +77,8 @@ class PaymentCardRecogniser(Recogniser):
             and luhn_ok(n)
             and n not in _TEST_PANS
         )
+
+    def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        if _CODE_BEFORE.search(text[max(0, start - 40) : start]):
+            return None
+        return start, end, self.ENTITY

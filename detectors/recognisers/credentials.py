@@ -188,12 +188,18 @@ class ConnectionStringPasswordRecogniser(_Credential):
     PATTERNS = (
         Pattern(
             "url_credentials",
-            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:(?P<v>[^\s@/\"']{3,128})@[A-Za-z0-9.\-\[\]_]{2,}",
+            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"']{0,64}:(?P<v>[^\s@/\"']{3,128})@[A-Za-z0-9.\-\[\]_]{2,}",
             0.9,
         ),
         CtxPattern(
             "kv_password",
             r"(?i)\b(?:password|pwd|passwd)\s*=\s*(?P<v>[^;\s'\"]{4,128})",
+            0.85,
+        ),
+        Pattern(
+            "env_secret",
+            r"(?-i)\b[A-Z0-9_]{0,40}(?:PASSWORD|PASSWD|_PWD|_PASS|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY)"
+            r"[A-Z0-9_]{0,20}[ \t]*=[ \t]*(?P<v>[^\s'\"$]{6,128})",
             0.85,
         ),
         Pattern(

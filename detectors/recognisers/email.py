@@ -69,3 +69,9 @@ class EmailRecogniser(Recogniser):
         if domain in _PLACEHOLDER_DOMAINS:
             return True
         return local in _PLACEHOLDER_LOCAL or local in _ROLE_LOCAL
+
+    def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        # user-info of a URL ("https://token@github.com"): not a mailbox
+        if text[max(0, start - 3) : start].endswith(("//", ":")):
+            return None
+        return start, end, self.ENTITY

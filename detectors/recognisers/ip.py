@@ -28,4 +28,8 @@ class IpAddressRecogniser(Recogniser):
             ip = ipaddress.ip_address(pattern_text)
         except ValueError:
             return True
-        return not ip.is_global
+        if ip.version == 4:
+            return not ip.is_global
+        # random-looking IPv6 (outside 2000::/3) is still someone's address; drop only
+        # loopback, link-local, unique-local, multicast and unspecified
+        return ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast

@@ -36,7 +36,8 @@ _NOT_NAMES = frozenset(
     draft write summarise summarize explain please rewrite translate check review
     monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december python java excel word
-    chatgpt claude copilot gemini official sensitive secret
+    chatgpt claude copilot gemini official sensitive secret north south east west
+    midlands wales scotland england london yorkshire humber northern ireland region
     """.split()  # noqa: SIM905
 )
 
@@ -57,6 +58,14 @@ class NamePatternRecogniser(Recogniser):
             "labelled_name",
             rf"\b{_LABEL} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}})",
             0.8,
+        ),
+        Pattern(
+            "role_name",
+            rf"\b(?i:claimant|customer|client|patient|applicant|tenant|colleague|employee|"
+            rf"complainant|appellant|resident|pupil|student|caller|service user|"
+            rf"team member|member of staff|staff member|neighbour|son|daughter|partner|"
+            rf"husband|wife|mother|father|manager) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            0.7,
         ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
     )
@@ -145,6 +154,21 @@ def _ner_listens(nlp) -> set[str]:
     except ValueError:
         return set()
     return {"tok2vec"} if tok2vec is not None and "Listener" in tok2vec.name else set()
+
+
+_IMPERATIVE_NEXT = frozenset(
+    "for to at the a an with on in of and your this that these those it me us up out".split()
+)
+
+
+def sentence_initial_verb(text: str, start: int, end: int) -> bool:
+    """A one-word "name" opening a sentence and followed by a preposition or article is
+    usually an imperative verb ("Aim for...", "Chase the...")."""
+    head = text[max(0, start - 3) : start].strip(" \t\"'*-(")
+    if head and head[-1] not in ".!?:\n" and start > 2:
+        return False
+    rest = text[end : end + 12].split()
+    return bool(rest) and rest[0].lower() in _IMPERATIVE_NEXT
 
 
 def plausible_name(text: str) -> bool:
