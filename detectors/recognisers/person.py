@@ -157,8 +157,10 @@ def _ner_listens(nlp) -> set[str]:
 
 
 _IMPERATIVE_NEXT = frozenset(
-    ("for", "to", "at", "the", "a", "an", "with", "on", "in", "of", "and", "your", "this")
-    + ("that", "these", "those", "it", "me", "us", "up", "out")
+    (
+        *("for", "to", "at", "the", "a", "an", "with", "on", "in", "of", "and", "your"),
+        *("this", "that", "these", "those", "it", "me", "us", "up", "out"),
+    )
 )
 
 
