@@ -15,7 +15,7 @@ import numpy as np
 from detectors.code.index import MAX_REPOS, write_index
 from detectors.code.normalise import NORMALISER_VERSION, tokenise
 from detectors.code.walk import SourceFile, WalkStats, iter_source_files
-from detectors.code.winnow import HASH_SCHEME, fingerprint, kgram_hashes
+from detectors.code.winnow import HASH_SCHEME, SKIP_HASH, fingerprint, kgram_hashes
 
 #: Defaults chosen by measurement (bench/bench_fingerprint.py; figures in bench/README.md).
 DEFAULT_K: Final = 20
@@ -80,7 +80,8 @@ def _winnowed(job: tuple[str, str, int, int]) -> np.ndarray:
 
 def _all_kgrams(job: tuple[str, str, int, int]) -> np.ndarray:
     text, language, k, _ = job
-    return np.unique(kgram_hashes([t.text for t in tokenise(text, language)], k))
+    hashes = np.unique(kgram_hashes([t.text for t in tokenise(text, language)], k))
+    return hashes[hashes != SKIP_HASH]
 
 
 def _map(

@@ -10,7 +10,7 @@ import numpy as np
 
 from detectors.code.index import FingerprintIndex
 from detectors.code.markers import MarkerMatcher
-from detectors.code.normalise import tokenise
+from detectors.code.normalise import Tok, guess_languages, tokenise
 from detectors.code.segments import Segment, code_segments
 from detectors.code.settings import CodeSettings
 from detectors.code.winnow import fingerprint
@@ -27,7 +27,6 @@ ENTITY_TYPE: Final = "CODE_FINGERPRINT"
 class SegmentMatch:
     """How one code segment, lexed as one language, matched the index (counts only)."""
 
-    segment: Segment
     language: str
     fingerprints: int
     matched: int
@@ -86,41 +85,54 @@ class CodeDetector:
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
         return findings
 
-    def _languages(self, segment: Segment) -> list[str]:
+    def _languages(self, text: str, segment: Segment) -> list[str]:
         assert self.index is not None
         if segment.language is not None:
             return [segment.language]
-        return self.index.languages[: self.settings.max_languages]
+        return guess_languages(
+            text[segment.start : segment.end], self.index.languages, self.settings.max_languages
+        )
 
     def match_segment(self, text: str, segment: Segment) -> SegmentMatch | None:
         """The best match of ``segment`` over its candidate languages (None: no fingerprints)."""
         best: SegmentMatch | None = None
-        for language in self._languages(segment):
-            result = self._match_as(text, segment, language)
-            if result is not None and (best is None or result.matched > best.matched):
-                best = result
+        body = text[segment.start : segment.end]
+        for language in self._languages(text, segment):
+            for prefix in _phases(body, language):
+                result = self._match_as(body, segment.start, language, prefix)
+                if result is not None and (best is None or result.matched > best.matched):
+                    best = result
         return best
 
-    def _match_as(self, text: str, segment: Segment, language: str) -> SegmentMatch | None:
+    def _match_as(
+        self, body: str, offset: int, language: str, prefix: str = ""
+    ) -> SegmentMatch | None:
+        """Match ``body`` (at ``offset`` in the prompt) lexed as ``language``, optionally
+        lexed after ``prefix`` (an opening quote, for a paste that starts inside a string)."""
         assert self.index is not None
-        tokens = tokenise(text[segment.start : segment.end], language)
+        tokens = tokenise(prefix + body, language)
+        if prefix:
+            cut = len(prefix)
+            tokens = [
+                Tok(t.text, max(t.start - cut, 0), t.end - cut) for t in tokens if t.end > cut
+            ]
         k = self.index.k
         prints = fingerprint([t.text for t in tokens], k, self.index.window)
         if not len(prints):
             return None
         lookup = self.index.lookup(prints.hashes)
         matched = int(lookup.matched.sum())
-        start = end = segment.start
+        start = end = offset
         if matched:
             hit = prints.positions[lookup.matched]
-            start = segment.start + tokens[int(hit[0])].start
-            end = segment.start + tokens[int(hit[-1]) + k - 1].end
-        return SegmentMatch(segment, language, len(prints), matched, start, end, lookup.repo_counts)
+            start = offset + tokens[int(hit[0])].start
+            end = offset + tokens[int(hit[-1]) + k - 1].end
+        return SegmentMatch(language, len(prints), matched, start, end, lookup.repo_counts)
 
     def _reportable(self, match: SegmentMatch) -> bool:
-        return (
-            match.matched >= self.settings.min_matched
-            and match.fraction >= self.settings.min_fraction
+        s = self.settings
+        return match.matched >= s.strong_matched or (
+            match.matched >= s.min_matched and match.fraction >= s.min_fraction
         )
 
     def _finding(self, match: SegmentMatch) -> Finding:
@@ -146,6 +158,27 @@ class CodeDetector:
             DETECTOR,
             meta,
         )
+
+
+_CODE_PUNCTUATION: Final = frozenset("()[]{}=;")
+
+
+def _phases(body: str, language: str) -> list[str]:
+    """Lexer start states to try. A Python paste may start inside a docstring (its first
+    triple quote then closes a string): also lex it as if that string were open, when the
+    quote count is odd or the text before the first triple quote reads like prose."""
+    if language != "python":
+        return [""]
+    for quote in ('"""', "'''"):
+        first = body.find(quote)
+        if first < 0:
+            continue
+        head = "".join(body[:first].split())
+        if body.count(quote) % 2 or (
+            head and sum(c in _CODE_PUNCTUATION for c in head) < 0.03 * len(head)
+        ):
+            return ["", quote]
+    return [""]
 
 
 def segment_hashes(text: str, language: str, k: int, window: int) -> np.ndarray:

@@ -170,7 +170,8 @@ class FingerprintIndex:
                 )
             except (OSError, ValueError) as exc:
                 raise FingerprintIndexError(f"{where}: cannot map index: {exc}") from None
-        return cls(header, hashes, repo_ids)
+        # Plain ndarray views of the mapping (memmap subclass indexing is slower).
+        return cls(header, hashes.view(np.ndarray), repo_ids.view(np.ndarray))
 
     def lookup(self, query: np.ndarray) -> Lookup:
         """Membership of each query hash (any order, duplicates allowed)."""
@@ -178,14 +179,15 @@ class FingerprintIndex:
         if len(self.hashes) == 0 or len(query) == 0:
             return Lookup(np.zeros(len(query), dtype=bool), {})
         left = np.searchsorted(self.hashes, query, side="left")
-        inside = left < len(self.hashes)
-        matched = np.zeros(len(query), dtype=bool)
-        matched[inside] = self.hashes[left[inside]] == query[inside]
+        right = np.searchsorted(self.hashes, query, side="right")
+        matched = right > left
         repo_counts: dict[int, int] = {}
-        for q, lo in zip(query[matched], left[matched], strict=True):
-            hi = lo
-            while hi < len(self.hashes) and self.hashes[hi] == q:
-                repo = int(self.repo_ids[hi])
-                repo_counts[repo] = repo_counts.get(repo, 0) + 1
-                hi += 1
+        if matched.any():
+            lo, hi = left[matched], right[matched]
+            single = hi - lo == 1
+            counts = np.bincount(self.repo_ids[lo[single]])
+            repo_counts = {int(i): int(counts[i]) for i in np.flatnonzero(counts)}
+            for a, b in zip(lo[~single], hi[~single], strict=True):  # hash in several repos
+                for repo in np.unique(np.asarray(self.repo_ids[a:b])):
+                    repo_counts[int(repo)] = repo_counts.get(int(repo), 0) + 1
         return Lookup(matched, repo_counts)

@@ -157,31 +157,32 @@ def _lexer(language: str) -> Lexer:
     return get_lexer_by_name(LANGUAGES[language], **options)
 
 
-def _classify(ttype: _TokenType, value: str) -> str | None:
-    """The normalised text of one Pygments token; None drops it."""
-    if ttype in Text or ttype in Comment.Hashbang:
-        return None
+_DROP, _STRING, _KEEP, _SYMBOLIC, _KEYWORD = range(5)
+
+
+@functools.cache
+def _kind(ttype: _TokenType) -> tuple[int, str]:
+    """How a Pygments token type normalises: (kind, fixed text or "")."""
+    if ttype in Text or ttype in Comment.Hashbang or ttype in String.Doc:
+        return _DROP, ""
     if ttype in Comment:
         # C preprocessor lines are code, not commentary.
-        return "#P" if ttype in Comment.Preproc else None
-    if ttype in String.Doc:
-        return None
+        return (_KEEP, "#P") if ttype in Comment.Preproc else (_DROP, "")
     if ttype in String:
-        return "S"
+        return _STRING, "S"
     if ttype in Number:
-        return "N"
+        return _KEEP, "N"
     if ttype in Name:
-        return "V"
+        return _KEEP, "V"
     if ttype in Keyword:
-        # Keyword.Constant (True/None/null), Keyword.Type (int/void) and control keywords
-        # are structure: keep them, case-folded for case-insensitive languages like SQL.
-        return value.strip().lower() or None
-    stripped = value.strip()
-    return stripped or None
-
-
-def _is_symbolic(ttype: _TokenType) -> bool:
-    return (ttype in Operator and ttype not in Operator.Word) or ttype in Punctuation
+        # True/None/null, int/void and control keywords are structure: keep them, case-folded
+        # for case-insensitive languages like SQL.
+        return _KEYWORD, ""
+    if ttype is Token.Error or (ttype in Operator and ttype not in Operator.Word):
+        return _SYMBOLIC, ""
+    if ttype in Punctuation:
+        return _SYMBOLIC, ""
+    return _KEYWORD, ""
 
 
 def tokenise(text: str, language: str) -> list[Tok]:
@@ -201,24 +202,81 @@ def tokenise(text: str, language: str) -> list[Tok]:
     for pos, ttype, value in _lexer(language).get_tokens_unprocessed(source):
         if pos >= limit:
             break
-        end = min(pos + len(value), limit)
-        norm = _classify(ttype, value)
-        if norm is None:
+        kind, fixed = _kind(ttype)
+        if kind == _DROP:
             continue
-        if norm == "S":
+        end = min(pos + len(value), limit)
+        if kind == _STRING:
             if in_string:
-                last = out[-1]
-                out[-1] = Tok("S", last.start, end)
-                continue
-            in_string = True
-        else:
-            in_string = False
-        if len(norm) > 1 and (ttype is Token.Error or _is_symbolic(ttype)):
+                out[-1] = Tok("S", out[-1].start, end)
+            else:
+                out.append(Tok("S", pos, end))
+                in_string = True
+            continue
+        in_string = False
+        if kind == _KEEP:
+            out.append(Tok(fixed, pos, end))
+        elif kind == _SYMBOLIC:
             # Operators and punctuation split per character, so "f()" / "f( )" and
             # "a==b" / "a == b" tokenise alike whatever the lexer groups together.
-            for offset, char in enumerate(value):
-                if not char.isspace():
-                    out.append(Tok(char, pos + offset, pos + offset + 1))
-            continue
-        out.append(Tok(norm, pos, end))
+            if len(value) == 1:
+                out.append(Tok(value, pos, pos + 1))
+            else:
+                out.extend(
+                    Tok(char, pos + i, pos + i + 1)
+                    for i, char in enumerate(value)
+                    if not char.isspace()
+                )
+        else:
+            word = value.strip().lower()
+            if word:
+                out.append(Tok(word, pos, end))
     return out
+
+
+#: Cheap substring signals per language, used only to order/prune the languages an
+#: unfenced segment is lexed as (never to decide a match).
+_SIGNALS: Final[dict[str, tuple[str, ...]]] = {
+    "python": ("def ", "self.", "self,", "elif ", "import ", "None", "):\n", "__", "lambda "),
+    "java": ("public ", "private ", "static ", "void ", "new ", ";\n", "@Override", "String "),
+    "kotlin": ("fun ", "val ", "override ", "?.", ": String"),
+    "scala": ("def ", "val ", "object ", "case class", "=> "),
+    "groovy": ("def ", "println ", "task ", "->"),
+    "javascript": ("function", "const ", "let ", "=>", "===", "require(", "console."),
+    "jsx": ("function", "const ", "=>", "</", "/>", "className="),
+    "typescript": ("const ", "=>", "interface ", ": string", ": number", "export "),
+    "tsx": ("const ", "=>", ": string", "</", "/>", "className="),
+    "go": ("func ", ":=", "package ", "err != nil", "fmt."),
+    "ruby": ("def ", "end\n", "puts ", "do |", "require '"),
+    "php": ("<?php", "$this->", "function ", "->", "$"),
+    "csharp": ("namespace ", "using System", "public ", "{ get;", "async Task", "var "),
+    "c": ("#include", "int ", "void ", "->", "NULL", "char *"),
+    "cpp": ("#include", "std::", "::", "->", "nullptr", "template<"),
+    "rust": ("fn ", "let mut", "impl ", "::", "-> ", "pub "),
+    "swift": ("func ", "let ", "var ", "guard ", "-> "),
+    "bash": ("#!/bin/", "echo ", "fi\n", "then\n", "$(", "${"),
+    "powershell": ("$_", "Get-", "Set-", "-eq ", "param("),
+    "sql": ("SELECT ", "FROM ", "WHERE ", "INSERT ", "select ", "from "),
+    "terraform": ("resource ", "variable ", "module ", "provider "),
+    "perl": ("my $", "sub ", "use strict", "=~"),
+    "lua": ("local ", "function ", "end\n", "then\n"),
+    "dart": ("void ", "final ", "Widget ", "@override"),
+    "vbnet": ("Dim ", "End Sub", "Public Sub", "As String"),
+}
+
+
+def guess_languages(text: str, candidates: list[str], limit: int) -> list[str]:
+    """The candidates worth lexing ``text`` as, most likely first (at most ``limit``).
+
+    Scores each candidate by counting its signal substrings; keeps those scoring at least
+    half the best. With no signal at all, the first candidate (the index's commonest).
+    """
+    if len(candidates) <= 1:
+        return candidates[:1]
+    sample = text[:20000]
+    scores = {c: sum(sample.count(s) for s in _SIGNALS.get(c, ())) for c in candidates}
+    best = max(scores.values())
+    if best == 0:
+        return candidates[:1]
+    ranked = sorted(candidates, key=lambda c: -scores[c])  # stable: index order breaks ties
+    return [c for c in ranked if scores[c] * 2 >= best][:limit]

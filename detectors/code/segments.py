@@ -139,7 +139,7 @@ def _tag_language(info: str) -> str | None:
     return language_for_tag(words[0].strip("{}.")) if words else None
 
 
-def code_segments(text: str, min_lines: int = 3, max_gap: int = 2) -> list[Segment]:
+def code_segments(text: str, min_lines: int = 3, max_gap: int = 8) -> list[Segment]:
     """Fenced blocks (always) and unfenced runs of >= ``min_lines`` code-looking lines.
 
     A run may span blank lines and up to ``max_gap`` consecutive prose-looking lines (a

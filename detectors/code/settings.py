@@ -54,6 +54,12 @@ class CodeSettings(BaseModel):
         le=1.0,
         description="...and the fraction of the segment's fingerprints that must match.",
     )
+    strong_matched: int = Field(
+        default=20,
+        ge=1,
+        description="A segment sharing at least this many fingerprints is reported whatever "
+        "the fraction (a large internal block pasted inside a larger text).",
+    )
     score: float = Field(default=0.9, ge=0.0, le=1.0, description="Score of an index match.")
     hide_repo_names: bool = Field(
         default=False,
@@ -63,8 +69,8 @@ class CodeSettings(BaseModel):
         default=3,
         ge=1,
         le=10,
-        description="Unfenced (or untagged) code is lexed as each of the index's N most "
-        "common languages and the best match is kept.",
+        description="Unfenced (or untagged) code is lexed as at most N of the index's "
+        "languages (the likeliest by cheap signals) and the best match is kept.",
     )
     min_segment_lines: int = Field(
         default=3, ge=1, description="Shortest run of unfenced code-looking lines considered."

@@ -4,8 +4,10 @@ Hashes never use Python's salted ``hash()``: each normalised token gets a keyed 
 64-bit value, a k-gram is a polynomial of its tokens' values mod 2**64, finished with the
 splitmix64 mixer. The same tokens give the same hashes on every run and every machine.
 
-Winnowing keeps, in every window of ``window`` consecutive k-gram hashes, the rightmost
-minimum. Any shared run of at least ``window + k - 1`` tokens is guaranteed to share a
+K-grams that merely repeat a short unit (period <= k/2: data tables ``( N , N ) ,``, import
+lists, runs of ``V = V`` lines) say nothing about where code came from; they are never
+selected. Winnowing keeps, in every window of ``window`` consecutive k-gram hashes, the
+rightmost minimum. Any shared run of at least ``window + k - 1`` tokens is guaranteed to share a
 fingerprint; runs shorter than ``k`` tokens never do (noise threshold).
 """
 
@@ -27,6 +29,8 @@ _BASE: Final = np.uint64(0x9E3779B97F4A7C15)
 _M1: Final = np.uint64(0xBF58476D1CE4E5B9)
 _M2: Final = np.uint64(0x94D049BB133111EB)
 _EMPTY: Final = np.empty(0, dtype=np.uint64)
+#: Hash value standing for "no fingerprint here" (periodic k-grams); never selected.
+SKIP_HASH: Final = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -43,8 +47,22 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+def _periodic(values: np.ndarray, k: int, max_period: int) -> np.ndarray:
+    """For each k-gram, True if its tokens repeat with a period <= ``max_period``."""
+    count = len(values) - k + 1
+    periodic = np.zeros(count, dtype=bool)
+    for p in range(1, min(max_period, k - 1) + 1):
+        same = np.concatenate(([0], np.cumsum(values[p:] == values[:-p], dtype=np.int64)))
+        span = k - p
+        periodic |= (same[span : span + count] - same[:count]) == span
+    return periodic
+
+
 def kgram_hashes(tokens: Sequence[str], k: int) -> np.ndarray:
-    """Hash of every k-gram of ``tokens`` (``len(tokens) - k + 1`` values, maybe none)."""
+    """Hash of every k-gram of ``tokens`` (``len(tokens) - k + 1`` values, maybe none).
+
+    Periodic k-grams get the reserved value ``2**64 - 1`` (skipped by :func:`winnow`).
+    """
     if k < 1:
         raise ValueError("k must be >= 1")
     count = len(tokens) - k + 1
@@ -54,7 +72,10 @@ def kgram_hashes(tokens: Sequence[str], k: int) -> np.ndarray:
     acc = np.zeros(count, dtype=np.uint64)
     for j in range(k):
         acc = acc * _BASE + values[j : j + count]
-    return _mix(acc)
+    hashes = _mix(acc)
+    hashes[hashes == SKIP_HASH] = SKIP_HASH - np.uint64(1)
+    hashes[_periodic(values, k, k // 2)] = SKIP_HASH
+    return hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +101,16 @@ def winnow(hashes: np.ndarray, window: int) -> Fingerprints:
         return Fingerprints(_EMPTY, np.empty(0, dtype=np.int64))
     if n <= window:
         pos = np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
-        return Fingerprints(hashes[pos], pos)
-    windows = sliding_window_view(hashes, window)
-    rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
-    pos = np.arange(len(windows), dtype=np.int64) + rightmost
-    # Positions never decrease from one window to the next: keep each once.
-    keep = np.empty(len(pos), dtype=bool)
-    keep[0] = True
-    np.not_equal(pos[1:], pos[:-1], out=keep[1:])
-    pos = pos[keep]
+    else:
+        windows = sliding_window_view(hashes, window)
+        rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
+        pos = np.arange(len(windows), dtype=np.int64) + rightmost
+        # Positions never decrease from one window to the next: keep each once.
+        keep = np.empty(len(pos), dtype=bool)
+        keep[0] = True
+        np.not_equal(pos[1:], pos[:-1], out=keep[1:])
+        pos = pos[keep]
+    pos = pos[hashes[pos] != SKIP_HASH]
     return Fingerprints(hashes[pos], pos)
 
 
