@@ -145,7 +145,12 @@ def combine(
         counted += _dedupe(personal)
         return _with_personal(counted), False
 
-    return counted, bool(weak or special or personal_ctx)
+    # names could change the outcome only if nothing blocks yet, there is personal
+    # context, and the text is not a general-knowledge question with soft context only
+    needs_names = bool(weak or special or personal_ctx) and not direct
+    if needs_names and not weak and general_knowledge(text, hits):
+        needs_names = False
+    return counted, needs_names
 
 
 def _dedupe(items: list[Item]) -> list[Item]:

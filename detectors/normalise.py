@@ -66,6 +66,8 @@ _SEP_SPLIT = re.compile(r"([ ._*/-]{1,3})")
 
 _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}", _OPTS)
 _URLENC = re2.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){3,}", _OPTS)
+#: cheap pre-check: no long token, no %XX and no \\xXX means no blob to decode
+_ANY_BLOB = re2.compile(r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}", _OPTS)
 _HEX = re2.compile(r"\b(?:0x)?(?:[0-9A-Fa-f]{2}){8,}\b|(?:\\x[0-9A-Fa-f]{2}){6,}", _OPTS)
 
 
@@ -329,6 +331,8 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     found: list[tuple[int, int, str, str]] = []
     ascii_text = text.isascii()
     data = text.encode()
+    if _ANY_BLOB.search(data) is None:
+        return found
     b2c = None if ascii_text else _byte_to_char(data)
     for origin, rx, decode in (
         ("base64", _BASE64, _try_base64),

@@ -45,6 +45,11 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _has_public_suffix(domain: str) -> bool:
+    return bool(_extractor()(domain).suffix)
+
+
 class EmailRecogniser(Recogniser):
     """A personal email address is a contact detail. Role mailboxes (``info@``,
     ``enquiries@``) and documentation placeholders (``user@example.com``) are not."""
@@ -60,9 +65,11 @@ class EmailRecogniser(Recogniser):
     )
     CONTEXT = ("email", "e-mail", "mail", "contact")
 
+    def load(self) -> None:
+        _has_public_suffix("example.co.uk")  # load the bundled suffix list now, not mid-scan
+
     def validate_result(self, pattern_text: str) -> bool:
-        domain = pattern_text.rsplit("@", 1)[1].lower()
-        return bool(_extractor()(domain).suffix)
+        return _has_public_suffix(pattern_text.rsplit("@", 1)[1].lower())
 
     def invalidate_result(self, pattern_text: str) -> bool:
         local, domain = pattern_text.lower().rsplit("@", 1)

@@ -120,14 +120,8 @@ class MarkingRecogniser(Recogniser):
             )
             if upper and lenient and bracketed and not _ABOUT.search(line):
                 return start, end, entity
-            footer = not after_core and len(line) <= 60 and "?" not in line
-            if (
-                upper
-                and lenient
-                and footer
-                and not _ABOUT.search(line)
-                and (before[-1:] in "|-" or before.isupper())
-            ):
+            footer = not after_core and len(line) <= 80 and "?" not in line
+            if upper and lenient and footer and not _ABOUT.search(line):
                 return start, end, entity
             return None
         # at the start of its line from here on
