@@ -18,7 +18,7 @@ from detectors.code.walk import SourceFile, WalkStats, iter_source_files
 from detectors.code.winnow import HASH_SCHEME, SKIP_HASH, fingerprint, kgram_hashes
 
 #: Defaults chosen by measurement (bench/bench_fingerprint.py; figures in bench/README.md).
-DEFAULT_K: Final = 20
+DEFAULT_K: Final = 25
 DEFAULT_WINDOW: Final = 8
 
 
