@@ -169,7 +169,10 @@ class Recogniser(PatternRecognizer):
                     window = lower[lo : c.end + self.CONTEXT_WINDOW]
                     if not any(w.lower() in window for w in self.CONTEXT):
                         continue
-                results.append(RecognizerResult(c.entity, c.start, c.end, c.score))
+                if not any(
+                    (r.entity_type, r.start, r.end) == (c.entity, c.start, c.end) for r in results
+                ):
+                    results.append(RecognizerResult(c.entity, c.start, c.end, c.score))
         return results
 
 

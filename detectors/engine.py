@@ -248,8 +248,10 @@ def _overlaps(cands: list[Candidate]) -> list[Candidate]:
             o.start <= c.start
             and c.end <= o.end
             and o.category == c.category
-            and (o.end - o.start) > (c.end - c.start)
-            and c.tier in (o.tier, "weak")
+            and (
+                ((o.end - o.start) > (c.end - c.start) and c.tier in (o.tier, "weak"))
+                or (o.start, o.end, o.entity) == (c.start, c.end, c.entity)
+            )
             for o in out[-8:]
         ):
             continue

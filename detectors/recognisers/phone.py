@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from presidio_analyzer import Pattern
 
 from detectors.base import Recogniser, Tier, digits
@@ -18,6 +20,7 @@ class UkPhoneRecogniser(Recogniser):
 
     ENTITY = "UK_PHONE"
     TIER = Tier.CONTACT
+    TIERS: ClassVar[dict[str, str]] = {"UK_PHONE_NONGEOGRAPHIC": Tier.WEAK}
     PATTERNS = (
         Pattern("uk_mobile", rf"(?:{_INTL}|\b0)7\d{{3}}[ .\-]?\d{{3}}[ .\-]?\d{{3}}\b", 0.8),
         Pattern(

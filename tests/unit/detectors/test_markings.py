@@ -1,0 +1,52 @@
+"""Protective markings: marking position and form vs a mention."""
+
+from __future__ import annotations
+
+import pytest
+
+MARKED = [
+    "OFFICIAL-SENSITIVE\nBriefing on the backlog.",
+    "official-sensitive\nnotes",
+    "OFFICIAL SENSITIVE - PERSONAL\nCase review",
+    "OFFICIAL-SENSITIVE: COMMERCIAL\nContract terms",
+    "OFFICIAL–SENSITIVE [LOCSEN]\nLocation of the site",
+    "Classification: Official Sensitive\nMinutes",
+    "Protective marking: OFFICIAL-SENSITIVE\nMinutes",
+    "Subject: [OFFICIAL-SENSITIVE] Q3 fraud review\n\nHi all",
+    "Summarise this paper.\nSpending is up 4%.\nPage 2 of 2 | OFFICIAL-SENSITIVE",
+    "SECRET\nOperation notes",
+    "TOP SECRET//UK EYES ONLY\nAssessment",
+    "RESTRICTED\nStaff list",
+    "CONFIDENTIAL - MANAGEMENT\nRestructure plans",
+    "O F F I C I A L - S E N S I T I V E\nNotes",
+    "ОFFICIAL-SЕNSITIVE\nNotes",  # Cyrillic O and E
+    "OFF\u200bICIAL-SENSITIVE\nNotes",
+]
+MENTIONS = [
+    "What does OFFICIAL-SENSITIVE mean?",
+    "Explain the difference between OFFICIAL and OFFICIAL-SENSITIVE.",
+    "How should I handle documents marked OFFICIAL-SENSITIVE?",
+    "OFFICIAL\nTeam newsletter",
+    "Classification: OFFICIAL\nTeam newsletter",
+    "Keep the password secret and the file confidential.",
+    "Is this restricted to managers?",
+    "SECRET_KEY = os.environ['SECRET_KEY']",
+    "Write a quiz on the Government Security Classifications: OFFICIAL, SECRET, TOP SECRET.",
+]
+
+
+@pytest.mark.parametrize("text", MARKED)
+def test_marked(engine, text: str) -> None:
+    result = engine.scan(text)
+    assert "OFFICIAL_SENSITIVE" in result.categories
+
+
+@pytest.mark.parametrize("text", MENTIONS)
+def test_mentions_are_not_markings(engine, text: str) -> None:
+    assert "OFFICIAL_SENSITIVE" not in engine.scan(text).categories
+
+
+def test_marking_offsets_index_original_text(engine) -> None:
+    text = "Note\nＯＦＦＩＣＩＡＬ–ＳＥＮＳＩＴＩＶＥ\nbody"
+    f = next(f for f in engine.scan(text).findings if f.category == "OFFICIAL_SENSITIVE")
+    assert text[f.start : f.end] == "ＯＦＦＩＣＩＡＬ–ＳＥＮＳＩＴＩＶＥ"
