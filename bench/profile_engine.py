@@ -33,7 +33,8 @@ def main() -> int:
     t0 = time.perf_counter()
     engine = ScanEngine()
     print(f"engine load: {time.perf_counter() - t0:.2f} s")
-    texts = [json.loads(line)["text"] for line in Path(args.corpus).open(encoding="utf-8")]
+    lines = Path(args.corpus).read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines if line.strip()]
     chars = sum(map(len, texts))
     for t in texts:
         engine.scan(t)
