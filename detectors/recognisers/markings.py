@@ -30,6 +30,15 @@ _PREFIX = re.compile(
     r"(?:classification|classified|marking|class|protective marking|security marking|"
     r"security level|sensitivity|sensitivity label|label)$"
 )
+#: a classification key at the end of what precedes: "marking=", '"classification": "'
+_KEY_PREFIX = re.compile(
+    r"(?i)(?:classification|classified|marking|protective_marking|security_classification|"
+    r"sensitivity|sensitivity_label|gsc|label)[\"']?\s*[:=]\s*[\"']?$"
+)
+#: "This document is marked OFFICIAL-SENSITIVE": a statement that the text is marked
+_IS_MARKED = re.compile(
+    r"(?i)\b(?:is|are|was|marked|classified|classed|graded|protectively marked)(?: as)?\s*$"
+)
 _SUBJECT_PREFIX = re.compile(r"(?i)^(?:subject|re|fw|fwd|title|header|footer)$")
 _DESCRIPTOR = re.compile(
     r"^(?:\[?(?:COMMERCIAL|PERSONAL|LOCSEN|POLICY|HR|MANAGEMENT|SECURITY|LEGAL|MEDICAL|"
@@ -109,6 +118,9 @@ class MarkingRecogniser(Recogniser):
         # 1. "Classification: OFFICIAL-SENSITIVE"
         if before and _PREFIX.match(before):
             return start, end, entity
+        raw_before = text[line_start:start]
+        if before and _KEY_PREFIX.search(raw_before):
+            return start, end, entity
         if before and _SUBJECT_PREFIX.match(before) and upper:
             if not after_core or not _ABOUT.search(line):
                 return start, end, entity
@@ -118,10 +130,28 @@ class MarkingRecogniser(Recogniser):
             bracketed = (
                 start > 0 and text[start - 1] in "[(" and end < len(text) and text[end] in "])"
             )
-            if upper and lenient and bracketed and not _ABOUT.search(line):
+            if (upper or lenient) and bracketed and not _ABOUT.search(line):
                 return start, end, entity
-            footer = not after_core and len(line) <= 80 and "?" not in line
+            footer = (not after_core or _DESCRIPTOR.match(after_core)) and len(line) <= 80
+            footer = footer and "?" not in line
             if upper and lenient and footer and not _ABOUT.search(line):
+                return start, end, entity
+            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            rest = re.split(r"[.!\n]", text[end : end + 200])[0]
+            if (
+                upper
+                and lenient
+                and _IS_MARKED.search(sentence)
+                and "?" not in rest
+                and not _ABOUT.search(sentence + " " + rest)
+                and not _QWORD.match(sentence)
+            ):
+                return start, end, entity
+            # after a speaker / label ("[10:32] Jo Bloggs: OFFICIAL-SENSITIVE - ...")
+            labelled = raw_before.rstrip().endswith(":")
+            sep = after[:3].strip(" ")[:1]
+            separated = not after_core or sep in ":-|/[("
+            if upper and lenient and labelled and separated and not _ABOUT.search(line):
                 return start, end, entity
             return None
         # at the start of its line from here on
@@ -139,7 +169,7 @@ class MarkingRecogniser(Recogniser):
         sep = after[:3].strip(" ")[:1]
         if _ABOUT.search(line) or (_QWORD.match(line) and "?" in line):
             return None
-        if sep in (":", "-", "|", "/", "[", "("):
+        if sep in (":", "-", "|", "/", "[", "(") or (sep in "])" and raw_before.strip() in "[("):
             return start, end, entity
         if lenient and after[:1] in (" ", "\t"):
             return start, end, entity

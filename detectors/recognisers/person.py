@@ -28,6 +28,43 @@ _LABEL = (
     r"policyholder|account holder|pupil|student)"
 )
 
+#: Common UK forenames (ONS birth registrations across decades, and frequent names of
+#: the UK's larger communities). "Forename Surname" is a name even where the small NER
+#: model misses it; it still only counts with personal context.
+_FORENAMES = """
+    Aaron Abena Abigail Adaeze Adam Adebayo Agnieszka Ahmed Aidan Aisha Ajay Akua Alan
+    Albert Alexander Alfie Ali Alice Alison Ama Amanda Amber Amelia Amina Amir Andre Andreea
+    Andrei Andrew Andrzej Angela Anil Anita Anjali Ann Anna Anne Anthony Archie Aria Arjun
+    Arlo Arthur Asha Ava Ayesha Barbara Barry Benjamin Bethany Bilal Blessing Bobby Brenda
+    Brian Caitlin Caleb Callum Carl Carol Catherine Charlene Charlie Charlotte Chelsea Chen
+    Chidi Chioma Chloe Christine Christopher Claire Clare Colin Connor Conor Courtney Craig
+    Dafydd Daisy Daniel Danielle Darren David Dawn Dean Deborah Declan Deepa Deepak Denise
+    Dennis Derek Donna Dylan Edward Eleanor Elena Elijah Elizabeth Ella Ellie Elliot Ellis
+    Elsie Emeka Emilia Emily Emma Erin Esme Ethan Eva Evelyn Evie Ewa Ezra Fatima Fatma Femi
+    Finley Florence Frankie Freddie Freya Funmilayo Gabriel Gareth Gary Gemma George Georgia
+    Gillian Gordon Grace Graham Gurpreet Hallie Hamza Hannah Hardeep Harjit Harley Harper
+    Harpreet Harriet Harrison Harry Harvey Hassan Helen Henry Hiroshi Holly Hugo Hunter
+    Hussain Ian Ibrahim Imogen Imran Ioana Ion Irina Isaac Isabella Isabelle Isla Ivy Jack
+    Jacob Jacqueline Jade Jake Jakub Jamal James Jane Janet Jasmine Jason Jasper Jaspreet
+    Jaxon Jayden Jean Jennifer Jenson Jessica Joanna Joanne John Joseph Joshua Jude Julie
+    Jun Karen Katarzyna Kate Katherine Katie Kavita Keith Kelly Kenneth Kerry Kevin Khadija
+    Kieran Kofi Krzysztof Kwame Laura Lauren Layla Leah Leanne Lee Leila Leo Liam Lily Linda
+    Ling Lisa Logan Lorraine Louie Louis Louise Luca Lucas Lucy Luke Magdalena Maisie
+    Manpreet Marcus Marek Margaret Maria Mariam Mark Martin Mary Maryam Mason Mateusz
+    Matilda Matthew Maureen Max Maya Meera Megan Mei Mia Michael Michelle Mihai Millie
+    Mohamed Mohammad Mohammed Monika Muhammad Nadia Nancy Naomi Natalia Natalie Neha Neil
+    Ngozi Nicola Nigel Noah Noor Olga Oliver Olivia Ollie Olu Oluwaseun Omar Oscar Owen
+    Paige Patricia Patrick Paul Pauline Peter Philip Phillip Phoebe Piotr Pooja Poppy
+    Precious Priya Rachel Rahul Raj Rani Ravi Raymond Rebecca Reggie Reuben Rhys Richard
+    Riley Robert Roger Rohan Ronnie Rory Rosie Rowan Ruby Russell Ryan Samantha Samira
+    Samuel Sandra Sanjay Sarah Scarlett Scott Sean Sebastian Shannon Shanti Shaun Sheila
+    Sienna Simon Simran Sofia Sophia Sophie Stacey Stanley Stephanie Stephen Steven Stuart
+    Sunil Sunita Susan Tariq Teddy Theo Theodore Thomas Toby Tomasz Tommy Tracey Tracy
+    Trevor Tunde Tyrone Valerie Vasile Victoria Vikram Violet Wayne Wei William Willow Xin
+    Yan Yasmin Yetunde Yusuf Zachary Zain Zainab Zara
+"""
+_FORENAME_RX = "|".join(sorted(set(_FORENAMES.split()), key=len, reverse=True))
+
 #: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
 _NOT_NAMES = frozenset(
     """
@@ -66,6 +103,11 @@ class NamePatternRecogniser(Recogniser):
             rf"team member|member of staff|staff member|neighbour|son|daughter|partner|"
             rf"husband|wife|mother|father|manager) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
             0.7,
+        ),
+        Pattern(
+            "forename_surname",
+            rf"\b(?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?[A-Z][a-z]+(?:['\-][A-Z][a-z]+)?)\b",
+            0.6,
         ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
     )

@@ -50,3 +50,35 @@ def test_marking_offsets_index_original_text(engine) -> None:
     text = "Note\nＯＦＦＩＣＩＡＬ–ＳＥＮＳＩＴＩＶＥ\nbody"
     f = next(f for f in engine.scan(text).findings if f.category == "OFFICIAL_SENSITIVE")
     assert text[f.start : f.end] == "ＯＦＦＩＣＩＡＬ–ＳＥＮＳＩＴＩＶＥ"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[OFFICIAL-SENSITIVE] Please review the attached figures.",
+        '{"doc": 12, "classification": "OFFICIAL-SENSITIVE", "body": "..."}',
+        "2024-03-01 INFO doc=77 marking=OFFICIAL_SENSITIVE stored",
+        "[10:32] Jo Bloggs: OFFICIAL-SENSITIVE - do not forward\n[10:33] Sam: ok",
+    ],
+)
+def test_markings_in_structured_text(engine, text: str) -> None:
+    assert "OFFICIAL_SENSITIVE" in engine.scan(text).categories
+
+
+def test_labelled_question_about_marking_is_a_mention(engine) -> None:
+    text = "[10:32] Jo Bloggs: OFFICIAL-SENSITIVE - what does it mean for our files?"
+    assert "OFFICIAL_SENSITIVE" not in engine.scan(text).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("This document is marked OFFICIAL-SENSITIVE. Please summarise it:\nThe plan", True),
+        ("Subject: [official-sensitive] staffing", True),
+        ("Board minutes\nPage 1 of 3   OFFICIAL-SENSITIVE - PERSONAL", True),
+        ("What happens if a document is marked OFFICIAL-SENSITIVE?", False),
+        ("Is this email OFFICIAL-SENSITIVE or just OFFICIAL?", False),
+    ],
+)
+def test_inline_statements_vs_questions(engine, text: str, marked: bool) -> None:
+    assert ("OFFICIAL_SENSITIVE" in engine.scan(text).categories) is marked
