@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
-from proxy.events import new_incident_id
+from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract
-from proxy.metrics import Metrics
+from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
 from proxy.responses import block_response
 from proxy.runtime import Runtime, pool_settings
@@ -30,6 +31,7 @@ log = logging.getLogger("aidlp")
 APPROVAL_HEADER = "X-AIDLP-Approval"
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
+HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
 
 
 class RefuseBlockedSni:
@@ -55,11 +57,13 @@ class AidlpAddon:
         self.runtime: Runtime | None = None
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
+        self.metrics_server: MetricsServer | None = None
         self.sni_refuser = RefuseBlockedSni()
 
     # ---- lifecycle ----------------------------------------------------------------------
 
     def load(self, loader: Any) -> None:
+        logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
         loader.add_option(
             "aidlp_config",
             str,
@@ -78,26 +82,65 @@ class AidlpAddon:
             return
         try:
             loaded = load_config(ctx.options.aidlp_config or None)
-        except ConfigError as exc:
+            runtime = Runtime.build(loaded, self.metrics)
+        except (ConfigError, EventConfigError) as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None
-        self.runtime = Runtime.build(loaded)
+        previous, self.runtime = self.runtime, runtime
+        if previous is not None:  # drain the old sinks without holding up the event loop
+            threading.Thread(target=previous.recorder.close, daemon=True).start()
+        self.metrics.prime_tools(
+            t.id for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED
+        )
+        self.metrics.prime_sinks(sink.name for sink in runtime.recorder.sinks)
         if self.pool is None:
             self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
+            self.metrics.watch_pool(self.pool)
+        if self.metrics_server is not None and self._metrics_address() != (
+            self.metrics_server.host,
+            self.metrics_server.port,
+        ):
+            self._stop_metrics_server()
+            self._start_metrics_server()
 
     async def running(self) -> None:
         if self.sni_refuser not in ctx.master.addons.chain:
             ctx.master.addons.add(self.sni_refuser)
+        logscrub.install()  # handlers added since load()
+        if self.metrics_server is None:
+            self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
 
     def done(self) -> None:
+        self._stop_metrics_server()
         if self.sni_refuser in ctx.master.addons.chain:
             ctx.master.addons.remove(self.sni_refuser)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
             self.runtime.recorder.close()
+
+    def _metrics_address(self) -> tuple[str, int]:
+        settings = self._rt().loaded.config.metrics
+        port = ctx.options.aidlp_metrics_port
+        return settings.host, settings.port if port is None else port
+
+    def _start_metrics_server(self) -> None:
+        host, port = self._metrics_address()
+        try:
+            self.metrics_server = MetricsServer(
+                self.metrics.registry, lambda: self.pool is not None and self.pool.ready, host, port
+            ).start()
+        except OSError as exc:
+            log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
+            return
+        log.info("aidlp: metrics on http://%s:%d/metrics", host, self.metrics_server.port)
+
+    def _stop_metrics_server(self) -> None:
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
+            self.metrics_server = None
 
     # ---- connection level: passthrough and refusal ----------------------------------------
 
@@ -189,18 +232,23 @@ class AidlpAddon:
             self._act(flow, tool, decide([], config.policy), None, extraction)
             return
         assert self.pool is not None
+        recorder = self._rt().recorder
+        if len(text) <= HMAC_INLINE_CHARS:
+            digest = recorder.content_hmac(text)
+        else:
+            digest = await asyncio.to_thread(recorder.content_hmac, text)
         try:
             result = await self.pool.scan(text)
         except ScanFailure as exc:
             self.metrics.scan_errors.labels(kind=exc.reason).inc()
             self._act(
-                flow, tool, failure(exc.reason, config.policy), None, extraction, chars=len(text)
+                flow, tool, failure(exc.reason, config.policy), None, extraction, len(text), digest
             )
             return
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
         decision = decide(result.categories, config.policy)
-        self._act(flow, tool, decision, result, extraction, chars=len(text))
+        self._act(flow, tool, decision, result, extraction, len(text), digest)
 
     # ---- acting and recording --------------------------------------------------------------
 
@@ -220,12 +268,13 @@ class AidlpAddon:
         incident = new_incident_id()
         self.metrics.requests.labels(tool=tool.id, decision="block").inc()
         self.metrics.blocked.labels(tool=tool.id, reason="blocked_tool").inc()
+        client_ip = client[0] if client else None
         self._rt().recorder.emit(
             {
                 "event": "ai.tool.blocked",
                 "incident_id": incident,
-                "user": None,
-                "client_ip": client[0] if client else None,
+                "user": client_ip,  # no proxy auth before TLS: the client IP identifies
+                "client_ip": client_ip,
                 "tool": tool.id,
                 "host": host,
                 "method": None,
@@ -250,6 +299,7 @@ class AidlpAddon:
         result: Any,
         extraction: Extraction | None,
         chars: int = 0,
+        content_hmac: str | None = None,
     ) -> None:
         incident = new_incident_id() if decision.action != "allow" else None
         if decision.blocked:
@@ -260,7 +310,7 @@ class AidlpAddon:
                 decision,
                 incident or new_incident_id(),
             )
-        self._record(flow, tool, decision, incident, result, chars)
+        self._record(flow, tool, decision, incident, result, chars, content_hmac)
 
     def _record(
         self,
@@ -270,6 +320,7 @@ class AidlpAddon:
         incident: str | None,
         result: Any,
         chars: int,
+        content_hmac: str | None = None,
     ) -> None:
         findings: dict[tuple[str, str, str], dict[str, Any]] = {}
         for f in result.findings if result is not None else []:
@@ -287,10 +338,13 @@ class AidlpAddon:
             entry["count"] += 1
             entry["max_score"] = max(entry["max_score"], round(f.score, 3))
             self.metrics.findings.labels(category=f.category, entity_type=f.entity_type).inc()
+            self.metrics.detector_findings.labels(detector=f.detector).inc()
+        for category in result.categories if result is not None else []:
+            self.metrics.category_requests.labels(category=category, decision=decision.action).inc()
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
-        auth = flow.metadata.get("proxyauth")
+        auth = flow.metadata.get("proxyauth")  # (user, password): only the user is logged
         client = flow.client_conn.peername
         self._rt().recorder.emit(
             {
@@ -309,7 +363,7 @@ class AidlpAddon:
                 "approval": None,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
-                "content_hmac": None,
+                "content_hmac": content_hmac,
             }
         )
 
