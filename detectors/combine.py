@@ -52,11 +52,30 @@ def _item(c: Candidate) -> Item:
     return Item(c.category, c.entity, c.start, c.end, c.score, c.recogniser.name, c.tier)
 
 
+_HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
+
+
+#: First/second-person involvement: the writer is dealing with the person, not asking
+#: about them ("how do I manage her absence?", "can you check his claim").
+_INVOLVED = re.compile(
+    r"(?i)\b(?:how (?:do|should|can) (?:i|we)|should (?:i|we)|can (?:i|we)|do (?:i|we) need|"
+    r"i need|we need|i'm|i am|i've|we've|my team|our team|manage|record this|"
+    r"on (?:our|the) system|called|rang|emailed|told me|asked me|get (?:his|her|their)|"
+    r"(?:his|her|their) (?:claim|award|payment|letter|account|appointment|case|absence|"
+    r"application|record|file|manager|team))\b"
+)
+
+
 def general_knowledge(text: str, hits: Hits) -> bool:
-    """A short question or explain-style request with no casework framing."""
-    if len(text) > 700 or hits.starts.get("framing"):
+    """A short question or explain-style request with no casework framing, or a short
+    text about the past (a year before 1960: historical figures)."""
+    if len(text) > 700 or hits.starts.get("framing") or _INVOLVED.search(text):
         return False
-    return bool(_QUESTION_START.match(text)) or text.rstrip().endswith("?")
+    return (
+        bool(_QUESTION_START.match(text))
+        or text.rstrip().endswith("?")
+        or bool(_HISTORICAL_YEAR.search(text))
+    )
 
 
 def special_items(hits: Hits) -> list[Item]:

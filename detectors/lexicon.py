@@ -123,8 +123,8 @@ FRAMING = """
     write a response, reply to, letter to, email to, dear, case notes, case file, referral,
     our records, on file, this person, this individual, the individual, colleague, employee,
     member of staff, staff member, my manager, my neighbour, my friend, my colleague,
-    my son, my daughter, my wife, my husband, my partner, my mother, my father, his, her,
-    he, she, him, they live, lives, complaint from, caller, the caller, resident, pupil,
+    my son, my daughter, my wife, my husband, my partner, my mother, my father,
+    they live, lives, complaint from, caller, the caller, resident, pupil,
     student, appellant, complainant, applicant's, claimant's, customer's, client's
     """
 

@@ -21,6 +21,15 @@ BLOCK = [
         {"PERSONAL_DATA", "SPECIAL_CATEGORY"},
     ),
     ("My customer Julia Brown is of Bangladeshi origin.", {"PERSONAL_DATA", "SPECIAL_CATEGORY"}),
+    (
+        "Sarah has been off sick with depression for 3 weeks, how do I manage her absence?",
+        {"PERSONAL_DATA", "SPECIAL_CATEGORY"},
+    ),
+    ("Did Tom Hughes get his PIP award letter?", {"PERSONAL_DATA"}),
+    (
+        "Help me write a return-to-work plan for Chelsea Ward. She is trans.",
+        {"PERSONAL_DATA", "SPECIAL_CATEGORY"},
+    ),
 ]
 ALLOW = [
     "Who was Winston Churchill?",
@@ -31,6 +40,10 @@ ALLOW = [
     "Ask Sarah to send me the updated slides before Friday.",
     "Rewrite this job advert so it's more inclusive. Aim for a reading age of 9.",
     "Explain how PIP assessments work for someone with multiple sclerosis.",
+    "Write a short biography of Stephen Hawking, including his motor neurone disease.",
+    "Alan Turing was prosecuted in 1952. Summarise the case and its impact.",
+    "How did Frida Kahlo's disability influence her art?",
+    "Can you check the grammar: Emily will lead the sprint review on Tuesday.",
 ]
 
 
