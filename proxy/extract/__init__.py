@@ -49,7 +49,7 @@ def view_of(request: http.Request, max_bytes: int = DEFAULT_MAX_BYTES) -> Reques
         host=request.pretty_host,
         path=path,
         query=query,
-        content_type=request.headers.get("content-type", "").lower(),
+        content_type=request.headers.get("content-type", ""),
         body=body,
         headers={k.lower(): v for k, v in request.headers.items()},
     )

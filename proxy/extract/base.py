@@ -72,7 +72,7 @@ class RequestView:
     method: str
     host: str
     path: str  # without the query string
-    content_type: str = ""  # the full header, lower-cased
+    content_type: str = ""  # the full header (parameters such as the boundary keep their case)
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-cased names
     query: str = ""
@@ -81,7 +81,7 @@ class RequestView:
 
     @property
     def mime(self) -> str:
-        return self.content_type.split(";", 1)[0].strip()
+        return self.content_type.split(";", 1)[0].strip().lower()
 
     def param(self, name: str) -> str | None:
         """A content-type parameter (``boundary``, ``charset``), unquoted."""
@@ -131,8 +131,10 @@ _UUID = re.compile(
 _HEX = re.compile(r"[0-9a-fA-F]{16,}")
 # Protocol state (tokens, signatures, ids, URLs): long, no whitespace, token charset.
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_\-.:!~*]{32,}")
+# Typed ids: call_..., msg_..., toolu_..., chatcmpl-..., file-...
+_PREFIXED_ID = re.compile(r"[a-z]{1,16}[_-][A-Za-z0-9_-]{12,}")
 # Enumeration values (``user``, ``text``, ``chat``, ``function_call``): no digits, no capitals.
-_ENUM = re.compile(r"[a-z][a-z_.\-]{0,31}")
+_ENUM = re.compile(r"[a-z][a-z_]{0,31}")
 _B64 = re.compile(r"[A-Za-z0-9+/\-_\r\n]+={0,2}")
 _DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64)?,", re.I)
 # JSON keys that are schema names (snake/camel case) rather than data.
@@ -148,7 +150,9 @@ def is_identifier(value: str) -> bool:
 
 def is_opaque(value: str) -> bool:
     """Protocol state rather than text: a token, id, signature or enumeration value."""
-    return bool(_OPAQUE.fullmatch(value) or _ENUM.fullmatch(value)) or is_identifier(value)
+    return bool(
+        _OPAQUE.fullmatch(value) or _ENUM.fullmatch(value) or _PREFIXED_ID.fullmatch(value)
+    ) or is_identifier(value)
 
 
 def path_join(where: str, key: str | int) -> str:
