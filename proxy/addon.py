@@ -32,6 +32,22 @@ BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
 
 
+class RefuseBlockedSni:
+    """Kills a client connection whose ClientHello named a blocked tool, before any TLS.
+
+    Added at the end of mitmproxy's addon chain so that its ``tls_start_client`` runs after
+    the built-in TlsConfig: with no TLS context, mitmproxy closes the connection.
+    """
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+
+    def tls_start_client(self, data: tls.TlsData) -> None:
+        if data.context.client.id in self.refused:
+            self.refused.discard(data.context.client.id)
+            data.ssl_conn = None
+
+
 class AidlpAddon:
     """Intercepts AI-tool traffic only, scans prompts, enforces the AI Security Policy."""
 
@@ -39,7 +55,7 @@ class AidlpAddon:
         self.runtime: Runtime | None = None
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
-        self._refused_clients: set[str] = set()
+        self.sni_refuser = RefuseBlockedSni()
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -69,11 +85,15 @@ class AidlpAddon:
             self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
 
     async def running(self) -> None:
+        if self.sni_refuser not in ctx.master.addons.chain:
+            ctx.master.addons.add(self.sni_refuser)
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
 
     def done(self) -> None:
+        if self.sni_refuser in ctx.master.addons.chain:
+            ctx.master.addons.remove(self.sni_refuser)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
@@ -103,19 +123,13 @@ class AidlpAddon:
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
-            self._refused_clients.add(data.context.client.id)
+            self.sni_refuser.refused.add(data.context.client.id)
             self._record_tool_blocked(
                 tool,
                 data.client_hello.sni or connect_host or "",
                 client=data.context.client.peername,
                 stage="sni",
             )
-
-    def tls_start_client(self, data: tls.TlsData) -> None:
-        """Refuse a blocked SNI: with no TLS context, mitmproxy closes the connection."""
-        if data.context.client.id in self._refused_clients:
-            self._refused_clients.discard(data.context.client.id)
-            data.ssl_conn = None
 
     def http_connect(self, flow: http.HTTPFlow) -> None:
         tool = self._classify(flow.request.host)

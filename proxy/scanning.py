@@ -102,9 +102,10 @@ class ScanPool:
         self.ready = True
 
     def shutdown(self) -> None:
+        """Stop the workers and wait for them (bounded by the in-worker scan time box)."""
         self.ready = False
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
     async def scan(self, text: str) -> ScanResult:
