@@ -10,7 +10,7 @@ parse but not read (images, audio, encrypted files) is listed in ``uninspectable
 
 from __future__ import annotations
 
-from mitmproxy import http
+from typing import TYPE_CHECKING
 
 from proxy.extract.base import (
     Budget,
@@ -23,6 +23,9 @@ from proxy.extract.base import (
 from proxy.extract.encoding import decode_body
 from proxy.extract.registry import select, select_ws
 from proxy.extract.settings import ExtractionSettings
+
+if TYPE_CHECKING:
+    from mitmproxy import http
 
 __all__ = [
     "Extraction",

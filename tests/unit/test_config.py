@@ -30,24 +30,33 @@ def test_user_file_merges_over_default(tmp_path):
 
 def test_extra_tools_and_relative_catalogue_path(tmp_path):
     (tmp_path / "tools.yaml").write_text(
-        "version: 1\ntools:\n  - id: dept\n    name: Dept AI\n    status: approved\n    hosts: [ai.dept.example]\n")
+        "version: 1\ntools:\n  - id: dept\n    name: Dept AI\n    status: approved\n    hosts: [ai.dept.example]\n"
+    )
     path = tmp_path / "aidlp.yaml"
-    path.write_text("catalogue:\n  file: tools.yaml\n  extra_tools:\n"
-                    "    - {id: other, name: Other, hosts: ['*.other.example'], status: blocked}\n")
+    path.write_text(
+        "catalogue:\n  file: tools.yaml\n  extra_tools:\n"
+        "    - {id: other, name: Other, hosts: ['*.other.example'], status: blocked}\n"
+    )
     loaded = load_config(path)
     assert loaded.catalogue.match("ai.dept.example").status.value == "approved"
     assert loaded.catalogue.match("x.other.example").status.value == "blocked"
     assert loaded.catalogue.match("api.openai.com") is None  # replaced catalogue file
 
 
-@pytest.mark.parametrize("text,field,line", [
-    ("policy:\n  mode: enforcing\n", "policy.mode", 2),
-    ("listen:\n  host: 127.0.0.1\n  port: 70000\n", "listen.port", 3),
-    ("limits:\n  max_body_bytes: lots\n", "limits.max_body_bytes", 2),
-    ("unknown_section: 1\n", "unknown_section", 1),
-    ("catalogue:\n  extra_tools:\n    - id: x\n      name: X\n      hosts: ['http://x.example/']\n",
-     "catalogue.extra_tools.0.hosts.0", 5),
-])
+@pytest.mark.parametrize(
+    "text,field,line",
+    [
+        ("policy:\n  mode: enforcing\n", "policy.mode", 2),
+        ("listen:\n  host: 127.0.0.1\n  port: 70000\n", "listen.port", 3),
+        ("limits:\n  max_body_bytes: lots\n", "limits.max_body_bytes", 2),
+        ("unknown_section: 1\n", "unknown_section", 1),
+        (
+            "catalogue:\n  extra_tools:\n    - id: x\n      name: X\n      hosts: ['http://x.example/']\n",
+            "catalogue.extra_tools.0.hosts.0",
+            5,
+        ),
+    ],
+)
 def test_errors_name_field_file_and_line(tmp_path, text, field, line):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -57,11 +66,14 @@ def test_errors_name_field_file_and_line(tmp_path, text, field, line):
     assert field in message and f"{path} line {line}" in message
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("policy: [unclosed\n", "invalid YAML"),
-    ("policy:\n  mode: enforce\npolicy:\n  mode: monitor\n", "duplicate key"),
-    ("- just\n- a list\n", "mapping"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("policy: [unclosed\n", "invalid YAML"),
+        ("policy:\n  mode: enforce\npolicy:\n  mode: monitor\n", "duplicate key"),
+        ("- just\n- a list\n", "mapping"),
+    ],
+)
 def test_malformed_files(tmp_path, text, needle):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -75,7 +87,9 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 
 def test_bad_catalogue_file_names_its_line(tmp_path):
-    (tmp_path / "tools.yaml").write_text("version: 1\ntools:\n  - id: a\n    name: A\n    hosts: []\n")
+    (tmp_path / "tools.yaml").write_text(
+        "version: 1\ntools:\n  - id: a\n    name: A\n    hosts: []\n"
+    )
     path = tmp_path / "aidlp.yaml"
     path.write_text("catalogue:\n  file: tools.yaml\n")
     with pytest.raises(ConfigError, match=r"tools\.0\.hosts .*line 5"):

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import base64
 
-from extract_helpers import NINO, PNG_1PX, joined, pdf_bytes, request, texts, where_of
-
 from proxy.extract import extract
+from tests.unit.extract.extract_helpers import (
+    NINO,
+    PNG_1PX,
+    joined,
+    pdf_bytes,
+    request,
+    texts,
+    where_of,
+)
 
 URL = "https://api.anthropic.com/v1/messages"
 

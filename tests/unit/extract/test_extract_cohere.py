@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from extract_helpers import NINO, request, texts
-
 from proxy.extract import extract
+from tests.unit.extract.extract_helpers import NINO, request, texts
 
 
 def test_v1_chat_message_history_preamble_documents() -> None:

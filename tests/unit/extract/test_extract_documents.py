@@ -7,7 +7,9 @@ import io
 import zipfile
 
 import pytest
-from extract_helpers import (
+
+from proxy.extract import ExtractionError, ExtractionSettings, extract
+from tests.unit.extract.extract_helpers import (
     NINO,
     PNG_1PX,
     docx_bytes,
@@ -20,8 +22,6 @@ from extract_helpers import (
     xlsx_bytes,
     zip_bytes,
 )
-
-from proxy.extract import ExtractionError, ExtractionSettings, extract
 
 UPLOAD = "https://files.oaiusercontent.com/file-abc"
 

@@ -9,9 +9,9 @@ import zlib
 import brotli
 import pytest
 from backports import zstd
-from extract_helpers import NINO, request, texts
 
 from proxy.extract import ExtractionError, extract
+from tests.unit.extract.extract_helpers import NINO, request, texts
 
 URL = "https://api.openai.com/v1/chat/completions"
 BODY = json.dumps(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from extract_helpers import NINO, PNG_1PX, joined, pdf_bytes, request, texts
-
 from proxy.extract import extract
+from tests.unit.extract.extract_helpers import NINO, PNG_1PX, joined, pdf_bytes, request, texts
 
 BASE = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash"
 

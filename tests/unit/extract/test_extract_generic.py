@@ -6,9 +6,8 @@ import base64
 import json
 from urllib.parse import urlencode
 
-from extract_helpers import NINO, joined, request, texts
-
 from proxy.extract import extract
+from tests.unit.extract.extract_helpers import NINO, joined, request, texts
 
 
 def test_unknown_json_every_string_leaf() -> None:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import base64
 import json
 
-from extract_helpers import NINO, PNG_1PX, joined, pdf_bytes, request, texts, where_of
-
 from proxy.extract import extract
+from tests.unit.extract.extract_helpers import (
+    NINO,
+    PNG_1PX,
+    joined,
+    pdf_bytes,
+    request,
+    texts,
+    where_of,
+)
 
 CHAT = "https://api.openai.com/v1/chat/completions"
 

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from extract_helpers import NINO, PNG_1PX, docx_bytes, joined, multipart, pdf_bytes, request, texts
 
 from proxy.extract import ExtractionError, extract
+from tests.unit.extract.extract_helpers import (
+    NINO,
+    PNG_1PX,
+    docx_bytes,
+    joined,
+    multipart,
+    pdf_bytes,
+    request,
+    texts,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from extract_helpers import NINO, request, texts, where_of
-
 from proxy.extract import extract
+from tests.unit.extract.extract_helpers import NINO, request, texts, where_of
 
 FORM = "application/x-www-form-urlencoded;charset=UTF-8"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from extract_helpers import NINO, docx_bytes, joined, texts, where_of
-
 from proxy.extract import extract_websocket_message
+from tests.unit.extract.extract_helpers import NINO, docx_bytes, joined, texts, where_of
 
 NHS = "943 476 5919"
 
