@@ -44,8 +44,17 @@ _MC_FALLBACK = "Fallback"
 _CHUNK = 64 * 1024
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(name: str) -> str:
-    return name.rsplit("}", 1)[-1]
+    """``uri}local`` → ``local`` (cached: a document repeats a handful of names)."""
+    local = _LOCAL_NAMES.get(name)
+    if local is None:
+        local = name.rsplit("}", 1)[-1]
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[name] = local
+    return local
 
 
 def _natural(name: str) -> list[object]:
