@@ -221,16 +221,23 @@ class Collector:
 
     # -- output --
 
-    def text(self, value: object, where: str) -> None:
-        """Scan ``value`` verbatim (if it is a non-blank string)."""
+    def text(self, value: object, where: str, context: str | None = None) -> None:
+        """Scan ``value`` verbatim (if it is a non-blank string). ``context`` (a JSON key such
+        as ``nhs_number``) is put in front of short values, so detectors that weigh context
+        words see ``nhs number: 943...`` rather than a bare number."""
         if not isinstance(value, str):
             return
         self.handled.add(value)
-        if not value.strip() or value in self._texts:
+        if not value.strip():
             return
-        self.budget.add(len(value))
-        self._texts.add(value)
-        self.segments.append(Segment(_clean(value), where or "$"))
+        shown = (
+            f"{_humanize(context)}: {value}" if context and len(value) <= _CONTEXT_MAX else value
+        )
+        if shown in self._texts:
+            return
+        self.budget.add(len(shown))
+        self._texts.add(shown)
+        self.segments.append(Segment(_clean(shown), where or "$"))
 
     def media(self, kind: str, where: str) -> None:
         """Content we cannot read (an image, audio, an encrypted file): the policy decides."""
@@ -263,21 +270,26 @@ class Collector:
         tokens and identifiers (protocol state, not text a person typed)."""
         self._walk(value, where, depth, residual=True)
 
-    def _walk(self, value: Any, where: str, depth: int, residual: bool) -> None:
+    def _walk(
+        self, value: Any, where: str, depth: int, residual: bool, key: str | None = None
+    ) -> None:
         if isinstance(value, str):
-            self._string(value, where, depth, residual)
+            self._string(value, where, depth, residual, key)
         elif isinstance(value, dict):
-            for key, item in value.items():
-                if not _STRUCTURAL_KEY.fullmatch(key) and not is_identifier(key):
-                    self._string(key, f"{where}{{key}}", depth, residual)
-                self._walk(item, path_join(where, key), depth, residual)
+            for name, item in value.items():
+                bare = name.split("~dup", 1)[0]
+                if not _STRUCTURAL_KEY.fullmatch(bare) and not is_identifier(bare):
+                    self._string(name, f"{where}{{key}}", depth, residual)
+                self._walk(item, path_join(where, name), depth, residual, name)
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                self._walk(item, path_join(where, index), depth, residual)
+                self._walk(item, path_join(where, index), depth, residual, key)
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _BIG_INT:
-            self._string(str(value), where, depth, residual)
+            self._string(str(value), where, depth, residual, key)
 
-    def _string(self, value: str, where: str, depth: int, residual: bool) -> None:
+    def _string(
+        self, value: str, where: str, depth: int, residual: bool, key: str | None = None
+    ) -> None:
         if not value.strip() or (residual and value in self.handled):
             return
         if is_identifier(value.strip()):
@@ -289,13 +301,13 @@ class Collector:
                 pass
             else:
                 self.handled.add(value)
-                self._walk(inner, f"{where}<json>", depth + 1, residual)
+                self._walk(inner, f"{where}<json>", depth + 1, residual, key)
                 return
         if self.blob(value, where, depth):
             return
         if residual and is_opaque(value):
             return
-        self.text(value, where)
+        self.text(value, where, key)
 
     def blob(self, value: str, where: str, depth: int = 0, content_type: str = "") -> bool:
         """Handle ``value`` if it is a ``data:`` URL or a large base64 blob; True if it was.
@@ -341,6 +353,16 @@ class Collector:
             return True
         self.file(data, f"{where}<base64>", content_type, "", depth + 1)
         return True
+
+
+_CONTEXT_MAX = 200  # longer values carry their own context
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _humanize(key: str) -> str:
+    """``nhsNumber`` / ``nhs_number`` / ``nhs-number~dup1`` → ``nhs number``."""
+    key = key.split("~dup", 1)[0]
+    return _CAMEL.sub(" ", key).replace("_", " ").replace("-", " ").strip().lower()
 
 
 def _b64decode(value: str) -> bytes | None:

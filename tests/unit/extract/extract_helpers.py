@@ -41,6 +41,31 @@ def texts(extraction: Extraction) -> list[str]:
     return [segment.text for segment in extraction.segments]
 
 
+class Scanned:
+    """The segments of an extraction, where ``needle in scanned`` means "some segment
+    contains it" (segments may carry a ``key: `` context prefix) and ``{a, b} <= scanned``
+    means every one is contained."""
+
+    def __init__(self, extraction: Extraction) -> None:
+        self.items = texts(extraction)
+
+    def __contains__(self, needle: object) -> bool:
+        return isinstance(needle, str) and any(needle in item for item in self.items)
+
+    def __ge__(self, needles: object) -> bool:
+        return all(needle in self for needle in needles)  # type: ignore[attr-defined]
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __repr__(self) -> str:
+        return f"Scanned({self.items!r})"
+
+
+def scanned(extraction: Extraction) -> Scanned:
+    return Scanned(extraction)
+
+
 def joined(extraction: Extraction) -> str:
     return "\n".join(texts(extraction))
 

@@ -11,7 +11,7 @@ from tests.unit.extract.extract_helpers import (
     joined,
     pdf_bytes,
     request,
-    texts,
+    scanned,
     where_of,
 )
 
@@ -77,7 +77,7 @@ def test_messages_with_system_blocks_tools_and_history() -> None:
     assert result.adapter == "anthropic"
     assert result.error_style == "anthropic"
     assert result.model == "claude-sonnet-4-5"
-    found = texts(result)
+    found = scanned(result)
     for expected in (
         "You help caseworkers.",
         "Earlier question about benefits",
@@ -117,7 +117,7 @@ def test_string_system_and_image_block_is_uninspectable() -> None:
         ],
     }
     result = extract(request(URL, body))
-    assert "plain system prompt" in texts(result)
+    assert "plain system prompt" in scanned(result)
     assert result.uninspectable == ["image:messages[0].content[0].source.data"]
 
 
@@ -155,7 +155,7 @@ def test_pdf_and_text_documents_are_read() -> None:
     }
     result = extract(request(URL, body))
     assert f"Subject NINO {NINO}" in joined(result)
-    assert {"Case file", "inline document text", "content-source text"} <= set(texts(result))
+    assert {"Case file", "inline document text", "content-source text"} <= scanned(result)
     assert result.uninspectable == []
 
 
@@ -175,7 +175,7 @@ def test_short_base64_document_is_still_decoded() -> None:
             }
         ],
     }
-    assert "tiny note" in texts(extract(request(URL, body)))
+    assert "tiny note" in scanned(extract(request(URL, body)))
 
 
 def test_count_tokens_and_legacy_complete() -> None:
@@ -185,14 +185,14 @@ def test_count_tokens_and_legacy_complete() -> None:
             {"model": "m", "messages": [{"role": "user", "content": "count me"}]},
         )
     )
-    assert count.adapter == "anthropic" and "count me" in texts(count)
+    assert count.adapter == "anthropic" and "count me" in scanned(count)
     legacy = extract(
         request(
             "https://api.anthropic.com/v1/complete",
             {"model": "claude-2", "prompt": "\n\nHuman: legacy prompt\n\nAssistant:"},
         )
     )
-    assert any("legacy prompt" in t for t in texts(legacy))
+    assert any("legacy prompt" in t for t in scanned(legacy))
 
 
 def test_message_batches_scan_every_request() -> None:
@@ -217,5 +217,5 @@ def test_message_batches_scan_every_request() -> None:
         ]
     }
     result = extract(request(URL + "/batches", body))
-    assert {"batch one", "batch two"} <= set(texts(result))
+    assert {"batch one", "batch two"} <= scanned(result)
     assert result.models == ["claude-a", "claude-b"]

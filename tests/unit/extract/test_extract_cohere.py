@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from proxy.extract import extract
-from tests.unit.extract.extract_helpers import NINO, request, texts
+from tests.unit.extract.extract_helpers import NINO, request, scanned, texts
 
 
 def test_v1_chat_message_history_preamble_documents() -> None:
@@ -25,7 +25,7 @@ def test_v1_chat_message_history_preamble_documents() -> None:
         f"My NINO is {NINO}",
         "Noted.",
         "document snippet text",
-    } <= set(texts(result))
+    } <= scanned(result)
 
 
 def test_v2_chat_messages_and_tool_calls() -> None:
@@ -51,8 +51,8 @@ def test_v2_chat_messages_and_tool_calls() -> None:
             },
         ],
     }
-    found = texts(extract(request("https://api.cohere.com/v2/chat", body)))
-    assert {"sys v2", "user v2", "arg v2", "tool doc v2"} <= set(found)
+    found = scanned(extract(request("https://api.cohere.com/v2/chat", body)))
+    assert {"sys v2", "user v2", "arg v2", "tool doc v2"} <= found
 
 
 def test_embed_rerank_generate() -> None:
@@ -72,7 +72,7 @@ def test_embed_rerank_generate() -> None:
             {"query": "the query", "documents": ["doc a", "doc b"], "model": "rerank-v3.5"},
         )
     )
-    assert {"the query", "doc a", "doc b"} <= set(texts(rerank))
-    assert "gen prompt" in texts(
+    assert {"the query", "doc a", "doc b"} <= scanned(rerank)
+    assert "gen prompt" in scanned(
         extract(request("https://api.cohere.com/v1/generate", {"prompt": "gen prompt"}))
     )

@@ -11,7 +11,7 @@ import pytest
 from backports import zstd
 
 from proxy.extract import ExtractionError, extract
-from tests.unit.extract.extract_helpers import NINO, request, texts
+from tests.unit.extract.extract_helpers import NINO, request, scanned
 
 URL = "https://api.openai.com/v1/chat/completions"
 BODY = json.dumps(
@@ -33,13 +33,13 @@ def encoded(data: bytes, coding: str) -> object:
 @pytest.mark.parametrize("coding", sorted(ENCODERS))
 def test_each_content_encoding_is_decoded(coding: str) -> None:
     result = extract(encoded(ENCODERS[coding](BODY), coding))
-    assert f"hello {NINO}" in texts(result)
+    assert f"hello {NINO}" in scanned(result)
 
 
 def test_raw_deflate_is_accepted() -> None:
     compressor = zlib.compressobj(wbits=-15)
     data = compressor.compress(BODY) + compressor.flush()
-    assert f"hello {NINO}" in texts(extract(encoded(data, "deflate")))
+    assert f"hello {NINO}" in scanned(extract(encoded(data, "deflate")))
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_stacked_encodings_are_undone_in_reverse(header: str, layers: list[str])
     data = BODY
     for coding in layers:  # applied in the order listed
         data = ENCODERS[coding](data)
-    assert f"hello {NINO}" in texts(extract(encoded(data, header)))
+    assert f"hello {NINO}" in scanned(extract(encoded(data, header)))
 
 
 @pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "zstd"])
@@ -102,14 +102,14 @@ def test_deeply_nested_json_is_unparseable() -> None:
 
 def test_json_unicode_escapes_are_decoded_by_parsing() -> None:
     raw = b'{"model": "m", "messages": [{"role": "user", "content": "\\u0041\\u0042 12 34 56 \\u0043"}]}'
-    assert NINO in texts(extract(request(URL, raw)))
+    assert NINO in scanned(extract(request(URL, raw)))
 
 
 def test_utf16_json_body() -> None:
     raw = json.dumps(
         {"model": "m", "messages": [{"role": "user", "content": "utf16 text"}]}
     ).encode("utf-16")
-    assert "utf16 text" in texts(
+    assert "utf16 text" in scanned(
         extract(request(URL, raw, content_type="application/json; charset=utf-16"))
     )
 

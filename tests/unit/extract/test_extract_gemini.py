@@ -5,7 +5,14 @@ from __future__ import annotations
 import base64
 
 from proxy.extract import extract
-from tests.unit.extract.extract_helpers import NINO, PNG_1PX, joined, pdf_bytes, request, texts
+from tests.unit.extract.extract_helpers import (
+    NINO,
+    PNG_1PX,
+    joined,
+    pdf_bytes,
+    request,
+    scanned,
+)
 
 BASE = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash"
 
@@ -43,7 +50,7 @@ def test_generate_content_contents_parts_and_system_instruction() -> None:
         NINO,
         "found record",
         "latest turn",
-    } <= set(texts(result))
+    } <= scanned(result)
 
 
 def test_snake_case_fields_and_inline_data() -> None:
@@ -72,7 +79,7 @@ def test_snake_case_fields_and_inline_data() -> None:
         ],
     }
     result = extract(request(BASE + ":streamGenerateContent?alt=sse", body))
-    assert "snake system" in texts(result)
+    assert "snake system" in scanned(result)
     assert "pdf inline text" in joined(result)
     assert result.uninspectable == ["image:contents[0].parts[0].inlineData"]
 
@@ -83,12 +90,12 @@ def test_vertex_path_and_contents_as_single_object() -> None:
         request(url, {"contents": {"role": "user", "parts": [{"text": "vertex text"}]}})
     )
     assert result.model == "gemini-2.0-flash"
-    assert "vertex text" in texts(result)
+    assert "vertex text" in scanned(result)
 
 
 def test_embed_count_tokens_and_batch() -> None:
     embed = extract(request(BASE + ":embedContent", {"content": {"parts": [{"text": "embed me"}]}}))
-    assert "embed me" in texts(embed)
+    assert "embed me" in scanned(embed)
     count = extract(
         request(
             BASE + ":countTokens",
@@ -100,7 +107,7 @@ def test_embed_count_tokens_and_batch() -> None:
             },
         )
     )
-    assert "count me" in texts(count)
+    assert "count me" in scanned(count)
     batch = extract(
         request(
             BASE + ":batchEmbedContents",
@@ -112,7 +119,7 @@ def test_embed_count_tokens_and_batch() -> None:
             },
         )
     )
-    assert {"b1", "b2"} <= set(texts(batch))
+    assert {"b1", "b2"} <= scanned(batch)
 
 
 def test_executable_code_and_results() -> None:
@@ -127,5 +134,5 @@ def test_executable_code_and_results() -> None:
             }
         ]
     }
-    found = texts(extract(request(BASE + ":generateContent", body)))
+    found = scanned(extract(request(BASE + ":generateContent", body)))
     assert "print('x')" in found and "x\n" in found

@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlencode
 
 from proxy.extract import extract
-from tests.unit.extract.extract_helpers import NINO, joined, request, texts
+from tests.unit.extract.extract_helpers import NINO, joined, request, scanned, texts
 
 
 def test_unknown_json_every_string_leaf() -> None:
@@ -17,27 +17,35 @@ def test_unknown_json_every_string_leaf() -> None:
     }
     result = extract(request("https://chat.mistral.ai/api/chat", body))
     assert result.adapter == "generic"
-    assert {"first", f"second {NINO}", "formal"} <= set(texts(result))
+    assert {"first", f"second {NINO}", "formal"} <= scanned(result)
 
 
 def test_json_in_json_strings_are_decoded_recursively() -> None:
     inner = json.dumps({"deeper": json.dumps({"deepest": f"value {NINO}"})})
     result = extract(request("https://poe.com/api/gql_POST", {"payload": inner}))
-    assert f"value {NINO}" in texts(result)
+    assert f"value {NINO}" in scanned(result)
 
 
 def test_numbers_that_may_be_identifiers_are_scanned() -> None:
     result = extract(
         request("https://poe.com/api/x", {"nhs_number": 9434765919, "temperature": 0.7, "count": 3})
     )
-    assert "9434765919" in texts(result)
-    assert "3" not in texts(result)
+    # the key travels with a short value as context for detectors
+    assert texts(result) == ["nhs number: 9434765919"]
+
+
+def test_keys_give_context_to_short_values_only() -> None:
+    long_text = "a long free-text note " * 20
+    body = {"patientRecord": {"nhsNumber": "943 476 5919", "note": long_text}}
+    found = texts(extract(request("https://poe.com/api/x", body)))
+    assert "nhs number: 943 476 5919" in found
+    assert long_text in found  # long text is its own context
 
 
 def test_non_structural_keys_are_scanned() -> None:
     result = extract(request("https://poe.com/api/x", {"AB123456C": "present", "normal_key": "v"}))
-    assert "AB123456C" in texts(result)
-    assert "normal_key" not in texts(result)
+    assert "AB123456C" in scanned(result)
+    assert "normal_key" not in scanned(result)
 
 
 def test_form_fields() -> None:
@@ -51,7 +59,7 @@ def test_form_fields() -> None:
             content_type="application/x-www-form-urlencoded",
         )
     )
-    assert {f"question {NINO}", "nested form json"} <= set(texts(result))
+    assert {f"question {NINO}", "nested form json"} <= scanned(result)
 
 
 def test_text_body() -> None:

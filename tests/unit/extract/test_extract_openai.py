@@ -12,7 +12,7 @@ from tests.unit.extract.extract_helpers import (
     joined,
     pdf_bytes,
     request,
-    texts,
+    scanned,
     where_of,
 )
 
@@ -55,7 +55,7 @@ def test_chat_completions_scans_every_message_part_and_tool_call() -> None:
     assert result.adapter == "openai"
     assert result.error_style == "openai"
     assert result.model == "gpt-4o"
-    found = texts(result)
+    found = scanned(result)
     for expected in (
         "You are a caseworker assistant.",
         "Summarise the case for claimant one.",
@@ -81,8 +81,8 @@ def test_legacy_function_call_and_name_fields() -> None:
             {"role": "function", "name": "f", "content": "function output text"},
         ],
     }
-    found = texts(extract(request(CHAT, body)))
-    assert {"Jane_Doe", "secret words", "function output text"} <= set(found)
+    found = scanned(extract(request(CHAT, body)))
+    assert {"Jane_Doe", "secret words", "function output text"} <= found
 
 
 def test_image_data_url_is_uninspectable_and_remote_url_is_text() -> None:
@@ -102,8 +102,8 @@ def test_image_data_url_is_uninspectable_and_remote_url_is_text() -> None:
     }
     result = extract(request(CHAT, body))
     assert result.uninspectable == ["image:messages[0].content[1].image_url"]
-    assert "https://example.org/cat.png" in texts(result)
-    assert not any("base64" in t for t in texts(result))
+    assert "https://example.org/cat.png" in scanned(result)
+    assert not any("base64" in t for t in scanned(result))
 
 
 def test_input_audio_is_uninspectable() -> None:
@@ -142,7 +142,7 @@ def test_file_part_pdf_text_is_extracted() -> None:
     }
     result = extract(request(CHAT, body))
     assert f"Claimant NINO {NINO}" in joined(result)
-    assert "case.pdf" in texts(result)
+    assert "case.pdf" in scanned(result)
 
 
 def test_responses_api_instructions_input_items_and_tool_output() -> None:
@@ -167,7 +167,7 @@ def test_responses_api_instructions_input_items_and_tool_output() -> None:
         ],
     }
     result = extract(request("https://api.openai.com/v1/responses", body))
-    found = texts(result)
+    found = scanned(result)
     for expected in (
         "Answer briefly.",
         "first question",
@@ -184,7 +184,7 @@ def test_responses_api_string_input() -> None:
     result = extract(
         request("https://api.openai.com/v1/responses", {"model": "o3", "input": "hello world"})
     )
-    assert "hello world" in texts(result)
+    assert "hello world" in scanned(result)
 
 
 def test_completions_prompt_list_and_suffix_and_token_arrays() -> None:
@@ -193,14 +193,14 @@ def test_completions_prompt_list_and_suffix_and_token_arrays() -> None:
         "prompt": ["one", "two", [1, 2, 3]],
         "suffix": "tail",
     }
-    found = texts(extract(request("https://api.openai.com/v1/completions", body)))
-    assert {"one", "two", "tail"} <= set(found)
+    found = scanned(extract(request("https://api.openai.com/v1/completions", body)))
+    assert {"one", "two", "tail"} <= found
 
 
 def test_embeddings_input_list() -> None:
     body = {"model": "text-embedding-3-small", "input": ["alpha text", "beta text"]}
     result = extract(request("https://api.openai.com/v1/embeddings", body))
-    assert {"alpha text", "beta text"} <= set(texts(result))
+    assert {"alpha text", "beta text"} <= scanned(result)
     assert result.adapter == "openai"
 
 
@@ -209,7 +209,7 @@ def test_azure_deployment_path_gives_model() -> None:
     result = extract(request(url, {"messages": [{"role": "user", "content": "hello azure"}]}))
     assert result.adapter == "openai"
     assert result.model == "gpt4o-prod"
-    assert "hello azure" in texts(result)
+    assert "hello azure" in scanned(result)
 
 
 def test_openrouter_fallback_models_are_all_reported() -> None:
@@ -230,14 +230,14 @@ def test_mistral_fim_and_groq_compatible_paths() -> None:
             {"model": "codestral-latest", "prompt": "def f(", "suffix": "return x"},
         )
     )
-    assert {"def f(", "return x"} <= set(texts(fim))
+    assert {"def f(", "return x"} <= scanned(fim)
     groq = extract(
         request(
             "https://api.groq.com/openai/v1/chat/completions",
             {"model": "llama", "messages": [{"role": "user", "content": "groq text"}]},
         )
     )
-    assert groq.adapter == "openai" and "groq text" in texts(groq)
+    assert groq.adapter == "openai" and "groq text" in scanned(groq)
 
 
 def test_duplicate_keys_cannot_hide_a_value() -> None:
@@ -246,7 +246,7 @@ def test_duplicate_keys_cannot_hide_a_value() -> None:
         + NINO
         + '", "content": "benign"}]}'
     )
-    found = texts(extract(request(CHAT, raw)))
+    found = scanned(extract(request(CHAT, raw)))
     assert NINO in found and "benign" in found
 
 
@@ -258,7 +258,7 @@ def test_residual_sweep_scans_unmodelled_fields_but_not_ids() -> None:
         "user": "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
         "prediction": {"type": "content", "content": "predicted output text"},
     }
-    found = texts(extract(request(CHAT, body)))
+    found = scanned(extract(request(CHAT, body)))
     assert "free text in metadata" in found
     assert "predicted output text" in found
     assert "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b" not in found
@@ -279,7 +279,7 @@ def test_tool_definitions_are_scanned() -> None:
             }
         ],
     }
-    assert any(NINO in t for t in texts(extract(request(CHAT, body))))
+    assert any(NINO in t for t in scanned(extract(request(CHAT, body))))
 
 
 def test_json_sent_as_form_content_type_is_still_parsed() -> None:
@@ -288,4 +288,4 @@ def test_json_sent_as_form_content_type_is_still_parsed() -> None:
         {"model": "gpt-4o", "messages": [{"role": "user", "content": f"mine is {NINO}"}]}
     )
     result = extract(request(CHAT, raw, content_type="application/x-www-form-urlencoded"))
-    assert any(NINO in t for t in texts(result))
+    assert any(NINO in t for t in scanned(result))

@@ -13,7 +13,7 @@ from tests.unit.extract.extract_helpers import (
     multipart,
     pdf_bytes,
     request,
-    texts,
+    scanned,
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -37,7 +37,7 @@ def test_multipart_text_fields_and_docx_file() -> None:
     text = joined(result)
     assert f"field {NINO}" in text
     assert "OFFICIAL-SENSITIVE\nClaimant" in text
-    assert "Case 42 - OFFICIAL-SENSITIVE.docx" in texts(result)
+    assert "Case 42 - OFFICIAL-SENSITIVE.docx" in scanned(result)
     assert result.error_style == "openai"
 
 
@@ -59,14 +59,14 @@ def test_multipart_rfc5987_filename_and_lf_only_framing() -> None:
             content_type="multipart/form-data; boundary=b",
         )
     )
-    assert "résumé J Smith.txt" in texts(result)
-    assert "line in file" in texts(result)
+    assert "résumé J Smith.txt" in scanned(result)
+    assert "line in file" in scanned(result)
 
 
 def test_multipart_nested_and_base64_parts() -> None:
     inner = b"--inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\naW5uZXIgdGV4dA==\r\n--inner--\r\n"
     body, ctype = multipart([("bundle", None, "multipart/mixed; boundary=inner", inner)])
-    assert "inner text" in texts(
+    assert "inner text" in scanned(
         extract(request("https://api.openai.com/v1/uploads/x/parts", body, content_type=ctype))
     )
 
@@ -86,7 +86,7 @@ def test_gemini_multipart_related_upload() -> None:
             content_type="multipart/related; boundary=gx",
         )
     )
-    assert "minutes of 3 May" in texts(result)
+    assert "minutes of 3 May" in scanned(result)
     assert f"minutes {NINO}" in joined(result)
 
 

@@ -6,7 +6,7 @@ import json
 from urllib.parse import urlencode
 
 from proxy.extract import extract
-from tests.unit.extract.extract_helpers import NINO, request, texts, where_of
+from tests.unit.extract.extract_helpers import NINO, request, scanned, where_of
 
 FORM = "application/x-www-form-urlencoded;charset=UTF-8"
 
@@ -54,7 +54,7 @@ def test_chatgpt_web_conversation() -> None:
     result = extract(request("https://chatgpt.com/backend-api/f/conversation", body))
     assert result.adapter == "chatgpt_web"
     assert result.model == "gpt-4o"
-    found = texts(result)
+    found = scanned(result)
     assert f"what does this letter say about {NINO}?" in found
     assert "letter-to-mr-smith.png" in found
     assert not any("file-service://" in t for t in found)
@@ -75,7 +75,7 @@ def test_chatgpt_web_text_content_and_anon_path() -> None:
     }
     result = extract(request("https://chatgpt.com/backend-anon/conversation", body))
     assert result.adapter == "chatgpt_web"
-    assert "anon question" in texts(result)
+    assert "anon question" in scanned(result)
 
 
 def test_claude_web_completion_with_attachment_extracted_content() -> None:
@@ -112,7 +112,7 @@ def test_claude_web_completion_with_attachment_extracted_content() -> None:
     result = extract(request(url, body))
     assert result.adapter == "claude_web"
     assert result.error_style == "anthropic"
-    found = texts(result)
+    found = scanned(result)
     assert "Please summarise the attached file" in found
     assert f"Case notes: claimant {NINO} visited" in found
     assert where_of(result, NINO) == "attachments[0].extracted_content"
@@ -134,7 +134,7 @@ def test_claude_web_append_message_legacy_shape() -> None:
     result = extract(request("https://claude.ai/api/append_message", body))
     assert result.adapter == "claude_web"
     assert result.model == "claude-2"
-    assert "legacy prompt text" in texts(result)
+    assert "legacy prompt text" in scanned(result)
 
 
 def _gemini_freq(prompt: str) -> bytes:
@@ -166,8 +166,8 @@ def test_gemini_web_nested_freq() -> None:
     url = "https://gemini.google.com/_/BardChatUi/data/assistant.lamda.BardFrontendService/StreamGenerate?bl=boq_assistant-bard-web-server_20241210.06_p0&f.sid=-123&hl=en-GB&_reqid=123456&rt=c"
     result = extract(request(url, _gemini_freq(f"is {NINO} valid?"), content_type=FORM))
     assert result.adapter == "gemini_web"
-    found = texts(result)
-    assert found[0] == f"is {NINO} valid?"
+    found = scanned(result)
+    assert result.segments[0].text == f"is {NINO} valid?"
     assert where_of(result, NINO) == "prompt"
     assert "payslip-jan.pdf" in found
     assert not any(t.startswith("!f3Gl") for t in found)
@@ -184,7 +184,7 @@ def test_gemini_web_batchexecute_nested_payload_is_swept() -> None:
             content_type=FORM,
         )
     )
-    assert any(NINO in t for t in texts(result))
+    assert any(NINO in t for t in scanned(result))
 
 
 def test_perplexity_ask() -> None:
@@ -208,7 +208,7 @@ def test_perplexity_ask() -> None:
     }
     result = extract(request("https://www.perplexity.ai/rest/sse/perplexity_ask", body))
     assert result.adapter == "perplexity"
-    assert f"who has NINO {NINO}" in texts(result)
+    assert f"who has NINO {NINO}" in scanned(result)
     assert where_of(result, NINO) == "body.query_str"
 
 
@@ -227,7 +227,7 @@ def test_perplexity_socketio_polling_post() -> None:
             content_type="text/plain;charset=UTF-8",
         )
     )
-    assert "polling question" in texts(result)
+    assert "polling question" in scanned(result)
 
 
 def test_copilot_http_json() -> None:
@@ -238,4 +238,4 @@ def test_copilot_http_json() -> None:
     }
     result = extract(request("https://copilot.microsoft.com/c/api/conversations", body))
     assert result.adapter == "copilot"
-    assert "http copilot text" in texts(result)
+    assert "http copilot text" in scanned(result)

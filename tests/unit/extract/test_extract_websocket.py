@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from proxy.extract import extract_websocket_message
-from tests.unit.extract.extract_helpers import NINO, docx_bytes, joined, texts, where_of
+from tests.unit.extract.extract_helpers import NINO, docx_bytes, joined, scanned, texts, where_of
 
 NHS = "943 476 5919"
 
@@ -25,7 +25,7 @@ def test_copilot_send_event() -> None:
         True,
     )
     assert result.adapter == "copilot"
-    assert f"patient NHS number {NHS}" in texts(result)
+    assert f"patient NHS number {NHS}" in scanned(result)
     assert where_of(result, NHS) == "record[0].content[0].text"
 
 
@@ -64,7 +64,7 @@ def test_copilot_signalr_handshake_and_invocation() -> None:
     }
     frames = json.dumps({"type": 6}) + "\x1e" + json.dumps(invocation) + "\x1e"
     result = extract_websocket_message("sydney.bing.com", "/sydney/ChatHub", frames.encode(), True)
-    found = texts(result)
+    found = scanned(result)
     assert f"my NINO is {NINO}" in found
     assert "earlier turn text" in found
     assert where_of(result, NINO) == "record[1].arguments[0].message.text"
@@ -84,7 +84,7 @@ def test_m365_chathub_host() -> None:
         (json.dumps(invocation) + "\x1e").encode(),
         True,
     )
-    assert "m365 prompt" in texts(result)
+    assert "m365 prompt" in scanned(result)
 
 
 def test_perplexity_socketio_frame() -> None:
@@ -95,7 +95,7 @@ def test_perplexity_socketio_frame() -> None:
         "www.perplexity.ai", "/socket.io/?EIO=4&transport=websocket", frame.encode(), True
     )
     assert result.adapter == "perplexity"
-    assert f"ws question {NINO}" in texts(result)
+    assert f"ws question {NINO}" in scanned(result)
 
 
 def test_generic_json_text_and_openai_realtime() -> None:
@@ -114,7 +114,7 @@ def test_generic_json_text_and_openai_realtime() -> None:
         True,
     )
     assert result.adapter == "generic"
-    assert "realtime text" in texts(result)
+    assert "realtime text" in scanned(result)
     plain = extract_websocket_message("chat.mistral.ai", "/ws", b"just some text", True)
     assert texts(plain) == ["just some text"]
 
