@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
-from proxy.events import new_incident_id
+from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
 from proxy.extract.settings import UninspectableAction
-from proxy.metrics import Metrics
+from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
 from proxy.responses import block_response
 from proxy.runtime import Runtime, pool_settings
@@ -34,6 +35,7 @@ APPROVAL_HEADER = "X-AIDLP-Approval"
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
 WS_BLOCKED_KEY = "aidlp.ws_blocked"
+HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
 
 
 class RefuseBlockedSni:
@@ -59,11 +61,13 @@ class AidlpAddon:
         self.runtime: Runtime | None = None
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
+        self.metrics_server: MetricsServer | None = None
         self.sni_refuser = RefuseBlockedSni()
 
     # ---- lifecycle ----------------------------------------------------------------------
 
     def load(self, loader: Any) -> None:
+        logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
         loader.add_option(
             "aidlp_config",
             str,
@@ -90,27 +94,66 @@ class AidlpAddon:
             return
         try:
             loaded = load_config(ctx.options.aidlp_config or None)
-        except ConfigError as exc:
+            runtime = Runtime.build(loaded, self.metrics)
+        except (ConfigError, EventConfigError) as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None
-        self.runtime = Runtime.build(loaded)
+        previous, self.runtime = self.runtime, runtime
+        if previous is not None:  # drain the old sinks without holding up the event loop
+            threading.Thread(target=previous.recorder.close, daemon=True).start()
+        self.metrics.prime_tools(
+            t.id for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED
+        )
+        self.metrics.prime_sinks(sink.name for sink in runtime.recorder.sinks)
         if self.pool is None:
             self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
+            self.metrics.watch_pool(self.pool)
+        if self.metrics_server is not None and self._metrics_address() != (
+            self.metrics_server.host,
+            self.metrics_server.port,
+        ):
+            self._stop_metrics_server()
+            self._start_metrics_server()
 
     async def running(self) -> None:
         install_websocket_close()
         if self.sni_refuser not in ctx.master.addons.chain:
             ctx.master.addons.add(self.sni_refuser)
+        logscrub.install()  # handlers added since load()
+        if self.metrics_server is None:
+            self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
 
     def done(self) -> None:
+        self._stop_metrics_server()
         if self.sni_refuser in ctx.master.addons.chain:
             ctx.master.addons.remove(self.sni_refuser)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
             self.runtime.recorder.close()
+
+    def _metrics_address(self) -> tuple[str, int]:
+        settings = self._rt().loaded.config.metrics
+        port = ctx.options.aidlp_metrics_port
+        return settings.host, settings.port if port is None else port
+
+    def _start_metrics_server(self) -> None:
+        host, port = self._metrics_address()
+        try:
+            self.metrics_server = MetricsServer(
+                self.metrics.registry, lambda: self.pool is not None and self.pool.ready, host, port
+            ).start()
+        except OSError as exc:
+            log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
+            return
+        log.info("aidlp: metrics on http://%s:%d/metrics", host, self.metrics_server.port)
+
+    def _stop_metrics_server(self) -> None:
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
+            self.metrics_server = None
 
     # ---- connection level: passthrough and refusal ----------------------------------------
 
@@ -199,8 +242,8 @@ class AidlpAddon:
         await self._scan_and_act(flow, tool, extraction)
 
     async def _scan_and_act(self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction) -> None:
-        decision, result, chars = await self._evaluate(extraction)
-        self._act(flow, tool, decision, result, extraction, chars=chars)
+        decision, result, chars, digest = await self._evaluate(extraction)
+        self._act(flow, tool, decision, result, extraction, chars, digest)
 
     # ---- extraction and scanning (shared by HTTP requests and websocket messages) ------------
 
@@ -221,22 +264,28 @@ class AidlpAddon:
         catalogue = self._rt().catalogue
         return any(catalogue.is_blocked_model(m) for m in [extraction.model, *extraction.models])
 
-    async def _evaluate(self, extraction: Extraction) -> tuple[Decision, Any, int]:
-        """Scan an extraction in the worker pool and decide: (decision, scan result, chars)."""
+    async def _evaluate(self, extraction: Extraction) -> tuple[Decision, Any, int, str | None]:
+        """Scan an extraction in the worker pool and decide:
+        (decision, scan result, chars scanned, content HMAC)."""
         config = self._rt().loaded.config
         text = extraction.text
         if not text.strip():
-            return self._uninspectable(decide([], config.policy), extraction), None, 0
+            return self._uninspectable(decide([], config.policy), extraction), None, 0, None
         assert self.pool is not None
+        recorder = self._rt().recorder
+        if len(text) <= HMAC_INLINE_CHARS:
+            digest = recorder.content_hmac(text)
+        else:
+            digest = await asyncio.to_thread(recorder.content_hmac, text)
         try:
             result = await self.pool.scan(text)
         except ScanFailure as exc:
             self.metrics.scan_errors.labels(kind=exc.reason).inc()
-            return failure(exc.reason, config.policy), None, len(text)
+            return failure(exc.reason, config.policy), None, len(text), digest
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
         decision = decide(result.categories, config.policy)
-        return self._uninspectable(decision, extraction), result, len(text)
+        return self._uninspectable(decision, extraction), result, len(text), digest
 
     def _uninspectable(self, decision: Decision, extraction: Extraction) -> Decision:
         """Content extraction could not read (images, audio, encrypted or corrupt files):
@@ -267,6 +316,7 @@ class AidlpAddon:
         content, is_text = message.content, message.is_text
         result: Any = None
         chars = 0
+        digest: str | None = None
         try:
             extraction = await self._extract(
                 lambda: extract_websocket_message(
@@ -281,7 +331,7 @@ class AidlpAddon:
             elif not extraction.segments and not extraction.uninspectable:
                 return  # handshakes, pings: nothing to decide
             else:
-                decision, result, chars = await self._evaluate(extraction)
+                decision, result, chars, digest = await self._evaluate(extraction)
         incident = new_incident_id() if decision.action != "allow" else None
         if decision.blocked:
             message.drop()
@@ -290,7 +340,7 @@ class AidlpAddon:
             close_websocket(
                 flow, POLICY_VIOLATION, f"Blocked by aidlp: {what}. Incident {incident}"
             )
-        self._record(flow, tool, decision, incident, result, chars)
+        self._record(flow, tool, decision, incident, result, chars, digest)
 
     # ---- acting and recording --------------------------------------------------------------
 
@@ -310,12 +360,13 @@ class AidlpAddon:
         incident = new_incident_id()
         self.metrics.requests.labels(tool=tool.id, decision="block").inc()
         self.metrics.blocked.labels(tool=tool.id, reason="blocked_tool").inc()
+        client_ip = client[0] if client else None
         self._rt().recorder.emit(
             {
                 "event": "ai.tool.blocked",
                 "incident_id": incident,
-                "user": None,
-                "client_ip": client[0] if client else None,
+                "user": client_ip,  # no proxy auth before TLS: the client IP identifies
+                "client_ip": client_ip,
                 "tool": tool.id,
                 "host": host,
                 "method": None,
@@ -340,6 +391,7 @@ class AidlpAddon:
         result: Any,
         extraction: Extraction | None,
         chars: int = 0,
+        content_hmac: str | None = None,
     ) -> None:
         incident = new_incident_id() if decision.action != "allow" else None
         if decision.blocked:
@@ -350,7 +402,7 @@ class AidlpAddon:
                 decision,
                 incident or new_incident_id(),
             )
-        self._record(flow, tool, decision, incident, result, chars)
+        self._record(flow, tool, decision, incident, result, chars, content_hmac)
 
     def _record(
         self,
@@ -360,6 +412,7 @@ class AidlpAddon:
         incident: str | None,
         result: Any,
         chars: int,
+        content_hmac: str | None = None,
     ) -> None:
         findings: dict[tuple[str, str, str], dict[str, Any]] = {}
         for f in result.findings if result is not None else []:
@@ -377,10 +430,13 @@ class AidlpAddon:
             entry["count"] += 1
             entry["max_score"] = max(entry["max_score"], round(f.score, 3))
             self.metrics.findings.labels(category=f.category, entity_type=f.entity_type).inc()
+            self.metrics.detector_findings.labels(detector=f.detector).inc()
+        for category in result.categories if result is not None else []:
+            self.metrics.category_requests.labels(category=category, decision=decision.action).inc()
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
-        auth = flow.metadata.get("proxyauth")
+        auth = flow.metadata.get("proxyauth")  # (user, password): only the user is logged
         client = flow.client_conn.peername
         self._rt().recorder.emit(
             {
@@ -399,7 +455,7 @@ class AidlpAddon:
                 "approval": None,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
-                "content_hmac": None,
+                "content_hmac": content_hmac,
             }
         )
 

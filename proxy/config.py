@@ -121,6 +121,17 @@ def _resolve_relative(value: str | None, base_file: Path) -> str | None:
     return str(path if path.is_absolute() else (base_file.parent / path))
 
 
+#: Settings holding file paths: a relative path is relative to the file that sets it.
+PATH_SETTINGS: tuple[tuple[str, ...], ...] = (
+    ("catalogue", "file"),
+    ("detectors", "fingerprint_index"),
+    ("events", "hmac_key_file"),
+    ("events", "file", "path"),
+    ("events", "webhook", "token_file"),
+    ("events", "webhook", "ca_file"),
+)
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
     """Load the embedded default, merge ``path`` over it, validate everything, load the catalogue."""
     try:
@@ -137,15 +148,19 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
             positions = {**positions, **user_positions}
             sources.append(str(user_file))
 
-        def origin(section: str, key: str) -> Path:
+        def origin(*keys: str) -> Path:
             """The file that set ``section.key``: relative paths are relative to it."""
-            chosen = user.get(section)
-            return user_file if isinstance(chosen, dict) and key in chosen else DEFAULT_CONFIG
+            chosen: Any = user
+            for part in keys[:-1]:
+                chosen = chosen.get(part) if isinstance(chosen, dict) else None
+            return user_file if isinstance(chosen, dict) and keys[-1] in chosen else DEFAULT_CONFIG
 
-        for section, key in (("catalogue", "file"), ("detectors", "fingerprint_index")):
-            block = data.get(section)
+        for *parents, key in PATH_SETTINGS:
+            block: Any = data
+            for part in parents:
+                block = block.get(part) if isinstance(block, dict) else None
             if isinstance(block, dict) and isinstance(block.get(key), str):
-                block[key] = _resolve_relative(block[key], origin(section, key))
+                block[key] = _resolve_relative(block[key], origin(*parents, key))
         try:
             config = AidlpConfig.model_validate(data)
         except ValidationError as exc:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from proxy.catalogue import Catalogue
 from proxy.config import LoadedConfig
-from proxy.events import EventRecorder
+from proxy.events import EventRecorder, EventStats
 from proxy.scanning import PoolSettings
 
 
@@ -22,8 +22,9 @@ class Runtime:
     recorder: EventRecorder
 
     @classmethod
-    def build(cls, loaded: LoadedConfig) -> Runtime:
-        return cls(loaded, loaded.catalogue, EventRecorder(loaded.config.events))
+    def build(cls, loaded: LoadedConfig, stats: EventStats | None = None) -> Runtime:
+        """Raises :class:`proxy.events.EventConfigError` for an unusable events section."""
+        return cls(loaded, loaded.catalogue, EventRecorder(loaded.config.events, stats))
 
 
 def pool_settings(loaded: LoadedConfig) -> PoolSettings:

@@ -21,6 +21,12 @@ workers:
 """
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The log-leak test scans every proxy's output of the session, so it runs last."""
+    last = [item for item in items if item.path.name == "test_no_leak_in_logs.py"]
+    items[:] = [item for item in items if item.path.name != "test_no_leak_in_logs.py"] + last
+
+
 def require_tool(name: str) -> str:
     """Path of a system tool; skipped when absent unless AIDLP_E2E_STRICT=1 (CI) makes it fail."""
     found = shutil.which(name)
