@@ -9,6 +9,15 @@ and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at Client
 
 from __future__ import annotations
 
+import os
+import sys
+
+# mitmproxy puts a script's own directory (proxy/) at the front of sys.path and leaves it
+# there; worker processes inherit it. Our module names would then shadow real packages
+# (proxy/catalogue.py vs the `catalogue` package spaCy needs). Import us as `proxy.*` only.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 import asyncio
 import logging
 import threading
