@@ -230,7 +230,11 @@ class AidlpAddon:
             return
         token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
         del token  # approval checking lands with issue 5
-        if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
+        if (
+            flow.request.method.upper() in BODYLESS_METHODS
+            and not flow.request.raw_content
+            and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
+        ):
             return
         rt = self._rt()
         config = rt.loaded.config

@@ -465,3 +465,15 @@ def test_stream_large_bodies_is_refused(start_proxy):
     with pytest.raises(RuntimeError) as info:
         proc.wait_ready(timeout=60)
     assert "stream_large_bodies" in str(info.value)
+
+
+def test_prompt_in_query_string_is_scanned(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        blocked = client.get(f"https://chatgpt.com/?q=Write to claimant, NI number {NINO}")
+        clean = client.get("https://chatgpt.com/?q=best+walks+in+the+Peak+District")
+        plain = client.get("https://chatgpt.com/backend-api/models")
+    assert blocked.status_code == 403 and blocked.headers["X-AIDLP-Decision"] == "block"
+    assert clean.status_code == 200 and plain.status_code == 200
+    assert not [
+        r for r in upstream_log.snapshot() if "NI number" in r.path or "NI+number" in r.path
+    ]
