@@ -9,6 +9,15 @@ and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at Client
 
 from __future__ import annotations
 
+import os
+import sys
+
+# mitmproxy puts a script's own directory (proxy/) at the front of sys.path and leaves it
+# there; worker processes inherit it. Our module names would then shadow real packages
+# (proxy/catalogue.py vs the `catalogue` package spaCy needs). Import us as `proxy.*` only.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 import asyncio
 import logging
 import threading
@@ -19,19 +28,23 @@ from mitmproxy import ctx, exceptions, http, tls
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub, new_incident_id
-from proxy.extract import Extraction, ExtractionError, extract
+from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
+from proxy.extract.settings import UninspectableAction
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
 from proxy.reload import Reloader
 from proxy.responses import block_response
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
+from proxy.wsclose import POLICY_VIOLATION, close_websocket
+from proxy.wsclose import install as install_websocket_close
 
 log = logging.getLogger("aidlp")
 
 APPROVAL_HEADER = "X-AIDLP-Approval"
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
+WS_BLOCKED_KEY = "aidlp.ws_blocked"
 HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
 
 
@@ -81,6 +94,14 @@ class AidlpAddon:
         )
 
     def configure(self, updated: set[str]) -> None:
+        if "stream_large_bodies" in updated and ctx.options.stream_large_bodies:
+            # A streamed request body reaches the AI tool before the `request` hook can scan
+            # it (mitmproxy streams chunked bodies past the limit even when requestheaders
+            # set stream=False), so the option cannot be honoured safely.
+            raise exceptions.OptionsError(
+                "aidlp: stream_large_bodies would forward AI-tool request bodies unscanned; "
+                "leave it unset (oversize bodies are blocked by limits.max_body_bytes)"
+            )
         if self.runtime is not None and "aidlp_config" not in updated:
             return
         try:
@@ -124,6 +145,7 @@ class AidlpAddon:
 
     async def running(self) -> None:
         self.reloader.start()  # SIGHUP handler first: mitmproxy would die on SIGHUP
+        install_websocket_close()
         if self.sni_refuser not in ctx.master.addons.chain:
             ctx.master.addons.add(self.sni_refuser)
         logscrub.install()  # handlers added since load()
@@ -231,29 +253,60 @@ class AidlpAddon:
             return
         token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
         del token  # approval checking lands with issue 5
-        if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
+        if (
+            flow.request.method.upper() in BODYLESS_METHODS
+            and not flow.request.raw_content
+            and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
+        ):
             return
         rt = self._rt()
         config = rt.loaded.config
         if len(flow.request.raw_content or b"") > config.limits.max_body_bytes:
             self._act(flow, tool, failure("too_large", config.policy), None, None)
             return
+        request = flow.request
         try:
-            extraction = await asyncio.to_thread(extract, flow.request)
+            extraction = await self._extract(
+                lambda: extract(request, config.extraction, config.limits.max_body_bytes)
+            )
         except ExtractionError as exc:
             self._act(flow, tool, failure(exc.reason, config.policy), None, None)
             return
-        if rt.catalogue.is_blocked_model(extraction.model):
+        if self._blocked_model(extraction):
             self._refuse_tool(flow, tool, "blocked_model")
             return
         await self._scan_and_act(flow, tool, extraction)
 
     async def _scan_and_act(self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction) -> None:
+        decision, result, chars, digest = await self._evaluate(extraction)
+        self._act(flow, tool, decision, result, extraction, chars, digest)
+
+    # ---- extraction and scanning (shared by HTTP requests and websocket messages) ------------
+
+    async def _extract(self, run: Any) -> Extraction:
+        """Run an extraction off the event loop, time-boxed. Any failure fails closed."""
+        timeout = self._rt().loaded.config.extraction.timeout_seconds
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(run), timeout + 1.0)
+        except TimeoutError as exc:
+            raise ExtractionError("too_large", "extraction time budget exceeded") from exc
+        except ExtractionError:
+            raise
+        except Exception as exc:  # an adapter bug must never let a body through unscanned
+            log.warning("aidlp: extraction failed: %s", type(exc).__name__)
+            raise ExtractionError("unparseable", type(exc).__name__) from exc
+
+    def _blocked_model(self, extraction: Extraction) -> bool:
+        catalogue = self._rt().catalogue
+        return any(catalogue.is_blocked_model(m) for m in [extraction.model, *extraction.models])
+
+    async def _evaluate(self, extraction: Extraction) -> tuple[Decision, Any, int, str | None]:
+        """Scan an extraction in the worker pool and decide:
+        (decision, scan result, chars scanned, content HMAC)."""
         config = self._rt().loaded.config
-        text = "\n\n".join(segment.text for segment in extraction.segments)
+        text = extraction.text
         if not text.strip():
-            self._act(flow, tool, decide([], config.policy), None, extraction)
-            return
+            return self._uninspectable(decide([], config.policy), extraction), None, 0, None
         assert self.pool is not None
         recorder = self._rt().recorder
         if len(text) <= HMAC_INLINE_CHARS:
@@ -264,14 +317,66 @@ class AidlpAddon:
             result = await self.pool.scan(text)
         except ScanFailure as exc:
             self.metrics.scan_errors.labels(kind=exc.reason).inc()
-            self._act(
-                flow, tool, failure(exc.reason, config.policy), None, extraction, len(text), digest
-            )
-            return
+            return failure(exc.reason, config.policy), None, len(text), digest
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
         decision = decide(result.categories, config.policy)
-        self._act(flow, tool, decision, result, extraction, len(text), digest)
+        return self._uninspectable(decision, extraction), result, len(text), digest
+
+    def _uninspectable(self, decision: Decision, extraction: Extraction) -> Decision:
+        """Content extraction could not read (images, audio, encrypted or corrupt files):
+        monitored with an event by default, blocked if ``extraction.uninspectable: block``."""
+        if decision.action != "allow" or not extraction.uninspectable:
+            return decision
+        config = self._rt().loaded.config
+        if config.extraction.uninspectable is UninspectableAction.BLOCK:
+            return failure("uninspectable", config.policy)
+        return Decision("monitor", "ai.request.monitored", "uninspectable", ["PS2"])
+
+    # ---- websockets ------------------------------------------------------------------------
+
+    async def websocket_message(self, flow: http.HTTPFlow) -> None:
+        """Scan each client→server message to an AI tool; on a block, drop the message and
+        close the socket with 1008 (policy violation) on both sides."""
+        tool: Tool | None = flow.metadata.get(TOOL_KEY)
+        if tool is None or flow.websocket is None or not flow.websocket.messages:
+            return
+        message = flow.websocket.messages[-1]
+        if not message.from_client or message.dropped:
+            return
+        if flow.metadata.get(WS_BLOCKED_KEY):
+            message.drop()  # the socket is closing: nothing more goes upstream
+            return
+        config = self._rt().loaded.config
+        host, path = flow.request.pretty_host, flow.request.path
+        content, is_text = message.content, message.is_text
+        result: Any = None
+        chars = 0
+        digest: str | None = None
+        try:
+            extraction = await self._extract(
+                lambda: extract_websocket_message(
+                    host, path, content, is_text, config.extraction, config.limits.max_body_bytes
+                )
+            )
+        except ExtractionError as exc:
+            decision = failure(exc.reason, config.policy)
+        else:
+            if self._blocked_model(extraction):
+                decision = blocked_tool("blocked_model")
+            elif not extraction.segments and not extraction.uninspectable:
+                return  # handshakes, pings: nothing to decide
+            else:
+                decision, result, chars, digest = await self._evaluate(extraction)
+        incident = new_incident_id() if decision.action != "allow" else None
+        if decision.blocked:
+            message.drop()
+            flow.metadata[WS_BLOCKED_KEY] = True
+            what = ", ".join(decision.categories) or decision.reason
+            close_websocket(
+                flow, POLICY_VIOLATION, f"Blocked by aidlp: {what}. Incident {incident}"
+            )
+        self._record(flow, tool, decision, incident, result, chars, digest)
 
     # ---- acting and recording --------------------------------------------------------------
 

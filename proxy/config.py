@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from detectors.settings import DetectorSettings
 from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
 from proxy.events import EventSettings
+from proxy.extract.settings import ExtractionSettings
 from proxy.metrics import MetricsSettings
 from proxy.policy import PolicySettings
 from proxy.yamlpos import ConfigFileError, deep_merge, load_yaml_with_positions, locate
@@ -109,6 +110,7 @@ class AidlpConfig(BaseModel):
     workers: WorkerSettings = WorkerSettings()
     reload: ReloadSettings = ReloadSettings()
     detectors: DetectorSettings = DetectorSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
 
 
 @dataclass(slots=True)

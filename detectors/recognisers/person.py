@@ -1,0 +1,230 @@
+"""Person names: honorific / label / salutation patterns, and spaCy NER (PERSON).
+
+Names are :data:`~detectors.base.Tier.PERSON`: they count only together with personal
+context (see ``detectors/combine.py``). spaCy runs only on the windows the engine
+chooses (where a name could change the decision), never over the whole input.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
+
+from detectors.base import Recogniser, Tier
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_NAME_WORD = r"[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
+_HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Sir|Dame|Lady|Lord|Rev|Revd|Prof)"
+_LABEL = (
+    r"(?i:full name|name|forename|first name|surname|last name|family name|claimant|"
+    r"customer|client|patient|applicant|tenant|service user|employee|complainant|"
+    r"child|mother|father|partner|next of kin|appellant|subject|victim|witness|"
+    r"policyholder|account holder|pupil|student)"
+)
+
+#: Common UK forenames (ONS birth registrations across decades, and frequent names of
+#: the UK's larger communities). "Forename Surname" is a name even where the small NER
+#: model misses it; it still only counts with personal context.
+_FORENAMES = """
+    Aaron Abena Abigail Adaeze Adam Adebayo Agnieszka Ahmed Aidan Aisha Ajay Akua Alan
+    Albert Alexander Alfie Ali Alice Alison Ama Amanda Amber Amelia Amina Amir Andre Andreea
+    Andrei Andrew Andrzej Angela Anil Anita Anjali Ann Anna Anne Anthony Archie Aria Arjun
+    Arlo Arthur Asha Ava Ayesha Barbara Barry Benjamin Bethany Bilal Blessing Bobby Brenda
+    Brian Caitlin Caleb Callum Carl Carol Catherine Charlene Charlie Charlotte Chelsea Chen
+    Chidi Chioma Chloe Christine Christopher Claire Clare Colin Connor Conor Courtney Craig
+    Dafydd Daisy Daniel Danielle Darren David Dawn Dean Deborah Declan Deepa Deepak Denise
+    Dennis Derek Donna Dylan Edward Eleanor Elena Elijah Elizabeth Ella Ellie Elliot Ellis
+    Elsie Emeka Emilia Emily Emma Erin Esme Ethan Eva Evelyn Evie Ewa Ezra Fatima Fatma Femi
+    Finley Florence Frankie Freddie Freya Funmilayo Gabriel Gareth Gary Gemma George Georgia
+    Gillian Gordon Grace Graham Gurpreet Hallie Hamza Hannah Hardeep Harjit Harley Harper
+    Harpreet Harriet Harrison Harry Harvey Hassan Helen Henry Hiroshi Holly Hugo Hunter
+    Hussain Ian Ibrahim Imogen Imran Ioana Ion Irina Isaac Isabella Isabelle Isla Ivy Jack
+    Jacob Jacqueline Jade Jake Jakub Jamal James Jane Janet Jasmine Jason Jasper Jaspreet
+    Jaxon Jayden Jean Jennifer Jenson Jessica Joanna Joanne John Joseph Joshua Jude Julie
+    Jun Karen Katarzyna Kate Katherine Katie Kavita Keith Kelly Kenneth Kerry Kevin Khadija
+    Kieran Kofi Krzysztof Kwame Laura Lauren Layla Leah Leanne Lee Leila Leo Liam Lily Linda
+    Ling Lisa Logan Lorraine Louie Louis Louise Luca Lucas Lucy Luke Magdalena Maisie
+    Manpreet Marcus Marek Margaret Maria Mariam Mark Martin Mary Maryam Mason Mateusz
+    Matilda Matthew Maureen Max Maya Meera Megan Mei Mia Michael Michelle Mihai Millie
+    Mohamed Mohammad Mohammed Monika Muhammad Nadia Nancy Naomi Natalia Natalie Neha Neil
+    Ngozi Nicola Nigel Noah Noor Olga Oliver Olivia Ollie Olu Oluwaseun Omar Oscar Owen
+    Paige Patricia Patrick Paul Pauline Peter Philip Phillip Phoebe Piotr Pooja Poppy
+    Precious Priya Rachel Rahul Raj Rani Ravi Raymond Rebecca Reggie Reuben Rhys Richard
+    Riley Robert Roger Rohan Ronnie Rory Rosie Rowan Ruby Russell Ryan Samantha Samira
+    Samuel Sandra Sanjay Sarah Scarlett Scott Sean Sebastian Shannon Shanti Shaun Sheila
+    Sienna Simon Simran Sofia Sophia Sophie Stacey Stanley Stephanie Stephen Steven Stuart
+    Sunil Sunita Susan Tariq Teddy Theo Theodore Thomas Toby Tomasz Tommy Tracey Tracy
+    Trevor Tunde Tyrone Valerie Vasile Victoria Vikram Violet Wayne Wei William Willow Xin
+    Yan Yasmin Yetunde Yusuf Zachary Zain Zainab Zara
+"""
+_FORENAME_RX = "|".join(sorted(set(_FORENAMES.split()), key=len, reverse=True))
+
+#: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
+_NOT_NAMES = frozenset(
+    """
+    universal credit pip esa jsa dla pension credit housing benefit child benefit jobcentre
+    hmrc dwp nhs gp council tax dear sir madam regards thanks thank you kind best hi hello
+    draft write summarise summarize explain please rewrite translate check review
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december python java excel word
+    chatgpt claude copilot gemini official sensitive secret north south east west
+    midlands wales scotland england london yorkshire humber northern ireland region
+    """.split()  # noqa: SIM905
+)
+
+
+class NamePatternRecogniser(Recogniser):
+    """``Mrs J. Patel``, ``Name: John Smith``, ``Dear Aisha,``: names given away by
+    their form, found without NER."""
+
+    ENTITY = "PERSON"
+    TIER = Tier.PERSON
+    PATTERNS = (
+        Pattern(
+            "honorific_name",
+            rf"\b(?P<v>{_HONORIFIC}\.? (?:[A-Z]\.? ){{0,3}}{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})",
+            0.8,
+        ),
+        Pattern(
+            "labelled_name",
+            rf"\b{_LABEL} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}})",
+            0.8,
+        ),
+        Pattern(
+            "role_name",
+            rf"\b(?i:claimant|customer|client|patient|applicant|tenant|colleague|employee|"
+            rf"complainant|appellant|resident|pupil|student|caller|service user|"
+            rf"team member|member of staff|staff member|neighbour|son|daughter|partner|"
+            rf"husband|wife|mother|father|manager) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            0.7,
+        ),
+        Pattern(
+            "forename_surname",
+            rf"\b(?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?[A-Z][a-z]+(?:['\-][A-Z][a-z]+)?)\b",
+            0.6,
+        ),
+        Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
+    )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        words = [w.strip(".").lower() for w in pattern_text.split()]
+        return all(w in _NOT_NAMES for w in words[-1:])
+
+
+def model_path(name_or_path: str) -> Path:
+    """Find a spaCy model directory from a path or an installed package name, without
+    importing the package (its ``__init__`` is never executed) and without network."""
+    p = Path(name_or_path).expanduser()
+    if p.is_dir():
+        return _model_dir(p)
+    dist_name = name_or_path.replace("_", "-")
+    try:
+        dist = importlib.metadata.distribution(dist_name)
+    except importlib.metadata.PackageNotFoundError:
+        dist = None
+    if dist is not None:
+        for f in dist.files or ():
+            if f.name == "config.cfg" and "dist-info" not in str(f):
+                return Path(str(dist.locate_file(f))).parent
+    spec = importlib.util.find_spec(name_or_path.replace("-", "_"))
+    if spec is not None and spec.submodule_search_locations:
+        return _model_dir(Path(next(iter(spec.submodule_search_locations))))
+    raise FileNotFoundError(
+        f"spaCy model {name_or_path!r} is neither a model directory nor an installed package"
+    )
+
+
+def _model_dir(root: Path) -> Path:
+    if (root / "config.cfg").is_file():
+        return root
+    for cfg in sorted(root.glob("*/config.cfg")):
+        return cfg.parent
+    raise FileNotFoundError(f"no spaCy model (config.cfg) under {root}")
+
+
+class SpacyPersonRecogniser(EntityRecognizer):
+    """PERSON entities from spaCy NER, with only the ``ner`` pipe enabled."""
+
+    ENTITIES: ClassVar[list[str]] = ["PERSON"]
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.nlp = None
+        super().__init__(supported_entities=self.ENTITIES, name="SpacyPersonRecogniser")
+
+    def load(self) -> None:
+        import spacy
+
+        path = model_path(self.model)
+        nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler"])
+        keep = {"ner", "tok2vec"} if "tok2vec" in _ner_listens(nlp) else {"ner"}
+        for pipe in list(nlp.pipe_names):
+            if pipe not in keep:
+                nlp.remove_pipe(pipe)
+        self.nlp = nlp
+
+    def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """PERSON spans (char offsets) for each text, batched through ``nlp.pipe``."""
+        out: list[list[tuple[int, int]]] = []
+        for doc in self.nlp.pipe(texts, batch_size=32):
+            spans = []
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and plausible_name(ent.text):
+                    spans.append((ent.start_char, ent.end_char))
+            out.append(spans)
+        return out
+
+    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        return [RecognizerResult("PERSON", s, e, 0.85) for s, e in self.persons([text])[0]]
+
+
+def _ner_listens(nlp) -> set[str]:
+    """Pipes the NER component listens to (shared tok2vec), if any."""
+    try:
+        ner = nlp.get_pipe("ner")
+    except KeyError:
+        return set()
+    listeners = getattr(ner.model, "get_ref", None)
+    try:
+        tok2vec = ner.model.get_ref("tok2vec") if listeners else None
+    except ValueError:
+        return set()
+    return {"tok2vec"} if tok2vec is not None and "Listener" in tok2vec.name else set()
+
+
+_IMPERATIVE_NEXT = frozenset(
+    (
+        *("for", "to", "at", "the", "a", "an", "with", "on", "in", "of", "and", "your"),
+        *("this", "that", "these", "those", "it", "me", "us", "up", "out"),
+    )
+)
+
+
+def sentence_initial_verb(text: str, start: int, end: int) -> bool:
+    """A one-word "name" opening a sentence and followed by a preposition or article is
+    usually an imperative verb ("Aim for...", "Chase the...")."""
+    head = text[max(0, start - 3) : start].strip(" \t\"'*-(")
+    if head and head[-1] not in ".!?:\n" and start > 2:
+        return False
+    rest = text[end : end + 12].split()
+    return bool(rest) and rest[0].lower() in _IMPERATIVE_NEXT
+
+
+def plausible_name(text: str) -> bool:
+    """Reject NER PERSON spans that are not names: no capital, digits, acronyms alone,
+    or only words from a small list of benefits, verbs and months."""
+    words = [w.strip(".,'\"()") for w in text.split()]
+    words = [w for w in words if w]
+    if not words or any(any(c.isdigit() for c in w) for w in words):
+        return False
+    if not any(w[0].isupper() for w in words):
+        return False
+    if len(words) == 1 and (words[0].isupper() or len(words[0]) < 2):
+        return False
+    return not all(w.lower() in _NOT_NAMES for w in words)
