@@ -317,7 +317,7 @@ class Reloader:
                 await asyncio.wait_for(new_pool.start(), settings.pool_start_timeout_seconds)
         except Exception as exc:
             if new_pool is not None:
-                new_pool.shutdown()
+                await asyncio.to_thread(new_pool.shutdown)
             if runtime is not None:
                 _close_in_background(runtime)
             self._failed(old, trigger, changed, reason, exc)

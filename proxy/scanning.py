@@ -141,7 +141,7 @@ class ScanPool:
         deadline = loop.time() + grace
         while self.pending and loop.time() < deadline:
             await asyncio.sleep(0.05)
-        self.shutdown()
+        await asyncio.to_thread(self.shutdown)  # joins the workers: not on the event loop
 
     async def scan(self, text: str) -> ScanResult:
         """Scan ``text`` in a worker. Raises :class:`ScanFailure` on any failure (fail closed)."""

@@ -184,9 +184,10 @@ def test_container_config_loads_and_matches_the_ports(docs) -> None:
     assert (loaded.config.metrics.host, loaded.config.metrics.port) == ("0.0.0.0", 9464)
     assert loaded.config.reload.watch is True
     # the catalogue shipped in the ConfigMap is the embedded default (customise in an overlay)
+    # (kustomize refuses files outside deploy/k8s, so this is a copy; keep it current)
     assert (K8S / "files" / "catalogue.yaml").read_text() == (
         ROOT / "config" / "catalogue.yaml"
-    ).read_text()
+    ).read_text(), "stale copy: cp config/catalogue.yaml deploy/k8s/files/catalogue.yaml"
     args = container(docs)["args"]
     assert args[:3] == ["run", "--config", "/etc/aidlp/config/aidlp.yaml"]
     assert args[args.index("--listen-host") + 1] == "0.0.0.0"
