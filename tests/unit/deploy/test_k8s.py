@@ -32,8 +32,8 @@ VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
 CRD_KINDS = {"ServiceMonitor"}
 
 # Measured with ps (deploy/README.md, "Sizing"): RSS of `aidlp run` with the small spaCy model.
-MEASURED_PROXY_MB = 102  # under 20-client load; 95 idle
-MEASURED_WORKER_MB = 226
+MEASURED_PROXY_MB = 121  # under 20-client load; 115 idle
+MEASURED_WORKER_MB = 187
 MEASURED_TRACKER_MB = 14
 
 
