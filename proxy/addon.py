@@ -9,6 +9,15 @@ and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at Client
 
 from __future__ import annotations
 
+import os
+import sys
+
+# mitmproxy puts a script's own directory (proxy/) at the front of sys.path and leaves it
+# there; worker processes inherit it. Our module names would then shadow real packages
+# (proxy/catalogue.py vs the `catalogue` package spaCy needs). Import us as `proxy.*` only.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 import asyncio
 import logging
 import threading
@@ -221,7 +230,11 @@ class AidlpAddon:
             return
         token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
         del token  # approval checking lands with issue 5
-        if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
+        if (
+            flow.request.method.upper() in BODYLESS_METHODS
+            and not flow.request.raw_content
+            and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
+        ):
             return
         rt = self._rt()
         config = rt.loaded.config
