@@ -216,9 +216,13 @@ def test_invalid_json_is_blocked_as_unparseable(aidlp_proxy):
 
 def test_bodyless_get_passes_without_scanning(aidlp_proxy, upstream_log):
     with aidlp_proxy.httpx() as client:
-        response = client.get("https://api.openai.com/v1/models?q=AB123456C")
+        response = client.get("https://api.openai.com/v1/models")
     assert response.status_code == 200
-    assert upstream_log.wait_for(lambda r: r.path.startswith("/v1/models")) is not None
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/models") is not None
+    # No body and no query: nothing to scan, so no decision event either.
+    assert not aidlp_proxy.wait_event(
+        lambda e: e.get("path") == "/v1/models" and e.get("method") == "GET", timeout=0.5
+    )
 
 
 def test_chunked_body_with_nino_is_scanned_not_streamed(aidlp_proxy, upstream_log):
