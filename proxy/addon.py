@@ -21,10 +21,12 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 import asyncio
 import logging
 import threading
+import weakref
 from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
+from proxy.approvals import ApprovalCheck
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub, new_incident_id
@@ -75,6 +77,11 @@ class AidlpAddon:
         self.sni_refuser = RefuseBlockedSni()
         # SIGHUP / watched-file reloads swap runtime and pool via activate() (proxy/reload.py).
         self.reloader = Reloader(self, lambda: ctx.options.aidlp_config or None)
+        # Approval tokens taken off requests at requestheaders, until the request hook (and,
+        # for a websocket handshake, for the life of the socket's flow).
+        self._approval_tokens: weakref.WeakKeyDictionary[http.HTTPFlow, str] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -228,9 +235,13 @@ class AidlpAddon:
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         request = flow.request
+        # The approval header is aidlp's own credential: never forwarded to any host.
+        token = request.headers.pop(APPROVAL_HEADER, None)
         tool = self._classify(request.pretty_host, request.host_header, request.host)
         if tool is None:
             return
+        if token is not None:
+            self._approval_tokens[flow] = token
         flow.metadata[TOOL_KEY] = tool
         if tool.status is ToolStatus.BLOCKED:
             self._refuse_tool(flow, tool, "blocked_tool")
@@ -251,13 +262,15 @@ class AidlpAddon:
         tool: Tool | None = flow.metadata.get(TOOL_KEY)
         if tool is None or flow.response is not None:
             return
-        token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
-        del token  # approval checking lands with issue 5
+        token = self._approval_tokens.pop(flow, None)
+        token = flow.request.headers.pop(APPROVAL_HEADER, None) or token  # never forwarded
         if (
             flow.request.method.upper() in BODYLESS_METHODS
             and not flow.request.raw_content
             and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
         ):
+            if token is not None and flow.request.headers.get("upgrade", "").lower() == "websocket":
+                self._approval_tokens[flow] = token  # covers the socket's messages
             return
         rt = self._rt()
         config = rt.loaded.config
@@ -275,10 +288,25 @@ class AidlpAddon:
         if self._blocked_model(extraction):
             self._refuse_tool(flow, tool, "blocked_model")
             return
-        await self._scan_and_act(flow, tool, extraction)
+        await self._scan_and_act(flow, tool, extraction, token)
 
-    async def _scan_and_act(self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction) -> None:
-        decision, result, chars, digest = await self._evaluate(extraction)
+    def _approver(self, flow: http.HTTPFlow, tool: Tool, token: str | None) -> Any:
+        """The approval check for ``flow``: the header token, then the user's registered ones."""
+        approvals = self._rt().approvals
+        auth = flow.metadata.get("proxyauth")
+        user = str(auth[0]) if auth else None
+
+        def approve(categories: list[str]) -> ApprovalCheck | None:
+            return approvals.check(token, user=user, tool=tool.id, categories=categories)
+
+        return approve
+
+    async def _scan_and_act(
+        self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction, token: str | None = None
+    ) -> None:
+        decision, result, chars, digest = await self._evaluate(
+            extraction, tool, self._approver(flow, tool, token)
+        )
         self._act(flow, tool, decision, result, extraction, chars, digest)
 
     # ---- extraction and scanning (shared by HTTP requests and websocket messages) ------------
@@ -300,9 +328,11 @@ class AidlpAddon:
         catalogue = self._rt().catalogue
         return any(catalogue.is_blocked_model(m) for m in [extraction.model, *extraction.models])
 
-    async def _evaluate(self, extraction: Extraction) -> tuple[Decision, Any, int, str | None]:
-        """Scan an extraction in the worker pool and decide:
-        (decision, scan result, chars scanned, content HMAC)."""
+    async def _evaluate(
+        self, extraction: Extraction, tool: Tool, approve: Any = None
+    ) -> tuple[Decision, Any, int, str | None]:
+        """Scan an extraction in the worker pool and decide (with the tool's status policy and
+        any approval): (decision, scan result, chars scanned, content HMAC)."""
         config = self._rt().loaded.config
         text = extraction.text
         if not text.strip():
@@ -320,7 +350,9 @@ class AidlpAddon:
             return failure(exc.reason, config.policy), None, len(text), digest
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
-        decision = decide(result.categories, config.policy)
+        decision = decide(
+            result.categories, config.policy, tool_status=tool.status.value, approve=approve
+        )
         return self._uninspectable(decision, extraction), result, len(text), digest
 
     def _uninspectable(self, decision: Decision, extraction: Extraction) -> Decision:
@@ -367,7 +399,8 @@ class AidlpAddon:
             elif not extraction.segments and not extraction.uninspectable:
                 return  # handshakes, pings: nothing to decide
             else:
-                decision, result, chars, digest = await self._evaluate(extraction)
+                approve = self._approver(flow, tool, self._approval_tokens.get(flow))
+                decision, result, chars, digest = await self._evaluate(extraction, tool, approve)
         incident = new_incident_id() if decision.action != "allow" else None
         if decision.blocked:
             message.drop()
@@ -389,6 +422,7 @@ class AidlpAddon:
             flow.request.headers.get("accept", ""),
             decision,
             incident,
+            self._rt().loaded.config.policy.contacts,
         )
         self._record(flow, tool, decision, incident, None, 0)
 
@@ -429,7 +463,9 @@ class AidlpAddon:
         chars: int = 0,
         content_hmac: str | None = None,
     ) -> None:
-        incident = new_incident_id() if decision.action != "allow" else None
+        # Blocks, monitored requests and approved ones (the audit trail) get an incident id.
+        noteworthy = decision.action != "allow" or decision.approval is not None
+        incident = new_incident_id() if noteworthy else None
         if decision.blocked:
             flow.response = block_response(
                 flow.request.pretty_host,
@@ -437,6 +473,7 @@ class AidlpAddon:
                 flow.request.headers.get("accept", ""),
                 decision,
                 incident or new_incident_id(),
+                self._rt().loaded.config.policy.contacts,
             )
         self._record(flow, tool, decision, incident, result, chars, content_hmac)
 
@@ -472,6 +509,8 @@ class AidlpAddon:
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
+        if decision.approval_result is not None:
+            self.metrics.approvals.labels(result=decision.approval_result).inc()
         auth = flow.metadata.get("proxyauth")  # (user, password): only the user is logged
         client = flow.client_conn.peername
         self._rt().recorder.emit(
@@ -488,7 +527,7 @@ class AidlpAddon:
                 "reason": decision.reason,
                 "policy_clauses": decision.clauses,
                 "findings": list(findings.values()),
-                "approval": None,
+                "approval": decision.approval,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
                 "content_hmac": content_hmac,

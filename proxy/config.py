@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detectors.settings import DetectorSettings
+from proxy.approvals.settings import resolve_paths as resolve_approval_paths
 from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
 from proxy.events import EventSettings
 from proxy.extract.settings import ExtractionSettings
@@ -155,6 +156,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
     """Load the embedded default, merge ``path`` over it, validate everything, load the catalogue."""
     try:
         data, positions = load_yaml_with_positions(DEFAULT_CONFIG)
+        resolve_approval_paths(data.get("policy"), DEFAULT_CONFIG)
         sources = [str(DEFAULT_CONFIG)]
         user: dict[str, Any] = {}
         user_file = DEFAULT_CONFIG
@@ -163,6 +165,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
             user, user_positions = load_yaml_with_positions(user_file)
             if not isinstance(user, dict):
                 raise ConfigError(f"{user_file}: the config must be a YAML mapping of sections")
+            resolve_approval_paths(user.get("policy"), user_file)  # relative to the user file
             data = deep_merge(data, user)
             positions = {**positions, **user_positions}
             sources.append(str(user_file))
