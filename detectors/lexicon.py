@@ -256,6 +256,19 @@ class KeywordIndex:
                 if key not in self._groups:
                     alts.append(_rx(phrase))
                 self._groups.setdefault(key, set()).add(group)
+        # a longer phrase hides the shorter ones inside it (one leftmost-longest pass):
+        # "the claimant" is framing and also the NHS recogniser's "claimant" context, so
+        # a phrase inherits its sub-phrases' groups (special-category terms excepted:
+        # "statutory sick pay" is not a health fact)
+        for key in list(self._groups):
+            words = key.split()
+            for i in range(len(words)):
+                for j in range(i + 1, len(words) + 1):
+                    sub = " ".join(words[i:j])
+                    if sub != key and sub in self._groups:
+                        self._groups[key] |= {
+                            g for g in self._groups[sub] if not g.startswith("special:")
+                        }
         opts = re2.Options()
         opts.case_sensitive = False
         opts.longest_match = True
