@@ -24,6 +24,8 @@ from detectors.lexicon import Hits
 
 #: How far (chars) a name and its personal context may be apart.
 NAME_WINDOW = 250
+#: Weak contact numbers that belong to an organisation (helplines, switchboards).
+_ORG_CONTACTS = frozenset({"UK_PHONE_NONGEOGRAPHIC", "UK_PHONE_ORGANISATION"})
 #: How far a name and a casework term (journal entry, fit note...) may be apart for the
 #: general-knowledge exemption not to apply.
 CASE_WINDOW = 150
@@ -158,12 +160,14 @@ def combine(
             casework_name = casework_name or hits.near("casework", n.start, n.end, CASE_WINDOW)
     # two different weak identifiers together (e.g. date of birth and postcode), or a
     # weak identifier of a specific individual in casework ("Claimant DOB ...")
-    weak_kinds = {w.entity for w in weak if w.entity != "STREET_ADDRESS"}
-    weak_combo = weak if len(weak_kinds) >= 2 else []
+    # (an organisation's helpline or switchboard number is no one's personal data)
+    personal_weak = [w for w in weak if w.entity not in _ORG_CONTACTS]
+    weak_kinds = {w.entity for w in personal_weak if w.entity != "STREET_ADDRESS"}
+    weak_combo = personal_weak if len(weak_kinds) >= 2 else []
     if not weak_combo:
         weak_combo = [
             w
-            for w in weak
+            for w in personal_weak
             if hits.near("framing", w.start, w.end, NAME_WINDOW)
             or hits.near("personal", w.start, w.end, NAME_WINDOW)
         ]

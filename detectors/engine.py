@@ -25,7 +25,7 @@ import re2
 
 from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser, Tier
 from detectors.combine import Item, combine, context_windows
-from detectors.lexicon import Hits, KeywordIndex, default_groups
+from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.normalise import Limits, View, _byte_to_char, normalise
 from detectors.recognisers import ALL
 from detectors.recognisers.person import (
@@ -143,7 +143,7 @@ class ScanEngine:
         text = view.text
         data = text.encode()
         b2c = None if len(data) == len(text) else _byte_to_char(data)
-        hits = self.keywords.scan(text, data, b2c)
+        hits = drop_topics(text, self.keywords.scan(text, data, b2c))
         cands = self.candidates(text, data, b2c, hits)
         items, needs_names = combine(text, cands, [], hits)
         if needs_names and self.ner is not None:

@@ -242,6 +242,39 @@ class Hits:
         return [g for g in self.starts if g.startswith(prefix)]
 
 
+#: Nouns that turn a case-detail or special-category word into a work topic: the
+#: "overpayment process", "safeguarding training", "referral form", "eviction
+#: protections", "mental health awareness" are not facts about a person.
+_TOPIC_NEXT = frozenset(
+    """
+    process processes policy policies procedure procedures training guidance template
+    templates form forms figures statistics stats data team teams system systems strategy
+    framework project programme protections rules legislation bill law laws reform reforms
+    workshop workshops course courses awareness campaign pilot backlog backlogs volumes
+    performance dashboard map toolkit handbook module slides presentation checklist leaflet
+    poster lead leads champion champions network forum service services design rates rate
+    trends trend research survey report reports figures guide guides faq faqs journey
+    landscape sector provision funding budget budgets target targets kpi kpis metrics
+    """.split()  # noqa: SIM905
+)
+_TOPIC_GROUPS = ("personal", "casework")
+
+
+def drop_topics(text: str, hits: Hits) -> Hits:
+    """Hits without case-detail / special-category words used as a work topic (the word
+    right after is a topic noun: "overpayment process", "disability policy")."""
+    out = Hits()
+    for group in hits.starts:
+        topical = group in _TOPIC_GROUPS or group.startswith("special:")
+        for s, e, label in hits.spans(group):
+            if topical:
+                nxt = text[e : e + 24].lstrip(" -").split(maxsplit=1)
+                if nxt and nxt[0].strip(".,;:!?)'\"").lower() in _TOPIC_NEXT:
+                    continue
+            out.add(group, s, e, label)
+    return out
+
+
 class KeywordIndex:
     """Every phrase of every group in one case-insensitive RE2 (longest match)."""
 

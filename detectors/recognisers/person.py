@@ -381,4 +381,4 @@ def plausible_name(text: str) -> bool:
         return False
     if len(words) == 1 and (words[0].isupper() or len(words[0]) < 2):
         return False
-    return not all(w.lower() in _NOT_NAMES for w in words)
+    return not all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in words)
