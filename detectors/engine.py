@@ -59,8 +59,6 @@ NER_OVERLAP = 100
 _CAPITALISED = re2.compile(r"\b[A-Z][a-z]{1,}", RE2_OPTIONS)
 
 
-
-
 def _load_factory(spec: str) -> Callable[[DetectorSettings], Detector | None]:
     module, _, attr = spec.partition(":")
     obj = importlib.import_module(module)

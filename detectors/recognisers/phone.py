@@ -66,11 +66,13 @@ class UkPhoneRecogniser(Recogniser):
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         d = self.national(text[start:end])
+        if d[1] in "389":
+            return start, end, "UK_PHONE_NONGEOGRAPHIC"
+        if d.startswith("07"):  # a mobile is a person's
+            return start, end, self.ENTITY
         line_start = text.rfind("\n", 0, start) + 1
-        if not d.startswith("07") and _ORG_BEFORE.search(text[max(line_start, start - 80) : start]) or _ORG_AFTER.match(
+        if _ORG_BEFORE.search(text[max(line_start, start - 80) : start]) or _ORG_AFTER.match(
             text[end : end + 60]
         ):
             return start, end, "UK_PHONE_ORGANISATION"
-        if d[1] in "389":
-            return start, end, "UK_PHONE_NONGEOGRAPHIC"
         return start, end, self.ENTITY
