@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -98,6 +99,21 @@ def special_items(hits: Hits) -> list[Item]:
     return out
 
 
+class _Nearby:
+    """Items within a window of a span, by bisection (names x context stays linear-ish
+    on long inputs)."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = sorted(items, key=lambda i: i.start)
+        self.starts = [i.start for i in self.items]
+        self.longest = max((i.end - i.start for i in self.items), default=0)
+
+    def __call__(self, a: Item, window: int) -> list[Item]:
+        lo = bisect.bisect_left(self.starts, a.start - window - self.longest)
+        hi = bisect.bisect_right(self.starts, a.end + window)
+        return [b for b in self.items[lo:hi] if _near(a, b, window)]
+
+
 def _near(a: Item, b: Item, window: int) -> bool:
     return a.start - window <= b.end and b.start <= a.end + window
 
@@ -150,10 +166,11 @@ def combine(
     # names with personal context near them
     person_hits: list[Item] = []
     casework_name = False
+    near_weak, near_special = _Nearby(weak), _Nearby(special)
     for n in names:
-        ctx = [w for w in weak if _near(n, w, NAME_WINDOW)]
-        sp = [s for s in special if _near(n, s, NAME_WINDOW)]
-        pc = any(n.start - NAME_WINDOW <= s <= n.end + NAME_WINDOW for s, _, _ in personal_ctx)
+        ctx = near_weak(n, NAME_WINDOW)
+        sp = near_special(n, NAME_WINDOW)
+        pc = hits.near("personal", n.start, n.end, NAME_WINDOW)
         if ctx or sp or pc:
             person_hits.append(n)
             person_hits += ctx + sp

@@ -73,7 +73,7 @@ _ANY_BLOB = re2.compile(
     _OPTS,
 )
 _HEX = re2.compile(
-    r"\b(?:0x)?(?:[0-9A-Fa-f]{2}){8,}\b|(?:\\x[0-9A-Fa-f]{2}[ ,]?){6,}"
+    r"\b(?:0x)?(?:[0-9A-Fa-f]{2}){8,}\b|(?:\\x[0-9A-Fa-f]{2}[ ,]?){5,}\\x[0-9A-Fa-f]{2}"
     # bytes with separators: "4a 43 31", "4a:43:31", "0x4a 0x43", "0x4a, 0x43"
     r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5,}\b",
     _OPTS,

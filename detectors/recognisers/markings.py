@@ -17,12 +17,20 @@ marking. Plain OFFICIAL is allowed and never matched.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from presidio_analyzer import Pattern
 
-from detectors.base import Recogniser, Tier
+from detectors.base import Candidate, Recogniser, Tier
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _S = r"[ \-_.:/]{0,3}"
+#: how far a marking's "line" reaches either side of it
+LINE_REACH = 240
+#: one marking decides the category: stop refining a pattern after this many
+MAX_FOUND = 8
 
 _DECOR = " \t*#_=-~[](){}<>|\"'`:.,;!"
 _PREFIX = re.compile(
@@ -147,14 +155,23 @@ class MarkingRecogniser(Recogniser):
         Pattern("uk_eyes_only", rf"\buk{_S}eyes{_S}only\b", 0.9),
     )
 
+    def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
+        for n, c in enumerate(super().candidates_for(index, text, data, b2c), 1):
+            yield c
+            if n >= MAX_FOUND:
+                return
+
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         token = text[start:end]
         entity = _entity(token)
         upper = _is_upper(token)
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
+        # the line, at most LINE_REACH chars either side (a 1 MB line stays linear)
+        line_start = text.rfind("\n", max(0, start - LINE_REACH), start) + 1
+        if line_start == 0 and start > LINE_REACH:
+            line_start = start - LINE_REACH
+        line_end = text.find("\n", end, end + LINE_REACH)
         if line_end < 0:
-            line_end = len(text)
+            line_end = min(len(text), end + LINE_REACH)
         raw_before = text[line_start:start]
         tags = _OPEN_TAGS.search(raw_before)
         if tags:  # "<p>OFFICIAL-SENSITIVE</p>": markup around it is not text

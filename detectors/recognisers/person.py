@@ -220,7 +220,7 @@ class NamePatternRecogniser(Recogniser):
             # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
             # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
             return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
-        if words[0].endswith(",") or (len(words) == 2 and pattern_text.split()[0].endswith(",")):
+        if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
             return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
         last = words[-1:]
         return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
