@@ -67,6 +67,10 @@ http {{
 """
 
 WRK_SCRIPT = """
+local think = {think}
+if think > 0 then
+  delay = function() return think end
+end
 local bodies = {{{bodies}}}
 local i = 0
 request = function()
@@ -144,6 +148,12 @@ def main() -> int:
         "--workers", type=int, default=None, help="aidlp scan workers (default: config)"
     )
     parser.add_argument("--identifier-share", type=float, default=0.25)
+    parser.add_argument(
+        "--think-ms",
+        type=int,
+        default=250,
+        help="latency phase: each connection waits this long between requests",
+    )
     options = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -164,8 +174,11 @@ def main() -> int:
     )
     n_ident = max(1, round(10 * options.identifier_share))
     bodies = [chat_body(IDENTIFIER)] * n_ident + [chat_body(CLEAN)] * (10 - n_ident)
+    lua_bodies = ", ".join(json.dumps(b) for b in bodies)
     script = tmp / "bodies.lua"
-    script.write_text(WRK_SCRIPT.format(bodies=", ".join(json.dumps(b) for b in bodies)))
+    script.write_text(WRK_SCRIPT.format(bodies=lua_bodies, think=0))
+    paced = tmp / "paced.lua"
+    paced.write_text(WRK_SCRIPT.format(bodies=lua_bodies, think=options.think_ms))
     config = tmp / "aidlp.yaml"
     config.write_text("")
     if options.workers:
@@ -222,6 +235,7 @@ def main() -> int:
                         sys.exit(f"{name} exited:\n{log.read_text()}")
                 run_wrk(port, script, 3, options.connections)  # warm-up
                 results[name] = run_wrk(port, script, options.duration, options.connections)
+                results[name]["paced"] = run_wrk(port, paced, options.duration, options.connections)
                 if name == "aidlp":
                     rss = subprocess.run(
                         ["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)],
@@ -249,8 +263,18 @@ def main() -> int:
         f"throughput ratio aidlp / bare mitmproxy: {ours['rps'] / bare['rps']:.2f}  (goal >= 0.30)"
     )
     print(
-        f"added latency p50: {ours['p50'] - bare['p50']:.2f} ms (goal <= 10)   "
-        f"p99: {ours['p99'] - bare['p99']:.2f} ms (goal <= 50)"
+        f"at saturation latency is mostly queueing: p50 {bare['p50']:.1f} -> {ours['p50']:.1f} ms, "
+        f"p99 {bare['p99']:.1f} -> {ours['p99']:.1f} ms"
+    )
+    print(f"\npaced load: {options.connections} connections, {options.think_ms} ms think time each")
+    print(f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for name, r in results.items():
+        p = r["paced"]
+        print(f"{name:<16}{p['rps']:>10.1f}{p['p50']:>10.2f}{p['p99']:>10.2f}")
+    bp, op = bare["paced"], ours["paced"]
+    print(
+        f"added latency p50: {op['p50'] - bp['p50']:.2f} ms (goal <= 10)   "
+        f"p99: {op['p99'] - bp['p99']:.2f} ms (goal <= 50)"
     )
     if "rss_mb" in ours:
         print(

@@ -9,20 +9,32 @@ and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at Client
 
 from __future__ import annotations
 
+import os
+import sys
+
+# mitmproxy puts a script's own directory (proxy/) at the front of sys.path and leaves it
+# there; worker processes inherit it. Our module names would then shadow real packages
+# (proxy/catalogue.py vs the `catalogue` package spaCy needs). Import us as `proxy.*` only.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 import asyncio
 import logging
 import threading
+import weakref
 from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
+from proxy.approvals import ApprovalCheck
 from proxy.catalogue import Tool, ToolStatus
-from proxy.config import ConfigError, load_config
+from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
 from proxy.extract.settings import UninspectableAction
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
+from proxy.reload import Reloader
 from proxy.responses import block_response
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
@@ -63,6 +75,13 @@ class AidlpAddon:
         self.metrics = Metrics()
         self.metrics_server: MetricsServer | None = None
         self.sni_refuser = RefuseBlockedSni()
+        # SIGHUP / watched-file reloads swap runtime and pool via activate() (proxy/reload.py).
+        self.reloader = Reloader(self, lambda: ctx.options.aidlp_config or None)
+        # Approval tokens taken off requests at requestheaders, until the request hook (and,
+        # for a websocket handshake, for the life of the socket's flow).
+        self._approval_tokens: weakref.WeakKeyDictionary[http.HTTPFlow, str] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -94,19 +113,36 @@ class AidlpAddon:
             return
         try:
             loaded = load_config(ctx.options.aidlp_config or None)
-            runtime = Runtime.build(loaded, self.metrics)
+            if self.reloader.running:  # option changed while serving: swap the graceful way
+                self.reloader.request("option")
+                return
+            runtime = self.build_runtime(loaded)
         except (ConfigError, EventConfigError) as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None
+        self.activate(runtime, self.new_pool(loaded) if self.pool is None else None)
+
+    # ---- reload (proxy/reload.py calls these three) --------------------------------------------
+
+    def build_runtime(self, loaded: LoadedConfig) -> Runtime:
+        """Raises :class:`EventConfigError` for an unusable events section."""
+        return Runtime.build(loaded, self.metrics)
+
+    def new_pool(self, loaded: LoadedConfig) -> ScanPool:
+        return ScanPool(loaded.config.detectors, pool_settings(loaded))
+
+    def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
+        """Swap in ``runtime`` (and ``pool``) in one synchronous step, then tidy up."""
         previous, self.runtime = self.runtime, runtime
-        if previous is not None:  # drain the old sinks without holding up the event loop
+        if pool is not None:
+            self.pool = pool
+            self.metrics.watch_pool(pool)
+        if previous is not None and previous.recorder is not runtime.recorder:
+            # drain the old sinks without holding up the event loop
             threading.Thread(target=previous.recorder.close, daemon=True).start()
         self.metrics.prime_tools(
             t.id for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED
         )
         self.metrics.prime_sinks(sink.name for sink in runtime.recorder.sinks)
-        if self.pool is None:
-            self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
-            self.metrics.watch_pool(self.pool)
         if self.metrics_server is not None and self._metrics_address() != (
             self.metrics_server.host,
             self.metrics_server.port,
@@ -115,6 +151,7 @@ class AidlpAddon:
             self._start_metrics_server()
 
     async def running(self) -> None:
+        self.reloader.start()  # SIGHUP handler first: mitmproxy would die on SIGHUP
         install_websocket_close()
         if self.sni_refuser not in ctx.master.addons.chain:
             ctx.master.addons.add(self.sni_refuser)
@@ -124,8 +161,10 @@ class AidlpAddon:
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
+        self.reloader.ready()
 
     def done(self) -> None:
+        self.reloader.stop()
         self._stop_metrics_server()
         if self.sni_refuser in ctx.master.addons.chain:
             ctx.master.addons.remove(self.sni_refuser)
@@ -196,9 +235,13 @@ class AidlpAddon:
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         request = flow.request
+        # The approval header is aidlp's own credential: never forwarded to any host.
+        token = request.headers.pop(APPROVAL_HEADER, None)
         tool = self._classify(request.pretty_host, request.host_header, request.host)
         if tool is None:
             return
+        if token is not None:
+            self._approval_tokens[flow] = token
         flow.metadata[TOOL_KEY] = tool
         if tool.status is ToolStatus.BLOCKED:
             self._refuse_tool(flow, tool, "blocked_tool")
@@ -219,9 +262,15 @@ class AidlpAddon:
         tool: Tool | None = flow.metadata.get(TOOL_KEY)
         if tool is None or flow.response is not None:
             return
-        token = flow.request.headers.pop(APPROVAL_HEADER, None)  # never forwarded upstream
-        del token  # approval checking lands with issue 5
-        if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
+        token = self._approval_tokens.pop(flow, None)
+        token = flow.request.headers.pop(APPROVAL_HEADER, None) or token  # never forwarded
+        if (
+            flow.request.method.upper() in BODYLESS_METHODS
+            and not flow.request.raw_content
+            and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
+        ):
+            if token is not None and flow.request.headers.get("upgrade", "").lower() == "websocket":
+                self._approval_tokens[flow] = token  # covers the socket's messages
             return
         rt = self._rt()
         config = rt.loaded.config
@@ -239,10 +288,25 @@ class AidlpAddon:
         if self._blocked_model(extraction):
             self._refuse_tool(flow, tool, "blocked_model")
             return
-        await self._scan_and_act(flow, tool, extraction)
+        await self._scan_and_act(flow, tool, extraction, token)
 
-    async def _scan_and_act(self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction) -> None:
-        decision, result, chars, digest = await self._evaluate(extraction)
+    def _approver(self, flow: http.HTTPFlow, tool: Tool, token: str | None) -> Any:
+        """The approval check for ``flow``: the header token, then the user's registered ones."""
+        approvals = self._rt().approvals
+        auth = flow.metadata.get("proxyauth")
+        user = str(auth[0]) if auth else None
+
+        def approve(categories: list[str]) -> ApprovalCheck | None:
+            return approvals.check(token, user=user, tool=tool.id, categories=categories)
+
+        return approve
+
+    async def _scan_and_act(
+        self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction, token: str | None = None
+    ) -> None:
+        decision, result, chars, digest = await self._evaluate(
+            extraction, tool, self._approver(flow, tool, token)
+        )
         self._act(flow, tool, decision, result, extraction, chars, digest)
 
     # ---- extraction and scanning (shared by HTTP requests and websocket messages) ------------
@@ -264,9 +328,11 @@ class AidlpAddon:
         catalogue = self._rt().catalogue
         return any(catalogue.is_blocked_model(m) for m in [extraction.model, *extraction.models])
 
-    async def _evaluate(self, extraction: Extraction) -> tuple[Decision, Any, int, str | None]:
-        """Scan an extraction in the worker pool and decide:
-        (decision, scan result, chars scanned, content HMAC)."""
+    async def _evaluate(
+        self, extraction: Extraction, tool: Tool, approve: Any = None
+    ) -> tuple[Decision, Any, int, str | None]:
+        """Scan an extraction in the worker pool and decide (with the tool's status policy and
+        any approval): (decision, scan result, chars scanned, content HMAC)."""
         config = self._rt().loaded.config
         text = extraction.text
         if not text.strip():
@@ -284,7 +350,9 @@ class AidlpAddon:
             return failure(exc.reason, config.policy), None, len(text), digest
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
-        decision = decide(result.categories, config.policy)
+        decision = decide(
+            result.categories, config.policy, tool_status=tool.status.value, approve=approve
+        )
         return self._uninspectable(decision, extraction), result, len(text), digest
 
     def _uninspectable(self, decision: Decision, extraction: Extraction) -> Decision:
@@ -331,7 +399,8 @@ class AidlpAddon:
             elif not extraction.segments and not extraction.uninspectable:
                 return  # handshakes, pings: nothing to decide
             else:
-                decision, result, chars, digest = await self._evaluate(extraction)
+                approve = self._approver(flow, tool, self._approval_tokens.get(flow))
+                decision, result, chars, digest = await self._evaluate(extraction, tool, approve)
         incident = new_incident_id() if decision.action != "allow" else None
         if decision.blocked:
             message.drop()
@@ -353,6 +422,7 @@ class AidlpAddon:
             flow.request.headers.get("accept", ""),
             decision,
             incident,
+            self._rt().loaded.config.policy.contacts,
         )
         self._record(flow, tool, decision, incident, None, 0)
 
@@ -393,7 +463,9 @@ class AidlpAddon:
         chars: int = 0,
         content_hmac: str | None = None,
     ) -> None:
-        incident = new_incident_id() if decision.action != "allow" else None
+        # Blocks, monitored requests and approved ones (the audit trail) get an incident id.
+        noteworthy = decision.action != "allow" or decision.approval is not None
+        incident = new_incident_id() if noteworthy else None
         if decision.blocked:
             flow.response = block_response(
                 flow.request.pretty_host,
@@ -401,6 +473,7 @@ class AidlpAddon:
                 flow.request.headers.get("accept", ""),
                 decision,
                 incident or new_incident_id(),
+                self._rt().loaded.config.policy.contacts,
             )
         self._record(flow, tool, decision, incident, result, chars, content_hmac)
 
@@ -436,6 +509,8 @@ class AidlpAddon:
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
+        if decision.approval_result is not None:
+            self.metrics.approvals.labels(result=decision.approval_result).inc()
         auth = flow.metadata.get("proxyauth")  # (user, password): only the user is logged
         client = flow.client_conn.peername
         self._rt().recorder.emit(
@@ -452,7 +527,7 @@ class AidlpAddon:
                 "reason": decision.reason,
                 "policy_clauses": decision.clauses,
                 "findings": list(findings.values()),
-                "approval": None,
+                "approval": decision.approval,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
                 "content_hmac": content_hmac,

@@ -14,9 +14,11 @@ from proxy import __version__
 COMMAND_MODULES = (
     "proxy.commands.run",
     "proxy.commands.config",
-    "proxy.commands.fingerprint",
     "proxy.commands.scan",
     "proxy.commands.eval",
+    "proxy.commands.fingerprint",
+    "proxy.commands.approval",
+    "proxy.commands.pac",
 )
 
 

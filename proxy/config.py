@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detectors.settings import DetectorSettings
+from proxy.approvals.settings import resolve_paths as resolve_approval_paths
 from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
 from proxy.events import EventSettings
 from proxy.extract.settings import ExtractionSettings
@@ -77,6 +78,24 @@ class WorkerSettings(BaseModel):
         return self.processes or max(1, (os.cpu_count() or 2) - 1)
 
 
+class ReloadSettings(BaseModel):
+    """Hot reload (SIGHUP or a watched-file change; see ``proxy/reload.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: bool = Field(default=True, description="Poll the config and the files it names.")
+    interval_seconds: float = Field(default=2.0, ge=0.2, le=3600, description="Poll interval.")
+    drain_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="On a scan-pool rebuild, how long the old pool may finish in-flight scans.",
+    )
+    pool_start_timeout_seconds: float = Field(
+        default=300.0, gt=0, le=3600, description="A replacement pool slower than this fails."
+    )
+
+
 class AidlpConfig(BaseModel):
     """Top-level config schema."""
 
@@ -90,6 +109,7 @@ class AidlpConfig(BaseModel):
     events: EventSettings = EventSettings()
     limits: LimitSettings = LimitSettings()
     workers: WorkerSettings = WorkerSettings()
+    reload: ReloadSettings = ReloadSettings()
     detectors: DetectorSettings = DetectorSettings()
     extraction: ExtractionSettings = ExtractionSettings()
 
@@ -136,6 +156,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
     """Load the embedded default, merge ``path`` over it, validate everything, load the catalogue."""
     try:
         data, positions = load_yaml_with_positions(DEFAULT_CONFIG)
+        resolve_approval_paths(data.get("policy"), DEFAULT_CONFIG)
         sources = [str(DEFAULT_CONFIG)]
         user: dict[str, Any] = {}
         user_file = DEFAULT_CONFIG
@@ -144,6 +165,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
             user, user_positions = load_yaml_with_positions(user_file)
             if not isinstance(user, dict):
                 raise ConfigError(f"{user_file}: the config must be a YAML mapping of sections")
+            resolve_approval_paths(user.get("policy"), user_file)  # relative to the user file
             data = deep_merge(data, user)
             positions = {**positions, **user_positions}
             sources.append(str(user_file))

@@ -1,20 +1,74 @@
 """Policy: findings + tool + approval → Decision (allow | block | monitor).
 
-Minimal foundation version; the full per-category / per-status policy lands with issue 5.
+The ``policy:`` config section sets, per category, ``block`` (the default), ``monitor`` (allow
+and record) or ``allow``; tools of status ``approved`` (department-hosted) may carry their own
+per-category actions; ``blocked`` tools are always refused. A category that would block can be
+let through by a valid approval token that covers the tool and every such category. The
+global ``mode: monitor`` (shadow rollout) lets everything through except blocked tools, and
+records what enforce mode would have blocked.
+
+Pure functions: no I/O, no mitmproxy. The approval check is passed in as a callable so that
+tokens are only verified when a decision depends on them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.types import CATEGORIES, Category
+from proxy.approvals.settings import ApprovalSettings
+from proxy.approvals.store import ApprovalCheck
 
 
 class Mode(StrEnum):
     ENFORCE = "enforce"
     MONITOR = "monitor"
+
+
+class Action(StrEnum):
+    BLOCK = "block"
+    MONITOR = "monitor"
+    ALLOW = "allow"
+
+
+CategoryActions = dict[Category, Action]
+
+
+def _default_actions() -> dict[Category, Action]:
+    return dict.fromkeys(CATEGORIES, Action.BLOCK)  # type: ignore[arg-type]
+
+
+class StatusPolicy(BaseModel):
+    """Per-category actions for the tools of one catalogue status (overrides ``categories``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    categories: CategoryActions = Field(default_factory=dict)
+
+
+class Contact(BaseModel):
+    """Who to contact, shown on block pages and in block messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    email: str | None = Field(default=None, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+    url: str | None = Field(default=None, pattern=r"^(https?://|mailto:)\S+$")
+
+
+class Contacts(BaseModel):
+    """The governance boards: the DPO team (DPIAs, personal data) and the DDA (new tools)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dpo: Contact = Contact(name="the Data Protection Officer (DPO) team")
+    dda: Contact = Contact(name="the Digital and Data Assurance board (DDA)")
+    organisation: str = Field(default="the department", min_length=1, max_length=120)
 
 
 class PolicySettings(BaseModel):
@@ -23,37 +77,96 @@ class PolicySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Mode = Mode.ENFORCE
+    categories: CategoryActions = Field(
+        default_factory=_default_actions,
+        description="Action per category for online tools (and any status without its own).",
+    )
+    statuses: dict[Literal["approved", "online"], StatusPolicy] = Field(
+        default_factory=dict,
+        description="Per-status overrides, e.g. approved: {categories: {PERSONAL_DATA: allow}}. "
+        "Blocked tools are always refused and cannot be given a policy.",
+    )
+    approvals: ApprovalSettings = ApprovalSettings()
+    contacts: Contacts = Contacts()
+
+    def action(self, category: str, status: str | None = None) -> Action:
+        """The configured action for ``category`` at a tool of ``status`` (unknown: block)."""
+        override = self.statuses.get(status) if status else None  # type: ignore[call-overload]
+        if override is not None and category in override.categories:
+            return override.categories[category]  # type: ignore[index]
+        return self.categories.get(category, Action.BLOCK)  # type: ignore[call-overload]
 
 
-#: Policy clause for each category (AI Security Policy statements / annex).
+#: Policy clauses for each category (AI Security Policy statements / Annex A).
 CATEGORY_CLAUSES: dict[str, list[str]] = {
     "PERSONAL_DATA": ["PS2", "A1"],
-    "SPECIAL_CATEGORY": ["PS2", "PS4"],
+    "SPECIAL_CATEGORY": ["PS2", "PS4", "A1"],
     "OFFICIAL_SENSITIVE": ["PS2"],
     "NON_PUBLIC_CODE": ["PS2"],
     "CREDENTIALS": ["PS2"],
 }
 BLOCKED_TOOL_CLAUSES = ["PS6"]
+FAILURE_CLAUSES = ["PS2"]
+
+#: Short readable text for each clause (block pages and messages).
+CLAUSE_TEXT: dict[str, str] = {
+    "PS2": "PS2: OFFICIAL-SENSITIVE information, personal data and non-public code must not be "
+    "sent to an AI tool without approval from the governance board",
+    "PS4": "PS4: special category data needs an Equality Analysis as well as a DPIA",
+    "PS6": "PS6: DeepSeek must never be accessed",
+    "A1": "Annex A1: data protection principles apply to personal data",
+}
+
+#: Fail-closed reasons: the request could not be inspected, so it is not sent.
+FAILURE_REASONS = frozenset(
+    {"scan_error", "scan_timeout", "too_large", "unparseable", "overloaded"}
+)
+SCAN_FAILURES = frozenset({"scan_error", "scan_timeout", "overloaded"})
 
 DecisionAction = Literal["allow", "block", "monitor"]
 
 
 @dataclass(slots=True)
 class Decision:
-    """What to do with one request, and why (no sensitive values)."""
+    """What to do with one request, and why (no sensitive values, never a token).
+
+    ``categories`` are every category found; ``blocking`` the ones that needed approval and
+    did not have it (those named in the block message). ``approval`` is the audit record
+    ``{jti, ref, issuer}`` of the token considered, ``approval_result`` its check result
+    (``aidlp_approvals_total{result}``). ``would_block`` is set when monitor mode let through
+    what enforce mode would have blocked.
+    """
 
     action: DecisionAction
-    event: str  # ai.request.blocked | ai.request.allowed | ai.request.approved | ...
-    reason: str  # clean | findings | blocked_tool | blocked_model | scan_error | ...
+    event: (
+        str  # ai.request.blocked | allowed | approved | monitored | ai.tool.blocked | ai.scan.error
+    )
+    reason: (
+        str  # clean | findings | approved | policy_allow | policy_monitor | <approval result> | ...
+    )
     clauses: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    blocking: list[str] = field(default_factory=list)
+    approval: dict[str, str] | None = None
+    approval_result: str | None = None
+    approval_detail: str = ""
+    would_block: bool = False
 
     @property
     def blocked(self) -> bool:
         return self.action == "block"
 
+    def event_fields(self) -> dict[str, Any]:
+        """The decision's part of an event (contract fields)."""
+        return {
+            "decision": self.action,
+            "reason": self.reason,
+            "policy_clauses": list(self.clauses),
+            "approval": dict(self.approval) if self.approval else None,
+        }
 
-def clauses_for(categories: list[str]) -> list[str]:
+
+def clauses_for(categories: Sequence[str]) -> list[str]:
     out: list[str] = []
     for category in categories:
         for clause in CATEGORY_CLAUSES.get(category, ["PS2"]):
@@ -62,28 +175,87 @@ def clauses_for(categories: list[str]) -> list[str]:
     return out
 
 
-def decide(categories: list[str], settings: PolicySettings) -> Decision:
-    """Decide for an online tool with no approval."""
-    if not categories:
+Approver = Callable[[list[str]], ApprovalCheck | None]
+
+
+def decide(
+    categories: Sequence[str],
+    settings: PolicySettings,
+    *,
+    tool_status: str | None = None,
+    approve: Approver | None = None,
+) -> Decision:
+    """Decide for a scanned request to a tool of ``tool_status`` (None: online).
+
+    ``approve(categories_needing_approval)`` returns the approval check, or None when no
+    token was presented or registered; it is only called when a category would block.
+    """
+    if tool_status == "blocked":
+        return blocked_tool()
+    found = list(dict.fromkeys(categories))
+    if not found:
         return Decision("allow", "ai.request.allowed", "clean")
-    clauses = clauses_for(categories)
-    if settings.mode is Mode.MONITOR:
-        return Decision("monitor", "ai.request.monitored", "findings", clauses, categories)
-    return Decision("block", "ai.request.blocked", "findings", clauses, categories)
+    actions = {c: settings.action(c, tool_status) for c in found}
+    needs = [c for c in found if actions[c] is Action.BLOCK]
+    monitored = [c for c in found if actions[c] is Action.MONITOR]
+    shadow = settings.mode is Mode.MONITOR
 
+    if not needs:
+        if monitored:
+            return Decision(
+                "monitor", "ai.request.monitored", "policy_monitor", clauses_for(monitored), found
+            )
+        return Decision("allow", "ai.request.allowed", "policy_allow", clauses_for(found), found)
 
-def failure(reason: str, settings: PolicySettings) -> Decision:
-    """Fail closed: an error, timeout, oversize or unparseable body blocks (or is monitored)."""
-    if settings.mode is Mode.MONITOR:
-        return Decision("monitor", "ai.request.monitored", reason, ["PS2"])
+    check = approve(needs) if approve is not None else None
+    clauses = clauses_for(needs)
+    audit = check.approval.audit() if check is not None and check.approval else None
+    result = check.result if check is not None else None
+    detail = check.detail if check is not None else ""
+    if check is not None and check.valid:
+        return Decision(
+            "allow",
+            "ai.request.approved",
+            "approved",
+            clauses,
+            found,
+            [],
+            audit,
+            result,
+            detail,
+        )
+    reason = result or "findings"
+    if shadow:
+        return Decision(
+            "monitor",
+            "ai.request.monitored",
+            reason,
+            clauses,
+            found,
+            needs,
+            audit,
+            result,
+            detail,
+            would_block=True,
+        )
     return Decision(
-        "block",
-        "ai.scan.error" if reason.startswith("scan") else "ai.request.blocked",
-        reason,
-        ["PS2"],
+        "block", "ai.request.blocked", reason, clauses, found, needs, audit, result, detail
     )
 
 
+def failure(reason: str, settings: PolicySettings) -> Decision:
+    """Fail closed: an error, timeout, oversize, overload or unparseable body blocks in enforce
+    mode. Monitor mode lets it through and records it. Scan failures are ``ai.scan.error``."""
+    shadow = settings.mode is Mode.MONITOR
+    if reason in SCAN_FAILURES:
+        event = "ai.scan.error"
+    else:
+        event = "ai.request.monitored" if shadow else "ai.request.blocked"
+    if shadow:
+        return Decision("monitor", event, reason, list(FAILURE_CLAUSES), would_block=True)
+    return Decision("block", event, reason, list(FAILURE_CLAUSES))
+
+
 def blocked_tool(reason: str = "blocked_tool") -> Decision:
-    """A blocked tool (DeepSeek) is refused in every mode."""
+    """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented."""
     return Decision("block", "ai.tool.blocked", reason, list(BLOCKED_TOOL_CLAUSES))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from proxy.approvals import ApprovalStore
 from proxy.catalogue import Catalogue
 from proxy.config import LoadedConfig
 from proxy.events import EventRecorder, EventStats
@@ -20,11 +21,17 @@ class Runtime:
     loaded: LoadedConfig
     catalogue: Catalogue
     recorder: EventRecorder
+    approvals: ApprovalStore
 
     @classmethod
     def build(cls, loaded: LoadedConfig, stats: EventStats | None = None) -> Runtime:
         """Raises :class:`proxy.events.EventConfigError` for an unusable events section."""
-        return cls(loaded, loaded.catalogue, EventRecorder(loaded.config.events, stats))
+        return cls(
+            loaded,
+            loaded.catalogue,
+            EventRecorder(loaded.config.events, stats),
+            ApprovalStore(loaded.config.policy.approvals),
+        )
 
 
 def pool_settings(loaded: LoadedConfig) -> PoolSettings:

@@ -4,9 +4,9 @@ Hashes never use Python's salted ``hash()``: each normalised token gets a keyed 
 64-bit value, a k-gram is a polynomial of its tokens' values mod 2**64, finished with the
 splitmix64 mixer. The same tokens give the same hashes on every run and every machine.
 
-K-grams that merely repeat a short unit (period <= k/2: data tables ``( N , N ) ,``, import
-lists, runs of ``V = V`` lines) say nothing about where code came from; they are never
-selected. Winnowing keeps, in every window of ``window`` consecutive k-gram hashes, the
+K-grams that (nearly) repeat a short unit (period <= k/2, 3/4 of tokens agreeing: data
+tables ``( N , N ) ,``, constant blocks, import lists, runs of ``V = V`` lines) say nothing
+about where code came from; they are never selected. Winnowing keeps, in every window of ``window`` consecutive k-gram hashes, the
 rightmost minimum. Any shared run of at least ``window + k - 1`` tokens is guaranteed to share a
 fingerprint; runs shorter than ``k`` tokens never do (noise threshold).
 """
@@ -48,13 +48,14 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 def _periodic(values: np.ndarray, k: int, max_period: int) -> np.ndarray:
-    """For each k-gram, True if its tokens repeat with a period <= ``max_period``."""
+    """For each k-gram, True if its tokens (nearly) repeat with a period <= ``max_period``:
+    at least 3/4 of them equal the token ``p`` places on, for some ``p``."""
     count = len(values) - k + 1
     periodic = np.zeros(count, dtype=bool)
     for p in range(1, min(max_period, k - 1) + 1):
         same = np.concatenate(([0], np.cumsum(values[p:] == values[:-p], dtype=np.int64)))
         span = k - p
-        periodic |= (same[span : span + count] - same[:count]) == span
+        periodic |= (same[span : span + count] - same[:count]) * 4 >= span * 3
     return periodic
 
 

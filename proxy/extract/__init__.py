@@ -11,6 +11,7 @@ parse but not read (images, audio, encrypted files) is listed in ``uninspectable
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from proxy.extract.base import (
     Budget,
@@ -36,6 +37,7 @@ __all__ = [
     "extract",
     "extract_view",
     "extract_websocket_message",
+    "query_segments",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -76,14 +78,28 @@ def extract_view(
     settings = settings or _DEFAULT_SETTINGS
     if len(view.body) > max_bytes:
         raise ExtractionError("too_large", "body over the size limit")
-    if not view.body:
-        return Extraction()
-    col = Collector(settings, Budget(settings, max_bytes))
-    adapter = select(view)
-    try:
-        return adapter.extract(view, col)
-    except RecursionError as exc:
-        raise ExtractionError("unparseable", "body nested too deeply") from exc
+    extraction = Extraction()
+    if view.body:
+        col = Collector(settings, Budget(settings, max_bytes))
+        adapter = select(view)
+        try:
+            extraction = adapter.extract(view, col)
+        except RecursionError as exc:
+            raise ExtractionError("unparseable", "body nested too deeply") from exc
+    extraction.segments.extend(query_segments(view.query, settings, max_bytes))
+    return extraction
+
+
+def query_segments(
+    query: str, settings: ExtractionSettings | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Segment]:
+    """URL query values (``chatgpt.com/?q=...``, ``perplexity.ai/search?q=...`` carry prompts)."""
+    if not query:
+        return []
+    col = Collector(settings or _DEFAULT_SETTINGS, Budget(settings or _DEFAULT_SETTINGS, max_bytes))
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        col.text(value, f"query.{key}", context=key)
+    return col.segments
 
 
 def extract_websocket_message(

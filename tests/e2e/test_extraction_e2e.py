@@ -1,10 +1,8 @@
 """Issue 4, end to end through the real proxy: provider SDKs, encoded bodies, uploads,
 websockets, and the fail-closed paths of extraction.
 
-Detection here relies on whatever engine is on the branch. The foundation placeholder engine
-only knows NINOs, so the docx upload carries a NINO next to its OFFICIAL-SENSITIVE marking and
-the websocket message carries a NINO next to its NHS number (switch the assertions to the
-marking / NHS number once the real engine lands: both texts are already in the bodies).
+The docx upload is blocked for its OFFICIAL-SENSITIVE marking alone, and the websocket
+message for its NHS number alone (the full detector engine).
 """
 
 from __future__ import annotations
@@ -218,9 +216,13 @@ def test_invalid_json_is_blocked_as_unparseable(aidlp_proxy):
 
 def test_bodyless_get_passes_without_scanning(aidlp_proxy, upstream_log):
     with aidlp_proxy.httpx() as client:
-        response = client.get("https://api.openai.com/v1/models?q=AB123456C")
+        response = client.get("https://api.openai.com/v1/models")
     assert response.status_code == 200
-    assert upstream_log.wait_for(lambda r: r.path.startswith("/v1/models")) is not None
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/models") is not None
+    # No body and no query: nothing to scan, so no decision event either.
+    assert not aidlp_proxy.wait_event(
+        lambda e: e.get("path") == "/v1/models" and e.get("method") == "GET", timeout=0.5
+    )
 
 
 def test_chunked_body_with_nino_is_scanned_not_streamed(aidlp_proxy, upstream_log):
@@ -241,9 +243,9 @@ def test_chunked_body_with_nino_is_scanned_not_streamed(aidlp_proxy, upstream_lo
 # ---- uploads ----------------------------------------------------------------------------
 
 
-def _docx(text: str) -> bytes:
+def _docx(text: str, header: str = "") -> bytes:
     document = docx.Document()
-    document.sections[0].header.paragraphs[0].text = "OFFICIAL-SENSITIVE"
+    document.sections[0].header.paragraphs[0].text = header
     for line in text.split("\n"):
         document.add_paragraph(line)
     buf = io.BytesIO()
@@ -252,8 +254,9 @@ def _docx(text: str) -> bytes:
 
 
 def test_multipart_docx_upload_with_marking_is_blocked(aidlp_proxy, upstream_log):
-    # Placeholder engine knows only NINOs: the NINO sits beside the OFFICIAL-SENSITIVE marking.
-    data = _docx(f"OFFICIAL-SENSITIVE\nCase summary for claimant {NINO}")
+    data = _docx(
+        "Case summary for the board: procurement options and risks", header="OFFICIAL-SENSITIVE"
+    )
     with aidlp_proxy.httpx() as client:
         response = client.post(
             "https://api.openai.com/v1/files",
@@ -268,6 +271,7 @@ def test_multipart_docx_upload_with_marking_is_blocked(aidlp_proxy, upstream_log
         )
     assert response.status_code == 403, response.text
     assert response.json()["error"]["code"] == "aidlp_blocked"
+    assert "OFFICIAL_SENSITIVE" in response.json()["error"]["message"]
     assert _never_reached(upstream_log, "/v1/files")
 
 
@@ -338,13 +342,12 @@ def _copilot_frame(text: str) -> str:
 def test_websocket_message_with_personal_data_is_dropped_and_socket_closed_1008(
     aidlp_proxy, upstream_log
 ):
-    # Placeholder engine knows only NINOs: the NINO sits beside the NHS number.
     clean = _copilot_frame("What's a good name for a cat?")
-    sensitive = _copilot_frame(f"Patient NHS number {NHS}, NINO {NINO}: summarise")
+    sensitive = _copilot_frame(f"Patient NHS number {NHS}: summarise the referral")
     url = "wss://copilot.microsoft.com/c/api/chat?api-version=2"
     code, reason = asyncio.run(_ws_session(aidlp_proxy, url, [clean, sensitive, clean]))
     assert code == 1008
-    assert "Blocked by aidlp" in reason and "AB 12" not in reason
+    assert "Blocked by aidlp" in reason and NHS not in reason
     assert upstream_log.wait_for(lambda r: r.kind == "ws" and b"cat?" in r.body) is not None
     # the frame after the blocked one never left either: the socket was closed
     assert len([r for r in upstream_log.snapshot() if r.kind == "ws" and b"cat?" in r.body]) == 1
@@ -466,3 +469,15 @@ def test_stream_large_bodies_is_refused(start_proxy):
     with pytest.raises(RuntimeError) as info:
         proc.wait_ready(timeout=60)
     assert "stream_large_bodies" in str(info.value)
+
+
+def test_prompt_in_query_string_is_scanned(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        blocked = client.get(f"https://chatgpt.com/?q=Write to claimant, NI number {NINO}")
+        clean = client.get("https://chatgpt.com/?q=best+walks+in+the+Peak+District")
+        plain = client.get("https://chatgpt.com/backend-api/models")
+    assert blocked.status_code == 403 and blocked.headers["X-AIDLP-Decision"] == "block"
+    assert clean.status_code == 200 and plain.status_code == 200
+    assert not [
+        r for r in upstream_log.snapshot() if "NI number" in r.path or "NI+number" in r.path
+    ]

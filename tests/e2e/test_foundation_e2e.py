@@ -278,7 +278,7 @@ def test_mitmdump_loads_addon_script_directly(tmp_path, pki, upstream):
             "--set",
             "aidlp_config=" + str(_one_worker_config(tmp_path)),
         ],
-        stdout=subprocess.PIPE,
+        stdout=(tmp_path / "mitmdump.log").open("wb"),  # not a pipe: unread, it fills and blocks
         stderr=subprocess.STDOUT,
         cwd=ROOT,
         start_new_session=True,

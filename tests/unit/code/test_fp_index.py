@@ -126,6 +126,19 @@ def test_several_repos_are_named_and_attributed(tmp_path: Path):
     assert set(index.lookup(segment_hashes(UNRELATED, "python", K, W)).repo_counts) == {1}
 
 
+def test_code_in_two_repos_is_attributed_to_both(tmp_path: Path):
+    one, two = tmp_path / "alpha", tmp_path / "beta"
+    write(one, "a.py", INTERNAL)
+    write(two, "copy/a.py", INTERNAL + "\n\n" + UNRELATED)
+    out = tmp_path / "fp.idx"
+    build_index([one, two], out, k=K, window=W)
+    index = FingerprintIndex.load(out)
+    n = len(segment_hashes(INTERNAL, "python", K, W))
+    assert index.header["unique_fingerprints"] < len(index)  # shared hashes stored twice
+    counts = index.lookup(segment_hashes(INTERNAL, "python", K, W)).repo_counts
+    assert counts[0] == n and counts[1] >= n - 2
+
+
 def test_build_errors(tmp_path: Path):
     with pytest.raises(BuildError, match="source directory not found"):
         build_index([tmp_path / "missing"], tmp_path / "o.idx")

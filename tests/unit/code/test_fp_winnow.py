@@ -50,6 +50,12 @@ def test_periodic_kgrams_are_never_fingerprints():
     assert len(fingerprint(table, 10, 4)) == 0
     varied = [str(i % 7) + chr(65 + i % 5) for i in range(80)]  # period 35 > k/2
     assert not (kgram_hashes(varied, 10) == SKIP_HASH).any()
+    # a block of constants after a class header: nearly periodic, also skipped
+    constants = ["class", "V", ":"] + ["V", "=", "N"] * 10
+    assert (kgram_hashes(constants, 20) == SKIP_HASH).all()
+    # ordinary code is not
+    code = "def V ( V , V ) : if V . V ( V ) : return V [ N ] V = V + V * N return V".split()  # noqa: SIM905
+    assert not (kgram_hashes(code, 20) == SKIP_HASH).any()
 
 
 def test_winnowing_covers_every_window_with_increasing_positions():
