@@ -35,6 +35,9 @@ class Tier:
     CONTACT = "contact"  #: blocks alone (personal email / phone, confirmed address)
     WEAK = "weak"  #: personal context: counts with a person or another weak identifier
     PERSON = "person"  #: a person's name: counts with personal context
+    #: a capitalised pair after a cue word ("journal entry from Shona Whitfield"): a name
+    #: only next to casework detail, then counts like PERSON
+    NAME_CUE = "name_cue"
     SPECIAL = "special"  #: special-category fact: counts when related to a person
     DIRECT = "direct"  #: blocks alone, own category (markings, credentials)
 

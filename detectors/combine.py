@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -24,6 +25,11 @@ from detectors.lexicon import Hits
 
 #: How far (chars) a name and its personal context may be apart.
 NAME_WINDOW = 250
+#: Weak contact numbers that belong to an organisation (helplines, switchboards).
+_ORG_CONTACTS = frozenset({"UK_PHONE_NONGEOGRAPHIC", "UK_PHONE_ORGANISATION"})
+#: How far a name and a casework term (journal entry, fit note...) may be apart for the
+#: general-knowledge exemption not to apply.
+CASE_WINDOW = 150
 #: How far a postcode may follow a street line and still confirm it as an address.
 POSTCODE_AFTER_STREET = 90
 
@@ -60,9 +66,13 @@ _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
 _INVOLVED = re.compile(
     r"(?i)\b(?:how (?:do|should|can) (?:i|we)|should (?:i|we)|can (?:i|we)|do (?:i|we) need|"
     r"i need|we need|i'm|i am|i've|we've|my team|our team|manage|record this|"
-    r"on (?:our|the) system|called|rang|emailed|told me|asked me|get (?:his|her|their)|"
-    r"(?:his|her|their) (?:claim|award|payment|letter|account|appointment|case|absence|"
-    r"application|record|file|manager|team))\b"
+    r"on (?:our|the) system|called|rang|phoned|emailed|told me|asked me|get (?:his|her|their)|"
+    r"draft|drafting|write up|write to|writing to|reply to|respond to|response to|"
+    r"letter to|email to|on behalf of|can you (?:check|update|look|find|chase|record|log)|"
+    r"(?:his|her|their|[a-z]'s) (?:claim|award|payment|payments|letter|account|appointment|"
+    r"case|absence|application|record|file|manager|team|appeal|complaint|grievance|"
+    r"hearing|review|referral|assessment|journal|debt|arrears|benefit|benefits|"
+    r"tenancy|rent|landlord|employer|line manager|work coach|caseworker|gp))\b"
 )
 
 
@@ -89,6 +99,21 @@ def special_items(hits: Hits) -> list[Item]:
     return out
 
 
+class _Nearby:
+    """Items within a window of a span, by bisection (names x context stays linear-ish
+    on long inputs)."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = sorted(items, key=lambda i: i.start)
+        self.starts = [i.start for i in self.items]
+        self.longest = max((i.end - i.start for i in self.items), default=0)
+
+    def __call__(self, a: Item, window: int) -> list[Item]:
+        lo = bisect.bisect_left(self.starts, a.start - window - self.longest)
+        hi = bisect.bisect_right(self.starts, a.end + window)
+        return [b for b in self.items[lo:hi] if _near(a, b, window)]
+
+
 def _near(a: Item, b: Item, window: int) -> bool:
     return a.start - window <= b.end and b.start <= a.end + window
 
@@ -107,6 +132,11 @@ def combine(
     contact = [_item(c) for c in cands if c.tier == Tier.CONTACT]
     weak = [_item(c) for c in cands if c.tier == Tier.WEAK]
     names = [_item(c) for c in cands if c.tier == Tier.PERSON] + persons
+    for c in cands:
+        if c.tier == Tier.NAME_CUE and hits.near("casework", c.start, c.end, CASE_WINDOW):
+            item = _item(c)
+            item.tier = Tier.PERSON
+            names.append(item)
 
     # a street line with a postcode after it, or with address context, is an address
     postcodes = [w for w in weak if w.entity == "UK_POSTCODE"]
@@ -135,28 +165,34 @@ def combine(
 
     # names with personal context near them
     person_hits: list[Item] = []
+    casework_name = False
+    near_weak, near_special = _Nearby(weak), _Nearby(special)
     for n in names:
-        ctx = [w for w in weak if _near(n, w, NAME_WINDOW)]
-        sp = [s for s in special if _near(n, s, NAME_WINDOW)]
-        pc = any(n.start - NAME_WINDOW <= s <= n.end + NAME_WINDOW for s, _, _ in personal_ctx)
+        ctx = near_weak(n, NAME_WINDOW)
+        sp = near_special(n, NAME_WINDOW)
+        pc = hits.near("personal", n.start, n.end, NAME_WINDOW)
         if ctx or sp or pc:
             person_hits.append(n)
             person_hits += ctx + sp
+            casework_name = casework_name or hits.near("casework", n.start, n.end, CASE_WINDOW)
     # two different weak identifiers together (e.g. date of birth and postcode), or a
     # weak identifier of a specific individual in casework ("Claimant DOB ...")
-    weak_kinds = {w.entity for w in weak if w.entity != "STREET_ADDRESS"}
-    weak_combo = weak if len(weak_kinds) >= 2 else []
+    # (an organisation's helpline or switchboard number is no one's personal data)
+    personal_weak = [w for w in weak if w.entity not in _ORG_CONTACTS]
+    weak_kinds = {w.entity for w in personal_weak if w.entity != "STREET_ADDRESS"}
+    weak_combo = personal_weak if len(weak_kinds) >= 2 else []
     if not weak_combo:
         weak_combo = [
             w
-            for w in weak
+            for w in personal_weak
             if hits.near("framing", w.start, w.end, NAME_WINDOW)
             or hits.near("personal", w.start, w.end, NAME_WINDOW)
         ]
 
     if person_hits and not weak_combo:
         only_soft = all(i.tier in (Tier.PERSON, Tier.SPECIAL) for i in person_hits)
-        if only_soft and general_knowledge(text, hits):
+        casework_name = casework_name and not _HISTORICAL_YEAR.search(text)
+        if only_soft and not casework_name and general_knowledge(text, hits):
             person_hits = []
 
     personal = person_hits + weak_combo
@@ -167,7 +203,12 @@ def combine(
     # names could change the outcome only if nothing blocks yet, there is personal
     # context, and the text is not a general-knowledge question with soft context only
     needs_names = bool(weak or special or personal_ctx) and not direct
-    if needs_names and not weak and general_knowledge(text, hits):
+    if (
+        needs_names
+        and not weak
+        and not hits.starts.get("casework")
+        and general_knowledge(text, hits)
+    ):
         needs_names = False
     return counted, needs_names
 

@@ -23,11 +23,14 @@ from typing import TYPE_CHECKING
 
 import re2
 
-from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser
+from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser, Tier
 from detectors.combine import Item, combine, context_windows
-from detectors.lexicon import Hits, KeywordIndex, default_groups
+from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.normalise import Limits, View, _byte_to_char, normalise
 from detectors.recognisers import ALL
+from detectors.recognisers.person import (
+    NOT_NAME_WORDS as _NOT_NAME_WORDS,
+)
 from detectors.recognisers.person import (
     SpacyPersonRecogniser,
     plausible_name,
@@ -53,48 +56,7 @@ NER_CHUNK = 2_000
 NER_OVERLAP = 100
 
 
-def _split(blob: str) -> list[str]:
-    return blob.split()
-
-
 _CAPITALISED = re2.compile(r"\b[A-Z][a-z]{1,}", RE2_OPTIONS)
-
-
-#: Capitalised words that are never names; a window with nothing else skips NER.
-def _split(blob: str) -> list[str]:
-    return blob.split()
-
-
-_NOT_NAME_WORDS = frozenset(
-    _split(
-        """
-    The This That These Those There Their They Then Than What When Where Which Who Whom Why
-    How Can Could Would Should Will Shall May Might Must Please Thanks Thank Hi Hello Dear
-    Hey Morning Afternoon Evening Good Great Quick Question Questions Urgent Ok Okay Sorry
-    Draft Write Rewrite Summarise Summarize Explain Describe Check Review Create Make Help
-    Give Tell List Translate Update Add Remove Use Using Suggest Propose Generate Produce
-    Compare Convert Format Fix Improve Shorten Expand Simplify Turn Put Find Show Build
-    Prepare Plan Outline Analyse Analyze Calculate Work Read Reply Respond Send Edit Proofread
-    Is Are Was Were Has Have Had Do Does Did Not No Yes If In On At For From With Without To
-    Of By As An And Or But So Our We You Your Its It He She His Her Him My Me I Also Any All
-    Some Each Every After Before During Since Until While About Into Over Under Between Note
-    Notes Case Claimant Customer Client Subject Re Fw Fwd Regards Kind Best Sincerely Yours
-    Faithfully Team Department Office Universal Credit Benefit Benefits Allowance Payment Tax
-    Council Housing Pension State Child Jobcentre Plus Coach Personal Independence Employment
-    Support Jobseeker Carer Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-    February March April June July August September October November December Jan Feb Mar
-    Apr Jun Jul Aug Sep Sept Oct Nov Dec Today Tomorrow Yesterday Mr Mrs Ms Miss Dr Name
-    Address Phone Email Date Birth Born Aged Age Reference Ref Following Below Above Attached
-    Here Summary Report Letter Meeting Health Mental Condition Diagnosed Disability Hospital
-    Doctor Nurse Patient Official Sensitive Secret Confidential Restricted Classification
-    Status Details English British Welsh Scottish Irish European Government Minister
-    Ministry Service Services Policy Guidance Act Bill Law Rules Table Region North South East
-    West Midlands Wales Scotland England London Total Number Data Python Excel Word Teams
-    Outlook Microsoft Google Covid Ramadan Christmas Easter Bank Holiday Step First Second
-    Third Next Last Finally Then Now Just Only Very More Most Many Much Other Another Such
-        """
-    )
-)
 
 
 def _load_factory(spec: str) -> Callable[[DetectorSettings], Detector | None]:
@@ -179,7 +141,7 @@ class ScanEngine:
         text = view.text
         data = text.encode()
         b2c = None if len(data) == len(text) else _byte_to_char(data)
-        hits = self.keywords.scan(text, data, b2c)
+        hits = drop_topics(text, self.keywords.scan(text, data, b2c))
         cands = self.candidates(text, data, b2c, hits)
         items, needs_names = combine(text, cands, [], hits)
         if needs_names and self.ner is not None:
@@ -241,7 +203,7 @@ class ScanEngine:
 
 def _overlaps(cands: list[Candidate]) -> list[Candidate]:
     """Drop a candidate contained in a longer one of the same category and tier."""
-    cands.sort(key=lambda c: (c.start, -(c.end - c.start)))
+    cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.tier == Tier.NAME_CUE))
     out: list[Candidate] = []
     for c in cands:
         if any(

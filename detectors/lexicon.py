@@ -44,14 +44,29 @@ SPECIAL: dict[str, str] = {
         migraines, chronic illness, long-term condition, long term condition, illness,
         medical condition, health condition, health conditions, cerebral palsy,
         down syndrome, down's syndrome, brain injury, covid-19, chlamydia, syphilis,
-        sick, unwell, injury, injured, mental breakdown, breakdown, grief counselling
+        sick, unwell, injury, injured, mental breakdown, breakdown, grief counselling,
+        sickness, long-term sickness, long term sickness, off sick, signed off sick,
+        signed off work, signed me off, signed him off, signed her off, stress-related,
+        work-related stress, stress and anxiety, low mood, suicidal thoughts,
+        mental health crisis, crisis team, community mental health team, cmht,
+        outpatient, a&e, ambulance, hip replacement,
+        knee replacement, physiotherapy, chronic back pain, back problems, back injury,
+        broken leg, broken arm, fractured, concussion, learning needs, special needs,
+        ehcp, neurodivergent, neurodiverse, tourette's, chronic kidney disease,
+        cystic fibrosis, muscular dystrophy, lupus, endometriosis, menopause, ptsd diagnosis,
+        alcohol problem, drinking problem, drug problem, drug use, rehab, detox,
+        prescribed, prescription, on medication
         """,
     "DISABILITY": """
         disabled, disability, disabilities, learning disability, learning difficulties,
         wheelchair, wheelchair user, blind, partially sighted, visually impaired, deaf,
         hard of hearing, hearing impaired, hearing loss, amputee, amputation, paralysed,
         paraplegic, tetraplegic, mobility problems, mobility issues, dyslexia, dyslexic,
-        dyspraxia, blue badge, reasonable adjustments
+        dyspraxia, blue badge, reasonable adjustments, walking frame, walking stick,
+        crutches, mobility scooter, mobility aid, hearing aid, hearing aids, guide dog,
+        sign language, bsl interpreter, registered blind, sight impaired, severely sight
+        impaired, housebound, bed-bound, bedbound, stairlift, adapted bathroom,
+        personal care, needs help washing, needs help dressing, carer visits
         """,
     "RELIGION": """
         muslim, islam, islamic, practising muslim, christian faith, is a christian,
@@ -112,7 +127,51 @@ PERSONAL = """
     moved to, home address, landlord, tenancy, tenant, rent arrears,
     probation officer, police, caution, cautioned, bail, benefit claim,
     injury, phone number, mobile number, email address, partner, husband, wife, son,
-    daughter, mother, father, carer, unemployed, excluded from school, missed appointment
+    daughter, mother, father, carer, unemployed, excluded from school, missed appointment,
+    my payment, my payments, my money, my claim, my rent, my landlord, my benefit,
+    my benefits, my appointment, my work coach, my job, my new job, my hours, my wages,
+    my children, my kids, my partner, my childcare, my address, my account,
+    started a new job, new job, job offer, zero hours, hours a week, childcare costs,
+    moved house, single parent, lone parent, food bank, cannot afford, can't afford,
+    in debt, struggling to pay, no money
+    """
+
+#: Case detail that is about one individual's dealings with the department (journal
+#: entries, fit notes, sanctions, grievances...). A name near one of these is casework
+#: even in question form: public figures in general-knowledge questions do not have
+#: journal entries or overpayments. (Also part of ``personal``.)
+CASEWORK = """
+    journal, journal entry, journal entries, journal message, journal note, uc journal,
+    case note, case notes, case history, case record, case summary, handover note,
+    claimant commitment, work search, work search review, work coach appointment,
+    jobcentre appointment, missed appointment, failed to attend, good cause,
+    fit note, fit notes, sick note, med3, statement of fitness for work, sickness absence,
+    absence review, return to work, return-to-work, phased return, occupational health,
+    home visit, visiting officer, welfare visit, safeguarding referral, safeguarding concern,
+    safeguarding alert, safeguarding, referral, referral form, referral for, grievance,
+    investigation into, investigated for, under investigation, fraud investigation,
+    complaint from, complaint about, complaint against, formal complaint, tribunal bundle, grievance hearing,
+    disciplinary, disciplinary hearing, capability hearing, performance improvement plan,
+    investigation meeting, investigation report, compliance interview, compliance check,
+    interview under caution, fraud referral, overpayment, overpayments, overpaid,
+    underpayment, repayment plan, recovery of, debt recovery, debt management, arrears,
+    rent arrears, council tax arrears, maintenance arrears, bailiff, bailiffs,
+    enforcement agent, liability order, eviction notice, section 21, notice to quit,
+    sanction, sanctioned, sanctions decision, sanction decision, hardship payment,
+    advance payment, budgeting advance, award letter, decision letter, award notice,
+    mandatory reconsideration, reconsideration, tribunal hearing, appeal hearing,
+    work capability assessment, pip assessment, wca, assessment report, medical assessment,
+    deduction from earnings, attachment of earnings, direct earnings attachment,
+    discharge summary, discharge letter, care plan, care package, care assessment,
+    needs assessment, visa refusal, asylum claim, asylum interview, leave to remain,
+    removal directions, biometric residence permit, brp, reporting conditions,
+    immigration bail, probation officer, probation appointment, licence conditions,
+    custody hearing, child arrangements, contact order, child protection plan,
+    child in need, section 47, pay as you earn record, tax investigation,
+    late filing penalty, penalty notice, time to pay, payment plan, claim closed,
+    claim was closed, payment stopped, payments stopped, suspended payment,
+    benefit stopped, change of circumstances, change in circumstances, undeclared,
+    failed to declare, did not declare, living together as
     """
 
 FRAMING = """
@@ -183,6 +242,39 @@ class Hits:
         return [g for g in self.starts if g.startswith(prefix)]
 
 
+#: Nouns that turn a case-detail or special-category word into a work topic: the
+#: "overpayment process", "safeguarding training", "referral form", "eviction
+#: protections", "mental health awareness" are not facts about a person.
+_TOPIC_NEXT = frozenset(
+    """
+    process processes policy policies procedure procedures training guidance template
+    templates form forms figures statistics stats data team teams system systems strategy
+    framework project programme protections rules legislation bill law laws reform reforms
+    workshop workshops course courses awareness campaign pilot backlog backlogs volumes
+    performance dashboard map toolkit handbook module slides presentation checklist leaflet
+    poster lead leads champion champions network forum service services design rates rate
+    trends trend research survey report reports figures guide guides faq faqs journey
+    landscape sector provision funding budget budgets target targets kpi kpis metrics
+    """.split()  # noqa: SIM905
+)
+_TOPIC_GROUPS = ("personal", "casework")
+
+
+def drop_topics(text: str, hits: Hits) -> Hits:
+    """Hits without case-detail / special-category words used as a work topic (the word
+    right after is a topic noun: "overpayment process", "disability policy")."""
+    out = Hits()
+    for group in hits.starts:
+        topical = group in _TOPIC_GROUPS or group.startswith("special:")
+        for s, e, label in hits.spans(group):
+            if topical:
+                nxt = text[e : e + 24].lstrip(" -").split(maxsplit=1)
+                if nxt and nxt[0].strip(".,;:!?)'\"").lower() in _TOPIC_NEXT:
+                    continue
+            out.add(group, s, e, label)
+    return out
+
+
 class KeywordIndex:
     """Every phrase of every group in one case-insensitive RE2 (longest match)."""
 
@@ -197,6 +289,19 @@ class KeywordIndex:
                 if key not in self._groups:
                     alts.append(_rx(phrase))
                 self._groups.setdefault(key, set()).add(group)
+        # a longer phrase hides the shorter ones inside it (one leftmost-longest pass):
+        # "the claimant" is framing and also the NHS recogniser's "claimant" context, so
+        # a phrase inherits its sub-phrases' groups (special-category terms excepted:
+        # "statutory sick pay" is not a health fact)
+        for key in list(self._groups):
+            words = key.split()
+            for i in range(len(words)):
+                for j in range(i + 1, len(words) + 1):
+                    sub = " ".join(words[i:j])
+                    if sub != key and sub in self._groups:
+                        self._groups[key] |= {
+                            g for g in self._groups[sub] if not g.startswith("special:")
+                        }
         opts = re2.Options()
         opts.case_sensitive = False
         opts.longest_match = True
@@ -222,4 +327,6 @@ def default_groups() -> dict[str, list[str]]:
     groups = {f"special:{name}": parse(blob) for name, blob in SPECIAL.items()}
     groups["personal"] = parse(PERSONAL)
     groups["framing"] = parse(FRAMING)
+    groups["casework"] = parse(CASEWORK)
+    groups["personal"] += groups["casework"]
     return groups

@@ -67,8 +67,18 @@ _SEP_SPLIT = re.compile(r"([ ._*/-]{1,3})")
 _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}", _OPTS)
 _URLENC = re2.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){3,}", _OPTS)
 #: cheap pre-check: no long token, no %XX and no \\xXX means no blob to decode
-_ANY_BLOB = re2.compile(r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}", _OPTS)
-_HEX = re2.compile(r"\b(?:0x)?(?:[0-9A-Fa-f]{2}){8,}\b|(?:\\x[0-9A-Fa-f]{2}){6,}", _OPTS)
+_ANY_BLOB = re2.compile(
+    r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}"
+    r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5}",
+    _OPTS,
+)
+_HEX = re2.compile(
+    r"\b(?:0x)?(?:[0-9A-Fa-f]{2}){8,}\b|(?:\\x[0-9A-Fa-f]{2}[ ,]?){5,}\\x[0-9A-Fa-f]{2}"
+    # bytes with separators: "4a 43 31", "4a:43:31", "0x4a 0x43", "0x4a, 0x43"
+    r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5,}\b",
+    _OPTS,
+)
+_HEX_NOISE = re.compile(r"0[xX]|\\x|[ :,\-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,9 +319,7 @@ def _try_base64(blob: str) -> str | None:
 
 
 def _try_hex(blob: str) -> str | None:
-    core = blob.replace("\\x", "")
-    if core[:2] in ("0x", "0X"):
-        core = core[2:]
+    core = _HEX_NOISE.sub("", blob)
     if len(core) % 2:
         return None
     try:

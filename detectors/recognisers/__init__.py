@@ -15,7 +15,7 @@ from detectors.recognisers.markings import MarkingRecogniser
 from detectors.recognisers.nhs import NhsNumberRecogniser
 from detectors.recognisers.nino import NinoRecogniser
 from detectors.recognisers.passport import UkPassportRecogniser
-from detectors.recognisers.person import NamePatternRecogniser
+from detectors.recognisers.person import CuedNameRecogniser, NamePatternRecogniser
 from detectors.recognisers.phone import UkPhoneRecogniser
 from detectors.recognisers.postcode import UkPostcodeRecogniser
 from detectors.recognisers.special import EthnicOriginRecogniser
@@ -37,6 +37,7 @@ ALL = (
     UtrRecogniser,
     IpAddressRecogniser,
     NamePatternRecogniser,
+    CuedNameRecogniser,
     EthnicOriginRecogniser,
     MarkingRecogniser,
     *CREDENTIAL_RECOGNISERS,

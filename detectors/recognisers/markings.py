@@ -17,18 +17,27 @@ marking. Plain OFFICIAL is allowed and never matched.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from presidio_analyzer import Pattern
 
-from detectors.base import Recogniser, Tier
+from detectors.base import Candidate, Recogniser, Tier
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _S = r"[ \-_.:/]{0,3}"
+#: how far a marking's "line" reaches either side of it
+LINE_REACH = 240
+#: one marking decides the category: stop refining a pattern after this many
+MAX_FOUND = 8
 
 _DECOR = " \t*#_=-~[](){}<>|\"'`:.,;!"
 _PREFIX = re.compile(
     r"(?i)^(?:(?:security|protective|government security|document|gsc|handling)\s+)?"
     r"(?:classification|classified|marking|class|protective marking|security marking|"
-    r"security level|sensitivity|sensitivity label|label)$"
+    r"security level|sensitivity|sensitivity label|label|instructions|handling instructions|"
+    r"caveat|descriptor)$"
 )
 #: a classification key at the end of what precedes: "marking=", '"classification": "'
 _KEY_PREFIX = re.compile(
@@ -39,7 +48,38 @@ _KEY_PREFIX = re.compile(
 _IS_MARKED = re.compile(
     r"(?i)\b(?:is|are|was|marked|classified|classed|graded|protectively marked)(?: as)?\s*$"
 )
-_SUBJECT_PREFIX = re.compile(r"(?i)^(?:subject|re|fw|fwd|title|header|footer)$")
+_SUBJECT_PREFIX = re.compile(
+    r"(?i)^(?:(?:e-?mail )?(?:subject(?: line)?|re|fw|fwd|title|header|footer|heading)"
+    r"[\s:\[\]()*_-]*)+$"
+)
+#: a narrow "asking about the marking" test for strong positions (brackets, subject
+#: lines, labels), where words like "policy" or "handling" are just the topic
+_ASKS = re.compile(
+    r"(?i)\b(?:mean|means|meaning|meant|definition|define|difference|differ|explain\w*|"
+    r"what is|what's|what are|what does|what do|how (?:do|does|should|can|to)|how i|"
+    r"should (?:i|we)|when (?:to|should|do)|stand for|stands for|guidance|rules|training|"
+    r"quiz|course|vs|versus|example|examples|use of|using)\b"
+)
+#: "this email is OFFICIAL-SENSITIVE": the sentence is about the document at hand
+_THIS_DOC = re.compile(
+    r"(?i)\b(?:this|the attached|attached|the following|following|enclosed|below)\s+"
+    r"(?:email|e-mail|message|document|doc|report|paper|note|notes|briefing|submission|"
+    r"letter|file|spreadsheet|minutes|draft|information|data|content|text|summary|memo|"
+    r"extract|record|records|case|casefile|thread|chat|attachment|pack|annex)\b"
+)
+#: "the attached OFFICIAL-SENSITIVE report": the marking modifies the text at hand
+_MODIFIER_BEFORE = re.compile(
+    r"(?i)\b(?:this|these|the attached|attached|the following|following|enclosed|below|"
+    r"my|our|an?)\s*$"
+)
+_DOC_NOUN = re.compile(
+    r"(?i)^\s*(?:[:(\[-]\s*)?(?:email|e-mail|message|document|doc|report|paper|note|notes|"
+    r"briefing|submission|letter|file|spreadsheet|minutes|draft|summary|memo|extract|"
+    r"record|records|case|thread|chat|attachment|pack|annex|material|information|data)\b"
+)
+_PAGE_FOOTER = re.compile(r"(?i)\bpage \d+(?: of \d+)?\b")
+_OPEN_TAGS = re.compile(r"(?:<[A-Za-z][A-Za-z0-9]{0,10}(?: [^<>]{0,80})?>\s*)+$")
+_CLOSE_TAG = re.compile(r"^\s*</[A-Za-z][A-Za-z0-9]{0,10}>")
 _DESCRIPTOR = re.compile(
     r"^(?:\[?(?:COMMERCIAL|PERSONAL|LOCSEN|POLICY|HR|MANAGEMENT|SECURITY|LEGAL|MEDICAL|"
     r"APPOINTMENTS|BUDGET|CONTRACTS|CABINET|MARKET SENSITIVE|STAFF|INVESTIGATION|"
@@ -78,6 +118,22 @@ def _entity(token: str) -> str:
     return "MARKING"
 
 
+def _bracketed(text: str, start: int, end: int) -> bool:
+    """``[OFFICIAL-SENSITIVE]``, ``(Official Sensitive: Commercial)``, ``{SECRET}``: an
+    opening bracket right before, and only separators/descriptors up to the closing one."""
+    i = start
+    while i > 0 and text[i - 1] in " *_":
+        i -= 1
+    if i == 0 or text[i - 1] not in "[({<":
+        return False
+    tail = text[end : end + 48]
+    closes = [j for j in (tail.find(c) for c in "])}>") if j >= 0]
+    if not closes:
+        return False
+    inner = tail[: min(closes)].strip(_DECOR)
+    return not inner or bool(_DESCRIPTOR.match(inner.upper()))
+
+
 def _is_upper(token: str) -> bool:
     letters = [c for c in token if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters)
@@ -99,16 +155,32 @@ class MarkingRecogniser(Recogniser):
         Pattern("uk_eyes_only", rf"\buk{_S}eyes{_S}only\b", 0.9),
     )
 
+    def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
+        for n, c in enumerate(super().candidates_for(index, text, data, b2c), 1):
+            yield c
+            if n >= MAX_FOUND:
+                return
+
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         token = text[start:end]
         entity = _entity(token)
         upper = _is_upper(token)
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
+        # the line, at most LINE_REACH chars either side (a 1 MB line stays linear)
+        line_start = text.rfind("\n", max(0, start - LINE_REACH), start) + 1
+        if line_start == 0 and start > LINE_REACH:
+            line_start = start - LINE_REACH
+        line_end = text.find("\n", end, end + LINE_REACH)
         if line_end < 0:
-            line_end = len(text)
-        before = text[line_start:start].strip(_DECOR)
+            line_end = min(len(text), end + LINE_REACH)
+        raw_before = text[line_start:start]
+        tags = _OPEN_TAGS.search(raw_before)
+        if tags:  # "<p>OFFICIAL-SENSITIVE</p>": markup around it is not text
+            raw_before = raw_before[: tags.start()]
+        before = raw_before.strip(_DECOR)
         after = text[end:line_end]
+        close = _CLOSE_TAG.match(after)
+        if close:
+            after = ""
         after_core = after.strip(_DECOR)
         line = text[line_start:line_end]
         # the part before may be another marking ("TOP SECRET//UK EYES ONLY")
@@ -118,13 +190,42 @@ class MarkingRecogniser(Recogniser):
         # 1. "Classification: OFFICIAL-SENSITIVE"
         if before and _PREFIX.match(before):
             return start, end, entity
-        raw_before = text[line_start:start]
         if before and _KEY_PREFIX.search(raw_before):
+            return start, end, entity
+        asks = bool(_ASKS.search(line)) or "?" in line
+        if (upper or lenient) and _bracketed(text, start, end) and not asks:
             return start, end, entity
         if before and _SUBJECT_PREFIX.match(before) and upper:
             if not after_core or not _ABOUT.search(line):
                 return start, end, entity
             return None
+        if before and _SUBJECT_PREFIX.match(before) and lenient and not asks:
+            sep = after[:3].strip(" ")[:1]
+            if not after_core or sep in ":-|/[(" or _DESCRIPTOR.match(after_core.upper()):
+                return start, end, entity
+            return None
+        if before and lenient and _PAGE_FOOTER.search(line) and not asks:
+            return start, end, entity
+        if before and lenient:
+            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            rest = re.split(r"[.!?\n]", text[end : end + 200])[0]
+            whole = sentence + " " + rest
+            if (
+                _IS_MARKED.search(sentence)
+                and _THIS_DOC.search(whole)
+                and "?" not in text[end:line_end]
+                and not _QWORD.match(sentence)
+                and not _ASKS.search(whole)
+            ):
+                return start, end, entity
+            if (
+                upper
+                and _MODIFIER_BEFORE.search(sentence)
+                and _DOC_NOUN.match(rest)
+                and not _QWORD.match(sentence)
+                and not _ASKS.search(whole)
+            ):
+                return start, end, entity
         if before:
             # 4. "[OFFICIAL-SENSITIVE]" in capitals anywhere; 5. footer-like line end
             bracketed = (
@@ -151,7 +252,7 @@ class MarkingRecogniser(Recogniser):
             labelled = raw_before.rstrip().endswith(":")
             sep = after[:3].strip(" ")[:1]
             separated = not after_core or sep in ":-|/[("
-            if upper and lenient and labelled and separated and not _ABOUT.search(line):
+            if upper and lenient and labelled and separated and not asks:
                 return start, end, entity
             return None
         # at the start of its line from here on

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 
 from detectors.base import CtxPattern, Recogniser, Tier, digits
@@ -19,6 +21,15 @@ def nhs_checksum_ok(number: str) -> bool:
     return check != 10 and check == int(number[9])
 
 
+#: labels of other ten-digit numbers, just before an unseparated run
+_OTHER_NUMBER = re.compile(
+    r"(?i)\b(?:order|invoice|inv|tracking|parcel|consignment|shipment|po|purchase|ticket|"
+    r"booking|serial|isbn|barcode|sku|product|part|phone|tel|telephone|mobile|fax|call|"
+    r"account|acct|policy|transaction|payment ref|batch|job|case|reference|ref|"
+    r"claim ref|vrn)\b(?:\s*(?:no|number|num|id|ref|reference))?\.?\s*[#:=]?\s*$"
+)
+
+
 class NhsNumberRecogniser(Recogniser):
     """``485 777 3456`` (3-3-4, any separator) counts alone once the checksum holds;
     an unseparated run of ten digits needs NHS/health context."""
@@ -30,6 +41,20 @@ class NhsNumberRecogniser(Recogniser):
         CtxPattern("nhs_plain", r"\b[1-9]\d{9}\b", 0.6),
     )
     CONTEXT = (
+        "claimant",
+        "claimants",
+        "claimant's",
+        "service user",
+        "client",
+        "applicant",
+        "appellant",
+        "resident",
+        "discharged",
+        "discharge",
+        "referral",
+        "dob",
+        "date of birth",
+        "nino",
         "nhs",
         "nhs number",
         "nhs no",
@@ -44,3 +69,10 @@ class NhsNumberRecogniser(Recogniser):
 
     def validate_result(self, pattern_text: str) -> bool:
         return nhs_checksum_ok(digits(pattern_text))
+
+    def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        # an unseparated run right after an order/invoice/phone/reference label is that
+        # (a tenth of random ten-digit numbers pass mod 11)
+        if text[start:end].isdigit() and _OTHER_NUMBER.search(text[max(0, start - 40) : start]):
+            return None
+        return start, end, self.ENTITY

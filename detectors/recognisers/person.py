@@ -19,7 +19,7 @@ from detectors.base import Recogniser, Tier
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_NAME_WORD = r"[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
+_NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
 _HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Sir|Dame|Lady|Lord|Rev|Revd|Prof)"
 _LABEL = (
     r"(?i:full name|name|forename|first name|surname|last name|family name|claimant|"
@@ -62,8 +62,56 @@ _FORENAMES = """
     Sunil Sunita Susan Tariq Teddy Theo Theodore Thomas Toby Tomasz Tommy Tracey Tracy
     Trevor Tunde Tyrone Valerie Vasile Victoria Vikram Violet Wayne Wei William Willow Xin
     Yan Yasmin Yetunde Yusuf Zachary Zain Zainab Zara
+
+    Aaliyah Abbie Abdul Abdullah Ada Adrian Agnes Ahmad Aiden Aileen Aimee Alana Alba Alec
+    Alex Alexa Alexandra Alexis Alfred Alicia Alisha Allan Alma Alyssa Amal Amara Amrit
+    Amy Ana Andrea Andy Angus Anika Annabel Annabelle Annette Annie Antonia Antony
+    Aran Ariana Arran Arun Ashleigh Ashley Ashton Audrey Austin Ayaan Aylin Bartosz Beatrice
+    Beatrix Becky Ben Benedict Bernadette Bernard Beth Bethan Betty Beverley Bill Billie
+    Billy Blake Bogdan Bonnie Brad Bradley Brandon Brendan Brett Bridget Brooke Bruce Bryan
+    Bryony Cain Calum Cameron Camilla Cara Carla Carlos Carly Carmen Carole Caroline Carolyn
+    Carys Cassie Cerys Chantelle Charles Charley Charlie Cheryl Chris Christian Christina
+    Ciara Ciaran Clara Clifford Clive Cody Cole Colette Corey Craig Cristina Cyril Dale
+    Damian Damien Dana Daniela Danny Daria Darius Darryl Dave Davina Dawid Debbie Debra
+    Deirdre Delroy Demi Denis Desmond Devon Diana Diane Dimitri Dominic Dominika Donald
+    Donovan Doreen Doris Dorothy Dougie Douglas Duncan Dwayne Eamon Eddie Edith Edmund Edna
+    Eduardo Edwin Eileen Elaine Eleni Eli Elias Elif Elliott Eloise Elsa Emir
+    Emre Enid Enzo Eric Ernest Esther Ethel Eugene Evan Faisal Farah Faye Felicity Felix
+    Fiona Frances Francesca Francis Frank Fraser Fred Freda Frederick Gail Garry
+    Gavin Geoffrey Georgina Gerald Geraldine Gerard Gethin Gina Gladys Glen Glenn Gloria
+    Graeme Greg Gregory Gwen Gwyneth Hafsa Haleema Halima Haris Haroon Harold Harris Hayden
+    Hayley Hazel Heather Heidi Herbert Hilary Hollie Holly Howard Hugh Humza Iain Idris
+    Ifeoma Igor Ilyas Ines Iqbal Irene Iris Isaiah Ishaan Ismail Ivan Jac Jackie Jackson
+    Jacqui Jagdeep Jake Jamie Janice Janine Jay Jayne Jeffrey Jemima Jemma Jenna Jenny
+    Jeremy Jerome Jesse Jill Jim Jimmy Joan Jodie Joe Joel Joey Johnny Jon Jonathan Jordan
+    Josephine Josh Josie Joyce Juan Judith Judy Julia Julian Juliet Justin Kacper Kai Kamal
+    Kamran Kane Karim Karl Karolina Kasia Kate Kath Kathleen Kathryn Katy Kayden Kayla
+    Kayleigh Keira Kelvin Kenny Kerry-Ann Khalid Kian Kim Kimberley Kiran Kirsty Kris
+    Kuldeep Kyle Lacey Lara Larry Laszlo Latoya Lawrence Layla Lena Lennon Leon Leonard
+    Leonie Leroy Lesley Leslie Lewis Lexi Lilian Lillian Lindsay Lindsey Liz Lois Lola
+    Lorna Lorenzo Lottie Lukasz Lydia Lyla Lynda Lynn Lynne Mabel Maciej Mackenzie Madison
+    Mahmoud Maja Malcolm Malik Mandy Marc Marcin Margot Marian Marianne Marie Marilyn Marion
+    Marjorie Marlon Martha Martyn Mateo Mathew Matt Maurice Mavis Maxine Melanie Melissa
+    Mia Michaela Michal Mike Milan Miles Milo Miriam Mitchell Moira Mollie Molly
+    Morgan Mustafa Nadeem Naledi Nasir Nasreen Natasha Nathan Nathaniel Nazia Nell Nia
+    Niamh Nicholas Nick Nicole Nikita Nikolai Nina Nisha Norma Norman Nuala Obi Oisin
+    Olamide Olena Oleksandr Olly Oona Orla Pamela Parveen Pat Paula Pawel
+    Penny Percy Perry Pete Petra Phil Phyllis Pippa Polly Preeti Qasim Rabia Rachael Radu
+    Rafael Rajesh Ralph Ramona Rashid Reece Reem Rehana Reza Rhian Rhiannon Rhona Ricardo
+    Ricky Rita Rob Robbie Robin Rochelle Rodney Roisin Roman Ronald Rosa Rosalind Rose
+    Rosemary Ross Rowena Roxanne Roy Rubina Rukhsana Rupert Ruth Ryszard Sabrina Sadia
+    Saira Sajid Salim Sally Salma Sam Sami Sammy Sana Santiago Sara Sasha Saskia Shabana
+    Shahid Shakira Shane Sharon Shauna Shazia Shelley Sheryl Shirley Sian Sid Silvia Sinead
+    Sobia Sonia Sonya Stacy Stan Stefan Stella Steve Stewart Suzanne Sylvia Tahir
+    Tamara Tamsin Tanisha Tanya Tara Tasha Terence Teresa Terry Tess Tessa Thelma Tia
+    Tiago Tim Timothy Tina Tobias Tom Tomas Toni Tony Tracie Travis Tristan Tyler Usman
+    Vanessa Vera Veronica Vicky Victor Vince Vincent Vivian Vivienne Wanda Waqar Warren
+    Wendy Wesley Wiktoria Wilfred Winifred Wojciech Yara Yasir Yvette Yvonne Zac Zak Zofia
+    Zoe Zuzanna
 """
 _FORENAME_RX = "|".join(sorted(set(_FORENAMES.split()), key=len, reverse=True))
+_FORENAME_UPPER_RX = _FORENAME_RX.upper()
+_UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 
 #: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
 _NOT_NAMES = frozenset(
@@ -76,6 +124,45 @@ _NOT_NAMES = frozenset(
     chatgpt claude copilot gemini official sensitive secret north south east west
     midlands wales scotland england london yorkshire humber northern ireland region
     """.split()  # noqa: SIM905
+)
+
+
+def _split(blob: str) -> list[str]:
+    return blob.split()
+
+
+#: Capitalised words that are never names (a window with nothing else skips NER; a
+#: "Forename Surname" match whose surname is one of these is dropped).
+
+NOT_NAME_WORDS = frozenset(
+    _split(
+        """
+    The This That These Those There Their They Then Than What When Where Which Who Whom Why
+    How Can Could Would Should Will Shall May Might Must Please Thanks Thank Hi Hello Dear
+    Hey Morning Afternoon Evening Good Great Quick Question Questions Urgent Ok Okay Sorry
+    Draft Write Rewrite Summarise Summarize Explain Describe Check Review Create Make Help
+    Give Tell List Translate Update Add Remove Use Using Suggest Propose Generate Produce
+    Compare Convert Format Fix Improve Shorten Expand Simplify Turn Put Find Show Build
+    Prepare Plan Outline Analyse Analyze Calculate Work Read Reply Respond Send Edit Proofread
+    Is Are Was Were Has Have Had Do Does Did Not No Yes If In On At For From With Without To
+    Of By As An And Or But So Our We You Your Its It He She His Her Him My Me I Also Any All
+    Some Each Every After Before During Since Until While About Into Over Under Between Note
+    Notes Case Claimant Customer Client Subject Re Fw Fwd Regards Kind Best Sincerely Yours
+    Faithfully Team Department Office Universal Credit Benefit Benefits Allowance Payment Tax
+    Council Housing Pension State Child Jobcentre Plus Coach Personal Independence Employment
+    Support Jobseeker Carer Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April June July August September October November December Jan Feb Mar
+    Apr Jun Jul Aug Sep Sept Oct Nov Dec Today Tomorrow Yesterday Mr Mrs Ms Miss Dr Name
+    Address Phone Email Date Birth Born Aged Age Reference Ref Following Below Above Attached
+    Here Summary Report Letter Meeting Health Mental Condition Diagnosed Disability Hospital
+    Doctor Nurse Patient Official Sensitive Secret Confidential Restricted Classification
+    Status Details English British Welsh Scottish Irish European Government Minister
+    Ministry Service Services Policy Guidance Act Bill Law Rules Table Region North South East
+    West Midlands Wales Scotland England London Total Number Data Python Excel Word Teams
+    Outlook Microsoft Google Covid Ramadan Christmas Easter Bank Holiday Step First Second
+    Third Next Last Finally Then Now Just Only Very More Most Many Much Other Another Such
+        """
+    )
 )
 
 
@@ -106,15 +193,82 @@ class NamePatternRecogniser(Recogniser):
         ),
         Pattern(
             "forename_surname",
-            rf"\b(?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?[A-Z][a-z]+(?:['\-][A-Z][a-z]+)?)\b",
+            rf"\b(?P<v>(?:{_FORENAME_RX})(?:-[A-Z][a-z]+)? (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            0.6,
+        ),
+        Pattern(
+            "forename_surname_upper",
+            rf"\b(?P<v>(?:{_FORENAME_UPPER_RX})(?:-[A-Z]{{2,}})? (?:[A-Z]\.? )?{_UPPER_WORD})\b",
+            0.6,
+        ),
+        Pattern(
+            "honorific_name_upper",
+            rf"\b(?P<v>(?:MR|MRS|MISS|MS|MX)\.? (?:[A-Z]\.? ){{0,3}}{_UPPER_WORD}(?: {_UPPER_WORD})?)\b",
+            0.7,
+        ),
+        Pattern(
+            "surname_comma_forename",
+            rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{_FORENAME_RX}))\b",
             0.6,
         ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
     )
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        words = [w.strip(".").lower() for w in pattern_text.split()]
-        return all(w in _NOT_NAMES for w in words[-1:])
+        words = [w.strip(".,") for w in pattern_text.split()]
+        if pattern_text.isupper():
+            # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
+            # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
+            return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
+        if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
+            return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
+        last = words[-1:]
+        return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
+
+
+#: Words after a capitalised pair that make it an organisation or place, not a person.
+_ORG_NEXT = frozenset(
+    """
+    council councils ltd limited plc llp trust hospital hospitals school schools academy
+    centre center university college group services service partnership association
+    foundation bank society court tribunal police constabulary authority agency office
+    road street avenue lane house estate park station airport church mosque temple
+    surgery practice clinic pharmacy store stores shop supermarket branch line district
+    borough county city town village valley bay beach museum gallery library club
+    """.split()  # noqa: SIM905
+)
+
+_CUE = (
+    r"(?:from|for|to|by|with|about|regarding|re|named|called|and|of|visited|"
+    r"visit|saw|met|spoke to|phoned|rang|emailed|customer|claimant)"
+)
+
+
+class CuedNameRecogniser(Recogniser):
+    """A capitalised pair after a cue word or a separator (``journal entry from Shona
+    Whitfield``, ``UC journal - Shona Whitfield:``): possibly a name the forename list
+    and the small NER model both miss. It counts only next to casework detail
+    (``detectors/combine.py``), and organisations and places are dropped."""
+
+    ENTITY = "PERSON"
+    TIER = Tier.NAME_CUE
+    PATTERNS = (
+        Pattern(
+            "cued_name",
+            rf"(?:\b(?i:{_CUE})|[:\-]) (?P<v>{_NAME_WORD} {_NAME_WORD})\b",
+            0.5,
+        ),
+    )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        words = pattern_text.split()
+        return any(w in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words)
+
+    def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        nxt = text[end : end + 20].split()
+        if nxt and nxt[0].strip(".,;:()'\"").lower() in _ORG_NEXT:
+            return None
+        return start, end, self.ENTITY
 
 
 def model_path(name_or_path: str) -> Path:
@@ -227,4 +381,4 @@ def plausible_name(text: str) -> bool:
         return False
     if len(words) == 1 and (words[0].isupper() or len(words[0]) < 2):
         return False
-    return not all(w.lower() in _NOT_NAMES for w in words)
+    return not all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in words)

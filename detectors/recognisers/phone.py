@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
@@ -9,6 +10,20 @@ from presidio_analyzer import Pattern
 from detectors.base import Recogniser, Tier, digits
 
 _INTL = r"\+44[ .\-]?(?:\(0\)[ .\-]?)?"
+
+#: An organisation's published number, not a person's contact detail.
+_ORG_BEFORE = re.compile(
+    r"(?i)\b(?:switchboard|helpline|help line|advice line|contact cent(?:re|er)|call cent(?:re|er)|"
+    r"service cent(?:re|er)|head office|reception|main (?:number|line|office)|enquiries|"
+    r"enquiry line|freephone|textphone|relay uk|call us|contact us|ring us|phone us|"
+    r"our office|office number|customer services?|general enquiries|opening hours|"
+    r"lines are open|out of hours|hotline|the (?:dwp|hmrc|department|council|jobcentre)\b"
+    r"[^.\n]{0,40})[^.\n]{0,40}$"
+)
+_ORG_AFTER = re.compile(
+    r"(?i)^[^.\n]{0,30}\b(?:lines (?:are )?open|monday to friday|mon-fri|opening hours|"
+    r"textphone|relay uk|free to call|calls cost)\b"
+)
 
 
 class UkPhoneRecogniser(Recogniser):
@@ -20,7 +35,10 @@ class UkPhoneRecogniser(Recogniser):
 
     ENTITY = "UK_PHONE"
     TIER = Tier.CONTACT
-    TIERS: ClassVar[dict[str, str]] = {"UK_PHONE_NONGEOGRAPHIC": Tier.WEAK}
+    TIERS: ClassVar[dict[str, str]] = {
+        "UK_PHONE_NONGEOGRAPHIC": Tier.WEAK,
+        "UK_PHONE_ORGANISATION": Tier.WEAK,
+    }
     PATTERNS = (
         Pattern("uk_mobile", rf"(?:{_INTL}|\b0)7\d{{3}}[ .\-]?\d{{3}}[ .\-]?\d{{3}}\b", 0.8),
         Pattern(
@@ -50,4 +68,11 @@ class UkPhoneRecogniser(Recogniser):
         d = self.national(text[start:end])
         if d[1] in "389":
             return start, end, "UK_PHONE_NONGEOGRAPHIC"
+        if d.startswith("07"):  # a mobile is a person's
+            return start, end, self.ENTITY
+        line_start = text.rfind("\n", 0, start) + 1
+        if _ORG_BEFORE.search(text[max(line_start, start - 80) : start]) or _ORG_AFTER.match(
+            text[end : end + 60]
+        ):
+            return start, end, "UK_PHONE_ORGANISATION"
         return start, end, self.ENTITY

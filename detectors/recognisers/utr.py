@@ -36,6 +36,14 @@ class UtrRecogniser(Recogniser):
         "self-assessment",
         "hmrc",
         "tax return",
+        "taxpayer",
+        "self-employed",
+        "self employed",
+        "sa302",
+        "tax year",
+        "paye",
+        "tax bill",
+        "tax credits",
     )
 
     def validate_result(self, pattern_text: str) -> bool:

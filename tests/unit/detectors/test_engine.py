@@ -78,6 +78,12 @@ def test_findings_never_carry_values(engine) -> None:
         "%41",  # URL-encoded
         "Mr Smith ",  # name patterns
         "-----BEGIN PRIVATE KEY-----",
+        "[Official Sensitive] ",  # bracketed markings on one 1 MB line
+        "Subject: Official Sensitive - ",  # subject-line markings, rejected after the first
+        "4a 43 31 32 33 34 35 36 44 0a ",  # hex with byte separators
+        "Kevin Marsh journal entry ",  # names next to casework detail
+        "lives at 22 Kingsway ",  # address lead-ins
+        "claimant 9434765919 order 9434765919 ",  # unseparated NHS numbers
     ],
 )
 def test_crafted_1mb_input_scans_in_bounded_time(engine, chunk: str) -> None:

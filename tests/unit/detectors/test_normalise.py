@@ -64,3 +64,27 @@ def test_engine_offsets_into_original_text(engine) -> None:
     zw = "nino A\u200bB123456C ok"
     f = engine.scan(zw).findings[0]
     assert zw[f.start : f.end] == "A\u200bB123456C"
+
+
+def test_hex_with_byte_separators_decoded_and_mapped_to_the_blob() -> None:
+    from detectors.normalise import normalise
+
+    for blob in (
+        "4a 43 31 32 33 34 35 36 44",
+        "4a:43:31:32:33:34:35:36:44",
+        "0x4a 0x43 0x31 0x32 0x33 0x34 0x35 0x36 0x44",
+        "0x4a, 0x43, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x44",
+        "\\x4a\\x43\\x31\\x32\\x33\\x34\\x35\\x36\\x44",
+    ):
+        text = f"decode: {blob} thanks"
+        views = normalise(text)
+        decoded = [v for v in views if v.origin == "hex"]
+        assert [v.text for v in decoded] == ["JC123456D"], blob
+        assert decoded[0].to_original(0, 9) == (8, 8 + len(blob))
+
+
+def test_separated_numbers_that_are_not_text_are_not_decoded() -> None:
+    from detectors.normalise import normalise
+
+    for text in ("MAC aa:bb:cc:dd:ee:ff", "12-03-19 10:30:45", "scores 10, 20, 30, 40, 50, 60"):
+        assert [v.origin for v in normalise(text)] == ["text"], text
