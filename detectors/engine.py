@@ -1,32 +1,232 @@
-"""ScanEngine: loads once, scans many texts. (Foundation placeholder: NINO only; issue 3
-replaces this with the full recogniser set.)"""
+"""ScanEngine: loads once, scans many texts.
+
+The hot path, cheapest first (issue 8):
+
+1. normalise (ASCII text: free) → views: the main text plus decoded blobs;
+2. one RE2 *set* pass over each view tells which recogniser patterns can match at all;
+   only those patterns then run (RE2: linear time, no backtracking);
+3. validation (checksums, look-alikes) and context (one RE2 keyword pass);
+4. combination rules; spaCy NER runs only if names could still change the outcome, and
+   only on the windows around personal context, batched;
+5. plug-in detectors (``detectors/code``) get the original text.
+
+Nothing is downloaded at run time: the spaCy model is loaded from a path (found from
+the installed package's files without importing it), tldextract uses its bundled
+snapshot.
+"""
 
 from __future__ import annotations
 
-import re
+import importlib
 import time
+from typing import TYPE_CHECKING
 
+import re2
+
+from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser, Tier
+from detectors.combine import Item, combine, context_windows
+from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
+from detectors.normalise import Limits, View, _byte_to_char, normalise
+from detectors.recognisers import ALL
+from detectors.recognisers.person import (
+    NOT_NAME_WORDS as _NOT_NAME_WORDS,
+)
+from detectors.recognisers.person import (
+    SpacyPersonRecogniser,
+    plausible_name,
+    sentence_initial_verb,
+)
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult
 
-_NINO = re.compile(r"\b(?![DFIQUV])[A-Z](?![DFIOQUV])[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+#: Factories building plug-in detectors from the settings ("module:callable"). A factory
+#: returns a :class:`~detectors.base.Detector` or None (disabled). Add yours here.
+PLUGIN_FACTORIES: list[str] = [
+    "detectors.code.detector:CodeDetector.from_settings",
+]
+
+#: NER runs on at most this many characters per scan (windows beyond are skipped, and the
+#: name-pattern recogniser still runs everywhere).
+NER_BUDGET_CHARS = 20_000
+#: Windows are cut into chunks of this size (with overlap) before NER.
+NER_CHUNK = 2_000
+NER_OVERLAP = 100
+
+
+_CAPITALISED = re2.compile(r"\b[A-Z][a-z]{1,}", RE2_OPTIONS)
+
+
+def _load_factory(spec: str) -> Callable[[DetectorSettings], Detector | None]:
+    module, _, attr = spec.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[return-value]
 
 
 class ScanEngine:
-    """Text in, findings out. Construct once per process; ``scan`` is reentrant."""
+    """Text in, findings out. Construct once per process; ``scan`` is reentrant.
 
-    def __init__(self, settings: DetectorSettings | None = None) -> None:
+    ``plugins``: extra detectors (see :class:`detectors.base.Detector`); when None, the
+    :data:`PLUGIN_FACTORIES` build them from ``settings``. ``load_ner=False`` skips spaCy
+    (tests of pattern-only behaviour; names then come from patterns only).
+    """
+
+    def __init__(
+        self,
+        settings: DetectorSettings | None = None,
+        plugins: Sequence[Detector] | None = None,
+        *,
+        load_ner: bool = True,
+        limits: Limits | None = None,
+    ) -> None:
         self.settings = settings or DetectorSettings()
+        self.limits = limits or Limits()
+        self.recognisers: list[Recogniser] = [cls() for cls in ALL]
+        self._patterns: list[tuple[Recogniser, int]] = []
+        self._set = re2.Set.SearchSet(RE2_OPTIONS)
+        for rec in self.recognisers:
+            for i, rx in enumerate(rec.regexes):
+                self._set.Add(rx)
+                self._patterns.append((rec, i))
+        self._set.Compile()
+        groups = default_groups()
+        for rec in self.recognisers:
+            if rec.CONTEXT:
+                groups[f"ctx:{rec.ENTITY}"] = list(rec.CONTEXT)
+        self.keywords = KeywordIndex(groups)
+        self.ner: SpacyPersonRecogniser | None = None
+        if load_ner:
+            self.ner = SpacyPersonRecogniser(self.settings.spacy_model)
+            self.ner.load()
+        if plugins is None:
+            built = (_load_factory(spec)(self.settings) for spec in PLUGIN_FACTORIES)
+            plugins = [p for p in built if p is not None]
+        self.plugins: list[Detector] = list(plugins)
 
+    # -- public ------------------------------------------------------------------------
     def scan(self, text: str) -> ScanResult:
         started = time.perf_counter()
-        findings = [
-            Finding("PERSONAL_DATA", "UK_NINO", m.start(), m.end(), 0.95, "uk_nino")
-            for m in _NINO.finditer(text)
-        ]
+        findings: list[Finding] = []
+        for view in normalise(text, self.limits):
+            findings += self._scan_view(view)
+        for plugin in self.plugins:
+            findings += plugin.findings(text)
+        findings = _dedupe(findings)
         return ScanResult(
             findings=findings,
             categories=sorted({f.category for f in findings}),
             chars=len(text),
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+    # -- stages --------------------------------------------------------------------------
+    def candidates(self, text: str, data: bytes, b2c, hits: Hits) -> list[Candidate]:
+        """Validated, context-checked pattern hits of one view."""
+        out: list[Candidate] = []
+        for idx in sorted(self._set.Match(data) or ()):
+            rec, i = self._patterns[idx]
+            for c in rec.candidates_for(i, text, data, b2c):
+                if c.needs_context and not hits.near(
+                    f"ctx:{rec.ENTITY}", c.start, c.end, rec.CONTEXT_WINDOW
+                ):
+                    continue
+                out.append(c)
+        return _overlaps(out)
+
+    def _scan_view(self, view: View) -> list[Finding]:
+        text = view.text
+        data = text.encode()
+        b2c = None if len(data) == len(text) else _byte_to_char(data)
+        hits = drop_topics(text, self.keywords.scan(text, data, b2c))
+        cands = self.candidates(text, data, b2c, hits)
+        items, needs_names = combine(text, cands, [], hits)
+        if needs_names and self.ner is not None:
+            persons = self._names(text, context_windows(text, cands, hits))
+            if persons:
+                items, _ = combine(text, cands, persons, hits)
+        return [self._finding(view, i) for i in items]
+
+    def _names(self, text: str, windows: list[tuple[int, int]]) -> list[Item]:
+        """spaCy PERSON spans inside ``windows`` (skipping windows with no candidate
+        capitalised word), chunked with overlap, batched, within the NER budget."""
+        chunks: list[tuple[int, str]] = []
+        budget = NER_BUDGET_CHARS
+        for lo, window_end in windows:
+            if budget <= 0:
+                break
+            hi = min(window_end, lo + budget)
+            if not any(
+                m.group().decode() not in _NOT_NAME_WORDS
+                for m in _CAPITALISED.finditer(text[lo:hi].encode())
+            ):
+                continue
+            budget -= hi - lo
+            pos = lo
+            while pos < hi:
+                end = min(hi, pos + NER_CHUNK)
+                chunks.append((pos, text[pos:end]))
+                if end == hi:
+                    break
+                pos = end - NER_OVERLAP
+        if not chunks:
+            return []
+        assert self.ner is not None
+        spans = self.ner.persons([c for _, c in chunks])
+        seen: set[tuple[int, int]] = set()
+        out: list[Item] = []
+        for (offset, chunk), found in zip(chunks, spans, strict=True):
+            for s, e in found:
+                key = (offset + s, offset + e)
+                name = chunk[s:e]
+                if (
+                    key not in seen
+                    and plausible_name(name)
+                    and not (" " not in name and sentence_initial_verb(chunk, s, e))
+                ):
+                    seen.add(key)
+                    out.append(
+                        Item("PERSONAL_DATA", "PERSON", key[0], key[1], 0.85, "spacy_ner", "person")
+                    )
+        return out
+
+    @staticmethod
+    def _finding(view: View, item: Item) -> Finding:
+        start, end = view.to_original(item.start, item.end)
+        meta = () if view.origin == "text" else (("decoded", view.origin),)
+        category = item.category
+        return Finding(category, item.entity, start, end, round(item.score, 2), item.detector, meta)
+
+
+def _overlaps(cands: list[Candidate]) -> list[Candidate]:
+    """Drop a candidate contained in a longer one of the same category and tier."""
+    cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.tier == Tier.NAME_CUE))
+    out: list[Candidate] = []
+    for c in cands:
+        if any(
+            o.start <= c.start
+            and c.end <= o.end
+            and o.category == c.category
+            and (
+                ((o.end - o.start) > (c.end - c.start) and c.tier in (o.tier, "weak"))
+                or (o.start, o.end, o.entity) == (c.start, c.end, c.entity)
+            )
+            for o in out[-8:]
+        ):
+            continue
+        out.append(c)
+    return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, int, int]] = set()
+    out = []
+    for f in sorted(findings, key=lambda f: (f.start, f.end, f.category, f.entity_type)):
+        key = (f.category, f.entity_type, f.start, f.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

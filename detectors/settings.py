@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.code.settings import CodeSettings
+
 
 class DetectorSettings(BaseModel):
     """Settings for :class:`detectors.engine.ScanEngine`."""
@@ -18,4 +20,8 @@ class DetectorSettings(BaseModel):
     fingerprint_index: str | None = Field(
         default=None,
         description="Path to a code fingerprint index built by `aidlp fingerprint build`.",
+    )
+    code: CodeSettings = Field(
+        default_factory=CodeSettings,
+        description="Non-public code detector: fingerprint match thresholds, internal markers.",
     )

@@ -9,8 +9,18 @@ and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at Client
 
 from __future__ import annotations
 
+import os
+import sys
+
+# mitmproxy puts a script's own directory (proxy/) at the front of sys.path and leaves it
+# there; worker processes inherit it. Our module names would then shadow real packages
+# (proxy/catalogue.py vs the `catalogue` package spaCy needs). Import us as `proxy.*` only.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 import asyncio
 import logging
+import threading
 import weakref
 from typing import Any, Optional
 
@@ -18,20 +28,42 @@ from mitmproxy import ctx, exceptions, http, tls
 
 from proxy.approvals import ApprovalCheck
 from proxy.catalogue import Tool, ToolStatus
-from proxy.config import ConfigError, load_config
-from proxy.events import new_incident_id
-from proxy.extract import Extraction, ExtractionError, extract
-from proxy.metrics import Metrics
+from proxy.config import ConfigError, LoadedConfig, load_config
+from proxy.events import EventConfigError, logscrub, new_incident_id
+from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
+from proxy.extract.settings import UninspectableAction
+from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
+from proxy.reload import Reloader
 from proxy.responses import block_response
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
+from proxy.wsclose import POLICY_VIOLATION, close_websocket
+from proxy.wsclose import install as install_websocket_close
 
 log = logging.getLogger("aidlp")
 
 APPROVAL_HEADER = "X-AIDLP-Approval"
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
+WS_BLOCKED_KEY = "aidlp.ws_blocked"
+HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
+
+
+class RefuseBlockedSni:
+    """Kills a client connection whose ClientHello named a blocked tool, before any TLS.
+
+    Added at the end of mitmproxy's addon chain so that its ``tls_start_client`` runs after
+    the built-in TlsConfig: with no TLS context, mitmproxy closes the connection.
+    """
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+
+    def tls_start_client(self, data: tls.TlsData) -> None:
+        if data.context.client.id in self.refused:
+            self.refused.discard(data.context.client.id)
+            data.ssl_conn = None
 
 
 class AidlpAddon:
@@ -41,8 +73,12 @@ class AidlpAddon:
         self.runtime: Runtime | None = None
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
-        self._refused_clients: set[str] = set()
-        # Approval tokens taken off requests at requestheaders, until the request hook.
+        self.metrics_server: MetricsServer | None = None
+        self.sni_refuser = RefuseBlockedSni()
+        # SIGHUP / watched-file reloads swap runtime and pool via activate() (proxy/reload.py).
+        self.reloader = Reloader(self, lambda: ctx.options.aidlp_config or None)
+        # Approval tokens taken off requests at requestheaders, until the request hook (and,
+        # for a websocket handshake, for the life of the socket's flow).
         self._approval_tokens: weakref.WeakKeyDictionary[http.HTTPFlow, str] = (
             weakref.WeakKeyDictionary()
         )
@@ -50,6 +86,7 @@ class AidlpAddon:
     # ---- lifecycle ----------------------------------------------------------------------
 
     def load(self, loader: Any) -> None:
+        logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
         loader.add_option(
             "aidlp_config",
             str,
@@ -64,26 +101,98 @@ class AidlpAddon:
         )
 
     def configure(self, updated: set[str]) -> None:
+        if "stream_large_bodies" in updated and ctx.options.stream_large_bodies:
+            # A streamed request body reaches the AI tool before the `request` hook can scan
+            # it (mitmproxy streams chunked bodies past the limit even when requestheaders
+            # set stream=False), so the option cannot be honoured safely.
+            raise exceptions.OptionsError(
+                "aidlp: stream_large_bodies would forward AI-tool request bodies unscanned; "
+                "leave it unset (oversize bodies are blocked by limits.max_body_bytes)"
+            )
         if self.runtime is not None and "aidlp_config" not in updated:
             return
         try:
             loaded = load_config(ctx.options.aidlp_config or None)
-        except ConfigError as exc:
+            if self.reloader.running:  # option changed while serving: swap the graceful way
+                self.reloader.request("option")
+                return
+            runtime = self.build_runtime(loaded)
+        except (ConfigError, EventConfigError) as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None
-        self.runtime = Runtime.build(loaded)
-        if self.pool is None:
-            self.pool = ScanPool(loaded.config.detectors, pool_settings(loaded))
+        self.activate(runtime, self.new_pool(loaded) if self.pool is None else None)
+
+    # ---- reload (proxy/reload.py calls these three) --------------------------------------------
+
+    def build_runtime(self, loaded: LoadedConfig) -> Runtime:
+        """Raises :class:`EventConfigError` for an unusable events section."""
+        return Runtime.build(loaded, self.metrics)
+
+    def new_pool(self, loaded: LoadedConfig) -> ScanPool:
+        return ScanPool(loaded.config.detectors, pool_settings(loaded))
+
+    def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
+        """Swap in ``runtime`` (and ``pool``) in one synchronous step, then tidy up."""
+        previous, self.runtime = self.runtime, runtime
+        if pool is not None:
+            self.pool = pool
+            self.metrics.watch_pool(pool)
+        if previous is not None and previous.recorder is not runtime.recorder:
+            # drain the old sinks without holding up the event loop
+            threading.Thread(target=previous.recorder.close, daemon=True).start()
+        self.metrics.prime_tools(
+            t.id for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED
+        )
+        self.metrics.prime_sinks(sink.name for sink in runtime.recorder.sinks)
+        if self.metrics_server is not None and self._metrics_address() != (
+            self.metrics_server.host,
+            self.metrics_server.port,
+        ):
+            self._stop_metrics_server()
+            self._start_metrics_server()
 
     async def running(self) -> None:
+        self.reloader.start()  # SIGHUP handler first: mitmproxy would die on SIGHUP
+        install_websocket_close()
+        if self.sni_refuser not in ctx.master.addons.chain:
+            ctx.master.addons.add(self.sni_refuser)
+        logscrub.install()  # handlers added since load()
+        if self.metrics_server is None:
+            self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
+        self.reloader.ready()
 
     def done(self) -> None:
+        self.reloader.stop()
+        self._stop_metrics_server()
+        if self.sni_refuser in ctx.master.addons.chain:
+            ctx.master.addons.remove(self.sni_refuser)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
             self.runtime.recorder.close()
+
+    def _metrics_address(self) -> tuple[str, int]:
+        settings = self._rt().loaded.config.metrics
+        port = ctx.options.aidlp_metrics_port
+        return settings.host, settings.port if port is None else port
+
+    def _start_metrics_server(self) -> None:
+        host, port = self._metrics_address()
+        try:
+            self.metrics_server = MetricsServer(
+                self.metrics.registry, lambda: self.pool is not None and self.pool.ready, host, port
+            ).start()
+        except OSError as exc:
+            log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
+            return
+        log.info("aidlp: metrics on http://%s:%d/metrics", host, self.metrics_server.port)
+
+    def _stop_metrics_server(self) -> None:
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
+            self.metrics_server = None
 
     # ---- connection level: passthrough and refusal ----------------------------------------
 
@@ -109,19 +218,13 @@ class AidlpAddon:
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
-            self._refused_clients.add(data.context.client.id)
+            self.sni_refuser.refused.add(data.context.client.id)
             self._record_tool_blocked(
                 tool,
                 data.client_hello.sni or connect_host or "",
                 client=data.context.client.peername,
                 stage="sni",
             )
-
-    def tls_start_client(self, data: tls.TlsData) -> None:
-        """Refuse a blocked SNI: with no TLS context, mitmproxy closes the connection."""
-        if data.context.client.id in self._refused_clients:
-            self._refused_clients.discard(data.context.client.id)
-            data.ssl_conn = None
 
     def http_connect(self, flow: http.HTTPFlow) -> None:
         tool = self._classify(flow.request.host)
@@ -161,19 +264,28 @@ class AidlpAddon:
             return
         token = self._approval_tokens.pop(flow, None)
         token = flow.request.headers.pop(APPROVAL_HEADER, None) or token  # never forwarded
-        if flow.request.method.upper() in BODYLESS_METHODS and not flow.request.raw_content:
+        if (
+            flow.request.method.upper() in BODYLESS_METHODS
+            and not flow.request.raw_content
+            and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
+        ):
+            if token is not None and flow.request.headers.get("upgrade", "").lower() == "websocket":
+                self._approval_tokens[flow] = token  # covers the socket's messages
             return
         rt = self._rt()
         config = rt.loaded.config
         if len(flow.request.raw_content or b"") > config.limits.max_body_bytes:
             self._act(flow, tool, failure("too_large", config.policy), None, None)
             return
+        request = flow.request
         try:
-            extraction = await asyncio.to_thread(extract, flow.request)
+            extraction = await self._extract(
+                lambda: extract(request, config.extraction, config.limits.max_body_bytes)
+            )
         except ExtractionError as exc:
             self._act(flow, tool, failure(exc.reason, config.policy), None, None)
             return
-        if rt.catalogue.is_blocked_model(extraction.model):
+        if self._blocked_model(extraction):
             self._refuse_tool(flow, tool, "blocked_model")
             return
         await self._scan_and_act(flow, tool, extraction, token)
@@ -192,29 +304,112 @@ class AidlpAddon:
     async def _scan_and_act(
         self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction, token: str | None = None
     ) -> None:
+        decision, result, chars, digest = await self._evaluate(
+            extraction, tool, self._approver(flow, tool, token)
+        )
+        self._act(flow, tool, decision, result, extraction, chars, digest)
+
+    # ---- extraction and scanning (shared by HTTP requests and websocket messages) ------------
+
+    async def _extract(self, run: Any) -> Extraction:
+        """Run an extraction off the event loop, time-boxed. Any failure fails closed."""
+        timeout = self._rt().loaded.config.extraction.timeout_seconds
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(run), timeout + 1.0)
+        except TimeoutError as exc:
+            raise ExtractionError("too_large", "extraction time budget exceeded") from exc
+        except ExtractionError:
+            raise
+        except Exception as exc:  # an adapter bug must never let a body through unscanned
+            log.warning("aidlp: extraction failed: %s", type(exc).__name__)
+            raise ExtractionError("unparseable", type(exc).__name__) from exc
+
+    def _blocked_model(self, extraction: Extraction) -> bool:
+        catalogue = self._rt().catalogue
+        return any(catalogue.is_blocked_model(m) for m in [extraction.model, *extraction.models])
+
+    async def _evaluate(
+        self, extraction: Extraction, tool: Tool, approve: Any = None
+    ) -> tuple[Decision, Any, int, str | None]:
+        """Scan an extraction in the worker pool and decide (with the tool's status policy and
+        any approval): (decision, scan result, chars scanned, content HMAC)."""
         config = self._rt().loaded.config
-        text = "\n\n".join(segment.text for segment in extraction.segments)
+        text = extraction.text
         if not text.strip():
-            self._act(flow, tool, decide([], config.policy), None, extraction)
-            return
+            return self._uninspectable(decide([], config.policy), extraction), None, 0, None
         assert self.pool is not None
+        recorder = self._rt().recorder
+        if len(text) <= HMAC_INLINE_CHARS:
+            digest = recorder.content_hmac(text)
+        else:
+            digest = await asyncio.to_thread(recorder.content_hmac, text)
         try:
             result = await self.pool.scan(text)
         except ScanFailure as exc:
             self.metrics.scan_errors.labels(kind=exc.reason).inc()
-            self._act(
-                flow, tool, failure(exc.reason, config.policy), None, extraction, chars=len(text)
-            )
-            return
+            return failure(exc.reason, config.policy), None, len(text), digest
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
         decision = decide(
-            result.categories,
-            config.policy,
-            tool_status=tool.status.value,
-            approve=self._approver(flow, tool, token),
+            result.categories, config.policy, tool_status=tool.status.value, approve=approve
         )
-        self._act(flow, tool, decision, result, extraction, chars=len(text))
+        return self._uninspectable(decision, extraction), result, len(text), digest
+
+    def _uninspectable(self, decision: Decision, extraction: Extraction) -> Decision:
+        """Content extraction could not read (images, audio, encrypted or corrupt files):
+        monitored with an event by default, blocked if ``extraction.uninspectable: block``."""
+        if decision.action != "allow" or not extraction.uninspectable:
+            return decision
+        config = self._rt().loaded.config
+        if config.extraction.uninspectable is UninspectableAction.BLOCK:
+            return failure("uninspectable", config.policy)
+        return Decision("monitor", "ai.request.monitored", "uninspectable", ["PS2"])
+
+    # ---- websockets ------------------------------------------------------------------------
+
+    async def websocket_message(self, flow: http.HTTPFlow) -> None:
+        """Scan each client→server message to an AI tool; on a block, drop the message and
+        close the socket with 1008 (policy violation) on both sides."""
+        tool: Tool | None = flow.metadata.get(TOOL_KEY)
+        if tool is None or flow.websocket is None or not flow.websocket.messages:
+            return
+        message = flow.websocket.messages[-1]
+        if not message.from_client or message.dropped:
+            return
+        if flow.metadata.get(WS_BLOCKED_KEY):
+            message.drop()  # the socket is closing: nothing more goes upstream
+            return
+        config = self._rt().loaded.config
+        host, path = flow.request.pretty_host, flow.request.path
+        content, is_text = message.content, message.is_text
+        result: Any = None
+        chars = 0
+        digest: str | None = None
+        try:
+            extraction = await self._extract(
+                lambda: extract_websocket_message(
+                    host, path, content, is_text, config.extraction, config.limits.max_body_bytes
+                )
+            )
+        except ExtractionError as exc:
+            decision = failure(exc.reason, config.policy)
+        else:
+            if self._blocked_model(extraction):
+                decision = blocked_tool("blocked_model")
+            elif not extraction.segments and not extraction.uninspectable:
+                return  # handshakes, pings: nothing to decide
+            else:
+                approve = self._approver(flow, tool, self._approval_tokens.get(flow))
+                decision, result, chars, digest = await self._evaluate(extraction, tool, approve)
+        incident = new_incident_id() if decision.action != "allow" else None
+        if decision.blocked:
+            message.drop()
+            flow.metadata[WS_BLOCKED_KEY] = True
+            what = ", ".join(decision.categories) or decision.reason
+            close_websocket(
+                flow, POLICY_VIOLATION, f"Blocked by aidlp: {what}. Incident {incident}"
+            )
+        self._record(flow, tool, decision, incident, result, chars, digest)
 
     # ---- acting and recording --------------------------------------------------------------
 
@@ -235,12 +430,13 @@ class AidlpAddon:
         incident = new_incident_id()
         self.metrics.requests.labels(tool=tool.id, decision="block").inc()
         self.metrics.blocked.labels(tool=tool.id, reason="blocked_tool").inc()
+        client_ip = client[0] if client else None
         self._rt().recorder.emit(
             {
                 "event": "ai.tool.blocked",
                 "incident_id": incident,
-                "user": None,
-                "client_ip": client[0] if client else None,
+                "user": client_ip,  # no proxy auth before TLS: the client IP identifies
+                "client_ip": client_ip,
                 "tool": tool.id,
                 "host": host,
                 "method": None,
@@ -265,6 +461,7 @@ class AidlpAddon:
         result: Any,
         extraction: Extraction | None,
         chars: int = 0,
+        content_hmac: str | None = None,
     ) -> None:
         # Blocks, monitored requests and approved ones (the audit trail) get an incident id.
         noteworthy = decision.action != "allow" or decision.approval is not None
@@ -278,7 +475,7 @@ class AidlpAddon:
                 incident or new_incident_id(),
                 self._rt().loaded.config.policy.contacts,
             )
-        self._record(flow, tool, decision, incident, result, chars)
+        self._record(flow, tool, decision, incident, result, chars, content_hmac)
 
     def _record(
         self,
@@ -288,6 +485,7 @@ class AidlpAddon:
         incident: str | None,
         result: Any,
         chars: int,
+        content_hmac: str | None = None,
     ) -> None:
         findings: dict[tuple[str, str, str], dict[str, Any]] = {}
         for f in result.findings if result is not None else []:
@@ -305,12 +503,15 @@ class AidlpAddon:
             entry["count"] += 1
             entry["max_score"] = max(entry["max_score"], round(f.score, 3))
             self.metrics.findings.labels(category=f.category, entity_type=f.entity_type).inc()
+            self.metrics.detector_findings.labels(detector=f.detector).inc()
+        for category in result.categories if result is not None else []:
+            self.metrics.category_requests.labels(category=category, decision=decision.action).inc()
         self.metrics.requests.labels(tool=tool.id, decision=decision.action).inc()
         if decision.blocked:
             self.metrics.blocked.labels(tool=tool.id, reason=decision.reason).inc()
         if decision.approval_result is not None:
             self.metrics.approvals.labels(result=decision.approval_result).inc()
-        auth = flow.metadata.get("proxyauth")
+        auth = flow.metadata.get("proxyauth")  # (user, password): only the user is logged
         client = flow.client_conn.peername
         self._rt().recorder.emit(
             {
@@ -329,7 +530,7 @@ class AidlpAddon:
                 "approval": decision.approval,
                 "bytes_scanned": chars,
                 "scan_ms": round(result.elapsed_ms, 3) if result is not None else 0.0,
-                "content_hmac": None,
+                "content_hmac": content_hmac,
             }
         )
 

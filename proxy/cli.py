@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from proxy import __version__
@@ -13,7 +14,11 @@ from proxy import __version__
 COMMAND_MODULES = (
     "proxy.commands.run",
     "proxy.commands.config",
+    "proxy.commands.scan",
+    "proxy.commands.eval",
+    "proxy.commands.fingerprint",
     "proxy.commands.approval",
+    "proxy.commands.pac",
 )
 
 
@@ -44,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the reader went away: not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from detectors.settings import DetectorSettings
 from proxy.approvals.settings import resolve_paths as resolve_approval_paths
 from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
 from proxy.events import EventSettings
+from proxy.extract.settings import ExtractionSettings
 from proxy.metrics import MetricsSettings
 from proxy.policy import PolicySettings
 from proxy.yamlpos import ConfigFileError, deep_merge, load_yaml_with_positions, locate
@@ -77,6 +78,24 @@ class WorkerSettings(BaseModel):
         return self.processes or max(1, (os.cpu_count() or 2) - 1)
 
 
+class ReloadSettings(BaseModel):
+    """Hot reload (SIGHUP or a watched-file change; see ``proxy/reload.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: bool = Field(default=True, description="Poll the config and the files it names.")
+    interval_seconds: float = Field(default=2.0, ge=0.2, le=3600, description="Poll interval.")
+    drain_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="On a scan-pool rebuild, how long the old pool may finish in-flight scans.",
+    )
+    pool_start_timeout_seconds: float = Field(
+        default=300.0, gt=0, le=3600, description="A replacement pool slower than this fails."
+    )
+
+
 class AidlpConfig(BaseModel):
     """Top-level config schema."""
 
@@ -90,7 +109,9 @@ class AidlpConfig(BaseModel):
     events: EventSettings = EventSettings()
     limits: LimitSettings = LimitSettings()
     workers: WorkerSettings = WorkerSettings()
+    reload: ReloadSettings = ReloadSettings()
     detectors: DetectorSettings = DetectorSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
 
 
 @dataclass(slots=True)
@@ -120,6 +141,17 @@ def _resolve_relative(value: str | None, base_file: Path) -> str | None:
     return str(path if path.is_absolute() else (base_file.parent / path))
 
 
+#: Settings holding file paths: a relative path is relative to the file that sets it.
+PATH_SETTINGS: tuple[tuple[str, ...], ...] = (
+    ("catalogue", "file"),
+    ("detectors", "fingerprint_index"),
+    ("events", "hmac_key_file"),
+    ("events", "file", "path"),
+    ("events", "webhook", "token_file"),
+    ("events", "webhook", "ca_file"),
+)
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
     """Load the embedded default, merge ``path`` over it, validate everything, load the catalogue."""
     try:
@@ -138,15 +170,19 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
             positions = {**positions, **user_positions}
             sources.append(str(user_file))
 
-        def origin(section: str, key: str) -> Path:
+        def origin(*keys: str) -> Path:
             """The file that set ``section.key``: relative paths are relative to it."""
-            chosen = user.get(section)
-            return user_file if isinstance(chosen, dict) and key in chosen else DEFAULT_CONFIG
+            chosen: Any = user
+            for part in keys[:-1]:
+                chosen = chosen.get(part) if isinstance(chosen, dict) else None
+            return user_file if isinstance(chosen, dict) and keys[-1] in chosen else DEFAULT_CONFIG
 
-        for section, key in (("catalogue", "file"), ("detectors", "fingerprint_index")):
-            block = data.get(section)
+        for *parents, key in PATH_SETTINGS:
+            block: Any = data
+            for part in parents:
+                block = block.get(part) if isinstance(block, dict) else None
             if isinstance(block, dict) and isinstance(block.get(key), str):
-                block[key] = _resolve_relative(block[key], origin(section, key))
+                block[key] = _resolve_relative(block[key], origin(*parents, key))
         try:
             config = AidlpConfig.model_validate(data)
         except ValidationError as exc:

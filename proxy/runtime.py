@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from proxy.approvals import ApprovalStore
 from proxy.catalogue import Catalogue
 from proxy.config import LoadedConfig
-from proxy.events import EventRecorder
+from proxy.events import EventRecorder, EventStats
 from proxy.scanning import PoolSettings
 
 
@@ -24,11 +24,12 @@ class Runtime:
     approvals: ApprovalStore
 
     @classmethod
-    def build(cls, loaded: LoadedConfig) -> Runtime:
+    def build(cls, loaded: LoadedConfig, stats: EventStats | None = None) -> Runtime:
+        """Raises :class:`proxy.events.EventConfigError` for an unusable events section."""
         return cls(
             loaded,
             loaded.catalogue,
-            EventRecorder(loaded.config.events),
+            EventRecorder(loaded.config.events, stats),
             ApprovalStore(loaded.config.policy.approvals),
         )
 

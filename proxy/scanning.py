@@ -9,9 +9,11 @@ fails closed with ``overloaded``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ def _init_worker(settings_json: str) -> None:
     """Runs once in each worker: ignore Ctrl-C (the parent decides), load the engine."""
     global _engine
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload signal is for the parent only
     signal.signal(signal.SIGALRM, _on_alarm)
     from detectors.engine import ScanEngine
 
@@ -58,6 +61,24 @@ def _scan_in_worker(text: str, timeout: float) -> ScanResult | str:
         return "scan_timeout"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+@contextlib.contextmanager
+def _sighup_blocked() -> Iterator[None]:
+    """Block SIGHUP in this thread while it spawns processes, so they inherit it blocked.
+
+    SIGHUP means "reload" to aidlp; a child (worker or multiprocessing's resource tracker)
+    that got a process-group SIGHUP before setting its handler would otherwise die of it.
+    A SIGHUP arriving meanwhile is delivered to the parent when the block lifts, not lost.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _ping() -> int:
@@ -81,6 +102,7 @@ class ScanPool:
         self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         self.in_flight = 0
+        self.pending = 0  # scan() calls not yet returned, queued or running
         self.ready = False
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -93,22 +115,43 @@ class ScanPool:
 
     async def start(self) -> None:
         """Start the workers and wait until every one has loaded its engine."""
-        self._executor = self._new_executor()
-        self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._executor, _ping) for _ in range(self.settings.processes))
-        )
+        with _sighup_blocked():  # workers are spawned by submit(), i.e. right here
+            self._executor = self._new_executor()
+            pings = [
+                loop.run_in_executor(self._executor, _ping) for _ in range(self.settings.processes)
+            ]
+        self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
+        await asyncio.gather(*pings)
         self.ready = True
 
     def shutdown(self) -> None:
+        """Stop the workers and wait for them (bounded by the in-worker scan time box)."""
         self.ready = False
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    async def close(self, grace: float) -> None:
+        """Shut down once every pending scan has returned, waiting at most ``grace`` seconds.
+
+        Used on reload: the replacement pool already serves new scans, this one drains.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self.pending and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(self.shutdown)  # joins the workers: not on the event loop
 
     async def scan(self, text: str) -> ScanResult:
         """Scan ``text`` in a worker. Raises :class:`ScanFailure` on any failure (fail closed)."""
+        self.pending += 1
+        try:
+            return await self._scan(text)
+        finally:
+            self.pending -= 1
+
+    async def _scan(self, text: str) -> ScanResult:
         if self._executor is None or self._slots is None:
             raise ScanFailure("scan_error", "scanner not started")
         try:
@@ -130,6 +173,12 @@ class ScanPool:
         except BrokenProcessPool as exc:
             self._executor = self._new_executor()
             raise ScanFailure("scan_error", "worker died") from exc
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the caller was cancelled: not ours to swallow
+            # the executor dropped a queued scan (pool shut down): fail closed, don't crash
+            raise ScanFailure("scan_error", "pool shut down") from None
         except Exception as exc:
             raise ScanFailure("scan_error", type(exc).__name__) from exc
         finally:

@@ -23,23 +23,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+#: mitmproxy options aidlp sets unless the arguments after `--` set them.
+DEFAULT_OPTIONS = {
+    "flow_detail": "0",  # flows are recorded as aidlp events, not printed
+}
+
+
+def _sets_option(passthrough: list[str], name: str) -> bool:
+    return any(arg.startswith(f"{name}=") for arg in passthrough)
+
+
 def mitmdump_arguments(args: argparse.Namespace) -> list[str]:
     """The mitmdump command line for ``args`` (validates the config first)."""
     loaded = load_config(args.config)
     listen = loaded.config.listen
     addon = Path(__file__).resolve().parent.parent / "addon.py"
-    argv = [
-        "--listen-host",
-        args.listen_host or listen.host,
-        "--listen-port",
-        str(args.listen_port if args.listen_port is not None else listen.port),
-        "--set",
-        "connection_strategy=lazy",  # never open a server connection we might refuse
-        "--set",
-        "flow_detail=0",  # flows are recorded as aidlp events, not printed
-        "-s",
-        str(addon),
-    ]
+    port = args.listen_port if args.listen_port is not None else listen.port
+    argv = ["--listen-host", args.listen_host or listen.host, "--listen-port", str(port)]
+    argv += ["-s", str(addon)]
+    for name, value in DEFAULT_OPTIONS.items():
+        if not _sets_option(args.passthrough, name):
+            argv += ["--set", f"{name}={value}"]
     if args.config:
         argv += ["--set", f"aidlp_config={Path(args.config).resolve()}"]
     if args.metrics_port is not None:

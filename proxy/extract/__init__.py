@@ -1,81 +1,135 @@
-"""Prompt extraction: an AI-tool request → the text segments to scan.
+"""Prompt extraction: an AI-tool request (or websocket message) → the text segments to scan.
 
-Foundation version: the generic fallback (every JSON string leaf, form field or text
-body). Issue 4 adds one adapter module per provider format.
+``extract(request)`` decodes every Content-Encoding (bounded: decompression bombs are
+``too_large``), picks the first adapter in :mod:`proxy.extract.registry` that claims the
+request (provider APIs, web apps, uploads; the generic fallback claims the rest), and returns
+an :class:`Extraction`. Anything it cannot read safely raises :class:`ExtractionError` with
+``reason`` ``unparseable`` or ``too_large``: the caller blocks (fail closed). Content it can
+parse but not read (images, audio, encrypted files) is listed in ``uninspectable``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from mitmproxy import http
+from proxy.extract.base import (
+    Budget,
+    Collector,
+    Extraction,
+    ExtractionError,
+    RequestView,
+    Segment,
+)
+from proxy.extract.encoding import decode_body
+from proxy.extract.registry import select, select_ws
+from proxy.extract.settings import ExtractionSettings
+
+if TYPE_CHECKING:
+    from mitmproxy import http
+
+__all__ = [
+    "Extraction",
+    "ExtractionError",
+    "ExtractionSettings",
+    "RequestView",
+    "Segment",
+    "extract",
+    "extract_view",
+    "extract_websocket_message",
+    "query_segments",
+]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_DEFAULT_SETTINGS = ExtractionSettings()
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One piece of prompt text and where it came from (e.g. ``messages[2].content``)."""
-
-    text: str
-    where: str
-
-
-@dataclass(slots=True)
-class Extraction:
-    """What a request carries: its text segments, and facts the policy needs."""
-
-    segments: list[Segment] = field(default_factory=list)
-    model: str | None = None
-    adapter: str = "generic"
-    uninspectable: list[str] = field(default_factory=list)  # e.g. image parts: policy decides
+def view_of(request: http.Request, max_bytes: int = DEFAULT_MAX_BYTES) -> RequestView:
+    """A decoded :class:`RequestView` of a mitmproxy request (Content-Encoding undone)."""
+    raw = request.raw_content or b""
+    body = decode_body(raw, request.headers.get("content-encoding", ""), max_bytes)
+    path, _, query = request.path.partition("?")
+    return RequestView(
+        method=request.method.upper(),
+        host=request.pretty_host,
+        path=path,
+        query=query,
+        content_type=request.headers.get("content-type", ""),
+        body=body,
+        headers={k.lower(): v for k, v in request.headers.items()},
+    )
 
 
-class ExtractionError(Exception):
-    """The body cannot be inspected: ``reason`` is unparseable | too_large."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-
-
-def _json_leaves(value: object, where: str, out: list[Segment]) -> None:
-    if isinstance(value, str):
-        if value.strip():
-            out.append(Segment(value, where or "$"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _json_leaves(item, f"{where}.{key}" if where else str(key), out)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _json_leaves(item, f"{where}[{index}]", out)
+def extract(
+    request: http.Request,
+    settings: ExtractionSettings | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Extraction:
+    """Segments of ``request``'s body. Raises :class:`ExtractionError` (fail closed)."""
+    return extract_view(view_of(request, max_bytes), settings, max_bytes)
 
 
-def extract(request: http.Request) -> Extraction:
-    """Segments of ``request``'s body (content-decoded). Raises :class:`ExtractionError`."""
-    try:
-        body = request.get_content(strict=True) or b""
-    except ValueError as exc:
-        raise ExtractionError("unparseable", "undecodable content-encoding") from exc
-    if not body:
-        return Extraction()
-    content_type = request.headers.get("content-type", "").lower()
-    text = body.decode("utf-8", errors="replace")
-    segments: list[Segment] = []
-    model: str | None = None
-    if "json" in content_type or text.lstrip()[:1] in ("{", "["):
+def extract_view(
+    view: RequestView,
+    settings: ExtractionSettings | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Extraction:
+    """Segments of an already-decoded request view."""
+    settings = settings or _DEFAULT_SETTINGS
+    if len(view.body) > max_bytes:
+        raise ExtractionError("too_large", "body over the size limit")
+    extraction = Extraction()
+    if view.body:
+        col = Collector(settings, Budget(settings, max_bytes))
+        adapter = select(view)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if "json" in content_type:
-                raise ExtractionError("unparseable", "invalid JSON") from exc
-        else:
-            _json_leaves(data, "", segments)
-            if isinstance(data, dict) and isinstance(data.get("model"), str):
-                model = data["model"]
-            return Extraction(segments, model)
-    if "application/x-www-form-urlencoded" in content_type:
-        for key, value in parse_qsl(text, keep_blank_values=False):
-            segments.append(Segment(value, f"form.{key}"))
-        return Extraction(segments)
-    return Extraction([Segment(text, "body")])
+            extraction = adapter.extract(view, col)
+        except RecursionError as exc:
+            raise ExtractionError("unparseable", "body nested too deeply") from exc
+    extraction.segments.extend(query_segments(view.query, settings, max_bytes))
+    return extraction
+
+
+def query_segments(
+    query: str, settings: ExtractionSettings | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Segment]:
+    """URL query values (``chatgpt.com/?q=...``, ``perplexity.ai/search?q=...`` carry prompts)."""
+    if not query:
+        return []
+    col = Collector(settings or _DEFAULT_SETTINGS, Budget(settings or _DEFAULT_SETTINGS, max_bytes))
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        col.text(value, f"query.{key}", context=key)
+    return col.segments
+
+
+def extract_websocket_message(
+    host: str,
+    path: str,
+    content: bytes,
+    is_text: bool,
+    settings: ExtractionSettings | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Extraction:
+    """Segments of one client→server websocket message on ``host``/``path``."""
+    settings = settings or _DEFAULT_SETTINGS
+    if len(content) > max_bytes:
+        raise ExtractionError("too_large", "websocket message over the size limit")
+    if not content:
+        return Extraction()
+    path, _, query = path.partition("?")
+    view = RequestView(
+        method="WEBSOCKET",
+        host=host,
+        path=path,
+        query=query,
+        body=content,
+        websocket=True,
+        is_text=is_text,
+    )
+    col = Collector(settings, Budget(settings, max_bytes))
+    adapter = select_ws(view)
+    try:
+        result: Extraction = adapter.extract_ws(view, col)  # type: ignore[attr-defined]
+    except RecursionError as exc:
+        raise ExtractionError("unparseable", "message nested too deeply") from exc
+    return result

@@ -1,0 +1,290 @@
+"""End-to-end proxy benchmark: `aidlp run` vs bare mitmproxy, same upstream, same load, one run.
+
+Both proxies run in reverse mode in front of a local nginx (TLS, loopback) that answers every
+POST with a small chat-completion JSON. wrk drives each with 2 KB chat-completion bodies, a
+mix of clean prompts and prompts carrying identifiers, from N concurrent connections.
+
+Prints requests/s for each, their ratio, latency p50/p99 for each and the latency aidlp adds.
+
+    uv run python bench/bench_proxy.py [--duration 20] [--connections 20] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trustme
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.e2e.harness import free_port, wait_for_port
+
+CLEAN = (
+    "Draft a short, friendly reminder to the team that the quarterly planning session moves "
+    "to Thursday at 10:00 in room 4.12, and ask them to bring their updated roadmaps. "
+)
+IDENTIFIER = (
+    "Please summarise this case note. Claimant Sarah Jones, NI number JK 48 29 17 C, "
+    "date of birth 14/03/1981, lives at 12 Acacia Avenue, Leeds LS6 2AB. "
+)
+
+
+def chat_body(text: str, size: int = 2048) -> str:
+    filler = (text * (size // len(text) + 1))[: size - 120]
+    return json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": filler}]})
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_buffer_size 64k;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  server {{
+    listen 127.0.0.1:{port} ssl http2;
+    ssl_certificate {cert}; ssl_certificate_key {key};
+    location / {{
+      default_type application/json;
+      return 200 '{{"id":"chatcmpl-bench","object":"chat.completion","choices":[{{"index":0,"message":{{"role":"assistant","content":"ok"}},"finish_reason":"stop"}}]}}';
+    }}
+  }}
+}}
+"""
+
+WRK_SCRIPT = """
+local think = {think}
+if think > 0 then
+  delay = function() return think end
+end
+local bodies = {{{bodies}}}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/v1/chat/completions", {{["Content-Type"]="application/json", ["Host"]="api.openai.com"}}, bodies[(i % #bodies) + 1])
+end
+"""
+
+
+def start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        args,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+        cwd=ROOT,
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_wrk(port: int, script: Path, duration: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": errors.group(0) if errors else "",
+        "raw": out,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="aidlp scan workers (default: config)"
+    )
+    parser.add_argument("--identifier-share", type=float, default=0.25)
+    parser.add_argument(
+        "--think-ms",
+        type=int,
+        default=250,
+        help="latency phase: each connection waits this long between requests",
+    )
+    options = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            sys.exit(f"{tool} is required (apt-get install wrk nginx-light)")
+    tmp = Path(tempfile.mkdtemp(prefix="aidlp-bench-"))
+    ca = trustme.CA()
+    leaf = ca.issue_cert("api.openai.com", "127.0.0.1")
+    ca.cert_pem.write_to_path(str(tmp / "ca.pem"))
+    leaf.cert_chain_pems[0].write_to_path(str(tmp / "cert.pem"))
+    leaf.private_key_pem.write_to_path(str(tmp / "key.pem"))
+    upstream_port = free_port()
+    (tmp / "nginx.conf").write_text(
+        NGINX_CONF.format(tmp=tmp, port=upstream_port, cert=tmp / "cert.pem", key=tmp / "key.pem")
+    )
+    nginx = start(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
+        tmp / "nginx.out",
+    )
+    n_ident = max(1, round(10 * options.identifier_share))
+    bodies = [chat_body(IDENTIFIER)] * n_ident + [chat_body(CLEAN)] * (10 - n_ident)
+    lua_bodies = ", ".join(json.dumps(b) for b in bodies)
+    script = tmp / "bodies.lua"
+    script.write_text(WRK_SCRIPT.format(bodies=lua_bodies, think=0))
+    paced = tmp / "paced.lua"
+    paced.write_text(WRK_SCRIPT.format(bodies=lua_bodies, think=options.think_ms))
+    config = tmp / "aidlp.yaml"
+    config.write_text("")
+    if options.workers:
+        config.write_text(f"workers:\n  processes: {options.workers}\n")
+    bin_dir = Path(sys.executable).parent
+    # Reverse mode straight at nginx; the Host header (api.openai.com) is kept, so aidlp
+    # classifies the traffic as OpenAI's and scans it.
+    reverse = f"reverse:https://127.0.0.1:{upstream_port}@{{port}}"
+    results = {}
+    try:
+        assert wait_for_port(upstream_port, 10), "nginx did not start"
+        env: dict[str, str] = {}
+        common = [
+            "--set",
+            f"ssl_verify_upstream_trusted_ca={tmp / 'ca.pem'}",
+            "--set",
+            f"confdir={tmp}",
+            "--set",
+            "keep_host_header=true",
+        ]
+        for name in ("bare mitmproxy", "aidlp"):
+            port = free_port()
+            if name == "aidlp":
+                args = [
+                    str(bin_dir / "aidlp"),
+                    "run",
+                    "--config",
+                    str(config),
+                    "--metrics-port",
+                    str(free_port()),
+                    "--",
+                    "--mode",
+                    reverse.format(port=port),
+                    *common,
+                ]
+            else:
+                args = [
+                    str(bin_dir / "mitmdump"),
+                    "--mode",
+                    reverse.format(port=port),
+                    "--set",
+                    "flow_detail=0",
+                    *common,
+                ]
+            log = tmp / f"{name.split()[0]}.log"
+            proc = start(args, log, env)
+            try:
+                deadline = time.monotonic() + 90
+                while time.monotonic() < deadline and not (
+                    wait_for_port(port, 0.5)
+                    and (name != "aidlp" or "workers ready" in log.read_text())
+                ):
+                    if proc.poll() is not None:
+                        sys.exit(f"{name} exited:\n{log.read_text()}")
+                run_wrk(port, script, 3, options.connections)  # warm-up
+                results[name] = run_wrk(port, script, options.duration, options.connections)
+                results[name]["paced"] = run_wrk(port, paced, options.duration, options.connections)
+                if name == "aidlp":
+                    rss = subprocess.run(
+                        ["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)],
+                        capture_output=True,
+                        text=True,
+                    ).stdout.split()
+                    results[name]["rss_mb"] = sum(int(x) for x in rss) / 1024
+            finally:
+                stop(proc)
+    finally:
+        stop(nginx)
+    bare, ours = results["bare mitmproxy"], results["aidlp"]
+    print(
+        f"\n2 KB chat-completion POSTs, {options.connections} connections, {options.duration}s each, "
+        f"{n_ident}/10 bodies carry identifiers (blocked with 403)\n"
+    )
+    print(f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, r in results.items():
+        print(f"{name:<16}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
+    blocked = sum(
+        1 for line in (tmp / "aidlp.log").read_text().splitlines() if '"decision":"block"' in line
+    )
+    print(f"\naidlp blocked {blocked} requests (expected about {n_ident / 10:.0%} of its total)")
+    print(
+        f"throughput ratio aidlp / bare mitmproxy: {ours['rps'] / bare['rps']:.2f}  (goal >= 0.30)"
+    )
+    print(
+        f"at saturation latency is mostly queueing: p50 {bare['p50']:.1f} -> {ours['p50']:.1f} ms, "
+        f"p99 {bare['p99']:.1f} -> {ours['p99']:.1f} ms"
+    )
+    print(f"\npaced load: {options.connections} connections, {options.think_ms} ms think time each")
+    print(f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for name, r in results.items():
+        p = r["paced"]
+        print(f"{name:<16}{p['rps']:>10.1f}{p['p50']:>10.2f}{p['p99']:>10.2f}")
+    bp, op = bare["paced"], ours["paced"]
+    print(
+        f"added latency p50: {op['p50'] - bp['p50']:.2f} ms (goal <= 10)   "
+        f"p99: {op['p99'] - bp['p99']:.2f} ms (goal <= 50)"
+    )
+    if "rss_mb" in ours:
+        print(
+            f"aidlp RSS (proxy + scan workers) after the run: {ours['rss_mb']:.0f} MB (goal < 600)"
+        )
+    for name, r in results.items():
+        if r["errors"]:
+            print(f"{name}: {r['errors']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

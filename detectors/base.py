@@ -1,0 +1,188 @@
+"""Recogniser base classes: Presidio recognisers whose patterns run on RE2 (linear time).
+
+Every recogniser family is a :class:`Recogniser` (a Presidio ``PatternRecognizer``)
+with ``PATTERNS``, ``CONTEXT`` words and ``validate_result``/``invalidate_result``.
+The engine does not use Presidio's ``AnalyzerEngine``: it runs all patterns through one
+RE2 set (one linear pass tells which patterns can match at all), then only those
+patterns, then validation and context. ``analyze`` is still implemented, so any
+recogniser can also be registered with a Presidio ``AnalyzerEngine``.
+
+A plug-in detector (for example ``detectors/code``) only needs to satisfy
+:class:`Detector`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+
+import re2
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from detectors.types import Finding
+
+RE2_OPTIONS = re2.Options()
+RE2_OPTIONS.max_mem = 64 << 20
+
+
+class Tier:
+    """How a finding counts in the document-level combination rules."""
+
+    STRONG = "strong"  #: blocks alone (NINO, NHS, card, IBAN, bank, passport, licence, UTR)
+    CONTACT = "contact"  #: blocks alone (personal email / phone, confirmed address)
+    WEAK = "weak"  #: personal context: counts with a person or another weak identifier
+    PERSON = "person"  #: a person's name: counts with personal context
+    #: a capitalised pair after a cue word ("journal entry from Shona Whitfield"): a name
+    #: only next to casework detail, then counts like PERSON
+    NAME_CUE = "name_cue"
+    SPECIAL = "special"  #: special-category fact: counts when related to a person
+    DIRECT = "direct"  #: blocks alone, own category (markings, credentials)
+
+
+class CtxPattern(Pattern):
+    """A pattern whose match counts only with one of the recogniser's context words
+    within ``CONTEXT_WINDOW`` characters (for example a bare 9-digit passport number)."""
+
+    needs_context = True
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A validated pattern hit in a view's (normalised) text."""
+
+    recogniser: Recogniser
+    entity: str
+    start: int
+    end: int
+    score: float
+    pattern: str
+    needs_context: bool
+    tier: str
+    category: str
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Plug-in detector: gets the ORIGINAL text, returns findings that count as they are.
+
+    Findings' offsets index the original text. Register one by passing it to
+    ``ScanEngine(settings, plugins=[...])`` or via ``detectors.engine.PLUGIN_FACTORIES``.
+    """
+
+    name: str
+
+    def findings(self, text: str) -> list[Finding]: ...
+
+
+class Recogniser(PatternRecognizer):
+    """A Presidio pattern recogniser with a category, a tier and RE2 patterns.
+
+    Subclasses set ``ENTITY``, ``PATTERNS`` and optionally ``CATEGORY``, ``TIER``,
+    ``CONTEXT``, ``CONTEXT_WINDOW`` and override ``validate_result`` (checksums),
+    ``invalidate_result`` (look-alikes) or :meth:`refine` (decisions needing the text
+    around the match, such as a marking's line).
+    """
+
+    ENTITY: ClassVar[str]
+    PATTERNS: ClassVar[tuple[Pattern, ...]]
+    CATEGORY: ClassVar[str] = "PERSONAL_DATA"
+    TIER: ClassVar[str] = Tier.STRONG
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
+    CONTEXT_WINDOW: ClassVar[int] = 80
+    #: tier per entity, for recognisers whose ``refine`` returns several entities
+    TIERS: ClassVar[dict[str, str]] = {}
+    #: the recogniser's patterns are case-insensitive unless they say otherwise
+    IGNORE_CASE: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name=type(self).__name__,
+            patterns=list(self.PATTERNS),
+            context=list(self.CONTEXT),
+            global_regex_flags=None,
+        )
+        prefix = "(?i)" if self.IGNORE_CASE else ""
+        self.regexes: list[str] = [prefix + p.regex for p in self.patterns]
+        self.compiled = [re2.compile(r, RE2_OPTIONS) for r in self.regexes]
+
+    # -- hooks -------------------------------------------------------------------------
+    def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        """Adjust or drop a validated hit given the whole text: ``(start, end, entity)``
+        or ``None`` to drop. Default: keep as is."""
+        return start, end, self.ENTITY
+
+    # -- engine path -------------------------------------------------------------------
+    def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
+        """Validated hits of pattern ``index`` (``data`` is ``text`` UTF-8 encoded;
+        ``b2c`` maps byte offsets to char offsets, or is None for ASCII text)."""
+        pattern = self.patterns[index]
+        needs_ctx = getattr(pattern, "needs_context", False)
+        rx = self.compiled[index]
+        group = rx.groupindex.get("v", 0)
+        for m in rx.finditer(data):
+            s, e = m.span(group)
+            if s < 0:
+                s, e = m.span()
+            if b2c is not None:
+                s, e = b2c(s), b2c(e)
+            value = text[s:e]
+            if self.validate_result(value) is False or self.invalidate_result(value):
+                continue
+            refined = self.refine(text, s, e)
+            if refined is None:
+                continue
+            s, e, entity = refined
+            yield Candidate(
+                self,
+                entity,
+                s,
+                e,
+                pattern.score,
+                pattern.name,
+                needs_ctx,
+                self.TIERS.get(entity, self.TIER),
+                self.CATEGORY,
+            )
+
+    # -- Presidio API ------------------------------------------------------------------
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts=None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Presidio entry point (used when registered with an ``AnalyzerEngine``)."""
+        data = text.encode()
+        b2c = None
+        if not text.isascii():
+            from detectors.normalise import _byte_to_char
+
+            b2c = _byte_to_char(data)
+        lower = text.lower()
+        results = []
+        for i in range(len(self.patterns)):
+            for c in self.candidates_for(i, text, data, b2c):
+                if c.needs_context:
+                    lo = max(0, c.start - self.CONTEXT_WINDOW)
+                    window = lower[lo : c.end + self.CONTEXT_WINDOW]
+                    if not any(w.lower() in window for w in self.CONTEXT):
+                        continue
+                if not any(
+                    (r.entity_type, r.start, r.end) == (c.entity, c.start, c.end) for r in results
+                ):
+                    results.append(RecognizerResult(c.entity, c.start, c.end, c.score))
+        return results
+
+
+def digits(value: str) -> str:
+    """The digits of ``value`` (separators dropped)."""
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+#: Separator tolerated inside identifiers: space, dot, dash, underscore, slash.
+SEP = r"[ .\-_/]?"

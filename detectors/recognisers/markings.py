@@ -1,0 +1,277 @@
+"""Protective markings: OFFICIAL-SENSITIVE and above, caveats, legacy markings.
+
+A marking is told from a mention by its position and form:
+
+* after a ``Classification:`` / ``Protective marking:`` prefix (any case);
+* on a line of its own (any case for OFFICIAL-SENSITIVE; capitals for the others);
+* in capitals at the start of a line, followed by a separator, a descriptor or a
+  caveat (``OFFICIAL-SENSITIVE: PERSONAL``, ``SECRET//UK EYES ONLY``) or by text that
+  is not about markings;
+* in capitals in brackets (``[OFFICIAL-SENSITIVE]``) or at the end of a short
+  footer-like line.
+
+A sentence asking what a marking means or how to handle it is a mention, not a
+marking. Plain OFFICIAL is allowed and never matched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from presidio_analyzer import Pattern
+
+from detectors.base import Candidate, Recogniser, Tier
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_S = r"[ \-_.:/]{0,3}"
+#: how far a marking's "line" reaches either side of it
+LINE_REACH = 240
+#: one marking decides the category: stop refining a pattern after this many
+MAX_FOUND = 8
+
+_DECOR = " \t*#_=-~[](){}<>|\"'`:.,;!"
+_PREFIX = re.compile(
+    r"(?i)^(?:(?:security|protective|government security|document|gsc|handling)\s+)?"
+    r"(?:classification|classified|marking|class|protective marking|security marking|"
+    r"security level|sensitivity|sensitivity label|label|instructions|handling instructions|"
+    r"caveat|descriptor)$"
+)
+#: a classification key at the end of what precedes: "marking=", '"classification": "'
+_KEY_PREFIX = re.compile(
+    r"(?i)(?:classification|classified|marking|protective_marking|security_classification|"
+    r"sensitivity|sensitivity_label|gsc|label)[\"']?\s*[:=]\s*[\"']?$"
+)
+#: "This document is marked OFFICIAL-SENSITIVE": a statement that the text is marked
+_IS_MARKED = re.compile(
+    r"(?i)\b(?:is|are|was|marked|classified|classed|graded|protectively marked)(?: as)?\s*$"
+)
+_SUBJECT_PREFIX = re.compile(
+    r"(?i)^(?:(?:e-?mail )?(?:subject(?: line)?|re|fw|fwd|title|header|footer|heading)"
+    r"[\s:\[\]()*_-]*)+$"
+)
+#: a narrow "asking about the marking" test for strong positions (brackets, subject
+#: lines, labels), where words like "policy" or "handling" are just the topic
+_ASKS = re.compile(
+    r"(?i)\b(?:mean|means|meaning|meant|definition|define|difference|differ|explain\w*|"
+    r"what is|what's|what are|what does|what do|how (?:do|does|should|can|to)|how i|"
+    r"should (?:i|we)|when (?:to|should|do)|stand for|stands for|guidance|rules|training|"
+    r"quiz|course|vs|versus|example|examples|use of|using)\b"
+)
+#: "this email is OFFICIAL-SENSITIVE": the sentence is about the document at hand
+_THIS_DOC = re.compile(
+    r"(?i)\b(?:this|the attached|attached|the following|following|enclosed|below)\s+"
+    r"(?:email|e-mail|message|document|doc|report|paper|note|notes|briefing|submission|"
+    r"letter|file|spreadsheet|minutes|draft|information|data|content|text|summary|memo|"
+    r"extract|record|records|case|casefile|thread|chat|attachment|pack|annex)\b"
+)
+#: "the attached OFFICIAL-SENSITIVE report": the marking modifies the text at hand
+_MODIFIER_BEFORE = re.compile(
+    r"(?i)\b(?:this|these|the attached|attached|the following|following|enclosed|below|"
+    r"my|our|an?)\s*$"
+)
+_DOC_NOUN = re.compile(
+    r"(?i)^\s*(?:[:(\[-]\s*)?(?:email|e-mail|message|document|doc|report|paper|note|notes|"
+    r"briefing|submission|letter|file|spreadsheet|minutes|draft|summary|memo|extract|"
+    r"record|records|case|thread|chat|attachment|pack|annex|material|information|data)\b"
+)
+_PAGE_FOOTER = re.compile(r"(?i)\bpage \d+(?: of \d+)?\b")
+_OPEN_TAGS = re.compile(r"(?:<[A-Za-z][A-Za-z0-9]{0,10}(?: [^<>]{0,80})?>\s*)+$")
+_CLOSE_TAG = re.compile(r"^\s*</[A-Za-z][A-Za-z0-9]{0,10}>")
+_DESCRIPTOR = re.compile(
+    r"^(?:\[?(?:COMMERCIAL|PERSONAL|LOCSEN|POLICY|HR|MANAGEMENT|SECURITY|LEGAL|MEDICAL|"
+    r"APPOINTMENTS|BUDGET|CONTRACTS|CABINET|MARKET SENSITIVE|STAFF|INVESTIGATION|"
+    r"UK EYES ONLY|UK EO|EYES ONLY|RELEASABLE|REL|NOFORN|ORCON|NATO|FOR UK|SENSITIVE|"
+    r"PERSONAL DATA|LAW ENFORCEMENT|CRIMINAL|OFFICIAL)\b)"
+)
+_ABOUT = re.compile(
+    r"(?i)\b(?:mean|means|meaning|meant|definition|define|defined|difference|differences|"
+    r"differ|explain|explained|explanation|what is|what's|what are|what does|what do|"
+    r"how do|how does|how should|how to|how can|should i|should we|can i|can we|may i|"
+    r"when (?:to|should|is|do)|guidance|handling|handle|handled|rules|rule|policy|policies|"
+    r"scheme|training|stand for|stands for|used for|apply|applies|vs|versus|compare|"
+    r"compared|examples? of|levels?|tiers?|classifications|markings|store|stored|storing|"
+    r"allowed|permitted|descriptors?|caveats?|label(?:led|ing)?|require|requires|"
+    r"required|requirements|appropriate|marked as|mark (?:a|an|the|it|this|my)|"
+    r"quiz|course|lesson|poster|leaflet|faq|glossary|introduc\w*|overview|summary of the)\b"
+)
+_QWORD = re.compile(
+    r"(?i)^\W*(?:what|how|why|when|where|which|who|is|are|can|could|should|does|do)\b"
+)
+
+_ENTITIES = (
+    ("TOP_SECRET", re.compile(r"(?i)^top")),
+    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^official")),
+    ("UK_EYES_ONLY", re.compile(r"(?i)^uk")),
+    ("SECRET", re.compile(r"(?i)^secret")),
+    ("RESTRICTED", re.compile(r"(?i)^restricted")),
+    ("CONFIDENTIAL", re.compile(r"(?i)^confidential")),
+)
+
+
+def _entity(token: str) -> str:
+    for name, rx in _ENTITIES:
+        if rx.match(token):
+            return name
+    return "MARKING"
+
+
+def _bracketed(text: str, start: int, end: int) -> bool:
+    """``[OFFICIAL-SENSITIVE]``, ``(Official Sensitive: Commercial)``, ``{SECRET}``: an
+    opening bracket right before, and only separators/descriptors up to the closing one."""
+    i = start
+    while i > 0 and text[i - 1] in " *_":
+        i -= 1
+    if i == 0 or text[i - 1] not in "[({<":
+        return False
+    tail = text[end : end + 48]
+    closes = [j for j in (tail.find(c) for c in "])}>") if j >= 0]
+    if not closes:
+        return False
+    inner = tail[: min(closes)].strip(_DECOR)
+    return not inner or bool(_DESCRIPTOR.match(inner.upper()))
+
+
+def _is_upper(token: str) -> bool:
+    letters = [c for c in token if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+class MarkingRecogniser(Recogniser):
+    """OFFICIAL-SENSITIVE (any dash/space/case form) and above, in marking position."""
+
+    ENTITY = "PROTECTIVE_MARKING"
+    CATEGORY = "OFFICIAL_SENSITIVE"
+    TIER = Tier.DIRECT
+    IGNORE_CASE = True
+    PATTERNS = (
+        Pattern("official_sensitive", rf"\bofficial{_S}sensitive\b", 0.9),
+        Pattern("top_secret", rf"\btop{_S}secret\b", 0.9),
+        Pattern("secret", r"\bsecret\b", 0.7),
+        Pattern("restricted", r"\brestricted\b", 0.6),
+        Pattern("confidential", r"\bconfidential\b", 0.6),
+        Pattern("uk_eyes_only", rf"\buk{_S}eyes{_S}only\b", 0.9),
+    )
+
+    def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
+        for n, c in enumerate(super().candidates_for(index, text, data, b2c), 1):
+            yield c
+            if n >= MAX_FOUND:
+                return
+
+    def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        token = text[start:end]
+        entity = _entity(token)
+        upper = _is_upper(token)
+        # the line, at most LINE_REACH chars either side (a 1 MB line stays linear)
+        line_start = text.rfind("\n", max(0, start - LINE_REACH), start) + 1
+        if line_start == 0 and start > LINE_REACH:
+            line_start = start - LINE_REACH
+        line_end = text.find("\n", end, end + LINE_REACH)
+        if line_end < 0:
+            line_end = min(len(text), end + LINE_REACH)
+        raw_before = text[line_start:start]
+        tags = _OPEN_TAGS.search(raw_before)
+        if tags:  # "<p>OFFICIAL-SENSITIVE</p>": markup around it is not text
+            raw_before = raw_before[: tags.start()]
+        before = raw_before.strip(_DECOR)
+        after = text[end:line_end]
+        close = _CLOSE_TAG.match(after)
+        if close:
+            after = ""
+        after_core = after.strip(_DECOR)
+        line = text[line_start:line_end]
+        # the part before may be another marking ("TOP SECRET//UK EYES ONLY")
+        if before and entity == "UK_EYES_ONLY" and _is_upper(before):
+            before = ""
+        lenient = entity in ("OFFICIAL_SENSITIVE", "TOP_SECRET", "UK_EYES_ONLY")
+        # 1. "Classification: OFFICIAL-SENSITIVE"
+        if before and _PREFIX.match(before):
+            return start, end, entity
+        if before and _KEY_PREFIX.search(raw_before):
+            return start, end, entity
+        asks = bool(_ASKS.search(line)) or "?" in line
+        if (upper or lenient) and _bracketed(text, start, end) and not asks:
+            return start, end, entity
+        if before and _SUBJECT_PREFIX.match(before) and upper:
+            if not after_core or not _ABOUT.search(line):
+                return start, end, entity
+            return None
+        if before and _SUBJECT_PREFIX.match(before) and lenient and not asks:
+            sep = after[:3].strip(" ")[:1]
+            if not after_core or sep in ":-|/[(" or _DESCRIPTOR.match(after_core.upper()):
+                return start, end, entity
+            return None
+        if before and lenient and _PAGE_FOOTER.search(line) and not asks:
+            return start, end, entity
+        if before and lenient:
+            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            rest = re.split(r"[.!?\n]", text[end : end + 200])[0]
+            whole = sentence + " " + rest
+            if (
+                _IS_MARKED.search(sentence)
+                and _THIS_DOC.search(whole)
+                and "?" not in text[end:line_end]
+                and not _QWORD.match(sentence)
+                and not _ASKS.search(whole)
+            ):
+                return start, end, entity
+            if (
+                upper
+                and _MODIFIER_BEFORE.search(sentence)
+                and _DOC_NOUN.match(rest)
+                and not _QWORD.match(sentence)
+                and not _ASKS.search(whole)
+            ):
+                return start, end, entity
+        if before:
+            # 4. "[OFFICIAL-SENSITIVE]" in capitals anywhere; 5. footer-like line end
+            bracketed = (
+                start > 0 and text[start - 1] in "[(" and end < len(text) and text[end] in "])"
+            )
+            if (upper or lenient) and bracketed and not _ABOUT.search(line):
+                return start, end, entity
+            footer = (not after_core or _DESCRIPTOR.match(after_core)) and len(line) <= 80
+            footer = footer and "?" not in line
+            if upper and lenient and footer and not _ABOUT.search(line):
+                return start, end, entity
+            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            rest = re.split(r"[.!\n]", text[end : end + 200])[0]
+            if (
+                upper
+                and lenient
+                and _IS_MARKED.search(sentence)
+                and "?" not in rest
+                and not _ABOUT.search(sentence + " " + rest)
+                and not _QWORD.match(sentence)
+            ):
+                return start, end, entity
+            # after a speaker / label ("[10:32] Jo Bloggs: OFFICIAL-SENSITIVE - ...")
+            labelled = raw_before.rstrip().endswith(":")
+            sep = after[:3].strip(" ")[:1]
+            separated = not after_core or sep in ":-|/[("
+            if upper and lenient and labelled and separated and not asks:
+                return start, end, entity
+            return None
+        # at the start of its line from here on
+        # 2. the whole line
+        if not after_core:
+            return (start, end, entity) if (upper or lenient) else None
+        if not upper:
+            # any case on a marking line: only separators and descriptors follow
+            if lenient and _DESCRIPTOR.match(after_core.upper()) and not _ABOUT.search(after):
+                return start, end, entity
+            return None
+        # 3. capitals at the start of a line
+        if _DESCRIPTOR.match(after_core) or after.lstrip(" ")[:2] == "//":
+            return start, end, entity
+        sep = after[:3].strip(" ")[:1]
+        if _ABOUT.search(line) or (_QWORD.match(line) and "?" in line):
+            return None
+        if sep in (":", "-", "|", "/", "[", "(") or (sep in "])" and raw_before.strip() in "[("):
+            return start, end, entity
+        if lenient and after[:1] in (" ", "\t"):
+            return start, end, entity
+        return None

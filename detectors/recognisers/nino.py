@@ -1,0 +1,41 @@
+"""UK National Insurance number (HMRC prefix rules; spaced, dotted and dashed forms)."""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern
+
+from detectors.base import SEP, CtxPattern, Recogniser, Tier
+
+_BAD_FIRST = frozenset("DFIQUV")
+_BAD_SECOND = frozenset("DFIOQUV")
+_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+class NinoRecogniser(Recogniser):
+    """``AB 12 34 56 C``: two prefix letters, six digits, suffix A-D.
+
+    Without the suffix (``AB123456``) it counts only next to NINO context words.
+    """
+
+    ENTITY = "UK_NINO"
+    TIER = Tier.STRONG
+    IGNORE_CASE = True
+    PATTERNS = (
+        Pattern("nino", rf"\b[A-Z]{SEP}[A-Z](?:{SEP}\d\d){{3}}{SEP}[A-D]\b", 0.9),
+        CtxPattern("nino_no_suffix", rf"\b[A-Z]{SEP}[A-Z](?:{SEP}\d\d){{3}}\b", 0.6),
+    )
+    CONTEXT = (
+        "national insurance",
+        "nino",
+        "ni number",
+        "ni no",
+        "nat ins",
+        "insurance number",
+    )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        letters = [c.upper() for c in pattern_text if c.isalpha()]
+        first, second = letters[0], letters[1]
+        if first in _BAD_FIRST or second in _BAD_SECOND or first + second in _BAD_PREFIX:
+            return False
+        return len(letters) == 2 or letters[2] in "ABCD"

@@ -1,0 +1,90 @@
+"""Scrub mitmproxy's (and any library's) log lines of request content before they are written.
+
+mitmproxy logs some protocol errors with the raw bytes it could not parse, e.g.
+``Bad HTTP request line: b'GET /people/<NINO>?token=... HTTP/9.9'``. The proxy sees prompts,
+tokens and identifiers in exactly those bytes, so every log record passing through the root
+logger's handlers (mitmproxy's terminal log among them) is rewritten first:
+
+- Python bytes literals (``b'...'``) → ``b'<redacted N chars>'``;
+- URLs keep scheme and host; their path is masked like event paths; the query is dropped;
+- ``Bearer``/``Basic`` credentials and ``token=``/``key=``/``password=``-style pairs are cut.
+
+All patterns are linear-time (no nested quantifiers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from proxy.events.schema import Redact, mask_host, mask_path
+
+_BYTES = re.compile(r"""\bb(?:'(?:[^'\\\n]|\\.){0,65536}'|"(?:[^"\\\n]|\\.){0,65536}")""")
+_URL = re.compile(r"\b(?P<scheme>(?:https?|wss?)://)(?P<host>[^/\s'\"?#]+)(?P<rest>[^\s'\"]*)")
+_AUTH = re.compile(r"(?i)\b(bearer|basic|splunk)\s+[A-Za-z0-9._~+/=-]+")
+_PAIR = re.compile(
+    r"(?i)\b(token|access_token|id_token|key|api[_-]?key|secret|password|passwd|pwd|auth"
+    r"|authorization|session|sig|signature|code)(\s*[=:]\s*)"
+    r"(?!(?i:bearer|basic|splunk)\s)[^\s&'\",;]+"
+)
+
+
+def _bytes(match: re.Match[str]) -> str:
+    return f"b'<redacted {len(match.group(0)) - 3} chars>'"
+
+
+def _url(match: re.Match[str]) -> str:
+    try:
+        host = mask_host(match["host"].rsplit("@", 1)[-1])
+    except Redact:
+        host = "*"
+    rest = match["rest"]
+    try:
+        path = mask_path(rest) if rest.startswith("/") else ""
+    except Redact:
+        path = "/*"
+    return f"{match['scheme']}{host}{path}"
+
+
+def scrub(text: str) -> str:
+    """``text`` with request content, credentials and URL details removed."""
+    text = _BYTES.sub(_bytes, text)
+    text = _URL.sub(_url, text)
+    text = _AUTH.sub(lambda m: f"{m[1]} <redacted>", text)
+    return _PAIR.sub(lambda m: f"{m[1]}{m[2]}<redacted>", text)
+
+
+class ScrubFilter(logging.Filter):
+    """Rewrites each record's message (and traceback text) with :func:`scrub`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_aidlp_scrubbed", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg, record.args = scrub(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        record._aidlp_scrubbed = True  # type: ignore[attr-defined]
+        return True
+
+
+_FILTER = ScrubFilter()
+
+
+def install(logger: logging.Logger | None = None) -> int:
+    """Add the scrub filter to every handler of ``logger`` (default: root). Idempotent.
+
+    Returns how many handlers carry it.
+    """
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
+    return sum(_FILTER in h.filters for h in target.handlers)

@@ -1,0 +1,141 @@
+"""Content-Encoding decoding with a hard output bound (decompression bombs fail closed).
+
+mitmproxy's own ``get_content()`` inflates without a limit and does not undo stacked codings
+(``Content-Encoding: gzip, br``), so we decode here: codings are undone in reverse order of
+application, each one streamed in chunks and stopped as soon as the output passes ``limit``.
+An unknown coding, a corrupt or truncated stream → ``unparseable``; output over the limit →
+``too_large``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import brotli
+
+from proxy.extract.base import ExtractionError
+
+try:  # Python 3.14+
+    from compression import zstd  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the interpreter
+    from backports import zstd  # type: ignore[no-redef]
+
+CHUNK = 256 * 1024
+
+
+class _Sink:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        if chunk:
+            self.size += len(chunk)
+            if self.size > self.limit:
+                raise ExtractionError("too_large", "decoded body over the size limit")
+            self.parts.append(chunk)
+
+    def bytes(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _zlib_stream(data: bytes, wbits: int, sink: _Sink, multi: bool) -> None:
+    while True:
+        d = zlib.decompressobj(wbits)
+        buf = data
+        while True:
+            sink.add(d.decompress(buf, CHUNK))
+            buf = d.unconsumed_tail
+            if d.eof or not buf:
+                break
+        if not d.eof:
+            # flush() would return everything left at once: bound it by draining in chunks
+            while not d.eof:
+                chunk = d.decompress(b"", CHUNK)
+                if not chunk:
+                    break
+                sink.add(chunk)
+            if not d.eof:
+                raise ExtractionError("unparseable", "truncated compressed body")
+        data = d.unused_data
+        if not multi or not data.strip(b"\x00"):
+            return
+
+
+def _gzip(data: bytes, limit: int) -> bytes:
+    sink = _Sink(limit)
+    try:
+        _zlib_stream(data, 16 + zlib.MAX_WBITS, sink, multi=True)  # gzip members
+    except zlib.error as exc:
+        raise ExtractionError("unparseable", "corrupt gzip body") from exc
+    return sink.bytes()
+
+
+def _deflate(data: bytes, limit: int) -> bytes:
+    for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):  # zlib-wrapped, then raw (RFC 9110 §8.4.1.2)
+        sink = _Sink(limit)
+        try:
+            _zlib_stream(data, wbits, sink, multi=False)
+        except zlib.error:
+            continue
+        return sink.bytes()
+    raise ExtractionError("unparseable", "corrupt deflate body")
+
+
+def _brotli(data: bytes, limit: int) -> bytes:
+    sink = _Sink(limit)
+    d = brotli.Decompressor()
+    try:
+        sink.add(d.process(data, output_buffer_limit=CHUNK))
+        while not d.is_finished():
+            if d.can_accept_more_data():
+                raise ExtractionError("unparseable", "truncated brotli body")
+            sink.add(d.process(b"", output_buffer_limit=CHUNK))
+    except brotli.error as exc:
+        raise ExtractionError("unparseable", "corrupt brotli body") from exc
+    return sink.bytes()
+
+
+def _zstd(data: bytes, limit: int) -> bytes:
+    sink = _Sink(limit)
+    try:
+        while data:
+            d = zstd.ZstdDecompressor()
+            sink.add(d.decompress(data, CHUNK))
+            while not d.eof:
+                if d.needs_input:
+                    raise ExtractionError("unparseable", "truncated zstd body")
+                sink.add(d.decompress(b"", CHUNK))
+            data = d.unused_data
+    except zstd.ZstdError as exc:
+        raise ExtractionError("unparseable", "corrupt zstd body") from exc
+    return sink.bytes()
+
+
+DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
+    "gzip": _gzip,
+    "x-gzip": _gzip,
+    "deflate": _deflate,
+    "br": _brotli,
+    "zstd": _zstd,
+}
+IDENTITY = frozenset({"", "identity", "none"})
+
+
+def decode_body(raw: bytes, content_encoding: str, limit: int) -> bytes:
+    """Undo every coding in ``content_encoding`` (a header value, possibly a list)."""
+    if len(raw) > limit:
+        raise ExtractionError("too_large", "body over the size limit")
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    data = raw
+    for coding in reversed(codings):
+        if coding in IDENTITY:
+            continue
+        decoder = DECODERS.get(coding)
+        if decoder is None:
+            raise ExtractionError("unparseable", "unsupported content-encoding")
+        if data:
+            data = decoder(data, limit)
+    return data

@@ -1,0 +1,88 @@
+"""Perplexity web app (www.perplexity.ai): ``POST /rest/sse/perplexity_ask`` and other
+``/rest/...`` JSON calls with ``{"query_str": ..., "params": {...}}``; older clients send the
+same over socket.io (``42["perplexity_ask", "query", {params}]``), as websocket frames or
+engine.io long-polling POSTs. The Perplexity API (api.perplexity.ai ``/chat/completions``) is
+OpenAI-compatible and handled by the OpenAI adapter.
+
+Fields: ``query_str`` / ``query`` / ``params.query_str``; ``params.attachments`` (URLs of
+uploaded files); every other string is residual-swept (ids and tokens skipped).
+
+Best effort: the web API is private; shapes follow public open-source Perplexity clients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from proxy.extract.base import (
+    Collector,
+    Extraction,
+    JsonAdapter,
+    RequestView,
+    decode_text,
+    get,
+)
+from proxy.extract.generic import ws_json
+
+_HOSTS = ("perplexity.ai", "pplx.ai")
+
+
+def _host(view: RequestView) -> bool:
+    host = view.host.lower()
+    return any(host == h or host.endswith("." + h) for h in _HOSTS) and not host.startswith("api.")
+
+
+def _ask(col: Collector, value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key in ("query_str", "query"):
+            col.text(value.get(key), f"{where}.{key}")
+        col.text(get(value, "params", "query_str"), f"{where}.params.query_str")
+    elif isinstance(value, list):  # socket.io: ["perplexity_ask", "query", {params}]
+        for index, item in enumerate(value[1:], start=1):
+            if isinstance(item, str):
+                col.text(item, f"{where}[{index}]")
+            else:
+                _ask(col, item, f"{where}[{index}]")
+
+
+class PerplexityAdapter(JsonAdapter):
+    name = "perplexity"
+
+    def claims(self, view: RequestView) -> bool:
+        return (
+            _host(view)
+            and view.method in ("POST", "PUT")
+            and not view.mime.startswith("multipart/")
+        )
+
+    def matches(self, view: RequestView) -> bool:
+        return _host(view)
+
+    def extract(self, view: RequestView, col: Collector) -> Extraction:
+        text = decode_text(view.body)
+        if text.lstrip()[:1].isdigit():  # engine.io long-polling POST of socket.io packets
+            return self._packets(text, col)
+        return super().extract(view, col)
+
+    def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
+        _ask(col, data, "body")
+        return get(data, "params", "model_preference"), []
+
+    def _packets(self, text: str, col: Collector) -> Extraction:
+        for index, record in enumerate(r for r in text.split("\x1e") if r.strip()):
+            for value in ws_json(record):
+                _ask(col, value, f"packet[{index}]")
+                col.residual(value, f"packet[{index}]")
+        return self.result(col)
+
+    def claims_ws(self, view: RequestView) -> bool:
+        return _host(view)
+
+    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
+        if not view.is_text:
+            col.file(view.body, "message")
+            return self.result(col)
+        return self._packets(decode_text(view.body), col)
+
+
+PERPLEXITY = PerplexityAdapter()

@@ -1,0 +1,483 @@
+"""Issue 4, end to end through the real proxy: provider SDKs, encoded bodies, uploads,
+websockets, and the fail-closed paths of extraction.
+
+The docx upload is blocked for its OFFICIAL-SENSITIVE marking alone, and the websocket
+message for its NHS number alone (the full detector engine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import json
+import time
+import zlib
+
+import anthropic
+import brotli
+import docx
+import httpx
+import openai
+import pytest
+import websockets
+from backports import zstd
+from websockets.asyncio.client import connect
+
+from tests.e2e.conftest import TEST_CONFIG
+
+pytestmark = pytest.mark.e2e
+
+NINO = "AB 12 34 56 C"
+NHS = "943 476 5919"
+CHAT = "https://api.openai.com/v1/chat/completions"
+
+
+def _http_client(proxy) -> httpx.Client:
+    return httpx.Client(proxy=proxy.url, verify=proxy.ssl_context(), timeout=30.0)
+
+
+def _openai(proxy) -> openai.OpenAI:
+    return openai.OpenAI(
+        api_key="sk-test",
+        base_url="https://api.openai.com/v1",
+        http_client=_http_client(proxy),
+        max_retries=0,
+    )
+
+
+def _anthropic(proxy) -> anthropic.Anthropic:
+    import httpx2  # the anthropic SDK (2.x) is built on httpx2, and rejects httpx clients
+
+    return anthropic.Anthropic(
+        api_key="sk-ant-test",
+        base_url="https://api.anthropic.com",
+        http_client=httpx2.Client(proxy=proxy.url, verify=proxy.ssl_context(), timeout=30.0),
+        max_retries=0,
+    )
+
+
+def _never_reached(log, path: str) -> bool:
+    time.sleep(0.3)
+    return log.wait_for(lambda r: r.path.split("?")[0] == path, timeout=0.5) is None
+
+
+# ---- provider SDKs --------------------------------------------------------------------------
+
+
+def test_openai_sdk_prompt_with_nino_in_history_is_blocked(aidlp_proxy, upstream_log):
+    client = _openai(aidlp_proxy)
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                {"role": "user", "content": f"My NINO is {NINO}."},  # an earlier turn
+                {"role": "assistant", "content": "Noted."},
+                {"role": "user", "content": "What is the weather like?"},
+            ],
+        )
+    assert info.value.status_code == 403
+    assert info.value.body["code"] == "aidlp_blocked"
+    assert "AB 12" not in str(info.value.body)
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_openai_sdk_clean_prompt_succeeds(aidlp_proxy, upstream_log):
+    reply = _openai(aidlp_proxy).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Name three rivers in England."}],
+    )
+    assert reply.choices[0].message.content == "upstream says hello"
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/chat/completions") is not None
+
+
+def test_openai_sdk_nino_in_tool_arguments_is_blocked(aidlp_proxy, upstream_log):
+    with pytest.raises(openai.PermissionDeniedError):
+        _openai(aidlp_proxy).chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                {"role": "user", "content": "look them up"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "call_abcdefghijklmnop",
+                            "type": "function",
+                            # JSON-in-JSON with unicode escapes: decoded before scanning
+                            "function": {
+                                "name": "lookup",
+                                "arguments": '{"nino": "\\u0041B 12 34 56 C"}',
+                            },
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call_abcdefghijklmnop", "content": "found"},
+            ],
+        )
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_anthropic_sdk_prompt_with_nino_is_blocked(aidlp_proxy, upstream_log):
+    client = _anthropic(aidlp_proxy)
+    with pytest.raises(anthropic.PermissionDeniedError) as info:
+        client.messages.create(
+            model="claude-sonnet-4-6",
+            max_tokens=100,
+            system="You help caseworkers.",
+            messages=[
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": f"Summarise the case of {NINO}"}],
+                }
+            ],
+        )
+    assert info.value.status_code == 403
+    assert info.value.body["error"]["type"] == "permission_error"
+    assert _never_reached(upstream_log, "/v1/messages")
+
+
+def test_anthropic_sdk_clean_prompt_succeeds(aidlp_proxy, upstream_log):
+    reply = _anthropic(aidlp_proxy).messages.create(
+        model="claude-sonnet-4-6",
+        max_tokens=100,
+        messages=[{"role": "user", "content": "Write a haiku about autumn."}],
+    )
+    assert reply.content[0].text == "upstream says hello"
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/messages") is not None
+
+
+# ---- content encodings ------------------------------------------------------------------
+
+
+def _chat_body(text: str) -> bytes:
+    return json.dumps(
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("zstd", zstd.compress),
+        ("gzip, br", lambda data: brotli.compress(gzip.compress(data))),
+    ],
+)
+def test_compressed_body_with_nino_is_blocked(aidlp_proxy, upstream_log, coding, encode):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            CHAT,
+            content=encode(_chat_body(f"Claimant {NINO}")),
+            headers={"Content-Type": "application/json", "Content-Encoding": coding},
+        )
+    assert response.status_code == 403, response.text
+    assert response.headers["X-AIDLP-Decision"] == "block"
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_compressed_clean_body_is_forwarded_unchanged(aidlp_proxy, upstream_log):
+    body = gzip.compress(_chat_body("What is the capital of Scotland?"))
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            CHAT,
+            content=body,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+    assert response.status_code == 200
+    seen = upstream_log.wait_for(lambda r: r.path == "/v1/chat/completions")
+    assert seen is not None and seen.body == body  # still compressed, byte for byte
+
+
+def test_undecodable_body_is_blocked_as_unparseable(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            CHAT,
+            content=b"\x1f\x8b\x08\x00 definitely not gzip",
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+    assert response.status_code == 403
+    incident = response.headers["X-AIDLP-Incident"]
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["reason"] == "unparseable"
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_invalid_json_is_blocked_as_unparseable(aidlp_proxy):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            CHAT, content=b'{"messages": [', headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "unparseable"
+
+
+def test_bodyless_get_passes_without_scanning(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.get("https://api.openai.com/v1/models")
+    assert response.status_code == 200
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/models") is not None
+    # No body and no query: nothing to scan, so no decision event either.
+    assert not aidlp_proxy.wait_event(
+        lambda e: e.get("path") == "/v1/models" and e.get("method") == "GET", timeout=0.5
+    )
+
+
+def test_chunked_body_with_nino_is_scanned_not_streamed(aidlp_proxy, upstream_log):
+    """A chunked (no Content-Length) body is buffered and scanned before it goes upstream."""
+    filler = "Lorem ipsum dolor sit amet. " * 20_000  # ~560 KB
+
+    def chunks():
+        body = _chat_body(filler + f" Claimant {NINO}")
+        for i in range(0, len(body), 16_384):
+            yield body[i : i + 16_384]
+
+    with aidlp_proxy.httpx() as client:
+        response = client.post(CHAT, content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 403
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+# ---- uploads ----------------------------------------------------------------------------
+
+
+def _docx(text: str, header: str = "") -> bytes:
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = header
+    for line in text.split("\n"):
+        document.add_paragraph(line)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_multipart_docx_upload_with_marking_is_blocked(aidlp_proxy, upstream_log):
+    data = _docx(
+        "Case summary for the board: procurement options and risks", header="OFFICIAL-SENSITIVE"
+    )
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://api.openai.com/v1/files",
+            files={
+                "file": (
+                    "case.docx",
+                    data,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )
+            },
+            data={"purpose": "assistants"},
+        )
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "aidlp_blocked"
+    assert "OFFICIAL_SENSITIVE" in response.json()["error"]["message"]
+    assert _never_reached(upstream_log, "/v1/files")
+
+
+def test_multipart_clean_docx_upload_passes(aidlp_proxy, upstream_log):
+    data = _docx("Minutes of the team picnic planning meeting")
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://api.openai.com/v1/files",
+            files={
+                "file": (
+                    "minutes.docx",
+                    data,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )
+            },
+            data={"purpose": "assistants"},
+        )
+    assert response.status_code == 200
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/files") is not None
+
+
+def test_raw_put_upload_to_chatgpt_file_host_is_scanned(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-abc123?se=2025&sig=x",
+            content=_docx(f"uploaded {NINO}"),
+            headers={"Content-Type": "application/octet-stream", "x-ms-blob-type": "BlockBlob"},
+        )
+    assert response.status_code == 403
+    assert _never_reached(upstream_log, "/file-abc123")
+
+
+# ---- websockets -------------------------------------------------------------------------
+
+
+async def _ws_session(proxy, url: str, frames: list[str]) -> tuple[int | None, str]:
+    """Send ``frames`` one by one (each after reading the replies so far); return the close
+    code and reason the client received (None if the socket stayed open).
+
+    The test upstream answers "ack" to every message (and once on connect), so replies are
+    not counted: what reached the upstream is checked in its log instead.
+    """
+    async with connect(url, proxy=proxy.url, ssl=proxy.ssl_context(), open_timeout=20) as ws:
+        try:
+            for frame in frames:
+                await ws.send(frame)
+                await asyncio.wait_for(ws.recv(), 10)
+            while True:  # drain until the proxy closes the socket (or nothing more comes)
+                await asyncio.wait_for(ws.recv(), 3)
+        except websockets.ConnectionClosed as closed:
+            rcvd = closed.rcvd
+            return (rcvd.code, rcvd.reason) if rcvd else (None, "")
+        except TimeoutError:
+            return None, ""
+
+
+def _copilot_frame(text: str) -> str:
+    return json.dumps(
+        {
+            "event": "send",
+            "conversationId": "kVyR7N4mBdZuQ9sXwE2jT",
+            "content": [{"type": "text", "text": text}],
+            "mode": "chat",
+        }
+    )
+
+
+def test_websocket_message_with_personal_data_is_dropped_and_socket_closed_1008(
+    aidlp_proxy, upstream_log
+):
+    clean = _copilot_frame("What's a good name for a cat?")
+    sensitive = _copilot_frame(f"Patient NHS number {NHS}: summarise the referral")
+    url = "wss://copilot.microsoft.com/c/api/chat?api-version=2"
+    code, reason = asyncio.run(_ws_session(aidlp_proxy, url, [clean, sensitive, clean]))
+    assert code == 1008
+    assert "Blocked by aidlp" in reason and NHS not in reason
+    assert upstream_log.wait_for(lambda r: r.kind == "ws" and b"cat?" in r.body) is not None
+    # the frame after the blocked one never left either: the socket was closed
+    assert len([r for r in upstream_log.snapshot() if r.kind == "ws" and b"cat?" in r.body]) == 1
+    time.sleep(0.3)
+    assert not [r for r in upstream_log.snapshot() if r.kind == "ws" and b"NHS" in r.body]
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("path") == "/c/api/chat"
+    )
+    assert event is not None and event["tool"] == "microsoft_copilot"
+
+
+def test_websocket_signalr_chathub_message_is_dropped(aidlp_proxy, upstream_log):
+    invocation = {
+        "arguments": [
+            {"message": {"author": "user", "text": f"my NINO is {NINO}", "messageType": "Chat"}}
+        ],
+        "invocationId": "0",
+        "target": "chat",
+        "type": 4,
+    }
+
+    handshake = json.dumps({"protocol": "json", "version": 1}) + "\x1e"
+    code, _ = asyncio.run(
+        _ws_session(
+            aidlp_proxy,
+            "wss://sydney.bing.com/sydney/ChatHub",
+            [handshake, json.dumps(invocation) + "\x1e"],
+        )
+    )
+    assert code == 1008
+    time.sleep(0.3)
+    assert not [r for r in upstream_log.snapshot() if r.kind == "ws" and b"NINO" in r.body]
+
+
+# ---- fail closed: limits, uninspectable, stream_large_bodies ---------------------------------
+
+STRICT_CONFIG = (
+    TEST_CONFIG
+    + """
+limits:
+  max_body_bytes: 65536
+extraction:
+  uninspectable: block
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def strict_proxy(start_proxy):
+    return start_proxy(STRICT_CONFIG, name="strict")
+
+
+def test_oversize_body_is_blocked_as_too_large(strict_proxy, upstream_log):
+    with strict_proxy.httpx() as client:
+        response = client.post(
+            CHAT, content=_chat_body("x" * 70_000), headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 403
+    event = strict_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "too_large"
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_decompression_bomb_is_blocked_as_too_large(strict_proxy, upstream_log):
+    bomb = zlib.compress(b"A" * (8 * 1024 * 1024), 9)  # ~8 KiB on the wire, 8 MiB decoded
+    with strict_proxy.httpx() as client:
+        response = client.post(
+            CHAT,
+            content=bomb,
+            headers={"Content-Type": "application/json", "Content-Encoding": "deflate"},
+        )
+    assert response.status_code == 403
+    event = strict_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "too_large"
+
+
+def test_image_upload_blocked_when_uninspectable_is_block(strict_proxy, upstream_log):
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    with strict_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-img",
+            content=png,
+            headers={"Content-Type": "image/png"},
+        )
+    assert response.status_code == 403
+    event = strict_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "uninspectable"
+
+
+def test_image_upload_is_monitored_by_default(aidlp_proxy, upstream_log):
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    with aidlp_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-img2",
+            content=png,
+            headers={"Content-Type": "image/png"},
+        )
+    assert response.status_code == 200
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.monitored" and e.get("path") == "/file-img2"
+    )
+    assert event is not None and event["reason"] == "uninspectable"
+
+
+def test_stream_large_bodies_is_refused(start_proxy):
+    proc = start_proxy(extra_args=("--set", "stream_large_bodies=1k"), name="streaming", wait=False)
+    with pytest.raises(RuntimeError) as info:
+        proc.wait_ready(timeout=60)
+    assert "stream_large_bodies" in str(info.value)
+
+
+def test_prompt_in_query_string_is_scanned(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        blocked = client.get(f"https://chatgpt.com/?q=Write to claimant, NI number {NINO}")
+        clean = client.get("https://chatgpt.com/?q=best+walks+in+the+Peak+District")
+        plain = client.get("https://chatgpt.com/backend-api/models")
+    assert blocked.status_code == 403 and blocked.headers["X-AIDLP-Decision"] == "block"
+    assert clean.status_code == 200 and plain.status_code == 200
+    assert not [
+        r for r in upstream_log.snapshot() if "NI number" in r.path or "NI+number" in r.path
+    ]

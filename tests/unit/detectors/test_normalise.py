@@ -1,0 +1,90 @@
+"""Normalisation: folding, invisible characters, letter spacing, decoded blobs, offsets."""
+
+from __future__ import annotations
+
+import base64
+import urllib.parse
+
+from detectors.normalise import Limits, normalise
+
+
+def test_ascii_is_untouched_and_identity_mapped() -> None:
+    (view,) = normalise("plain text")
+    assert view.text == "plain text"
+    assert view.to_original(6, 10) == (6, 10)
+
+
+def test_fullwidth_cyrillic_greek_zero_width() -> None:
+    text = "ＡＢ１２ АВ Ο\u200bK"
+    view = normalise(text)[0]
+    assert view.text == "AB12 AB OK"
+    s = view.text.index("OK")
+    assert text[slice(*view.to_original(s, s + 2))] == "Ο\u200bK"
+
+
+def test_letter_spaced_runs_collapse_but_words_stay() -> None:
+    assert normalise("O F F I C I A L - S E N S I T I V E")[0].text == "OFFICIAL-SENSITIVE"
+    assert normalise("this is a O F F I C I A L doc")[0].text == "this is a OFFICIAL doc"
+    assert normalise("a b c")[0].text == "a b c"
+
+
+def test_decoded_blobs_map_to_the_blob_span() -> None:
+    secret = "NINO AB123456C"
+    for encoded, origin in (
+        (base64.b64encode(secret.encode()).decode(), "base64"),
+        (secret.encode().hex(), "hex"),
+        (urllib.parse.quote(secret + " / more text"), "url"),
+    ):
+        text = f"see: {encoded} end"
+        views = normalise(text)
+        child = next(v for v in views if v.origin == origin)
+        assert "AB123456C" in child.text
+        start, end = child.to_original(0, 3)
+        assert text[start:end] == encoded
+
+
+def test_blob_limits_bound_the_work() -> None:
+    blob = base64.b64encode(b"hello world, this is text").decode()
+    views = normalise(" ".join([blob] * 200), Limits(max_blobs=5))
+    assert len(views) <= 6
+
+
+def test_nested_base64_decoded_to_bounded_depth() -> None:
+    inner = base64.b64encode(b"NINO AB123456C please").decode()
+    outer = base64.b64encode(f"wrapped {inner} data".encode()).decode()
+    texts = [v.text for v in normalise(outer, Limits(max_depth=2))]
+    assert any("AB123456C" in t for t in texts)
+    assert not any("AB123456C" in t for t in normalise(outer, Limits(max_depth=1))[1:][:0])
+
+
+def test_engine_offsets_into_original_text(engine) -> None:
+    text = "Ｃｌａｉｍａｎｔ ＮＩＮＯ: ＡＢ１２３４５６Ｃ!"
+    f = engine.scan(text).findings[0]
+    assert text[f.start : f.end] == "ＡＢ１２３４５６Ｃ"
+    zw = "nino A\u200bB123456C ok"
+    f = engine.scan(zw).findings[0]
+    assert zw[f.start : f.end] == "A\u200bB123456C"
+
+
+def test_hex_with_byte_separators_decoded_and_mapped_to_the_blob() -> None:
+    from detectors.normalise import normalise
+
+    for blob in (
+        "4a 43 31 32 33 34 35 36 44",
+        "4a:43:31:32:33:34:35:36:44",
+        "0x4a 0x43 0x31 0x32 0x33 0x34 0x35 0x36 0x44",
+        "0x4a, 0x43, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x44",
+        "\\x4a\\x43\\x31\\x32\\x33\\x34\\x35\\x36\\x44",
+    ):
+        text = f"decode: {blob} thanks"
+        views = normalise(text)
+        decoded = [v for v in views if v.origin == "hex"]
+        assert [v.text for v in decoded] == ["JC123456D"], blob
+        assert decoded[0].to_original(0, 9) == (8, 8 + len(blob))
+
+
+def test_separated_numbers_that_are_not_text_are_not_decoded() -> None:
+    from detectors.normalise import normalise
+
+    for text in ("MAC aa:bb:cc:dd:ee:ff", "12-03-19 10:30:45", "scores 10, 20, 30, 40, 50, 60"):
+        assert [v.origin for v in normalise(text)] == ["text"], text

@@ -1,0 +1,132 @@
+"""Websocket messages: Copilot (new and SignalR), Perplexity socket.io, generic JSON/text/binary."""
+
+from __future__ import annotations
+
+import json
+
+from proxy.extract import extract_websocket_message
+from tests.unit.extract.extract_helpers import NINO, docx_bytes, joined, scanned, texts, where_of
+
+NHS = "943 476 5919"
+
+
+def test_copilot_send_event() -> None:
+    frame = {
+        "event": "send",
+        "conversationId": "kVyR7N4mBdZuQ9sXwE2jT",
+        "content": [{"type": "text", "text": f"patient NHS number {NHS}"}],
+        "mode": "smart",
+        "context": {},
+    }
+    result = extract_websocket_message(
+        "copilot.microsoft.com",
+        "/c/api/chat?api-version=2&clientSessionId=x",
+        json.dumps(frame).encode(),
+        True,
+    )
+    assert result.adapter == "copilot"
+    assert f"patient NHS number {NHS}" in scanned(result)
+    assert where_of(result, NHS) == "record[0].content[0].text"
+
+
+def test_copilot_signalr_handshake_and_invocation() -> None:
+    handshake = json.dumps({"protocol": "json", "version": 1}) + "\x1e"
+    assert (
+        texts(
+            extract_websocket_message(
+                "sydney.bing.com", "/sydney/ChatHub", handshake.encode(), True
+            )
+        )
+        == []
+    )
+    invocation = {
+        "arguments": [
+            {
+                "source": "cib",
+                "optionsSets": ["nlu_direct_response_filter", "deepleo"],
+                "isStartOfSession": False,
+                "message": {
+                    "author": "user",
+                    "inputMethod": "Keyboard",
+                    "text": f"my NINO is {NINO}",
+                    "messageType": "Chat",
+                    "requestId": "3a7f1c2e9b4d4e8f",
+                },
+                "previousMessages": [{"author": "user", "text": "earlier turn text"}],
+                "conversationSignature": "pL8vR2xN4qW6sT0yU3iO5aE7dF9gH1jK",
+                "participant": {"id": "914798353258921"},
+                "conversationId": "51D|BingProdUnAuthenticatedUsers|0A1B2C3D4E5F",
+            }
+        ],
+        "invocationId": "1",
+        "target": "chat",
+        "type": 4,
+    }
+    frames = json.dumps({"type": 6}) + "\x1e" + json.dumps(invocation) + "\x1e"
+    result = extract_websocket_message("sydney.bing.com", "/sydney/ChatHub", frames.encode(), True)
+    found = scanned(result)
+    assert f"my NINO is {NINO}" in found
+    assert "earlier turn text" in found
+    assert where_of(result, NINO) == "record[1].arguments[0].message.text"
+    assert "pL8vR2xN4qW6sT0yU3iO5aE7dF9gH1jK" not in found
+
+
+def test_m365_chathub_host() -> None:
+    invocation = {
+        "arguments": [{"message": {"text": "m365 prompt", "author": "user"}}],
+        "invocationId": "0",
+        "target": "chat",
+        "type": 4,
+    }
+    result = extract_websocket_message(
+        "substrate.office.com",
+        "/m365Copilot/Chathub/abc@def",
+        (json.dumps(invocation) + "\x1e").encode(),
+        True,
+    )
+    assert "m365 prompt" in scanned(result)
+
+
+def test_perplexity_socketio_frame() -> None:
+    frame = "421" + json.dumps(
+        ["perplexity_ask", f"ws question {NINO}", {"version": "2.1", "mode": "concise"}]
+    )
+    result = extract_websocket_message(
+        "www.perplexity.ai", "/socket.io/?EIO=4&transport=websocket", frame.encode(), True
+    )
+    assert result.adapter == "perplexity"
+    assert f"ws question {NINO}" in scanned(result)
+
+
+def test_generic_json_text_and_openai_realtime() -> None:
+    event = {
+        "type": "conversation.item.create",
+        "item": {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "realtime text"}],
+        },
+    }
+    result = extract_websocket_message(
+        "api.openai.com",
+        "/v1/realtime?model=gpt-4o-realtime-preview",
+        json.dumps(event).encode(),
+        True,
+    )
+    assert result.adapter == "generic"
+    assert "realtime text" in scanned(result)
+    plain = extract_websocket_message("chat.mistral.ai", "/ws", b"just some text", True)
+    assert texts(plain) == ["just some text"]
+
+
+def test_binary_frame_document_is_extracted() -> None:
+    result = extract_websocket_message(
+        "copilot.microsoft.com", "/c/api/chat", docx_bytes(f"binary {NINO}"), False
+    )
+    assert f"binary {NINO}" in joined(result)
+
+
+def test_empty_message() -> None:
+    assert (
+        extract_websocket_message("copilot.microsoft.com", "/c/api/chat", b"", True).segments == []
+    )

@@ -1,0 +1,132 @@
+"""Catalogue: which hosts are AI tools, and with what status."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from proxy.catalogue import Catalogue, Tool, ToolStatus
+from proxy.config import load_config
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_config().catalogue
+
+
+@pytest.mark.parametrize(
+    "host,tool",
+    [
+        ("chatgpt.com", "openai"),
+        ("chat.openai.com", "openai"),
+        ("api.openai.com", "openai"),
+        ("files.oaiusercontent.com", "openai"),
+        ("claude.ai", "anthropic"),
+        ("api.anthropic.com", "anthropic"),
+        ("gemini.google.com", "google_gemini"),
+        ("generativelanguage.googleapis.com", "google_gemini"),
+        ("aistudio.google.com", "google_gemini"),
+        ("europe-west2-aiplatform.googleapis.com", "google_gemini"),
+        ("copilot.microsoft.com", "microsoft_copilot"),
+        ("www.perplexity.ai", "perplexity"),
+        ("api.mistral.ai", "mistral"),
+        ("api.cohere.com", "cohere"),
+        ("api.groq.com", "groq"),
+        ("openrouter.ai", "openrouter"),
+        ("api.together.xyz", "together"),
+        ("huggingface.co", "huggingface"),
+        ("poe.com", "poe"),
+        ("grok.com", "xai_grok"),
+        ("api.x.ai", "xai_grok"),
+        ("www.meta.ai", "meta_ai"),
+        ("API.OpenAI.com.", "openai"),
+    ],
+)
+def test_default_catalogue_covers_the_required_tools(catalogue, host, tool):
+    match = catalogue.match(host)
+    assert match is not None and match.id == tool
+    assert match.status is ToolStatus.ONLINE
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "deepseek.com",
+        "chat.deepseek.com",
+        "api.deepseek.com",
+        "cdn.deepseek.com",
+        "a.b.deepseek.com",
+        "CHAT.DEEPSEEK.COM",
+    ],
+)
+def test_deepseek_and_all_subdomains_are_blocked(catalogue, host):
+    match = catalogue.match(host)
+    assert match is not None and match.id == "deepseek" and match.status is ToolStatus.BLOCKED
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "example.com",
+        "gov.uk",
+        "www.google.com",
+        "notopenai.com",
+        "openai.com.evil.example",
+        "x.com",
+        "deepseek.com.example.org",
+        "",
+        None,
+    ],
+)
+def test_other_hosts_are_not_ai_tools(catalogue, host):
+    assert catalogue.match(host) is None
+
+
+def test_wildcard_does_not_match_apex_and_exact_beats_wildcard():
+    tools = [
+        Tool(id="wild", name="Wild", hosts=["*.example.net"]),
+        Tool(id="dept", name="Dept", hosts=["ai.example.net"], status="approved"),
+    ]
+    cat = Catalogue(tools)
+    assert cat.match("example.net") is None
+    assert cat.match("x.example.net").id == "wild"
+    assert cat.match("ai.example.net").id == "dept"
+
+
+def test_blocked_wildcard_wins_over_exact_online_host():
+    cat = Catalogue(
+        [
+            Tool(id="online", name="O", hosts=["api.bad.example"]),
+            Tool(id="bad", name="B", hosts=["*.bad.example"], status="blocked"),
+        ]
+    )
+    assert cat.match("api.bad.example").id == "bad"
+
+
+@pytest.mark.parametrize(
+    "model,blocked",
+    [
+        ("deepseek/deepseek-chat", True),
+        ("deepseek-ai/DeepSeek-V3", True),
+        ("DeepSeek-R1-Distill-Llama-70B", True),
+        ("gpt-4o", False),
+        ("mistralai/mistral-small", False),
+        (None, False),
+        (123, False),
+    ],
+)
+def test_blocked_models(catalogue, model, blocked):
+    assert catalogue.is_blocked_model(model) is blocked
+
+
+@pytest.mark.parametrize(
+    "pattern", ["https://x.com", "x.com/path", "x.com:443", "*x.com", "a.*.com", "", "exa mple.com"]
+)
+def test_bad_host_patterns_are_rejected(pattern):
+    with pytest.raises(ValidationError):
+        Tool(id="t", name="T", hosts=[pattern])
+
+
+def test_domains_by_status(catalogue):
+    blocked = catalogue.domains(ToolStatus.BLOCKED)
+    assert "*.deepseek.com" in blocked and "api.openai.com" not in blocked
