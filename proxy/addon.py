@@ -35,7 +35,7 @@ from proxy.extract.settings import UninspectableAction
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
 from proxy.reload import Reloader
-from proxy.responses import block_response
+from proxy.responses import block_response, websocket_close_reason
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
 from proxy.wsclose import POLICY_VIOLATION, close_websocket
@@ -401,13 +401,13 @@ class AidlpAddon:
             else:
                 approve = self._approver(flow, tool, self._approval_tokens.get(flow))
                 decision, result, chars, digest = await self._evaluate(extraction, tool, approve)
-        incident = new_incident_id() if decision.action != "allow" else None
+        noteworthy = decision.action != "allow" or decision.approval is not None
+        incident = new_incident_id() if noteworthy else None
         if decision.blocked:
             message.drop()
             flow.metadata[WS_BLOCKED_KEY] = True
-            what = ", ".join(decision.categories) or decision.reason
             close_websocket(
-                flow, POLICY_VIOLATION, f"Blocked by aidlp: {what}. Incident {incident}"
+                flow, POLICY_VIOLATION, websocket_close_reason(decision, incident or "")
             )
         self._record(flow, tool, decision, incident, result, chars, digest)
 

@@ -119,7 +119,7 @@ CLAUSE_TEXT: dict[str, str] = {
 
 #: Fail-closed reasons: the request could not be inspected, so it is not sent.
 FAILURE_REASONS = frozenset(
-    {"scan_error", "scan_timeout", "too_large", "unparseable", "overloaded"}
+    {"scan_error", "scan_timeout", "too_large", "unparseable", "overloaded", "uninspectable"}
 )
 SCAN_FAILURES = frozenset({"scan_error", "scan_timeout", "overloaded"})
 
@@ -244,8 +244,8 @@ def decide(
 
 
 def failure(reason: str, settings: PolicySettings) -> Decision:
-    """Fail closed: an error, timeout, oversize, overload or unparseable body blocks in enforce
-    mode. Monitor mode lets it through and records it. Scan failures are ``ai.scan.error``."""
+    """Fail closed: an error, timeout, oversize, overload, unparseable or (when so configured)
+    uninspectable body blocks in enforce mode. Monitor mode lets it through and records it. Scan failures are ``ai.scan.error``."""
     shadow = settings.mode is Mode.MONITOR
     if reason in SCAN_FAILURES:
         event = "ai.scan.error"

@@ -47,6 +47,8 @@ FAILURE_TEXT: dict[str, str] = {
     "overloaded": "aidlp was too busy to check this request, so it was not sent",
     "too_large": "this request is larger than aidlp can check, so it was not sent",
     "unparseable": "aidlp could not read the content of this request, so it was not sent",
+    "uninspectable": "this request carries content aidlp cannot inspect (such as images, "
+    "audio or encrypted files), so it was not sent",
 }
 
 _OPENAI_PATH = re.compile(
@@ -99,7 +101,10 @@ def next_steps(decision: Decision, contacts: Contacts) -> list[str]:
             f"To ask for a new AI tool to be assessed and approved, contact {dda}.",
         ]
     if decision.reason in FAILURE_REASONS:
-        steps = ["Try again with a smaller or simpler request."]
+        if decision.reason == "uninspectable":
+            steps = ["Send the information as plain text instead, and try again."]
+        else:
+            steps = ["Try again with a smaller or simpler request."]
         steps.append(
             "If this keeps happening, report the incident reference to your IT service desk."
         )
@@ -144,10 +149,10 @@ def websocket_close_reason(decision: Decision, incident_id: str) -> str:
     """A close reason for code 1008 (≤ 123 UTF-8 bytes; the incident id always fits)."""
     what = ",".join(decision.blocking or decision.categories) or decision.reason
     clauses = ",".join(decision.clauses)
-    text = f"aidlp blocked {incident_id}: {what} ({clauses})"
+    text = f"Blocked by aidlp, incident {incident_id}: {what} ({clauses})"
     if len(text.encode()) <= _WS_REASON_MAX_BYTES:
         return text
-    text = f"aidlp blocked {incident_id}: {decision.reason}"
+    text = f"Blocked by aidlp, incident {incident_id}: {decision.reason}"
     return text.encode()[:_WS_REASON_MAX_BYTES].decode("utf-8", "ignore")
 
 

@@ -142,7 +142,8 @@ def test_blocked_tool_message_points_to_dda() -> None:
 
 
 @pytest.mark.parametrize(
-    "reason", ["scan_error", "scan_timeout", "overloaded", "too_large", "unparseable"]
+    "reason",
+    ["scan_error", "scan_timeout", "overloaded", "too_large", "unparseable", "uninspectable"],
 )
 def test_failure_messages(reason: str) -> None:
     message = block_message(failure(reason, PolicySettings()), INCIDENT)
@@ -245,6 +246,6 @@ def test_websocket_close_reason_fits_and_keeps_incident() -> None:
     )
     reason = websocket_close_reason(d, INCIDENT)
     assert len(reason.encode()) <= 123
-    assert INCIDENT in reason
+    assert INCIDENT in reason and reason.startswith("Blocked by aidlp")
     short = websocket_close_reason(decide(["PERSONAL_DATA"], PolicySettings()), INCIDENT)
     assert "PERSONAL_DATA" in short and "PS2" in short

@@ -193,7 +193,7 @@ def test_scan_failures_fail_closed(reason: str) -> None:
     assert (m.action, m.event, m.would_block) == ("monitor", "ai.scan.error", True)
 
 
-@pytest.mark.parametrize("reason", ["too_large", "unparseable"])
+@pytest.mark.parametrize("reason", ["too_large", "unparseable", "uninspectable"])
 def test_uninspectable_bodies_fail_closed(reason: str) -> None:
     d = failure(reason, settings())
     assert (d.action, d.event, d.reason) == ("block", "ai.request.blocked", reason)
