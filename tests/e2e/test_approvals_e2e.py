@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import time
 import uuid
@@ -373,3 +374,29 @@ def test_monitor_mode_still_refuses_blocked_tools(monitor_proxy):
     assert response.status_code == 403
     assert response.headers["X-AIDLP-Decision"] == "block"
     event_for(monitor_proxy, event="ai.tool.blocked", host="chat.deepseek.com")
+
+
+# ---- metrics -------------------------------------------------------------------------------------
+
+
+def approvals_metric(proxy) -> dict[str, float]:
+    text = httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics", timeout=10).text
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r'aidlp_approvals_total\{result="([a-z_]+)"\} ([0-9.e+]+)$', line)
+        if match:
+            found[match.group(1)] = float(match.group(2))
+    return found
+
+
+def test_approval_results_are_counted(proxy, board):
+    before = approvals_metric(proxy)
+    send(proxy, board.token(), uuid.uuid4().hex)
+    send(proxy, board.token(categories=["CREDENTIALS"]), uuid.uuid4().hex)
+    send(proxy, board.token(tools=["anthropic"]), uuid.uuid4().hex)
+    send(proxy, "not-a-token", uuid.uuid4().hex)
+    send(proxy, None, uuid.uuid4().hex)  # no token: nothing to count
+    after = approvals_metric(proxy)
+    for result in ("valid", "insufficient", "wrong_tool", "invalid"):
+        assert after.get(result, 0) - before.get(result, 0) == 1, (result, before, after)
+    assert sum(after.values()) - sum(before.values()) == 4
