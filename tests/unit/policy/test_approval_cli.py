@@ -19,9 +19,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def keys(tmp_path: Path, capsys) -> Path:
-    code, _, _ = run(
-        capsys, "approval", "keygen", "--out", str(tmp_path / "keys"), "--name", "dpo"
-    )
+    code, _, _ = run(capsys, "approval", "keygen", "--out", str(tmp_path / "keys"), "--name", "dpo")
     assert code == 0
     return tmp_path / "keys"
 
