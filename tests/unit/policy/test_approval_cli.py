@@ -197,7 +197,10 @@ def test_verify_valid_then_revoked(keys: Path, config: Path, capsys) -> None:
     assert '"ref": "DPIA-123"' in out and "valid now" in out and ": yes" in out
     assert token not in out  # claims are shown, never the token
 
-    code, out, _ = run(capsys, "approval", "revoke", "jti-42", "--config", str(config))
+    ledger = str(keys / "dpo.issued.jsonl")
+    code, out, _ = run(
+        capsys, "approval", "revoke", "jti-42", "--config", str(config), "--ledger", ledger
+    )
     assert code == 0
     assert "jti-42" in (config.parent / "revoked.txt").read_text()
     code, out, _ = run(capsys, "approval", "verify", token, "--config", str(config))
@@ -257,12 +260,10 @@ def test_verify_reads_stdin(keys: Path, config: Path, capsys, monkeypatch) -> No
 
 def test_revoke_creates_file_and_is_idempotent(tmp_path: Path, capsys) -> None:
     path = tmp_path / "revoked.txt"
-    assert run(capsys, "approval", "revoke", "j1", "--revocations", str(path))[0] == 0
-    assert run(capsys, "approval", "revoke", "j1", "--revocations", str(path))[0] == 0
-    assert (
-        run(capsys, "approval", "revoke", "j2", "--revocations", str(path), "--note", "left")[0]
-        == 0
-    )
+    revoke = ["approval", "revoke", "--force", "--revocations", str(path)]
+    assert run(capsys, *revoke, "j1")[0] == 0
+    assert run(capsys, *revoke, "j1")[0] == 0
+    assert run(capsys, *revoke, "j2", "--note", "left")[0] == 0
     lines = [ln.split("#")[0].strip() for ln in path.read_text().splitlines()]
     assert lines == ["j1", "j2"]
     assert "left" in path.read_text()
@@ -276,3 +277,136 @@ def test_revoke_needs_a_list(capsys) -> None:
 def test_revoke_rejects_bad_jti(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "approval", "revoke", "a b", "--revocations", str(tmp_path / "r"))
     assert code == 2 and "bad jti" in err
+
+
+# ---- issue 18: tool ids checked, ledger, unknown jti refused, list with expiry ----------------
+
+
+def test_issue_unknown_tool_exit_2_with_suggestion(keys: Path, capsys) -> None:
+    """Rule: a token naming a tool id the catalogue does not know could never match: refuse it."""
+    code, out, err = run(
+        capsys, "approval", "issue", "--key", str(keys / "dpo.key"), "--sub", "alice",
+        "--categories", "PERSONAL_DATA", "--tools", "opnai", "--ref", "DPIA-1", "--ttl", "1d",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert "'opnai' is not a tool id" in err and "did you mean openai?" in err
+
+
+def test_issue_refuses_a_blocked_tool(keys: Path, capsys) -> None:
+    """Rule: DeepSeek must never be accessed (PS6), so no board can approve it."""
+    code, out, err = run(
+        capsys, "approval", "issue", "--key", str(keys / "dpo.key"), "--sub", "alice",
+        "--categories", "PERSONAL_DATA", "--tools", "deepseek", "--ref", "DPIA-1", "--ttl", "1d",
+    )  # fmt: skip
+    assert code == 2 and "blocked tool" in err and "PS6" in err and out == ""
+
+
+def test_issue_records_the_ledger_without_the_token(keys: Path, capsys) -> None:
+    """Rule: the board keeps a record of what it issued, never the bearer token itself."""
+    token = issue(capsys, keys, "--jti", "jti-ledger")
+    ledger = (keys / "dpo.issued.jsonl").read_text()
+    record = __import__("json").loads(ledger.splitlines()[-1])
+    assert record["jti"] == "jti-ledger" and record["sub"] == "alice"
+    assert record["tools"] == ["openai", "anthropic"] and record["ref"] == "DPIA-123"
+    assert token not in ledger and token.split(".")[2] not in ledger
+    assert stat.S_IMODE((keys / "dpo.issued.jsonl").stat().st_mode) == 0o600
+
+
+def test_revoke_unknown_jti_refused_without_force(keys: Path, config: Path, capsys) -> None:
+    """Rule: revoking a jti nobody issued is almost always a typo: say so instead of succeeding."""
+    issue(capsys, keys, "--jti", "jti-real")
+    ledger = str(keys / "dpo.issued.jsonl")
+    base = ["approval", "revoke", "--config", str(config), "--ledger", ledger]
+    code, _, err = run(capsys, *base, "jti-typo")
+    assert code == 2 and "unknown jti jti-typo" in err and "--force" in err
+    assert "jti-typo" not in (config.parent / "revoked.txt").read_text()
+    assert run(capsys, *base, "jti-real")[0] == 0
+    assert run(capsys, *base, "--force", "jti-typo")[0] == 0
+
+
+def test_revoke_knows_the_token_directory(keys: Path, tmp_path: Path, capsys) -> None:
+    """Rule: a token registered in policy.approvals.token_dir is a known jti."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    (tmp_path / "revoked.txt").write_text("")
+    (tokens / "alice.jwt").write_text(issue(capsys, keys, "--jti", "jti-dir") + "\n")
+    cfg = tmp_path / "dir.yaml"
+    cfg.write_text(
+        "policy:\n  approvals:\n    issuers: {DPO: keys/dpo.pub}\n"
+        "    revocations: revoked.txt\n    token_dir: tokens\n"
+    )
+    assert run(capsys, "approval", "revoke", "jti-dir", "--config", str(cfg))[0] == 0
+
+
+def test_list_shows_status_and_expiry(keys: Path, tmp_path: Path, capsys) -> None:
+    """Rule: `approval list` shows every registered and issued token with its expiry and status,
+    flags those expiring soon, and never prints a token."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    soon = issue(capsys, keys, "--jti", "jti-soon", "--ttl", "2d")
+    later = issue(capsys, keys, "--jti", "jti-later", "--ttl", "60d")
+    gone = issue(capsys, keys, "--jti", "jti-gone", "--ttl", "60d")
+    (tokens / "alice.jwt").write_text(f"{soon}\n{later}\n{gone}\n")
+    (tmp_path / "revoked.txt").write_text("jti-gone\n")
+    cfg = tmp_path / "list.yaml"
+    cfg.write_text(
+        "policy:\n  approvals:\n    issuers: {DPO: keys/dpo.pub}\n"
+        "    revocations: revoked.txt\n    token_dir: tokens\n"
+    )
+    ledger = str(keys / "dpo.issued.jsonl")
+    code, out, _ = run(capsys, "approval", "list", "--config", str(cfg), "--ledger", ledger)
+    assert code == 0
+    for token in (soon, later, gone):
+        assert token not in out
+    rows = {line.split()[1] + "/" + line.split()[0]: line for line in out.splitlines()[1:] if line}
+    assert "valid (expiring soon)" in rows["jti-soon/registered"]
+    assert "expiring" not in rows["jti-later/registered"]
+    assert rows["jti-later/registered"].rstrip().endswith("valid")
+    assert rows["jti-gone/registered"].rstrip().endswith("revoked")
+    assert rows["jti-gone/ledger"].rstrip().endswith("revoked")
+    assert "revoked jtis (1): jti-gone" in out
+
+    code, out, _ = run(
+        capsys, "approval", "list", "--config", str(cfg), "--ledger", ledger, "--format", "json"
+    )
+    data = __import__("json").loads(out)
+    by = {(r["source"], r["jti"]): r for r in data["tokens"]}
+    assert by[("registered", "jti-soon")]["expiring_soon"] is True
+    assert by[("ledger", "jti-later")]["status"] == "issued"
+    assert data["revoked"] == ["jti-gone"]
+
+
+def test_list_rejects_a_damaged_ledger(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.issued.jsonl"
+    bad.write_text('{"jti": "a"}\nnot json\n')
+    code, _, err = run(capsys, "approval", "list", "--ledger", str(bad))
+    assert code == 2 and "line 2" in err
+
+
+@pytest.mark.parametrize("case", ["expired", "malformed", "unknown_issuer"])
+def test_verify_exits_1_for_tokens_not_valid_now(
+    keys: Path, config: Path, tmp_path: Path, capsys, case: str
+) -> None:
+    """Rule (DESIGN.md CLI contract): verify exits 1 for a token not valid now."""
+    if case == "expired":
+        from proxy.approvals import load_private_key
+
+        valid = issue(capsys, keys)
+        claims = jwt.decode(valid, options={"verify_signature": False})
+        claims.update(iat=claims["iat"] - 90 * 86400, nbf=claims["nbf"] - 90 * 86400)
+        claims["exp"] = claims["iat"] + 86400  # expired 89 days ago, properly signed
+        token = jwt.encode(claims, load_private_key(keys / "dpo.key"), algorithm="EdDSA")
+        code, out, _ = run(capsys, "approval", "verify", token, "--config", str(config))
+        assert code == 1 and "no: expired" in out
+        return
+    if case == "malformed":
+        token = "not.a-token"
+    else:
+        other = tmp_path / "other"
+        assert run(capsys, "approval", "keygen", "--out", str(other), "--name", "x")[0] == 0
+        token = run(
+            capsys, "approval", "issue", "--key", str(other / "x.key"), "--sub", "alice",
+            "--categories", "PERSONAL_DATA", "--tools", "openai", "--ref", "D", "--ttl", "1d",
+        )[1].strip()  # fmt: skip
+    code, out, _ = run(capsys, "approval", "verify", token, "--config", str(config))
+    assert code == 1 and "valid now" in out and ": no:" in out
