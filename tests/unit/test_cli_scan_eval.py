@@ -206,3 +206,172 @@ def test_scan_jsonl_in_a_real_process(tmp_path):
         check=False,
     )
     assert proc.returncode == 2 and "line 2" in proc.stderr and proc.stdout == ""
+
+
+# -- aidlp eval: several corpora, groups, soft rows, reviewed labels, thresholds ------------
+
+
+def _named_corpus(tmp_path: Path, name: str, rows: list[dict]) -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _two_corpora(tmp_path: Path) -> tuple[Path, Path]:
+    pii = _named_corpus(
+        tmp_path,
+        "pii.jsonl",
+        [
+            {
+                "id": "p1",
+                "text": LEAK,
+                "expect": "block",
+                "categories": ["PERSONAL_DATA"],
+                "group": "pii",
+                "reviewed": "correct_block",
+            },
+            # a soft block row the engine allows: reported apart, never a miss
+            {
+                "id": "p2",
+                "text": WRONG_TEXT,
+                "expect": "block",
+                "categories": ["PERSONAL_DATA"],
+                "soft": True,
+                "group": "pii",
+            },
+        ],
+    )
+    benign = _named_corpus(
+        tmp_path,
+        "benign.jsonl",
+        [
+            {
+                "id": "b1",
+                "text": CLEAN,
+                "expect": "allow",
+                "categories": [],
+                "group": "benign",
+                "reviewed": "correct_allow",
+            },
+            # a soft allow row the engine blocks: reported apart, never a false block
+            {
+                "id": "b2",
+                "text": LEAK,
+                "expect": "allow",
+                "categories": [],
+                "soft": True,
+                "group": "benign",
+                "reviewed": "false_block_other",
+            },
+            {
+                "id": "b3",
+                "text": WRONG_TEXT,
+                "expect": "allow",
+                "categories": [],
+                "group": "benign",
+            },
+        ],
+    )
+    return pii, benign
+
+
+def test_eval_several_corpora_per_corpus_group_soft_and_reviewed(tmp_path, capsys):
+    """Rule: one run scans several corpora; soft rows never count as misses or false blocks."""
+    pii, benign = _two_corpora(tmp_path)
+    assert main(["eval", "--json", str(pii), str(benign)]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["cases"] == 5
+    assert (s["expected_block"], s["expected_allow"]) == (1, 2)
+    assert s["block_recall"] == 1.0 and s["false_block_rate"] == 0.0
+    assert s["soft"]["cases"] == 2 and s["soft"]["blocked"] == 1
+    assert s["soft"]["block_recall"] == 0.0 and s["soft"]["block_rate"] == 1.0
+    assert s["corpora"][str(pii)]["expected_block"] == 1
+    assert s["corpora"][str(benign)]["soft"]["cases"] == 1
+    assert set(s["groups"]) == {"pii", "benign"}
+    assert s["groups"]["benign"]["expected_allow"] == 2
+    assert s["reviewed"] == {
+        "correct_allow": {"rows": 1, "blocked": 0, "allowed": 1},
+        "correct_block": {"rows": 1, "blocked": 1, "allowed": 0},
+        "false_block_other": {"rows": 1, "blocked": 1, "allowed": 0},
+    }
+    assert s["wrong"] == []
+    assert {w["id"] for w in s["soft_disagreements"]} == {"p2", "b2"}
+    assert all(w["corpus"] in (str(pii), str(benign)) for w in s["soft_disagreements"])
+
+    assert main(["eval", str(pii), str(benign)]) == 0
+    out = capsys.readouterr().out
+    assert "CORPUS" in out and "GROUP" in out and "REVIEWED" in out
+    assert f"{benign}: b2  expected=allow got=block" in out
+    _assert_no_text(out, LEAK, CLEAN, WRONG_TEXT)
+
+
+def test_eval_json_keeps_false_block_rate_near_the_start(tmp_path, capsys):
+    """Rule: tools grep '"false_block_rate": N' in the first 400 characters of the JSON."""
+    _, benign = _two_corpora(tmp_path)
+    assert main(["eval", "--json", str(benign)]) == 0
+    head = capsys.readouterr().out[:400]
+    assert '"false_block_rate": 0.0' in head
+
+
+@pytest.mark.parametrize(
+    ("flags", "status", "message"),
+    [
+        (["--min-recall", "0.9"], 1, "below --min-recall"),
+        (["--min-recall", "0.5"], 0, ""),
+        (["--max-false-block", "0.1"], 1, "above --max-false-block"),
+        (["--max-false-block", "0.5"], 0, ""),
+        (["--min-recall", "0.5", "--max-false-block", "0.5"], 0, ""),
+    ],
+)
+def test_eval_thresholds_exit_1_when_short(tmp_path, capsys, flags, status, message):
+    """Rule: --min-recall / --max-false-block make eval exit 1 when the figure falls short."""
+    corpus = _named_corpus(
+        tmp_path,
+        "mixed.jsonl",
+        [
+            {"id": "hit", "text": LEAK, "expect": "block", "categories": ["PERSONAL_DATA"]},
+            {"id": "miss", "text": WRONG_TEXT, "expect": "block", "categories": ["PERSONAL_DATA"]},
+            {"id": "fb", "text": LEAK, "expect": "allow", "categories": []},
+            {"id": "ok1", "text": CLEAN, "expect": "allow", "categories": []},
+            {"id": "ok2", "text": WRONG_TEXT, "expect": "allow", "categories": []},
+            {"id": "ok3", "text": CLEAN, "expect": "allow", "categories": []},
+        ],
+    )
+    # recall 0.5, false-block 0.25
+    assert main(["eval", *flags, str(corpus)]) == status
+    err = capsys.readouterr().err
+    assert (message in err) if message else ("aidlp eval:" not in err)
+
+
+def test_eval_threshold_must_be_a_fraction(tmp_path, capsys):
+    _, benign = _two_corpora(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "--min-recall", "95", str(benign)])
+    assert exc.value.code == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_eval_progress_bar_goes_to_stderr_only(tmp_path, capsys):
+    """Rule: the progress bar is on stderr (forced with --progress), never in the JSON."""
+    pii, benign = _two_corpora(tmp_path)
+    assert main(["eval", "--json", "--progress", str(pii), str(benign)]) == 0
+    captured = capsys.readouterr()
+    assert "aidlp eval" in captured.err and "/5 [" in captured.err
+    json.loads(captured.out)  # stdout is only the JSON
+    assert main(["eval", "--json", "--no-progress", str(pii)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_eval_bad_row_names_the_file(tmp_path, capsys):
+    pii, _ = _two_corpora(tmp_path)
+    bad = _named_corpus(
+        tmp_path,
+        "bad.jsonl",
+        [{"id": 1, "text": "x", "expect": "allow", "categories": [], "soft": "yes"}],
+    )
+    assert main(["eval", str(pii), str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert f"{bad}: line 1: 'soft' must be true or false" in captured.err
+    assert captured.out == ""
+    assert main(["eval", str(pii), str(tmp_path / "missing.jsonl")]) == 2
+    assert "missing.jsonl" in capsys.readouterr().err
