@@ -17,10 +17,21 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    make_wsgi_app,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy import __version__
+from proxy.events.schema import APPROVALS_RELOAD_FAILED, CONFIG_RELOAD_FAILED
+
+# `*_created` series double the exported series and no dashboard or alert reads them.
+disable_created_metrics()
 
 log = logging.getLogger("aidlp.metrics")
 
@@ -111,6 +122,8 @@ class Metrics:
             self.scan_errors.labels(kind=kind)
         for result in APPROVAL_RESULTS:
             self.approvals.labels(result=result)
+        for event in (CONFIG_RELOAD_FAILED, APPROVALS_RELOAD_FAILED):
+            self.events.labels(event=event)  # at 0, so the first failed reload alerts
 
     # ---- wiring -------------------------------------------------------------------------
 

@@ -141,3 +141,54 @@ def test_dashboard_is_importable_json():
     for panel in dash["panels"]:
         for target in panel.get("targets", []):
             assert target["datasource"]["uid"] == "${datasource}"
+
+
+def _github_anchor(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    import re
+
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_alert_links_to_its_runbook_section():
+    """Rule (issue 18): each alert carries a runbook_url naming a real section of deploy/README.md."""
+    import re
+
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    anchors = {_github_anchor(m.group(1)) for m in re.finditer(r"^#+ (.+)$", readme, re.MULTILINE)}
+    rules = yaml.safe_load(RULES.read_text())
+    alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
+    assert alerts
+    for rule in alerts:
+        url = rule["annotations"].get("runbook_url", "")
+        assert url == f"deploy/README.md#runbook-{rule['alert'].lower()}", rule["alert"]
+        assert url.split("#", 1)[1] in anchors, f"{rule['alert']}: no section {url}"
+
+
+def test_reload_failures_alert():
+    """Rule (issue 18): a refused reload (the old config stays in force) alerts."""
+    rules = yaml.safe_load(RULES.read_text())
+    exprs = {r["alert"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    assert "reload_failed" in exprs["AidlpReloadFailed"]
+
+
+def test_servicemonitor_sets_the_job_label_the_alerts_use():
+    """Rule (issue 18): AidlpDown reads up{job="aidlp"}; the ServiceMonitor must produce that job."""
+    monitor = yaml.safe_load((ROOT / "deploy" / "k8s" / "servicemonitor.yaml").read_text())
+    services = list(yaml.safe_load_all((ROOT / "deploy" / "k8s" / "service.yaml").read_text()))
+    wanted = monitor["spec"]["selector"]["matchLabels"]
+    scraped = [s for s in services if wanted.items() <= s["metadata"]["labels"].items()]
+    assert len(scraped) == 1 and scraped[0]["metadata"]["name"] != "aidlp"  # default job: name
+    label = monitor["spec"]["jobLabel"]
+    assert scraped[0]["metadata"]["labels"][label] == "aidlp"
+
+
+def test_no_created_series_and_reload_failures_exported_at_zero():
+    """Rule (issue 18): no *_created series; the reload-failure counters exist from start-up."""
+    from prometheus_client import generate_latest
+
+    from proxy.metrics import Metrics
+
+    text = generate_latest(Metrics().registry).decode()
+    assert "_created" not in text
+    assert 'aidlp_events_total{event="aidlp.config.reload_failed"} 0.0' in text
