@@ -128,11 +128,34 @@ def test_container_config_is_valid_and_listens_everywhere() -> None:
     assert loaded.config.workers.processes, "container must not size workers from host CPUs"
 
 
+def real_uv() -> str | None:
+    """The uv binary itself, runnable from any directory.
+
+    ``uv run`` names itself in ``$UV``. A PATH entry may be a version-manager shim (pyenv)
+    that picks its interpreter from the working directory and fails (exit 127) in the
+    scratch build directory, so a shim is resolved from the repository first.
+    """
+    candidates = [os.environ.get("UV"), str(Path(sys.executable).with_name("uv"))]
+    found = shutil.which("uv")
+    if found and "shims" in Path(found).parts:
+        pyenv = shutil.which("pyenv")
+        resolved = subprocess.run(
+            [pyenv or "pyenv", "which", "uv"], cwd=ROOT, capture_output=True, text=True
+        )
+        candidates.append(resolved.stdout.strip() if resolved.returncode == 0 else None)
+    else:
+        candidates.append(found)
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 @pytest.mark.slow
 def test_dry_build_installs_working_aidlp(parsed, tmp_path: Path) -> None:
     """Replay the build stage's COPY and `uv sync` steps; the result must run offline."""
-    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-    if not Path(uv).exists():
+    uv = real_uv()
+    if uv is None:
         pytest.skip("uv not installed")
     src, venv = tmp_path / "src", tmp_path / "opt-aidlp"
     src.mkdir()
