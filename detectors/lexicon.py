@@ -12,7 +12,8 @@ Groups:
   general-knowledge question about a public figure.
 * ``ctx:<ENTITY>`` - each recogniser's own context words.
 
-Lexicon blobs are comma-separated phrases (newlines are just spacing).
+The phrases live in ``detectors/data/special.yaml`` and ``context.yaml``
+(:mod:`detectors.vocabulary` loads and validates them).
 """
 
 from __future__ import annotations
@@ -23,176 +24,11 @@ from dataclasses import dataclass, field
 
 import re2
 
-SPECIAL: dict[str, str] = {
-    "HEALTH": """
-        diagnosed, diagnosis, depression, depressed, anxiety, anxiety disorder, panic attacks,
-        ptsd, post-traumatic stress, cancer, tumour, chemotherapy, radiotherapy, leukaemia,
-        diabetes, diabetic, insulin, hiv, hiv positive, schizophrenia, schizophrenic, bipolar,
-        psychosis, psychotic, personality disorder, eating disorder, anorexia, bulimia, ocd,
-        adhd, autism, autistic, asperger's, dementia, alzheimer's, parkinson's, epilepsy,
-        epileptic, seizures, multiple sclerosis, motor neurone disease, stroke, heart attack,
-        heart condition, heart failure, angina, copd, asthma, arthritis, fibromyalgia,
-        chronic fatigue, chronic pain, long covid, mental health, mental illness,
-        mental health condition, self-harm, self harm, self-harming, suicidal,
-        suicide attempt, attempted suicide, overdose, overdosed, addiction, alcoholism,
-        alcoholic, alcohol dependency, substance misuse, drug addiction, heroin, methadone,
-        sectioned, psychiatric, psychiatrist, counselling, antidepressants, antidepressant,
-        sertraline, fluoxetine, citalopram, lithium, olanzapine, medication,
-        hospitalised, admitted to hospital, inpatient, surgery, terminal illness,
-        terminally ill, palliative care, kidney disease, kidney failure, dialysis,
-        liver disease, cirrhosis, hepatitis, tuberculosis, sickle cell, crohn's, colitis,
-        migraines, chronic illness, long-term condition, long term condition, illness,
-        medical condition, health condition, health conditions, cerebral palsy,
-        down syndrome, down's syndrome, brain injury, covid-19, chlamydia, syphilis,
-        sick, unwell, injury, injured, mental breakdown, breakdown, grief counselling,
-        sickness, long-term sickness, long term sickness, off sick, signed off sick,
-        signed off work, signed me off, signed him off, signed her off, stress-related,
-        work-related stress, stress and anxiety, low mood, suicidal thoughts,
-        mental health crisis, crisis team, community mental health team, cmht,
-        outpatient, a&e, ambulance, hip replacement,
-        knee replacement, physiotherapy, chronic back pain, back problems, back injury,
-        broken leg, broken arm, fractured, concussion, learning needs, special needs,
-        ehcp, neurodivergent, neurodiverse, tourette's, chronic kidney disease,
-        cystic fibrosis, muscular dystrophy, lupus, endometriosis, menopause, ptsd diagnosis,
-        alcohol problem, drinking problem, drug problem, drug use, rehab, detox,
-        prescribed, prescription, on medication
-        """,
-    "DISABILITY": """
-        disabled, disability, disabilities, learning disability, learning difficulties,
-        wheelchair, wheelchair user, blind, partially sighted, visually impaired, deaf,
-        hard of hearing, hearing impaired, hearing loss, amputee, amputation, paralysed,
-        paraplegic, tetraplegic, mobility problems, mobility issues, dyslexia, dyslexic,
-        dyspraxia, blue badge, reasonable adjustments, walking frame, walking stick,
-        crutches, mobility scooter, mobility aid, hearing aid, hearing aids, guide dog,
-        sign language, bsl interpreter, registered blind, sight impaired, severely sight
-        impaired, housebound, bed-bound, bedbound, stairlift, adapted bathroom,
-        personal care, needs help washing, needs help dressing, carer visits
-        """,
-    "RELIGION": """
-        muslim, islam, islamic, practising muslim, christian faith, is a christian,
-        is christian, catholic, roman catholic, protestant, anglican, evangelical, jewish,
-        judaism, orthodox jew, hindu, hinduism, sikh, sikhism, buddhist, buddhism, atheist,
-        agnostic, jehovah's witness, mormon, mosque, synagogue, gurdwara, religion,
-        religious, religious beliefs, ramadan, hijab, niqab, burka, kippah, yarmulke,
-        turban, converted to islam, converted to christianity
-        """,
-    "ETHNICITY": """
-        ethnicity, ethnic origin, ethnic background, ethnic minority, bame, black british,
-        black african, black caribbean, white british, white irish, mixed race,
-        mixed ethnicity, mixed heritage, british asian, asian british, british indian,
-        british pakistani, pakistani heritage, bangladeshi heritage, indian heritage,
-        chinese heritage, gypsy, roma, irish traveller, traveller community, romany,
-        arab heritage, somali heritage, nigerian heritage, racial
-        """,
-    "SEXUAL_ORIENTATION": """
-        gay, lesbian, bisexual, homosexual, heterosexual, queer, lgbt, lgbtq, lgbtqia,
-        same-sex partner, same sex partner, same-sex relationship, same sex relationship,
-        sexual orientation, sexuality, came out
-        """,
-    "GENDER_REASSIGNMENT": """
-        transgender, trans woman, trans man, trans person, is trans, are trans, being trans, transitioning, transitioned,
-        gender reassignment, gender identity, gender recognition certificate, non-binary,
-        nonbinary, gender dysphoria, deadname, deadnamed, transsexual, gender affirming,
-        gender-affirming
-        """,
-    "PREGNANCY": """
-        pregnant, pregnancy, weeks pregnant, months pregnant, expecting a baby,
-        maternity leave, maternity allowance, antenatal, miscarriage, miscarried, ivf,
-        stillbirth, termination of pregnancy, abortion, gave birth, due to give birth
-        """,
-}
+from detectors import vocabulary
 
-PERSONAL = """
-    universal credit, personal independence payment, pip, esa, employment and support allowance,
-    jsa, jobseeker's allowance, jobseekers allowance, dla, disability living allowance,
-    attendance allowance, carer's allowance, carers allowance, housing benefit,
-    council tax reduction, council tax support, pension credit, state pension, child benefit,
-    child tax credit, working tax credit, tax credits, child maintenance, bereavement support,
-    statutory sick pay, ssp, budgeting advance, advance payment, benefit cap,
-    sanction, sanctioned, sanctions, overpayment, overpaid, underpayment, deduction, deductions,
-    arrears, rent arrears, debt, debts, owes, owed, eviction, evicted, homeless, homelessness,
-    repossession, benefit, benefits, claim, claimed, claiming, entitlement, entitled,
-    award, awarded, assessment, work capability assessment, wca, mandatory reconsideration,
-    appeal, appealed, tribunal, fraud, investigation, interview under caution, prosecution,
-    prosecuted, conviction, convicted, criminal record, offence, offences, arrested, charged,
-    probation, prison, custody, sentenced, court hearing, divorce, separated,
-    domestic abuse, domestic violence, safeguarding, social worker, social services,
-    care plan, child protection, looked after child, foster care, vulnerable, deceased,
-    died, death, bereavement, funeral, salary, wages, earnings, income, payslip, p60, p45,
-    tax code, redundancy, redundant, dismissed, dismissal, disciplinary, grievance,
-    sickness absence, sick leave, sick note, fit note, complaint, complained, case notes,
-    case number, case reference, reference number, case file, visa, immigration status,
-    asylum, refugee, leave to remain, deportation, bank account, bank statement,
-    date of birth, dob, years old, year old, aged, lives at, lives in, lived at, living at,
-    moved to, home address, landlord, tenancy, tenant, rent arrears,
-    probation officer, police, caution, cautioned, bail, benefit claim,
-    injury, phone number, mobile number, email address, partner, husband, wife, son,
-    daughter, mother, father, carer, unemployed, excluded from school, missed appointment,
-    my payment, my payments, my money, my claim, my rent, my landlord, my benefit,
-    my benefits, my appointment, my work coach, my job, my new job, my hours, my wages,
-    my children, my kids, my partner, my childcare, my address, my account,
-    started a new job, new job, job offer, zero hours, hours a week, childcare costs,
-    moved house, single parent, lone parent, food bank, cannot afford, can't afford,
-    in debt, struggling to pay, no money
-    """
-
-#: Case detail that is about one individual's dealings with the department (journal
-#: entries, fit notes, sanctions, grievances...). A name near one of these is casework
-#: even in question form: public figures in general-knowledge questions do not have
-#: journal entries or overpayments. (Also part of ``personal``.)
-CASEWORK = """
-    journal, journal entry, journal entries, journal message, journal note, uc journal,
-    case note, case notes, case history, case record, case summary, handover note,
-    claimant commitment, work search, work search review, work coach appointment,
-    jobcentre appointment, missed appointment, failed to attend, good cause,
-    fit note, fit notes, sick note, med3, statement of fitness for work, sickness absence,
-    absence review, return to work, return-to-work, phased return, occupational health,
-    home visit, visiting officer, welfare visit, safeguarding referral, safeguarding concern,
-    safeguarding alert, safeguarding, referral, referral form, referral for, grievance,
-    investigation into, investigated for, under investigation, fraud investigation,
-    complaint from, complaint about, complaint against, formal complaint, tribunal bundle, grievance hearing,
-    disciplinary, disciplinary hearing, capability hearing, performance improvement plan,
-    investigation meeting, investigation report, compliance interview, compliance check,
-    interview under caution, fraud referral, overpayment, overpayments, overpaid,
-    underpayment, repayment plan, recovery of, debt recovery, debt management, arrears,
-    rent arrears, council tax arrears, maintenance arrears, bailiff, bailiffs,
-    enforcement agent, liability order, eviction notice, section 21, notice to quit,
-    sanction, sanctioned, sanctions decision, sanction decision, hardship payment,
-    advance payment, budgeting advance, award letter, decision letter, award notice,
-    mandatory reconsideration, reconsideration, tribunal hearing, appeal hearing,
-    work capability assessment, pip assessment, wca, assessment report, medical assessment,
-    deduction from earnings, attachment of earnings, direct earnings attachment,
-    discharge summary, discharge letter, care plan, care package, care assessment,
-    needs assessment, visa refusal, asylum claim, asylum interview, leave to remain,
-    removal directions, biometric residence permit, brp, reporting conditions,
-    immigration bail, probation officer, probation appointment, licence conditions,
-    custody hearing, child arrangements, contact order, child protection plan,
-    child in need, section 47, pay as you earn record, tax investigation,
-    late filing penalty, penalty notice, time to pay, payment plan, claim closed,
-    claim was closed, payment stopped, payments stopped, suspended payment,
-    benefit stopped, change of circumstances, change in circumstances, undeclared,
-    failed to declare, did not declare, living together as
-    """
-
-FRAMING = """
-    claimant, claimants, customer, customers, client, clients, tenant, applicant, patient,
-    service user, caseworker, case worker, work coach, my client, our client, my customer,
-    the claimant, the customer, the client, the applicant, the patient, the tenant,
-    draft a letter, draft an email, draft a reply, write a letter, write an email,
-    write a response, reply to, letter to, email to, dear, case notes, case file, referral,
-    our records, on file, this person, this individual, the individual, colleague, employee,
-    member of staff, staff member, my manager, my neighbour, my friend, my colleague,
-    my son, my daughter, my wife, my husband, my partner, my mother, my father,
-    they live, lives, complaint from, caller, the caller, resident, pupil,
-    student, appellant, complainant, applicant's, claimant's, customer's, client's
-    """
+VOCABULARY = vocabulary.load()
 
 _SPLIT = re.compile(r"[\s\-]+")
-
-
-def parse(blob: str) -> list[str]:
-    """Comma-separated phrases of a lexicon blob."""
-    return [" ".join(p.split()) for p in blob.split(",") if p.strip()]
 
 
 def _key(s: str) -> str:
@@ -245,18 +81,7 @@ class Hits:
 #: Nouns that turn a case-detail or special-category word into a work topic: the
 #: "overpayment process", "safeguarding training", "referral form", "eviction
 #: protections", "mental health awareness" are not facts about a person.
-_TOPIC_NEXT = frozenset(
-    """
-    process processes policy policies procedure procedures training guidance template
-    templates form forms figures statistics stats data team teams system systems strategy
-    framework project programme protections rules legislation bill law laws reform reforms
-    workshop workshops course courses awareness campaign pilot backlog backlogs volumes
-    performance dashboard map toolkit handbook module slides presentation checklist leaflet
-    poster lead leads champion champions network forum service services design rates rate
-    trends trend research survey report reports figures guide guides faq faqs journey
-    landscape sector provision funding budget budgets target targets kpi kpis metrics
-    """.split()  # noqa: SIM905
-)
+_TOPIC_NEXT = frozenset(w.lower() for w in VOCABULARY.list("context.yaml", "topic_next"))
 _TOPIC_GROUPS = ("personal", "casework")
 
 
@@ -323,10 +148,10 @@ class KeywordIndex:
 
 
 def default_groups() -> dict[str, list[str]]:
-    """The special-category, personal-context and framing groups."""
-    groups = {f"special:{name}": parse(blob) for name, blob in SPECIAL.items()}
-    groups["personal"] = parse(PERSONAL)
-    groups["framing"] = parse(FRAMING)
-    groups["casework"] = parse(CASEWORK)
+    """The special-category, personal-context and framing groups (``detectors/data``)."""
+    special = VOCABULARY.group("special.yaml", "special")
+    groups = {f"special:{name}": list(terms) for name, terms in special.items()}
+    for key in ("personal", "framing", "casework"):
+        groups[key] = list(VOCABULARY.list("context.yaml", key))
     groups["personal"] += groups["casework"]
     return groups

@@ -126,8 +126,11 @@ def pool_key(loaded: LoadedConfig) -> tuple[Any, ...]:
     """What a scan pool's workers were built from: settings plus the files they name.
 
     Workers load detector files (the spaCy model, the fingerprint index) once at start-up,
-    so new content at the same path needs new workers too.
+    so new content at the same path needs new workers too; so do the detectors' own
+    vocabulary files (``detectors/data``).
     """
+    from detectors.vocabulary import fingerprint
+
     detectors = loaded.config.detectors
     files = snapshot(_named_paths(detectors.model_dump(mode="json"), ("detectors",)))
     settings = pool_settings(loaded)
@@ -136,6 +139,7 @@ def pool_key(loaded: LoadedConfig) -> tuple[Any, ...]:
         settings.processes,
         settings.max_queue,
         tuple(sorted(files.items())),
+        fingerprint(),
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
+from detectors import vocabulary
 from detectors.base import Recogniser, Tier
 
 if TYPE_CHECKING:
@@ -28,142 +29,20 @@ _LABEL = (
     r"policyholder|account holder|pupil|student)"
 )
 
-#: Common UK forenames (ONS birth registrations across decades, and frequent names of
-#: the UK's larger communities). "Forename Surname" is a name even where the small NER
-#: model misses it; it still only counts with personal context.
-_FORENAMES = """
-    Aaron Abena Abigail Adaeze Adam Adebayo Agnieszka Ahmed Aidan Aisha Ajay Akua Alan
-    Albert Alexander Alfie Ali Alice Alison Ama Amanda Amber Amelia Amina Amir Andre Andreea
-    Andrei Andrew Andrzej Angela Anil Anita Anjali Ann Anna Anne Anthony Archie Aria Arjun
-    Arlo Arthur Asha Ava Ayesha Barbara Barry Benjamin Bethany Bilal Blessing Bobby Brenda
-    Brian Caitlin Caleb Callum Carl Carol Catherine Charlene Charlie Charlotte Chelsea Chen
-    Chidi Chioma Chloe Christine Christopher Claire Clare Colin Connor Conor Courtney Craig
-    Dafydd Daisy Daniel Danielle Darren David Dawn Dean Deborah Declan Deepa Deepak Denise
-    Dennis Derek Donna Dylan Edward Eleanor Elena Elijah Elizabeth Ella Ellie Elliot Ellis
-    Elsie Emeka Emilia Emily Emma Erin Esme Ethan Eva Evelyn Evie Ewa Ezra Fatima Fatma Femi
-    Finley Florence Frankie Freddie Freya Funmilayo Gabriel Gareth Gary Gemma George Georgia
-    Gillian Gordon Grace Graham Gurpreet Hallie Hamza Hannah Hardeep Harjit Harley Harper
-    Harpreet Harriet Harrison Harry Harvey Hassan Helen Henry Hiroshi Holly Hugo Hunter
-    Hussain Ian Ibrahim Imogen Imran Ioana Ion Irina Isaac Isabella Isabelle Isla Ivy Jack
-    Jacob Jacqueline Jade Jake Jakub Jamal James Jane Janet Jasmine Jason Jasper Jaspreet
-    Jaxon Jayden Jean Jennifer Jenson Jessica Joanna Joanne John Joseph Joshua Jude Julie
-    Jun Karen Katarzyna Kate Katherine Katie Kavita Keith Kelly Kenneth Kerry Kevin Khadija
-    Kieran Kofi Krzysztof Kwame Laura Lauren Layla Leah Leanne Lee Leila Leo Liam Lily Linda
-    Ling Lisa Logan Lorraine Louie Louis Louise Luca Lucas Lucy Luke Magdalena Maisie
-    Manpreet Marcus Marek Margaret Maria Mariam Mark Martin Mary Maryam Mason Mateusz
-    Matilda Matthew Maureen Max Maya Meera Megan Mei Mia Michael Michelle Mihai Millie
-    Mohamed Mohammad Mohammed Monika Muhammad Nadia Nancy Naomi Natalia Natalie Neha Neil
-    Ngozi Nicola Nigel Noah Noor Olga Oliver Olivia Ollie Olu Oluwaseun Omar Oscar Owen
-    Paige Patricia Patrick Paul Pauline Peter Philip Phillip Phoebe Piotr Pooja Poppy
-    Precious Priya Rachel Rahul Raj Rani Ravi Raymond Rebecca Reggie Reuben Rhys Richard
-    Riley Robert Roger Rohan Ronnie Rory Rosie Rowan Ruby Russell Ryan Samantha Samira
-    Samuel Sandra Sanjay Sarah Scarlett Scott Sean Sebastian Shannon Shanti Shaun Sheila
-    Sienna Simon Simran Sofia Sophia Sophie Stacey Stanley Stephanie Stephen Steven Stuart
-    Sunil Sunita Susan Tariq Teddy Theo Theodore Thomas Toby Tomasz Tommy Tracey Tracy
-    Trevor Tunde Tyrone Valerie Vasile Victoria Vikram Violet Wayne Wei William Willow Xin
-    Yan Yasmin Yetunde Yusuf Zachary Zain Zainab Zara
-
-    Aaliyah Abbie Abdul Abdullah Ada Adrian Agnes Ahmad Aiden Aileen Aimee Alana Alba Alec
-    Alex Alexa Alexandra Alexis Alfred Alicia Alisha Allan Alma Alyssa Amal Amara Amrit
-    Amy Ana Andrea Andy Angus Anika Annabel Annabelle Annette Annie Antonia Antony
-    Aran Ariana Arran Arun Ashleigh Ashley Ashton Audrey Austin Ayaan Aylin Bartosz Beatrice
-    Beatrix Becky Ben Benedict Bernadette Bernard Beth Bethan Betty Beverley Bill Billie
-    Billy Blake Bogdan Bonnie Brad Bradley Brandon Brendan Brett Bridget Brooke Bruce Bryan
-    Bryony Cain Calum Cameron Camilla Cara Carla Carlos Carly Carmen Carole Caroline Carolyn
-    Carys Cassie Cerys Chantelle Charles Charley Charlie Cheryl Chris Christian Christina
-    Ciara Ciaran Clara Clifford Clive Cody Cole Colette Corey Craig Cristina Cyril Dale
-    Damian Damien Dana Daniela Danny Daria Darius Darryl Dave Davina Dawid Debbie Debra
-    Deirdre Delroy Demi Denis Desmond Devon Diana Diane Dimitri Dominic Dominika Donald
-    Donovan Doreen Doris Dorothy Dougie Douglas Duncan Dwayne Eamon Eddie Edith Edmund Edna
-    Eduardo Edwin Eileen Elaine Eleni Eli Elias Elif Elliott Eloise Elsa Emir
-    Emre Enid Enzo Eric Ernest Esther Ethel Eugene Evan Faisal Farah Faye Felicity Felix
-    Fiona Frances Francesca Francis Frank Fraser Fred Freda Frederick Gail Garry
-    Gavin Geoffrey Georgina Gerald Geraldine Gerard Gethin Gina Gladys Glen Glenn Gloria
-    Graeme Greg Gregory Gwen Gwyneth Hafsa Haleema Halima Haris Haroon Harold Harris Hayden
-    Hayley Hazel Heather Heidi Herbert Hilary Hollie Holly Howard Hugh Humza Iain Idris
-    Ifeoma Igor Ilyas Ines Iqbal Irene Iris Isaiah Ishaan Ismail Ivan Jac Jackie Jackson
-    Jacqui Jagdeep Jake Jamie Janice Janine Jay Jayne Jeffrey Jemima Jemma Jenna Jenny
-    Jeremy Jerome Jesse Jill Jim Jimmy Joan Jodie Joe Joel Joey Johnny Jon Jonathan Jordan
-    Josephine Josh Josie Joyce Juan Judith Judy Julia Julian Juliet Justin Kacper Kai Kamal
-    Kamran Kane Karim Karl Karolina Kasia Kate Kath Kathleen Kathryn Katy Kayden Kayla
-    Kayleigh Keira Kelvin Kenny Kerry-Ann Khalid Kian Kim Kimberley Kiran Kirsty Kris
-    Kuldeep Kyle Lacey Lara Larry Laszlo Latoya Lawrence Layla Lena Lennon Leon Leonard
-    Leonie Leroy Lesley Leslie Lewis Lexi Lilian Lillian Lindsay Lindsey Liz Lois Lola
-    Lorna Lorenzo Lottie Lukasz Lydia Lyla Lynda Lynn Lynne Mabel Maciej Mackenzie Madison
-    Mahmoud Maja Malcolm Malik Mandy Marc Marcin Margot Marian Marianne Marie Marilyn Marion
-    Marjorie Marlon Martha Martyn Mateo Mathew Matt Maurice Mavis Maxine Melanie Melissa
-    Mia Michaela Michal Mike Milan Miles Milo Miriam Mitchell Moira Mollie Molly
-    Morgan Mustafa Nadeem Naledi Nasir Nasreen Natasha Nathan Nathaniel Nazia Nell Nia
-    Niamh Nicholas Nick Nicole Nikita Nikolai Nina Nisha Norma Norman Nuala Obi Oisin
-    Olamide Olena Oleksandr Olly Oona Orla Pamela Parveen Pat Paula Pawel
-    Penny Percy Perry Pete Petra Phil Phyllis Pippa Polly Preeti Qasim Rabia Rachael Radu
-    Rafael Rajesh Ralph Ramona Rashid Reece Reem Rehana Reza Rhian Rhiannon Rhona Ricardo
-    Ricky Rita Rob Robbie Robin Rochelle Rodney Roisin Roman Ronald Rosa Rosalind Rose
-    Rosemary Ross Rowena Roxanne Roy Rubina Rukhsana Rupert Ruth Ryszard Sabrina Sadia
-    Saira Sajid Salim Sally Salma Sam Sami Sammy Sana Santiago Sara Sasha Saskia Shabana
-    Shahid Shakira Shane Sharon Shauna Shazia Shelley Sheryl Shirley Sian Sid Silvia Sinead
-    Sobia Sonia Sonya Stacy Stan Stefan Stella Steve Stewart Suzanne Sylvia Tahir
-    Tamara Tamsin Tanisha Tanya Tara Tasha Terence Teresa Terry Tess Tessa Thelma Tia
-    Tiago Tim Timothy Tina Tobias Tom Tomas Toni Tony Tracie Travis Tristan Tyler Usman
-    Vanessa Vera Veronica Vicky Victor Vince Vincent Vivian Vivienne Wanda Waqar Warren
-    Wendy Wesley Wiktoria Wilfred Winifred Wojciech Yara Yasir Yvette Yvonne Zac Zak Zofia
-    Zoe Zuzanna
-"""
-_FORENAME_RX = "|".join(sorted(set(_FORENAMES.split()), key=len, reverse=True))
+_VOCABULARY = vocabulary.load()
+#: Common UK forenames (``detectors/data/names.yaml``). "Forename Surname" is a name even
+#: where the small NER model misses it; it still only counts with personal context.
+FORENAMES = frozenset(_VOCABULARY.list("names.yaml", "forenames"))
+_FORENAME_RX = "|".join(sorted(FORENAMES, key=len, reverse=True))
 _FORENAME_UPPER_RX = _FORENAME_RX.upper()
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 
 #: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
-_NOT_NAMES = frozenset(
-    """
-    universal credit pip esa jsa dla pension credit housing benefit child benefit jobcentre
-    hmrc dwp nhs gp council tax dear sir madam regards thanks thank you kind best hi hello
-    draft write summarise summarize explain please rewrite translate check review
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december python java excel word
-    chatgpt claude copilot gemini official sensitive secret north south east west
-    midlands wales scotland england london yorkshire humber northern ireland region
-    """.split()  # noqa: SIM905
-)
-
-
-def _split(blob: str) -> list[str]:
-    return blob.split()
-
+_NOT_NAMES = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "not_names"))
 
 #: Capitalised words that are never names (a window with nothing else skips NER; a
 #: "Forename Surname" match whose surname is one of these is dropped).
-
-NOT_NAME_WORDS = frozenset(
-    _split(
-        """
-    The This That These Those There Their They Then Than What When Where Which Who Whom Why
-    How Can Could Would Should Will Shall May Might Must Please Thanks Thank Hi Hello Dear
-    Hey Morning Afternoon Evening Good Great Quick Question Questions Urgent Ok Okay Sorry
-    Draft Write Rewrite Summarise Summarize Explain Describe Check Review Create Make Help
-    Give Tell List Translate Update Add Remove Use Using Suggest Propose Generate Produce
-    Compare Convert Format Fix Improve Shorten Expand Simplify Turn Put Find Show Build
-    Prepare Plan Outline Analyse Analyze Calculate Work Read Reply Respond Send Edit Proofread
-    Is Are Was Were Has Have Had Do Does Did Not No Yes If In On At For From With Without To
-    Of By As An And Or But So Our We You Your Its It He She His Her Him My Me I Also Any All
-    Some Each Every After Before During Since Until While About Into Over Under Between Note
-    Notes Case Claimant Customer Client Subject Re Fw Fwd Regards Kind Best Sincerely Yours
-    Faithfully Team Department Office Universal Credit Benefit Benefits Allowance Payment Tax
-    Council Housing Pension State Child Jobcentre Plus Coach Personal Independence Employment
-    Support Jobseeker Carer Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-    February March April June July August September October November December Jan Feb Mar
-    Apr Jun Jul Aug Sep Sept Oct Nov Dec Today Tomorrow Yesterday Mr Mrs Ms Miss Dr Name
-    Address Phone Email Date Birth Born Aged Age Reference Ref Following Below Above Attached
-    Here Summary Report Letter Meeting Health Mental Condition Diagnosed Disability Hospital
-    Doctor Nurse Patient Official Sensitive Secret Confidential Restricted Classification
-    Status Details English British Welsh Scottish Irish European Government Minister
-    Ministry Service Services Policy Guidance Act Bill Law Rules Table Region North South East
-    West Midlands Wales Scotland England London Total Number Data Python Excel Word Teams
-    Outlook Microsoft Google Covid Ramadan Christmas Easter Bank Holiday Step First Second
-    Third Next Last Finally Then Now Just Only Very More Most Many Much Other Another Such
-        """
-    )
-)
+NOT_NAME_WORDS = frozenset(_VOCABULARY.list("names.yaml", "not_name_words"))
 
 
 class NamePatternRecogniser(Recogniser):
@@ -227,16 +106,7 @@ class NamePatternRecogniser(Recogniser):
 
 
 #: Words after a capitalised pair that make it an organisation or place, not a person.
-_ORG_NEXT = frozenset(
-    """
-    council councils ltd limited plc llp trust hospital hospitals school schools academy
-    centre center university college group services service partnership association
-    foundation bank society court tribunal police constabulary authority agency office
-    road street avenue lane house estate park station airport church mosque temple
-    surgery practice clinic pharmacy store stores shop supermarket branch line district
-    borough county city town village valley bay beach museum gallery library club
-    """.split()  # noqa: SIM905
-)
+_ORG_NEXT = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "org_next"))
 
 _CUE = (
     r"(?:from|for|to|by|with|about|regarding|re|named|called|and|of|visited|"

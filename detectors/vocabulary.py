@@ -1,0 +1,159 @@
+"""Vocabularies for the detectors: word lists loaded from ``detectors/data/*.yaml``.
+
+Every word list the recognisers and the document rules use (special-category terms,
+personal and casework context, name lists, public-figure and fiction register) lives in a
+data file, not in Python. Files are read once per process, validated at load (a mistake
+names the file, the line and the entry), and :func:`fingerprint` hashes their content so
+a changed vocabulary rebuilds the scan workers (it is part of the reload key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).with_name("data")
+
+#: file → top-level keys → "list" (a list of phrases) or "groups" (name → list of phrases)
+SCHEMA: dict[str, dict[str, str]] = {
+    "special.yaml": {"special": "groups"},
+    "context.yaml": {
+        "personal": "list",
+        "casework": "list",
+        "framing": "list",
+        "topic_next": "list",
+    },
+    "names.yaml": {
+        "forenames": "list",
+        "not_names": "list",
+        "not_name_words": "list",
+        "org_next": "list",
+    },
+}
+
+
+class VocabularyError(ValueError):
+    """A data file that is missing, unparseable or not of the expected shape."""
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The validated content of the data files: ``lists[file][key]`` or
+    ``groups[file][key][group]``, each a tuple of phrases (whitespace normalised)."""
+
+    lists: dict[str, dict[str, tuple[str, ...]]]
+    groups: dict[str, dict[str, dict[str, tuple[str, ...]]]]
+    digest: str
+
+    def list(self, file: str, key: str) -> tuple[str, ...]:
+        return self.lists[file][key]
+
+    def group(self, file: str, key: str) -> dict[str, tuple[str, ...]]:
+        return self.groups[file][key]
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _phrases(node: yaml.Node, where: str) -> tuple[str, ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise VocabularyError(f"{where} (line {_line(node)}): expected a list of phrases")
+    out: list[str] = []
+    for i, item in enumerate(node.value):
+        value = item.value if isinstance(item, yaml.ScalarNode) else None
+        if not isinstance(value, str) or not value.strip() or item.tag.endswith((":int", ":bool")):
+            raise VocabularyError(
+                f"{where} entry {i + 1} (line {_line(item)}): expected a non-empty phrase"
+            )
+        phrase = " ".join(value.split())
+        if "," in phrase:
+            raise VocabularyError(
+                f"{where} entry {i + 1} (line {_line(item)}): {phrase!r} holds a comma; "
+                "give each phrase its own entry"
+            )
+        out.append(phrase)
+    return tuple(out)
+
+
+def _mapping(node: yaml.Node, where: str) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        raise VocabularyError(f"{where} (line {_line(node)}): expected a mapping")
+    out: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        name = str(key.value)
+        if name in out:
+            raise VocabularyError(f"{where} line {_line(key)}: duplicate key {name!r}")
+        out[name] = value
+    return out
+
+
+def parse_file(path: Path, schema: dict[str, str]) -> tuple[dict, dict]:
+    """``(lists, groups)`` of one data file, validated against ``schema``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise VocabularyError(f"{path}: cannot load vocabulary: {exc}") from exc
+    if root is None:
+        raise VocabularyError(f"{path}: empty vocabulary file")
+    top = _mapping(root, str(path))
+    unknown = sorted(set(top) - set(schema))
+    if unknown:
+        raise VocabularyError(
+            f"{path} line {_line(top[unknown[0]])}: unknown key {unknown[0]!r} "
+            f"(expected {', '.join(sorted(schema))})"
+        )
+    lists: dict[str, tuple[str, ...]] = {}
+    groups: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key, shape in schema.items():
+        if key not in top:
+            raise VocabularyError(f"{path}: missing key {key!r}")
+        where = f"{path}: {key}"
+        if shape == "list":
+            lists[key] = _phrases(top[key], where)
+        else:
+            groups[key] = {
+                name: _phrases(value, f"{where}.{name}")
+                for name, value in _mapping(top[key], where).items()
+            }
+    return lists, groups
+
+
+def load(data_dir: Path | None = None) -> Vocabulary:
+    """Load and validate every data file of :data:`SCHEMA` (cached per directory)."""
+    return _load(str((data_dir or DATA_DIR).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(data_dir: str) -> Vocabulary:
+    base = Path(data_dir)
+    lists: dict[str, Any] = {}
+    groups: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for name, schema in SCHEMA.items():
+        path = base / name
+        lists[name], groups[name] = parse_file(path, schema)
+        try:
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+        except OSError as exc:  # pragma: no cover - parse_file read it a moment ago
+            raise VocabularyError(f"{path}: {exc}") from exc
+    return Vocabulary(lists, groups, digest.hexdigest())
+
+
+def fingerprint(data_dir: Path | None = None) -> str:
+    """SHA-256 over the data files' content as they are now on disk (not the cached load):
+    part of the scan workers' reload key, so an edited vocabulary rebuilds the workers."""
+    base = data_dir or DATA_DIR
+    digest = hashlib.sha256()
+    for name in SCHEMA:
+        try:
+            digest.update(name.encode() + b"\0" + (base / name).read_bytes())
+        except OSError as exc:
+            raise VocabularyError(f"{base / name}: {exc}") from exc
+    return digest.hexdigest()
