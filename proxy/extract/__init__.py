@@ -3,7 +3,12 @@
 ``extract(request)`` decodes every Content-Encoding (bounded: decompression bombs are
 ``too_large``), picks the first adapter in :mod:`proxy.extract.registry` that claims the
 request (provider APIs, web apps, uploads; the generic fallback claims the rest), and returns
-an :class:`Extraction`. Anything it cannot read safely raises :class:`ExtractionError` with
+an :class:`Extraction`. Files found on the way (uploads, attachments, archive members) are
+read by the file-kind registry in :mod:`proxy.extract.files`.
+
+Layers, each importing only the ones above it: ``settings``, ``datatypes`` → ``budget``,
+``values`` → ``collector`` → ``adapter``, ``files.*`` → the adapter modules → ``registry`` →
+this package. Anything it cannot read safely raises :class:`ExtractionError` with
 ``reason`` ``unparseable`` or ``too_large``: the caller blocks (fail closed). Content it can
 parse but not read (images, audio, encrypted files) is listed in ``uninspectable``.
 """
@@ -13,16 +18,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from proxy.extract.base import (
-    Budget,
-    Collector,
-    Extraction,
-    ExtractionError,
-    RequestView,
-    Segment,
-)
+from proxy.extract.adapter import Declined
+from proxy.extract.budget import Budget
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, ExtractionError, RequestView, Segment
 from proxy.extract.encoding import decode_body
-from proxy.extract.registry import select, select_ws
+from proxy.extract.files.reader import FILES
+from proxy.extract.registry import FALLBACK, select, select_ws
 from proxy.extract.settings import ExtractionSettings
 
 if TYPE_CHECKING:
@@ -80,10 +82,13 @@ def extract_view(
         raise ExtractionError("too_large", "body over the size limit")
     extraction = Extraction()
     if view.body:
-        col = Collector(settings, Budget(settings, max_bytes))
+        budget = Budget(settings, max_bytes)
         adapter = select(view)
         try:
-            extraction = adapter.extract(view, col)
+            try:
+                extraction = adapter.extract(view, Collector(settings, budget, FILES))
+            except Declined:
+                extraction = FALLBACK.extract(view, Collector(settings, budget, FILES))
         except RecursionError as exc:
             raise ExtractionError("unparseable", "body nested too deeply") from exc
     extraction.segments.extend(query_segments(view.query, settings, max_bytes))
@@ -96,7 +101,8 @@ def query_segments(
     """URL query values (``chatgpt.com/?q=...``, ``perplexity.ai/search?q=...`` carry prompts)."""
     if not query:
         return []
-    col = Collector(settings or _DEFAULT_SETTINGS, Budget(settings or _DEFAULT_SETTINGS, max_bytes))
+    settings = settings or _DEFAULT_SETTINGS
+    col = Collector(settings, Budget(settings, max_bytes), FILES)
     for key, value in parse_qsl(query, keep_blank_values=False):
         col.text(value, f"query.{key}", context=key)
     return col.segments
@@ -126,10 +132,10 @@ def extract_websocket_message(
         websocket=True,
         is_text=is_text,
     )
-    col = Collector(settings, Budget(settings, max_bytes))
+    col = Collector(settings, Budget(settings, max_bytes), FILES)
     adapter = select_ws(view)
     try:
-        result: Extraction = adapter.extract_ws(view, col)  # type: ignore[attr-defined]
+        result: Extraction = adapter.extract_ws(view, col)
     except RecursionError as exc:
         raise ExtractionError("unparseable", "message nested too deeply") from exc
     return result

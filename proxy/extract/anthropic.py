@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.base import Collector, JsonAdapter, RequestView, as_list, get, path_join
+from proxy.extract.adapter import API, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import RequestView
+from proxy.extract.values import as_list, get, path_join
 
 _ENDPOINT = re.compile(r"/v1/(messages(/count_tokens|/batches)?|complete)/?$")
 
@@ -87,9 +90,12 @@ def messages_body(col: Collector, data: dict[str, Any], where: str = "") -> None
 class AnthropicAdapter(JsonAdapter):
     name = "anthropic"
     error_style = "anthropic"
-
-    def matches(self, view: RequestView) -> bool:
-        return bool(_ENDPOINT.search(view.path))
+    tier = API
+    paths = (_ENDPOINT,)
+    examples = (
+        ("POST", "https://api.anthropic.com/v1/messages", "application/json"),
+        ("POST", "https://api.anthropic.com/v1/messages/batches", "application/json"),
+    )
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         if not isinstance(data, dict):

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.base import Collector, JsonAdapter, RequestView, as_list, get, path_join
+from proxy.extract.adapter import WEB_APP, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import RequestView
+from proxy.extract.values import as_list, get, path_join
 
-_HOSTS = ("chatgpt.com", "chat.openai.com")
 _PATH = re.compile(r"^/backend-(api|anon)/(f/)?conversation(/prepare|/init)?/?$")
 
 
@@ -44,10 +46,13 @@ def message_content(col: Collector, content: Any, where: str) -> None:
 
 class ChatGPTWebAdapter(JsonAdapter):
     name = "chatgpt_web"
-
-    def matches(self, view: RequestView) -> bool:
-        host = view.host.lower()
-        return (host in _HOSTS or host.endswith(".chatgpt.com")) and bool(_PATH.match(view.path))
+    tier = WEB_APP
+    hosts = ("chatgpt.com", "*.chatgpt.com", "chat.openai.com")
+    paths = (_PATH,)
+    examples = (
+        ("POST", "https://chatgpt.com/backend-api/conversation", "application/json"),
+        ("POST", "https://chat.openai.com/backend-anon/f/conversation", "application/json"),
+    )
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         if not isinstance(data, dict):

@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.base import Collector, JsonAdapter, RequestView, as_list, get
+from proxy.extract.adapter import WEB_APP, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import RequestView
+from proxy.extract.values import as_list, get
 
-_HOSTS = ("claude.ai",)
 _PATH = re.compile(
     r"^/api/(organizations/[^/]+/chat_conversations(/[^/]+/(completion|retry_completion))?|"
     r"append_message|retry_message)/?$"
@@ -29,10 +31,17 @@ _PATH = re.compile(
 class ClaudeWebAdapter(JsonAdapter):
     name = "claude_web"
     error_style = "anthropic"
-
-    def matches(self, view: RequestView) -> bool:
-        host = view.host.lower()
-        return (host in _HOSTS or host.endswith(".claude.ai")) and bool(_PATH.match(view.path))
+    tier = WEB_APP
+    hosts = ("claude.ai", "*.claude.ai")
+    paths = (_PATH,)
+    examples = (
+        (
+            "POST",
+            "https://claude.ai/api/organizations/o/chat_conversations/c/completion",
+            "application/json",
+        ),
+        ("POST", "https://claude.ai/api/append_message", "application/json"),
+    )
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         if not isinstance(data, dict):

@@ -17,20 +17,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.base import Collector, JsonAdapter, RequestView, as_list, path_join
+from proxy.extract.adapter import API, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import RequestView
 from proxy.extract.openai import chat_messages
+from proxy.extract.values import as_list, path_join
 
 _ENDPOINT = re.compile(r"/v[12]/(chat|chat-stream|generate|embed|rerank|summarize|classify)/?$")
-_HOSTS = ("cohere.com", "cohere.ai")
 
 
 class CohereAdapter(JsonAdapter):
     name = "cohere"
     error_style = "openai"  # Cohere SDKs surface a JSON `message`; the OpenAI shape carries one
-
-    def matches(self, view: RequestView) -> bool:
-        host = view.host.lower()
-        return host.endswith(_HOSTS) and bool(_ENDPOINT.search(view.path))
+    tier = API
+    hosts = ("cohere.com", "*.cohere.com", "cohere.ai", "*.cohere.ai")
+    paths = (_ENDPOINT,)
+    examples = (
+        ("POST", "https://api.cohere.com/v2/chat", "application/json"),
+        ("POST", "https://api.cohere.ai/v1/embed", "application/json"),
+    )
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         if not isinstance(data, dict):

@@ -20,25 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from proxy.extract.base import (
-    Collector,
-    Extraction,
-    JsonAdapter,
-    RequestView,
-    as_list,
-    decode_text,
-    get,
-    path_join,
-)
-from proxy.extract.generic import ws_json
-
-_HOSTS = (
-    "copilot.microsoft.com",
-    "copilot.cloud.microsoft",
-    "sydney.bing.com",
-    "substrate.office.com",
-    "m365copilot.com",
-)
+from proxy.extract.adapter import WEB_APP, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, RequestView
+from proxy.extract.values import as_list, decode_text, get, path_join, ws_json
 
 
 def _content(col: Collector, content: Any, where: str) -> None:
@@ -70,23 +55,29 @@ def _frame(col: Collector, value: Any, where: str) -> None:
             col.text(get(previous, "text"), f"{at}.previousMessages[{p_index}].text")
 
 
-def _matches_host(host: str) -> bool:
-    host = host.lower()
-    return any(host == h or host.endswith("." + h) for h in _HOSTS)
-
-
 class CopilotAdapter(JsonAdapter):
     name = "copilot"
-
-    def matches(self, view: RequestView) -> bool:
-        return _matches_host(view.host)
+    tier = WEB_APP
+    hosts = tuple(
+        pattern
+        for host in (
+            "copilot.microsoft.com",
+            "copilot.cloud.microsoft",
+            "sydney.bing.com",
+            "substrate.office.com",
+            "m365copilot.com",
+        )
+        for pattern in (host, f"*.{host}")
+    )
+    websocket = True
+    examples = (("POST", "https://copilot.microsoft.com/c/api/conversations", "application/json"),)
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         _frame(col, data, "body")
         return get(data, "model"), []
 
     def claims_ws(self, view: RequestView) -> bool:
-        return _matches_host(view.host)
+        return self.on_host(view)
 
     def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
         if not view.is_text:

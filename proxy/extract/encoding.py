@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import brotli
 
-from proxy.extract.base import ExtractionError
+from proxy.extract.datatypes import ExtractionError
 
 try:  # Python 3.14+
     from compression import zstd  # type: ignore[import-not-found]

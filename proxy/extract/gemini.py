@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.base import Collector, JsonAdapter, RequestView, as_list, get, path_join
+from proxy.extract.adapter import API, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import RequestView
+from proxy.extract.values import as_list, get, path_join
 
 _ENDPOINT = re.compile(
     r"(:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents|"
@@ -88,9 +91,21 @@ def request_body(col: Collector, data: dict[str, Any], where: str = "") -> None:
 class GeminiAdapter(JsonAdapter):
     name = "gemini"
     error_style = "gemini"
-
-    def matches(self, view: RequestView) -> bool:
-        return bool(_ENDPOINT.search(view.path))
+    tier = API
+    paths = (_ENDPOINT,)
+    examples = (
+        (
+            "POST",
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent",
+            "application/json",
+        ),
+        (
+            "POST",
+            "https://europe-west2-aiplatform.googleapis.com/v1/projects/p/locations/l/publishers"
+            "/google/models/gemini-2.0-flash:streamGenerateContent",
+            "application/json",
+        ),
+    )
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         if isinstance(data, dict):

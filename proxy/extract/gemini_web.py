@@ -15,12 +15,14 @@ decoded string is scanned, a change of position does not let a prompt through un
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from proxy.extract.base import Adapter, Collector, Extraction, RequestView, get, is_opaque, loads
+from proxy.extract.adapter import WEB_APP, Adapter, Declined
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, RequestView
 from proxy.extract.generic import form_pairs
-
-_HOSTS = ("gemini.google.com", "bard.google.com")
+from proxy.extract.values import get, is_opaque, loads
 
 
 def _json(value: Any) -> Any:
@@ -34,15 +36,24 @@ def _json(value: Any) -> Any:
 
 class GeminiWebAdapter(Adapter):
     name = "gemini_web"
+    tier = WEB_APP
+    hosts = ("gemini.google.com", "bard.google.com")
+    paths = (re.compile(r"^/(_/BardChatUi/|u/)"),)
+    examples = (
+        (
+            "POST",
+            "https://gemini.google.com/_/BardChatUi/data/assistant.lamda.BardFrontendService"
+            "/StreamGenerate",
+            "application/x-www-form-urlencoded",
+        ),
+    )
 
     def claims(self, view: RequestView) -> bool:
-        return view.host.lower() in _HOSTS and view.path.startswith(("/_/BardChatUi/", "/u/"))
+        return self.on_host(view) and self.on_path(view)
 
     def extract(self, view: RequestView, col: Collector) -> Extraction:
         if view.mime != "application/x-www-form-urlencoded":
-            from proxy.extract.generic import GENERIC
-
-            return GENERIC.extract(view, col)
+            raise Declined
         for key, value in form_pairs(view.body, view.param("charset")):
             where = f"form.{key}"
             if key == "f.req":

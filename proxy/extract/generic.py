@@ -1,6 +1,6 @@
 """The generic fallback: any AI-tool request no adapter claims. Every JSON string leaf
 (JSON-in-JSON decoded), every form field, any text body; other bodies go through the file
-sniffer (documents, images, archives, printable strings of unknown binaries). Nothing to an
+reader (documents, images, archives, printable strings of unknown binaries). Nothing to an
 AI tool goes unscanned.
 
 Websocket messages: SignalR records (``\\x1e``-terminated) and socket.io packets (``42[...]``)
@@ -13,35 +13,14 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from proxy.extract.base import (
-    Adapter,
-    Collector,
-    ErrorStyle,
-    Extraction,
-    ExtractionError,
-    RequestView,
-    body_may_be_json,
-    decode_text,
-    is_identifier,
-    loads,
-    parse_json_body,
-)
+from proxy.extract.adapter import FALLBACK, Adapter, style_for_host
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, ExtractionError, RequestView
+from proxy.extract.multipart import MULTIPART
+from proxy.extract.values import body_may_be_json, decode_text, parse_json_body, ws_json
 
-_SOCKET_IO = re.compile(r"\d{1,3}(?=[\[{])")  # engine.io/socket.io packet type (+ ack id)
 _STRUCTURAL_FIELD = re.compile(r"[A-Za-z_][\w.\[\]-]{0,63}")
 FORM = "application/x-www-form-urlencoded"
-
-
-def style_for_host(host: str) -> ErrorStyle:
-    """The error shape an API client of ``host`` understands (for unclaimed paths)."""
-    host = host.lower()
-    if host.endswith("anthropic.com"):
-        return "anthropic"
-    if host.endswith("googleapis.com"):
-        return "gemini"
-    if host.startswith("api.") or host.endswith(".openai.azure.com"):
-        return "openai"
-    return "generic"
 
 
 def models_of(data: Any) -> tuple[Any, list[Any]]:
@@ -78,6 +57,9 @@ def form_pairs(body: bytes, charset: str | None) -> list[tuple[str, str]]:
 
 class GenericAdapter(Adapter):
     name = "generic"
+    tier = FALLBACK
+    websocket = True
+    examples = (("POST", "https://api.mistral.ai/v1/unknown/endpoint", "application/json"),)
 
     def claims(self, view: RequestView) -> bool:
         return True
@@ -86,8 +68,6 @@ class GenericAdapter(Adapter):
         model: Any = None
         models: list[Any] = []
         if view.mime.startswith("multipart/"):
-            from proxy.extract.multipart import MULTIPART
-
             return MULTIPART.extract(view, col)
         data = parse_json_body(view) if body_may_be_json(view) else None
         if data is not None:
@@ -101,6 +81,9 @@ class GenericAdapter(Adapter):
         result.error_style = style_for_host(view.host)
         return result
 
+    def claims_ws(self, view: RequestView) -> bool:
+        return True
+
     def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
         if not view.is_text:
             col.file(view.body, "message")
@@ -112,21 +95,6 @@ class GenericAdapter(Adapter):
             for value in ws_json(record):
                 col.value(value, where)
         return self.result(col)
-
-
-def ws_json(record: str) -> list[Any]:
-    """A websocket text record as JSON values: plain JSON, or a socket.io packet
-    (``42["event", {...}]``); anything else is returned as the text itself."""
-    candidate = record.strip()
-    match = _SOCKET_IO.match(candidate)
-    if match and not is_identifier(candidate):
-        candidate = candidate[match.end() :]
-    if candidate[:1] in ("{", "["):
-        try:
-            return [loads(candidate)]
-        except (ValueError, RecursionError):
-            pass
-    return [record]
 
 
 GENERIC = GenericAdapter()

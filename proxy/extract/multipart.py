@@ -1,5 +1,5 @@
 """multipart/form-data (and multipart/mixed, multipart/related) bodies: every text field
-and every file part, files extracted by :mod:`proxy.extract.documents` (nested multiparts
+and every file part, files read by :mod:`proxy.extract.files` (nested multiparts
 recursively). Broken framing (no boundary, no closing delimiter) is ``unparseable``.
 
 Used by file uploads to every tool: OpenAI ``/v1/files`` and ``/v1/uploads``, Anthropic
@@ -16,16 +16,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from proxy.extract.base import (
-    Adapter,
-    Collector,
-    Extraction,
-    ExtractionError,
-    RequestView,
-    decode_text,
-    header_param,
-)
-from proxy.extract.generic import style_for_host
+from proxy.extract.adapter import BODY_SHAPE, Adapter, style_for_host
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, ExtractionError, RequestView, header_param
+from proxy.extract.values import decode_text
 
 _PARAM = re.compile(r';\s*([\w*.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
@@ -134,6 +128,8 @@ def extract_multipart(
 
 class MultipartAdapter(Adapter):
     name = "multipart"
+    tier = BODY_SHAPE
+    examples = (("POST", "https://api.openai.com/v1/files", "multipart/form-data; boundary=b"),)
 
     def claims(self, view: RequestView) -> bool:
         return view.mime.startswith("multipart/")

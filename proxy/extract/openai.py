@@ -24,14 +24,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.base import (
-    Collector,
-    JsonAdapter,
-    RequestView,
-    as_list,
-    get,
-    path_join,
-)
+from proxy.extract.adapter import API, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import RequestView
+from proxy.extract.values import as_list, get, path_join
 
 _ENDPOINT = re.compile(
     r"/(chat/completions|completions|fim/completions|agents/completions|responses|embeddings|"
@@ -148,9 +144,19 @@ def prompt_list(col: Collector, value: Any, where: str) -> None:
 class OpenAIAdapter(JsonAdapter):
     name = "openai"
     error_style = "openai"
-
-    def matches(self, view: RequestView) -> bool:
-        return bool(_ENDPOINT.search(view.path))
+    tier = API
+    paths = (_ENDPOINT,)
+    examples = (
+        ("POST", "https://api.openai.com/v1/chat/completions", "application/json"),
+        ("POST", "https://api.openai.com/v1/responses", "application/json"),
+        ("POST", "https://api.mistral.ai/v1/fim/completions", "application/json"),
+        ("POST", "https://api.cohere.com/compatibility/v1/chat/completions", "application/json"),
+        (
+            "POST",
+            "https://x.openai.azure.com/openai/deployments/d/chat/completions",
+            "application/json",
+        ),
+    )
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         if not isinstance(data, dict):

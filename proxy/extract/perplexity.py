@@ -14,22 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from proxy.extract.base import (
-    Collector,
-    Extraction,
-    JsonAdapter,
-    RequestView,
-    decode_text,
-    get,
-)
-from proxy.extract.generic import ws_json
-
-_HOSTS = ("perplexity.ai", "pplx.ai")
-
-
-def _host(view: RequestView) -> bool:
-    host = view.host.lower()
-    return any(host == h or host.endswith("." + h) for h in _HOSTS) and not host.startswith("api.")
+from proxy.extract.adapter import WEB_APP, JsonAdapter
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, RequestView
+from proxy.extract.values import decode_text, get, ws_json
 
 
 def _ask(col: Collector, value: Any, where: str) -> None:
@@ -47,16 +35,21 @@ def _ask(col: Collector, value: Any, where: str) -> None:
 
 class PerplexityAdapter(JsonAdapter):
     name = "perplexity"
+    tier = WEB_APP
+    hosts = ("perplexity.ai", "*.perplexity.ai", "pplx.ai", "*.pplx.ai")
+    websocket = True
+    examples = (("POST", "https://www.perplexity.ai/rest/sse/perplexity_ask", "application/json"),)
+
+    def on_host(self, view: RequestView) -> bool:
+        # the API (api.perplexity.ai) is OpenAI-compatible: the OpenAI adapter reads it
+        return super().on_host(view) and not view.host.lower().startswith("api.")
 
     def claims(self, view: RequestView) -> bool:
         return (
-            _host(view)
+            self.on_host(view)
             and view.method in ("POST", "PUT")
             and not view.mime.startswith("multipart/")
         )
-
-    def matches(self, view: RequestView) -> bool:
-        return _host(view)
 
     def extract(self, view: RequestView, col: Collector) -> Extraction:
         text = decode_text(view.body)
@@ -76,7 +69,7 @@ class PerplexityAdapter(JsonAdapter):
         return self.result(col)
 
     def claims_ws(self, view: RequestView) -> bool:
-        return _host(view)
+        return self.on_host(view)
 
     def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
         if not view.is_text:

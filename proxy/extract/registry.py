@@ -1,18 +1,21 @@
 """The adapter registry: the first adapter that claims a request extracts it.
 
-Order matters: host-specific web apps first, then API formats (by path), then uploads
-(multipart, raw), then the generic fallback, which claims everything. A new format is one
-new module plus one line here.
+Order is by tier (:mod:`proxy.extract.adapter`): host-specific web apps, then API formats
+(by path), then body shapes (multipart, raw uploads), then the generic fallback, which claims
+everything. Tests check the order against each adapter's declarations and ``examples``, and
+that the catalogue covers every declared host. A new format is one new module plus one line
+here.
 """
 
 from __future__ import annotations
 
+from proxy.extract.adapter import Adapter
 from proxy.extract.anthropic import ANTHROPIC
-from proxy.extract.base import Adapter, RequestView
 from proxy.extract.chatgpt_web import CHATGPT_WEB
 from proxy.extract.claude_web import CLAUDE_WEB
 from proxy.extract.cohere import COHERE
 from proxy.extract.copilot import COPILOT
+from proxy.extract.datatypes import RequestView
 from proxy.extract.gemini import GEMINI
 from proxy.extract.gemini_web import GEMINI_WEB
 from proxy.extract.generic import GENERIC
@@ -35,21 +38,21 @@ ADAPTERS: list[Adapter] = [
     RAW_UPLOAD,
     GENERIC,
 ]
+FALLBACK: Adapter = GENERIC
 
-# Websocket adapters implement claims_ws(view) and extract_ws(view, col).
-WS_ADAPTERS: list[Adapter] = [COPILOT, PERPLEXITY, GENERIC]
+# Adapters that read websocket messages (``websocket = True``), in the same order.
+WS_ADAPTERS: list[Adapter] = [adapter for adapter in ADAPTERS if adapter.websocket]
 
 
 def select(view: RequestView) -> Adapter:
     for adapter in ADAPTERS:
         if adapter.claims(view):
             return adapter
-    return GENERIC
+    return FALLBACK
 
 
 def select_ws(view: RequestView) -> Adapter:
     for adapter in WS_ADAPTERS:
-        claims = getattr(adapter, "claims_ws", None)
-        if claims is not None and claims(view):
+        if adapter.claims_ws(view):
             return adapter
-    return GENERIC
+    return FALLBACK

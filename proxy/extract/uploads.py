@@ -13,15 +13,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from proxy.extract.base import Adapter, Collector, Extraction, RequestView, is_json_type
+from proxy.extract.adapter import BODY_SHAPE, Adapter, host_matches
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import Extraction, RequestView
 from proxy.extract.multipart import Part
+from proxy.extract.values import is_json_type
 
-UPLOAD_HOSTS = (
-    "oaiusercontent.com",
-    "content-push.googleapis.com",
-    "blob.core.windows.net",
-    "storage.googleapis.com",
-)
 _FILE_MIMES = ("application/octet-stream", "application/pdf", "application/zip")
 _FILE_PREFIXES = ("image/", "audio/", "video/", "application/vnd.", "application/msword")
 
@@ -42,15 +39,33 @@ def _filename(view: RequestView) -> str:
 
 
 class RawUploadAdapter(Adapter):
+    """Claims PUT/POST/PATCH bodies on its upload hosts, with an upload-protocol header, or
+    declared as a file type (on any AI-tool host)."""
+
     name = "upload"
+    tier = BODY_SHAPE
+    hosts = (
+        "oaiusercontent.com",
+        "*.oaiusercontent.com",
+        "content-push.googleapis.com",
+        "*.content-push.googleapis.com",
+        "blob.core.windows.net",
+        "*.blob.core.windows.net",
+        "storage.googleapis.com",
+        "*.storage.googleapis.com",
+    )
+    examples = (
+        ("PUT", "https://files.oaiusercontent.com/file-abc", "application/octet-stream"),
+        ("PUT", "https://files.oaiusercontent.com/file-abc", "text/plain"),
+        ("POST", "https://api.anthropic.com/v1/upload", "application/pdf"),
+    )
 
     def claims(self, view: RequestView) -> bool:
         if view.method not in ("PUT", "POST", "PATCH") or view.mime.startswith("multipart/"):
             return False
         if view.mime == "application/x-www-form-urlencoded":
             return False
-        host = view.host.lower()
-        if any(host == h or host.endswith("." + h) for h in UPLOAD_HOSTS):
+        if host_matches(view.host, self.hosts):
             return True
         if view.header("x-goog-upload-command") or view.header("x-ms-blob-type"):
             return True

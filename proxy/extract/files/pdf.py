@@ -11,10 +11,24 @@ from __future__ import annotations
 import io
 import logging
 
-from proxy.extract.base import Collector, ExtractionError
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import ExtractionError
+from proxy.extract.files.kind import FileKind, Probe, register
 
 # pypdf warns about every malformed object: noise for the proxy log (and never useful there).
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+@register
+class Pdf(FileKind):
+    name = "pdf"
+    priority = 10
+
+    def matches(self, probe: Probe) -> bool:
+        return probe.head.startswith(b"%PDF-") or b"%PDF-" in probe.data[:1024]
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        extract_pdf(col, probe.data, where)
 
 
 def extract_pdf(col: Collector, data: bytes, where: str) -> None:

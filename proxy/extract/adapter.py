@@ -1,0 +1,118 @@
+"""The adapter contract: one request format per adapter module.
+
+An adapter declares where it applies (``hosts``, ``paths``, ``websocket``, its ``tier`` in
+the registry order and ``examples`` of requests it must win), so the registry order and the
+catalogue's coverage are checked by tests rather than by reading code. It implements
+:meth:`Adapter.claims` and :meth:`Adapter.extract`; an adapter that finds the body is not its
+format after all raises :class:`Declined` and the generic fallback reads the request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import ErrorStyle, Extraction, RequestView
+from proxy.extract.values import body_may_be_json, parse_json_body
+
+# Registry tiers, in order: host-specific web apps, API formats (by path), body shapes
+# (multipart, raw uploads), the fallback.
+WEB_APP, API, BODY_SHAPE, FALLBACK = 0, 1, 2, 3
+
+
+class Declined(Exception):
+    """Raised by :meth:`Adapter.extract` before writing anything: not this format after all."""
+
+
+def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
+    """Catalogue-style host patterns: an exact host, or ``*.example.com`` (any subdomain)."""
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]):
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
+class Adapter:
+    """One request format. Subclasses set the declarations below and implement
+    :meth:`claims` and :meth:`extract`; list the instance in :mod:`proxy.extract.registry`."""
+
+    name: ClassVar[str] = "adapter"
+    error_style: ClassVar[ErrorStyle] = "generic"
+    tier: ClassVar[int] = API
+    hosts: ClassVar[tuple[str, ...]] = ()  # catalogue host patterns; empty: any AI-tool host
+    paths: ClassVar[tuple[re.Pattern[str], ...]] = ()  # searched in the path; empty: any path
+    websocket: ClassVar[bool] = False  # implements claims_ws / extract_ws
+    # (method, url, content type) of requests this adapter must be selected for
+    examples: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
+    def on_host(self, view: RequestView) -> bool:
+        return not self.hosts or host_matches(view.host, self.hosts)
+
+    def on_path(self, view: RequestView) -> bool:
+        return not self.paths or any(p.search(view.path) for p in self.paths)
+
+    def claims(self, view: RequestView) -> bool:
+        raise NotImplementedError
+
+    def extract(self, view: RequestView, col: Collector) -> Extraction:
+        raise NotImplementedError
+
+    def claims_ws(self, view: RequestView) -> bool:
+        return False
+
+    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
+        raise NotImplementedError
+
+    def result(
+        self, col: Collector, model: Any = None, models: list[Any] | None = None
+    ) -> Extraction:
+        names = [m for m in [model, *(models or [])] if isinstance(m, str) and m]
+        return Extraction(
+            segments=col.segments,
+            model=names[0] if names else None,
+            adapter=self.name,
+            uninspectable=col.uninspectable,
+            error_style=self.error_style,
+            models=list(dict.fromkeys(names)),
+        )
+
+
+class JsonAdapter(Adapter):
+    """An adapter for a JSON body on its declared hosts and paths: :meth:`walk` takes the
+    known fields, then the residual sweep takes the rest. A body that is not JSON after all
+    is declined (the generic fallback reads it)."""
+
+    def claims(self, view: RequestView) -> bool:
+        return body_may_be_json(view) and self.matches(view)
+
+    def matches(self, view: RequestView) -> bool:
+        return self.on_host(view) and self.on_path(view)
+
+    def extract(self, view: RequestView, col: Collector) -> Extraction:
+        data = parse_json_body(view)
+        if data is None:
+            raise Declined
+        model, models = self.walk(data, view, col)
+        col.residual(data)
+        return self.result(col, model, models)
+
+    def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
+        """Take the known fields; return ``(model, other_models)``."""
+        raise NotImplementedError
+
+
+def style_for_host(host: str) -> ErrorStyle:
+    """The error shape an API client of ``host`` understands (for unclaimed paths)."""
+    host = host.lower()
+    if host.endswith("anthropic.com"):
+        return "anthropic"
+    if host.endswith("googleapis.com"):
+        return "gemini"
+    if host.startswith("api.") or host.endswith(".openai.azure.com"):
+        return "openai"
+    return "generic"

@@ -1,0 +1,194 @@
+"""The collector every adapter writes into, and the JSON walker behind it.
+
+Adapters know a format's *meaning* (which field is the prompt, which part is an image). The
+:class:`Collector` supplies the generic machinery: walking JSON, decoding JSON-in-JSON strings,
+``data:`` URLs and base64 blobs, handing files to a :class:`FileReader` (the file-kind
+registry in :mod:`proxy.extract.files`), and the *residual sweep*: after an adapter has taken
+what it knows, every other string leaf of the body is scanned too (except opaque
+identifiers), so a field we did not model is never sent unscanned.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+from urllib.parse import unquote_to_bytes
+
+from proxy.extract.budget import Budget
+from proxy.extract.datatypes import Segment
+from proxy.extract.settings import ExtractionSettings
+from proxy.extract.values import (
+    B64,
+    DATA_URL,
+    MIN_BLOB,
+    STRUCTURAL_KEY,
+    b64decode,
+    is_identifier,
+    is_opaque,
+    loads,
+    looks_like_json,
+    path_join,
+)
+
+_BIG_INT = 100_000  # integers at least this large may be identifiers (NHS numbers as JSON numbers)
+_CONTEXT_MAX = 200  # longer values carry their own context
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+class FileReader(Protocol):
+    """Turns a file's bytes into segments (or uninspectable markers) in a collector."""
+
+    def read(
+        self, col: Collector, data: bytes, where: str, content_type: str, filename: str, depth: int
+    ) -> None: ...
+
+    def read_blob(
+        self, col: Collector, data: bytes, where: str, content_type: str, depth: int
+    ) -> None:
+        """Decoded base64 found in a JSON string (not declared as a file)."""
+        ...
+
+
+class Collector:
+    """Accumulates segments and uninspectable items for one request, within its budget."""
+
+    def __init__(self, settings: ExtractionSettings, budget: Budget, files: FileReader) -> None:
+        self.settings = settings
+        self.budget = budget
+        self.files = files
+        self.segments: list[Segment] = []
+        self.uninspectable: list[str] = []
+        self.handled: set[str] = set()  # strings an adapter has taken (residual skips them)
+        self._texts: set[str] = set()
+
+    # -- output --
+
+    def text(self, value: object, where: str, context: str | None = None) -> None:
+        """Scan ``value`` verbatim (if it is a non-blank string). ``context`` (a JSON key such
+        as ``nhs_number``) is put in front of short values, so detectors that weigh context
+        words see ``nhs number: 943...`` rather than a bare number."""
+        if not isinstance(value, str):
+            return
+        self.handled.add(value)
+        if not value.strip():
+            return
+        shown = (
+            f"{_humanize(context)}: {value}" if context and len(value) <= _CONTEXT_MAX else value
+        )
+        if shown in self._texts:
+            return
+        self.budget.add(len(shown))
+        self._texts.add(shown)
+        self.segments.append(Segment(_clean(shown), where or "$"))
+
+    def media(self, kind: str, where: str) -> None:
+        """Content we cannot read (an image, audio, an encrypted file): the policy decides."""
+        item = f"{kind}:{where or '$'}"
+        if item not in self.uninspectable:
+            self.uninspectable.append(item)
+
+    def file(
+        self,
+        data: bytes,
+        where: str,
+        content_type: str = "",
+        filename: str = "",
+        depth: int = 0,
+    ) -> None:
+        """A file's bytes (an upload, a base64 attachment, an archive member)."""
+        self.files.read(self, data, where, content_type, filename, depth)
+
+    # -- generic walking --
+
+    def value(self, value: Any, where: str, depth: int = 0) -> None:
+        """Every string leaf of a JSON value (JSON-in-JSON strings, data URLs and base64
+        attachments decoded, bounded by ``max_nesting``)."""
+        self._walk(value, where, depth, residual=False)
+
+    def residual(self, value: Any, where: str = "", depth: int = 0) -> None:
+        """The residual sweep: every string leaf the adapter did not take, except opaque
+        tokens and identifiers (protocol state, not text a person typed)."""
+        self._walk(value, where, depth, residual=True)
+
+    def _walk(
+        self, value: Any, where: str, depth: int, residual: bool, key: str | None = None
+    ) -> None:
+        if isinstance(value, str):
+            self._string(value, where, depth, residual, key)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                bare = name.split("~dup", 1)[0]
+                if not STRUCTURAL_KEY.fullmatch(bare) and not is_identifier(bare):
+                    self._string(name, f"{where}{{key}}", depth, residual)
+                self._walk(item, path_join(where, name), depth, residual, name)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._walk(item, path_join(where, index), depth, residual, key)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _BIG_INT:
+            self._string(str(value), where, depth, residual, key)
+
+    def _string(
+        self, value: str, where: str, depth: int, residual: bool, key: str | None = None
+    ) -> None:
+        if not value.strip() or (residual and value in self.handled):
+            return
+        if is_identifier(value.strip()):
+            return
+        if depth < self.settings.max_nesting and looks_like_json(value):
+            try:
+                inner = loads(value)
+            except (ValueError, RecursionError):
+                pass
+            else:
+                self.handled.add(value)
+                self._walk(inner, f"{where}<json>", depth + 1, residual, key)
+                return
+        if self.blob(value, where, depth):
+            return
+        if residual and is_opaque(value):
+            return
+        self.text(value, where, key)
+
+    def blob(self, value: str, where: str, depth: int = 0, content_type: str = "") -> bool:
+        """Handle ``value`` if it is a ``data:`` URL or a large base64 blob; True if it was.
+
+        A ``data:`` URL is a file of its declared type. A bare blob goes to the file reader's
+        ``read_blob``, which extracts documents, scans text and skips opaque binary.
+        """
+        match = DATA_URL.match(value)
+        if match:
+            self.handled.add(value)
+            mime = (match.group(1) or "text/plain").lower()
+            payload = value[match.end() :]
+            if match.group(3):
+                data = b64decode(payload)
+                if data is None:
+                    self.media("undecodable_base64", where)
+                    return True
+            else:
+                data = unquote_to_bytes(payload)
+            self.file(data, where, mime, "", depth + 1)
+            return True
+        if len(value) < MIN_BLOB or not B64.fullmatch(value):
+            return False
+        data = b64decode(value)
+        if data is None:
+            return False
+        self.handled.add(value)
+        self.files.read_blob(self, data, f"{where}<base64>", content_type, depth + 1)
+        return True
+
+
+def _humanize(key: str) -> str:
+    """``nhsNumber`` / ``nhs_number`` / ``nhs-number~dup1`` → ``nhs number``."""
+    key = key.split("~dup", 1)[0]
+    return _CAMEL.sub(" ", key).replace("_", " ").replace("-", " ").strip().lower()
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (from ``\\ud800`` escapes) would break encoding downstream."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace").decode("utf-8")
+    return text

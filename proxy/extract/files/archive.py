@@ -1,0 +1,205 @@
+"""Bounded reading of zip-based files, shared by the zip, OOXML and OpenDocument kinds.
+
+Stdlib only (``zipfile`` + ``xml.parsers.expat``), streaming and bounded: member count and
+total declared inflated size are checked before anything is read (``max_archive_members``,
+``max_archive_bytes``), so a zip bomb is refused up front; reads never exceed a member's
+declared size (zipfile enforces it, and checks the CRC). XML is parsed as a stream with expat
+(no tree kept in memory); a DOCTYPE or entity declaration refuses the part (OOXML/ODF never
+contain one: it is an XML bomb or XXE attempt). Embedded files are read recursively, up to
+``max_nesting``; embedded images are reported as uninspectable.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from xml.parsers import expat
+
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import ExtractionError
+from proxy.extract.files.kind import Probe
+
+_MEDIA = re.compile(r"(^|/)media/")
+_EMBEDDED = re.compile(r"(^|/)(embeddings|Object \d+|ObjectReplacements)/")
+BLOCKS = frozenset(
+    {"p", "h", "tr", "row", "si", "list-item", "table-row", "line-break", "br", "cr"}
+)
+TABS = frozenset({"tab", "tc", "table-cell"})
+OOXML_TEXT = frozenset({"t", "delText", "instrText", "v"})  # w:t, a:t, c:v (charts)
+_MC_FALLBACK = "Fallback"
+_CHUNK = 64 * 1024
+
+
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def local_name(name: str) -> str:
+    """``uri}local`` → ``local`` (cached: a document repeats a handful of names)."""
+    local = _LOCAL_NAMES.get(name)
+    if local is None:
+        local = name.rsplit("}", 1)[-1]
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[name] = local
+    return local
+
+
+def natural(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+class _Reject(Exception):
+    pass
+
+
+def _reject(*_args: object) -> None:
+    raise _Reject
+
+
+class Archive:
+    """One opened archive, with its byte budget."""
+
+    def __init__(
+        self,
+        col: Collector,
+        zf: zipfile.ZipFile,
+        where: str,
+        depth: int,
+        infos: list[zipfile.ZipInfo],
+    ) -> None:
+        self.col = col
+        self.zf = zf
+        self.where = where
+        self.depth = depth
+        self.infos = infos
+        self.inflated = 0
+
+    def at(self, name: str) -> str:
+        return f"{self.where}!{name}"
+
+    def read(self, info: zipfile.ZipInfo) -> bytes | None:
+        if info.flag_bits & 0x1:
+            self.col.media("encrypted", self.at(info.filename))
+            return None
+        self._count(info.file_size)
+        try:
+            with self.zf.open(info) as fh:
+                return fh.read(info.file_size + 1)
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError):
+            self.col.media("corrupt_file", self.at(info.filename))
+            return None
+
+    def _count(self, size: int) -> None:
+        self.inflated += size
+        if self.inflated > self.col.settings.max_archive_bytes:
+            raise ExtractionError("too_large", "archive inflates over max_archive_bytes")
+
+    def parse(
+        self,
+        info: zipfile.ZipInfo,
+        start: Callable[[str, dict[str, str]], None],
+        end: Callable[[str], None],
+        chars: Callable[[str], None],
+    ) -> bool:
+        """Stream one XML member through expat; False if it was unreadable."""
+        if info.flag_bits & 0x1:
+            self.col.media("encrypted", self.at(info.filename))
+            return False
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = chars
+        parser.StartDoctypeDeclHandler = _reject
+        parser.EntityDeclHandler = _reject
+        try:
+            with self.zf.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    self._count(len(chunk))
+                    self.col.budget.check_time()
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+        except _Reject as exc:
+            raise ExtractionError("unparseable", "DTD in an office document part") from exc
+        except (expat.ExpatError, zipfile.BadZipFile, NotImplementedError, OSError, EOFError):
+            self.col.media("corrupt_file", self.at(info.filename))
+            return False
+        return True
+
+
+class XmlText:
+    """Accumulates the text of one XML part, bounded by the request's character budget."""
+
+    def __init__(self, col: Collector, only: frozenset[str] | None) -> None:
+        self.col = col
+        self.only = only  # capture character data only inside these elements (None: all)
+        self.parts: list[str] = []
+        self.size = 0
+        self.inside = 0
+        self.skip = 0
+
+    def add(self, text: str) -> None:
+        self.size += len(text)
+        if self.size > self.col.budget.remaining_chars:
+            raise ExtractionError("too_large", "extracted text over max_text_chars")
+        self.parts.append(text)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = local_name(name)
+        if local == _MC_FALLBACK or self.skip:
+            self.skip += 1
+            return
+        if self.only is not None and local in self.only:
+            self.inside += 1
+        if local in TABS:
+            self.add("\t")
+
+    def end(self, name: str) -> None:
+        local = local_name(name)
+        if self.skip:
+            self.skip -= 1
+            return
+        if self.only is not None and local in self.only:
+            self.inside -= 1
+        if local in BLOCKS:
+            self.add("\n")
+
+    def chars(self, data: str) -> None:
+        if not self.skip and (self.only is None or self.inside > 0):
+            self.add(data)
+
+    def emit(self, where: str) -> None:
+        self.col.text("".join(self.parts).strip(), where)
+
+
+def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archive | None:
+    """``probe`` as a bounded :class:`Archive`, or None (reported ``corrupt_file``) when it
+    does not open. Too many members or too many declared bytes is ``too_large``."""
+    settings = col.settings
+    zf = probe.zip
+    try:
+        infos = [info for info in zf.infolist() if not info.is_dir()] if zf is not None else None
+    except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError):
+        infos = None
+    if zf is None or infos is None:
+        col.media("corrupt_file", where)  # also a partial upload chunk of a larger file
+        return None
+    if len(infos) > settings.max_archive_members:
+        raise ExtractionError("too_large", "archive has more than max_archive_members")
+    if sum(info.file_size for info in infos) > settings.max_archive_bytes:
+        raise ExtractionError("too_large", "archive inflates over max_archive_bytes")
+    return Archive(col, zf, where, depth, infos)
+
+
+def embedded(archive: Archive, info: zipfile.ZipInfo) -> bool:
+    """Media and embedded objects: True if ``info`` was one (and has been handled)."""
+    name = info.filename
+    if _MEDIA.search(name):
+        archive.col.media("image", archive.at(name))
+        return True
+    if _EMBEDDED.search(name):
+        content = archive.read(info)
+        if content:
+            archive.col.file(content, archive.at(name), "", name, archive.depth + 1)
+        return True
+    return False

@@ -1,0 +1,71 @@
+"""The file reader the collector uses: loads every file-kind module of this package, sniffs
+a file's kind from its bytes (then its declared type and name) and lets that kind read it."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import proxy.extract.files as package
+from proxy.extract.collector import Collector
+from proxy.extract.datatypes import ExtractionError
+from proxy.extract.files.kind import FileKind, Probe, registered
+from proxy.extract.values import mostly_printable
+
+_INFRASTRUCTURE = frozenset({"kind", "reader"})
+_loaded: list[FileKind] = []
+
+
+def kinds() -> list[FileKind]:
+    """Every registered file kind, in priority order (modules imported on first use)."""
+    if not _loaded:
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name not in _INFRASTRUCTURE and not module.name.startswith("_"):
+                importlib.import_module(f"{package.__name__}.{module.name}")
+        _loaded.extend(registered())
+    return _loaded
+
+
+def sniff(probe: Probe) -> FileKind:
+    for kind in kinds():
+        if kind.matches(probe):
+            return kind
+    raise LookupError("no file kind matched: the binary kind must match everything")
+
+
+class FileReader:
+    """The :class:`~proxy.extract.collector.FileReader` backed by the file-kind registry."""
+
+    def read(
+        self, col: Collector, data: bytes, where: str, content_type: str, filename: str, depth: int
+    ) -> None:
+        """Write ``data``'s text (or an uninspectable marker) into ``col``."""
+        if not data:
+            return
+        if depth > col.settings.max_nesting:
+            raise ExtractionError("too_large", "files nested too deeply")
+        col.budget.check_time()
+        probe = Probe(data, content_type, filename, col.settings.max_archive_members)
+        sniff(probe).read(col, probe, where, depth)
+
+    def read_blob(
+        self, col: Collector, data: bytes, where: str, content_type: str, depth: int
+    ) -> None:
+        """Decoded base64 from a JSON string: text is scanned, documents and media are read
+        as files, anything else (signatures, ciphertext) carries no text and is skipped."""
+        probe = Probe(data, content_type, "", col.settings.max_archive_members)
+        kind = sniff(probe)
+        if kind.text_like:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return  # opaque binary: nothing readable
+            if mostly_printable(text):
+                col.text(text, where)
+            return
+        if kind.opaque:
+            return
+        self.read(col, data, where, content_type, "", depth)
+
+
+FILES = FileReader()
