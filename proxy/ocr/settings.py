@@ -1,0 +1,43 @@
+"""The ``ocr:`` config section: whether images are read, and the bounds on that work."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OcrSettings(BaseModel):
+    """Bounds on reading text out of images. Past any bound, the image is uninspectable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        default=True,
+        description="Read text in images. Off (or the ocr extra not installed): images stay "
+        "uninspectable, and extraction.uninspectable decides.",
+    )
+    max_pixels: int = Field(
+        default=25_000_000,
+        ge=10_000,
+        le=200_000_000,
+        description="Largest image (width x height) decoded; larger ones are refused unread "
+        "(decompression bombs).",
+    )
+    max_images_per_request: int = Field(default=8, ge=1, le=256)
+    max_pdf_pages: int = Field(
+        default=20, ge=0, le=2000, description="Text-less PDF pages rendered and read per request."
+    )
+    max_side: int = Field(
+        default=2000,
+        ge=200,
+        le=10_000,
+        description="Wider images are shrunk to this width first (long pages are read in bands).",
+    )
+    timeout_seconds: float = Field(
+        default=8.0, gt=0, le=120, description="OCR time budget per request."
+    )
+    threads: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="onnxruntime threads per scan worker (1: the workers are the parallelism).",
+    )

@@ -1,0 +1,154 @@
+"""proxy/ocr: images decoded safely and read with the real OCR models (no mocks)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from detectors.engine import ScanEngine
+from proxy.config import load_config
+from proxy.ocr import (
+    ImageRefused,
+    OcrEngine,
+    OcrSettings,
+    OcrUnavailable,
+    decode_image,
+    looks_like_image,
+    ocr_available,
+)
+
+pytestmark = pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed")
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def render(lines: list[str], size: tuple[int, int] = (1280, 720), fmt: str = "PNG") -> bytes:
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    face = ImageFont.truetype(str(FONT), 24) if FONT.is_file() else ImageFont.load_default(24)
+    for i, line in enumerate(lines):
+        draw.text((40, 40 + 44 * i), line, fill="black", font=face)
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` pixels, with almost no pixel data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(scope="module")
+def ocr() -> OcrEngine:
+    return OcrEngine(OcrSettings())
+
+
+@pytest.fixture(scope="module")
+def engine() -> ScanEngine:
+    return ScanEngine(load_config(None).config.detectors)
+
+
+def test_a_screenshot_with_a_nino_is_read_and_blocked(ocr: OcrEngine, engine: ScanEngine):
+    """Rule: text drawn in an image is found by the same detectors as typed text."""
+    shot = render(
+        ["Case record - Universal Credit", "Claimant: Jane Smith", "NI number: JG 10 37 29 A"]
+    )
+    text = ocr.read(shot)
+    assert "Claimant" in text
+    assert "PERSONAL_DATA" in engine.scan(text).categories
+
+
+def test_a_screenshot_without_personal_data_is_allowed(ocr: OcrEngine, engine: ScanEngine):
+    shot = render(
+        ["Quarterly team objectives", "Improve the onboarding guide", "Review the style sheet"]
+    )
+    text = ocr.read(shot)
+    assert "onboarding" in text.lower()
+    assert engine.scan(text).categories == []
+
+
+def test_jpeg_and_gif_first_frame_are_read(ocr: OcrEngine):
+    assert "Claimant" in ocr.read(render(["Claimant: Jane Smith"], fmt="JPEG"))
+    frames = [Image.open(io.BytesIO(render([f"Frame {n} Claimant"]))) for n in (1, 2)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    assert "Frame 1" in ocr.read(out.getvalue())
+
+
+def test_a_decompression_bomb_is_refused_before_decoding():
+    """Rule: an image whose header claims more pixels than the limit is refused unread, fast."""
+    bomb = png_header_only(100_000, 100_000)
+    started = time.perf_counter()
+    with pytest.raises(ImageRefused) as refused:
+        decode_image(bomb, max_pixels=25_000_000, max_side=2000)
+    assert refused.value.reason == "too_large"
+    assert time.perf_counter() - started < 5  # generous: header-only work
+
+
+def test_truncated_pixels_are_damaged_not_read():
+    good = render(["Claimant: Jane Smith"])
+    with pytest.raises(ImageRefused) as refused:
+        decode_image(good[: len(good) // 2], max_pixels=25_000_000, max_side=2000)
+    assert refused.value.reason == "damaged"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"NI number JG 10 37 29 A", b"GIF89a but really text: NI number JG 10 37 29 A", b"%PDF-1.7\n"],
+)
+def test_what_is_not_an_image_is_not_treated_as_one(data: bytes):
+    """Rule: an image is what decodes as one, not what starts with a magic number."""
+    assert not looks_like_image(data)
+    with pytest.raises(ValueError):
+        decode_image(data, max_pixels=25_000_000, max_side=2000)
+
+
+def test_a_real_image_is_recognised():
+    assert looks_like_image(render(["x"], size=(64, 64)))
+
+
+def test_wide_images_are_shrunk_and_long_ones_kept_for_bands():
+    wide = decode_image(render(["x"], size=(4000, 300)), max_pixels=25_000_000, max_side=2000)
+    assert wide.width == 2000 and wide.height == 150
+    tall = decode_image(render(["x"], size=(800, 5000)), max_pixels=25_000_000, max_side=2000)
+    assert tall.size == (800, 5000)
+
+
+def test_a_long_page_is_read_in_bands(ocr: OcrEngine):
+    lines = [f"Line {n} of the case file" for n in range(80)]
+    lines[75] = "Claimant NI number JG 10 37 29 A"
+    text = ocr.read(render(lines, size=(1000, 3700)))
+    assert "Line 2 " in text and "JG" in text
+
+
+def test_disabled_ocr_is_unavailable():
+    with pytest.raises(OcrUnavailable):
+        OcrEngine(OcrSettings(enabled=False)).read(render(["x"]))
+
+
+def test_spent_budget_raises_timeout(ocr: OcrEngine):
+    with pytest.raises(TimeoutError):
+        ocr.read(render(["x"]), deadline=time.monotonic() - 1)
+
+
+def test_settings_are_validated():
+    with pytest.raises(ValueError):
+        OcrSettings(max_pixels=10)
+    with pytest.raises(ValueError):
+        OcrSettings(unknown=1)
