@@ -19,6 +19,7 @@ from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
 from proxy.events import EventSettings
 from proxy.extract.settings import ExtractionSettings
 from proxy.metrics import MetricsSettings
+from proxy.ocr.settings import OcrSettings
 from proxy.policy import PolicySettings
 from proxy.yamlpos import ConfigFileError, deep_merge, load_yaml_with_positions, locate
 
@@ -112,6 +113,7 @@ class AidlpConfig(BaseModel):
     reload: ReloadSettings = ReloadSettings()
     detectors: DetectorSettings = DetectorSettings()
     extraction: ExtractionSettings = ExtractionSettings()
+    ocr: OcrSettings = OcrSettings()
 
 
 @dataclass(slots=True)
