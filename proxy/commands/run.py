@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from proxy.config import ConfigError, load_config
+from proxy import preflight
+from proxy.config import ConfigError, LoadedConfig, load_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,13 +34,23 @@ def _sets_option(passthrough: list[str], name: str) -> bool:
     return any(arg.startswith(f"{name}=") for arg in passthrough)
 
 
-def mitmdump_arguments(args: argparse.Namespace) -> list[str]:
-    """The mitmdump command line for ``args`` (validates the config first)."""
-    loaded = load_config(args.config)
+def _listen(args: argparse.Namespace, loaded: LoadedConfig) -> tuple[str, int]:
     listen = loaded.config.listen
-    addon = Path(__file__).resolve().parent.parent / "addon.py"
     port = args.listen_port if args.listen_port is not None else listen.port
-    argv = ["--listen-host", args.listen_host or listen.host, "--listen-port", str(port)]
+    return args.listen_host or listen.host, port
+
+
+def _metrics(args: argparse.Namespace, loaded: LoadedConfig) -> tuple[str, int]:
+    metrics = loaded.config.metrics
+    return metrics.host, args.metrics_port if args.metrics_port is not None else metrics.port
+
+
+def mitmdump_arguments(args: argparse.Namespace, loaded: LoadedConfig | None = None) -> list[str]:
+    """The mitmdump command line for ``args`` (validates the config first)."""
+    loaded = loaded or load_config(args.config)
+    addon = Path(__file__).resolve().parent.parent / "addon.py"
+    host, port = _listen(args, loaded)
+    argv = ["--listen-host", host, "--listen-port", str(port)]
     argv += ["-s", str(addon)]
     for name, value in DEFAULT_OPTIONS.items():
         if not _sets_option(args.passthrough, name):
@@ -51,11 +62,32 @@ def mitmdump_arguments(args: argparse.Namespace) -> list[str]:
     return argv + list(args.passthrough)
 
 
+def preflight_problems(args: argparse.Namespace, loaded: LoadedConfig) -> list[preflight.Problem]:
+    """What would make ``run`` fail after it started listening (see proxy/preflight.py)."""
+    passthrough = list(args.passthrough)
+    custom_listen = any(
+        a in ("--mode", "-m", "--listen-port", "-p") or a.startswith(("mode=", "listen_port="))
+        for a in passthrough
+    )
+    problems = preflight.check_files(loaded)
+    ports = {"metrics (metrics.port / --metrics-port)": _metrics(args, loaded)}
+    if not custom_listen:  # mitmproxy's own listen options after `--` are mitmproxy's to check
+        ports = {"listen (listen.port / --listen-port)": _listen(args, loaded), **ports}
+    return problems + preflight.check_ports(ports, source=loaded.sources[-1])
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        argv = mitmdump_arguments(args)
+        loaded = load_config(args.config)
+        argv = mitmdump_arguments(args, loaded)
     except ConfigError as exc:
         print(f"aidlp: {exc}", file=sys.stderr)
+        return 2
+    problems = preflight_problems(args, loaded)
+    for problem in problems:
+        label = "cannot start" if problem.fatal else "warning"
+        print(f"aidlp: {label}: {problem}", file=sys.stderr)
+    if any(problem.fatal for problem in problems):
         return 2
     from mitmproxy.tools.main import mitmdump
 
