@@ -12,11 +12,13 @@ from detectors.recognisers.email import EmailRecogniser
 from detectors.recognisers.iban import IbanRecogniser
 from detectors.recognisers.ip import IpAddressRecogniser
 from detectors.recognisers.markings import MarkingRecogniser
+from detectors.recognisers.national_id import national_id_recognisers
 from detectors.recognisers.nhs import NhsNumberRecogniser
 from detectors.recognisers.nino import NinoRecogniser
 from detectors.recognisers.passport import UkPassportRecogniser
 from detectors.recognisers.person import CuedNameRecogniser, NamePatternRecogniser
 from detectors.recognisers.phone import UkPhoneRecogniser
+from detectors.recognisers.phone_intl import InternationalPhoneRecogniser
 from detectors.recognisers.postcode import UkPostcodeRecogniser
 from detectors.recognisers.special import EthnicOriginRecogniser
 from detectors.recognisers.utr import UtrRecogniser
@@ -26,6 +28,7 @@ ALL = (
     NhsNumberRecogniser,
     UkPostcodeRecogniser,
     UkPhoneRecogniser,
+    InternationalPhoneRecogniser,
     EmailRecogniser,
     DateOfBirthRecogniser,
     StreetAddressRecogniser,
@@ -40,5 +43,6 @@ ALL = (
     CuedNameRecogniser,
     EthnicOriginRecogniser,
     MarkingRecogniser,
+    *national_id_recognisers(),
     *CREDENTIAL_RECOGNISERS,
 )

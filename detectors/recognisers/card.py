@@ -8,22 +8,6 @@ from presidio_analyzer import Pattern
 
 from detectors.base import Recogniser, Tier, digits
 
-#: Well-known published test numbers (payment-provider docs): not a person's card.
-_TEST_PANS = frozenset(
-    {
-        "4242424242424242",
-        "4111111111111111",
-        "5555555555554444",
-        "4000056655665556",
-        "378282246310005",
-        "371449635398431",
-        "6011111111111117",
-        "5105105105105100",
-        "4012888888881881",
-        "4000000000000002",
-    }
-)
-
 
 def luhn_ok(number: str) -> bool:
     total = 0
@@ -52,6 +36,8 @@ def _issuer_ok(n: str) -> bool:
         return 14 <= len(n) <= 19
     if n[:2] in ("50", "56", "57", "58", "63", "67", "62"):  # Maestro / UnionPay
         return 12 <= len(n) <= 19
+    if n[0] == "1":  # UATP
+        return len(n) == 15
     return False
 
 
@@ -70,13 +56,7 @@ class PaymentCardRecogniser(Recogniser):
 
     def validate_result(self, pattern_text: str) -> bool:
         n = digits(pattern_text)
-        return (
-            13 <= len(n) <= 19
-            and len(set(n)) > 2
-            and _issuer_ok(n)
-            and luhn_ok(n)
-            and n not in _TEST_PANS
-        )
+        return 13 <= len(n) <= 19 and len(set(n)) > 1 and _issuer_ok(n) and luhn_ok(n)
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         if _CODE_BEFORE.search(text[max(0, start - 40) : start]):
