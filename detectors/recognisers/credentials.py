@@ -1,8 +1,19 @@
-"""Credentials: cloud keys, VCS / chat tokens, AI-provider keys, JWTs, private key
-blocks and passwords in connection strings.
+"""Credentials: keys, tokens, passwords and private keys, from rules data files.
 
-Placeholders from documentation (``AKIAIOSFODNN7EXAMPLE``, ``sk-...``,
-``postgres://user:password@host``, ``${DB_PASSWORD}``) are not credentials.
+The rules live in YAML next to this module (schema: :mod:`.credential_rules`):
+
+- ``credential_rules_gitleaks.yaml``: the gitleaks rule set (MIT), provider token formats;
+- ``credential_rules.yaml``: ours: generic assignments and flags whose key names a secret,
+  passwords in prose, connection strings and URIs, config files (.netrc, .npmrc, .pypirc,
+  docker ``config.json``, kubeconfig), password hashes, private keys, JWTs, and provider
+  formats gitleaks lacks.
+
+One recogniser runs them all. The engine's RE2 set sees one literal trigger (every rule
+keyword); when it fires, an RE2 *set* of per-rule keyword alternations says which rules can
+match at all, and only those run (RE2: linear time). A secret is then judged: rule and
+file allow-lists, stop-words, entropy, documentation placeholders (``AKIAIOSFODNN7EXAMPLE``,
+``<your-key>``, ``${DB_PASSWORD}``, ``xxxx``, ``changeme``) and the rule's named checks
+(:data:`CHECKS`). A finding's ``entity_type`` is the rule's family; never the value.
 """
 
 from __future__ import annotations
@@ -12,30 +23,103 @@ import binascii
 import json
 import math
 from collections import Counter
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
 
+import re2
 from presidio_analyzer import Pattern
 
-from detectors.base import CtxPattern, Recogniser, Tier
+from detectors.base import RE2_OPTIONS, Candidate, Recogniser, Tier
+from detectors.recognisers.credential_rules import CredentialRule, load_rules
 
+RULE_FILES = (
+    Path(__file__).with_name("credential_rules_gitleaks.yaml"),
+    Path(__file__).with_name("credential_rules.yaml"),
+)
+
+# -- value judgement ---------------------------------------------------------------------
+
+#: substrings that mark documentation / template values
 _PLACEHOLDER_WORDS = (
-    "example", "xxxx", "your", "placeholder", "changeme", "change_me", "redacted", "dummy",
-    "sample", "secret_here", "key_here", "token_here", "insert", "replace", "<", ">", "...",
-    "****", "${", "{{", "%s", "%(", "fake", "test_key",
+    "example", "xxxx", "your", "placeholder", "changeme", "change_me", "change-me", "redacted",
+    "dummy", "sample", "secret_here", "key_here", "token_here", "insert", "replace", "...",
+    "****", "fake", "test_key", "todo", "••", "lorem",
 )  # fmt: skip
 
-
-def _split(blob: str) -> list[str]:
-    return blob.split()
-
-
+#: whole values that are words, not secrets
 _PLACEHOLDER_VALUES = frozenset(
-    _split(
-        """
-    password pass passwd pwd secret pw admin root test guest user username changeme letmein
-    qwerty 123456 12345678 password1 password123 pa55word p@ssw0rd mypassword hunter2
-    secretpassword topsecret mysecret postgres mysql none null true false
-        """
-    )
+    [
+        "password",
+        "pass",
+        "passwd",
+        "pwd",
+        "secret",
+        "pw",
+        "admin",
+        "root",
+        "test",
+        "guest",
+        "user",
+        "username",
+        "changeme",
+        "letmein",
+        "qwerty",
+        "123456",
+        "1234567",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password1",
+        "password123",
+        "pa55word",
+        "p@ssw0rd",
+        "mypassword",
+        "hunter2",
+        "secretpassword",
+        "topsecret",
+        "mysecret",
+        "postgres",
+        "mysql",
+        "none",
+        "null",
+        "nil",
+        "true",
+        "false",
+        "undefined",
+        "abc123",
+        "abcdef",
+        "abcd1234",
+        "qwerty123",
+        "welcome",
+        "welcome1",
+        "default",
+        "string",
+        "str",
+        "required",
+        "optional",
+        "hidden",
+        "masked",
+        "secure",
+        "empty",
+        "value",
+        "token",
+        "apikey",
+        "api_key",
+        "secret_key",
+    ]
+)
+
+_TEMPLATE = re2.compile(
+    r"^(?:\$\{[^}]*\}|\$\(\s*[^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>|\[[^\[\]]*\]"
+    r"|%[A-Za-z_][A-Za-z0-9_]*%|%\([A-Za-z_]+\)s|%s|@[A-Za-z_]+@|\{[A-Za-z_0-9]*\}|#\{[^}]*\}"
+    r"|:[a-z_]+)$",
+    RE2_OPTIONS,
+)
+_CODE = re2.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_]{0,40}(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]{0,40})*\s*(?:\(.*\)|\[.*\])"
+    r"|[A-Za-z_][A-Za-z_]{0,40}[0-9]{0,2}(?:(?:\.|::|->)[A-Za-z_][A-Za-z_]{0,40}[0-9]{0,2})+)[;,]?$",
+    RE2_OPTIONS,
 )
 
 
@@ -46,193 +130,310 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
 
 
+def _body(value: str) -> str:
+    return value.strip().strip("'\"`").strip()
+
+
 def is_placeholder(value: str) -> bool:
-    v = value.strip("'\"`").lower()
-    if len(v) < 4 or v in _PLACEHOLDER_VALUES or len(set(v)) <= 2:
+    """A documentation placeholder, template variable or code reference, not a secret."""
+    v = _body(value)
+    low = v.lower()
+    if len(v) < 4 or low in _PLACEHOLDER_VALUES or len(set(low)) <= 2:
         return True
-    if v[0] in "$%{<*[(:" or v.startswith("os.") or "(" in v:
+    if _TEMPLATE.match(v) or _CODE.match(v) or low.startswith(("os.", "env.", "process.env")):
         return True
-    return any(w in v for w in _PLACEHOLDER_WORDS)
+    if any(w in low for w in _PLACEHOLDER_WORDS):
+        return True
+    # a run of one filler character after a short prefix: sk-xxxxxxxx, AKIA************
+    tail = low[-12:]
+    return len(set(tail)) == 1 and tail[0] in "x*#.-_0"
 
 
-class _Credential(Recogniser):
+def _classes(value: str) -> int:
+    return (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )
+
+
+def looks_like_password(value: str) -> bool:
+    """A value in a password position that is a real-looking password.
+
+    Quoted passphrases with spaces count; identifiers (``password=password_var``),
+    code references and placeholders do not.
+    """
+    quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`"
+    v = _body(value)
+    if len(v) < 6 or len(v) > 200 or is_placeholder(v):
+        return False
+    if quoted and " " in v:
+        words = v.split()
+        return len(words) >= 3 and len(v) >= 12 and not v.endswith((".", "?", "!", ":"))
+    if " " in v:
+        return False
+    if v.replace("_", "").isalpha() and (v.islower() or v.isupper()) and ("_" in v or not quoted):
+        return False  # an identifier or a constant name, not a password
+    if v.isalpha() and not quoted:
+        return False
+    return _classes(v) >= 2 or len(v) >= 10
+
+
+def prose_password(value: str) -> bool:
+    """A password stated in running text: letters with digits or symbols, no spaces."""
+    v = value.rstrip(".,;:!?)]}\"'”’")
+    if len(v) < 6 or v[0] in "@/:=\\.,;&|" or "://" in v or ("@" in v[1:-1] and "." in v):
+        return False
+    if is_placeholder(v):
+        return False
+    has_alpha = any(c.isalpha() for c in v)
+    has_other = any(c.isdigit() for c in v) or any(not c.isalnum() for c in v)
+    return has_alpha and has_other and _classes(v) >= 3
+
+
+def _b64decode(value: str) -> bytes | None:
+    v = value.strip().strip("'\"")
+    try:
+        return base64.b64decode(
+            v + "=" * (-len(v) % 4), altchars=b"-_" if "-" in v or "_" in v else None
+        )
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _json_segment(seg: str) -> dict | None:
+    raw = _b64decode(seg)
+    if raw is None:
+        return None
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def valid_jwt(value: str) -> bool:
+    """Header and payload decode to JSON objects; the header names ``alg`` or ``typ``."""
+    parts = value.strip().split(".")
+    if len(parts) < 2:
+        return False
+    header = _json_segment(parts[0])
+    return (
+        bool(header)
+        and ("alg" in header or "typ" in header)
+        and _json_segment(parts[1]) is not None
+    )
+
+
+def user_colon_password(value: str) -> bool:
+    """Base64 of ``user:password`` (HTTP Basic, docker ``auths``, npm ``_auth``)."""
+    raw = _b64decode(value)
+    if raw is None:
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if not text.isprintable() or ":" not in text:
+        return False
+    return not is_placeholder(text.split(":", 1)[1] or "x")
+
+
+def base64_private_key(value: str) -> bool:
+    """Base64 of a PEM private key (kubeconfig ``client-key-data``)."""
+    raw = _b64decode(value[: 200 - (200 % 4)])
+    return raw is not None and b"PRIVATE KEY" in raw[:120]
+
+
+def require_digit(value: str) -> bool:
+    return any(c.isdigit() for c in value)
+
+
+def high_entropy_token(value: str) -> bool:
+    """A random-looking token: mixed case and digits, entropy near random base64."""
+    v = _body(value)
+    if len(v) < 20 or is_placeholder(v):
+        return False
+    if all(c in "0123456789abcdefABCDEF-" for c in v):
+        return False  # hex digests and UUIDs
+    return _classes(v) >= 3 and entropy(v) >= 4.2
+
+
+def not_hex_digest(value: str) -> bool:
+    v = _body(value)
+    return not all(c in "0123456789abcdefABCDEF" for c in v)
+
+
+_NUMERIC = re2.compile(r"^[0-9.,:/ +_-]+$", RE2_OPTIONS)
+_FILE_OR_PATH = re2.compile(
+    r"(?i)(?:^[~./\\]|://|^[a-z]:\\|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|cfg|conf|ini|toml)$)",
+    RE2_OPTIONS,
+)
+_IDENTIFIER = re2.compile(r"^[A-Za-z_][A-Za-z_]*$", RE2_OPTIONS)
+
+
+def secret_value(value: str) -> bool:
+    """A token-like value for a key that names a secret (not a word, number, path or
+    identifier): letters with digits, or letters with unusual symbols; no spaces."""
+    v = _body(value)
+    if len(v) < 8 or " " in v or is_placeholder(v) or _NUMERIC.match(v) or _IDENTIFIER.match(v):
+        return False
+    if _FILE_OR_PATH.search(v) or ("@" in v and "." in v.split("@")[-1] and len(v) < 60):
+        return False
+    has_alpha = any(c.isalpha() for c in v)
+    has_digit = any(c.isdigit() for c in v)
+    odd = any(not c.isalnum() and c not in "-_./:+=" for c in v)
+    return has_alpha and (has_digit or odd) and entropy(v) >= 3.0
+
+
+def uri_password(value: str) -> bool:
+    """The password of a URI / .netrc / connection string: anything but a placeholder."""
+    v = _body(value)
+    if v.startswith("{") and v.endswith("}") and not _TEMPLATE.match(v):
+        v = v[1:-1]
+    return len(v) >= 3 and not is_placeholder(v) and not v.startswith(("$", "%", "<", "{", "@"))
+
+
+def connection_password(value: str) -> bool:
+    v = _body(value)
+    return uri_password(v) and v not in ("?", "''") and not _IDENTIFIER.match(v)
+
+
+def token_or_basic(value: str) -> bool:
+    v = _body(value)
+    return user_colon_password(v) or (len(v) >= 20 and entropy(v) >= 3.5 and not is_placeholder(v))
+
+
+def mixed_case_digit(value: str) -> bool:
+    return (
+        any(c.islower() for c in value)
+        and any(c.isupper() for c in value)
+        and any(c.isdigit() for c in value)
+    )
+
+
+def key_material(value: str) -> bool:
+    """Private-key block: the material after the header is not a placeholder."""
+    body = value.rsplit("-----" if "-----" in value else "----", maxsplit=1)[-1].replace(
+        "\\n", "\n"
+    )
+    first = body.strip().split("\n", 1)[0][:80]
+    return len(first.strip()) >= 8 and not is_placeholder(first)
+
+
+CHECKS: dict[str, Callable[[str], bool]] = {
+    "secret_value": secret_value,
+    "uri_password": uri_password,
+    "connection_password": connection_password,
+    "token_or_basic": token_or_basic,
+    "mixed_case_digit": mixed_case_digit,
+    "key_material": key_material,
+    "password": looks_like_password,
+    "prose_password": prose_password,
+    "jwt": valid_jwt,
+    "basic_auth": user_colon_password,
+    "base64_private_key": base64_private_key,
+    "require_digit": require_digit,
+    "high_entropy": high_entropy_token,
+    "not_hex_digest": not_hex_digest,
+}
+
+
+@lru_cache(maxsize=4)
+def rules_from(paths: tuple[Path, ...]) -> tuple[CredentialRule, ...]:
+    """The validated rules of ``paths`` (cached: loaded once per process)."""
+    return tuple(load_rules(list(paths), frozenset(CHECKS)))
+
+
+# -- the recogniser ------------------------------------------------------------------------
+
+
+class CredentialRecogniser(Recogniser):
+    """Every credential rule, behind one keyword trigger and one RE2 keyword set."""
+
+    ENTITY = "CREDENTIAL"
     CATEGORY = "CREDENTIALS"
     TIER = Tier.DIRECT
-    MIN_ENTROPY = 3.0
 
-    def invalidate_result(self, pattern_text: str) -> bool:
-        return is_placeholder(pattern_text) or entropy(pattern_text) < self.MIN_ENTROPY
+    def __init__(self, rule_files: tuple[Path, ...] = RULE_FILES) -> None:
+        self.rules = rules_from(tuple(rule_files))
+        keywords = sorted({k for r in self.rules for k in r.keywords})
+        trigger = "(?i)(?:" + "|".join(re2.escape(k) for k in keywords) + ")"
+        self.PATTERNS = (Pattern("credential_keywords", trigger, 0.9),)
+        super().__init__()
+        self.supported_entities = sorted({r.entity for r in self.rules})
+        self._rule_set = re2.Set.SearchSet(RE2_OPTIONS)
+        for rule in self.rules:
+            self._rule_set.Add("(?i)(?:" + "|".join(re2.escape(k) for k in rule.keywords) + ")")
+        self._rule_set.Compile()
 
+    @property
+    def entities(self) -> list[str]:
+        """The bounded set of entity types this recogniser can report."""
+        return list(self.supported_entities)
 
-class AwsAccessKeyRecogniser(_Credential):
-    ENTITY = "AWS_ACCESS_KEY_ID"
-    PATTERNS = (
-        Pattern("aws_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b", 0.9),
-    )
+    def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
+        for rule_index in sorted(self._rule_set.Match(data) or ()):
+            yield from self._rule_hits(self.rules[rule_index], text, data, b2c)
 
+    def _rule_hits(self, rule: CredentialRule, text: str, data: bytes, b2c) -> Iterator[Candidate]:
+        for m in rule.regex.finditer(data):
+            s, e = _secret_span(m, rule.secret_group)
+            if s < 0 or e <= s:
+                continue
+            if b2c is not None:
+                s, e = b2c(s), b2c(e)
+            value = text[s:e]
+            if not self._keep(rule, value, m, data):
+                continue
+            yield Candidate(
+                self,
+                rule.entity,
+                s,
+                e,
+                rule.score,
+                rule.id,
+                False,
+                self.TIER,
+                self.CATEGORY,
+            )
 
-class AwsSecretKeyRecogniser(_Credential):
-    """40-character secret next to AWS secret context (a git SHA is hex: not this)."""
-
-    ENTITY = "AWS_SECRET_ACCESS_KEY"
-    CONTEXT_WINDOW = 60
-    MIN_ENTROPY = 3.5
-    PATTERNS = (
-        CtxPattern(
-            "aws_secret", r"(?:^|[^A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])", 0.8
-        ),
-    )
-    CONTEXT = (
-        "aws_secret_access_key",
-        "secret access key",
-        "secret_access_key",
-        "aws secret",
-        "secretaccesskey",
-        "aws_secret",
-    )
-
-    def validate_result(self, pattern_text: str) -> bool:
-        v = pattern_text
-        return (
-            any(c.islower() for c in v)
-            and any(c.isupper() for c in v)
-            and any(c.isdigit() for c in v)
-        )
-
-
-class GitHubTokenRecogniser(_Credential):
-    ENTITY = "GITHUB_TOKEN"
-    PATTERNS = (
-        Pattern("github_classic", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b", 0.95),
-        Pattern("github_fine_grained", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", 0.95),
-    )
-
-
-class GitLabTokenRecogniser(_Credential):
-    ENTITY = "GITLAB_TOKEN"
-    PATTERNS = (Pattern("gitlab", r"\b(?:glpat|glptt|gldt|glrt|gloas)-[A-Za-z0-9_\-]{20,}", 0.95),)
-
-
-class SlackTokenRecogniser(_Credential):
-    ENTITY = "SLACK_TOKEN"
-    PATTERNS = (
-        Pattern("slack_token", r"\bxox[abposre]-[A-Za-z0-9\-]{10,}", 0.95),
-        Pattern("slack_app_token", r"\bxapp-\d-[A-Za-z0-9\-]{10,}", 0.95),
-        Pattern(
-            "slack_webhook",
-            r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}",
-            0.95,
-        ),
-    )
-
-
-class AnthropicKeyRecogniser(_Credential):
-    ENTITY = "ANTHROPIC_API_KEY"
-    PATTERNS = (
-        Pattern("anthropic", r"\bsk-ant-(?:api|admin|oat|sid)\d\d-[A-Za-z0-9_\-]{20,}", 0.95),
-    )
-
-
-class OpenAiKeyRecogniser(_Credential):
-    ENTITY = "OPENAI_API_KEY"
-    MIN_ENTROPY = 3.5
-    PATTERNS = (
-        Pattern("openai_project", r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}", 0.95),
-        Pattern("openai_legacy", r"\bsk-[A-Za-z0-9]{32,}\b", 0.85),
-    )
-
-    def validate_result(self, pattern_text: str) -> bool:
-        body = pattern_text.split("-", 1)[1]
-        return any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
-
-
-class JwtRecogniser(_Credential):
-    ENTITY = "JWT"
-    PATTERNS = (
-        Pattern("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{8,}", 0.9),
-    )
-
-    def validate_result(self, pattern_text: str) -> bool:
-        header = pattern_text.split(".", 1)[0]
-        try:
-            raw = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
-            return isinstance(json.loads(raw), dict) and "alg" in json.loads(raw)
-        except (binascii.Error, ValueError):
+    @staticmethod
+    def _keep(rule: CredentialRule, value: str, m, data: bytes) -> bool:
+        if any(rx.search(value) for rx in rule.file_allow) or any(
+            rx.search(value) for rx in rule.allow
+        ):
             return False
+        low = value.lower()
+        if any(w in low for w in rule.file_stopwords) or any(w in low for w in rule.stopwords):
+            return False
+        if rule.entropy is not None and entropy(value) < rule.entropy:
+            return False
+        if rule.placeholders and is_placeholder(value):
+            return False
+        if rule.allow_match:
+            whole = m.group(0)
+            if any(rx.search(whole) for rx in rule.allow_match):
+                return False
+        if rule.allow_line:
+            s, e = m.span()
+            lo = data.rfind(b"\n", 0, s) + 1
+            hi = data.find(b"\n", e)
+            line = data[lo : hi if hi >= 0 else len(data)]
+            if any(rx.search(line) for rx in rule.allow_line):
+                return False
+        return all(CHECKS[name](value) for name in rule.checks)
 
 
-class PrivateKeyRecogniser(_Credential):
-    """A PEM / OpenSSH private key block with key material after the header."""
-
-    ENTITY = "PRIVATE_KEY"
-    PATTERNS = (
-        Pattern(
-            "private_key_block",
-            r"-----BEGIN [A-Z ]{0,24}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n|\\r){0,6}"
-            r"(?:[A-Za-z\-]+: ?[^\n]{0,100}(?:\n|\\n)){0,4}(?:\s|\\n){0,4}[A-Za-z0-9+/=]{40,}",
-            0.95,
-        ),
-    )
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        return "EXAMPLE" in pattern_text.upper().split("-----")[-1][:80]
+def _secret_span(m, group: int | str | None) -> tuple[int, int]:
+    if group is not None:
+        return m.span(group)
+    for g in range(1, m.re.groups + 1):
+        s, e = m.span(g)
+        if s >= 0:
+            return s, e
+    return m.span()
 
 
-class ConnectionStringPasswordRecogniser(_Credential):
-    """``postgres://app:S3cr3t!x@db:5432/x``, ``Server=..;Password=S3cr3t;`` and
-    ``password = "..."`` assignments with a real-looking (non-placeholder) value."""
-
-    ENTITY = "PASSWORD"
-    MIN_ENTROPY = 2.5
-    CONTEXT_WINDOW = 200
-    PATTERNS = (
-        Pattern(
-            "url_credentials",
-            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"']{0,64}:(?P<v>[^\s@/\"']{3,128})@[A-Za-z0-9.\-\[\]_]{2,}",
-            0.9,
-        ),
-        CtxPattern(
-            "kv_password",
-            r"(?i)\b(?:password|pwd|passwd)\s*=\s*(?P<v>[^;\s'\"]{4,128})",
-            0.85,
-        ),
-        Pattern(
-            "env_secret",
-            r"(?-i)\b[A-Z0-9_]{0,40}(?:PASSWORD|PASSWD|_PWD|_PASS|SECRET|SECRET_KEY|TOKEN|API_KEY|APIKEY)"
-            r"[A-Z0-9_]{0,20}[ \t]*=[ \t]*(?P<v>[^\s'\"$]{6,128})",
-            0.85,
-        ),
-        Pattern(
-            "assigned_secret",
-            r"(?i)\b(?:password|passwd|db_pass(?:word)?|secret_key|client_secret|api_key|apikey|"
-            r"access_token|auth_token)[\"']?\s*[:=]\s*[\"'](?P<v>[^\s\"']{6,128})[\"']",
-            0.8,
-        ),
-    )
-    CONTEXT = (
-        "server=",
-        "data source",
-        "user id",
-        "uid=",
-        "host=",
-        "database=",
-        "initial catalog",
-        "dsn",
-    )
-
-    def validate_result(self, pattern_text: str) -> bool:
-        return not pattern_text.isalpha() or len(pattern_text) >= 10
-
-
-CREDENTIAL_RECOGNISERS = (
-    AwsAccessKeyRecogniser,
-    AwsSecretKeyRecogniser,
-    GitHubTokenRecogniser,
-    GitLabTokenRecogniser,
-    SlackTokenRecogniser,
-    AnthropicKeyRecogniser,
-    OpenAiKeyRecogniser,
-    JwtRecogniser,
-    PrivateKeyRecogniser,
-    ConnectionStringPasswordRecogniser,
-)
+CREDENTIAL_RECOGNISERS = (CredentialRecogniser,)
