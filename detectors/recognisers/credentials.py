@@ -175,8 +175,8 @@ def looks_like_password(value: str) -> bool:
         return False
     if v.replace("_", "").isalpha() and (v.islower() or v.isupper()) and ("_" in v or not quoted):
         return False  # an identifier or a constant name, not a password
-    if v.isalpha() and not quoted:
-        return False
+    if v.isalpha() and (not quoted or v.islower() or v.isupper()):
+        return False  # a word ("securepassword"), not a password
     return _classes(v) >= 2 or len(v) >= 10
 
 
