@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import math
 from collections import Counter
@@ -374,8 +375,23 @@ class CredentialRecogniser(Recogniser):
         return list(self.supported_entities)
 
     def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
-        for rule_index in sorted(self._rule_set.Match(data) or ()):
-            yield from self._rule_hits(self.rules[rule_index], text, data, b2c)
+        """Hits of the rules whose keywords occur; where hits overlap, a provider rule wins
+        over a generic one (``GENERIC_*``), then the longer hit."""
+        hits = [
+            c
+            for rule_index in sorted(self._rule_set.Match(data) or ())
+            for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
+        ]
+        hits.sort(key=lambda c: (c.entity.startswith("GENERIC_"), c.start, c.start - c.end))
+        kept: list[Candidate] = []  # non-overlapping, by start
+        starts: list[int] = []
+        for c in hits:
+            i = bisect.bisect_right(starts, c.start)
+            if (i and kept[i - 1].end > c.start) or (i < len(kept) and kept[i].start < c.end):
+                continue
+            kept.insert(i, c)
+            starts.insert(i, c.start)
+        yield from kept
 
     def _rule_hits(self, rule: CredentialRule, text: str, data: bytes, b2c) -> Iterator[Candidate]:
         for m in rule.regex.finditer(data):
