@@ -27,17 +27,20 @@ from typing import Any, Optional
 from mitmproxy import ctx, exceptions, http, tls
 
 from proxy.approvals import ApprovalCheck
-from proxy.catalogue import Tool, ToolStatus
+from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
 from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
 from proxy.extract.settings import UninspectableAction
+from proxy.failsafe import INTERNAL_ERROR, fail_closed, last_resort, minimal_block
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
 from proxy.reload import Reloader
 from proxy.responses import block_response, websocket_close_reason
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
+from proxy.transport.gate import TransportGate
+from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
 from proxy.wsclose import POLICY_VIOLATION, close_websocket
 from proxy.wsclose import install as install_websocket_close
 
@@ -75,6 +78,11 @@ class AidlpAddon:
         self.metrics = Metrics()
         self.metrics_server: MetricsServer | None = None
         self.sni_refuser = RefuseBlockedSni()
+        self.connect_hosts = ConnectHosts()
+        # next_layer: never relay an AI-tool (or unnamed) connection as raw TCP
+        self.gate = TransportGate(
+            lambda: self.runtime.catalogue if self.runtime else None, self.connect_hosts
+        )
         # SIGHUP / watched-file reloads swap runtime and pool via activate() (proxy/reload.py).
         self.reloader = Reloader(self, lambda: ctx.options.aidlp_config or None)
         # Approval tokens taken off requests at requestheaders, until the request hook (and,
@@ -155,6 +163,8 @@ class AidlpAddon:
         install_websocket_close()
         if self.sni_refuser not in ctx.master.addons.chain:
             ctx.master.addons.add(self.sni_refuser)
+        if self.gate not in ctx.master.addons.chain:
+            ctx.master.addons.add(self.gate)  # after mitmproxy's NextLayer: it overrides it
         logscrub.install()  # handlers added since load()
         if self.metrics_server is None:
             self._start_metrics_server()  # /readyz says 503 until the workers are up
@@ -168,6 +178,8 @@ class AidlpAddon:
         self._stop_metrics_server()
         if self.sni_refuser in ctx.master.addons.chain:
             ctx.master.addons.remove(self.sni_refuser)
+        if self.gate in ctx.master.addons.chain:
+            ctx.master.addons.remove(self.gate)
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:
@@ -202,19 +214,30 @@ class AidlpAddon:
 
     def _classify(self, *hosts: str | None) -> Tool | None:
         """The tool for any of ``hosts``; a blocked match wins (defeats domain fronting)."""
-        found: Tool | None = None
-        for host in hosts:
-            tool = self._rt().catalogue.match(host)
-            if tool is not None and (found is None or tool.status is ToolStatus.BLOCKED):
-                found = tool
-        return found
+        return classify(self._rt().catalogue, hosts)
 
+    def client_disconnected(self, client: Any) -> None:
+        self.connect_hosts.forget(client.id)
+
+    @fail_closed
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
         server = data.context.server.address
-        connect_host = server[0] if server else None
-        tool = self._classify(data.client_hello.sni, connect_host)
+        connect_host = self.connect_hosts.get(data.context.client.id)
+        sni = data.client_hello.sni
+        address = server[0] if server else None
+        tool = self._classify(sni, connect_host, address)
         if tool is None:
-            data.ignore_connection = True  # not an AI tool: never decrypted
+            host = connect_host or address
+            if sni or (host is not None and not is_ip_literal(host)):
+                data.ignore_connection = True  # names a non-AI host: never decrypted
+                return
+            # No name at all (IP literal, no SNI): never passed through unseen.
+            settings = self._rt().loaded.config.catalogue
+            if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
+                return  # decrypted; each request is classified by its Host / :authority
+            data.establish_server_tls_first = False
+            self.sni_refuser.refused.add(data.context.client.id)
+            log.warning("aidlp: refused a TLS connection that names no host (no SNI)")
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
@@ -226,18 +249,21 @@ class AidlpAddon:
                 stage="sni",
             )
 
+    @fail_closed
     def http_connect(self, flow: http.HTTPFlow) -> None:
+        self.connect_hosts.record(flow.client_conn.id, flow.request.host)
         tool = self._classify(flow.request.host)
         if tool is not None and tool.status is ToolStatus.BLOCKED:
             self._refuse_tool(flow, tool, "blocked_tool")
 
     # ---- request level -----------------------------------------------------------------------
 
+    @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         request = flow.request
         # The approval header is aidlp's own credential: never forwarded to any host.
         token = request.headers.pop(APPROVAL_HEADER, None)
-        tool = self._classify(request.pretty_host, request.host_header, request.host)
+        tool = classify(self._rt().catalogue, flow_names(flow, self.connect_hosts))
         if tool is None:
             return
         if token is not None:
@@ -258,6 +284,7 @@ class AidlpAddon:
         if flow.response is not None:
             flow.response.stream = True
 
+    @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:
         tool: Tool | None = flow.metadata.get(TOOL_KEY)
         if tool is None or flow.response is not None:
@@ -367,6 +394,7 @@ class AidlpAddon:
 
     # ---- websockets ------------------------------------------------------------------------
 
+    @fail_closed
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         """Scan each client→server message to an AI tool; on a block, drop the message and
         close the socket with 1008 (policy violation) on both sides."""
@@ -410,6 +438,47 @@ class AidlpAddon:
                 flow, POLICY_VIOLATION, websocket_close_reason(decision, incident or "")
             )
         self._record(flow, tool, decision, incident, result, chars, digest)
+
+    # ---- failing closed (proxy/failsafe.py calls this) ---------------------------------------
+
+    def internal_error(self, target: Any, hook: str, exc: Exception) -> None:
+        """An unexpected exception in ``hook``: block, record ``ai.scan.error``, count it."""
+        self.metrics.scan_errors.labels(kind=INTERNAL_ERROR).inc()
+        if isinstance(target, tls.ClientHelloData):
+            target.ignore_connection = False  # intercept: every request is then classified
+            return
+        if not isinstance(target, http.HTTPFlow):
+            return
+        flow = target
+        decision = Decision("block", "ai.scan.error", INTERNAL_ERROR, ["PS2"])
+        incident = new_incident_id()
+        if flow.websocket is not None and hook == "websocket_message":
+            if flow.websocket.messages:
+                flow.websocket.messages[-1].drop()
+            flow.metadata[WS_BLOCKED_KEY] = True
+            try:
+                close_websocket(flow, POLICY_VIOLATION, websocket_close_reason(decision, incident))
+            except Exception:
+                last_resort(flow)
+        else:
+            try:
+                flow.response = block_response(
+                    flow.request.pretty_host,
+                    flow.request.path,
+                    flow.request.headers.get("accept", ""),
+                    decision,
+                    incident,
+                    self._rt().loaded.config.policy.contacts,
+                )
+            except Exception:
+                flow.response = minimal_block(incident)
+        tool: Tool | None = flow.metadata.get(TOOL_KEY)
+        if tool is None:
+            tool = Tool(id="unclassified", name="Unclassified", hosts=["unclassified.invalid"])
+        try:
+            self._record(flow, tool, decision, incident, None, 0)
+        except Exception as second:
+            log.error("aidlp: could not record an internal error (%s)", type(second).__name__)
 
     # ---- acting and recording --------------------------------------------------------------
 

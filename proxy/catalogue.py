@@ -6,6 +6,7 @@ A host that matches no tool is not an AI tool: its TLS is passed through untouch
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 from enum import StrEnum
 from typing import Annotated
@@ -43,6 +44,33 @@ def _check_host_pattern(value: str) -> str:
 
 
 HostPattern = Annotated[str, AfterValidator(_check_host_pattern)]
+
+
+def _check_network(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not an IP network: use CIDR notation (192.0.2.0/24, 2001:db8::/32) "
+            "or a single address"
+        ) from None
+
+
+Network = Annotated[str, AfterValidator(_check_network)]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
+
+#: Headers every provider uses for its own API key: excepted from the credentials check only.
+DEFAULT_CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
+
+
+class UnnamedDestinations(StrEnum):
+    """What to do with a TLS connection that names no host: an IP-literal CONNECT (or
+    transparent destination) whose ClientHello carries no SNI."""
+
+    INTERCEPT = "intercept"  # decrypt, then classify each request by Host / :authority
+    REFUSE = "refuse"  # refuse at the ClientHello, recorded as ai.tool.blocked
+
+
 ToolId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
 
 
@@ -55,6 +83,16 @@ class Tool(BaseModel):
     name: str = Field(min_length=1)
     hosts: list[HostPattern] = Field(min_length=1)
     status: ToolStatus = ToolStatus.ONLINE
+    networks: list[Network] = Field(
+        default_factory=list,
+        description="IP ranges the tool is served from (CIDR). A CONNECT, transparent "
+        "destination or Host naming an address in one is treated as this tool.",
+    )
+    credential_headers: list[HeaderName] = Field(
+        default_factory=lambda: list(DEFAULT_CREDENTIAL_HEADERS),
+        description="Headers carrying the provider's own API credential: not scanned for "
+        "credentials (every other header, cookie and trailer is).",
+    )
 
 
 class CatalogueSettings(BaseModel):
@@ -68,6 +106,13 @@ class CatalogueSettings(BaseModel):
     )
     extra_tools: list[Tool] = Field(
         default_factory=list, description="Tools added to (or replacing, by id) the file's tools."
+    )
+    unnamed_destinations: UnnamedDestinations = Field(
+        default=UnnamedDestinations.INTERCEPT,
+        description="A TLS connection to an IP literal with no SNI names no tool. `intercept` "
+        "(default) decrypts it and classifies each request by its Host / :authority, so a "
+        "request naming an AI tool is scanned and one naming a blocked tool is refused; "
+        "`refuse` refuses such connections outright. Never passed through unseen.",
     )
     blocked_models: list[str] = Field(
         default_factory=lambda: ["deepseek"],
@@ -111,13 +156,35 @@ class Catalogue:
                     if current is None or tool.status is ToolStatus.BLOCKED:
                         self._exact[pattern] = tool
         self._wild.sort(key=lambda item: item[1].status is not ToolStatus.BLOCKED)
+        self._networks = sorted(
+            ((ipaddress.ip_network(net), tool) for tool in tools for net in tool.networks),
+            key=lambda item: item[1].status is not ToolStatus.BLOCKED,
+        )
         self._blocked_models = [m.lower() for m in (blocked_models or []) if m]
 
+    def match_address(self, host: str) -> Tool | None:
+        """The tool whose ``networks`` hold the IP literal ``host`` (blocked first), or None."""
+        try:
+            address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        except ValueError:
+            return None
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        for network, tool in self._networks:
+            if address.version == network.version and address in network:
+                return tool
+        return None
+
     def match(self, host: str | None) -> Tool | None:
-        """The tool serving ``host`` (case-insensitive, trailing dot ignored), or None."""
+        """The tool serving ``host`` (case-insensitive, trailing dot ignored; an IP literal is
+        looked up in the tools' ``networks``), or None."""
         if not host:
             return None
-        host = host.lower().rstrip(".")
+        host = host.strip().lower().rstrip(".")
+        if host[:1].isdigit() or host[:1] in "[:":
+            by_address = self.match_address(host)
+            if by_address is not None:
+                return by_address
         tool = self._exact.get(host)
         if tool is not None and tool.status is ToolStatus.BLOCKED:
             return tool

@@ -32,6 +32,8 @@ AUDIENCE = "aidlp"
 ALGORITHM = "EdDSA"
 MAX_TOKEN_CHARS = 8192
 MAX_TTL_SECONDS = 366 * 86400
+#: Compact JWS: three base64url parts (linear-time; no nested quantifiers).
+_JWT_CHARS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 #: Every ``aidlp_approvals_total{result}`` value, and the reasons a request is refused.
 RESULTS = ("valid", "expired", "revoked", "invalid", "insufficient", "wrong_user", "wrong_tool")
@@ -204,9 +206,11 @@ def _claims_problem(exc: ValidationError) -> str:
 
 def unverified_claims(token: str) -> dict[str, Any]:
     """The payload without checking anything (for display and indexing only). {} if unreadable."""
+    if not isinstance(token, str) or not _JWT_CHARS.fullmatch(token.strip()):
+        return {}
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+        claims = jwt.decode(token.strip(), options={"verify_signature": False})
+    except (jwt.PyJWTError, ValueError, TypeError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -222,13 +226,19 @@ def decode_token(
 
     Revocation, user, tool and category coverage are checked by the caller.
     """
-    token = token.strip()
+    token = token.strip() if isinstance(token, str) else ""
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise TokenError("invalid", "not a token (empty or too long)")
+    if not _JWT_CHARS.fullmatch(token):
+        # Header values arrive surrogate-escaped: a non-ASCII or control byte would make
+        # PyJWT raise UnicodeEncodeError (not a PyJWTError). A JWT is base64url and dots only.
+        raise TokenError("invalid", "not a well-formed JWT (characters outside base64url)")
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, ValueError, TypeError):
         raise TokenError("invalid", "not a well-formed JWT") from None
+    if not isinstance(header, dict):
+        raise TokenError("invalid", "not a well-formed JWT")
     if header.get("alg") != ALGORITHM:
         raise TokenError("invalid", f"must be signed with {ALGORITHM} (Ed25519)")
     issuer = unverified_claims(token).get("iss")
@@ -257,7 +267,7 @@ def decode_token(
             raise TokenError("invalid", f"audience is not {AUDIENCE!r}") from None
         except jwt.MissingRequiredClaimError as exc:
             raise TokenError("invalid", f"missing claim {exc.claim}") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, TypeError):
             raise TokenError("invalid", "not a well-formed JWT") from None
     if payload is None:
         raise TokenError("invalid", f"signature does not verify with {issuer}'s key(s)")

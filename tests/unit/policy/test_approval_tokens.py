@@ -271,3 +271,25 @@ def test_unrelated_key_type_signature_fails(store: ApprovalStore, board: Board) 
     key = Ed25519PrivateKey.generate()
     token = jwt.encode(board.claims(), key, algorithm="EdDSA")
     assert check(store, token).result == "invalid"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "eyJhbGciOiJFZERTQSJ9.e30.\udcff\udcfe",  # a raw non-UTF-8 header byte (surrogate-escaped)
+        "\udce9yJhbGciOiJFZERTQSJ9.e30.sig",
+        "eyJhbGciOiJFZERTQSJ9.é.sig",
+        "a.b.c\x00",
+        "eyJhbGciOiJFZERTQSJ9.e30.sig\r\nX-Other: 1",
+    ],
+)
+def test_non_ascii_or_control_bytes_are_invalid_not_a_crash(
+    store: ApprovalStore, board: Board, garbage: str
+) -> None:
+    """Header values come surrogate-escaped from mitmproxy; PyJWT would raise
+    UnicodeEncodeError (not a PyJWTError) and fail open (issue 15)."""
+    assert check(store, garbage).result == "invalid"
+    assert check(store, board.sign() + garbage[-1]).result == "invalid"
+    assert store.check(garbage, user=None, tool="openai", categories=["PERSONAL_DATA"]).result == (
+        "invalid"
+    )

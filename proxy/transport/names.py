@@ -1,0 +1,95 @@
+"""Every name a flow carries, so that a disagreement cannot hide an AI tool.
+
+A request inside a tunnel has up to five names: the CONNECT host, the TLS SNI, the Host
+header(s), HTTP/2's ``:authority`` and the address the proxy connects to. The flow is treated
+as the AI tool if any of them names one, and refused if any names a blocked tool (this defeats
+domain fronting and Host/SNI games in both directions).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from proxy.catalogue import Catalogue, Tool, ToolStatus
+
+
+def bare_host(value: str | bytes | None) -> str | None:
+    """``value`` without port, brackets, userinfo or trailing dot, lower-cased; None if empty."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "surrogateescape")
+    host = value.strip().rsplit("@", 1)[-1]
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    host = host.lower().rstrip(".")
+    return host or None
+
+
+def is_ip_literal(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def classify(catalogue: Catalogue, names: Iterable[str | None]) -> Tool | None:
+    """The tool any of ``names`` matches; a blocked tool wins over every other match."""
+    found: Tool | None = None
+    for name in names:
+        tool = catalogue.match(bare_host(name))
+        if tool is None:
+            continue
+        if tool.status is ToolStatus.BLOCKED:
+            return tool
+        if found is None:
+            found = tool
+    return found
+
+
+class ConnectHosts:
+    """The CONNECT host of each client connection (the proxy may later be told to connect
+    somewhere else, e.g. by another addon; the name the client asked for is what counts)."""
+
+    def __init__(self) -> None:
+        self._hosts: dict[str, str] = {}
+
+    def record(self, client_id: str, host: str | None) -> None:
+        if host:
+            self._hosts[client_id] = host
+
+    def get(self, client_id: str) -> str | None:
+        return self._hosts.get(client_id)
+
+    def forget(self, client_id: str) -> None:
+        self._hosts.pop(client_id, None)
+
+    def client_disconnected(self, client: Any) -> None:
+        self.forget(client.id)
+
+
+def flow_names(flow: Any, connect_hosts: ConnectHosts | None = None) -> Iterator[str]:
+    """Every host name ``flow`` (a mitmproxy HTTPFlow) carries, unparsed (see :func:`bare_host`)."""
+    request = flow.request
+    if connect_hosts is not None:
+        connect = connect_hosts.get(flow.client_conn.id)
+        if connect:
+            yield connect
+    if flow.client_conn.sni:
+        yield flow.client_conn.sni
+    server = flow.server_conn
+    if server is not None and server.sni:
+        yield server.sni
+    yield from request.headers.get_all("host")
+    authority = request.data.authority
+    if authority:
+        yield authority.decode("utf-8", "surrogateescape")
+    if request.host:
+        yield request.host

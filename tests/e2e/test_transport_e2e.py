@@ -1,0 +1,340 @@
+"""Issue 15: no path from a client to an AI host that skips the scan (transport layer).
+
+Every test goes through the real `aidlp run` to the recording upstream, and asserts that the
+sensitive value did not arrive (or DeepSeek was not reached) and that an event was recorded.
+The TLS cases use a raw-socket client (tests/e2e/rawtls.py) that mangles the ClientHello's
+record layer the way DPI-evasion tools do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+from tests.e2e.conftest import TEST_CONFIG, require_tool
+from tests.e2e.rawtls import MangledTLS, http_request, open_tunnel, status_of
+
+NINO = "AB 12 34 56 C"
+NINO_RAW = NINO.replace(" ", "")
+
+
+def _chat(text: str, model: str = "gpt-4o-mini") -> bytes:
+    return json.dumps({"model": model, "messages": [{"role": "user", "content": text}]}).encode()
+
+
+def _arrived(upstream_log, needle: bytes, timeout: float = 1.0) -> bool:
+    return (
+        upstream_log.wait_for(
+            lambda r: (
+                needle in r.body or needle.decode() in r.path or needle.decode() in str(r.headers)
+            ),
+            timeout=timeout,
+        )
+        is not None
+    )
+
+
+def _mangled_session(proxy, target: str, sni: str | None, **mangle):
+    sock, status = open_tunnel(proxy.port, target)
+    assert status == 200
+    context = proxy.ssl_context()
+    if sni is None:
+        context.check_hostname = False
+    tls = MangledTLS(sock, context, sni, **mangle)
+    tls.handshake()
+    return sock, tls
+
+
+# ---- 1. ClientHello evasion ------------------------------------------------------------------
+
+MANGLES = {
+    "first-byte-alone": {"split_first_byte": True},
+    "record-version-0x0304": {"record_version": b"\x03\x04"},
+    "both-and-three-records": {
+        "split_first_byte": True,
+        "record_version": b"\x03\x04",
+        "records": 3,
+    },
+}
+
+
+@pytest.mark.parametrize("mangle", MANGLES.values(), ids=MANGLES.keys())
+def test_mangled_clienthello_to_ai_host_is_intercepted_and_scanned(
+    aidlp_proxy, upstream_log, mangle
+):
+    sock, tls = _mangled_session(aidlp_proxy, "api.openai.com:443", "api.openai.com", **mangle)
+    with sock:
+        body = _chat(f"Claimant NINO {NINO}, draft a letter")
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                body,
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 403, response[:200]
+    assert b"X-AIDLP-Decision: block" in response or b"x-aidlp-decision: block" in response
+    assert not _arrived(upstream_log, NINO.encode())
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("host") == "api.openai.com"
+            and any(f["category"] == "PERSONAL_DATA" for f in e.get("findings", []))
+        )
+    )
+
+
+def test_mangled_clienthello_benign_prompt_still_works(aidlp_proxy, upstream_log):
+    """Control: the same evasions with a harmless prompt are intercepted and forwarded."""
+    sock, tls = _mangled_session(
+        aidlp_proxy, "api.openai.com:443", "api.openai.com", **MANGLES["both-and-three-records"]
+    )
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat("name three rivers in Wales"),
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 200
+    assert _arrived(upstream_log, b"rivers in Wales")
+
+
+def test_http_request_written_a_byte_at_a_time_inside_tls_is_scanned(aidlp_proxy, upstream_log):
+    """No ALPN, and the request's first byte alone: mitmproxy's "probably not HTTP" guess
+    would relay the decrypted stream raw."""
+    sock, tls = _mangled_session(aidlp_proxy, "api.openai.com:443", "api.openai.com")
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat(f"NINO {NINO} please"),
+                Content_Type="application/json",
+            ),
+            split_first_byte=True,
+        )
+        response = tls.read_response()
+    assert status_of(response) == 403
+    assert not _arrived(upstream_log, NINO.encode())
+
+
+def test_plain_http_written_a_byte_at_a_time_in_ai_tunnel_is_scanned(aidlp_proxy, upstream_log):
+    """A CONNECT to an AI host on port 80 and plain HTTP, first byte alone."""
+    sock, status = open_tunnel(aidlp_proxy.port, "api.openai.com:80")
+    assert status == 200
+    with sock:
+        request = http_request(
+            "POST",
+            "api.openai.com",
+            "/v1/chat/completions",
+            _chat(f"NINO {NINO}"),
+            Content_Type="application/json",
+        )
+        sock.sendall(request[:1])
+        time.sleep(0.4)
+        sock.sendall(request[1:])
+        response = _read_plain(sock)
+    assert status_of(response) == 403
+    assert not _arrived(upstream_log, NINO.encode())
+
+
+def test_raw_bytes_to_ai_host_are_never_relayed(aidlp_proxy, upstream_log):
+    """Neither TLS nor HTTP towards an AI host: handled as HTTP (400), not relayed raw."""
+    sock, status = open_tunnel(aidlp_proxy.port, "api.openai.com:443")
+    assert status == 200
+    with sock:
+        sock.sendall(b"\x00\x01\x02 " + NINO_RAW.encode() + b"\r\n\r\n")
+        response = _read_plain(sock)
+    assert response.startswith(b"HTTP/1.1 400"), response[:100]
+    assert not _arrived(upstream_log, NINO_RAW.encode())
+
+
+def _read_plain(sock: socket.socket, timeout: float = 10.0) -> bytes:
+    sock.settimeout(timeout)
+    out = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+            if b"\r\n\r\n" in out:
+                head, _, body = out.partition(b"\r\n\r\n")
+                lengths = [
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ]
+                if lengths and len(body) >= lengths[0]:
+                    break
+    except TimeoutError:
+        pass
+    return out
+
+
+@pytest.mark.parametrize("mangle", MANGLES.values(), ids=MANGLES.keys())
+def test_deepseek_sni_through_ip_literal_connect_with_mangled_hello_is_refused(
+    aidlp_proxy, upstream_log, mangle
+):
+    sock, status = open_tunnel(aidlp_proxy.port, "127.0.0.1:443")
+    assert status == 200
+    with sock, pytest.raises((ConnectionError, ssl.SSLError, OSError)):
+        tls = MangledTLS(sock, aidlp_proxy.ssl_context(), "api.deepseek.com", **mangle)
+        tls.handshake()
+        tls.send(http_request("GET", "api.deepseek.com", "/"))
+        if not tls.read_response(5):
+            raise ConnectionError("closed")
+    assert upstream_log.wait_for(lambda r: "deepseek" in r.host, timeout=0.5) is None
+    assert not [c for c in aidlp_proxy.upstream_connects() if "deepseek" in c]
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.tool.blocked"
+            and e.get("stage") == "sni"
+            and e.get("tool") == "deepseek"
+        )
+    )
+
+
+# ---- 3. names that disagree, unnamed destinations, IP ranges ----------------------------------
+
+NETWORK_CONFIG = (
+    TEST_CONFIG
+    + """
+catalogue:
+  extra_tools:
+    - id: blocked_by_address
+      name: A blocked tool known by its addresses
+      status: blocked
+      hosts: [blocked-by-address.invalid]
+      networks: [203.0.113.0/24, "2001:db8:dead::/48"]
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def network_proxy(start_proxy):
+    return start_proxy(NETWORK_CONFIG, name="networks")
+
+
+@pytest.mark.parametrize("target", ["203.0.113.7:443", "[2001:db8:dead::1]:443"])
+def test_connect_to_an_address_of_a_blocked_tool_is_refused(network_proxy, target):
+    sock, status = open_tunnel(network_proxy.port, target)
+    sock.close()
+    assert status == 403
+    host = target.rsplit(":", 1)[0].strip("[]")
+    assert not [c for c in network_proxy.upstream_connects() if host in c]
+    assert network_proxy.wait_event(
+        lambda e: e.get("event") == "ai.tool.blocked" and e.get("tool") == "blocked_by_address"
+    )
+
+
+# ---- 2. fail closed: a non-UTF-8 approval header ------------------------------------------
+
+BAD_APPROVAL = b"eyJhbGciOiJFZERTQSJ9.\xff\xfe.\xc3("
+
+
+def test_non_utf8_approval_header_http1_is_invalid_not_fail_open(aidlp_proxy, upstream_log):
+    curl = require_tool("curl")
+    body = _chat(f"my NINO is {NINO}")
+    result = subprocess.run(
+        [
+            curl.encode(),
+            b"-sS",
+            b"--max-time",
+            b"20",
+            b"-x",
+            aidlp_proxy.url.encode(),
+            b"--cacert",
+            str(aidlp_proxy.ca_bundle).encode(),
+            b"-H",
+            b"Content-Type: application/json",
+            b"-H",
+            b"X-AIDLP-Approval: " + BAD_APPROVAL,
+            b"-w",
+            b"\n%{http_code}",
+            b"--data-binary",
+            body,
+            b"https://api.openai.com/v1/chat/completions",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.stdout.rsplit(b"\n", 1)[-1] == b"403", result.stdout[-300:]
+    assert not _arrived(upstream_log, NINO.encode())
+    assert not upstream_log.wait_for(lambda r: "x-aidlp-approval" in r.headers, timeout=0.3)
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("path") == "/v1/chat/completions"
+            and e.get("approval") is None
+            and any(f["category"] == "PERSONAL_DATA" for f in e.get("findings", []))
+        )
+    )
+
+
+def test_non_utf8_approval_header_http2_is_invalid_not_fail_open(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx(http2=True) as client:
+        response = client.post(
+            "https://api.openai.com/v1/chat/completions",
+            content=_chat(f"my NINO is {NINO}"),
+            headers={"Content-Type": "application/json", "X-AIDLP-Approval": BAD_APPROVAL},
+        )
+    assert response.http_version == "HTTP/2"
+    assert response.status_code == 403
+    assert not _arrived(upstream_log, NINO.encode())
+
+
+@pytest.mark.parametrize("query", ["", "?api-version=2"])
+def test_non_utf8_approval_header_websocket_is_invalid_not_fail_open(
+    aidlp_proxy, upstream_log, query
+):
+    frame = json.dumps(
+        {"event": "send", "content": [{"type": "text", "text": f"NINO {NINO}"}], "mode": "chat"}
+    )
+    code = asyncio.run(
+        _ws_send(
+            aidlp_proxy,
+            "wss://copilot.microsoft.com/c/api/chat" + query,
+            [frame],
+            {"X-AIDLP-Approval": BAD_APPROVAL.decode("latin-1")},
+        )
+    )
+    assert code == 1008
+    assert not _arrived(upstream_log, NINO.encode())
+
+
+async def _ws_send(proxy, url: str, frames: list[str], headers: dict[str, str] | None = None):
+    """Send ``frames``; the close code the client received (None if the socket stayed open)."""
+    async with connect(
+        url,
+        proxy=proxy.url,
+        ssl=proxy.ssl_context(),
+        open_timeout=20,
+        additional_headers=headers or {},
+    ) as ws:
+        try:
+            for frame in frames:
+                await ws.send(frame)
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            return None
