@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 #: mitmproxy options aidlp sets unless the arguments after `--` set them.
 DEFAULT_OPTIONS = {
     "flow_detail": "0",  # flows are recorded as aidlp events, not printed
+    # Forge certificates for the SNI / CONNECT host only. mitmproxy's default copies every
+    # name of the upstream certificate into the forged one, and names outside the CA's
+    # name constraints (deploy/CA.md) make clients reject it ("permitted subtree violation").
+    "upstream_cert": "false",
 }
 
 

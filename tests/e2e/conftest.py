@@ -78,9 +78,12 @@ def start_proxy(tmp_path_factory: pytest.TempPathFactory, pki: PKI, upstream: Up
         env_extra: dict[str, str] | None = None,
         name: str = "aidlp",
         wait: bool = True,
+        confdir_files: dict[str, bytes] | None = None,
     ) -> AidlpProcess:
         workdir = tmp_path_factory.mktemp(f"{name}{next(counter)}")
-        proc = AidlpProcess(workdir, pki.ca_pem, env, config_yaml, extra_args, env_extra, name)
+        proc = AidlpProcess(
+            workdir, pki.ca_pem, env, config_yaml, extra_args, env_extra, name, confdir_files
+        )
         started.append(proc)
         return proc.wait_ready() if wait else proc
 

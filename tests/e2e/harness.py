@@ -4,8 +4,8 @@ Fixtures (see conftest.py):
   pki          test CA (trustme) + upstream certificate covering every test hostname
   upstream     Upstream (tests/e2e/upstream.py): .log records what reached it; .https_port/.http_port
   aidlp_proxy  one shared AidlpProcess with the default config (plus test-only re-routing)
-  start_proxy  factory: start_proxy(config_yaml: str | None = None, extra_args=(), env=None)
-               → a fresh AidlpProcess, stopped at the end of the test session
+  start_proxy  factory: start_proxy(config_yaml: str | None = None, extra_args=(), env=None,
+               confdir_files=None) → a fresh AidlpProcess, stopped at the end of the session
 
 AidlpProcess:
   .url  "http://127.0.0.1:<port>"    .port  .metrics_port  .confdir  .config_path
@@ -111,6 +111,7 @@ class AidlpProcess:
         extra_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         name: str = "aidlp",
+        confdir_files: dict[str, bytes] | None = None,
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +119,8 @@ class AidlpProcess:
         self.metrics_port = free_port()
         self.confdir = workdir / "mitmproxy"
         self.confdir.mkdir(exist_ok=True)
+        for filename, content in (confdir_files or {}).items():  # e.g. a CA made by the test
+            (self.confdir / filename).write_bytes(content)
         self.config_path: Path | None = None
         if config_yaml is not None:
             self.config_path = workdir / "aidlp.yaml"

@@ -37,3 +37,27 @@ def test_reduction_and_prefix_wildcards() -> None:
     assert openssl_name_constraints(catalogue) == (
         "nameConstraints = critical, permitted;DNS:cloud.test, permitted;DNS:example-ai.test\n"
     )
+
+
+def test_shipped_launchers_forge_for_the_host_name_only() -> None:
+    """A name-constrained CA needs forged certificates without the upstream's other names:
+    `aidlp run` sets upstream_cert=false, and no shipped launcher turns it back on."""
+    import argparse
+    from pathlib import Path
+
+    from proxy.commands.run import mitmdump_arguments
+
+    args = argparse.Namespace(
+        config=None, listen_host=None, listen_port=None, metrics_port=None, passthrough=[]
+    )
+    assert "upstream_cert=false" in mitmdump_arguments(args)
+    root = Path(__file__).resolve().parents[3]
+    launchers = {
+        "deploy/Containerfile": '"aidlp"',
+        "deploy/systemd/aidlp.service": "aidlp run",
+        "deploy/k8s/deployment.yaml": "- run",
+    }
+    for name, launch in launchers.items():
+        text = (root / name).read_text()
+        assert launch in text, name  # started through `aidlp run`, which sets the option
+        assert "upstream_cert" not in text, name
