@@ -49,3 +49,6 @@ class ScanResult:
     categories: list[str] = field(default_factory=list)
     chars: int = 0
     elapsed_ms: float = 0.0
+    #: (family, keyed hash) per strong identifier, filled in by the proxy's scan workers
+    #: when a subject key is configured (proxy/register/subjects.py); never a raw value.
+    subject_hmacs: tuple[tuple[str, str], ...] = ()

@@ -35,6 +35,7 @@ from proxy.extract.settings import UninspectableAction
 from proxy.failsafe import INTERNAL_ERROR, fail_closed, last_resort, minimal_block
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
+from proxy.register.subjects import subject_fields
 from proxy.reload import Reloader
 from proxy.responses import block_response, websocket_close_reason
 from proxy.runtime import Runtime, pool_settings
@@ -584,6 +585,7 @@ class AidlpAddon:
         client = flow.client_conn.peername
         self._rt().recorder.emit(
             {
+                **subject_fields(result),  # keyed hashes of strong identifiers, if any
                 "event": decision.event,
                 "incident_id": incident,
                 "user": auth[0] if auth else (client[0] if client else None),

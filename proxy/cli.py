@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "proxy.commands.fingerprint",
     "proxy.commands.approval",
     "proxy.commands.pac",
+    "proxy.commands.report",
+    "proxy.commands.register",
 )
 
 

@@ -7,6 +7,7 @@ them, and turns validation errors into messages that name the field, the file an
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from proxy.extract.settings import ExtractionSettings
 from proxy.metrics import MetricsSettings
 from proxy.ocr.settings import OcrSettings
 from proxy.policy import PolicySettings
+from proxy.register.settings import RegisterSettings
 from proxy.yamlpos import ConfigFileError, deep_merge, load_yaml_with_positions, locate
 
 MIB = 1024 * 1024
@@ -97,6 +99,13 @@ class ReloadSettings(BaseModel):
     )
 
 
+# `register` is also ABCMeta.register, a method of pydantic's metaclass: instances never see
+# it, so the field is safe; pydantic's shadowing warning about it is noise.
+warnings.filterwarnings(
+    "ignore", message='Field name "register" in "AidlpConfig" shadows', category=UserWarning
+)
+
+
 class AidlpConfig(BaseModel):
     """Top-level config schema."""
 
@@ -114,6 +123,7 @@ class AidlpConfig(BaseModel):
     detectors: DetectorSettings = DetectorSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     ocr: OcrSettings = OcrSettings()
+    register: RegisterSettings = RegisterSettings()
 
 
 @dataclass(slots=True)
@@ -151,6 +161,9 @@ PATH_SETTINGS: tuple[tuple[str, ...], ...] = (
     ("events", "file", "path"),
     ("events", "webhook", "token_file"),
     ("events", "webhook", "ca_file"),
+    ("register", "directory"),
+    ("register", "subjects", "key_file"),
+    ("register", "subjects", "previous_key_files"),
 )
 
 
@@ -185,6 +198,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
                 block = block.get(part) if isinstance(block, dict) else None
             if isinstance(block, dict) and isinstance(block.get(key), str):
                 block[key] = _resolve_relative(block[key], origin(*parents, key))
+            elif isinstance(block, dict) and isinstance(block.get(key), list):
+                base = origin(*parents, key)
+                block[key] = [
+                    _resolve_relative(v, base) if isinstance(v, str) else v for v in block[key]
+                ]
         try:
             config = AidlpConfig.model_validate(data)
         except ValidationError as exc:

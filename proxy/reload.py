@@ -62,7 +62,9 @@ class Swappable(Protocol):
 
 
 #: Config fields naming files aidlp *writes*: never watched (each write would trigger a reload).
-OUTPUT_FIELDS: frozenset[tuple[str, ...]] = frozenset({("events", "file", "path")})
+OUTPUT_FIELDS: frozenset[tuple[str, ...]] = frozenset(
+    {("events", "file", "path"), ("register", "directory")}
+)
 
 
 def _strings(value: Any, where: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -140,6 +142,7 @@ def pool_key(loaded: LoadedConfig) -> tuple[Any, ...]:
         settings.max_queue,
         tuple(sorted(files.items())),
         fingerprint(),
+        hashlib.sha256(settings.subject_key or b"").hexdigest(),  # a new subject key
     )
 
 

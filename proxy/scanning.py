@@ -16,13 +16,14 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.settings import DetectorSettings
 from detectors.types import ScanResult
 
 _engine: Any = None
+_subjects: Any = None  # proxy.register.subjects.SubjectHasher when a subject key is set
 
 
 class ScanFailure(Exception):
@@ -41,22 +42,29 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _WorkerTimeout
 
 
-def _init_worker(settings_json: str) -> None:
+def _init_worker(settings_json: str, subject_key: bytes | None = None) -> None:
     """Runs once in each worker: ignore Ctrl-C (the parent decides), load the engine."""
-    global _engine
+    global _engine, _subjects
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload signal is for the parent only
     signal.signal(signal.SIGALRM, _on_alarm)
     from detectors.engine import ScanEngine
 
     _engine = ScanEngine(DetectorSettings.model_validate_json(settings_json))
+    if subject_key:
+        from proxy.register.subjects import SubjectHasher
+
+        _subjects = SubjectHasher(subject_key)
 
 
 def _scan_in_worker(text: str, timeout: float) -> ScanResult | str:
     """Scan with an in-worker time box. Returns the result, or the failure reason."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return _engine.scan(text)
+        result = _engine.scan(text)
+        if _subjects is not None:  # values stay in this process: only their hashes go back
+            result.subject_hmacs = _subjects.for_findings(text, result.findings)
+        return result
     except _WorkerTimeout:
         return "scan_timeout"
     finally:
@@ -91,6 +99,7 @@ class PoolSettings:
     timeout: float
     queue_wait: float
     max_queue: int
+    subject_key: bytes | None = field(default=None, repr=False)  # register.subjects.key_file
 
 
 class ScanPool:
@@ -110,7 +119,7 @@ class ScanPool:
             max_workers=self.settings.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self._detector_json,),
+            initargs=(self._detector_json, self.settings.subject_key),
         )
 
     async def start(self) -> None:

@@ -58,7 +58,8 @@ RELOAD_EVENTS: Final = frozenset(
     {CONFIG_RELOADED, CONFIG_RELOAD_FAILED, APPROVALS_RELOADED, APPROVALS_RELOAD_FAILED}
 )
 
-#: Contract field order of a decision event (``stage`` is an addition: sni | connect | request).
+#: Contract field order of a decision event (``stage`` is an addition: sni | connect | request;
+#: ``subject_hmacs`` too: keyed hashes of strong identifiers, see proxy/register/README.md).
 DECISION_FIELDS: Final = (
     "event",
     "timestamp",
@@ -78,6 +79,7 @@ DECISION_FIELDS: Final = (
     "scan_ms",
     "content_hmac",
     "stage",
+    "subject_hmacs",
 )
 #: Reload events: ``{"event", "timestamp", "source", "result": "ok"|"failed", "reason",
 #: "digest", "counts": {name: int}, "changed": [name, ...]}``.
@@ -91,8 +93,8 @@ RELOAD_FIELDS: Final = (
     "counts",
     "changed",
 )
-#: Fields filled with ``None`` when absent (``stage`` is optional and omitted).
-OPTIONAL_FIELDS: Final = frozenset({"stage"})
+#: Fields filled with ``None`` when absent (optional ones are omitted instead).
+OPTIONAL_FIELDS: Final = frozenset({"stage", "subject_hmacs"})
 
 # ---- value shapes -----------------------------------------------------------------------------
 
@@ -286,6 +288,15 @@ def _counts(value: Any) -> dict[str, Any]:
     return out
 
 
+def _subject_hmac(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise Redact
+    return {
+        "kind": _or_redacted(_token, value.get("kind")),
+        "hmac": _or_redacted(_pattern(_HEX64), value.get("hmac")),
+    }
+
+
 _COMMON: dict[str, Check] = {"event": _token, "timestamp": _pattern(re.compile(r"^[0-9T:.+Z-]+$"))}
 
 DECISION_CHECKS: dict[str, Check] = {
@@ -306,6 +317,7 @@ DECISION_CHECKS: dict[str, Check] = {
     "scan_ms": _optional(_number),
     "content_hmac": _optional(_pattern(_HEX64)),
     "stage": _optional(_choice("sni", "connect", "request")),
+    "subject_hmacs": _optional(_list_of(_subject_hmac, 100)),
 }
 RELOAD_CHECKS: dict[str, Check] = {
     **_COMMON,

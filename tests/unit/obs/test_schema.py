@@ -46,7 +46,7 @@ def decision_event(**overrides):
 
 def test_contract_fields_in_contract_order():
     out = sanitise(decision_event())
-    assert list(out) == [f for f in DECISION_FIELDS if f != "stage"]
+    assert list(out) == [f for f in DECISION_FIELDS if f not in schema.OPTIONAL_FIELDS]
     assert out["timestamp"].endswith("Z")
     assert out["scan_ms"] == 1.235
     assert out["findings"][0] == {
@@ -60,7 +60,7 @@ def test_contract_fields_in_contract_order():
 
 def test_missing_contract_fields_are_present_as_null():
     out = sanitise({"event": "ai.request.allowed", "tool": "openai"})
-    assert set(out) == set(DECISION_FIELDS) - {"stage"}
+    assert set(out) == set(DECISION_FIELDS) - schema.OPTIONAL_FIELDS
     assert out["incident_id"] is None and out["findings"] == [] and out["policy_clauses"] == []
 
 
