@@ -458,7 +458,11 @@ class AidlpAddon:
                 flow.websocket.messages[-1].drop()
             flow.metadata[WS_BLOCKED_KEY] = True
             try:
-                close_websocket(flow, POLICY_VIOLATION, websocket_close_reason(decision, incident))
+                reason = websocket_close_reason(decision, incident)
+            except Exception:
+                reason = f"Blocked by aidlp (internal error). Incident {incident}"[:123]
+            try:
+                close_websocket(flow, POLICY_VIOLATION, reason)
             except Exception:
                 last_resort(flow)
         else:
