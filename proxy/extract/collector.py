@@ -11,11 +11,12 @@ identifiers), so a field we did not model is never sent unscanned.
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 from urllib.parse import unquote_to_bytes
 
 from proxy.extract.budget import Budget
-from proxy.extract.datatypes import Segment
+from proxy.extract.datatypes import ExtractionError, Segment
+from proxy.extract.markup import has_markup, html_text
 from proxy.extract.settings import ExtractionSettings
 from proxy.extract.values import (
     B64,
@@ -80,12 +81,29 @@ class Collector:
         self.budget.add(len(shown))
         self._texts.add(shown)
         self.segments.append(Segment(_clean(shown), where or "$"))
+        if has_markup(value):  # what an HTML reader shows: entities decoded, tags dropped
+            rendered = html_text(value)
+            if rendered and rendered != value and rendered not in self._texts:
+                self.budget.add(len(rendered))
+                self._texts.add(rendered)
+                self.segments.append(Segment(_clean(rendered), f"{where or '$'}<html>"))
 
     def media(self, kind: str, where: str) -> None:
-        """Content we cannot read (an image, audio, an encrypted file): the policy decides."""
+        """True media (an image, audio, video that decodes as such) whose text we cannot read:
+        the policy's ``uninspectable`` action decides (monitor by default)."""
         item = f"{kind}:{where or '$'}"
         if item not in self.uninspectable:
             self.uninspectable.append(item)
+
+    def unreadable(self, what: str) -> NoReturn:
+        """Content that is not media but cannot be read (an encrypted archive or document, an
+        archive format we cannot open): blocked whatever ``uninspectable`` says."""
+        raise ExtractionError("uninspectable", what)
+
+    def damaged(self, what: str) -> NoReturn:
+        """A document of a text format that does not parse (bad CRC, corrupt deflate,
+        malformed XML): fail closed as ``unparseable``."""
+        raise ExtractionError("unparseable", f"damaged document: {what}")
 
     def file(
         self,

@@ -1,5 +1,6 @@
 """The ``extraction:`` config section: bounds on what extraction will unpack, and what to do
-with content it cannot read (images, audio, encrypted or corrupt files)."""
+with true media whose text it cannot read (images, audio, video). Encrypted, damaged or
+otherwise unreadable documents are always blocked (fail closed), whatever this says."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ MIB = 1024 * 1024
 
 
 class UninspectableAction(StrEnum):
+    """For true media only (images that decode, audio, video, text-less PDF pages)."""
+
     MONITOR = "monitor"  # let it through, record an ai.request.monitored event
     BLOCK = "block"  # fail closed: block with reason `uninspectable`
 
@@ -25,7 +28,8 @@ class ExtractionSettings(BaseModel):
 
     uninspectable: UninspectableAction = Field(
         default=UninspectableAction.MONITOR,
-        description="Images, audio, encrypted or corrupt files: monitor (event) or block.",
+        description="True media (images that decode, audio, video, text-less PDF pages): "
+        "monitor (event) or block. Encrypted or damaged files are always blocked.",
     )
     max_text_chars: int = Field(
         default=10_000_000, ge=1000, description="Most text one request may yield."

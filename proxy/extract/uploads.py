@@ -5,8 +5,8 @@ tools PUT to signed URLs. The body goes through the file sniffer: text and docum
 extracted, images and media are uninspectable.
 
 A large upload split into blocks (Azure ``comp=block``, Google chunked uploads) arrives one
-chunk at a time: a middle chunk of a zip/pdf cannot be parsed on its own, so it is reported
-as uninspectable (``corrupt_file``) rather than silently passed.
+chunk at a time. A first chunk of a zip or PDF does not open on its own and fails closed
+(``unparseable``); a middle chunk has no magic number and is scanned for printable strings.
 """
 
 from __future__ import annotations

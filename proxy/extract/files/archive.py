@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from xml.parsers import expat
 
@@ -48,6 +49,11 @@ def natural(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
+# bytes never valid in XML 1.0 (C0 controls but tab, LF, CR): dropped before parsing
+_XML_INVALID = bytes(b for b in range(32) if b not in (9, 10, 13))
+_DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError)
+
+
 class _Reject(Exception):
     pass
 
@@ -77,17 +83,20 @@ class Archive:
     def at(self, name: str) -> str:
         return f"{self.where}!{name}"
 
-    def read(self, info: zipfile.ZipInfo) -> bytes | None:
-        if info.flag_bits & 0x1:
-            self.col.media("encrypted", self.at(info.filename))
-            return None
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        """A member's bytes. Encrypted → blocked (``uninspectable``); a bad CRC, corrupt
+        deflate or unsupported compression → ``unparseable`` (fail closed)."""
+        self._check_encrypted(info)
         self._count(info.file_size)
         try:
             with self.zf.open(info) as fh:
                 return fh.read(info.file_size + 1)
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError):
-            self.col.media("corrupt_file", self.at(info.filename))
-            return None
+        except _DAMAGED as exc:
+            self.col.damaged(f"archive member does not inflate ({type(exc).__name__})")
+
+    def _check_encrypted(self, info: zipfile.ZipInfo) -> None:
+        if info.flag_bits & 0x1:
+            self.col.unreadable("encrypted archive member")
 
     def _count(self, size: int) -> None:
         self.inflated += size
@@ -101,10 +110,10 @@ class Archive:
         end: Callable[[str], None],
         chars: Callable[[str], None],
     ) -> bool:
-        """Stream one XML member through expat; False if it was unreadable."""
-        if info.flag_bits & 0x1:
-            self.col.media("encrypted", self.at(info.filename))
-            return False
+        """Stream one XML member through expat. Control characters (not allowed in XML 1.0,
+        ignored by Word) are dropped before parsing, so such a part is still read; an XML
+        error, bad CRC or corrupt deflate → ``unparseable`` (fail closed)."""
+        self._check_encrypted(info)
         parser = expat.ParserCreate(namespace_separator="}")
         parser.buffer_text = True
         parser.StartElementHandler = start
@@ -114,25 +123,34 @@ class Archive:
         parser.EntityDeclHandler = _reject
         try:
             with self.zf.open(info) as fh:
+                first = True
+                wide = False
                 while chunk := fh.read(_CHUNK):
                     self._count(len(chunk))
                     self.col.budget.check_time()
-                    parser.Parse(chunk, False)
+                    if first:
+                        wide = chunk.startswith((b"\xff\xfe", b"\xfe\xff"))  # UTF-16 XML
+                        first = False
+                    parser.Parse(chunk if wide else chunk.translate(None, _XML_INVALID), False)
                 parser.Parse(b"", True)
         except _Reject as exc:
             raise ExtractionError("unparseable", "DTD in an office document part") from exc
-        except (expat.ExpatError, zipfile.BadZipFile, NotImplementedError, OSError, EOFError):
-            self.col.media("corrupt_file", self.at(info.filename))
-            return False
+        except expat.ExpatError:
+            self.col.damaged("malformed XML part")
+        except _DAMAGED as exc:
+            self.col.damaged(f"archive member does not inflate ({type(exc).__name__})")
         return True
 
 
 class XmlText:
     """Accumulates the text of one XML part, bounded by the request's character budget."""
 
-    def __init__(self, col: Collector, only: frozenset[str] | None) -> None:
+    def __init__(
+        self, col: Collector, only: frozenset[str] | None, attributes: frozenset[str] = frozenset()
+    ) -> None:
         self.col = col
         self.only = only  # capture character data only inside these elements (None: all)
+        self.attributes = attributes  # attribute values kept too (sheet names, alt text)
         self.parts: list[str] = []
         self.size = 0
         self.inside = 0
@@ -153,6 +171,11 @@ class XmlText:
             self.inside += 1
         if local in TABS:
             self.add("\t")
+        if self.attributes:
+            for key, value in attrs.items():
+                if value and local_name(key) in self.attributes:
+                    self.add(value)
+                    self.add("\n")
 
     def end(self, name: str) -> None:
         local = local_name(name)
@@ -172,9 +195,9 @@ class XmlText:
         self.col.text("".join(self.parts).strip(), where)
 
 
-def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archive | None:
-    """``probe`` as a bounded :class:`Archive`, or None (reported ``corrupt_file``) when it
-    does not open. Too many members or too many declared bytes is ``too_large``."""
+def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archive:
+    """``probe`` as a bounded :class:`Archive`; one that does not open is ``unparseable``.
+    Too many members or too many declared bytes is ``too_large``."""
     settings = col.settings
     zf = probe.zip
     try:
@@ -182,8 +205,7 @@ def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archiv
     except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError):
         infos = None
     if zf is None or infos is None:
-        col.media("corrupt_file", where)  # also a partial upload chunk of a larger file
-        return None
+        col.damaged("zip archive does not open")
     if len(infos) > settings.max_archive_members:
         raise ExtractionError("too_large", "archive has more than max_archive_members")
     if sum(info.file_size for info in infos) > settings.max_archive_bytes:

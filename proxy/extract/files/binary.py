@@ -38,10 +38,30 @@ class Ole(FileKind):
         return probe.head.startswith(_OLE_MAGIC)
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        if "EncryptedPackage".encode("utf-16-le") in probe.data:
-            col.media("encrypted", where)
-            return
+        if is_encrypted_ooxml(probe.data):
+            col.unreadable("encrypted Office document")
         strings(col, probe.data, where)
+
+
+def _directory_entry(data: bytes, name: str) -> bool:
+    """An OLE directory entry (128 bytes, at a 128-byte boundary after the 512-byte header)
+    naming a stream ``name``: the UTF-16LE name, its length field, object type 2 (stream)."""
+    needle = name.encode("utf-16-le") + b"\x00\x00"
+    start = data.find(needle)
+    while start >= 0:
+        if start >= 512 and (start - 512) % 128 == 0:
+            length = int.from_bytes(data[start + 64 : start + 66], "little")
+            if length == len(needle) and data[start + 66] == 2:
+                return True
+        start = data.find(needle, start + 1)
+    return False
+
+
+def is_encrypted_ooxml(data: bytes) -> bool:
+    """An OOXML package encrypted with a password (MS-OFFCRYPTO): an OLE file whose directory
+    holds both an ``EncryptionInfo`` and an ``EncryptedPackage`` stream. A document that merely
+    contains those words is not."""
+    return _directory_entry(data, "EncryptedPackage") and _directory_entry(data, "EncryptionInfo")
 
 
 @register

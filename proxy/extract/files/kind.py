@@ -2,7 +2,10 @@
 
 A kind says whether a :class:`Probe` (a file's bytes, declared type and name) is of its
 kind (:meth:`FileKind.matches`) and reads it into the collector (:meth:`FileKind.read`).
-Kinds are asked in ``priority`` order (lowest first); the first that matches reads.
+Kinds are asked in ``priority`` order (lowest first); the first that matches reads. What a
+file is comes from what it is: a kind that claims by magic number also checks that the bytes
+really are that format (a zip opens, an image decodes), and bytes that read as text are text
+whatever their first bytes or declared type say.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import ClassVar
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
 
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_ZIP_LOCAL = b"PK\x03\x04"
+_ZIP_END = b"PK\x05\x06"
+_ZIP_TAIL = 65_536 + 22  # the end-of-central-directory record sits in the last 64 KiB + 22
 
 
 class Probe:
@@ -42,27 +47,52 @@ class Probe:
         name = self.filename
         return name.rsplit(".", 1)[-1].lower() if "." in name else name.lower()
 
-    @property
-    def is_zip(self) -> bool:
-        return self.head.startswith(_ZIP_MAGIC)
+    @cached_property
+    def looks_like_zip(self) -> bool:
+        """A local-file header at the start, or an end-of-central-directory record near the
+        end (zip readers, python-docx included, find a zip by its end: a prefix does not
+        hide one)."""
+        return self.data.startswith(_ZIP_LOCAL) or _ZIP_END in self.data[-_ZIP_TAIL:]
 
     @cached_property
     def zip(self) -> zipfile.ZipFile | None:
         """The file opened as a zip (central directory read), or None if it is not one.
         More central-directory entries than ``max_members`` is ``too_large`` (a zip bomb)."""
-        if not self.is_zip:
+        if not self.looks_like_zip:
             return None
         if self.data.count(b"PK\x01\x02") > self.max_members:
             raise ExtractionError("too_large", "archive has more than max_archive_members")
         try:
-            return zipfile.ZipFile(io.BytesIO(self.data))
+            zf = zipfile.ZipFile(io.BytesIO(self.data))
+            zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError):
             return None
+        return zf
+
+    @property
+    def is_zip(self) -> bool:
+        return self.zip is not None
 
     @cached_property
     def zip_names(self) -> frozenset[str]:
         zf = self.zip
         return frozenset(zf.namelist()) if zf is not None else frozenset()
+
+    @cached_property
+    def is_text(self) -> bool:
+        """The bytes read as text: a BOM, or UTF-8 (or a legacy 8-bit charset) with almost
+        no control characters and no NUL."""
+        return is_text(self.data)
+
+
+def is_text(data: bytes) -> bool:
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = data[:8192]
+    if not sample or b"\x00" in sample:
+        return False
+    bad = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return bad / len(sample) < 0.02
 
 
 class FileKind:

@@ -24,9 +24,7 @@ class OpenDocument(FileKind):
             return False
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        archive = open_archive(col, probe, where, depth)
-        if archive is not None:
-            read_odf(archive)
+        read_odf(open_archive(col, probe, where, depth))
 
 
 def read_odf(archive: Archive) -> None:
@@ -38,7 +36,7 @@ def read_odf(archive: Archive) -> None:
             if name.startswith("Pictures/"):
                 archive.col.media("image", archive.at(name))
             continue
-        if name in ("content.xml", "styles.xml", "meta.xml"):
+        if name.endswith(".xml"):  # content, styles (headers, footers), meta, settings
             text = XmlText(archive.col, None)
-            if archive.parse(info, text.start, text.end, text.chars):
-                text.emit(archive.at(name))
+            archive.parse(info, text.start, text.end, text.chars)
+            text.emit(archive.at(name))

@@ -1,61 +1,185 @@
-"""Office Open XML packages (docx, xlsx, pptx): every part that can hold user text.
+"""Office Open XML packages (docx, xlsx, pptx): every part that can hold text a reader shows.
 
-Text kept: docx body, headers, footers, foot/endnotes, comments, tracked deletions, text
-boxes (``mc:Fallback`` duplicates skipped); xlsx cell values with shared strings resolved,
-comments, drawings, chart labels and pivot caches; pptx slides, notes, comments, SmartArt;
-document properties (``docProps/*.xml``, including sensitivity labels in ``custom.xml``).
-Embedded files (``word/embeddings/...``) are read recursively; media are uninspectable.
+The package is found the way OPC readers (python-docx, openpyxl, python-pptx) find it: the
+main part is the target of the ``officeDocument`` relationship in ``_rels/.rels``, and its
+content type says what the package is, whatever the part names. Then *every* part is read,
+whatever its name or extension: XML parts for all their character data and the attributes
+that hold display text (sheet names, alt text, titles), sheets with shared strings resolved
+and formulas kept (with the literals a formula concatenates joined), other parts (an
+``altChunk`` HTML/RTF/text import, embedded files) as files of their own; media are
+uninspectable. Relationship files are read for their external targets (hyperlinks).
+Only ``[Content_Types].xml`` is skipped (it holds part names and MIME types).
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from xml.parsers import expat
 
 from proxy.extract.datatypes import ExtractionError
-from proxy.extract.files.archive import OOXML_TEXT, Archive, XmlText, embedded, local_name, natural
+from proxy.extract.files.archive import Archive, XmlText, embedded, local_name, natural
+from proxy.extract.files.kind import Probe
 
-# OOXML parts that hold no user text (styles, themes, settings, relationships).
-_OOXML_SKIP = re.compile(
-    r"(^|/)(_rels/|\[Content_Types\]\.xml$|theme/|styles(WithEffects)?\.xml$|fontTable\.xml$|"
-    r"settings\.xml$|webSettings\.xml$|numbering\.xml$|calcChain\.xml$|presProps\.xml$|"
-    r"viewProps\.xml$|tableStyles\.xml$|slideMasters/|slideLayouts/|notesMasters/|"
-    r"handoutMasters/|printerSettings/|.*\.rels$)"
-)
+_OFFICE_DOCUMENT = "/officeDocument"
+_TYPES = {
+    "wordprocessingml": "docx",
+    "spreadsheetml": "xlsx",
+    "presentationml": "pptx",
+}
+_BY_NAME = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
+_DISPLAY_ATTRIBUTES = frozenset({"name", "title", "descr", "tooltip", "alt", "caption"})
+_LITERAL = re.compile(r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\d+(?:\.\d+)?)(?![A-Za-z_(])')
 
 
-def read_package(archive: Archive) -> None:
+def _xml_attributes(data: bytes, element: str) -> list[dict[str, str]]:
+    """Attributes of every ``element`` in a small XML part (relationships, content types)."""
+    found: list[dict[str, str]] = []
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if local_name(name) == element:
+            found.append(attrs)
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("DTD")
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except (expat.ExpatError, ValueError):
+        return []
+    return found
+
+
+def _member(probe: Probe, name: str, limit: int = 1 << 20) -> bytes:
+    zf = probe.zip
+    if zf is None:
+        return b""
+    try:
+        info = zf.getinfo(name)
+        if info.flag_bits & 0x1 or info.file_size > limit:
+            return b""
+        with zf.open(info) as fh:
+            return fh.read(limit)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        return b""
+    except Exception:  # zlib.error and friends: the reader proper reports the damage
+        return b""
+
+
+def main_part(probe: Probe) -> str | None:
+    """The package's main part name, from ``_rels/.rels`` (``officeDocument``)."""
+    for rel in _xml_attributes(_member(probe, "_rels/.rels"), "Relationship"):
+        if rel.get("Type", "").endswith(_OFFICE_DOCUMENT) and rel.get("TargetMode") != "External":
+            return rel.get("Target", "").lstrip("/")
+    return None
+
+
+def package_kind(probe: Probe) -> str | None:
+    """docx | xlsx | pptx for an OOXML package (by the main part's content type, or its
+    conventional name), None for anything else."""
+    cached = getattr(probe, "_ooxml_kind", False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    kind: str | None = None
+    if probe.is_zip:
+        main = main_part(probe)
+        if main:
+            for override in _xml_attributes(_member(probe, "[Content_Types].xml"), "Override"):
+                if override.get("PartName", "").lstrip("/") == main:
+                    ctype = override.get("ContentType", "")
+                    kind = next((k for marker, k in _TYPES.items() if marker in ctype), None)
+            if kind is None:
+                kind = _BY_NAME.get(main) or next(
+                    (
+                        k
+                        for prefix, k in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx"))
+                        if main.startswith(prefix)
+                    ),
+                    None,
+                )
+        if kind is None:
+            kind = next((k for name, k in _BY_NAME.items() if name in probe.zip_names), None)
+    probe._ooxml_kind = kind  # type: ignore[attr-defined]
+    return kind
+
+
+def _is_xml(head: bytes) -> bool:
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") or head.startswith((b"\xff\xfe<", b"\xfe\xff\x00<"))
+
+
+def read_package(archive: Archive, main: str | None = None) -> None:
     infos = archive.infos
     shared: list[str] = []
     by_name = {info.filename: info for info in infos}
-    if "xl/sharedStrings.xml" in by_name:
-        shared = _shared_strings(archive, by_name["xl/sharedStrings.xml"])
+    for name, info in by_name.items():
+        if name.endswith("sharedStrings.xml"):
+            shared = _shared_strings(archive, info)
+            break
     # main document first, then the rest in natural order
-    ordered = sorted(
-        infos,
-        key=lambda i: (
-            i.filename not in ("word/document.xml", "xl/workbook.xml"),
-            natural(i.filename),
-        ),
-    )
+    firsts = {main or "", "word/document.xml", "xl/workbook.xml", "ppt/presentation.xml"}
+    ordered = sorted(infos, key=lambda i: (i.filename not in firsts, natural(i.filename)))
     for info in ordered:
         name = info.filename
-        if embedded(archive, info) or not name.endswith(".xml") or _OOXML_SKIP.search(name):
+        if name == "[Content_Types].xml" or name.startswith("docProps/thumbnail"):
+            continue  # part names and types; a picture of the first page we read as text
+        if embedded(archive, info):
             continue
-        if name == "xl/sharedStrings.xml":
+        if name.endswith(".rels"):
+            _external_targets(archive, info)
             continue
-        if name.startswith("xl/worksheets/"):
+        if "/worksheets/" in f"/{name}" or "/dialogsheets/" in f"/{name}":
             _sheet(archive, info, shared)
-        elif name.startswith("xl/pivotCache/"):
+            continue
+        if name.endswith("sharedStrings.xml"):
+            continue
+        if name.startswith("xl/pivotCache/"):
             _attribute_values(archive, info, "v")
-        elif name.startswith(("docProps/", "customXml/")) or "comments" in name.lower():
-            text = XmlText(archive.col, None)
-            if archive.parse(info, text.start, text.end, text.chars):
-                text.emit(archive.at(name))
-        else:
-            text = XmlText(archive.col, OOXML_TEXT)
-            if archive.parse(info, text.start, text.end, text.chars):
-                text.emit(archive.at(name))
+        content_head = _head(archive, info)
+        if _is_xml(content_head):
+            text = XmlText(archive.col, None, _DISPLAY_ATTRIBUTES)
+            archive.parse(info, text.start, text.end, text.chars)
+            text.emit(archive.at(name))
+        else:  # altChunk imports (HTML, RTF, text), binary parts: read as files
+            content = archive.read(info)
+            if content:
+                archive.col.file(content, archive.at(name), "", name, archive.depth + 1)
+
+
+def _head(archive: Archive, info: zipfile.ZipInfo) -> bytes:
+    archive._check_encrypted(info)
+    try:
+        with archive.zf.open(info) as fh:
+            return fh.read(64)
+    except Exception as exc:
+        archive.col.damaged(f"archive member does not inflate ({type(exc).__name__})")
+
+
+def _external_targets(archive: Archive, info: zipfile.ZipInfo) -> None:
+    """Hyperlinks and other external targets of a relationship part (readers show them)."""
+    data = archive.read(info)
+    targets = [
+        rel.get("Target", "")
+        for rel in _xml_attributes(data, "Relationship")
+        if rel.get("TargetMode") == "External"
+    ]
+    if targets:
+        archive.col.text("\n".join(targets), archive.at(info.filename))
+
+
+def formula_literals(formula: str) -> str:
+    """The string and number literals of a formula, joined in order: what ``="JG10"&"3729A"``
+    or ``=CONCAT("943",476,"5919")`` evaluates to when it only concatenates literals."""
+    parts = []
+    for match in _LITERAL.finditer(formula):
+        parts.append(
+            match.group(1).replace('""', '"') if match.group(1) is not None else match.group(2)
+        )
+    return "".join(parts)
 
 
 def _shared_strings(archive: Archive, info: zipfile.ZipInfo) -> list[str]:
@@ -88,25 +212,30 @@ def _shared_strings(archive: Archive, info: zipfile.ZipInfo) -> list[str]:
             current.append(data)
 
     archive.parse(info, start, end, chars)
+    archive.col.text("\n".join(s for s in strings if s), archive.at(info.filename))
     return strings
 
 
 def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str]) -> None:
+    """One worksheet: cell values (shared strings resolved) and formulas, row by row."""
     text = XmlText(archive.col, None)
-    cell: dict[str, object] = {"type": None, "value": [], "capture": False}
+    cell: dict[str, object] = {"type": None, "value": [], "formula": [], "capture": None}
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = local_name(name)
         if local == "c":
             cell["type"] = attrs.get("t")
             cell["value"] = []
+            cell["formula"] = []
         elif local in ("v", "t"):  # <v> value, <is><t> inline string
-            cell["capture"] = True
+            cell["capture"] = "value"
+        elif local == "f":
+            cell["capture"] = "formula"
 
     def end(name: str) -> None:
         local = local_name(name)
-        if local in ("v", "t"):
-            cell["capture"] = False
+        if local in ("v", "t", "f"):
+            cell["capture"] = None
         elif local == "c":
             raw = "".join(cell["value"])  # type: ignore[arg-type]
             value = raw
@@ -116,19 +245,26 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str]) -> None:
                 try:
                     value = shared[int(raw)]
                 except (ValueError, IndexError):
-                    value = ""
+                    value = raw
+            formula = "".join(cell["formula"])  # type: ignore[arg-type]
             if value:
                 text.add(value)
                 text.add("\t")
+            if formula:
+                literals = formula_literals(formula)
+                text.add(f"={formula}\t")
+                if literals and literals != value:
+                    text.add(f"{literals}\t")
         elif local == "row":
             text.add("\n")
 
     def chars(data: str) -> None:
-        if cell["capture"]:
-            cell["value"].append(data)  # type: ignore[union-attr]
+        capture = cell["capture"]
+        if capture:
+            cell[capture].append(data)  # type: ignore[index, union-attr]
 
-    if archive.parse(info, start, end, chars):
-        text.emit(archive.at(info.filename))
+    archive.parse(info, start, end, chars)
+    text.emit(archive.at(info.filename))
 
 
 def _attribute_values(archive: Archive, info: zipfile.ZipInfo, attribute: str) -> None:
@@ -141,5 +277,5 @@ def _attribute_values(archive: Archive, info: zipfile.ZipInfo, attribute: str) -
             text.add(value)
             text.add("\n")
 
-    if archive.parse(info, start, lambda _name: None, lambda _data: None):
-        text.emit(archive.at(info.filename))
+    archive.parse(info, start, lambda _name: None, lambda _data: None)
+    text.emit(archive.at(info.filename))

@@ -1,15 +1,27 @@
 """PDF → text with pypdf, bounded by ``max_pdf_pages`` and the request's time budget (checked
-between pages; the addon also time-boxes the whole extraction, so a pathological page cannot
-hold a request). Document metadata (title, author, subject, keywords) is kept.
+between pages; pypdf's own decompression limits make an oversized page ``too_large``).
 
-Uninspectable: encrypted PDFs that do not open with the empty password, corrupt PDFs, and
-PDFs with pages but no text layer (scans: images of text).
+Read: every page's text, the document information dictionary (every string entry), the XMP
+metadata packet, form field names and values (AcroForm), and annotations (comments, free
+text, link targets). Fail closed:
+
+- a PDF that does not open or whose page does not parse → ``unparseable`` (unless the bytes
+  read as text: then it is text that happens to contain ``%PDF-``);
+- an encrypted PDF that does not open with the empty password → blocked (``uninspectable``);
+- a page that draws text (``Tj``/``TJ``) but yields none, or whose text is a forged ToUnicode
+  map (every glyph the same character) → blocked (``uninspectable``): what the reader shows
+  is not what we could read (issue 20's OCR will read such pages);
+- pages that draw but have no text (a scan, or text drawn as outlines) → an uninspectable
+  image (the policy decides; OCR is issue 20's).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
+from typing import Any
+from xml.parsers import expat
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
@@ -18,6 +30,9 @@ from proxy.extract.files.kind import FileKind, Probe, register
 # pypdf warns about every malformed object: noise for the proxy log (and never useful there).
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
+_TEXT_OPERATOR = re.compile(rb"(?:\)|\]|>)\s*(?:Tj|TJ|'|\")")
+_FORGERY_MIN = 16  # this many glyphs that all read as one character is a forged map
+
 
 @register
 class Pdf(FileKind):
@@ -25,15 +40,27 @@ class Pdf(FileKind):
     priority = 10
 
     def matches(self, probe: Probe) -> bool:
-        return probe.head.startswith(b"%PDF-") or b"%PDF-" in probe.data[:1024]
+        if not (probe.head.startswith(b"%PDF-") or b"%PDF-" in probe.data[:1024]):
+            return False
+        return _opens(probe.data) or not probe.is_text  # text mentioning %PDF- is text
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         extract_pdf(col, probe.data, where)
 
 
+def _opens(data: bytes) -> bool:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        return reader.is_encrypted or len(reader.pages) >= 0
+    except Exception:
+        return False
+
+
 def extract_pdf(col: Collector, data: bytes, where: str) -> None:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -43,26 +70,136 @@ def extract_pdf(col: Collector, data: bytes, where: str) -> None:
             except (PyPdfError, NotImplementedError, ValueError):
                 opened = 0
             if not opened:
-                col.media("encrypted", where)
-                return
+                col.unreadable("encrypted PDF")
         pages = len(reader.pages)
         if pages > col.settings.max_pdf_pages:
             raise ExtractionError("too_large", "PDF has more than max_pdf_pages")
-        meta = reader.metadata or {}
-        for key in ("/Title", "/Author", "/Subject", "/Keywords"):
-            value = meta.get(key)
-            if isinstance(value, str):
-                col.text(value, f"{where}<pdf{key.lower().replace('/', '.')}>")
-        found = False
+        _metadata(col, reader, where)
+        _form_fields(col, reader, where)
+        textless = False
         for index, page in enumerate(reader.pages):
             col.budget.check_time()
+            at = f"{where}<page {index + 1}>"
             text = page.extract_text() or ""
+            _annotations(col, page, at)
             if text.strip():
-                found = True
-                col.text(text, f"{where}<page {index + 1}>")
-        if pages and not found:
+                if _forged(text):
+                    col.unreadable("PDF text with a forged ToUnicode map")
+                col.text(text, at)
+            elif _draws_text(page):
+                col.unreadable("PDF page draws text that does not extract")
+            elif _draws_anything(page):
+                textless = True  # a scan, or text drawn as outlines: an image to read
+        if textless:
             col.media("image", f"{where}<pdf without text>")
     except ExtractionError:
         raise
-    except Exception:  # pypdf raises many types on malformed input: all mean "cannot read"
-        col.media("corrupt_file", where)
+    except LimitReachedError as exc:
+        raise ExtractionError("too_large", "PDF object over the reader's limits") from exc
+    except Exception as exc:  # pypdf raises many types on malformed input
+        raise ExtractionError(
+            "unparseable", f"damaged document: PDF ({type(exc).__name__})"
+        ) from exc
+
+
+def _forged(text: str) -> bool:
+    glyphs = [ch for ch in text if not ch.isspace()]
+    return len(glyphs) >= _FORGERY_MIN and len(set(glyphs)) <= 1
+
+
+def _content_streams(page: Any) -> list[bytes]:
+    streams = []
+    contents = page.get_contents()
+    if contents is not None:
+        streams.append(contents.get_data())
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is not None:
+        for ref in xobjects.get_object().values():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Form":
+                streams.append(obj.get_data())
+    return streams
+
+
+def _draws_text(page: Any) -> bool:
+    return any(_TEXT_OPERATOR.search(stream) for stream in _content_streams(page))
+
+
+def _draws_anything(page: Any) -> bool:
+    return any(stream.strip() for stream in _content_streams(page))
+
+
+def _string(value: Any) -> str | None:
+    value = value.get_object() if hasattr(value, "get_object") else value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return None
+
+
+def _metadata(col: Collector, reader: Any, where: str) -> None:
+    info = reader.metadata or {}
+    for key in info:
+        value = _string(info.get(key))
+        if value:
+            col.text(value, f"{where}<pdf.{str(key).lstrip('/').lower()}>")
+    root = reader.trailer.get("/Root")
+    metadata = root.get_object().get("/Metadata") if root is not None else None
+    if metadata is not None:
+        col.text(_xml_text(metadata.get_object().get_data()), f"{where}<xmp>")
+
+
+def _xml_text(data: bytes) -> str:
+    """Every character data and attribute value of an XMP packet."""
+    parts: list[str] = []
+    parser = expat.ParserCreate()
+
+    def start(_name: str, attrs: dict[str, str]) -> None:
+        parts.extend(v for v in attrs.values() if v.strip())
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("DTD")
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = parts.append
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except (expat.ExpatError, ValueError):
+        return data.decode("utf-8", errors="replace")
+    return "\n".join(p for p in (" ".join(parts)).split("\n") if p.strip())
+
+
+def _form_fields(col: Collector, reader: Any, where: str) -> None:
+    fields = reader.get_fields() or {}
+    for name, field in fields.items():
+        values = [str(name)]
+        for key in ("/V", "/DV", "/TU"):
+            value = field.get(key)
+            if isinstance(value, list):
+                values.extend(str(v) for v in value)
+            elif value is not None:
+                values.append(str(_string(value) or value))
+        col.text("\n".join(values), f"{where}<form>")
+
+
+def _annotations(col: Collector, page: Any, at: str) -> None:
+    annots = page.get("/Annots")
+    if annots is None:
+        return
+    parts: list[str] = []
+    for ref in annots.get_object():
+        annot = ref.get_object()
+        for key in ("/Contents", "/T", "/Subj", "/RC", "/V", "/TU"):
+            value = _string(annot.get(key)) if annot.get(key) is not None else None
+            if value:
+                parts.append(value)
+        action = annot.get("/A")
+        uri = _string(action.get_object().get("/URI")) if action is not None else None
+        if uri:
+            parts.append(uri)
+    if parts:
+        col.text("\n".join(parts), f"{at}<annotations>")

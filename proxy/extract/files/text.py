@@ -1,34 +1,74 @@
-"""Plain text, source code, CSV, Markdown, HTML (any bytes that read as text), and JSON files
-(``.json``, ``.jsonl``, ``.ipynb`` or a JSON type: every string leaf, as in a JSON body)."""
+"""Text files: plain text and source code, CSV, Markdown (any bytes that read as text), HTML
+(as a browser renders it: :mod:`proxy.extract.markup`), RTF (with striprtf, which decodes
+``\\'hh`` and ``\\uN`` escapes), and JSON files (``.json``, ``.jsonl``, ``.ipynb`` or a JSON
+type: every string leaf, as in a JSON body). These come before the media kinds: bytes that
+read as text are text, whatever magic number they start with or type they declare."""
 
 from __future__ import annotations
+
+import re
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import header_param
 from proxy.extract.files.kind import FileKind, Probe, register
+from proxy.extract.markup import html_text
 from proxy.extract.values import decode_text, loads
 
-
-def is_text(data: bytes) -> bool:
-    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return True
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return False
-    return _control_ratio(sample) < 0.02
+_HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 
 
-def _control_ratio(sample: bytes) -> float:
-    if not sample:
-        return 0.0
-    bad = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    return bad / len(sample)
+def _text_of(probe: Probe) -> str:
+    charset = header_param(probe.content_type, "charset")
+    if not charset:
+        try:
+            probe.data.decode("utf-8")
+        except UnicodeDecodeError:
+            charset = "cp1252"  # legacy Windows text
+    return decode_text(probe.data, charset)
+
+
+@register
+class Rtf(FileKind):
+    name = "rtf"
+    priority = 44
+
+    def matches(self, probe: Probe) -> bool:
+        return probe.data.lstrip()[:5] == b"{\\rtf"
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        from striprtf.striprtf import rtf_to_text
+
+        raw = probe.data.decode("cp1252", errors="replace")
+        col.budget.check_time()
+        col.text(rtf_to_text(raw, errors="replace"), where)
+        col.text(raw, f"{where}<raw>")  # a model reading the file sees the markup as well
+
+
+@register
+class Html(FileKind):
+    name = "html"
+    priority = 45
+    text_like = True
+
+    def matches(self, probe: Probe) -> bool:
+        if probe.mime in ("text/html", "application/xhtml+xml") or probe.ext in (
+            "html",
+            "htm",
+            "xhtml",
+        ):
+            return probe.is_text
+        return probe.is_text and _HTML_START.match(probe.data[:4096]) is not None
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        text = _text_of(probe)
+        col.text(html_text(text), f"{where}<html>")
+        col.text(text, where)
 
 
 @register
 class Json(FileKind):
     name = "json"
-    priority = 100
+    priority = 46
     text_like = True
 
     def matches(self, probe: Probe) -> bool:
@@ -51,17 +91,11 @@ class Json(FileKind):
 @register
 class Text(FileKind):
     name = "text"
-    priority = 110
+    priority = 47
     text_like = True
 
     def matches(self, probe: Probe) -> bool:
-        return is_text(probe.data)
+        return probe.is_text
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        charset = header_param(probe.content_type, "charset")
-        if not charset:
-            try:
-                probe.data.decode("utf-8")
-            except UnicodeDecodeError:
-                charset = "cp1252"  # legacy Windows text
-        col.text(decode_text(probe.data, charset), where)
+        col.text(_text_of(probe), where)

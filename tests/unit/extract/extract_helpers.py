@@ -197,10 +197,16 @@ def pdf_bytes(lines: list[str], title: str = "") -> bytes:
     return bytes(out)
 
 
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+def png_bytes(size: tuple[int, int] = (1, 1)) -> bytes:
+    """A real PNG (made and decodable by Pillow, the standard reader)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG_1PX = png_bytes()
 
 
 def multipart(

@@ -68,7 +68,7 @@ def test_docx_runs_split_mid_identifier_are_joined() -> None:
     text = joined(upload(data))
     assert NINO in text
     assert "deleted but still sent" in text
-    assert "StyleNoise" not in text
+    assert "StyleNoise" in text  # every part is read: python-docx shows style names too
 
 
 def test_docx_sensitivity_label_in_custom_properties() -> None:
@@ -100,13 +100,13 @@ def test_xlsx_shared_strings_and_numeric_identifiers() -> None:
     assert "StyleNoise" not in text
 
 
-def test_pptx_slides_and_notes_not_masters() -> None:
+def test_pptx_slides_notes_and_masters() -> None:
     text = joined(
         upload(pptx_bytes(["Slide one title", f"Slide two {NINO}"], notes="speaker notes here"))
     )
     assert "Slide one title" in text and f"Slide two {NINO}" in text
     assert "speaker notes here" in text
-    assert "Click to edit Master" not in text
+    assert "Click to edit Master" in text  # masters are shown on every slide: read them too
 
 
 def test_odt() -> None:
@@ -126,16 +126,16 @@ def test_pdf_without_text_layer_is_uninspectable() -> None:
     assert result.uninspectable == ["image:upload<pdf without text>"]
 
 
-def test_encrypted_pdf_is_uninspectable() -> None:
+def test_encrypted_pdf_is_blocked() -> None:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes([f"secret {NINO}"]))))
     writer.encrypt(user_password="pw", owner_password="owner", algorithm="AES-128")
     buf = io.BytesIO()
     writer.write(buf)
-    result = upload(buf.getvalue(), "application/pdf")
-    assert result.uninspectable == ["encrypted:upload"]
-    assert NINO not in joined(result)
+    with pytest.raises(ExtractionError) as info:  # not media: blocked whatever the setting
+        upload(buf.getvalue(), "application/pdf")
+    assert info.value.reason == "uninspectable"
 
 
 def test_pdf_page_limit_is_too_large() -> None:
@@ -151,10 +151,14 @@ def test_pdf_page_limit_is_too_large() -> None:
     assert info.value.reason == "too_large"
 
 
-def test_corrupt_pdf_is_uninspectable() -> None:
-    assert upload(b"%PDF-1.7\n garbage garbage", "application/pdf").uninspectable == [
-        "corrupt_file:upload"
-    ]
+def test_damaged_pdf_fails_closed_and_text_mentioning_pdf_is_text() -> None:
+    damaged = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8
+    with pytest.raises(ExtractionError) as info:
+        upload(damaged, "application/pdf")
+    assert info.value.reason == "unparseable"
+    # a text file with %PDF- in its first KiB is text (it does not open as a PDF)
+    result = upload(f"notes: %PDF-1.7 is the header\nClaimant {NINO}".encode(), "application/pdf")
+    assert NINO in joined(result) and result.uninspectable == []
 
 
 def test_zip_of_source_files_and_nested_docx() -> None:
@@ -212,9 +216,9 @@ def test_encrypted_zip_member_is_uninspectable() -> None:
     for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
         at = data.find(signature) + offset
         data[at] |= 0x1
-    result = upload(bytes(data))
-    assert result.uninspectable == ["encrypted:upload!secret.txt"]
-    assert "hidden text" not in joined(result)
+    with pytest.raises(ExtractionError) as info:  # blocked whatever `uninspectable` says
+        upload(bytes(data))
+    assert info.value.reason == "uninspectable"
 
 
 def test_text_budget_is_too_large() -> None:
@@ -236,7 +240,16 @@ def test_ole_legacy_doc_strings_and_encrypted_ooxml() -> None:
         + b"\x00" * 50
     )
     assert "legacy doc text" in joined(upload(ole))
-    encrypted = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le")
-    )
-    assert upload(encrypted).uninspectable == ["encrypted:upload"]
+    # merely containing the stream name is not encryption: the text is read
+    mention = ole + "EncryptedPackage EncryptionInfo".encode("utf-16-le")
+    assert upload(mention).uninspectable == []
+
+    def entry(name: str) -> bytes:  # an OLE directory entry for a stream called `name`
+        raw = name.encode("utf-16-le") + b"\x00\x00"
+        return raw.ljust(64, b"\x00") + len(raw).to_bytes(2, "little") + b"\x02" + b"\x00" * 61
+
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".ljust(512, b"\x00")
+    encrypted = header + entry("Root Entry") + entry("EncryptionInfo") + entry("EncryptedPackage")
+    with pytest.raises(ExtractionError) as info:
+        upload(encrypted + b"\x00" * 128)
+    assert info.value.reason == "uninspectable"

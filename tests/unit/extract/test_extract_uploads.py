@@ -157,14 +157,15 @@ def test_raw_image_upload_is_uninspectable() -> None:
     assert result.uninspectable == ["image:upload"]
 
 
-def test_partial_block_of_a_zip_is_uninspectable_not_passed() -> None:
+def test_partial_block_of_a_zip_fails_closed() -> None:
     chunk = docx_bytes("x" * 5000)[:2000]
-    result = extract(
-        request(
-            "https://files.oaiusercontent.com/file-abc?comp=block&blockid=AAA",
-            chunk,
-            content_type="application/octet-stream",
-            method="PUT",
+    with pytest.raises(ExtractionError) as info:
+        extract(
+            request(
+                "https://files.oaiusercontent.com/file-abc?comp=block&blockid=AAA",
+                chunk,
+                content_type="application/octet-stream",
+                method="PUT",
+            )
         )
-    )
-    assert result.uninspectable == ["corrupt_file:upload"]
+    assert info.value.reason == "unparseable"
