@@ -428,11 +428,19 @@ def test_decompression_bomb_is_blocked_as_too_large(strict_proxy, upstream_log):
     assert event is not None and event["reason"] == "too_large"
 
 
+def _real_png() -> bytes:
+    """A PNG that Pillow (the standard reader) decodes: only true media are uninspectable."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def test_image_upload_blocked_when_uninspectable_is_block(strict_proxy, upstream_log):
-    png = bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-    )
+    png = _real_png()
     with strict_proxy.httpx() as client:
         response = client.put(
             "https://files.oaiusercontent.com/file-img",
@@ -447,10 +455,7 @@ def test_image_upload_blocked_when_uninspectable_is_block(strict_proxy, upstream
 
 
 def test_image_upload_is_monitored_by_default(aidlp_proxy, upstream_log):
-    png = bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-    )
+    png = _real_png()
     with aidlp_proxy.httpx() as client:
         response = client.put(
             "https://files.oaiusercontent.com/file-img2",
@@ -481,3 +486,41 @@ def test_prompt_in_query_string_is_scanned(aidlp_proxy, upstream_log):
     assert not [
         r for r in upstream_log.snapshot() if "NI number" in r.path or "NI+number" in r.path
     ]
+
+
+def test_text_declared_as_png_is_scanned_and_blocked(aidlp_proxy, upstream_log):
+    """Issue 16 item 1: a .txt sent as ``image/png`` (or behind a GIF89a prefix) is text."""
+    note = b"GIF89a Case note: claimant NINO AB 12 34 56 C attended today."
+    with aidlp_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-txt-as-png",
+            content=note,
+            headers={"Content-Type": "image/png"},
+        )
+    assert response.status_code == 403
+    assert not any(r.path == "/file-txt-as-png" for r in upstream_log.snapshot())
+
+
+def test_encrypted_zip_is_blocked_under_the_default_config(aidlp_proxy, upstream_log):
+    """Encrypted archives are not media: blocked even with ``uninspectable: monitor``."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("secret.txt", "claimant NINO AB 12 34 56 C")
+    data = bytearray(buf.getvalue())
+    data[data.find(b"PK\x03\x04") + 6] |= 0x1
+    data[data.find(b"PK\x01\x02") + 8] |= 0x1
+    with aidlp_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-enc-zip",
+            content=bytes(data),
+            headers={"Content-Type": "application/zip"},
+        )
+    assert response.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "uninspectable"
+    assert not any(r.path == "/file-enc-zip" for r in upstream_log.snapshot())
