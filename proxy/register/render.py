@@ -76,10 +76,10 @@ h2{font-size:1.3em;margin:1.6em 0 .5em;border-bottom:2px solid #0b0c0c}
 dl.scope{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;margin:0}
 dl.scope dt{font-weight:bold}
 dl.scope dd{margin:0}
-table{border-collapse:collapse;width:100%;font-size:.9em;margin-bottom:1em}
+table{border-collapse:collapse;width:100%;max-width:100%;font-size:.8em;margin-bottom:1em}
 caption{text-align:left;font-weight:bold;font-size:1.3em;margin-top:1.2em;padding:.3em 0;border-bottom:2px solid #0b0c0c}
-th,td{border:1px solid #b1b4b6;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background-color:#f3f2f1;color:#0b0c0c}
+th,td{border:1px solid #b1b4b6;padding:.25em .4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background-color:#f3f2f1;color:#0b0c0c;overflow-wrap:normal}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:bold}
 p.note{color:#505a5f;font-size:.9em}
@@ -119,7 +119,7 @@ def chart_svg(chart: Chart, width: int = 900, height: int = 280) -> str:
     totals = [sum(s[i] for s in chart.series.values()) for i in range(len(chart.days))] or [0]
     peak = max(*totals, 1)
     step = plot_w / len(days)
-    bar = max(1.0, step * 0.8)
+    bar = min(48.0, max(1.0, step * 0.8))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="usage-chart-svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
