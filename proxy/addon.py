@@ -42,6 +42,7 @@ from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
 from proxy.transport.gate import TransportGate
 from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
+from proxy.upstream_timeouts import UpstreamTimeouts
 from proxy.wsclose import POLICY_VIOLATION, close_websocket
 from proxy.wsclose import install as install_websocket_close
 
@@ -610,4 +611,4 @@ class AidlpAddon:
         )
 
 
-addons = [AidlpAddon()]
+addons = [AidlpAddon(), UpstreamTimeouts()]  # timeouts after aidlp: they time allowed requests

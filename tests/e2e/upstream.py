@@ -154,6 +154,8 @@ def make_app(log: UpstreamLog) -> Callable[..., Any]:
                 scope["scheme"],
             )
         )
+        if "/aidlp-test/hang" in scope["path"]:
+            await asyncio.sleep(3600)  # a hung AI host: reads the request, never answers
         payload = json.dumps(_reply_for(scope["path"])).encode()
         await send(
             {
