@@ -26,6 +26,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import re2
@@ -45,7 +46,7 @@ RULE_FILES = (
 _PLACEHOLDER_WORDS = (
     "example", "xxxx", "your", "placeholder", "changeme", "change_me", "change-me", "redacted",
     "dummy", "sample", "secret_here", "key_here", "token_here", "insert", "replace", "...",
-    "****", "fake", "test_key", "todo", "••", "lorem",
+    "****", "fake", "test_key", "todo", "••", "lorem", "-token", "_token", "qwerty",
 )  # fmt: skip
 
 #: whole values that are words, not secrets
@@ -119,7 +120,8 @@ _TEMPLATE = re2.compile(
 )
 _CODE = re2.compile(
     r"^(?:[A-Za-z_][A-Za-z0-9_]{0,40}(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]{0,40})*\s*(?:\(.*\)|\[.*\])"
-    r"|[A-Za-z_][A-Za-z_]{0,40}[0-9]{0,2}(?:(?:\.|::|->)[A-Za-z_][A-Za-z_]{0,40}[0-9]{0,2})+)[;,]?$",
+    r"|[A-Za-z_][A-Za-z_]{0,40}[0-9]{0,6}(?:(?:\.|::|->)[A-Za-z_][A-Za-z_]{0,40}[0-9]{0,6})+)[;,]?$"
+    r"|^[A-Za-z_][A-Za-z0-9_]{0,40}(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]{0,40})*\s*[(\[].*$",
     RE2_OPTIONS,
 )
 
@@ -132,7 +134,8 @@ def entropy(value: str) -> float:
 
 
 def _body(value: str) -> str:
-    return value.strip().strip("'\"`").strip()
+    """The value without quotes or Markdown escapes (``word\\_tokenize``)."""
+    return value.strip().strip("'\"`").strip().replace("\\_", "_").replace("\\*", "*")
 
 
 def is_placeholder(value: str) -> bool:
@@ -143,11 +146,23 @@ def is_placeholder(value: str) -> bool:
         return True
     if _TEMPLATE.match(v) or _CODE.match(v) or low.startswith(("os.", "env.", "process.env")):
         return True
-    if any(w in low for w in _PLACEHOLDER_WORDS):
+    if any(w in low for w in _PLACEHOLDER_WORDS) or low.endswith(("..", "here")):
         return True
-    # a run of one filler character after a short prefix: sk-xxxxxxxx, AKIA************
-    tail = low[-12:]
-    return len(set(tail)) == 1 and tail[0] in "x*#.-_0"
+    if v[0] in "<[" or v[-1] in ">]" or v.startswith(("${", "{{", "$(", "%(")):
+        return True  # a template: <user:password>, ${{ secrets.X }}, [your token]
+    return _runs(low)
+
+
+def _runs(low: str) -> bool:
+    """A filler run (``sk-xxxxxxxx``: 8 of x * # . - _ 0, or 16 of anything) or a
+    sequence of 6 (``123456``, ``abcdef``): typed by hand, not generated."""
+    same = seq = 1
+    for a, b in pairwise(low):
+        same = same + 1 if a == b else 1
+        seq = seq + 1 if ord(b) == ord(a) + 1 and a.isalnum() and b.isalnum() else 1
+        if (same >= 8 and a in "x*#.-_0") or same >= 16 or seq >= 6:
+            return True
+    return False
 
 
 def _classes(value: str) -> int:
@@ -172,7 +187,7 @@ def looks_like_password(value: str) -> bool:
     if quoted and " " in v:
         words = v.split()
         return len(words) >= 3 and len(v) >= 12 and not v.endswith((".", "?", "!", ":"))
-    if " " in v:
+    if " " in v or v.endswith(":") or (v.endswith((")", ",")) and "(" not in v):
         return False
     if v.replace("_", "").isalpha() and (v.islower() or v.isupper()) and ("_" in v or not quoted):
         return False  # an identifier or a constant name, not a password
@@ -258,6 +273,11 @@ def high_entropy_token(value: str) -> bool:
         return False
     if all(c in "0123456789abcdefABCDEF-" for c in v):
         return False  # hex digests and UUIDs
+    words = [
+        w for w in v.replace("-", "_").split("_") if len(w) >= 3 and w.isalpha() and w.islower()
+    ]
+    if len(words) >= 2:
+        return False  # an identifier with a random suffix: document_block_KWAJIKnjct0K
     return _classes(v) >= 3 and entropy(v) >= 4.2
 
 
@@ -272,6 +292,11 @@ _FILE_OR_PATH = re2.compile(
     RE2_OPTIONS,
 )
 _IDENTIFIER = re2.compile(r"^[A-Za-z_][A-Za-z_]*$", RE2_OPTIONS)
+_HOST_OR_NAME = re2.compile(
+    r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,12}(?::\d{1,5})?(?:/\S*)?"
+    r"|[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)+)$",
+    RE2_OPTIONS,
+)
 
 
 def secret_value(value: str) -> bool:
@@ -282,6 +307,8 @@ def secret_value(value: str) -> bool:
         return False
     if _FILE_OR_PATH.search(v) or ("@" in v and "." in v.split("@")[-1] and len(v) < 60):
         return False
+    if _HOST_OR_NAME.match(v):
+        return False  # a host name (api.example.net:443) or a constant's name (NEXUS-GPT-KEY)
     has_alpha = any(c.isalpha() for c in v)
     has_digit = any(c.isdigit() for c in v)
     odd = any(not c.isalnum() and c not in "-_./:+=" for c in v)
@@ -376,13 +403,13 @@ class CredentialRecogniser(Recogniser):
 
     def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
         """Hits of the rules whose keywords occur; where hits overlap, a provider rule wins
-        over a generic one (``GENERIC_*``), then the longer hit."""
+        over a generic one (:func:`_is_generic`), then the longer hit."""
         hits = [
             c
             for rule_index in sorted(self._rule_set.Match(data) or ())
             for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
         ]
-        hits.sort(key=lambda c: (c.entity.startswith("GENERIC_"), c.start, c.start - c.end))
+        hits.sort(key=lambda c: (_is_generic(c.entity), c.start, c.start - c.end))
         kept: list[Candidate] = []  # non-overlapping, by start
         starts: list[int] = []
         for c in hits:
@@ -440,6 +467,16 @@ class CredentialRecogniser(Recogniser):
             if any(rx.search(line) for rx in rule.allow_line):
                 return False
         return all(CHECKS[name](value) for name in rule.checks)
+
+
+#: families found by key names or headers rather than a token format: a provider rule
+#: on the same span says more
+_GENERIC_ENTITIES = frozenset({"AUTH_HEADER_TOKEN", "KUBERNETES_TOKEN", "CONNECTION_STRING"})
+
+
+def _is_generic(entity: str) -> int:
+    """0: a provider's token format; 1: a config-shaped family; 2: ``GENERIC_*``."""
+    return 2 if entity.startswith("GENERIC_") else int(entity in _GENERIC_ENTITIES)
 
 
 def _secret_span(m, group: int | str | None) -> tuple[int, int]:
