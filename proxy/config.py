@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from detectors.settings import DetectorSettings
 from proxy.approvals.settings import resolve_paths as resolve_approval_paths
@@ -124,6 +124,13 @@ class AidlpConfig(BaseModel):
     extraction: ExtractionSettings = ExtractionSettings()
     ocr: OcrSettings = OcrSettings()
     register: RegisterSettings = RegisterSettings()
+
+    @model_validator(mode="after")
+    def _event_file_retention(self) -> AidlpConfig:
+        """Rotated event files keep the register's retention unless set on their own."""
+        if self.events.file.retention_days is None:
+            self.events.file.retention_days = self.register.retention_days
+        return self
 
 
 @dataclass(slots=True)

@@ -29,6 +29,12 @@ class FileSinkSettings(QueueSettings):
     path: str | None = None
     max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     backup_count: int = Field(default=10, ge=0, le=1000)
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36_500,
+        description="Rotated files older than this are deleted; default register.retention_days.",
+    )
 
 
 class SyslogProtocol(StrEnum):

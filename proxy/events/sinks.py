@@ -199,6 +199,8 @@ class FileSink(Sink):
         self.path = Path(settings.path)
         self.max_bytes = settings.max_bytes
         self.backup_count = settings.backup_count
+        self.retention_days = settings.retention_days
+        self._next_expiry = 0.0
         self._fd: int | None = None
         try:
             self._open()
@@ -224,10 +226,29 @@ class FileSink(Sink):
         else:
             self.path.unlink(missing_ok=True)
         self._open()
+        self._next_expiry = 0.0
+
+    def expire_backups(self, now: float | None = None) -> int:
+        """Delete rotated files (``path.N``) whose newest line (their mtime) is older than
+        ``retention_days`` (the register's retention unless set here); returns how many."""
+        if not self.retention_days:
+            return 0
+        cutoff = (time.time() if now is None else now) - self.retention_days * 86_400
+        removed = 0
+        for backup in self.path.parent.glob(f"{self.path.name}.*"):
+            suffix = backup.name[len(self.path.name) + 1 :]
+            with contextlib.suppress(OSError):
+                if suffix.isdigit() and backup.stat().st_mtime < cutoff:
+                    backup.unlink()
+                    removed += 1
+        return removed
 
     def deliver(self, batch: list[Rendered]) -> None:
         if self._fd is None:
             self._open()
+        if time.monotonic() >= self._next_expiry:  # at start, after a rotation, then hourly
+            self._next_expiry = time.monotonic() + 3600
+            self.expire_backups()
         chunk: list[bytes] = []
         size = 0
         for item in batch:
