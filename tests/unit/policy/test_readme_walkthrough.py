@@ -39,7 +39,7 @@ def test_approval_walkthrough_runs_as_written(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # nine CLI runs; generous for a loaded CI machine
         check=False,
     )
     assert done.returncode == 0, done.stderr
