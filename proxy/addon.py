@@ -29,6 +29,7 @@ from mitmproxy import ctx, exceptions, http, tls
 from proxy.approvals import ApprovalCheck
 from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
 from proxy.config import ConfigError, LoadedConfig, load_config
+from proxy.drain import GracefulShutdown
 from proxy.events import EventConfigError, logscrub, new_incident_id
 from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
 from proxy.extract.settings import UninspectableAction
@@ -611,4 +612,8 @@ class AidlpAddon:
         )
 
 
-addons = [AidlpAddon(), UpstreamTimeouts()]  # timeouts after aidlp: they time allowed requests
+addons = [
+    AidlpAddon(),
+    UpstreamTimeouts(),
+    GracefulShutdown(),
+]  # after aidlp: they time allowed requests
