@@ -31,6 +31,10 @@ DEFAULT_OPTIONS = {
     # name of the upstream certificate into the forged one, and names outside the CA's
     # name constraints (deploy/CA.md) make clients reject it ("permitted subtree violation").
     "upstream_cert": "false",
+    # Named explicitly so mitmproxy loads (or creates) its CA while configuring, before it
+    # listens. Left at its default, the CA store is only made in mitmproxy's `running` hook,
+    # after aidlp's: TLS handshakes arriving meanwhile failed and mitmproxy exited.
+    "confdir": "~/.mitmproxy",  # mitmproxy.options.CONF_DIR
 }
 
 

@@ -1,0 +1,121 @@
+"""Issue 17 item 1: traffic that arrives while the proxy starts never kills it.
+
+`aidlp run` as the README's quick start runs it: a fresh HOME, no confdir (mitmproxy makes
+its CA on first start). Clients send HTTPS to an AI host from the moment the port listens:
+the proxy stays up, answers each request (fail closed until its workers are ready: nothing
+goes upstream unscanned), then serves real decisions.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+
+import httpx
+import pytest
+
+from tests.e2e.harness import REROUTE_SCRIPT, ROOT, aidlp_executable, free_port, wait_for_port
+
+pytestmark = pytest.mark.e2e
+
+NINO = "AB 12 34 56 C"
+CHAT = "https://api.openai.com/v1/chat/completions"
+
+
+def body(text: str) -> dict:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+
+
+def hammer(url: str, stop: threading.Event, seen: Counter, lock: threading.Lock, sensitive: bool):
+    """HTTPS through the proxy as fast as it answers. The CA does not exist before the proxy
+    makes it, so these clients do not verify (what is checked is the proxy's answers)."""
+    while not stop.is_set():
+        try:
+            with httpx.Client(proxy=url, verify=False, timeout=30) as client:
+                answer = client.post(CHAT, json=body(f"NI number {NINO}" if sensitive else "hi"))
+            key = f"{'nino' if sensitive else 'clean'}:{answer.status_code}"
+        except httpx.HTTPError as exc:
+            key = f"{'nino' if sensitive else 'clean'}:{type(exc).__name__}"
+        with lock:
+            seen[key] += 1
+        time.sleep(0.02)
+
+
+def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstream_log, pki):
+    home = tmp_path / "home"
+    home.mkdir()
+    port, metrics_port = free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+        "HOME": str(home),
+        "PYTHONUNBUFFERED": "1",
+        "AIDLP_TEST_UPSTREAM_HTTPS": str(upstream.https_port),
+        "AIDLP_TEST_UPSTREAM_HTTP": str(upstream.http_port),
+    }
+    out = (tmp_path / "stdout.log").open("wb")
+    err = (tmp_path / "stderr.log").open("wb")
+    proc = subprocess.Popen(
+        [aidlp_executable(), "run", "--listen-port", str(port), "--metrics-port",
+         str(metrics_port), "--", "-s", str(REROUTE_SCRIPT),
+         "--set", f"ssl_verify_upstream_trusted_ca={pki.ca_pem}"],
+        cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    seen: Counter = Counter()
+    lock = threading.Lock()
+    stop = threading.Event()
+    upstream_log.clear()
+    try:
+        assert wait_for_port(port, 120), "never listened"
+        listening = time.monotonic()
+        threads = [
+            threading.Thread(target=hammer, args=(url, stop, seen, lock, i % 2 == 0), daemon=True)
+            for i in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        # Real decisions (a clean prompt forwarded, the NINO blocked for its finding) once
+        # the workers are up; the proxy must stay up all along.
+        first_decision = None
+        deadline = listening + 120
+        while time.monotonic() < deadline and first_decision is None:
+            assert proc.poll() is None, (tmp_path / "stderr.log").read_text()[-3000:]
+            if seen["clean:200"] and seen["nino:403"]:
+                first_decision = time.monotonic() - listening
+            time.sleep(0.1)
+        time.sleep(2)  # keep going a little after ready
+        stop.set()
+        for thread in threads:
+            thread.join(40)
+        assert proc.poll() is None, "the proxy exited"
+        print(f"first decisions {first_decision:.1f} s after listening; answers {dict(seen)}")
+        assert first_decision is not None, dict(seen)
+        # every answer was one a client can act on: 200, a block, or not-ready-retry-later
+        allowed_answers = {"clean:200", "clean:403", "clean:503", "nino:403", "nino:503"}
+        assert set(seen) <= allowed_answers, dict(seen)
+        # nothing went upstream unscanned: the NINO never arrived, and every clean prompt
+        # that did was decided (an ai.request.allowed event) first
+        arrived = [r for r in upstream_log.snapshot() if r.host == "api.openai.com"]
+        assert arrived and not [r for r in arrived if NINO.encode() in r.body]
+        events = [line for line in (tmp_path / "stdout.log").read_text().splitlines()]
+        allowed = [line for line in events if '"event":"ai.request.allowed"' in line]
+        assert len(allowed) >= len(arrived)
+        ready = httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5)
+        assert ready.status_code == 200
+        assert (home / ".mitmproxy" / "mitmproxy-ca-cert.pem").exists()
+        stderr = (tmp_path / "stderr.log").read_text() + (tmp_path / "stdout.log").read_text()
+        assert "get_cert" not in stderr and "Errors logged during startup" not in stderr
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(40)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        out.close()
+        err.close()
