@@ -18,13 +18,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from proxy.extract.adapter import Declined
+from proxy.extract.adapter import Adapter, Declined
 from proxy.extract.budget import Budget
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import Extraction, ExtractionError, RequestView, Segment
 from proxy.extract.encoding import decode_body
 from proxy.extract.files.reader import FILES
 from proxy.extract.registry import FALLBACK, select, select_ws
+from proxy.extract.seams import seams
 from proxy.extract.settings import ExtractionSettings
 
 if TYPE_CHECKING:
@@ -86,13 +87,18 @@ def extract_view(
         adapter = select(view)
         try:
             try:
-                extraction = adapter.extract(view, Collector(settings, budget, FILES))
+                extraction = adapter.extract(view, _collector(settings, budget, adapter))
             except Declined:
-                extraction = FALLBACK.extract(view, Collector(settings, budget, FILES))
+                extraction = FALLBACK.extract(view, _collector(settings, budget, FALLBACK))
         except RecursionError as exc:
             raise ExtractionError("unparseable", "body nested too deeply") from exc
     extraction.segments.extend(query_segments(view.query, settings, max_bytes))
+    extraction.segments.extend(seams(extraction.segments))
     return extraction
+
+
+def _collector(settings: ExtractionSettings, budget: Budget, adapter: Adapter) -> Collector:
+    return Collector(settings, budget, FILES, adapter.structural_fields)
 
 
 def query_segments(
@@ -132,10 +138,11 @@ def extract_websocket_message(
         websocket=True,
         is_text=is_text,
     )
-    col = Collector(settings, Budget(settings, max_bytes), FILES)
     adapter = select_ws(view)
+    col = _collector(settings, Budget(settings, max_bytes), adapter)
     try:
         result: Extraction = adapter.extract_ws(view, col)
     except RecursionError as exc:
         raise ExtractionError("unparseable", "message nested too deeply") from exc
+    result.segments.extend(seams(result.segments))
     return result

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ErrorStyle, Extraction, RequestView
-from proxy.extract.values import body_may_be_json, parse_json_body
+from proxy.extract.values import ID_FIELDS, body_may_be_json, parse_json_body
 
 # Registry tiers, in order: host-specific web apps, API formats (by path), body shapes
 # (multipart, raw uploads), the fallback.
@@ -49,6 +49,8 @@ class Adapter:
     websocket: ClassVar[bool] = False  # implements claims_ws / extract_ws
     # (method, url, content type) of requests this adapter must be selected for
     examples: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # fields whose id-shaped values the residual sweep skips (and any ``..._id`` field)
+    structural_fields: ClassVar[frozenset[str]] = ID_FIELDS
 
     def on_host(self, view: RequestView) -> bool:
         return not self.hosts or host_matches(view.host, self.hosts)

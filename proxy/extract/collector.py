@@ -21,17 +21,19 @@ from proxy.extract.settings import ExtractionSettings
 from proxy.extract.values import (
     B64,
     DATA_URL,
+    ID_FIELDS,
     MIN_BLOB,
-    STRUCTURAL_KEY,
     b64decode,
-    is_identifier,
-    is_opaque,
+    is_id_field,
     loads,
     looks_like_json,
+    number_text,
     path_join,
 )
 
-_BIG_INT = 100_000  # integers at least this large may be identifiers (NHS numbers as JSON numbers)
+_JOIN_RUN = 8  # numeric runs up to this long are also joined without separators
+_MIN_DIGITS = 4  # a lone number with fewer digits is not scanned (array runs always are)
+_WORD_KEY = re.compile(r"[A-Za-z][A-Za-z_-]{0,31}")
 _CONTEXT_MAX = 200  # longer values carry their own context
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -53,10 +55,17 @@ class FileReader(Protocol):
 class Collector:
     """Accumulates segments and uninspectable items for one request, within its budget."""
 
-    def __init__(self, settings: ExtractionSettings, budget: Budget, files: FileReader) -> None:
+    def __init__(
+        self,
+        settings: ExtractionSettings,
+        budget: Budget,
+        files: FileReader,
+        structural: frozenset[str] = ID_FIELDS,
+    ) -> None:
         self.settings = settings
         self.budget = budget
         self.files = files
+        self.structural = structural  # id fields the residual sweep may skip (see values)
         self.segments: list[Segment] = []
         self.uninspectable: list[str] = []
         self.handled: set[str] = set()  # strings an adapter has taken (residual skips them)
@@ -124,8 +133,9 @@ class Collector:
         self._walk(value, where, depth, residual=False)
 
     def residual(self, value: Any, where: str = "", depth: int = 0) -> None:
-        """The residual sweep: every string leaf the adapter did not take, except opaque
-        tokens and identifiers (protocol state, not text a person typed)."""
+        """The residual sweep: every string leaf and key the adapter did not take, and every
+        number (as decimal text). Skipped: only strings already taken, base64 media handled
+        as media, and id-shaped values in the structural fields (``self.structural``)."""
         self._walk(value, where, depth, residual=True)
 
     def _walk(
@@ -134,23 +144,43 @@ class Collector:
         if isinstance(value, str):
             self._string(value, where, depth, residual, key)
         elif isinstance(value, dict):
+            # keys are model-readable too (tool-schema property names); a key of letters and
+            # underscores only cannot carry an identifier, a value, a credential or a marking
+            keys = [b for name in value if not _WORD_KEY.fullmatch(b := name.split("~dup", 1)[0])]
+            if keys:
+                self.text("\n".join(dict.fromkeys(keys)), f"{where}{{keys}}")
             for name, item in value.items():
-                bare = name.split("~dup", 1)[0]
-                if not STRUCTURAL_KEY.fullmatch(bare) and not is_identifier(bare):
-                    self._string(name, f"{where}{{key}}", depth, residual)
                 self._walk(item, path_join(where, name), depth, residual, name)
         elif isinstance(value, list):
+            run: list[str] = []
             for index, item in enumerate(value):
+                if _is_number(item):
+                    run.append(number_text(item))
+                    continue
+                self._numbers(run, where, key)
+                run = []
                 self._walk(item, path_join(where, index), depth, residual, key)
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _BIG_INT:
-            self._string(str(value), where, depth, residual, key)
+            self._numbers(run, where, key)
+        elif _is_number(value):
+            text = number_text(value)
+            if sum(ch.isdigit() for ch in text) >= _MIN_DIGITS:  # 1-3 digits identify nothing
+                self.text(text, where, key)
+
+    def _numbers(self, run: list[str], where: str, key: str | None) -> None:
+        """Adjacent numbers of an array, spaced and (for short runs) joined: ``[943, 476,
+        5919]`` is read as ``943 476 5919`` and ``9434765919``."""
+        if not run:
+            return
+        self.text(" ".join(run), where, key)
+        if 1 < len(run) <= _JOIN_RUN:
+            self.text("".join(run), f"{where}<joined>", key)
 
     def _string(
         self, value: str, where: str, depth: int, residual: bool, key: str | None = None
     ) -> None:
         if not value.strip() or (residual and value in self.handled):
             return
-        if is_identifier(value.strip()):
+        if residual and is_id_field(key, value, self.structural):
             return
         if depth < self.settings.max_nesting and looks_like_json(value):
             try:
@@ -162,8 +192,6 @@ class Collector:
                 self._walk(inner, f"{where}<json>", depth + 1, residual, key)
                 return
         if self.blob(value, where, depth):
-            return
-        if residual and is_opaque(value):
             return
         self.text(value, where, key)
 
@@ -195,6 +223,10 @@ class Collector:
         self.handled.add(value)
         self.files.read_blob(self, data, f"{where}<base64>", content_type, depth + 1)
         return True
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _humanize(key: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from proxy.extract.adapter import WEB_APP, JsonAdapter
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import Extraction, RequestView
-from proxy.extract.values import as_list, decode_text, get, path_join, ws_json
+from proxy.extract.values import ID_FIELDS, as_list, decode_text, get, path_join, ws_json
 
 
 def _content(col: Collector, content: Any, where: str) -> None:
@@ -70,6 +70,7 @@ class CopilotAdapter(JsonAdapter):
         for pattern in (host, f"*.{host}")
     )
     websocket = True
+    structural_fields = ID_FIELDS | {"conversationSignature", "invocationId", "requestId"}
     examples = (("POST", "https://copilot.microsoft.com/c/api/conversations", "application/json"),)
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:

@@ -30,6 +30,44 @@ DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64
 STRUCTURAL_KEY = re.compile(r"[a-z][a-zA-Z0-9_]{0,47}|[A-Z][a-z]+(?:[A-Z][a-z]+)*|@?[a-z_.-]+")
 MIN_BLOB = 256  # shorter base64-looking strings are treated as text
 
+# Fields whose values are protocol ids, not prompt text: the residual sweep skips an id-shaped
+# value (no whitespace, token characters) under one of these keys, or a key ending in
+# ``_id``/``Id``/``_ids``/``Ids``. Adapters add their own (``Adapter.structural_fields``).
+ID_FIELDS = frozenset(
+    {
+        "id",
+        "ids",
+        "object",
+        "signature",
+        "encrypted_content",
+        "etag",
+        "nonce",
+        "cursor",
+        "after",
+        "before",
+        "idempotency_key",
+    }
+)
+_ID_VALUE = re.compile(r"[A-Za-z0-9_\-.:/+=~]{1,200}")
+_ID_KEY = re.compile(r".*(?:_id|Id|_ids|Ids|ID)")
+
+
+def is_id_field(key: str | None, value: str, fields: frozenset[str]) -> bool:
+    """``value`` is an id in a structural field (``key`` declared, or named ``..._id``)."""
+    if key is None:
+        return False
+    bare = key.split("~dup", 1)[0]
+    return (bare in fields or bool(_ID_KEY.fullmatch(bare))) and bool(_ID_VALUE.fullmatch(value))
+
+
+def number_text(value: int | float) -> str:
+    """A JSON number as the decimal text a reader sees: ``9434765919.0`` → ``9434765919``."""
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e18:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
 
 def is_identifier(value: str) -> bool:
     """A UUID or a long hex string: never prompt text."""

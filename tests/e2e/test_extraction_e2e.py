@@ -82,6 +82,22 @@ def test_openai_sdk_prompt_with_nino_in_history_is_blocked(aidlp_proxy, upstream
     assert _never_reached(upstream_log, "/v1/chat/completions")
 
 
+def test_openai_sdk_nino_split_across_messages_is_blocked(aidlp_proxy, upstream_log):
+    """Issue 16: the conversation is one document; part boundaries are soft separators."""
+    client = _openai(aidlp_proxy)
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                {"role": "user", "content": "My NINO is JG10"},
+                {"role": "user", "content": [{"type": "text", "text": "3729A, please file it."}]},
+            ],
+            extra_body={"metadata": {"nhs": 9434765919.0}},
+        )
+    assert info.value.status_code == 403
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
 def test_openai_sdk_clean_prompt_succeeds(aidlp_proxy, upstream_log):
     reply = _openai(aidlp_proxy).chat.completions.create(
         model="gpt-4o-mini",

@@ -250,18 +250,26 @@ def test_duplicate_keys_cannot_hide_a_value() -> None:
     assert NINO in found and "benign" in found
 
 
-def test_residual_sweep_scans_unmodelled_fields_but_not_ids() -> None:
+def test_residual_sweep_scans_unmodelled_fields_but_not_structural_ids() -> None:
     body = {
         "model": "gpt-4o",
-        "messages": [{"role": "user", "content": "hi"}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "tool", "tool_call_id": "call_Zx81KmQp0aLrT5", "content": "ok"},
+        ],
         "metadata": {"case_note": "free text in metadata"},
         "user": "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
+        "previous_response_id": "resp_68af9c2b1e7c8190a1b2c3d4e5f6a7b8",
         "prediction": {"type": "content", "content": "predicted output text"},
     }
     found = scanned(extract(request(CHAT, body)))
     assert "free text in metadata" in found
     assert "predicted output text" in found
-    assert "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b" not in found
+    # every string leaf is scanned (the user field goes to the provider) ...
+    assert "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b" in found
+    # ... except ids in the fields declared structural
+    assert "call_Zx81KmQp0aLrT5" not in found
+    assert "resp_68af9c2b1e7c8190a1b2c3d4e5f6a7b8" not in found
 
 
 def test_tool_definitions_are_scanned() -> None:
