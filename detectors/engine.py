@@ -26,7 +26,7 @@ import re2
 from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser, Tier
 from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
-from detectors.normalise import Limits, View, _byte_to_char, normalise
+from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
 from detectors.recognisers import ALL
 from detectors.recognisers.person import (
     NOT_NAME_WORDS as _NOT_NAME_WORDS,
@@ -110,6 +110,7 @@ class ScanEngine:
     # -- public ------------------------------------------------------------------------
     def scan(self, text: str) -> ScanResult:
         started = time.perf_counter()
+        text = scrub_surrogates(text)  # any str: lone surrogates become U+FFFD, same offsets
         findings: list[Finding] = []
         for view in normalise(text, self.limits):
             findings += self._scan_view(view)

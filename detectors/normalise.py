@@ -3,16 +3,26 @@
 Steps, each composing the offset map so that every finding maps to a span of the
 *original* text:
 
-1. Unicode: NFKC (fullwidth → ASCII), Cyrillic/Greek confusables and typographic
-   dashes/quotes → ASCII, zero-width / invisible / combining characters removed.
+1. Unicode: lone surrogates → U+FFFD; non-ASCII decimal digits (Devanagari, Arabic-Indic)
+   → ASCII digits (``unicodedata.decimal``); NFKC (fullwidth → ASCII); look-alike letters
+   (Cyrillic, Greek, Cherokee, Lisu ...) → ASCII through the Unicode confusables data
+   (UTS #39, from the ``confusable-homoglyphs`` package); typographic dashes/quotes/spaces →
+   ASCII; zero-width / invisible / combining characters removed; U+2028/2029 → newline.
    ASCII input skips this step entirely (the common case, and free).
 2. Letter-spaced runs ("O F F I C I A L", "4 8 5 7 7 7 3 4 5 6") collapsed.
-3. Embedded base64, URL-encoded and hex blobs decoded into extra :class:`View`s that
-   are scanned too (bounded depth, count and size). A finding inside a decoded blob
-   maps to the whole blob's span in the original text.
+3. Inside identifier shapes: unusual separators (``|`` ``,`` tab, newline) → space,
+   digit look-alikes (``1O`` → ``10``, ``l`` → ``1``), numbers in words ("oh seven seven
+   double oh nine" → ``07700 9``...), an AWS key id split by one space re-joined.
+4. Embedded base64 (also in 4-character groups, after a short binary prefix), URL-encoded
+   and hex blobs decoded into extra :class:`View`s, one per kind and depth, that are
+   scanned too. Blobs are taken in order of shape (most base64-like first) until a byte
+   budget is spent, to a bounded depth; no count of blobs an attacker could pad with
+   decoys. A finding inside a decoded blob maps to the whole blob's span in the original.
+5. A marking written reversed or in ROT13 adds a view with the text turned back.
 
 Separators *inside* identifiers (spaces, dots, dashes, underscores) are tolerated by
-the recognisers' patterns rather than removed here.
+the recognisers' patterns rather than removed here. All steps are RE2 passes or bounded
+work: linear in the input.
 """
 
 from __future__ import annotations
@@ -20,12 +30,18 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import codecs
+import functools
+import json
 import re
 import unicodedata
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import re2
+import yaml
 
 _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
@@ -33,24 +49,13 @@ _OPTS.max_mem = 64 << 20
 #: Invisible characters that are not in Unicode category Cf but render as nothing.
 _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e")
 
-#: Look-alikes NFKC leaves alone: Cyrillic and Greek letters, dashes, quotes, spaces.
+#: Look-alikes NFKC leaves alone that the UTS #39 data does not map to an ASCII letter the
+#: way a reader would (small-capital Cyrillic letters, dotless j) and typographic dashes,
+#: quotes and spaces. Everything else comes from :func:`_uts39_skeletons`.
 _CONFUSABLES: dict[str, str] = {
-    # Cyrillic upper
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ԁ": "D",
-    "Ԍ": "G", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y", "Ӏ": "I", "З": "3", "Ь": "b",
-    # Cyrillic lower
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "х": "x", "у": "y", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-    "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ү": "y", "ɡ": "g",
-    # Greek upper
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J",
-    # Greek lower
-    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
-    "χ": "x", "ϲ": "c", "ε": "e", "γ": "y", "ω": "w",
-    # Latin look-alikes
-    "ı": "i", "ȷ": "j", "ℓ": "l",
+    # letters the UTS #39 data leaves unmapped (or maps to a symbol)
+    "Ԁ": "D", "Ԛ": "Q", "в": "b", "к": "k", "м": "m", "н": "h", "т": "t", "κ": "k",
+    "τ": "t", "χ": "x", "ε": "e", "ω": "w", "ȷ": "j",
     # dashes, quotes and spaces
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
     "\u2015": "-", "\u2212": "-", "\u2043": "-", "\ufe58": "-", "\ufe63": "-",
@@ -65,10 +70,12 @@ _LETTER_SPACED = re2.compile(r"\b[A-Za-z0-9](?:[ ._*/-]{1,3}[A-Za-z0-9]\b){3,}",
 _SEP_SPLIT = re.compile(r"([ ._*/-]{1,3})")
 
 _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}", _OPTS)
+#: base64 written in 4-character groups: "SGVs bG8g d29y bGQh"
+_BASE64_GROUPS = re2.compile(r"(?:[A-Za-z0-9+/]{4}[ \t\n]){3,}[A-Za-z0-9+/]{2,4}={0,2}", _OPTS)
 _URLENC = re2.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){3,}", _OPTS)
 #: cheap pre-check: no long token, no %XX and no \\xXX means no blob to decode
 _ANY_BLOB = re2.compile(
-    r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}"
+    r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|(?:[A-Za-z0-9+/]{4} ){3}[A-Za-z0-9+/]{4}"
     r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5}",
     _OPTS,
 )
@@ -83,10 +90,10 @@ _HEX_NOISE = re.compile(r"0[xX]|\\x|[ :,\-]")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on blob decoding (depth, count, bytes) so crafted input cannot blow up."""
+    """Bounds on blob decoding (depth and total decoded characters) so crafted input cannot
+    blow up. There is no count of blobs: decoys would only push the real blob past it."""
 
-    max_depth: int = 2
-    max_blobs: int = 64
+    max_depth: int = 4
     max_decoded_chars: int = 1 << 20
     min_decoded_chars: int = 6
 
@@ -131,23 +138,38 @@ class OffsetMap:
         return s, max(s, self.end(end))
 
 
+class SpanMap:
+    """Map from a view made of pieces to the ORIGINAL text: every offset inside piece ``i``
+    maps to the whole original span of the blob it was decoded from."""
+
+    __slots__ = ("_n_starts", "_segs")
+
+    def __init__(self, segs: list[tuple[int, int, int, int]]) -> None:
+        self._segs = segs
+        self._n_starts = [seg[0] for seg in segs]
+
+    def _seg(self, pos: int) -> tuple[int, int, int, int]:
+        i = bisect.bisect_right(self._n_starts, pos) - 1
+        return self._segs[max(i, 0)]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        first, last = self._seg(start), self._seg(max(start, end - 1))
+        return first[2], max(first[2], last[3])
+
+
 @dataclass(slots=True)
 class View:
-    """One text to scan: the normalised main text, or a decoded blob inside it."""
+    """One text to scan: the normalised main text, or the decoded blobs of one kind at one
+    depth (joined by blank lines), or the main text turned back (reversed / ROT13)."""
 
     text: str
-    map: OffsetMap
-    origin: str = "text"  # text | base64 | url | hex
+    map: OffsetMap | SpanMap
+    origin: str = "text"  # text | base64 | url | hex | reversed | rot13
     depth: int = 0
-    parent: View | None = None
-    parent_span: tuple[int, int] = (0, 0)
-    children: list[View] = field(default_factory=list)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of this view's text to the original input."""
-        if self.parent is None:
-            return self.map.span(start, end)
-        return self.parent.to_original(*self.parent_span)
+        return self.map.span(start, end)
 
 
 def _rebuild(text: str, cur: OffsetMap, edits: list[tuple[int, int, str]]) -> tuple[str, OffsetMap]:
@@ -199,19 +221,65 @@ def _rebuild(text: str, cur: OffsetMap, edits: list[tuple[int, int, str]]) -> tu
     return "".join(out), OffsetMap(merged or [(0, 0, 0, len(text))])
 
 
+@functools.cache
+def _uts39_skeletons() -> dict[str, str]:
+    """Non-ASCII characters the Unicode confusables data (UTS #39) maps to one ASCII letter
+    or digit. Upper-case look-alikes of ``I`` map to ``I`` (the skeleton says ``l``)."""
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    table: dict[str, str] = {}
+    for ch, glyphs in data.items():
+        if len(ch) != 1 or ch.isascii():
+            continue
+        for glyph in glyphs:
+            c = glyph["c"]
+            if len(c) == 1 and c.isascii() and c.isalnum():
+                table[ch] = "I" if c == "l" and ch.isupper() else c
+                break
+    return table
+
+
+def _fold_letter(ch: str) -> str:
+    mapped = _CONFUSABLES.get(ch)
+    if mapped is not None:
+        return mapped
+    return _uts39_skeletons().get(ch, ch)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _unicode_char(ch: str) -> str:
+    if "\ud800" <= ch <= "\udfff":  # a lone surrogate: not text
+        return "\ufffd"
     if ch in _INVISIBLE_EXTRA:
         return ""
+    if ch in "\u2028\u2029":
+        return "\n"
     cat = unicodedata.category(ch)
     if cat in ("Cf", "Mn", "Me", "Cc") and ch not in "\t\n\r":
         return ""
+    digit = unicodedata.decimal(ch, None)
+    if digit is not None:
+        return str(digit)
     mapped = _CONFUSABLES.get(ch)
     if mapped is not None:
         return mapped
     folded = unicodedata.normalize("NFKC", ch)
     if folded != ch:
-        return "".join(_CONFUSABLES.get(c, c) for c in folded)
-    return ch
+        return "".join(c if c.isascii() else _fold_letter(c) for c in folded)
+    return _fold_letter(ch)
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD (same length, same offsets), so any
+    ``str`` can be encoded and scanned."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
 
 
 def unicode_fold(text: str) -> tuple[str, OffsetMap]:
@@ -295,18 +363,30 @@ def _printable(s: str) -> bool:
     return good / len(s) >= 0.9 and sum(c.isalnum() for c in s) >= len(s) * 0.4
 
 
+#: what splits the readable runs of decoded bytes (control characters, undecodable bytes)
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]+")
+
+
 def _decode_text(raw: bytes) -> str | None:
+    """Decoded bytes as text: all of it when it is text, else its readable runs of 16+
+    characters (text after a short binary prefix, or between binary fields; random bytes
+    almost never hold one)."""
     try:
         s = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    return s if _printable(s) else None
+        s = None
+    if s is not None and _printable(s):
+        return s
+    runs = [r for r in _NOT_TEXT.split(raw.decode("utf-8", "replace")) if len(r) >= 16]
+    joined = "\n".join(r for r in runs if _printable(r))
+    return joined or None
 
 
 def _try_base64(blob: str) -> str | None:
-    if len(blob) < 16 or blob.isdigit() or blob.isalpha():
+    core = "".join(blob.split())  # 4-character groups: "SGVs bG8g ..."
+    if len(core) < 16 or core.isdigit() or core.isalpha():
         return None
-    core = blob.rstrip("=")
+    core = core.rstrip("=")
     pad = "=" * (-len(core) % 4)
     alt = "-_" if ("-" in core or "_" in core) else "+/"
     if len(core) % 4 == 1:
@@ -334,63 +414,255 @@ def _try_url(blob: str) -> str | None:
     return decoded if decoded != blob and _printable(decoded) else None
 
 
+def _shape(blob: str) -> int:
+    """How much a blob looks like deliberate encoding (higher first): padded or a whole
+    number of 4-char quanta, digits, both cases."""
+    core = "".join(blob.split())
+    return (
+        (core.endswith("=") or len(core.rstrip("=")) % 4 == 0)
+        + any(c.isdigit() for c in core)
+        + (any(c.islower() for c in core) and any(c.isupper() for c in core))
+    )
+
+
 def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]:
-    """Find and decode embedded blobs: ``(start, end, origin, decoded_text)``."""
-    found: list[tuple[int, int, str, str]] = []
-    ascii_text = text.isascii()
+    """Find and decode embedded blobs: ``(start, end, origin, decoded_text)``, most
+    encoding-like first (every candidate is tried: the work is linear in the text)."""
+    found: list[tuple[int, int, str, str, int]] = []
     data = text.encode()
     if _ANY_BLOB.search(data) is None:
-        return found
-    b2c = None if ascii_text else _byte_to_char(data)
+        return []
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    taken: list[tuple[int, int]] = []
     for origin, rx, decode in (
+        ("base64", _BASE64_GROUPS, _try_base64),
         ("base64", _BASE64, _try_base64),
         ("hex", _HEX, _try_hex),
         ("url", _URLENC, _try_url),
     ):
         for m in rx.finditer(data):
-            if len(found) >= limits.max_blobs:
-                return found
             s, e = m.span()
             if b2c is not None:
                 s, e = b2c(s), b2c(e)
-            decoded = decode(text[s:e])
+            blob = text[s:e]
+            decoded = decode(blob)
             if decoded is not None and len(decoded.strip()) >= limits.min_decoded_chars:
-                found.append((s, e, origin, decoded))
-    return found
+                found.append((s, e, origin, decoded, _shape(blob)))
+                taken.append((s, e))
+    found.sort(key=lambda f: (-f[4], -(f[1] - f[0]), f[0]))
+    return [(s, e, origin, decoded) for s, e, origin, decoded, _ in found]
 
 
 def normalise(text: str, limits: Limits | None = None) -> list[View]:
-    """Normalise ``text``; return the main view first, then decoded-blob views."""
+    """Normalise ``text``; return the main view first, then decoded-blob and turned views.
+
+    Decoded blobs of one kind at one depth form one view; blobs are taken in shape order
+    until ``limits.max_decoded_chars`` is spent (no count of blobs), down to ``max_depth``.
+    """
     limits = limits or Limits()
     main = _normalise_one(text)
-    views = [main]
+    views = [main, *_turned_views(main, len(text))]
     budget = limits.max_decoded_chars
-    queue = [main]
-    while queue:
-        view = queue.pop(0)
-        if view.depth >= limits.max_depth:
+    level = [main]
+    for depth in range(1, limits.max_depth + 1):
+        pieces: dict[str, list[tuple[str, int, int]]] = {}
+        for view in level:
+            for s, e, origin, decoded in _decoded_blobs(view.text, limits):
+                if budget <= 0:
+                    break
+                piece = _normalise_one(decoded[:budget]).text
+                budget -= len(piece)
+                o_s, o_e = view.to_original(s, e)
+                pieces.setdefault(origin, []).append((piece, o_s, o_e))
+        if not pieces:
+            break
+        level = []
+        for origin, items in pieces.items():
+            parts: list[str] = []
+            segs: list[tuple[int, int, int, int]] = []
+            n = 0
+            for piece, o_s, o_e in items:
+                parts.append(piece)
+                segs.append((n, n + len(piece), o_s, o_e))
+                n += len(piece) + 2
+            level.append(View("\n\n".join(parts), SpanMap(segs), origin, depth))
+        views += level
+        if budget <= 0:
+            break
+    return views
+
+
+# -- identifier shapes --------------------------------------------------------------------
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "normalise.yaml"
+
+
+class NormaliseDataError(ValueError):
+    """``detectors/data/normalise.yaml`` is malformed."""
+
+
+@functools.cache
+def _data() -> dict:
+    try:
+        data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise NormaliseDataError(f"{DATA_FILE}: {exc}") from exc
+    words = data.get("number_words") if isinstance(data, dict) else None
+    if not isinstance(words, dict) or not isinstance(words.get("min_run"), int):
+        raise NormaliseDataError(f"{DATA_FILE}: 'number_words' needs 'min_run' and word maps")
+    for key in ("digits", "teens", "tens", "repeaters"):
+        table = words.get(key)
+        if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) for k, v in table.items()
+        ):
+            raise NormaliseDataError(f"{DATA_FILE}: number_words.{key} must map words to numbers")
+    turned = data.get("turned_markings")
+    if not isinstance(turned, list) or not all(isinstance(w, str) and w for w in turned):
+        raise NormaliseDataError(f"{DATA_FILE}: 'turned_markings' must be a list of words")
+    return data
+
+
+def _rewrite(text: str, cur: OffsetMap, rx, replace) -> tuple[str, OffsetMap]:
+    """One RE2 pass: ``replace(match_text)`` gives the new text of a match (or None)."""
+    data = text.encode()
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    edits: list[tuple[int, int, str]] = []
+    for m in rx.finditer(data):
+        s, e = m.span()
+        if b2c is not None:
+            s, e = b2c(s), b2c(e)
+        new = replace(text[s:e])
+        if new is not None and new != text[s:e]:
+            edits.append((s, e, new))
+    if not edits:
+        return text, cur
+    if all(e - s == len(new) for s, e, new in edits):  # same length: offsets unchanged
+        parts, prev = [], 0
+        for s, e, new in edits:
+            parts += (text[prev:s], new)
+            prev = e
+        parts.append(text[prev:])
+        return "".join(parts), cur
+    return _rebuild(text, cur, edits)
+
+
+#: short alphanumeric groups joined by one kind of unusual separator: "AB|12|34|56|C"
+_SEPARATED = re2.compile(r"\b[A-Za-z0-9]{1,6}(?:[|,\t\n][A-Za-z0-9]{1,6}){2,7}\b", _OPTS)
+
+
+def _join_separated(run: str) -> str | None:
+    seps = {c for c in run if c in "|,\t\n"}
+    if len(seps) != 1:
+        return None
+    groups = re.split(r"[|,\t\n]", run)
+    alnum = sum(len(g) for g in groups)
+    digits = sum(c.isdigit() for c in run)
+    if not 8 <= alnum <= 24 or digits * 2 < alnum:
+        return None
+    if all(g.isdigit() and len(g) == 3 for g in groups[1:]):
+        return None  # 1,234,567 or a row of 3-digit figures: numbers, not an identifier
+    return "".join(" " if c in seps else c for c in run)
+
+
+#: digit groups with letters that look like digits: "1O", "3O", "59l9"
+_LOOKALIKE = re2.compile(r"\b(?:[0-9]+[OoIl]|[OoIl]+[0-9])[0-9OoIl]*\b", _OPTS)
+_LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _digit_lookalikes(token: str) -> str | None:
+    letters = sum(c in "OoIl" for c in token)
+    return token.translate(_LOOKALIKE_DIGITS) if letters <= len(token) - letters else None
+
+
+@functools.cache
+def _number_words() -> tuple[re2._Regexp, dict[str, tuple[str, int]]]:
+    words = _data()["number_words"]
+    kinds: dict[str, tuple[str, int]] = {}
+    for kind in ("digits", "teens", "tens", "repeaters"):
+        for word, value in words[kind].items():
+            kinds[word.lower()] = (kind, value)
+    alt = "|".join(sorted((re.escape(w) for w in kinds), key=len, reverse=True))
+    rx = re2.compile(rf"(?i)\b(?:{alt})(?:[ \-]+(?:{alt})){{{words['min_run'] - 1},}}\b", _OPTS)
+    return rx, kinds
+
+
+def _spell_digits(run: str) -> str | None:
+    _, kinds = _number_words()
+    out: list[str] = []
+    repeat = 1
+    tens_pending: int | None = None
+    for word in re.split(r"[ \-]+", run.lower()):
+        kind, value = kinds[word]
+        if kind == "repeaters":
+            repeat = value
             continue
-        for s, e, origin, decoded in _decoded_blobs(view.text, limits):
-            if budget <= 0 or len(views) > limits.max_blobs:
-                return views
-            piece = decoded[:budget]
-            budget -= len(piece)
-            norm = _normalise_one(piece)
-            child = View(
-                text=norm.text,
-                map=norm.map,
-                origin=origin,
-                depth=view.depth + 1,
-                parent=view,
-                parent_span=(s, e),
-            )
-            view.children.append(child)
-            views.append(child)
-            queue.append(child)
+        if tens_pending is not None:
+            if kind == "digits" and value > 0:
+                out.append(f"{tens_pending}{value}")
+                tens_pending = None
+                continue
+            out.append(f"{tens_pending}0")
+            tens_pending = None
+        if kind == "tens":
+            tens_pending = value
+        elif kind == "teens":
+            out.append(str(value))
+        else:
+            out.append(str(value) * repeat)
+        repeat = 1
+    if tens_pending is not None:
+        out.append(f"{tens_pending}0")
+    return "".join(out)
+
+
+#: an AWS access key id split by one space: "AKIAIOSF ODNN7REALKEY"
+_SPLIT_AWS_KEY = re2.compile(
+    r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{0,15} [A-Z0-9]{1,16}\b",
+    _OPTS,
+)
+
+
+def _join_aws_key(run: str) -> str | None:
+    joined = run.replace(" ", "")
+    return joined if len(joined) == 20 else None
+
+
+def identifier_shapes(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
+    """Step 3: unusual separators, digit look-alikes, numbers in words, split AWS key ids."""
+    text, cur = _rewrite(text, cur, _SEPARATED, _join_separated)
+    text, cur = _rewrite(text, cur, _LOOKALIKE, _digit_lookalikes)
+    text, cur = _rewrite(text, cur, _number_words()[0], _spell_digits)
+    return _rewrite(text, cur, _SPLIT_AWS_KEY, _join_aws_key)
+
+
+# -- markings written reversed or in ROT13 --------------------------------------------------
+
+
+@functools.cache
+def _turned_markings() -> tuple[re2._Regexp, re2._Regexp]:
+    words = [w.lower() for w in _data()["turned_markings"]]
+
+    def alt(forms: list[str]) -> re2._Regexp:
+        return re2.compile("(?i)" + "|".join(re.escape(f) for f in forms), _OPTS)
+
+    return alt([w[::-1] for w in words]), alt([codecs.encode(w, "rot13") for w in words])
+
+
+def _turned_views(main: View, original_length: int) -> list[View]:
+    """Views of the main text turned back, when it holds a reversed / ROT13 marking."""
+    reversed_rx, rot13_rx = _turned_markings()
+    data = main.text.encode()
+    views = []
+    if reversed_rx.search(data):
+        whole = SpanMap([(0, len(main.text), 0, original_length)])
+        views.append(View(main.text[::-1], whole, "reversed"))
+    if rot13_rx.search(data):
+        views.append(View(codecs.encode(main.text, "rot13"), main.map, "rot13"))
     return views
 
 
 def _normalise_one(text: str) -> View:
     folded, fmap = unicode_fold(text)
     collapsed, cmap = collapse_spaced(folded, fmap)
-    return View(text=collapsed, map=cmap)
+    shaped, smap = identifier_shapes(collapsed, cmap)
+    return View(text=shaped, map=smap)

@@ -44,9 +44,11 @@ def test_decoded_blobs_map_to_the_blob_span() -> None:
 
 
 def test_blob_limits_bound_the_work() -> None:
+    """Rule: decoded text is bounded in bytes; blobs of one kind at one depth are one view."""
     blob = base64.b64encode(b"hello world, this is text").decode()
-    views = normalise(" ".join([blob] * 200), Limits(max_blobs=5))
-    assert len(views) <= 6
+    views = normalise(" ".join([blob] * 200), Limits(max_decoded_chars=100))
+    assert len(views) == 2
+    assert len(views[1].text) <= 100 + 2 * 5
 
 
 def test_nested_base64_decoded_to_bounded_depth() -> None:

@@ -1,0 +1,191 @@
+"""Issue 16 item 5 (obfuscation in plain text) and issue 17 item 9 (any str): the payloads
+are built here; each class has a positive and a look-alike that must stay allowed."""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import os
+import time
+
+import pytest
+
+from detectors.normalise import Limits, normalise
+
+NINO = "JG103759A"  # a valid-format NINO made up for these tests
+NINO_SPACED = "JG 10 37 59 A"
+CARD = "4539 5787 6362 1486"  # Luhn-valid, made up
+
+
+def cats(engine, text: str) -> list[str]:
+    return engine.scan(text).categories
+
+
+# -- separators inside identifier shapes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("sep", ["|", ",", "\t", "\n", "\u2028"])
+def test_unusual_separators_inside_identifiers(engine, sep: str) -> None:
+    """Rule: | , tab, newline and U+2028 between the groups of an identifier are separators."""
+    assert cats(engine, "ni " + sep.join(NINO_SPACED.split())) == ["PERSONAL_DATA"]
+    assert cats(engine, "pay " + sep.join(CARD.split())) == ["PERSONAL_DATA"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "population 123,456,789 in 2020",  # thousands separators
+        "a,b,c,d,e,f",  # code
+        "cols|1|2|3|4",
+        "row\t100\t200\t300",
+    ],
+)
+def test_separated_numbers_that_are_not_identifiers_stay_allowed(engine, text: str) -> None:
+    assert cats(engine, text) == []
+
+
+# -- Unicode: confusables (UTS #39), non-ASCII digits, surrogates ---------------------------
+
+
+def test_cherokee_and_lisu_look_alikes_fold_through_the_confusables_data(engine) -> None:
+    """Rule: look-alike letters from any script fold to ASCII (UTS #39 data, not our table)."""
+    cherokee = "\u13aa\u13f4"  # Cherokee letters that look like A, B
+    lisu = "\ua4ee\ua4d0"  # Lisu letters that look like A, B
+    for prefix in (cherokee, lisu):
+        text = f"ni {prefix}123456C"
+        assert normalise(text)[0].text == "ni AB123456C"
+        assert cats(engine, text) == ["PERSONAL_DATA"]
+    assert normalise("OFF\u0406CIAL-SENSITIVE")[0].text == "OFFICIAL-SENSITIVE"  # Cyrillic I
+
+
+@pytest.mark.parametrize(
+    "digits",
+    ["\u0967\u0966\u0969\u096d\u096b\u096f", "\u0661\u0660\u0663\u0667\u0665\u0669"],
+)
+def test_non_ascii_decimal_digits(engine, digits: str) -> None:
+    """Rule: Devanagari and Arabic-Indic digits are digits (unicodedata.decimal)."""
+    text = f"ni JG{digits}A"
+    assert normalise(text)[0].text == "ni JG103759A"
+    assert cats(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_lone_surrogates_never_crash_and_offsets_hold(engine) -> None:
+    """Rule: the engine accepts any str (issue 17 item 9), lone surrogates included."""
+    for text in ("\ud800", "a\udfffb", f"\ud83d ni {NINO} \udc00 O F F I C I A L", "\udc80" * 5000):
+        result = engine.scan(text)
+        for f in result.findings:
+            assert 0 <= f.start < f.end <= len(text)
+    result = engine.scan(f"\ud800 ni {NINO}")
+    f = next(f for f in result.findings if f.entity_type == "UK_NINO")
+    assert f"\ud800 ni {NINO}"[f.start : f.end] == NINO
+
+
+# -- digit look-alikes and numbers in words --------------------------------------------------
+
+
+def test_letter_look_alikes_inside_digit_groups(engine) -> None:
+    """Rule: O/o for 0 and l/I for 1 inside a digit group are digits."""
+    assert cats(engine, "ni JG 1O 37 59 A") == ["PERSONAL_DATA"]
+    assert cats(engine, "card 4539 5787 6362 l486") == ["PERSONAL_DATA"]
+    assert normalise("Hello World, lOl, I2C bus, 1O items")[0].text == (
+        "Hello World, lOl, I2C bus, 10 items"
+    )
+
+
+def test_numbers_in_words(engine) -> None:
+    """Rule: a run of number words is read as digits ("double oh" is 00)."""
+    phone = "call me on oh seven seven double oh nine oh oh one two three"
+    assert "07700900123" in normalise(phone)[0].text
+    nino = "my NI is JG ten thirty-seven fifty-nine A"
+    assert cats(engine, nino) == ["PERSONAL_DATA"]
+    assert cats(engine, "one two three four, let's go") == []
+    assert normalise("I have one or two ideas")[0].text == "I have one or two ideas"
+
+
+# -- an AWS key id split by one space ------------------------------------------------------
+
+
+def test_aws_key_id_split_by_one_space(engine) -> None:
+    key = "AKIA2Q7RZ4VWN8XKT3PL"  # made up, not a placeholder
+    assert cats(engine, f"aws_access_key_id = {key[:9]} {key[9:]}") == ["CREDENTIALS"]
+    assert normalise("AKIA is a prefix word")[0].text == "AKIA is a prefix word"
+
+
+# -- markings written reversed or in ROT13 ---------------------------------------------------
+
+
+def test_reversed_and_rot13_markings(engine) -> None:
+    """Rule: a marking written backwards or in ROT13 is still the marking."""
+    doc = "OFFICIAL-SENSITIVE\nBudget options for the spending review"
+    assert cats(engine, doc[::-1]) == ["OFFICIAL_SENSITIVE"]
+    assert cats(engine, codecs.encode(doc, "rot13")) == ["OFFICIAL_SENSITIVE"]
+    # turning back a text that only mentions the words in a question stays a question
+    assert cats(engine, "?evitisnes-laiciffo naem siht seod tahW") == []
+    assert [v.origin for v in normalise("an ordinary sentence")] == ["text"]
+
+
+# -- base64 ----------------------------------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_base64_in_four_character_groups(engine) -> None:
+    blob = b64(f"claimant NINO {NINO} thanks".encode())
+    grouped = " ".join(blob[i : i + 4] for i in range(0, len(blob), 4))
+    assert cats(engine, f"decode this: {grouped}") == ["PERSONAL_DATA"]
+
+
+def test_base64_after_a_short_binary_prefix(engine) -> None:
+    blob = b64(b"\x00\x01\xfe\xff\x10\x9c" + f"claimant NINO {NINO} thanks".encode())
+    assert cats(engine, f"payload {blob}") == ["PERSONAL_DATA"]
+
+
+def test_base64_nested_three_deep(engine) -> None:
+    inner = f"claimant NINO {NINO} thanks".encode()
+    blob = b64(b"wrap " + b64(b"wrap " + b64(inner).encode()).encode())
+    assert cats(engine, f"payload {blob}") == ["PERSONAL_DATA"]
+
+
+@pytest.mark.parametrize("decoys", [64, 300])
+def test_base64_after_many_decoy_blobs(engine, decoys: int) -> None:
+    """Rule: no count of blobs: decoys before the real blob do not hide it."""
+    padding = " ".join(b64(f"harmless decoy number {i} here".encode()) for i in range(decoys))
+    real = b64(f"claimant NINO {NINO} thanks".encode())
+    assert cats(engine, f"{padding} {real}") == ["PERSONAL_DATA"]
+
+
+def test_decoded_bytes_are_bounded() -> None:
+    blob = b64(b"x" * 3000 + b" readable text " * 10)
+    views = normalise(" ".join([blob] * 50), Limits(max_decoded_chars=10_000))
+    assert sum(len(v.text) for v in views[1:]) <= 10_000 + 2 * 50
+
+
+def test_random_tokens_are_not_decoded() -> None:
+    """Rule: random bytes are not text (a readable run must be 16+ characters)."""
+    for _ in range(20):
+        tokens = " ".join(b64(os.urandom(24)) for _ in range(50))
+        assert [v.origin for v in normalise(f"hashes: {tokens}")] == ["text"]
+
+
+# -- linear time on 1 MB adversarial input for the new shapes ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "12|34|",  # separated groups
+        "1O ",  # digit look-alikes
+        "oh seven ",  # number words, one endless run
+        "AKIA ",  # AWS prefix with spaces
+        "SGVs ",  # 4-char base64 groups
+        "evitisnes ",  # reversed marking word (adds a reversed view)
+        "\ud800a",  # surrogates
+    ],
+)
+def test_one_megabyte_of_obfuscation_shapes_is_linear(engine, unit: str) -> None:
+    text = unit * (1_000_000 // len(unit))
+    started = time.process_time()
+    engine.scan(text)
+    assert time.process_time() - started < 30  # generous: linear, not quadratic
