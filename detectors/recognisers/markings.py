@@ -101,6 +101,40 @@ _QWORD = re.compile(
     r"(?i)^\W*(?:what|how|why|when|where|which|who|is|are|can|could|should|does|do)\b"
 )
 
+#: a verb or phrase that introduces content, right before the marking ("pasting the
+#: official-sensitive brief below", "here's the official sensitive report")
+_INTRODUCES = re.compile(
+    r"(?i)\b(?:past(?:e|ed|ing)|shar(?:e|ed|ing)|attach(?:ed|ing)?|send(?:ing)?|sent|"
+    r"forward(?:ed|ing)?|upload(?:ed|ing)?|cop(?:y|ied|ying)|includ(?:e|ed|ing)|"
+    r"here(?:'s| is| are)|below (?:is|are)|enclos(?:ed|ing)|find|giving you|"
+    r"summari[sz]e|review|proofread|rewrite|edit)"
+    r"(?:\s+(?:you|u))?(?:\s+(?:the|this|these|that|my|our|an?|some|an extract of the))?"
+    r"\s*$"
+)
+#: what follows a marking that introduces content: a document noun, or "below"/"attached"
+_INTRODUCED_AFTER = re.compile(
+    r"(?i)^[\s:\-\[\]()]*(?:(?:commercial|personal|locsen|policy|hr|legal|security)"
+    r"[\s:\-\]\)]*)?(?:email|e-mail|message|document|doc|report|paper|note|notes|brief|"
+    r"briefing|submission|letter|file|spreadsheet|minutes|draft|summary|memo|extract|"
+    r"record|records|case|thread|chat|attachment|pack|annex|material|information|data|"
+    r"pricing|plan|plans|options|figures|details|text|content|contract|advice|"
+    r"update|analysis|list|table|below|attached|following|here)\b"
+)
+#: a handling instruction after a marking at a line start ("- pls dont forward")
+_HANDLING = re.compile(
+    r"(?i)^[\s:\-|/]*(?:pls|please|do not|don't|dont|not for|no |internal|handle|"
+    r"restricted to|recipients?|addressee|eyes only|need to know|need-to-know|"
+    r"not to be|strictly|for (?:internal|official|team|your)|circulation|distribution)"
+)
+#: header cells of a column that holds markings ("Marking", "Classification")
+_MARKING_COLUMN = re.compile(
+    r"(?i)^(?:protective[ _]?marking|security[ _]?classification|classification|marking|"
+    r"sensitivity(?:[ _]?label)?|gsc|class|handling)$"
+)
+#: header cells of a table that describes the scheme rather than labels data
+_SCHEME_COLUMN = re.compile(r"(?i)^(?:description|definition|meaning|when to use|use when|usage)$")
+_DELIMITERS = ",;\t|"
+
 _ENTITIES = (
     ("TOP_SECRET", re.compile(r"(?i)^top")),
     ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^official")),
@@ -132,6 +166,36 @@ def _bracketed(text: str, start: int, end: int) -> bool:
         return False
     inner = tail[: min(closes)].strip(_DECOR)
     return not inner or bool(_DESCRIPTOR.match(inner.upper()))
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    return [c.strip(" \t\"'`*") for c in line.split(delimiter)]
+
+
+def _marking_cell(text: str, start: int, end: int, line_start: int, line_end: int) -> bool:
+    """The marking is a whole cell of a delimited row (CSV, TSV, pipe table) whose header
+    row names a marking column ("Marking", "Classification"), in a table that labels data
+    rather than describes the scheme."""
+    line = text[line_start:line_end]
+    for delimiter in _DELIMITERS:
+        if line.count(delimiter) < 2:
+            continue
+        pad = " \"'`*" if delimiter == "\t" else " \t\"'`*"
+        left = text[line_start:start].rstrip(pad)
+        right = text[end:line_end].lstrip(pad)
+        if not (left == "" or left.endswith(delimiter)) or not (
+            right == "" or right.startswith(delimiter)
+        ):
+            continue
+        # the header: the first earlier line (within 2,000 chars) with a marking column
+        lo = max(0, line_start - 2000)
+        for header in reversed(text[lo:line_start].splitlines()[-40:]):
+            cells = _cells(header, delimiter)
+            if len(cells) < 3:
+                continue
+            if any(_MARKING_COLUMN.match(c) for c in cells):
+                return not any(_SCHEME_COLUMN.match(c) for c in cells)
+    return False
 
 
 def _is_upper(token: str) -> bool:
@@ -193,6 +257,21 @@ class MarkingRecogniser(Recogniser):
         if before and _KEY_PREFIX.search(raw_before):
             return start, end, entity
         asks = bool(_ASKS.search(line)) or "?" in line
+        # a whole cell of a table's marking column: "1,Budget plan,OFFICIAL_SENSITIVE,finance"
+        if lenient and _marking_cell(text, start, end, line_start, line_end) and not asks:
+            return start, end, entity
+        # content introduced by the sentence: "pasting the official-sensitive brief below"
+        if lenient and before:
+            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            rest = re.split(r"[.!?\n]", text[end : end + 200])[0]
+            if (
+                _INTRODUCES.search(sentence)
+                and _INTRODUCED_AFTER.match(text[end : end + 80])
+                and "?" not in text[end:line_end]
+                and not _QWORD.match(sentence)
+                and not _ASKS.search(sentence + " " + rest)
+            ):
+                return start, end, entity
         if (upper or lenient) and _bracketed(text, start, end) and not asks:
             return start, end, entity
         if before and _SUBJECT_PREFIX.match(before) and upper:
@@ -262,6 +341,9 @@ class MarkingRecogniser(Recogniser):
         if not upper:
             # any case on a marking line: only separators and descriptors follow
             if lenient and _DESCRIPTOR.match(after_core.upper()) and not _ABOUT.search(after):
+                return start, end, entity
+            # ... or a handling instruction: "official-sensitive - pls dont forward"
+            if lenient and _HANDLING.match(after) and not asks and not _ABOUT.search(line):
                 return start, end, entity
             return None
         # 3. capitals at the start of a line

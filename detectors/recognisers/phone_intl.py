@@ -74,11 +74,13 @@ def _region_of(value: str) -> str | None:
         candidates = [number] if number is not None else []
     else:
         national = digits(value)
-        if national[:2] in _UK_PREFIXES and len(national) in (10, 11):
-            return None  # UK mobile / landline / non-geographic shape: the UK recogniser's
+        if national.startswith("07") and len(national) == 11:
+            return None  # a UK mobile shape (also the unallocated drama range): the UK's
         uk = _parse(value, "GB")
-        if uk is not None and phonenumbers.number_type(uk) in types:
-            return None  # a UK person's number: the UK recogniser's
+        if uk is not None and (
+            phonenumbers.number_type(uk) in types or national[:2] in _UK_PREFIXES
+        ):
+            return None  # a valid UK number the UK recogniser owns
         candidates = [n for n in (_parse(value, r) for r in regions) if n is not None]
     for number in candidates:
         region = phonenumbers.region_code_for_number(number)
