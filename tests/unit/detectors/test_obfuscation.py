@@ -106,7 +106,7 @@ def test_numbers_in_words(engine) -> None:
 
 
 def test_aws_key_id_split_by_one_space(engine) -> None:
-    key = "AKIA2Q7RZ4VWN8XKT3PL"  # made up, not a placeholder
+    key = "AKIAQ4HJ7WX2MZ6PL3TD"  # made up (base-32 body), not a placeholder
     assert cats(engine, f"aws_access_key_id = {key[:9]} {key[9:]}") == ["CREDENTIALS"]
     assert normalise("AKIA is a prefix word")[0].text == "AKIA is a prefix word"
 
@@ -153,7 +153,8 @@ def test_base64_after_many_decoy_blobs(engine, decoys: int) -> None:
     """Rule: no count of blobs: decoys before the real blob do not hide it."""
     padding = " ".join(b64(f"harmless decoy number {i} here".encode()) for i in range(decoys))
     real = b64(f"claimant NINO {NINO} thanks".encode())
-    assert cats(engine, f"{padding} {real}") == ["PERSONAL_DATA"]
+    assert "PERSONAL_DATA" not in cats(engine, padding)
+    assert "PERSONAL_DATA" in cats(engine, f"{padding} {real}")
 
 
 def test_decoded_bytes_are_bounded() -> None:
