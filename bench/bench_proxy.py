@@ -5,8 +5,11 @@ POST with a small chat-completion JSON. wrk drives each with 2 KB chat-completio
 mix of clean prompts and prompts carrying identifiers, from N concurrent connections.
 
 Prints requests/s for each, their ratio, latency p50/p99 for each and the latency aidlp adds.
+A third run, "aidlp+register", is aidlp with the usage register on (SQLite sink, subject
+hashes in the workers): its throughput against plain aidlp is the register's cost, with the
+rows it wrote and the events its queue dropped (skip it with --no-register).
 
-    uv run python bench/bench_proxy.py [--duration 20] [--connections 20] [--workers N]
+    uv run python bench/bench_proxy.py [--duration 20] [--connections 20] [--workers N] [--no-register]
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ def main() -> int:
         "--workers", type=int, default=None, help="aidlp scan workers (default: config)"
     )
     parser.add_argument("--identifier-share", type=float, default=0.25)
+    parser.add_argument("--no-register", action="store_true", help="skip the aidlp+register run")
     parser.add_argument(
         "--think-ms",
         type=int,
@@ -183,6 +187,14 @@ def main() -> int:
     config.write_text("")
     if options.workers:
         config.write_text(f"workers:\n  processes: {options.workers}\n")
+    register_config = tmp / "aidlp-register.yaml"
+    (tmp / "subject.key").write_text(os.urandom(32).hex())
+    register_config.write_text(
+        config.read_text()
+        + f"register:\n  directory: {tmp / 'register'}\n"
+        + f"  subjects: {{key_file: {tmp / 'subject.key'}}}\n"
+    )
+    runs = ("bare mitmproxy", "aidlp") + (() if options.no_register else ("aidlp+register",))
     bin_dir = Path(sys.executable).parent
     # Reverse mode straight at nginx; the Host header (api.openai.com) is kept, so aidlp
     # classifies the traffic as OpenAI's and scans it.
@@ -199,16 +211,17 @@ def main() -> int:
             "--set",
             "keep_host_header=true",
         ]
-        for name in ("bare mitmproxy", "aidlp"):
+        for name in runs:
             port = free_port()
-            if name == "aidlp":
+            metrics_port = free_port()
+            if name.startswith("aidlp"):
                 args = [
                     str(bin_dir / "aidlp"),
                     "run",
                     "--config",
-                    str(config),
+                    str(register_config if name == "aidlp+register" else config),
                     "--metrics-port",
-                    str(free_port()),
+                    str(metrics_port),
                     "--",
                     "--mode",
                     reverse.format(port=port),
@@ -229,13 +242,15 @@ def main() -> int:
                 deadline = time.monotonic() + 90
                 while time.monotonic() < deadline and not (
                     wait_for_port(port, 0.5)
-                    and (name != "aidlp" or "workers ready" in log.read_text())
+                    and (not name.startswith("aidlp") or "workers ready" in log.read_text())
                 ):
                     if proc.poll() is not None:
                         sys.exit(f"{name} exited:\n{log.read_text()}")
                 run_wrk(port, script, 3, options.connections)  # warm-up
                 results[name] = run_wrk(port, script, options.duration, options.connections)
                 results[name]["paced"] = run_wrk(port, paced, options.duration, options.connections)
+                if name == "aidlp+register":
+                    results[name]["register_drops"] = register_drops(metrics_port)
                 if name == "aidlp":
                     rss = subprocess.run(
                         ["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)],
@@ -280,10 +295,46 @@ def main() -> int:
         print(
             f"aidlp RSS (proxy + scan workers) after the run: {ours['rss_mb']:.0f} MB (goal < 600)"
         )
+    if "aidlp+register" in results:
+        reg = results["aidlp+register"]
+        from proxy.register.store import RegisterStore
+
+        store = RegisterStore(tmp / "register")
+        rows = store.count()
+        hashed = store.db.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
+        store.close()
+        print("\nusage register sink (SQLite, subject hashes in the workers)")
+        print(
+            f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'paced p50':>11}{'paced p99':>11}"
+        )
+        for name in ("aidlp", "aidlp+register"):
+            r = results[name]
+            print(
+                f"{name:<16}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}"
+                f"{r['paced']['p50']:>11.2f}{r['paced']['p99']:>11.2f}"
+            )
+        print(
+            f"throughput ratio aidlp+register / aidlp: {reg['rps'] / ours['rps']:.3f}; "
+            f"paced p50 {reg['paced']['p50'] - ours['paced']['p50']:+.2f} ms; register rows "
+            f"written {rows} ({hashed} subject hashes); queue drops {reg['register_drops']:.0f}"
+        )
     for name, r in results.items():
         if r["errors"]:
             print(f"{name}: {r['errors']}")
     return 0
+
+
+def register_drops(metrics_port: int) -> float:
+    """aidlp_event_drops_total for the register sink, from the proxy's /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("aidlp_event_drops_total{") and 'sink="register"' in line
+    )
 
 
 if __name__ == "__main__":

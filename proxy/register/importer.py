@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from proxy.register.store import RegisterStore
+from proxy.register.store import Occurrences, RegisterStore
 
 BATCH = 1000
 
@@ -85,13 +85,14 @@ def import_files(store: RegisterStore, paths: list[Path], retention_days: int) -
     """Load every file (in batches), skipping what is past retention; then purge."""
     stats = ImportStats()
     for path in paths:
+        seen = Occurrences()  # identical events within one file are distinct requests
         batch: list[dict[str, Any]] = []
         for event in read_events(path, stats):
             batch.append(event)
             if len(batch) >= BATCH:
-                stats.added += store.add(batch, retention_days)
+                stats.added += store.add(batch, retention_days, seen)
                 batch = []
         if batch:
-            stats.added += store.add(batch, retention_days)
+            stats.added += store.add(batch, retention_days, seen)
     store.purge(retention_days)
     return stats

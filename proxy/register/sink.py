@@ -19,7 +19,7 @@ from collections.abc import Callable
 from proxy.events.schema import DECISION_EVENTS
 from proxy.events.sinks import EventConfigError, EventStats, Rendered, Sink
 from proxy.register.settings import RegisterSettings
-from proxy.register.store import RegisterError, RegisterStore
+from proxy.register.store import Occurrences, RegisterError, RegisterStore
 
 log = logging.getLogger("aidlp.register")
 
@@ -45,6 +45,7 @@ class RegisterSink(Sink):
         except RegisterError as exc:
             raise EventConfigError(f"register.directory: {exc}") from None
         self._store: RegisterStore | None = None
+        self._seen = Occurrences()
         self._next_purge = 0.0
 
     def offer(self, item: Rendered) -> None:
@@ -106,7 +107,7 @@ class RegisterSink(Sink):
                 events.append(json.loads(item.line))
             except ValueError:
                 self.stats.event_dropped(self.name, "rejected")
-        self._store.add(events)
+        self._store.add(events, seen=self._seen)
 
     def _shutdown(self) -> None:
         pass

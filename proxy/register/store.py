@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,13 +105,36 @@ def day_of(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d")
 
 
-def event_key(event: Mapping[str, Any]) -> str:
-    """Incident id when there is one, else a digest of the sanitised event."""
+class Occurrences:
+    """How often each event digest has been seen in one stream (a file, the live sink).
+
+    Two allowed requests can make identical events (same client, tool, text, millisecond).
+    They are two requests: the second gets ``digest:1``. Loading the same stream again gives
+    the same keys, so it is still stored once. Bounded: identical events are adjacent in
+    time, so forgetting the oldest digests loses nothing.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[str, int] = OrderedDict()
+
+    def next(self, digest: str) -> int:
+        n = self._seen.pop(digest, 0)
+        self._seen[digest] = n + 1
+        if len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+        return n
+
+
+def event_key(event: Mapping[str, Any], seen: Occurrences | None = None) -> str:
+    """Incident id when there is one, else a digest of the sanitised event (+ occurrence)."""
     incident = event.get("incident_id")
     if isinstance(incident, str) and incident.startswith("AIDLP-"):
         return incident
     blob = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+    digest = "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+    n = seen.next(digest) if seen is not None else 0
+    return f"{digest}:{n}" if n else digest
 
 
 def _text(value: Any) -> str | None:
@@ -182,11 +206,16 @@ class RegisterStore:
     def cutoff_ms(self, retention_days: int) -> int:
         return int(self.clock() * 1000) - retention_days * DAY_MS
 
-    def add(self, events: Iterable[Mapping[str, Any]], retention_days: int | None = None) -> int:
+    def add(
+        self,
+        events: Iterable[Mapping[str, Any]],
+        retention_days: int | None = None,
+        seen: Occurrences | None = None,
+    ) -> int:
         """Store decision events (sanitised again here); returns how many were new.
 
         Events that are not decisions, have no timestamp, or are already past retention
-        are skipped.
+        are skipped. ``seen``: the stream's :class:`Occurrences` (one per file / sink).
         """
         cutoff = self.cutoff_ms(retention_days) if retention_days else None
         added = 0
@@ -199,14 +228,14 @@ class RegisterStore:
                 if cutoff is not None and ts_ms < cutoff:
                     continue
                 event = sanitise(raw)
-                added += self._insert(event, ts_ms)
+                added += self._insert(event, ts_ms, event_key(event, seen))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         return added
 
-    def _insert(self, event: dict[str, Any], ts_ms: int) -> int:
+    def _insert(self, event: dict[str, Any], ts_ms: int, key: str) -> int:
         approval = event.get("approval") or {}
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO decisions (event_key, ts_ms, day, event, incident_id, user,"
@@ -214,7 +243,7 @@ class RegisterStore:
             " approval_jti, approval_ref, approval_issuer, bytes_scanned, scan_ms, content_hmac)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                event_key(event),
+                key,
                 ts_ms,
                 day_of(ts_ms),
                 event["event"],

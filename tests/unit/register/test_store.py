@@ -99,3 +99,19 @@ def test_import_reads_event_files_syslog_lines_and_siem_exports(tmp_path):
     stats = import_files(store, [plain, syslog, splunk], retention_days=30)
     assert (stats.added, stats.events, stats.unreadable) == (3, 4, 1)
     assert parse_line("no braces") is None
+
+
+def test_identical_events_in_one_stream_are_two_requests_and_reloading_adds_none(tmp_path):
+    from proxy.register.store import Occurrences
+
+    same = decision("ai.request.allowed")
+    store = RegisterStore(tmp_path)
+    assert (
+        store.add([same, dict(same), decision("ai.request.allowed", hour=9)], seen=Occurrences())
+        == 3
+    )
+    assert store.add([same, dict(same)], seen=Occurrences()) == 0  # the same stream again
+    lines = tmp_path / "events.jsonl"
+    lines.write_text((json.dumps(same) + "\n") * 3)
+    assert import_files(store, [lines], retention_days=36_500).added == 1  # the third one
+    assert store.count() == 4
