@@ -36,6 +36,7 @@ from proxy.extract.settings import UninspectableAction
 from proxy.failsafe import INTERNAL_ERROR, fail_closed, last_resort, minimal_block
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
+from proxy.register.evidence import keep_evidence
 from proxy.register.subjects import subject_fields
 from proxy.reload import Reloader
 from proxy.responses import block_response, websocket_close_reason
@@ -414,6 +415,7 @@ class AidlpAddon:
         host, path = flow.request.pretty_host, flow.request.path
         content, is_text = message.content, message.is_text
         result: Any = None
+        extraction: Extraction | None = None
         chars = 0
         digest: str | None = None
         try:
@@ -441,6 +443,7 @@ class AidlpAddon:
                 flow, POLICY_VIOLATION, websocket_close_reason(decision, incident or "")
             )
         self._record(flow, tool, decision, incident, result, chars, digest)
+        keep_evidence(self._rt().recorder, decision, incident, extraction)  # off unless set
 
     # ---- failing closed (proxy/failsafe.py calls this) ---------------------------------------
 
@@ -552,6 +555,7 @@ class AidlpAddon:
                 self._rt().loaded.config.policy.contacts,
             )
         self._record(flow, tool, decision, incident, result, chars, content_hmac)
+        keep_evidence(self._rt().recorder, decision, incident, extraction)  # off unless set
 
     def _record(
         self,

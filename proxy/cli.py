@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "proxy.commands.pac",
     "proxy.commands.report",
     "proxy.commands.register",
+    "proxy.commands.evidence",
 )
 
 

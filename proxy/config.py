@@ -171,6 +171,7 @@ PATH_SETTINGS: tuple[tuple[str, ...], ...] = (
     ("register", "directory"),
     ("register", "subjects", "key_file"),
     ("register", "subjects", "previous_key_files"),
+    ("register", "evidence", "public_key_file"),
 )
 
 

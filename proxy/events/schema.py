@@ -43,6 +43,8 @@ CONFIG_RELOAD_FAILED: Final = "aidlp.config.reload_failed"
 #: Emitted by the approval-store reload code (new approvals / revocations picked up).
 APPROVALS_RELOADED: Final = "aidlp.approvals.reloaded"
 APPROVALS_RELOAD_FAILED: Final = "aidlp.approvals.reload_failed"
+#: `aidlp evidence open` (proxy/register/evidence.py): every opening of sealed evidence.
+EVIDENCE_OPENED: Final = "aidlp.evidence.opened"
 
 DECISION_EVENTS: Final = frozenset(
     {
@@ -93,6 +95,8 @@ RELOAD_FIELDS: Final = (
     "counts",
     "changed",
 )
+#: ``{"event", "timestamp", "incident_id", "user", "result": "ok"|"failed", "reason"}``.
+EVIDENCE_FIELDS: Final = ("event", "timestamp", "incident_id", "user", "result", "reason")
 #: Fields filled with ``None`` when absent (optional ones are omitted instead).
 OPTIONAL_FIELDS: Final = frozenset({"stage", "subject_hmacs"})
 
@@ -328,6 +332,13 @@ RELOAD_CHECKS: dict[str, Check] = {
     "counts": _optional(_counts),
     "changed": _optional(_list_of(_token, 50)),
 }
+EVIDENCE_CHECKS: dict[str, Check] = {
+    **_COMMON,
+    "incident_id": _optional(_pattern(_INCIDENT)),
+    "user": _optional(_pattern(_USER)),
+    "result": _choice("ok", "failed"),
+    "reason": _optional(_token),
+}
 _DEFAULTS: dict[str, Any] = {"policy_clauses": [], "findings": []}
 
 
@@ -336,6 +347,8 @@ def schema_for(event: Any) -> tuple[tuple[str, ...], dict[str, Check]] | None:
         return DECISION_FIELDS, DECISION_CHECKS
     if event in RELOAD_EVENTS:
         return RELOAD_FIELDS, RELOAD_CHECKS
+    if event == EVIDENCE_OPENED:
+        return EVIDENCE_FIELDS, EVIDENCE_CHECKS
     return None
 
 

@@ -279,6 +279,7 @@ class FileSink(Sink):
 SEVERITY = {
     "ai.request.blocked": 4,  # warning
     "ai.tool.blocked": 4,
+    "aidlp.evidence.opened": 5,  # notice: sealed evidence was opened
     "ai.scan.error": 3,  # error
     "ai.request.monitored": 5,  # notice
     "ai.request.approved": 5,

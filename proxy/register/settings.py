@@ -25,6 +25,15 @@ class SubjectSettings(_Section):
     previous_key_files: list[str] = Field(default_factory=list, max_length=20)
 
 
+class EvidenceSettings(_Section):
+    """Sealed evidence of blocked requests (off unless ``public_key_file`` is set; needs
+    ``register.directory``). The proxy holds the security team's public key only."""
+
+    public_key_file: str | None = None
+    queue_size: int = Field(default=64, ge=1, le=10_000)
+    max_chars: int = Field(default=1_000_000, ge=1_000, le=50_000_000)
+
+
 class RegisterSettings(_Section):
     """The ``register:`` config section.
 
@@ -43,3 +52,4 @@ class RegisterSettings(_Section):
     )
     purge_interval_seconds: float = Field(default=3600.0, ge=1, le=86_400)
     subjects: SubjectSettings = SubjectSettings()
+    evidence: EvidenceSettings = EvidenceSettings()

@@ -114,5 +114,22 @@ class RegisterSink(Sink):
 
 
 def build_register_sinks(settings: RegisterSettings, stats: EventStats) -> list[Sink]:
-    """The register sink when ``register.directory`` is set (not started)."""
-    return [RegisterSink(settings, stats)] if settings.directory else []
+    """The register sink when ``register.directory`` is set, and the evidence keeper when
+    ``register.evidence.public_key_file`` is too (not started)."""
+    sinks: list[Sink] = [RegisterSink(settings, stats)] if settings.directory else []
+    evidence = settings.evidence
+    if evidence.public_key_file:
+        if not settings.directory:
+            raise EventConfigError("register.evidence needs register.directory")
+        from proxy.register.evidence import EvidenceKeeper
+
+        sinks.append(
+            EvidenceKeeper(
+                settings.directory,
+                evidence.public_key_file,
+                evidence.queue_size,
+                evidence.max_chars,
+                stats,
+            )
+        )
+    return sinks

@@ -80,6 +80,20 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX subjects_decision ON subjects (decision_id);
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE evidence_openings (
+            id INTEGER PRIMARY KEY,
+            ts_ms INTEGER NOT NULL,
+            incident_id TEXT NOT NULL,
+            user TEXT,
+            result TEXT NOT NULL,
+            reason TEXT
+        );
+        CREATE INDEX evidence_openings_ts ON evidence_openings (ts_ms)
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -297,13 +311,27 @@ class RegisterStore:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             deleted = self.db.execute("DELETE FROM decisions WHERE ts_ms < ?", (cutoff,)).rowcount
+            self.db.execute("DELETE FROM evidence_openings WHERE ts_ms < ?", (cutoff,))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         if deleted:
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        from proxy.register.evidence import expire  # sealed evidence: the same retention
+
+        expire(self.directory, cutoff / 1000)
         return deleted
+
+    def audit_opening(
+        self, incident: str, user: str | None, result: str, reason: str | None
+    ) -> None:
+        """Record one ``aidlp evidence open`` (kept, like the decisions, until retention)."""
+        self.db.execute(
+            "INSERT INTO evidence_openings (ts_ms, incident_id, user, result, reason)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (int(self.clock() * 1000), incident, user, result, reason),
+        )
 
     # ---- reading --------------------------------------------------------------------------
 

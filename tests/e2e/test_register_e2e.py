@@ -53,6 +53,9 @@ class Setup:
         done = cli("approval", "keygen", "--out", str(keys), "--name", "dpo")
         assert done.returncode == 0, done.stderr
         self.board_key = load_private_key(keys / "dpo.key")
+        done = cli("evidence", "keygen", "--out", str(base / "team"), "--name", "security")
+        assert done.returncode == 0, done.stderr
+        self.team_key = base / "team" / "security.key"
         self.subject_key = base / "dpo-subject.key"
         self.subject_key.write_text(secrets.token_hex(32))
         self.register_dir = base / "register"
@@ -68,6 +71,7 @@ events:
 register:
   directory: {self.register_dir}
   subjects: {{key_file: {self.subject_key}}}
+  evidence: {{public_key_file: {base / "team" / "security.pub"}}}
 """
 
     def token(self) -> str:
@@ -255,8 +259,9 @@ def test_subject_report_finds_a_nino_in_both_formats_and_nothing_for_another(tra
 
 
 def test_no_raw_value_anywhere_in_the_register_files(traffic, setup):
-    files = [p for p in setup.register_dir.iterdir() if p.is_file()]
+    files = [p for p in setup.register_dir.rglob("*") if p.is_file()]  # + sealed evidence
     assert any(p.name == "register.sqlite3" for p in files)
+    assert len([p for p in files if p.suffix == ".sealed"]) == 3  # the three findings blocks
     data = b"".join(p.read_bytes() for p in files)
     assert b"DPIA-REG-1" in data  # the scan really reads the rows
     for raw in (NINO_SPACED, NINO_PLAIN, NINO_PLAIN[:8], NHS, NHS.replace(" ", ""),
@@ -337,3 +342,38 @@ def test_html_usage_report_renders_in_chromium(traffic, setup, tmp_path):
     )
     assert taken.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     (ARTIFACTS / "register-usage-report.html").write_text(page.read_text())
+
+
+def test_sealed_evidence_opens_with_the_team_key_and_every_opening_is_audited(traffic, setup):
+    _, incidents = traffic
+    incident = incidents["openai_nino"]
+    where = ("--register", str(setup.register_dir))
+    opened = cli("evidence", "open", incident, "--key", str(setup.team_key), *where)
+    assert opened.returncode == 0, opened.stderr
+    assert f"Draft a letter for NINO {NINO_SPACED}" in opened.stdout  # the blocked text itself
+    audit = [json.loads(line) for line in opened.stderr.splitlines() if line.startswith("{")]
+    assert audit == [
+        {"event": "aidlp.evidence.opened", "timestamp": audit[0]["timestamp"],
+         "incident_id": incident, "user": audit[0]["user"], "result": "ok", "reason": None}
+    ]  # fmt: skip
+    # Another key (the proxy never had the private one) cannot open it; that is audited too.
+    stranger = cli("evidence", "keygen", "--out", str(setup.register_dir.parent / "stranger"))
+    assert stranger.returncode == 0
+    wrong = cli("evidence", "open", incident, "--key",
+                str(setup.register_dir.parent / "stranger" / "evidence.key"), *where)  # fmt: skip
+    assert wrong.returncode == 1 and NINO_SPACED not in wrong.stdout + wrong.stderr
+    # Allowed and approved requests keep no evidence.
+    none = cli("evidence", "open", "AIDLP-000000000000", "--key", str(setup.team_key), *where)
+    assert none.returncode == 1 and "no evidence" in none.stderr
+    import sqlite3
+
+    db = sqlite3.connect(setup.register_dir / "register.sqlite3")
+    rows = db.execute(
+        "SELECT incident_id, result, reason FROM evidence_openings ORDER BY id"
+    ).fetchall()
+    db.close()
+    assert rows == [
+        (incident, "ok", None),
+        (incident, "failed", "cannot_open"),
+        ("AIDLP-000000000000", "failed", "not_found"),
+    ]
