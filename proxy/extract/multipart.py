@@ -1,6 +1,8 @@
 """multipart/form-data (and multipart/mixed, multipart/related) bodies: every text field
 and every file part, files read by :mod:`proxy.extract.files` (nested multiparts
-recursively). Broken framing (no boundary, no closing delimiter) is ``unparseable``.
+recursively). Framing follows RFC 2046 as werkzeug parses it; broken or ambiguous framing
+(no boundary, a repeated parameter, a delimiter line with trailing characters, no closing
+delimiter) is ``unparseable`` (tested against werkzeug's parser).
 
 Used by file uploads to every tool: OpenAI ``/v1/files`` and ``/v1/uploads``, Anthropic
 ``/v1/files``, claude.ai ``/upload`` and ``/convert_document``, Gemini ``multipart/related``
@@ -24,6 +26,21 @@ from proxy.extract.values import decode_text
 _PARAM = re.compile(r';\s*([\w*.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
 
+def params(value: str) -> dict[str, str]:
+    """A header's parameters (``; key=value``, quoted strings unescaped), lower-cased keys.
+    A parameter given twice is ambiguous (servers differ on which wins): ``unparseable``."""
+    found: dict[str, str] = {}
+    for raw_key, raw in _PARAM.findall(value):
+        text = raw.strip()
+        if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+            text = re.sub(r"\\(.)", r"\1", text[1:-1])
+        key = raw_key.lower()
+        if key in found:
+            raise ExtractionError("unparseable", "multipart parameter given twice")
+        found[key] = text
+    return found
+
+
 @dataclass(slots=True)
 class Part:
     headers: dict[str, str]
@@ -35,62 +52,95 @@ class Part:
 
     def disposition(self, name: str) -> str | None:
         """A Content-Disposition parameter (RFC 7578 / RFC 5987 ``filename*``)."""
-        params: dict[str, str] = {}
-        for key, raw in _PARAM.findall(self.headers.get("content-disposition", "")):
-            value = raw.strip()
-            if value.startswith('"') and value.endswith('"'):
-                value = re.sub(r"\\(.)", r"\1", value[1:-1])
-            params[key.lower()] = value
-        extended = params.get(f"{name}*")
+        found = params(self.headers.get("content-disposition", ""))
+        extended = found.get(f"{name}*")
         if extended and "''" in extended:
             charset, _, encoded = extended.partition("''")
             try:
                 return unquote(encoded, encoding=charset or "utf-8", errors="replace")
             except LookupError:
                 return unquote(encoded)
-        return params.get(name)
+        return found.get(name)
+
+
+_LINE_BREAK = re.compile(rb"\r\n|\n|\r")
+_BLANK_LINE = re.compile(rb"\r\n\r\n|\r\r|\n\n")
+_BCHARS = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+_PADDING = b" \t"
+
+
+def _line_end(body: bytes, pos: int) -> tuple[int, int]:
+    """(end of the line starting at or before ``pos``, start of the next line)."""
+    match = _LINE_BREAK.search(body, pos)
+    if match is None:
+        return len(body), len(body)
+    return match.start(), match.end()
 
 
 def parse_multipart(body: bytes, boundary: str, max_parts: int) -> list[Part]:
-    """Split a multipart body into parts. Raises ``unparseable`` on broken framing."""
-    delimiter = b"--" + boundary.encode("latin-1", "replace")
-    pos = body.find(delimiter)
-    if pos < 0 or (pos > 0 and body[pos - 1 : pos] != b"\n"):
-        raise ExtractionError("unparseable", "multipart boundary not found")
+    """Split a multipart body into parts as RFC 2046 and werkzeug do: a delimiter is a line
+    ``--boundary`` (after a CRLF, LF or CR, or at the very start) followed only by spaces or
+    tabs; the close delimiter adds ``--``. Framing that parsers could read differently is
+    refused as ``unparseable``: a line ``--boundary`` followed by anything else, a delimiter
+    that does not start a line before the first part, no close delimiter, parts without a
+    header block, repeated part headers."""
+    if not _BCHARS.fullmatch(boundary):
+        raise ExtractionError("unparseable", "invalid multipart boundary")
+    dash = b"--" + boundary.encode("latin-1")
     parts: list[Part] = []
-    while True:
-        after = pos + len(delimiter)
-        if body[after : after + 2] == b"--":
-            return parts  # closing delimiter
-        line_end = body.find(b"\n", after)
-        if line_end < 0:
-            raise ExtractionError("unparseable", "truncated multipart body")
-        nxt = body.find(b"\n" + delimiter, line_end)
-        if nxt < 0:
-            raise ExtractionError("unparseable", "multipart body has no closing delimiter")
-        end = nxt - 1 if body[nxt - 1 : nxt] == b"\r" else nxt
-        raw = body[line_end + 1 : end]
-        parts.append(_part(raw))
-        if len(parts) > max_parts:
-            raise ExtractionError("too_large", "too many multipart parts")
-        pos = nxt + 1
+    part_start: int | None = None  # where the current part's bytes begin
+    pos = body.find(dash)
+    if pos < 0:
+        raise ExtractionError("unparseable", "multipart boundary not found")
+    while pos >= 0:
+        at_line_start = pos == 0 or body[pos - 1 : pos] in (b"\n", b"\r")
+        line_end, next_line = _line_end(body, pos + len(dash))
+        tail = body[pos + len(dash) : line_end]
+        closing = tail.startswith(b"--")
+        rest = (tail[2:] if closing else tail).strip(_PADDING)
+        if not at_line_start:
+            if part_start is None and not rest:
+                # werkzeug takes a mid-line "--boundary" as the first delimiter, RFC 2046 as
+                # preamble text: ambiguous. Anywhere else, mid-line it is data to both.
+                raise ExtractionError("unparseable", "multipart delimiter inside a line")
+            pos = body.find(dash, pos + 1)
+            continue
+        if rest:
+            raise ExtractionError("unparseable", "multipart delimiter with trailing characters")
+        if part_start is not None:
+            end = pos - 1
+            if body[end - 1 : end + 1] == b"\r\n":
+                end -= 1
+            parts.append(_part(body[part_start:end]))
+            if len(parts) > max_parts:
+                raise ExtractionError("too_large", "too many multipart parts")
+        if closing:
+            return parts
+        if next_line == line_end:  # the delimiter line has no line break: truncated
+            break
+        part_start = next_line
+        pos = body.find(dash, next_line)
+    raise ExtractionError("unparseable", "multipart body has no closing delimiter")
+
+
+_SINGLE = frozenset({"content-disposition", "content-type", "content-transfer-encoding"})
 
 
 def _part(raw: bytes) -> Part:
-    if raw.startswith((b"\r\n", b"\n")):  # a part with no headers
-        head, data = b"", raw[2:] if raw.startswith(b"\r\n") else raw[1:]
-    else:
-        found = [(i, sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
-        if found:
-            idx, sep = min(found)
-            head, data = raw[:idx], raw[idx + len(sep) :]
-        else:
-            head, data = raw, b""
+    match = _BLANK_LINE.search(raw)
+    if match is None:
+        raise ExtractionError("unparseable", "multipart part without a header block")
+    head, data = raw[: match.start()], raw[match.end() :]
+    head = re.sub(rb"(?:\r\n|\n|\r)[ \t]", b" ", head)  # folded header lines
     headers: dict[str, str] = {}
     for line in head.decode("utf-8", "replace").splitlines():
-        key, sep_, value = line.partition(":")
-        if sep_:
-            headers[key.strip().lower()] = value.strip()
+        key, sep_, value = line.strip(" \t").partition(":")
+        if not sep_:
+            continue
+        key = key.strip(" \t").lower()
+        if key in headers and key in _SINGLE:
+            raise ExtractionError("unparseable", "multipart part header given twice")
+        headers[key] = value.strip(" \t")
     cte = headers.get("content-transfer-encoding", "").lower()
     if cte == "base64":
         try:
@@ -105,7 +155,7 @@ def _part(raw: bytes) -> Part:
 def extract_multipart(
     col: Collector, body: bytes, content_type: str, where: str, depth: int = 0
 ) -> None:
-    boundary = header_param(content_type, "boundary")
+    boundary = params(content_type).get("boundary")
     if not boundary:
         raise ExtractionError("unparseable", "multipart without a boundary")
     if depth > col.settings.max_nesting:
