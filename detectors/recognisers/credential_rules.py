@@ -10,8 +10,9 @@ A rules file is a mapping::
         entity: AWS_ACCESS_KEY        # the family: the finding's entity_type (a metric label)
         regex: '...'                  # RE2 syntax (no look-arounds / back-references)
         keywords: [akia, asia]        # lower-case literals; the rule runs only if one occurs
-        secret_group: 1               # optional: the group that is the secret (default: the
-                                      # first group that took part, else the whole match)
+        secret_group: 1               # optional: the group that is the secret, a name, or
+                                      # `last` (default: the first group that took part,
+                                      # else the whole match)
         entropy: 3.0                  # optional: minimum Shannon entropy of the secret
         allow: [RE2]                  # optional: secret-level allow regexes
         allow_match: [RE2]            # optional: allow regexes on the whole match
@@ -82,7 +83,7 @@ class CredentialRule:
     file_stopwords: tuple[str, ...] = field(default=(), repr=False)
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     """SafeLoader that records each mapping's line as ``__line__``."""
 
     def construct_mapping(self, node, deep=False):
@@ -145,7 +146,9 @@ def load_rules_file(path: Path, checks: frozenset[str]) -> list[CredentialRule]:
         if any(k != k.lower() for k in keywords):
             raise RuleError(f"{where}: keywords must be lower case")
         group = raw.get("secret_group")
-        if group is not None:
+        if group == "last":
+            group = -1  # the last group that took part (user-then-password patterns)
+        elif group is not None:
             names = regex.groupindex
             if isinstance(group, bool) or not (
                 (isinstance(group, int) and 0 <= group <= regex.groups)

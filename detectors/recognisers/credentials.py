@@ -3,6 +3,7 @@
 The rules live in YAML next to this module (schema: :mod:`.credential_rules`):
 
 - ``credential_rules_gitleaks.yaml``: the gitleaks rule set (MIT), provider token formats;
+- ``credential_rules_noseyparker.yaml``: Nosey Parker's secret rules (Apache-2.0);
 - ``credential_rules.yaml``: ours: generic assignments and flags whose key names a secret,
   passwords in prose, connection strings and URIs, config files (.netrc, .npmrc, .pypirc,
   docker ``config.json``, kubeconfig), password hashes, private keys, JWTs, and provider
@@ -37,6 +38,7 @@ from detectors.recognisers.credential_rules import CredentialRule, load_rules
 
 RULE_FILES = (
     Path(__file__).with_name("credential_rules_gitleaks.yaml"),
+    Path(__file__).with_name("credential_rules_noseyparker.yaml"),
     Path(__file__).with_name("credential_rules.yaml"),
 )
 
@@ -135,7 +137,8 @@ def entropy(value: str) -> float:
 
 def _body(value: str) -> str:
     """The value without quotes or Markdown escapes (``word\\_tokenize``)."""
-    return value.strip().strip("'\"`").strip().replace("\\_", "_").replace("\\*", "*")
+    v = value.strip().replace('\\"', '"').replace("\\'", "'")
+    return v.strip("'\"`").strip().replace("\\_", "_").replace("\\*", "*")
 
 
 def is_placeholder(value: str) -> bool:
@@ -155,12 +158,12 @@ def is_placeholder(value: str) -> bool:
 
 def _runs(low: str) -> bool:
     """A filler run (``sk-xxxxxxxx``: 8 of x * # . - _ 0, or 16 of anything) or a
-    sequence of 6 (``123456``, ``abcdef``): typed by hand, not generated."""
+    sequence of 8, or one over half the value (``123456``, ``abcdef``): typed by hand."""
     same = seq = 1
     for a, b in pairwise(low):
         same = same + 1 if a == b else 1
         seq = seq + 1 if ord(b) == ord(a) + 1 and a.isalnum() and b.isalnum() else 1
-        if (same >= 8 and a in "x*#.-_0") or same >= 16 or seq >= 6:
+        if (same >= 8 and a in "x*#.-_0") or same >= 16 or seq >= 8 or 2 * seq > len(low) >= 6:
             return True
     return False
 
@@ -191,9 +194,30 @@ def looks_like_password(value: str) -> bool:
         return False
     if v.replace("_", "").isalpha() and (v.islower() or v.isupper()) and ("_" in v or not quoted):
         return False  # an identifier or a constant name, not a password
-    if v.isalpha() and (not quoted or v.islower() or v.isupper()):
-        return False  # a word ("securepassword"), not a password
-    return _classes(v) >= 2 or len(v) >= 10
+    if v.isalpha() and (not quoted or _self_describing(v)):
+        return False  # a variable (password = secret_var) or "securepassword"
+    return _classes(v) >= 2 or len(v) >= 6
+
+
+#: words that make a value describe itself ("securepassword", "thisismypassword")
+_SELF_DESCRIBING = (
+    "pass", "secret", "key", "token", "word", "user", "admin", "test", "demo", "sample",
+    "default", "value", "string", "your", "this", "here", "dummy", "none", "null", "empty",
+)  # fmt: skip
+
+
+def _self_describing(v: str) -> bool:
+    low = v.lower()
+    return any(w in low for w in _SELF_DESCRIBING)
+
+
+def literal_password(value: str) -> bool:
+    """A password written as a literal (env files, ini files, command-line flags): a plain
+    word counts, a variable reference or a self-describing word does not."""
+    v = _body(value)
+    if len(v) < 4 or len(v) > 200 or " " in v or is_placeholder(v) or _self_describing(v):
+        return False
+    return not v.startswith(("$", "%", "<", "{", "@", "-")) and not _NUMERIC.match(v)
 
 
 def prose_password(value: str) -> bool:
@@ -315,12 +339,34 @@ def secret_value(value: str) -> bool:
     return has_alpha and (has_digit or odd) and entropy(v) >= 3.0
 
 
+#: what documentation writes in a URI's password position
+_URI_PLACEHOLDERS = frozenset(
+    [
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "pw",
+        "changeme",
+        "yourpassword",
+        "your_password",
+        "mypassword",
+    ]
+)
+
+
 def uri_password(value: str) -> bool:
-    """The password of a URI / .netrc / connection string: anything but a placeholder."""
+    """The password of a URI / .netrc / connection string: anything but a placeholder
+    (``user:secret@host`` counts: documentation examples get pasted with real hosts)."""
     v = _body(value)
     if v.startswith("{") and v.endswith("}") and not _TEMPLATE.match(v):
         v = v[1:-1]
-    return len(v) >= 3 and not is_placeholder(v) and not v.startswith(("$", "%", "<", "{", "@"))
+    low = v.lower()
+    if len(v) < 3 or low in _URI_PLACEHOLDERS or v.startswith(("$", "%", "<", "{", "@")):
+        return False
+    if _TEMPLATE.match(v) or any(w in low for w in _PLACEHOLDER_WORDS) or _runs(low):
+        return False
+    return len(set(low)) > 2
 
 
 def connection_password(value: str) -> bool:
@@ -358,6 +404,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "mixed_case_digit": mixed_case_digit,
     "key_material": key_material,
     "password": looks_like_password,
+    "literal_password": literal_password,
     "prose_password": prose_password,
     "jwt": valid_jwt,
     "basic_auth": user_colon_password,
@@ -391,6 +438,15 @@ class CredentialRecogniser(Recogniser):
         self.PATTERNS = (Pattern("credential_keywords", trigger, 0.9),)
         super().__init__()
         self.supported_entities = sorted({r.entity for r in self.rules})
+        # allow-lists are per family: a published example allowed by one rule set's rule
+        # is not found again by another set's rule for the same family
+        family_allow: dict[str, list] = {}
+        for rule in self.rules:
+            family_allow.setdefault(rule.entity, []).extend(rule.allow)
+        self._family_allow = {e: tuple(rxs) for e, rxs in family_allow.items()}
+        #: on the same span, our rules name the family, then gitleaks', then Nosey Parker's
+        order = {"aidlp": 0, "gitleaks": 1, "noseyparker": 2}
+        self._source_rank = {r.id: order.get(r.source, 3) for r in self.rules}
         self._rule_set = re2.Set.SearchSet(RE2_OPTIONS)
         for rule in self.rules:
             self._rule_set.Add("(?i)(?:" + "|".join(re2.escape(k) for k in rule.keywords) + ")")
@@ -403,13 +459,15 @@ class CredentialRecogniser(Recogniser):
 
     def candidates_for(self, index: int, text: str, data: bytes, b2c) -> Iterator[Candidate]:
         """Hits of the rules whose keywords occur; where hits overlap, a provider rule wins
-        over a generic one (:func:`_is_generic`), then the longer hit."""
+        over a generic one (:func:`_is_generic`), then the earlier hit, then by rule set
+        (ours, gitleaks, Nosey Parker), then the longer hit."""
         hits = [
             c
             for rule_index in sorted(self._rule_set.Match(data) or ())
             for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
         ]
-        hits.sort(key=lambda c: (_is_generic(c.entity), c.start, c.start - c.end))
+        rank = self._source_rank
+        hits.sort(key=lambda c: (_is_generic(c.entity), c.start, rank[c.pattern], c.start - c.end))
         kept: list[Candidate] = []  # non-overlapping, by start
         starts: list[int] = []
         for c in hits:
@@ -442,10 +500,9 @@ class CredentialRecogniser(Recogniser):
                 self.CATEGORY,
             )
 
-    @staticmethod
-    def _keep(rule: CredentialRule, value: str, m, data: bytes) -> bool:
+    def _keep(self, rule: CredentialRule, value: str, m, data: bytes) -> bool:
         if any(rx.search(value) for rx in rule.file_allow) or any(
-            rx.search(value) for rx in rule.allow
+            rx.search(value) for rx in self._family_allow[rule.entity]
         ):
             return False
         low = value.lower()
@@ -479,7 +536,13 @@ def _is_generic(entity: str) -> int:
     return 2 if entity.startswith("GENERIC_") else int(entity in _GENERIC_ENTITIES)
 
 
-def _secret_span(m, group: int | str | None) -> tuple[int, int]:
+def _secret_span(m, group: int | None) -> tuple[int, int]:
+    if group == -1:
+        for g in range(m.re.groups, 0, -1):
+            s, e = m.span(g)
+            if s >= 0:
+                return s, e
+        return m.span()
     if group is not None:
         return m.span(group)
     for g in range(1, m.re.groups + 1):
