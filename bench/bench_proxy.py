@@ -249,6 +249,8 @@ def main() -> int:
                 run_wrk(port, script, 3, options.connections)  # warm-up
                 results[name] = run_wrk(port, script, options.duration, options.connections)
                 results[name]["paced"] = run_wrk(port, paced, options.duration, options.connections)
+                if name.startswith("aidlp"):
+                    results[name]["overloaded"] = log.read_text().count('"reason":"overloaded"')
                 if name == "aidlp+register":
                     results[name]["register_drops"] = register_drops(metrics_port)
                 if name == "aidlp":
@@ -313,6 +315,10 @@ def main() -> int:
                 f"{name:<16}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}"
                 f"{r['paced']['p50']:>11.2f}{r['paced']['p99']:>11.2f}"
             )
+        print(
+            f"failed closed as overloaded (cheap 403s that inflate req/s): aidlp "
+            f"{ours['overloaded']}, aidlp+register {reg['overloaded']}"
+        )
         print(
             f"throughput ratio aidlp+register / aidlp: {reg['rps'] / ours['rps']:.3f}; "
             f"paced p50 {reg['paced']['p50'] - ours['paced']['p50']:+.2f} ms; register rows "

@@ -107,7 +107,7 @@ class RegisterSink(Sink):
                 events.append(json.loads(item.line))
             except ValueError:
                 self.stats.event_dropped(self.name, "rejected")
-        self._store.add(events, seen=self._seen)
+        self._store.add(events, seen=self._seen, sanitised=True)  # the recorder's output
 
     def _shutdown(self) -> None:
         pass

@@ -225,11 +225,15 @@ class RegisterStore:
         events: Iterable[Mapping[str, Any]],
         retention_days: int | None = None,
         seen: Occurrences | None = None,
+        *,
+        sanitised: bool = False,
     ) -> int:
-        """Store decision events (sanitised again here); returns how many were new.
+        """Store decision events; returns how many were new.
 
-        Events that are not decisions, have no timestamp, or are already past retention
-        are skipped. ``seen``: the stream's :class:`Occurrences` (one per file / sink).
+        Each event goes through the event schema first, unless ``sanitised`` (the live sink:
+        the recorder already ran it). Events that are not decisions, have no timestamp, or
+        are already past retention are skipped. ``seen``: the stream's :class:`Occurrences`
+        (one per file / sink).
         """
         cutoff = self.cutoff_ms(retention_days) if retention_days else None
         added = 0
@@ -241,7 +245,7 @@ class RegisterStore:
                     continue
                 if cutoff is not None and ts_ms < cutoff:
                     continue
-                event = sanitise(raw)
+                event = dict(raw) if sanitised else sanitise(raw)
                 added += self._insert(event, ts_ms, event_key(event, seen))
             self.db.execute("COMMIT")
         except BaseException:
