@@ -30,7 +30,12 @@ from proxy.extract.files.kind import FileKind, Probe, register
 # pypdf warns about every malformed object: noise for the proxy log (and never useful there).
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-_TEXT_OPERATOR = re.compile(rb"(?:\)|\]|>)\s*(?:Tj|TJ|'|\")")
+# A text-showing operator whose string operand has a non-blank character: a literal string,
+# a hex string with a code other than 20 (space), or a TJ array holding either.
+_STRING = rb"\([ \t\r\n]*[^ \t\r\n)][^)]*\)|<[0-9A-Fa-f\s]*?(?:[013-9A-Fa-f][0-9A-Fa-f]|2[1-9A-Fa-f])[0-9A-Fa-f\s]*>"
+_TEXT_OPERATOR = re.compile(
+    rb"(?:" + _STRING + rb")\s*(?:Tj|'|\")|\[[^\]]*(?:" + _STRING + rb")[^\]]*\]\s*TJ"
+)
 _FORGERY_MIN = 16  # this many glyphs that all read as one character is a forged map
 
 
@@ -80,6 +85,7 @@ def extract_pdf(col: Collector, data: bytes, where: str) -> None:
         for index, page in enumerate(reader.pages):
             col.budget.check_time()
             at = f"{where}<page {index + 1}>"
+            _check_streams(page)
             text = page.extract_text() or ""
             _annotations(col, page, at)
             if text.strip():
@@ -107,8 +113,22 @@ def _forged(text: str) -> bool:
     return len(glyphs) >= _FORGERY_MIN and len(set(glyphs)) <= 1
 
 
+def _check_streams(page: Any) -> None:
+    """A compressed content stream that decodes to nothing is damaged (pypdf, lenient, logs
+    the error and carries on with an empty page): fail closed."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return
+    contents = contents.get_object()
+    for ref in contents if isinstance(contents, list) else [contents]:
+        obj = ref.get_object()
+        if obj.get("/Filter") is not None and getattr(obj, "_data", b"") and not obj.get_data():
+            raise ExtractionError("unparseable", "damaged document: PDF content stream")
+
+
 def _content_streams(page: Any) -> list[bytes]:
     streams = []
+    _check_streams(page)
     contents = page.get_contents()
     if contents is not None:
         streams.append(contents.get_data())
