@@ -151,6 +151,7 @@ class XmlText:
         self.col = col
         self.only = only  # capture character data only inside these elements (None: all)
         self.attributes = attributes  # attribute values kept too (sheet names, alt text)
+        self._suffixes = tuple("}" + name for name in attributes)  # namespaced forms
         self.parts: list[str] = []
         self.size = 0
         self.inside = 0
@@ -171,9 +172,9 @@ class XmlText:
             self.inside += 1
         if local in TABS:
             self.add("\t")
-        if self.attributes:
+        if attrs and self.attributes:
             for key, value in attrs.items():
-                if value and local_name(key) in self.attributes:
+                if value and (key in self.attributes or key.endswith(self._suffixes)):
                     self.add(value)
                     self.add("\n")
 

@@ -13,6 +13,7 @@ Only ``[Content_Types].xml`` is skipped (it holds part names and MIME types).
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from xml.parsers import expat
@@ -29,6 +30,13 @@ _TYPES = {
 }
 _BY_NAME = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 _DISPLAY_ATTRIBUTES = frozenset({"name", "title", "descr", "tooltip", "alt", "caption"})
+# Parts that only style the document: read fast, for their character data only.
+_STYLING = re.compile(
+    r"(^|/)(theme/|styles(WithEffects)?\.xml$|fontTable\.xml$|settings\.xml$|webSettings\.xml$|"
+    r"numbering\.xml$|calcChain\.xml$|presProps\.xml$|viewProps\.xml$|tableStyles\.xml$|"
+    r"printerSettings/)"
+)
+_TAG = re.compile(r"<[^<>]*>")  # linear: a "<" scans only to the next "<" or ">"
 _LITERAL = re.compile(r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\d+(?:\.\d+)?)(?![A-Za-z_(])')
 
 
@@ -115,10 +123,12 @@ def _is_xml(head: bytes) -> bool:
 def read_package(archive: Archive, main: str | None = None) -> None:
     infos = archive.infos
     shared: list[str] = []
+    used: set[int] = set()  # shared strings some cell shows
+    shared_name = ""
     by_name = {info.filename: info for info in infos}
     for name, info in by_name.items():
         if name.endswith("sharedStrings.xml"):
-            shared = _shared_strings(archive, info)
+            shared, shared_name = _shared_strings(archive, info), name
             break
     # main document first, then the rest in natural order
     firsts = {main or "", "word/document.xml", "xl/workbook.xml", "ppt/presentation.xml"}
@@ -133,7 +143,10 @@ def read_package(archive: Archive, main: str | None = None) -> None:
             _external_targets(archive, info)
             continue
         if "/worksheets/" in f"/{name}" or "/dialogsheets/" in f"/{name}":
-            _sheet(archive, info, shared)
+            _sheet(archive, info, shared, used)
+            continue
+        if _STYLING.search(name):
+            _tag_stripped(archive, info)
             continue
         if name.endswith("sharedStrings.xml"):
             continue
@@ -148,6 +161,18 @@ def read_package(archive: Archive, main: str | None = None) -> None:
             content = archive.read(info)
             if content:
                 archive.col.file(content, archive.at(name), "", name, archive.depth + 1)
+    unused = [text for index, text in enumerate(shared) if index not in used and text]
+    if unused:  # strings in the table that no cell shows: still sent
+        archive.col.text("\n".join(unused), archive.at(shared_name))
+
+
+def _tag_stripped(archive: Archive, info: zipfile.ZipInfo) -> None:
+    """Styling parts (styles, themes, fonts, numbering, settings, masters' layouts): their
+    character data, found fast with tags stripped (python-docx's template has ~800 KB of
+    latent-style XML that yields a few hundred characters)."""
+    raw = archive.read(info).decode("utf-8", errors="replace")
+    text = html.unescape(_TAG.sub(" ", raw))
+    archive.col.text(" ".join(text.split()), archive.at(info.filename))
 
 
 def _head(archive: Archive, info: zipfile.ZipInfo) -> bytes:
@@ -212,11 +237,10 @@ def _shared_strings(archive: Archive, info: zipfile.ZipInfo) -> list[str]:
             current.append(data)
 
     archive.parse(info, start, end, chars)
-    archive.col.text("\n".join(s for s in strings if s), archive.at(info.filename))
     return strings
 
 
-def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str]) -> None:
+def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set[int]) -> None:
     """One worksheet: cell values (shared strings resolved) and formulas, row by row."""
     text = XmlText(archive.col, None)
     cell: dict[str, object] = {"type": None, "value": [], "formula": [], "capture": None}
@@ -244,6 +268,7 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str]) -> None:
             elif cell["type"] == "s":
                 try:
                     value = shared[int(raw)]
+                    used.add(int(raw))
                 except (ValueError, IndexError):
                     value = raw
             formula = "".join(cell["formula"])  # type: ignore[arg-type]
