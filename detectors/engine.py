@@ -93,6 +93,9 @@ class ScanEngine:
                 self._set.Add(rx)
                 self._patterns.append((rec, i))
         self._set.Compile()
+        self._needs_context = [
+            getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
+        ]
         groups = default_groups()
         for rec in self.recognisers:
             if rec.CONTEXT:
@@ -130,6 +133,8 @@ class ScanEngine:
         out: list[Candidate] = []
         for idx in sorted(self._set.Match(data) or ()):
             rec, i = self._patterns[idx]
+            if self._needs_context[idx] and f"ctx:{rec.ENTITY}" not in hits.starts:
+                continue  # no context word anywhere: every hit would be dropped below
             for c in rec.candidates_for(i, text, data, b2c):
                 if c.needs_context and not hits.near(
                     f"ctx:{rec.ENTITY}", c.start, c.end, rec.CONTEXT_WINDOW

@@ -66,6 +66,7 @@ def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     return number if phonenumbers.is_valid_number(number) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _region_of(value: str) -> str | None:
     """The region whose person number ``value`` is (never GB: the UK recogniser's)."""
     regions, types = _settings()
