@@ -29,6 +29,7 @@ from tests.e2e.conftest import TEST_CONFIG
 pytestmark = pytest.mark.e2e
 
 NINO = "AB 12 34 56 C"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NHS = "943 476 5919"
 CHAT = "https://api.openai.com/v1/chat/completions"
 
@@ -540,3 +541,79 @@ def test_encrypted_zip_is_blocked_under_the_default_config(aidlp_proxy, upstream
     )
     assert event is not None and event["reason"] == "uninspectable"
     assert not any(r.path == "/file-enc-zip" for r in upstream_log.snapshot())
+
+
+def _docx_with(text: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_damaged_docx_is_blocked_as_unparseable(aidlp_proxy, upstream_log):
+    """Issue 17 item 3: a bad CRC on document.xml fails closed with its own reason."""
+    import zipfile
+
+    data = bytearray(_docx_with(f"Claimant {NINO}"))
+    central = bytes(data).rfind(b"word/document.xml") - 46
+    assert data[central : central + 4] == b"PK\x01\x02"
+    data[central + 16] ^= 0xFF  # the CRC recorded in the central directory
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(bytes(data))).read("word/document.xml")
+    with aidlp_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-bad-crc",
+            content=bytes(data),
+            headers={"Content-Type": DOCX},
+        )
+    assert response.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "unparseable"
+    assert _never_reached(upstream_log, "/file-bad-crc")
+
+
+def test_control_character_in_docx_is_read_and_blocked_for_its_nino(aidlp_proxy, upstream_log):
+    import zipfile
+
+    data = _docx_with(f"Claimant {NINO}")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "word/document.xml":
+                content = content.replace(b"Claimant", b"Clai\x01mant")
+            zf.writestr(info.filename, content)
+    with aidlp_proxy.httpx() as client:
+        response = client.put(
+            "https://files.oaiusercontent.com/file-ctrl",
+            content=out.getvalue(),
+            headers={"Content-Type": DOCX},
+        )
+    assert response.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] != "unparseable"  # read, and found
+    assert any(f["category"] == "PERSONAL_DATA" for f in event["findings"])
+
+
+def test_ambiguous_multipart_is_blocked_as_unparseable(aidlp_proxy, upstream_log):
+    """Issue 16 item 3: ``boundary=AAA; boundary=BBB`` is read differently by servers."""
+    body = (
+        b'--BBB\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--BBB--\r\n'
+    )
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://api.openai.com/v1/files",
+            content=body,
+            headers={"Content-Type": "multipart/form-data; boundary=AAA; boundary=BBB"},
+        )
+    assert response.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] == "unparseable"

@@ -47,28 +47,33 @@ class Pdf(FileKind):
     def matches(self, probe: Probe) -> bool:
         if not (probe.head.startswith(b"%PDF-") or b"%PDF-" in probe.data[:1024]):
             return False
-        return _opens(probe.data) or not probe.is_text  # text mentioning %PDF- is text
+        probe.pdf_reader = _open(probe.data)  # type: ignore[attr-defined]  # read() reuses it
+        return probe.pdf_reader is not None or not probe.is_text  # type: ignore[attr-defined]
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        extract_pdf(col, probe.data, where)
+        extract_pdf(col, probe.data, where, getattr(probe, "pdf_reader", None))
 
 
-def _opens(data: bytes) -> bool:
+def _open(data: bytes) -> Any:
+    """A pypdf reader of ``data`` (its cross-reference table read), or None. Text that merely
+    mentions ``%PDF-`` does not open."""
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        return reader.is_encrypted or len(reader.pages) >= 0
-    except Exception:
-        return False
+        if not reader.is_encrypted:
+            len(reader.pages)
+    except Exception:  # pypdf raises many types on malformed input
+        return None
+    return reader
 
 
-def extract_pdf(col: Collector, data: bytes, where: str) -> None:
+def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> None:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
+        reader = reader or PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
                 opened = reader.decrypt("")
