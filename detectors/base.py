@@ -77,6 +77,17 @@ class Detector(Protocol):
     def findings(self, text: str) -> list[Finding]: ...
 
 
+@runtime_checkable
+class NameFinder(Protocol):
+    """Finds person names and the sentence structure in windows of a text (spaCy NER and
+    parser). ``analyse`` returns PERSON spans (text offsets) and a
+    :class:`detectors.subjects.Parsed`."""
+
+    def load(self) -> None: ...
+
+    def analyse(self, text: str, windows: list[tuple[int, int]]) -> tuple[list, object]: ...
+
+
 class Recogniser(PatternRecognizer):
     """A Presidio pattern recogniser with a category, a tier and RE2 patterns.
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from detectors.base import Candidate, Tier
 from detectors.lexicon import Hits
+from detectors.subjects import Parsed, Structure, forename, placeholder, register
 
 #: How far (chars) a name and its personal context may be apart.
 NAME_WINDOW = 250
@@ -30,6 +31,9 @@ _ORG_CONTACTS = frozenset({"UK_PHONE_NONGEOGRAPHIC", "UK_PHONE_ORGANISATION"})
 #: How far a name and a casework term (journal entry, fit note...) may be apart for the
 #: general-knowledge exemption not to apply.
 CASE_WINDOW = 150
+#: At most this many names are judged per text (bounded time on crafted inputs; the
+#: decision is made long before).
+MAX_NAMES = 400
 #: How far a postcode may follow a street line and still confirm it as an address.
 POSTCODE_AFTER_STREET = 90
 
@@ -52,10 +56,22 @@ class Item:
     score: float
     detector: str
     tier: str
+    #: how the item was found: the pattern's name, or "ner" for a spaCy PERSON span
+    form: str = ""
 
 
 def _item(c: Candidate) -> Item:
-    return Item(c.category, c.entity, c.start, c.end, c.score, c.recogniser.name, c.tier)
+    return Item(c.category, c.entity, c.start, c.end, c.score, c.recogniser.name, c.tier, c.pattern)
+
+
+#: name forms that say the person is a private individual in casework ("Mrs J. Patel",
+#: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
+PRIVATE_FORMS = frozenset(
+    {"honorific_name", "honorific_name_upper", "labelled_name", "role_name", "salutation_name",
+     "cued_name"}
+)  # fmt: skip
+#: name forms that start a record whose fields follow on the next lines
+RECORD_FORMS = frozenset({"labelled_name"})
 
 
 _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
@@ -119,13 +135,18 @@ def _near(a: Item, b: Item, window: int) -> bool:
 
 
 def combine(
-    text: str, cands: list[Candidate], persons: list[Item], hits: Hits
+    text: str,
+    cands: list[Candidate],
+    persons: list[Item],
+    hits: Hits,
+    parsed: Parsed | None = None,
 ) -> tuple[list[Item], bool]:
-    """Return ``(items that count, needs_names)``.
+    """Return ``(items that count, needs_parse)``.
 
-    ``needs_names`` is True when names (NER) could still change the outcome: there is
-    personal context but nothing personal counts yet. The engine then runs NER on the
-    windows around the context and calls :func:`combine` again with the names.
+    ``needs_parse`` is True when names (NER) and the sentence structure (parser) could
+    still change the outcome: no identifier decides it, and there is personal context.
+    The engine then runs spaCy on the windows around the context and calls
+    :func:`combine` again with the names it found and the parse.
     """
     direct = [_item(c) for c in cands if c.tier == Tier.DIRECT]
     strong = [_item(c) for c in cands if c.tier == Tier.STRONG]
@@ -137,6 +158,7 @@ def combine(
             item = _item(c)
             item.tier = Tier.PERSON
             names.append(item)
+    names = [n for n in names if not placeholder(text[n.start : n.end])]
 
     # a street line with a postcode after it, or with address context, is an address
     postcodes = [w for w in weak if w.entity == "UK_POSTCODE"]
@@ -156,29 +178,71 @@ def combine(
     weak = [w for w in weak if w.tier == Tier.WEAK]
     special = special_items(hits) + [_item(c) for c in cands if c.tier == Tier.SPECIAL]
     personal_ctx = hits.spans("personal")
+    reg = register(text, hits)
+    structure = Structure(text, hits, parsed)
 
     counted: list[Item] = direct + strong + contact
     identified = bool(strong or contact)
     if identified:
-        counted += weak + names + special
-        return _with_personal(counted), False
+        anchors = strong + contact + names
+        about = [s for s in special if _about_someone(structure, s, anchors)]
+        counted += weak + names + about
+        return _dedupe(counted), False
 
-    # names with personal context near them
+    # names with personal context about them (same sentence, a pronoun back, a record)
     person_hits: list[Item] = []
     casework_name = False
     near_weak, near_special = _Nearby(weak), _Nearby(special)
-    for n in names:
-        ctx = near_weak(n, NAME_WINDOW)
-        sp = near_special(n, NAME_WINDOW)
-        pc = hits.near("personal", n.start, n.end, NAME_WINDOW)
-        if ctx or sp or pc:
-            person_hits.append(n)
-            person_hits += ctx + sp
-            casework_name = casework_name or hits.near("casework", n.start, n.end, CASE_WINDOW)
+    casework_spans = hits.spans("casework")
+    casework_starts = [s for s, _, _ in casework_spans]
+    personal_spans = personal_ctx
+    personal_starts = [s for s, _, _ in personal_spans]
+    for n in names[:MAX_NAMES]:
+        span = (n.start, n.end)
+        name_text = text[n.start : n.end]
+        private = n.form in PRIVATE_FORMS
+        if reg.toy or (not reg.english and n.form == "ner"):
+            continue
+        if not private and (
+            reg.public_text or structure.public(span, reporting=not (reg.casework or reg.involved))
+        ):
+            continue
+        record = (
+            n.form in RECORD_FORMS or _labelled_line(text, n.start) or _record_line(text, n.start)
+        )
+
+        def tied(s: int, e: int, span=span, record=record) -> bool:
+            return structure.tied(span, (s, e), record=record)
+
+        tw = [w for w in near_weak(n, NAME_WINDOW) if tied(w.start, w.end)]
+        ts = [x for x in near_special(n, NAME_WINDOW) if tied(x.start, x.end)]
+        tcase = any(
+            tied(s, e) for s, e, _ in _window(casework_spans, casework_starts, n, NAME_WINDOW)
+        )
+        tsoft = tcase or any(
+            tied(s, e) for s, e, _ in _window(personal_spans, personal_starts, n, NAME_WINDOW)
+        )
+        if not (tw or ts or tsoft):
+            continue
+        strong_tie = bool(tw or ts or tcase)
+        framed = reg.casework or reg.involved or private
+        if " " not in name_text.strip():
+            # a lone word is a name only in a record (a CSV row, a JSON object), or, when
+            # it is a known forename, in casework: products, companies and headings are
+            # what the small model tags alone ("Cortado")
+            in_record = _record_line(text, n.start)
+            if not (in_record or (forename(name_text) and (reg.casework or reg.involved))):
+                continue
+        if not strong_tie and not framed and reg.news:
+            continue  # soft context about a name in news-like text
+        person_hits.append(n)
+        person_hits += tw + ts
+        casework_name = casework_name or tcase
     # two different weak identifiers together (e.g. date of birth and postcode), or a
     # weak identifier of a specific individual in casework ("Claimant DOB ...")
-    # (an organisation's helpline or switchboard number is no one's personal data)
-    personal_weak = [w for w in weak if w.entity not in _ORG_CONTACTS]
+    # (an organisation's helpline or switchboard number is no one's personal data;
+    # a programming task's or a story's records are toy data)
+    personal_weak = [w for w in weak if w.entity not in _ORG_CONTACTS and not reg.toy]
     weak_kinds = {w.entity for w in personal_weak if w.entity != "STREET_ADDRESS"}
     weak_combo = personal_weak if len(weak_kinds) >= 2 else []
     if not weak_combo:
@@ -198,11 +262,13 @@ def combine(
     personal = person_hits + weak_combo
     if personal:
         counted += _dedupe(personal)
-        return _with_personal(counted), False
+        # the parse can still overturn a name found by its form alone ("X said that ...")
+        recheck = any(i.tier == Tier.PERSON and i.form not in PRIVATE_FORMS for i in person_hits)
+        return _dedupe(counted), parsed is None and recheck and not weak_combo
 
     # names could change the outcome only if nothing blocks yet, there is personal
     # context, and the text is not a general-knowledge question with soft context only
-    needs_names = bool(weak or special or personal_ctx) and not direct
+    needs_names = bool(weak or special or personal_ctx) and reg.english
     if (
         needs_names
         and not weak
@@ -210,7 +276,60 @@ def combine(
         and general_knowledge(text, hits)
     ):
         needs_names = False
-    return counted, needs_names
+    if reg.toy or reg.public_text:
+        needs_names = False  # names found by NER would not count here
+    return counted, needs_names and parsed is None
+
+
+def _window(spans, starts, n: Item, window: int):
+    lo = bisect.bisect_left(starts, n.start - window)
+    hi = bisect.bisect_right(starts, n.end + window)
+    return spans[lo:hi]
+
+
+_LABELLED_LINE = re.compile(r"[ \t]*[\w ]{2,30}[:\-][ \t]*$")
+
+
+def _labelled_line(text: str, start: int) -> bool:
+    """The name is the value of a ``Label:`` field at a line start (a record's head)."""
+    nl = text.rfind("\n", max(0, start - 40), start)
+    if nl < 0 and start > 40:
+        return False
+    line_start = nl + 1
+    return bool(_LABELLED_LINE.match(text, line_start, start)) if start > line_start else False
+
+
+_FIELD_SEPARATORS = re.compile(r"\":|[|\t;,]")
+
+
+def _record_line(text: str, start: int) -> bool:
+    """The name sits in a record: a CSV/table row or a JSON object (three or more short
+    fields, not a sentence with commas)."""
+    lo = text.rfind("\n", max(0, start - 300), start) + 1 or max(0, start - 300)
+    hi = text.find("\n", start, start + 300)
+    line = text[lo : hi if hi >= 0 else start + 300]
+    fields = [f for f in _FIELD_SEPARATORS.split(line) if f.strip(' {}[]"')]
+    return len(fields) >= 3 and sum(len(f.split()) for f in fields) <= 2 * len(fields)
+
+
+def _about_someone(structure: Structure, item: Item, anchors: list[Item]) -> bool:
+    """A special-category term in a text that identifies someone counts when it is about a
+    person: tied to a name or identifier, or in a sentence with a pronoun or a role word
+    (the claimant, my son)."""
+    for a in anchors:
+        if abs(a.start - item.start) <= NAME_WINDOW * 2 and structure.tied(
+            (a.start, a.end), (item.start, item.end), record=True
+        ):
+            return True
+    lo, hi = structure.span(structure.sentence(item.start))
+    sentence = structure.text[lo:hi]
+    return bool(_PERSON_REF.search(sentence)) or structure.hits.near("framing", lo, lo, 0, hi - lo)
+
+
+_PERSON_REF = re.compile(
+    r"(?i)\b(?:he|she|him|her|his|hers|they|their|i|my|i'm|i've|you|your|son|daughter|wife|"
+    r"husband|partner|mother|father|child|baby)\b"
+)
 
 
 def _dedupe(items: list[Item]) -> list[Item]:
@@ -222,11 +341,6 @@ def _dedupe(items: list[Item]) -> list[Item]:
             seen.add(key)
             out.append(i)
     return out
-
-
-def _with_personal(items: list[Item]) -> list[Item]:
-    """Weak items and names count as PERSONAL_DATA once the document is personal."""
-    return _dedupe(items)
 
 
 def context_windows(

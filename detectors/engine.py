@@ -6,8 +6,10 @@ The hot path, cheapest first (issue 8):
 2. one RE2 *set* pass over each view tells which recogniser patterns can match at all;
    only those patterns then run (RE2: linear time, no backtracking);
 3. validation (checksums, look-alikes) and context (one RE2 keyword pass);
-4. combination rules; spaCy NER runs only if names could still change the outcome, and
-   only on the windows around personal context, batched;
+4. combination rules (who the context is about: :mod:`detectors.subjects`); the name
+   finder (spaCy NER + parser, a plug-in built by :data:`NAME_FINDER_FACTORY`) runs only
+   if names could still change the outcome, only on the windows around personal context
+   (``DetectorSettings.ner``: window, chunk and budget), batched;
 5. plug-in detectors (``detectors/code``) get the original text.
 
 Nothing is downloaded at run time: the spaCy model is loaded from a path (found from
@@ -28,19 +30,13 @@ from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
 from detectors.recognisers import ALL
-from detectors.recognisers.person import (
-    NOT_NAME_WORDS as _NOT_NAME_WORDS,
-)
-from detectors.recognisers.person import (
-    SpacyPersonRecogniser,
-    plausible_name,
-    sentence_initial_verb,
-)
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from detectors.base import NameFinder
 
 #: Factories building plug-in detectors from the settings ("module:callable"). A factory
 #: returns a :class:`~detectors.base.Detector` or None (disabled). Add yours here.
@@ -48,15 +44,9 @@ PLUGIN_FACTORIES: list[str] = [
     "detectors.code.detector:CodeDetector.from_settings",
 ]
 
-#: NER runs on at most this many characters per scan (windows beyond are skipped, and the
-#: name-pattern recogniser still runs everywhere).
-NER_BUDGET_CHARS = 20_000
-#: Windows are cut into chunks of this size (with overlap) before NER.
-NER_CHUNK = 2_000
-NER_OVERLAP = 100
-
-
-_CAPITALISED = re2.compile(r"\b[A-Z][a-z]{1,}", RE2_OPTIONS)
+#: The name finder (spaCy NER + parse): a factory taking ``DetectorSettings`` and returning
+#: a :class:`~detectors.base.NameFinder` (not loaded yet), or None when disabled.
+NAME_FINDER_FACTORY = "detectors.recognisers.person:SpacyPersonRecogniser.from_settings"
 
 
 def _load_factory(spec: str) -> Callable[[DetectorSettings], Detector | None]:
@@ -101,10 +91,11 @@ class ScanEngine:
             if rec.CONTEXT:
                 groups[f"ctx:{rec.ENTITY}"] = list(rec.CONTEXT)
         self.keywords = KeywordIndex(groups)
-        self.ner: SpacyPersonRecogniser | None = None
+        self.ner: NameFinder | None = None
         if load_ner:
-            self.ner = SpacyPersonRecogniser(self.settings.spacy_model)
-            self.ner.load()
+            self.ner = _load_factory(NAME_FINDER_FACTORY)(self.settings)
+            if self.ner is not None:
+                self.ner.load()
         if plugins is None:
             built = (_load_factory(spec)(self.settings) for spec in PLUGIN_FACTORIES)
             plugins = [p for p in built if p is not None]
@@ -151,53 +142,14 @@ class ScanEngine:
         cands = self.candidates(text, data, b2c, hits)
         items, needs_names = combine(text, cands, [], hits)
         if needs_names and self.ner is not None:
-            persons = self._names(text, context_windows(text, cands, hits))
-            if persons:
-                items, _ = combine(text, cands, persons, hits)
+            windows = context_windows(text, cands, hits, self.settings.ner.window_chars)
+            spans, parsed = self.ner.analyse(text, windows)
+            persons = [
+                Item("PERSONAL_DATA", "PERSON", s, e, 0.85, "spacy_ner", "person", "ner")
+                for s, e in spans
+            ]
+            items, _ = combine(text, cands, persons, hits, parsed)
         return [self._finding(view, i) for i in items]
-
-    def _names(self, text: str, windows: list[tuple[int, int]]) -> list[Item]:
-        """spaCy PERSON spans inside ``windows`` (skipping windows with no candidate
-        capitalised word), chunked with overlap, batched, within the NER budget."""
-        chunks: list[tuple[int, str]] = []
-        budget = NER_BUDGET_CHARS
-        for lo, window_end in windows:
-            if budget <= 0:
-                break
-            hi = min(window_end, lo + budget)
-            if not any(
-                m.group().decode() not in _NOT_NAME_WORDS
-                for m in _CAPITALISED.finditer(text[lo:hi].encode())
-            ):
-                continue
-            budget -= hi - lo
-            pos = lo
-            while pos < hi:
-                end = min(hi, pos + NER_CHUNK)
-                chunks.append((pos, text[pos:end]))
-                if end == hi:
-                    break
-                pos = end - NER_OVERLAP
-        if not chunks:
-            return []
-        assert self.ner is not None
-        spans = self.ner.persons([c for _, c in chunks])
-        seen: set[tuple[int, int]] = set()
-        out: list[Item] = []
-        for (offset, chunk), found in zip(chunks, spans, strict=True):
-            for s, e in found:
-                key = (offset + s, offset + e)
-                name = chunk[s:e]
-                if (
-                    key not in seen
-                    and plausible_name(name)
-                    and not (" " not in name and sentence_initial_verb(chunk, s, e))
-                ):
-                    seen.add(key)
-                    out.append(
-                        Item("PERSONAL_DATA", "PERSON", key[0], key[1], 0.85, "spacy_ner", "person")
-                    )
-        return out
 
     @staticmethod
     def _finding(view: View, item: Item) -> Finding:

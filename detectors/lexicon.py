@@ -151,7 +151,9 @@ def default_groups() -> dict[str, list[str]]:
     """The special-category, personal-context and framing groups (``detectors/data``)."""
     special = VOCABULARY.group("special.yaml", "special")
     groups = {f"special:{name}": list(terms) for name, terms in special.items()}
-    for key in ("personal", "framing", "casework"):
+    for key in ("personal", "framing", "casework", "involvement"):
         groups[key] = list(VOCABULARY.list("context.yaml", key))
     groups["personal"] += groups["casework"]
+    for key in ("public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task"):
+        groups[f"register:{key}"] = list(VOCABULARY.list("register.yaml", key))
     return groups

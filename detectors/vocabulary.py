@@ -27,12 +27,23 @@ SCHEMA: dict[str, dict[str, str]] = {
         "casework": "list",
         "framing": "list",
         "topic_next": "list",
+        "involvement": "list",
     },
     "names.yaml": {
         "forenames": "list",
         "not_names": "list",
         "not_name_words": "list",
         "org_next": "list",
+    },
+    "register.yaml": {
+        "public_role": "list",
+        "reporting": "list",
+        "news": "list",
+        "encyclopaedic": "list",
+        "fiction": "list",
+        "code_task": "list",
+        "placeholder_names": "list",
+        "english_function_words": "list",
     },
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,6 +17,8 @@ from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from detectors import vocabulary
 from detectors.base import Recogniser, Tier
+from detectors.settings import DetectorSettings, NerSettings
+from detectors.subjects import Parsed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -173,21 +176,35 @@ def _model_dir(root: Path) -> Path:
 
 
 class SpacyPersonRecogniser(EntityRecognizer):
-    """PERSON entities from spaCy NER, with only the ``ner`` pipe enabled."""
+    """PERSON entities and the sentence structure from spaCy, on the windows the engine
+    chooses. ``parse`` keeps the tagger and the dependency parser (sentences, subjects,
+    possessors, reporting verbs for :mod:`detectors.subjects`); without it only ``ner``
+    runs. The windows, chunking and budget come from :class:`detectors.settings.NerSettings`.
+    """
 
     ENTITIES: ClassVar[list[str]] = ["PERSON"]
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, settings: NerSettings | None = None) -> None:
         self.model = model
+        self.settings = settings or NerSettings()
         self.nlp = None
         super().__init__(supported_entities=self.ENTITIES, name="SpacyPersonRecogniser")
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings) -> SpacyPersonRecogniser | None:
+        """The engine's name finder (``detectors.engine.NAME_FINDER_FACTORY``)."""
+        return cls(settings.spacy_model, settings.ner) if settings.ner.enabled else None
 
     def load(self) -> None:
         import spacy
 
         path = model_path(self.model)
-        nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler"])
-        keep = {"ner", "tok2vec"} if "tok2vec" in _ner_listens(nlp) else {"ner"}
+        if self.settings.parse:
+            nlp = spacy.load(path, exclude=["lemmatizer", "senter"])
+            keep = {"tok2vec", "tagger", "attribute_ruler", "parser", "ner"}
+        else:
+            nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler"])
+            keep = {"ner", "tok2vec"} if "tok2vec" in _ner_listens(nlp) else {"ner"}
         for pipe in list(nlp.pipe_names):
             if pipe not in keep:
                 nlp.remove_pipe(pipe)
@@ -195,17 +212,94 @@ class SpacyPersonRecogniser(EntityRecognizer):
 
     def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         """PERSON spans (char offsets) for each text, batched through ``nlp.pipe``."""
-        out: list[list[tuple[int, int]]] = []
-        for doc in self.nlp.pipe(texts, batch_size=32):
-            spans = []
-            for ent in doc.ents:
-                if ent.label_ == "PERSON" and plausible_name(ent.text):
-                    spans.append((ent.start_char, ent.end_char))
-            out.append(spans)
-        return out
+        return [_person_spans(doc) for doc in self.nlp.pipe(texts, batch_size=32)]
+
+    def analyse(
+        self, text: str, windows: list[tuple[int, int]]
+    ) -> tuple[list[tuple[int, int]], Parsed]:
+        """Plausible PERSON spans (text offsets) and the parse of the ``windows`` of
+        ``text``: windows with no candidate capitalised word are skipped; the rest are
+        chunked with overlap, masked where no person can be (:func:`mask`), batched, within
+        the character budget."""
+        cfg = self.settings
+        chunks: list[tuple[int, str]] = []
+        budget = cfg.budget_chars
+        for lo, window_end in windows:
+            if budget <= 0:
+                break
+            hi = min(window_end, lo + budget)
+            if not any(
+                m.group() not in NOT_NAME_WORDS for m in _CAPITALISED.finditer(text, lo, hi)
+            ):
+                continue
+            budget -= hi - lo
+            pos = lo
+            while pos < hi:
+                end = min(hi, pos + cfg.chunk_chars)
+                chunks.append((pos, mask(text[pos:end])))
+                if end == hi:
+                    break
+                pos = end - cfg.chunk_overlap
+        if not chunks:
+            return [], Parsed()
+        assert self.nlp is not None
+        docs = list(self.nlp.pipe([c for _, c in chunks], batch_size=32))
+        seen: set[tuple[int, int]] = set()
+        out: list[tuple[int, int]] = []
+        for (offset, chunk), doc in zip(chunks, docs, strict=True):
+            for s, e in _person_spans(doc):
+                key = (offset + s, offset + e)
+                name = chunk[s:e]
+                if key in seen or (" " not in name and sentence_initial_verb(chunk, s, e)):
+                    continue
+                seen.add(key)
+                out.append(key)
+        return out, Parsed([(o, d) for (o, _), d in zip(chunks, docs, strict=True)])
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         return [RecognizerResult("PERSON", s, e, 0.85) for s, e in self.persons([text])[0]]
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{1,}")
+
+
+def _person_spans(doc) -> list[tuple[int, int]]:
+    spans = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or not plausible_name(ent.text):
+            continue
+        spans.append((ent.start_char, ent.end_char))
+    return spans
+
+
+#: where no person can be: fenced code, markdown table rows, headings, bold labels,
+#: ``Label:`` keys at a line start, and short Title Case lines (headings)
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
+_TABLE_ROW = re.compile(r"(?m)^[ \t]*\|.*$")
+_HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t].*$")
+_BOLD = re.compile(r"\*\*[^*\n]{1,80}\*\*|__[^_\n]{1,80}__")
+_LABEL_KEY = re.compile(r"(?m)^[ \t\-*\d.]*[A-Za-z][\w /&()-]{0,30}:(?=[ \t]|$)")
+_TITLE_WORD = r"(?:[A-Z][\w'&-]*|of|and|the|for|to|in|on|a|an|&|/|-)"
+_TITLE_LINE = re.compile(
+    rf"(?m)^[ \t\-*\d.)]*{_TITLE_WORD}(?:(?:[ \t]+{_TITLE_WORD}){{2,7}}[ \t]*:?|"
+    rf"(?:[ \t]+{_TITLE_WORD}){{0,7}}[ \t]*:)[ \t]*$"
+)
+
+
+def mask(chunk: str) -> str:
+    """``chunk`` with the regions where no person can be blanked out (same length, so
+    offsets hold): NER is kept off tables, headings, code and labels."""
+    out = list(chunk)
+
+    def blank(s: int, e: int) -> None:
+        for i in range(s, e):
+            if out[i] not in "\n":
+                out[i] = " "
+
+    for rx in (_FENCE, _TABLE_ROW, _HEADING, _BOLD, _LABEL_KEY, _TITLE_LINE):
+        for m in rx.finditer(chunk):
+            blank(m.start(), m.end())
+    return "".join(out)
 
 
 def _ner_listens(nlp) -> set[str]:

@@ -44,8 +44,30 @@ def test_model_path_from_package_name_and_directory(tmp_path: Path) -> None:
         model_path("no_such_model_package")
 
 
-def test_only_ner_pipe_loaded(engine) -> None:
-    assert engine.ner is not None and engine.ner.nlp.pipe_names == ["ner"]
+def test_ner_and_parser_pipes_loaded(engine) -> None:
+    """Rule: the name finder keeps NER and the parser (with the tagger it needs); the
+    lemmatizer and senter are never loaded."""
+    assert engine.ner is not None
+    assert engine.ner.nlp.pipe_names == ["tok2vec", "tagger", "parser", "attribute_ruler", "ner"]
+
+
+def test_parse_off_keeps_only_ner() -> None:
+    """Rule: ``detectors.ner.parse: false`` loads only the ``ner`` pipe."""
+    from detectors.settings import NerSettings
+
+    engine = ScanEngine(DetectorSettings(ner=NerSettings(parse=False)))
+    assert engine.ner.nlp.pipe_names == ["ner"]
+
+
+def test_ner_disabled_builds_no_name_finder() -> None:
+    """Rule: ``detectors.ner.enabled: false`` means no spaCy at all (name patterns stay)."""
+    from detectors.settings import NerSettings
+
+    engine = ScanEngine(DetectorSettings(ner=NerSettings(enabled=False)))
+    assert engine.ner is None
+    assert engine.scan("Name: Peter Jones\nDOB: 04/07/1979\nClaim: PIP").categories == [
+        "PERSONAL_DATA"
+    ]
 
 
 def test_no_network_at_load_or_scan(monkeypatch) -> None:

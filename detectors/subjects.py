@@ -1,0 +1,279 @@
+"""Who the personal context is about: the document rules' view of people (issue 12).
+
+A name counts as personal data only when sensitive context is *about that person*, not
+merely near it. This module answers three questions for :mod:`detectors.combine`:
+
+* :class:`Register` - how the whole text is framed: casework about a private individual,
+  published news or encyclopaedic text, fiction / role play / hypothetical / textbook or
+  toy data, a programming task, or a language other than English.
+* :meth:`Structure.tied` - is a context span about a name? Same sentence (spaCy's parser
+  when the engine parsed the text, a line/punctuation splitter otherwise) and not only
+  through a reporting verb ("X said that benefits ..."); or a later sentence whose
+  subject/possessor is a pronoun pointing back to the name; or the name's record
+  (``Name: X`` then its fields).
+* :meth:`Structure.public` - is a name a public figure in a public role: a role title in
+  front of it or in apposition, or the subject of a reporting verb.
+
+Vocabularies are ``detectors/data/register.yaml`` (keyword groups ``register:*``, found in
+the same one-pass keyword index as every other context word).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from detectors import vocabulary
+
+if TYPE_CHECKING:
+    from detectors.lexicon import Hits
+
+_VOCAB = vocabulary.load()
+#: register groups added to the keyword index (``register:<name>``)
+REGISTER_GROUPS = ("public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task")
+PLACEHOLDER_NAMES = frozenset(
+    " ".join(n.lower().replace(".", "").split())
+    for n in _VOCAB.list("register.yaml", "placeholder_names")
+)
+_FUNCTION_WORDS = frozenset(
+    w.lower() for w in _VOCAB.list("register.yaml", "english_function_words")
+)
+_REPORTING_LEMMAS = frozenset(
+    w.split()[0] for w in _VOCAB.list("register.yaml", "reporting") if " " not in w
+) | {"say", "tell", "announce", "state", "declare", "tweet", "add", "insist", "argue", "warn",
+     "confirm", "deny", "acknowledge", "write", "claim", "testify", "pledge", "vow", "comment",
+     "praise", "criticise", "criticize", "unveil", "address", "quote"}  # fmt: skip
+
+#: third-person singular pronouns that carry a sentence back to the last named person
+_CARRY_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})
+#: how many sentences back a pronoun may point to a name
+CARRY_SENTENCES = 3
+#: how far (chars) a record's fields may follow its ``Name: X`` line
+RECORD_CHARS = 600
+#: a text shorter than this many words is not judged for its language
+LANGUAGE_MIN_WORDS = 25
+#: below this share of English function words a text is not English
+ENGLISH_SHARE = 0.12
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
+_PRONOUN = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|himself|herself)\b")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+|\n")
+
+
+def english(text: str) -> bool:
+    """Is ``text`` English enough for English NER (a short text always is)?"""
+    words = _WORD.findall(text[:4000])
+    if len(words) < LANGUAGE_MIN_WORDS:
+        return True
+    share = sum(w.lower() in _FUNCTION_WORDS for w in words) / len(words)
+    return share >= ENGLISH_SHARE
+
+
+_FORENAMES = frozenset(_VOCAB.list("names.yaml", "forenames"))
+
+
+def forename(word: str) -> bool:
+    """A known forename (``detectors/data/names.yaml``)."""
+    return word.strip(".,'\"()") in _FORENAMES
+
+
+def placeholder(name: str) -> bool:
+    """``John Doe``, ``Joe Bloggs``, ``A N Other``: example names, nobody's data."""
+    return " ".join(name.lower().replace(".", "").split()) in PLACEHOLDER_NAMES
+
+
+@dataclass(slots=True)
+class Register:
+    """How a whole text is framed (from keyword hits and the text's shape)."""
+
+    casework: bool = False  #: casework framing about a private individual
+    involved: bool = False  #: the writer is dealing with the person ("draft a reply to")
+    news: bool = False  #: published news
+    encyclopaedic: bool = False  #: biography, history, reference text
+    fiction: bool = False  #: fiction, role play, hypothetical, textbook, toy data
+    code_task: bool = False  #: a programming task (names in it are toy data)
+    english: bool = True
+
+    @property
+    def public_text(self) -> bool:
+        """News or reference text in which the writer deals with nobody."""
+        return (self.news or self.encyclopaedic) and not self.involved
+
+    @property
+    def toy(self) -> bool:
+        """Fiction or a programming task that is not casework."""
+        return (self.fiction or self.code_task) and not self.involved
+
+
+_QUOTE = re.compile(r"[\u201c\"][^\u201d\"\n]{12,400}[\u201d\"]")
+
+
+def register(text: str, hits: Hits) -> Register:
+    """Score the text's framing: news/reference signals against casework signals."""
+
+    def count(group: str) -> int:
+        return len(set(hits.labels.get(group, ())))
+
+    involved = count("involvement") > 0
+    case = count("framing") + count("casework") + 2 * count("involvement")
+    news = (
+        count("register:news")
+        + count("register:reporting")
+        + min(count("register:public_role"), 3)
+        + (len(_QUOTE.findall(text, 0, 20_000)) >= 2)
+    )
+    reference = count("register:encyclopaedic")
+    return Register(
+        casework=case >= 1,
+        involved=involved,
+        news=news >= 4 and news > case,
+        encyclopaedic=reference >= 3 and reference + news > case,
+        fiction=count("register:fiction") >= 1 and case <= 2,
+        code_task=count("register:code_task") >= 2 and case <= 2,
+        english=english(text),
+    )
+
+
+@dataclass(slots=True)
+class Parsed:
+    """spaCy analyses of parts of a text: ``(offset, Doc)`` per analysed chunk."""
+
+    docs: list[tuple[int, object]] = field(default_factory=list)
+
+    def token(self, pos: int):
+        """The token covering text position ``pos`` (None outside every chunk)."""
+        for offset, doc in self.docs:
+            if offset <= pos < offset + len(doc.text):
+                span = doc.char_span(pos - offset, pos - offset + 1, alignment_mode="expand")
+                if span is not None and len(span):
+                    return span[0], offset
+        return None
+
+
+class Structure:
+    """Sentences and references of one text (parser-backed where parsed)."""
+
+    def __init__(self, text: str, hits: Hits, parsed: Parsed | None = None) -> None:
+        self.text = text
+        self.hits = hits
+        self.parsed = parsed
+        bounds = {0, len(text)}
+        for m in _SENTENCE_END.finditer(text):
+            # a hard-wrapped prose line continues when the next line starts in lower case
+            if m.group().endswith("\n") and m.group().strip() == "":
+                nxt = text[m.end() : m.end() + 1]
+                if nxt.islower():
+                    continue
+            bounds.add(m.end())
+        if parsed is not None:
+            for offset, doc in parsed.docs:
+                for sent in doc.sents:
+                    bounds.add(offset + sent.start_char)
+        self.bounds = sorted(bounds)
+
+    # -- sentences -------------------------------------------------------------------
+    def sentence(self, pos: int) -> int:
+        """Index of the sentence holding ``pos``."""
+        return max(0, bisect.bisect_right(self.bounds, pos) - 1)
+
+    def span(self, index: int) -> tuple[int, int]:
+        """Bounds of sentence ``index`` (a run-on "sentence" is cut to 2,000 chars)."""
+        index = min(index, len(self.bounds) - 2)
+        lo, hi = self.bounds[index], self.bounds[index + 1]
+        return lo, min(hi, lo + 2_000)
+
+    # -- relations -------------------------------------------------------------------
+    def tied(self, name: tuple[int, int], ctx: tuple[int, int], *, record: bool) -> bool:
+        """Is the context span about the named person (not only near the name)?"""
+        ns, cs = self.sentence(name[0]), self.sentence(ctx[0])
+        if ns == cs:
+            return not self._reported_only(name, ctx)
+        if record and name[0] - RECORD_CHARS <= ctx[0] <= name[1] + RECORD_CHARS:
+            lo, hi = min(name[1], ctx[0]), max(name[0], ctx[1])
+            if "\n\n" not in self.text[lo:hi]:
+                return True  # a record's fields, or a table's header and rows
+        if 0 < cs - ns <= CARRY_SENTENCES and name[1] <= ctx[0]:
+            lo, hi = self.span(cs)
+            if _PRONOUN.search(self.text, lo, hi) is None:
+                return False
+            paragraph = self.text[name[1] : lo]
+            return "\n\n" not in paragraph
+        return False
+
+    def _reported_only(self, name: tuple[int, int], ctx: tuple[int, int]) -> bool:
+        """The name is the subject of a reporting verb whose complement holds the context
+        ("the minister said that benefit sanctions ..."): the context is what the person
+        said, not a fact about them (unless a pronoun in it points back: "he said he was
+        sanctioned")."""
+        if self.parsed is None:
+            return False
+        found = self.parsed.token(name[0])
+        found_ctx = self.parsed.token(ctx[0])
+        if found is None or found_ctx is None or found[1] != found_ctx[1]:
+            return False
+        tok, ctok = found[0], found_ctx[0]
+        head = tok
+        while head.dep_ in ("compound", "flat", "appos") and head.head is not head:
+            head = head.head
+        verb = head.head
+        if head.dep_ not in ("nsubj", "nsubjpass") or verb.lemma_.lower() not in _REPORTING_LEMMAS:
+            return False
+        for anc in ctok.ancestors:
+            if anc.head is verb and anc.dep_ in ("ccomp", "xcomp", "parataxis", "advcl"):
+                return not any(t.lower_ in _CARRY_PRONOUNS for t in anc.subtree)
+            if anc is verb:
+                break
+        return False
+
+    def public(self, name: tuple[int, int], *, reporting: bool = True) -> bool:
+        """A public figure in a public role: a role title before the name ("Treasury
+        Secretary X", "CEO X") or in apposition after it ("X, the chief executive"), or
+        (``reporting``: outside casework, where "the claimant says" is no public statement)
+        the subject of a reporting verb ("X said", "said X", "according to X")."""
+        s, e = name
+        before = self.text[max(0, s - 48) : s]
+        after = self.text[e : e + 48]
+        roles = self.hits
+        if roles.near("register:public_role", s, s, 48, -1) and _only_title_words(
+            self.text, roles, s
+        ):
+            return True
+        if re.match(r"\s*(?:,|\()\s*(?:the |a |an |former |then |current )?", after) and (
+            roles.near("register:public_role", e, e, 0, 30)
+        ):
+            return True
+        if not reporting:
+            return False
+        if roles.near("register:reporting", e, e, 0, 14) or re.search(
+            r"(?i)(?:\bsaid|\bsays|\baccording to|\bquoted)\s*$", before
+        ):
+            return True
+        if self.parsed is not None:
+            found = self.parsed.token(s)
+            if found is not None:
+                tok = found[0]
+                head = tok
+                while head.dep_ in ("compound", "flat") and head.head is not head:
+                    head = head.head
+                if head.dep_ in ("nsubj",) and head.head.lemma_.lower() in _REPORTING_LEMMAS:
+                    # "X said" with X a subject and the verb in the past: public statements
+                    return not _PRONOUN.search(self.text, *self.span(self.sentence(s)))
+        return False
+
+
+_TITLE_GAP = re.compile(r"^[\s,]*(?:(?:[A-Z][\w.'\-]*|of|the|for|and)\s+)*$")
+
+
+def _only_title_words(text: str, hits: Hits, start: int) -> bool:
+    """Between the role word and the name there are only capitalised words ("Treasury
+    Secretary Janet Yellen", "Prime Minister of Japan Fumio Kishida")."""
+    ends = hits.ends.get("register:public_role", [])
+    i = bisect.bisect_right(ends, start) - 1
+    while i >= 0 and ends[i] >= start - 48:
+        gap = text[ends[i] : start]
+        if _TITLE_GAP.match(gap) and "\n" not in gap:
+            return True
+        i -= 1
+    return False
