@@ -22,7 +22,14 @@ from dataclasses import dataclass
 
 from detectors.base import Candidate, Tier
 from detectors.lexicon import Hits
-from detectors.subjects import Parsed, Structure, forename, placeholder, register
+from detectors.subjects import (
+    Parsed,
+    Structure,
+    forename,
+    placeholder,
+    placeholder_address,
+    register,
+)
 
 #: How far (chars) a name and its personal context may be apart.
 NAME_WINDOW = 250
@@ -151,7 +158,12 @@ def combine(
     direct = [_item(c) for c in cands if c.tier == Tier.DIRECT]
     strong = [_item(c) for c in cands if c.tier == Tier.STRONG]
     contact = [_item(c) for c in cands if c.tier == Tier.CONTACT]
-    weak = [_item(c) for c in cands if c.tier == Tier.WEAK]
+    weak = [
+        _item(c)
+        for c in cands
+        if c.tier == Tier.WEAK
+        and not (c.entity == "STREET_ADDRESS" and placeholder_address(text[c.start : c.end]))
+    ]
     names = [_item(c) for c in cands if c.tier == Tier.PERSON] + persons
     for c in cands:
         if c.tier == Tier.NAME_CUE and hits.near("casework", c.start, c.end, CASE_WINDOW):
@@ -181,6 +193,8 @@ def combine(
     reg = register(text, hits)
     structure = Structure(text, hits, parsed)
 
+    if reg.toy:  # a programming task's or a story's address is toy data
+        contact = [c for c in contact if c.entity not in ("STREET_ADDRESS", "UK_POSTCODE")]
     counted: list[Item] = direct + strong + contact
     identified = bool(strong or contact)
     if identified:
@@ -230,7 +244,9 @@ def combine(
             # a lone word is a name only in a record (a CSV row, a JSON object), or, when
             # it is a known forename, in casework: products, companies and headings are
             # what the small model tags alone ("Cortado")
-            in_record = _record_line(text, n.start)
+            in_record = _record_line(text, n.start) and _SURNAME_FIELD.search(
+                text, max(0, n.start - RECORD_CHARS), n.start
+            )
             if not (in_record or (forename(name_text) and (reg.casework or reg.involved))):
                 continue
         if not strong_tie and not framed and reg.news:
@@ -262,13 +278,16 @@ def combine(
     personal = person_hits + weak_combo
     if personal:
         counted += _dedupe(personal)
-        # the parse can still overturn a name found by its form alone ("X said that ...")
-        recheck = any(i.tier == Tier.PERSON and i.form not in PRIVATE_FORMS for i in person_hits)
+        # outside casework, the parse can still overturn a name found by its form alone
+        # ("X said that ..."); in casework it would not, so the parser is not paid for
+        recheck = not (reg.casework or reg.involved) and any(
+            i.tier == Tier.PERSON and i.form not in PRIVATE_FORMS for i in person_hits
+        )
         return _dedupe(counted), parsed is None and recheck and not weak_combo
 
     # names could change the outcome only if nothing blocks yet, there is personal
     # context, and the text is not a general-knowledge question with soft context only
-    needs_names = bool(weak or special or personal_ctx) and reg.english
+    needs_names = bool(weak or special or personal_ctx) and reg.english and not direct
     if (
         needs_names
         and not weak
@@ -299,6 +318,11 @@ def _labelled_line(text: str, start: int) -> bool:
     return bool(_LABELLED_LINE.match(text, line_start, start)) if start > line_start else False
 
 
+#: a record with a surname field: its lone capitalised values are forenames and surnames
+_SURNAME_FIELD = re.compile(
+    r"(?i)\b(?:surname|last[ _]?name|family[ _]?name|forename|first[ _]?name)\b"
+)
+RECORD_CHARS = 600
 _FIELD_SEPARATORS = re.compile(r"\":|[|\t;,]")
 
 

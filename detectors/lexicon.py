@@ -119,13 +119,19 @@ class KeywordIndex:
         # a phrase inherits its sub-phrases' groups (special-category terms excepted:
         # "statutory sick pay" is not a health fact)
         for key in list(self._groups):
+            # "wall street journal" is news, not a casework journal: a register phrase
+            # inherits only recognisers' context words ("was born" is still "born")
+            register_phrase = any(g.startswith("register:") for g in self._groups[key])
             words = key.split()
             for i in range(len(words)):
                 for j in range(i + 1, len(words) + 1):
                     sub = " ".join(words[i:j])
                     if sub != key and sub in self._groups:
                         self._groups[key] |= {
-                            g for g in self._groups[sub] if not g.startswith("special:")
+                            g
+                            for g in self._groups[sub]
+                            if not g.startswith("special:")
+                            and (not register_phrase or g.startswith("ctx:"))
                         }
         opts = re2.Options()
         opts.case_sensitive = False

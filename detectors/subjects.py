@@ -52,6 +52,8 @@ _CARRY_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself"
 CARRY_SENTENCES = 3
 #: how far (chars) a record's fields may follow its ``Name: X`` line
 RECORD_CHARS = 600
+#: the writer's instruction: this many characters at the start and at the end of a text
+INSTRUCTION_CHARS = 400
 #: a text shorter than this many words is not judged for its language
 LANGUAGE_MIN_WORDS = 25
 #: below this share of English function words a text is not English
@@ -77,6 +79,17 @@ _FORENAMES = frozenset(_VOCAB.list("names.yaml", "forenames"))
 def forename(word: str) -> bool:
     """A known forename (``detectors/data/names.yaml``)."""
     return word.strip(".,'\"()") in _FORENAMES
+
+
+PLACEHOLDER_ADDRESSES = frozenset(
+    " ".join(a.lower().replace(",", " ").split())
+    for a in _VOCAB.list("register.yaml", "placeholder_addresses")
+)
+
+
+def placeholder_address(line: str) -> bool:
+    """``123 Main Street``: an example street line, nobody's address."""
+    return " ".join(line.lower().replace(",", " ").rstrip(".").split()) in PLACEHOLDER_ADDRESSES
 
 
 def placeholder(name: str) -> bool:
@@ -107,6 +120,11 @@ class Register:
         return (self.fiction or self.code_task) and not self.involved
 
 
+#: "Denis Theriault (born August 24, 1959) is a Canadian author": a reference biography
+_BIOGRAPHY = re.compile(
+    r"\((?:born|b\.|n\xe9e?)\s[^)]{4,60}\)\s+(?:is|was)\s+an?\s|\((?:1[5-9]|20)\d\d\s*[-\u2013]\s*"
+    r"(?:1[5-9]|20)\d\d\)"
+)
 _QUOTE = re.compile(r"[\u201c\"][^\u201d\"\n]{12,400}[\u201d\"]")
 
 
@@ -116,19 +134,27 @@ def register(text: str, hits: Hits) -> Register:
     def count(group: str) -> int:
         return len(set(hits.labels.get(group, ())))
 
-    involved = count("involvement") > 0
-    case = count("framing") + count("casework") + 2 * count("involvement")
+    # the writer's own request sits at the start or the end of a prompt; "respond to" or
+    # "told me" inside a pasted article is the article's
+    zone = INSTRUCTION_CHARS
+    involvement = [
+        label
+        for start, _, label in hits.spans("involvement")
+        if len(text) <= 3 * zone or start < zone or start > len(text) - zone
+    ]
+    involved = bool(involvement)
+    case = count("framing") + count("casework") + 2 * len(set(involvement))
     news = (
         count("register:news")
         + count("register:reporting")
         + min(count("register:public_role"), 3)
         + (len(_QUOTE.findall(text, 0, 20_000)) >= 2)
     )
-    reference = count("register:encyclopaedic")
+    reference = count("register:encyclopaedic") + 2 * bool(_BIOGRAPHY.search(text, 0, 20_000))
     return Register(
         casework=case >= 1,
         involved=involved,
-        news=news >= 4 and news > case,
+        news=(news >= 4 or count("register:news") >= 3) and news > case,
         encyclopaedic=reference >= 3 and reference + news > case,
         fiction=count("register:fiction") >= 1 and case <= 2,
         code_task=count("register:code_task") >= 2 and case <= 2,
@@ -244,6 +270,8 @@ class Structure:
             roles.near("register:public_role", e, e, 0, 30)
         ):
             return True
+        if _BYLINE.search(before):
+            return True  # an author's byline: the writer of a published piece
         if not reporting:
             return False
         if roles.near("register:reporting", e, e, 0, 14) or re.search(
@@ -263,6 +291,9 @@ class Structure:
         return False
 
 
+_BYLINE = re.compile(
+    r"(?im)(?:^|\n)[ \t]*(?:written |posted |words |photos? )?by[ \t]+$|\bauthor:[ \t]*$"
+)
 _TITLE_GAP = re.compile(r"^[\s,]*(?:(?:[A-Z][\w.'\-]*|of|the|for|and)\s+)*$")
 
 

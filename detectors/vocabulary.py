@@ -43,6 +43,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "fiction": "list",
         "code_task": "list",
         "placeholder_names": "list",
+        "placeholder_addresses": "list",
         "english_function_words": "list",
     },
 }

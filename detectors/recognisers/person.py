@@ -38,6 +38,11 @@ _VOCABULARY = vocabulary.load()
 FORENAMES = frozenset(_VOCABULARY.list("names.yaml", "forenames"))
 _FORENAME_RX = "|".join(sorted(FORENAMES, key=len, reverse=True))
 _FORENAME_UPPER_RX = _FORENAME_RX.upper()
+_ROLES_RX = (
+    "claimant|customer|client|patient|applicant|tenant|colleague|employee|complainant|"
+    "appellant|resident|pupil|student|caller|service user|team member|member of staff|"
+    "staff member|neighbour|son|daughter|partner|husband|wife|mother|father|manager"
+)
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 
 #: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
@@ -67,10 +72,15 @@ class NamePatternRecogniser(Recogniser):
         ),
         Pattern(
             "role_name",
-            rf"\b(?i:claimant|customer|client|patient|applicant|tenant|colleague|employee|"
-            rf"complainant|appellant|resident|pupil|student|caller|service user|"
-            rf"team member|member of staff|staff member|neighbour|son|daughter|partner|"
-            rf"husband|wife|mother|father|manager) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?:{_ROLES_RX}) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            0.7,
+        ),
+        # a capitalised role word starts a Title Case run as often as a name ("Customer
+        # Relationship Management", "Patient Counseling"): then the name must start with
+        # a known forename
+        Pattern(
+            "role_name",
+            rf"\b(?:{_ROLES_RX.title()}) (?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?{_NAME_WORD})\b",
             0.7,
         ),
         Pattern(
@@ -104,8 +114,32 @@ class NamePatternRecogniser(Recogniser):
             return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
         if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
             return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
+        if words[0] in _TITLE_HONORIFICS and all(_role_or_common(w) for w in words[1:]):
+            return True  # "Lord Chancellor", "Lady Chief Justice", "Master Card": titles
+        if any(w.lower() in _SPECIAL_WORDS for w in words[1:]):
+            return True  # "the Sophia Jewish community": an adjective, not a surname
         last = words[-1:]
         return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
+
+
+#: Honorifics that are also the first word of a title ("Lord Chancellor", "Master Card").
+_TITLE_HONORIFICS = frozenset({"Lord", "Lady", "Master", "Sir", "Dame", "Dr", "Prof"})
+#: One-word role titles (``detectors/data/register.yaml`` public_role).
+_ROLE_WORDS = frozenset(
+    w.lower() for w in _VOCABULARY.list("register.yaml", "public_role") if " " not in w
+)
+#: One-word special-category terms ("Jewish", "Protestant"): never a surname.
+_SPECIAL_WORDS = frozenset(
+    t.lower()
+    for terms in _VOCABULARY.group("special.yaml", "special").values()
+    for t in terms
+    if " " not in t and "'" not in t
+)
+
+
+def _role_or_common(word: str) -> bool:
+    w = word.strip(".,'\"()")
+    return w.lower() in _ROLE_WORDS or w in NOT_NAME_WORDS or w.lower() in _NOT_NAMES
 
 
 #: Words after a capitalised pair that make it an organisation or place, not a person.
@@ -135,7 +169,9 @@ class CuedNameRecogniser(Recogniser):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = pattern_text.split()
-        return any(w in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words)
+        if words[0].lower().endswith("ing") or any(_role_or_common(w) for w in words):
+            return True  # "Journaling Writing", "Special Counsel", "Referral Standard"
+        return any(w.lower() in _SPECIAL_WORDS for w in words)
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         nxt = text[end : end + 20].split()
@@ -254,6 +290,8 @@ class SpacyPersonRecogniser(EntityRecognizer):
                     continue
                 seen.add(key)
                 out.append(key)
+        if not self.settings.parse:
+            return out, Parsed()  # NER only: sentences come from punctuation and lines
         return out, Parsed([(o, d) for (o, _), d in zip(chunks, docs, strict=True)])
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
@@ -345,4 +383,6 @@ def plausible_name(text: str) -> bool:
         return False
     if len(words) == 1 and (words[0].isupper() or len(words[0]) < 2):
         return False
+    if any(w.lower() in _SPECIAL_WORDS for w in words):
+        return False  # "United Protestant", "Islamic State": not a person
     return not all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in words)
