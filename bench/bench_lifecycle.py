@@ -1,0 +1,231 @@
+"""Start-up, restart, drain and worker-crash figures for deploy/README.md (prints them).
+
+    uv run python bench/bench_lifecycle.py [--clients 20] [--workers 1]
+
+Runs the real `aidlp run` (fresh HOME, default confdir) against a local upstream on
+loopback, with N keep-alive clients sending chat prompts (half clean, half with a NINO):
+
+- time to ready: process start → port listening → /readyz 200 → first real decisions;
+- restart: SIGTERM the proxy under load and start a new one on the same port. Each request
+  is counted as correct, wrong (a clean prompt refused with 403, a NINO not blocked, any
+  other status), refused (connection refused or 503 Retry-After: the client retries) or cut
+  (sent, then the connection closed without an answer);
+- drain: SIGTERM → process exit;
+- worker crash: SIGKILL one scan worker under load → /readyz back to 200 and prompts
+  decided again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import trustme
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.harness import REROUTE_SCRIPT, aidlp_executable, free_port, wait_for_port
+from tests.e2e.upstream import Upstream
+
+CHAT = "https://api.openai.com/v1/chat/completions"
+NINO = "NI number AB 12 34 56 C"
+
+
+def body(text: str) -> dict:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+
+
+class Proxy:
+    def __init__(self, work: Path, port: int, metrics: int, ca: Path, up: Upstream, workers: int):
+        self.port, self.metrics = port, metrics
+        config = work / "aidlp.yaml"
+        config.write_text(f"workers:\n  processes: {workers}\n")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+            "HOME": str(work / "home"),
+            "PYTHONUNBUFFERED": "1",
+            "AIDLP_TEST_UPSTREAM_HTTPS": str(up.https_port),
+            "AIDLP_TEST_UPSTREAM_HTTP": str(up.http_port),
+        }
+        (work / "home").mkdir(exist_ok=True)
+        self.log = (work / f"proxy-{time.monotonic_ns()}.log").open("wb")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [aidlp_executable(), "run", "--config", str(config), "--listen-port", str(port),
+             "--metrics-port", str(metrics), "--", "-s", str(REROUTE_SCRIPT),
+             "--set", f"ssl_verify_upstream_trusted_ca={ca}"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def ready(self) -> bool:
+        try:
+            return (
+                httpx.get(f"http://127.0.0.1:{self.metrics}/readyz", timeout=2).status_code == 200
+            )
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, timeout: float = 180) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.ready():
+            time.sleep(0.05)
+        return time.monotonic() - self.started
+
+    def workers(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                cmd = (stat.parent / "cmdline").read_bytes()
+            except OSError:
+                continue
+            child = int(fields[1]) == self.proc.pid
+            if child and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+                pids.append(int(stat.parent.name))
+        return pids
+
+
+class Load:
+    """N keep-alive clients; outcomes counted, optionally into a time line."""
+
+    def __init__(self, port: int, clients: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.results: Counter = Counter()
+        self.timeline: list[tuple[float, str]] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(clients)
+        ]
+
+    def start(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+
+    def _one(self, client: httpx.Client, sensitive: bool) -> str:
+        try:
+            answer = client.post(CHAT, json=body(NINO if sensitive else "Write a haiku."))
+        except (httpx.ConnectError, httpx.ProxyError, httpx.ConnectTimeout):
+            return "refused"
+        except httpx.HTTPError:
+            return "cut"
+        if answer.status_code == 503:
+            return "refused"  # not ready: Retry-After
+        return "correct" if answer.status_code == (403 if sensitive else 200) else "wrong"
+
+    def _run(self, seed: int) -> None:
+        sensitive = bool(seed % 2)
+        client = httpx.Client(proxy=self.url, verify=False, timeout=60)
+        while not self.stop.is_set():
+            outcome = self._one(client, sensitive)
+            with self.lock:
+                self.results[outcome] += 1
+                self.timeline.append(
+                    (time.monotonic(), f"{outcome}:{'nino' if sensitive else 'clean'}")
+                )
+            if outcome in ("refused", "cut"):
+                client.close()
+                client = httpx.Client(proxy=self.url, verify=False, timeout=60)
+                time.sleep(0.05)
+            sensitive = not sensitive
+        client.close()
+
+
+def first_correct_after(load: Load, since: float) -> float | None:
+    """Seconds until a clean prompt was forwarded again (a real scan decision)."""
+    with load.lock:
+        times = [t for t, o in load.timeline if t > since and o == "correct:clean"]
+    return min(times) - since if times else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="aidlp-lifecycle-"))
+    ca = trustme.CA()
+    ca_pem = work / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_pem))
+    leaf = ca.issue_cert("api.openai.com", "127.0.0.1")
+    leaf.cert_chain_pems[0].write_to_path(str(work / "cert.pem"))
+    leaf.private_key_pem.write_to_path(str(work / "key.pem"))
+    up = Upstream(str(work / "cert.pem"), str(work / "key.pem"), free_port(), free_port()).start()
+    port, metrics = free_port(), free_port()
+
+    # 1. time to ready (fresh HOME: mitmproxy makes its CA)
+    first = Proxy(work, port, metrics, ca_pem, up, args.workers)
+    wait_for_port(port, 180)
+    listening = time.monotonic() - first.started
+    ready = first.wait_ready()
+    print(f"time to listen: {listening:.1f} s; time to /readyz 200: {ready:.1f} s "
+          f"(workers: {args.workers})")  # fmt: skip
+
+    load = Load(port, args.clients).start()
+    time.sleep(5)
+    warm = dict(load.results)
+    print(f"warm-up under {args.clients} clients (5 s): {warm}")
+
+    # 2. worker crash
+    victims = first.workers()
+    if victims:
+        killed = time.monotonic()
+        os.kill(victims[0], signal.SIGKILL)
+        time.sleep(0.05)
+        outage_seen = not first.ready()
+        while not first.ready() and time.monotonic() - killed < 120:
+            time.sleep(0.02)
+        back = time.monotonic() - killed
+        decided = first_correct_after(load, killed)
+        print(f"worker SIGKILL: /readyz {'reported the outage and ' if outage_seen else ''}"
+              f"was 200 again after {back:.2f} s; first clean prompt forwarded after "
+              f"{decided if decided is None else round(decided, 2)} s")  # fmt: skip
+        time.sleep(3)
+
+    # 3. restart under load: drain, then a new process on the same port
+    before = Counter(load.results)
+    stopped = time.monotonic()
+    first.proc.send_signal(signal.SIGTERM)
+    first.proc.wait(120)
+    drain = time.monotonic() - stopped
+    second = Proxy(work, port, metrics, ca_pem, up, args.workers)
+    second.wait_ready()
+    deadline = time.monotonic() + 60
+    while first_correct_after(load, second.started) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)
+    load.finish()
+    during = load.results - before
+    print(f"drain (SIGTERM → exit, {args.clients} clients): {drain:.2f} s, exit code "
+          f"{first.proc.returncode}")  # fmt: skip
+    print(
+        f"restart under {args.clients} clients: {dict(during)} "
+        f"(new process ready {second.wait_ready():.1f} s after start)"
+    )
+    second.proc.send_signal(signal.SIGTERM)
+    second.proc.wait(120)
+    up.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
