@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +24,8 @@ from typing import Any
 
 from detectors.settings import DetectorSettings
 from detectors.types import ScanResult
+
+log = logging.getLogger("aidlp")
 
 _engine: Any = None
 _subjects: Any = None  # proxy.register.subjects.SubjectHasher when a subject key is set
@@ -113,6 +118,9 @@ class ScanPool:
         self.in_flight = 0
         self.pending = 0  # scan() calls not yet returned, queued or running
         self.ready = False
+        self.restarts = 0  # times a dead worker made us replace the executor
+        self._recovery: asyncio.Future[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -133,10 +141,65 @@ class ScanPool:
         self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
         await asyncio.gather(*pings)
         self.ready = True
+        self._watchdog = loop.create_task(self._watch(), name="aidlp scan-worker watchdog")
+
+    # ---- worker death ---------------------------------------------------------------------
+
+    #: How often an idle pool is checked for a dead worker (a busy one notices at once).
+    WATCH_SECONDS = 0.5
+
+    async def _watch(self) -> None:
+        """Notice a dead worker while idle, so the restart starts before the next scan."""
+        while True:
+            await asyncio.sleep(self.WATCH_SECONDS)
+            executor = self._executor
+            if executor is None:
+                return
+            if self._recovery is not None and not self._recovery.done():
+                continue
+            try:
+                await asyncio.wrap_future(executor.submit(_ping))
+            except BrokenProcessPool:
+                await self._recover(executor)
+            except RuntimeError:  # shut down meanwhile
+                return
+
+    async def _recover(self, broken: ProcessPoolExecutor | None) -> None:
+        """Replace a broken executor once, however many scans saw it break; wait for it."""
+        if self._executor is broken and (self._recovery is None or self._recovery.done()):
+            self._recovery = asyncio.ensure_future(self._restart(broken))
+        if self._recovery is not None:
+            await asyncio.shield(self._recovery)
+
+    async def _restart(self, broken: ProcessPoolExecutor | None) -> None:
+        """A worker died (every worker of the executor is gone with it): not ready until a
+        fresh set of workers has loaded its engines."""
+        self.ready = False  # /readyz reports the outage
+        self.restarts += 1
+        started = time.monotonic()
+        log.warning("aidlp: a scan worker died; restarting the scan workers")
+        loop = asyncio.get_running_loop()
+        with _sighup_blocked():
+            executor = self._new_executor()
+            pings = [loop.run_in_executor(executor, _ping) for _ in range(self.settings.processes)]
+        self._executor = executor
+        if broken is not None:
+            threading.Thread(target=broken.shutdown, kwargs={"wait": True}, daemon=True).start()
+        try:
+            await asyncio.gather(*pings)
+        except BrokenProcessPool:
+            log.error("aidlp: restarted scan workers died while starting")
+            return  # the next scan or the watchdog tries again
+        if self._executor is executor:
+            self.ready = True
+            log.warning("aidlp: scan workers restarted in %.1f s", time.monotonic() - started)
 
     def shutdown(self) -> None:
         """Stop the workers and wait for them (bounded by the in-worker scan time box)."""
         self.ready = False
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
@@ -169,19 +232,21 @@ class ScanPool:
             raise ScanFailure("overloaded") from exc
         self.in_flight += 1
         try:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(
-                self._executor, _scan_in_worker, text, self.settings.timeout
-            )
-            # Outer backstop: in-worker timer plus queueing slack.
-            outcome = await asyncio.wait_for(
-                future, self.settings.timeout * 2 + self.settings.queue_wait
-            )
+            try:
+                outcome = await self._submit(text)
+            except BrokenProcessPool as exc:
+                # A worker died (perhaps on this very text). Retry once on fresh workers; a
+                # second death fails closed.
+                await self._recover(getattr(exc, "executor", self._executor))
+                try:
+                    outcome = await self._submit(text)
+                except BrokenProcessPool as again:
+                    await self._recover(getattr(again, "executor", self._executor))
+                    raise ScanFailure("scan_error", "worker died") from again
         except TimeoutError as exc:
             raise ScanFailure("scan_timeout") from exc
-        except BrokenProcessPool as exc:
-            self._executor = self._new_executor()
-            raise ScanFailure("scan_error", "worker died") from exc
+        except ScanFailure:
+            raise
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -196,3 +261,18 @@ class ScanPool:
         if isinstance(outcome, str):
             raise ScanFailure(outcome)
         return outcome
+
+    async def _submit(self, text: str) -> ScanResult | str:
+        executor = self._executor
+        if executor is None:
+            raise ScanFailure("scan_error", "pool shut down")
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(executor, _scan_in_worker, text, self.settings.timeout)
+            # Outer backstop: in-worker timer plus queueing slack.
+            return await asyncio.wait_for(
+                future, self.settings.timeout * 2 + self.settings.queue_wait
+            )
+        except BrokenProcessPool as exc:
+            exc.executor = executor  # type: ignore[attr-defined]  # which one broke
+            raise

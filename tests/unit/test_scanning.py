@@ -62,20 +62,50 @@ def test_full_queue_fails_closed_as_overloaded():
     assert any(not isinstance(o, Exception) for o in outcomes)  # the first ones were scanned
 
 
-def test_a_dead_worker_fails_closed_and_the_pool_recovers():
+def test_a_dead_worker_is_replaced_and_the_scan_retried_once():
+    """A worker dies: the pool is not ready while fresh workers start, the scan in flight is
+    retried once on them, and the pool serves again."""
+
     async def body(pool):
         loop = asyncio.get_running_loop()
         pid = await loop.run_in_executor(pool._executor, _ping)
         os.kill(pid, signal.SIGKILL)
-        await asyncio.sleep(0.5)
-        with pytest.raises(ScanFailure) as excinfo:
-            await pool.scan("AB 12 34 56 C")
-        again = await pool.scan("AB 12 34 56 C")
-        return excinfo.value.reason, again
+        readiness = []
 
-    reason, again = run(_with_pool(PoolSettings(1, 10, 2, 4), body))
-    assert reason == "scan_error"
+        async def watch():
+            while True:
+                readiness.append(pool.ready)
+                await asyncio.sleep(0.01)
+
+        watcher = asyncio.create_task(watch())
+        retried = await pool.scan("AB 12 34 56 C")  # hits the dead worker, then a fresh one
+        again = await pool.scan("AB 12 34 56 C")
+        watcher.cancel()
+        return retried, again, readiness + [pool.ready], pool.restarts
+
+    retried, again, readiness, restarts = run(_with_pool(PoolSettings(1, 10, 2, 4), body))
+    assert retried.categories == ["PERSONAL_DATA"]
     assert again.categories == ["PERSONAL_DATA"]
+    assert restarts == 1
+    assert False in readiness, readiness  # the outage was visible
+    assert readiness[-1] is True  # and over
+
+
+def test_an_idle_pool_notices_a_dead_worker_by_itself():
+    async def body(pool):
+        loop = asyncio.get_running_loop()
+        pid = await loop.run_in_executor(pool._executor, _ping)
+        os.kill(pid, signal.SIGKILL)
+        deadline = loop.time() + 5
+        while pool.ready and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        noticed = not pool.ready
+        while not pool.ready and loop.time() < deadline + 120:
+            await asyncio.sleep(0.05)
+        return noticed, pool.ready, pool.restarts
+
+    noticed, ready, restarts = run(_with_pool(PoolSettings(1, 10, 2, 4), body))
+    assert noticed and ready and restarts == 1
 
 
 def test_scan_before_start_fails_closed():

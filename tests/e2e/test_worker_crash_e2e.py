@@ -1,0 +1,88 @@
+"""Issue 17 item 4: a scan worker killed under load. The pool restarts by itself, `/readyz`
+reports the outage while it does, the scans in flight are retried once on the fresh workers
+(or fail closed), nothing unscanned goes upstream, and prompts are decided again after.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHAT = "https://api.openai.com/v1/chat/completions"
+NINO = "NI number AB 12 34 56 C"
+
+
+def body(text: str) -> dict:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The proxy's scan workers: its spawned children, not multiprocessing's tracker."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def test_killed_worker_under_load(start_proxy, upstream_log):
+    proxy = start_proxy(name="worker-crash")
+    ready_url = f"http://127.0.0.1:{proxy.metrics_port}/readyz"
+    assert httpx.get(ready_url, timeout=5).status_code == 200
+    seen: Counter = Counter()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def load(sensitive: bool) -> None:
+        with proxy.httpx(timeout=60) as client:
+            while not stop.is_set():
+                answer = client.post(CHAT, json=body(NINO if sensitive else "Write a haiku."))
+                with lock:
+                    seen[f"{'nino' if sensitive else 'clean'}:{answer.status_code}"] += 1
+
+    threads = [threading.Thread(target=load, args=(i % 2 == 0,), daemon=True) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    victims = worker_pids(proxy.proc.pid)
+    assert victims, "no scan worker found"
+    killed = time.monotonic()
+    os.kill(victims[0], signal.SIGKILL)
+
+    statuses = []
+    while time.monotonic() - killed < 120:
+        status = httpx.get(ready_url, timeout=5).status_code
+        statuses.append(status)
+        if status == 200 and 503 in statuses:
+            break
+        time.sleep(0.02)
+    recovered = time.monotonic() - killed
+    before = Counter(seen)
+    time.sleep(2)
+    stop.set()
+    for thread in threads:
+        thread.join(60)
+
+    print(f"worker killed: /readyz 503 then 200 after {recovered:.2f} s; answers {dict(seen)}")
+    assert 503 in statuses, "readyz never reported the outage"
+    assert statuses[-1] == 200, "the pool did not come back"
+    assert proxy.proc.poll() is None
+    assert seen["clean:200"] > before["clean:200"], "no clean prompt forwarded after recovery"
+    assert set(seen) <= {"clean:200", "clean:403", "nino:403"}, dict(seen)
+    assert not [r for r in upstream_log.snapshot() if b"AB 12 34 56 C" in r.body]
+    assert "scan worker died" in proxy.output() and "scan workers restarted in" in proxy.output()
+    assert victims[0] not in worker_pids(proxy.proc.pid)
