@@ -76,6 +76,11 @@ class WorkerSettings(BaseModel):
         default=2.0, ge=0, description="Max wait for a free slot before `overloaded`."
     )
     max_queue: int = Field(default=64, ge=1)
+    spare: bool = Field(
+        default=False,
+        description="Keep one warm spare worker (about 190 MB more): a crashed pool is replaced "
+        "by it at once, while the full pool restarts in the background.",
+    )
 
     def effective_processes(self) -> int:
         return self.processes or max(1, (os.cpu_count() or 2) - 1)

@@ -59,4 +59,5 @@ def pool_settings(loaded: LoadedConfig) -> PoolSettings:
         queue_wait=config.workers.queue_wait_seconds,
         max_queue=config.workers.max_queue,
         subject_key=subject_key(loaded),
+        spare=config.workers.spare,
     )

@@ -98,6 +98,11 @@ def _ping() -> int:
     return os.getpid()
 
 
+def _is_broken(executor: ProcessPoolExecutor) -> bool:
+    """Whether an idle executor lost a worker (``_broken`` is the executor's own flag)."""
+    return bool(getattr(executor, "_broken", False))
+
+
 @dataclass(slots=True)
 class PoolSettings:
     processes: int
@@ -105,6 +110,7 @@ class PoolSettings:
     queue_wait: float
     max_queue: int
     subject_key: bytes | None = field(default=None, repr=False)  # register.subjects.key_file
+    spare: bool = False  # keep one warm spare worker for crash recovery
 
 
 class ScanPool:
@@ -121,10 +127,12 @@ class ScanPool:
         self.restarts = 0  # times a dead worker made us replace the executor
         self._recovery: asyncio.Future[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._spare: ProcessPoolExecutor | None = None  # one warm worker, when settings.spare
+        self._spare_warming: asyncio.Task[None] | None = None
 
-    def _new_executor(self) -> ProcessPoolExecutor:
+    def _new_executor(self, processes: int | None = None) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self.settings.processes,
+            max_workers=processes or self.settings.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(self._detector_json, self.settings.subject_key),
@@ -142,6 +150,25 @@ class ScanPool:
         await asyncio.gather(*pings)
         self.ready = True
         self._watchdog = loop.create_task(self._watch(), name="aidlp scan-worker watchdog")
+        if self.settings.spare:
+            self._spare_warming = loop.create_task(self._warm_spare())
+
+    async def _warm_spare(self) -> None:
+        """Start the one-worker spare and wait until its engine is loaded."""
+        loop = asyncio.get_running_loop()
+        with _sighup_blocked():
+            spare = self._new_executor(1)
+            ping = loop.run_in_executor(spare, _ping)
+        try:
+            await ping
+        except (BrokenProcessPool, RuntimeError):
+            spare.shutdown(wait=False)
+            return
+        if self._executor is None:  # shut down meanwhile
+            spare.shutdown(wait=False)
+            return
+        self._spare = spare
+        log.info("aidlp: spare scan worker ready")
 
     # ---- worker death ---------------------------------------------------------------------
 
@@ -165,41 +192,63 @@ class ScanPool:
                 return
 
     async def _recover(self, broken: ProcessPoolExecutor | None) -> None:
-        """Replace a broken executor once, however many scans saw it break; wait for it."""
+        """Replace a broken executor once, however many scans saw it break; return as soon
+        as a working one serves (the spare at once, else the restarted pool)."""
         if self._executor is broken and (self._recovery is None or self._recovery.done()):
             self._recovery = asyncio.ensure_future(self._restart(broken))
-        if self._recovery is not None:
-            await asyncio.shield(self._recovery)
+        while self._recovery is not None and not self._recovery.done():
+            if self._executor is not broken and self.ready:
+                return
+            await asyncio.sleep(0.01)
 
     async def _restart(self, broken: ProcessPoolExecutor | None) -> None:
-        """A worker died (every worker of the executor is gone with it): not ready until a
-        fresh set of workers has loaded its engines."""
-        self.ready = False  # /readyz reports the outage
+        """A worker died (every worker of the executor is gone with it). With a warm spare,
+        it takes over at once and the full pool restarts behind it; otherwise the pool is
+        not ready (``/readyz`` reports the outage) until fresh workers have loaded."""
         self.restarts += 1
         started = time.monotonic()
-        log.warning("aidlp: a scan worker died; restarting the scan workers")
         loop = asyncio.get_running_loop()
+        if broken is not None:
+            threading.Thread(target=broken.shutdown, kwargs={"wait": True}, daemon=True).start()
+        spare, self._spare = self._spare, None
+        if spare is not None and _is_broken(spare):
+            spare.shutdown(wait=False)
+            spare = None
+        if spare is not None:
+            self._executor = spare
+            log.warning("aidlp: a scan worker died; the spare worker took over")
+        else:
+            self.ready = False
+            log.warning("aidlp: a scan worker died; restarting the scan workers")
         with _sighup_blocked():
             executor = self._new_executor()
             pings = [loop.run_in_executor(executor, _ping) for _ in range(self.settings.processes)]
-        self._executor = executor
-        if broken is not None:
-            threading.Thread(target=broken.shutdown, kwargs={"wait": True}, daemon=True).start()
+        if spare is None:
+            self._executor = executor
         try:
             await asyncio.gather(*pings)
         except BrokenProcessPool:
             log.error("aidlp: restarted scan workers died while starting")
             return  # the next scan or the watchdog tries again
-        if self._executor is executor:
+        if self._executor in (executor, spare):
+            self._executor = executor
             self.ready = True
             log.warning("aidlp: scan workers restarted in %.1f s", time.monotonic() - started)
+        if spare is not None:
+            self._spare = spare  # back to standby, still warm
+        elif self.settings.spare and self._spare is None:
+            self._spare_warming = loop.create_task(self._warm_spare())
 
     def shutdown(self) -> None:
         """Stop the workers and wait for them (bounded by the in-worker scan time box)."""
         self.ready = False
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
+        for task in (self._watchdog, self._spare_warming):
+            if task is not None:
+                task.cancel()
+        self._watchdog = self._spare_warming = None
+        if self._spare is not None:
+            self._spare.shutdown(wait=True, cancel_futures=True)
+            self._spare = None
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

@@ -39,8 +39,15 @@ def worker_pids(parent: int) -> list[int]:
     return pids
 
 
-def test_killed_worker_under_load(start_proxy, upstream_log):
-    proxy = start_proxy(name="worker-crash")
+@pytest.mark.parametrize("spare", [False, True], ids=["restart", "spare"])
+def test_killed_worker_under_load(start_proxy, upstream_log, spare):
+    proxy = start_proxy(
+        f"workers:\n  processes: 1\n  spare: {str(spare).lower()}\n", name=f"worker-crash-{spare}"
+    )
+    if spare:  # the spare warms up after the pool
+        deadline = time.monotonic() + 120
+        while "spare scan worker ready" not in proxy.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
     ready_url = f"http://127.0.0.1:{proxy.metrics_port}/readyz"
     assert httpx.get(ready_url, timeout=5).status_code == 200
     seen: Counter = Counter()
@@ -58,16 +65,21 @@ def test_killed_worker_under_load(start_proxy, upstream_log):
     for thread in threads:
         thread.start()
     time.sleep(2)
-    victims = worker_pids(proxy.proc.pid)
+    victims = sorted(worker_pids(proxy.proc.pid))
     assert victims, "no scan worker found"
+    with lock:
+        at_kill = seen["clean:200"]
     killed = time.monotonic()
-    os.kill(victims[0], signal.SIGKILL)
+    os.kill(victims[0], signal.SIGKILL)  # the oldest: a worker of the main pool
 
     statuses = []
+    serving = None  # seconds until a clean prompt was forwarded again
     while time.monotonic() - killed < 120:
         status = httpx.get(ready_url, timeout=5).status_code
         statuses.append(status)
-        if status == 200 and 503 in statuses:
+        if serving is None and seen["clean:200"] > at_kill + 8:  # past the 8 in flight
+            serving = time.monotonic() - killed
+        if serving is not None and "scan workers restarted in" in proxy.output() and status == 200:
             break
         time.sleep(0.02)
     recovered = time.monotonic() - killed
@@ -77,11 +89,19 @@ def test_killed_worker_under_load(start_proxy, upstream_log):
     for thread in threads:
         thread.join(60)
 
-    print(f"worker killed: /readyz 503 then 200 after {recovered:.2f} s; answers {dict(seen)}")
-    assert 503 in statuses, "readyz never reported the outage"
+    print(
+        f"worker killed (spare={spare}): clean prompts forwarded again after {serving} s; "
+        f"/readyz 503 seen: {503 in statuses}; full pool back after {recovered:.2f} s; "
+        f"answers {dict(seen)}"
+    )
+    if spare:
+        assert "the spare worker took over" in proxy.output()
+    else:
+        assert 503 in statuses, "readyz never reported the outage"
     assert statuses[-1] == 200, "the pool did not come back"
     assert proxy.proc.poll() is None
     assert seen["clean:200"] > before["clean:200"], "no clean prompt forwarded after recovery"
+    assert serving is not None
     assert set(seen) <= {"clean:200", "clean:403", "nino:403"}, dict(seen)
     assert not [r for r in upstream_log.snapshot() if b"AB 12 34 56 C" in r.body]
     assert "scan worker died" in proxy.output() and "scan workers restarted in" in proxy.output()
