@@ -81,7 +81,7 @@ def test_a_dead_worker_is_replaced_and_the_scan_retried_once():
         retried = await pool.scan("AB 12 34 56 C")  # hits the dead worker, then a fresh one
         again = await pool.scan("AB 12 34 56 C")
         watcher.cancel()
-        return retried, again, readiness + [pool.ready], pool.restarts
+        return retried, again, [*readiness, pool.ready], pool.restarts
 
     retried, again, readiness, restarts = run(_with_pool(PoolSettings(1, 10, 2, 4), body))
     assert retried.categories == ["PERSONAL_DATA"]
