@@ -10,6 +10,8 @@ A rules file is a mapping::
         entity: AWS_ACCESS_KEY        # the family: the finding's entity_type (a metric label)
         regex: '...'                  # RE2 syntax (no look-arounds / back-references)
         keywords: [akia, asia]        # lower-case literals; the rule runs only if one occurs
+        prefilter: 'RE2'              # or: a cheap RE2 pattern in place of keywords (for
+                                      # formats with no literal, e.g. a 32-char base64 run)
         secret_group: 1               # optional: the group that is the secret, a name, or
                                       # `last` (default: the first group that took part,
                                       # else the whole match)
@@ -45,6 +47,7 @@ _KNOWN_KEYS = frozenset(
         "entity",
         "regex",
         "keywords",
+        "prefilter",
         "secret_group",
         "entropy",
         "allow",
@@ -69,6 +72,7 @@ class CredentialRule:
     entity: str
     regex: Any  # re2 compiled
     keywords: tuple[str, ...]
+    prefilter: str | None = None
     secret_group: int | None = None
     entropy: float | None = None
     allow: tuple[Any, ...] = ()
@@ -141,8 +145,11 @@ def load_rules_file(path: Path, checks: frozenset[str]) -> list[CredentialRule]:
             raise RuleError(f"{where}: 'entity' must be UPPER_SNAKE_CASE (got {entity!r})")
         regex = _compile(where, "regex", raw.get("regex"))
         keywords = _strings(where, "keywords", raw.get("keywords"))
-        if not keywords:
-            raise RuleError(f"{where}: 'keywords' must list at least one literal")
+        prefilter = raw.get("prefilter")
+        if prefilter is not None:
+            _compile(where, "prefilter", prefilter)
+        if bool(keywords) == (prefilter is not None):
+            raise RuleError(f"{where}: give either 'keywords' (literals) or a 'prefilter'")
         if any(k != k.lower() for k in keywords):
             raise RuleError(f"{where}: keywords must be lower case")
         group = raw.get("secret_group")
@@ -176,6 +183,7 @@ def load_rules_file(path: Path, checks: frozenset[str]) -> list[CredentialRule]:
                 entity=entity,
                 regex=regex,
                 keywords=tuple(keywords),
+                prefilter=prefilter,
                 secret_group=regex.groupindex[group] if isinstance(group, str) else group,
                 entropy=float(entropy) if entropy is not None else None,
                 allow=tuple(

@@ -220,6 +220,53 @@ def literal_password(value: str) -> bool:
     return not v.startswith(("$", "%", "<", "{", "@", "-")) and not _NUMERIC.match(v)
 
 
+#: what a quoted value after "password is" says when it is not a password
+_STATUS_WORDS = frozenset(
+    [
+        "incorrect",
+        "invalid",
+        "required",
+        "expired",
+        "wrong",
+        "correct",
+        "missing",
+        "empty",
+        "blank",
+        "optional",
+        "masked",
+        "encrypted",
+        "hashed",
+        "changed",
+        "reset",
+        "weak",
+        "strong",
+        "secure",
+        "hidden",
+        "locked",
+        "unlocked",
+        "disabled",
+        "enabled",
+        "mandatory",
+        "case-sensitive",
+        "sensitive",
+        "long",
+        "short",
+    ]
+)
+
+
+def quoted_prose_password(value: str) -> bool:
+    """A quoted password in running text: one word of 6+ characters, or a passphrase of
+    three or more words; never a status word or a placeholder."""
+    v = _body(value)
+    words = v.split()
+    if not words or is_placeholder(v) or _self_describing(v) or v.lower() in _STATUS_WORDS:
+        return False
+    if len(words) == 1:
+        return len(v) >= 6 and not _NUMERIC.match(v)
+    return len(words) >= 3 and len(v) <= 64 and not v.endswith((".", "?", "!", ":"))
+
+
 def prose_password(value: str) -> bool:
     """A password stated in running text: letters with digits or symbols, no spaces."""
     v = value.rstrip(".,;:!?)]}\"'”’")
@@ -318,7 +365,8 @@ _FILE_OR_PATH = re2.compile(
 _IDENTIFIER = re2.compile(r"^[A-Za-z_][A-Za-z_]*$", RE2_OPTIONS)
 _HOST_OR_NAME = re2.compile(
     r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,12}(?::\d{1,5})?(?:/\S*)?"
-    r"|[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)+)$",
+    r"|[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)+"
+    r"|[A-Za-z][A-Za-z.]*(?:/[A-Za-z][A-Za-z.]*){2,}(?:@[0-9-]+)?)$",
     RE2_OPTIONS,
 )
 
@@ -332,7 +380,7 @@ def secret_value(value: str) -> bool:
     if _FILE_OR_PATH.search(v) or ("@" in v and "." in v.split("@")[-1] and len(v) < 60):
         return False
     if _HOST_OR_NAME.match(v):
-        return False  # a host name (api.example.net:443) or a constant's name (NEXUS-GPT-KEY)
+        return False  # a host (api.example.net:443), a constant's name, a resource type path
     has_alpha = any(c.isalpha() for c in v)
     has_digit = any(c.isdigit() for c in v)
     odd = any(not c.isalnum() and c not in "-_./:+=" for c in v)
@@ -406,6 +454,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "password": looks_like_password,
     "literal_password": literal_password,
     "prose_password": prose_password,
+    "quoted_prose_password": quoted_prose_password,
     "jwt": valid_jwt,
     "basic_auth": user_colon_password,
     "base64_private_key": base64_private_key,
@@ -434,22 +483,28 @@ class CredentialRecogniser(Recogniser):
     def __init__(self, rule_files: tuple[Path, ...] = RULE_FILES) -> None:
         self.rules = rules_from(tuple(rule_files))
         keywords = sorted({k for r in self.rules for k in r.keywords})
-        trigger = "(?i)(?:" + "|".join(re2.escape(k) for k in keywords) + ")"
+        prefilters = sorted({r.prefilter for r in self.rules if r.prefilter})
+        trigger = "(?i)(?:" + "|".join([*(re2.escape(k) for k in keywords), *prefilters]) + ")"
         self.PATTERNS = (Pattern("credential_keywords", trigger, 0.9),)
         super().__init__()
         self.supported_entities = sorted({r.entity for r in self.rules})
-        # allow-lists are per family: a published example allowed by one rule set's rule
-        # is not found again by another set's rule for the same family
+        # allow-lists are per family: a published example (or a key name) allowed by one
+        # rule set's rule is not found again by another set's rule for the same family
         family_allow: dict[str, list] = {}
+        family_allow_match: dict[str, list] = {}
         for rule in self.rules:
             family_allow.setdefault(rule.entity, []).extend(rule.allow)
+            family_allow_match.setdefault(rule.entity, []).extend(rule.allow_match)
         self._family_allow = {e: tuple(rxs) for e, rxs in family_allow.items()}
+        self._family_allow_match = {e: tuple(rxs) for e, rxs in family_allow_match.items()}
         #: on the same span, our rules name the family, then gitleaks', then Nosey Parker's
         order = {"aidlp": 0, "gitleaks": 1, "noseyparker": 2}
         self._source_rank = {r.id: order.get(r.source, 3) for r in self.rules}
         self._rule_set = re2.Set.SearchSet(RE2_OPTIONS)
         for rule in self.rules:
-            self._rule_set.Add("(?i)(?:" + "|".join(re2.escape(k) for k in rule.keywords) + ")")
+            self._rule_set.Add(
+                rule.prefilter or "(?i)(?:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
+            )
         self._rule_set.Compile()
 
     @property
@@ -512,9 +567,10 @@ class CredentialRecogniser(Recogniser):
             return False
         if rule.placeholders and is_placeholder(value):
             return False
-        if rule.allow_match:
+        allow_match = self._family_allow_match[rule.entity]
+        if allow_match:
             whole = m.group(0)
-            if any(rx.search(whole) for rx in rule.allow_match):
+            if any(rx.search(whole) for rx in allow_match):
                 return False
         if rule.allow_line:
             s, e = m.span()

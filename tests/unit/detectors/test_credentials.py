@@ -175,6 +175,18 @@ SECRETS = [
     ("my password is Gr4nary&Wharf19 and it doesn't meet the rules", "GENERIC_PASSWORD"),
     ("Guest Wi-Fi password Leeds#Quarry2025", "GENERIC_PASSWORD"),
     ("The password for the claims portal is now Tamar!Bridge77.", "GENERIC_PASSWORD"),
+    ("I changed my password to Marmalade_77 yesterday", "GENERIC_PASSWORD"),
+    ("The new VPN passphrase is 'copper kettle morning drizzle'", "GENERIC_PASSWORD"),
+    ("The default password is 'bramblewick'", "GENERIC_PASSWORD"),
+    ("REACT_APP_AUTH_PASSWORD=kingfisher", "GENERIC_PASSWORD"),
+    ("[smtp]\nPassword=lanternfish\n", "GENERIC_PASSWORD"),
+    ('new NetworkCredential("svc-mail", "Qk8vLm2xWp")', "GENERIC_PASSWORD"),
+    ("postgresql://app:secret@db.internal/claims", "URI_CREDENTIALS"),
+    (
+        "00D8d000001AbCd!AQ4AQK7qM2xP9lV4rT8nS1wB6zC3dF5gH0jK2lM9nP3qR8sT1uV6wX4yZ0aB5cD2eF7"
+        "gH9jK3lM8nP1qR6sT4uV2wX5yZ7aB9cD1eF3gH5jK",
+        "SALESFORCE_TOKEN",
+    ),
 ]
 
 LOOKALIKES = [
@@ -210,6 +222,19 @@ LOOKALIKES = [
     '"id": "9b2d7f1a-4c8e-4b0d-9f5a-7c9e1b2d4f6a"',
     "Authorization: Bearer <token>",
     "xoxb-your-bot-token-here",
+    "The password is 'incorrect' error keeps showing",
+    "Set the password to 'changeme' on first boot",
+    "REACT_APP_MAILER_PASSWORD=smtp_password",
+    "- MoJ Permanent Secretary (Chair/SRO)",
+    "- Integration: Pass `TerminologyNames` to the service",
+    "resource kvSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {",
+    "my wallet address is: 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ2",
+    '"id":"document_block_KWAJIKnjct0KMNXaxEentD"',
+    "credentialsId: 'ff083f76-7804-4ef1-80e4-fe975bb9141b'",
+    "https://example.org/filter?_token=DV7TiCXTEgyY1nbt3chQ5qIbGqUtMhSU5FpV6NUT",
+    "api_key: 0123456789abcdefaaa==",
+    "    tokens = word\\_tokenize(text)",
+    "- password (VARCHAR)",
 ]
 
 
