@@ -58,3 +58,22 @@ def test_questions_and_discussion_of_the_scheme_stay_allowed(engine, text: str) 
     """Rule: asking about, teaching or describing the scheme is not a marking; plain
     OFFICIAL is allowed."""
     assert "OFFICIAL_SENSITIVE" not in engine.scan(text).categories
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "a,b,official-sensitive,c\n",  # whole cells without a header
+        "h1,h2,Marking\n1,2,official sensitive text\n",  # a marking column, not whole cells
+        "pasting the official-sensitive thing ",  # introducer without a document noun
+        "official-sensitive - what?\n",  # line starts that ask
+    ],
+)
+def test_one_megabyte_of_marking_shapes_is_bounded(engine, unit: str) -> None:
+    """Rule: every marking candidate's look-around is bounded, so 1 MB stays linear."""
+    import time
+
+    text = unit * (1_000_000 // len(unit))
+    started = time.process_time()
+    engine.scan(text)
+    assert time.process_time() - started < 30
