@@ -460,8 +460,8 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
     until ``limits.max_decoded_chars`` is spent (no count of blobs), down to ``max_depth``.
     """
     limits = limits or Limits()
-    main = _normalise_one(text)
-    views = [main, *_turned_views(main, len(text))]
+    main, hits = _normalise_one(text)
+    views = [main, *_turned_views(main, len(text), hits)]
     budget = limits.max_decoded_chars
     level = [main]
     for depth in range(1, limits.max_depth + 1):
@@ -470,7 +470,7 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
             for s, e, origin, decoded in _decoded_blobs(view.text, limits):
                 if budget <= 0:
                     break
-                piece = _normalise_one(decoded[:budget]).text
+                piece = _normalise_one(decoded[:budget])[0].text
                 budget -= len(piece)
                 o_s, o_e = view.to_original(s, e)
                 pieces.setdefault(origin, []).append((piece, o_s, o_e))
@@ -547,7 +547,8 @@ def _rewrite(text: str, cur: OffsetMap, rx, replace) -> tuple[str, OffsetMap]:
 
 
 #: short alphanumeric groups joined by one kind of unusual separator: "AB|12|34|56|C"
-_SEPARATED = re2.compile(r"\b[A-Za-z0-9]{1,6}(?:[|,\t\n][A-Za-z0-9]{1,6}){2,7}\b", _OPTS)
+_SEPARATED_RX = r"\b[A-Za-z0-9]{1,6}(?:[|,\t\n][A-Za-z0-9]{1,6}){2,7}\b"
+_SEPARATED = re2.compile(_SEPARATED_RX, _OPTS)
 
 
 def _join_separated(run: str) -> str | None:
@@ -565,7 +566,8 @@ def _join_separated(run: str) -> str | None:
 
 
 #: digit groups with letters that look like digits: "1O", "3O", "59l9"
-_LOOKALIKE = re2.compile(r"\b(?:[0-9]+[OoIl]|[OoIl]+[0-9])[0-9OoIl]*\b", _OPTS)
+_LOOKALIKE_RX = r"\b(?:[0-9]+[OoIl]|[OoIl]+[0-9])[0-9OoIl]*\b"
+_LOOKALIKE = re2.compile(_LOOKALIKE_RX, _OPTS)
 _LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
 
 
@@ -575,19 +577,19 @@ def _digit_lookalikes(token: str) -> str | None:
 
 
 @functools.cache
-def _number_words() -> tuple[re2._Regexp, dict[str, tuple[str, int]]]:
+def _number_words() -> tuple[re2._Regexp, dict[str, tuple[str, int]], str]:
     words = _data()["number_words"]
     kinds: dict[str, tuple[str, int]] = {}
     for kind in ("digits", "teens", "tens", "repeaters"):
         for word, value in words[kind].items():
             kinds[word.lower()] = (kind, value)
     alt = "|".join(sorted((re.escape(w) for w in kinds), key=len, reverse=True))
-    rx = re2.compile(rf"(?i)\b(?:{alt})(?:[ \-]+(?:{alt})){{{words['min_run'] - 1},}}\b", _OPTS)
-    return rx, kinds
+    pattern = rf"(?i)\b(?:{alt})(?:[ \-]+(?:{alt})){{{words['min_run'] - 1},}}\b"
+    return re2.compile(pattern, _OPTS), kinds, pattern
 
 
 def _spell_digits(run: str) -> str | None:
-    _, kinds = _number_words()
+    _, kinds, _ = _number_words()
     out: list[str] = []
     repeat = 1
     tens_pending: int | None = None
@@ -616,10 +618,8 @@ def _spell_digits(run: str) -> str | None:
 
 
 #: an AWS access key id split by one space: "AKIAIOSF ODNN7REALKEY"
-_SPLIT_AWS_KEY = re2.compile(
-    r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{0,15} [A-Z0-9]{1,16}\b",
-    _OPTS,
-)
+_SPLIT_AWS_KEY_RX = r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{0,15} [A-Z0-9]{1,16}\b"
+_SPLIT_AWS_KEY = re2.compile(_SPLIT_AWS_KEY_RX, _OPTS)
 
 
 def _join_aws_key(run: str) -> str | None:
@@ -627,42 +627,70 @@ def _join_aws_key(run: str) -> str | None:
     return joined if len(joined) == 20 else None
 
 
-def identifier_shapes(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
-    """Step 3: unusual separators, digit look-alikes, numbers in words, split AWS key ids."""
-    text, cur = _rewrite(text, cur, _SEPARATED, _join_separated)
-    text, cur = _rewrite(text, cur, _LOOKALIKE, _digit_lookalikes)
-    text, cur = _rewrite(text, cur, _number_words()[0], _spell_digits)
-    return _rewrite(text, cur, _SPLIT_AWS_KEY, _join_aws_key)
+@functools.cache
+def _shape_set() -> re2.Set:
+    """One RE2 pass says which of the shape rewrites and turned-marking checks can apply:
+    clean text pays one pass for all six."""
+    shapes = re2.Set.SearchSet(_OPTS)
+    reversed_rx, rot13_rx = _turned_marking_patterns()
+    for rx in (
+        _SEPARATED_RX,
+        _LOOKALIKE_RX,
+        _number_words()[2],
+        _SPLIT_AWS_KEY_RX,
+        reversed_rx,
+        rot13_rx,
+    ):
+        shapes.Add(rx)
+    shapes.Compile()
+    return shapes
+
+
+def identifier_shapes(
+    text: str, cur: OffsetMap, hits: frozenset[int] | None = None
+) -> tuple[str, OffsetMap]:
+    """Step 3: unusual separators, digit look-alikes, numbers in words, split AWS key ids
+    (``hits``: which of them :func:`_shape_set` says can apply; None: all)."""
+    if hits is None:
+        hits = frozenset(range(4))
+    if 0 in hits:
+        text, cur = _rewrite(text, cur, _SEPARATED, _join_separated)
+    if 1 in hits:
+        text, cur = _rewrite(text, cur, _LOOKALIKE, _digit_lookalikes)
+    if 2 in hits:
+        text, cur = _rewrite(text, cur, _number_words()[0], _spell_digits)
+    if 3 in hits:
+        text, cur = _rewrite(text, cur, _SPLIT_AWS_KEY, _join_aws_key)
+    return text, cur
 
 
 # -- markings written reversed or in ROT13 --------------------------------------------------
 
 
 @functools.cache
-def _turned_markings() -> tuple[re2._Regexp, re2._Regexp]:
+def _turned_marking_patterns() -> tuple[str, str]:
     words = [w.lower() for w in _data()["turned_markings"]]
 
-    def alt(forms: list[str]) -> re2._Regexp:
-        return re2.compile("(?i)" + "|".join(re.escape(f) for f in forms), _OPTS)
+    def alt(forms: list[str]) -> str:
+        return "(?i)" + "|".join(re.escape(f) for f in forms)
 
     return alt([w[::-1] for w in words]), alt([codecs.encode(w, "rot13") for w in words])
 
 
-def _turned_views(main: View, original_length: int) -> list[View]:
+def _turned_views(main: View, original_length: int, hits: frozenset[int]) -> list[View]:
     """Views of the main text turned back, when it holds a reversed / ROT13 marking."""
-    reversed_rx, rot13_rx = _turned_markings()
-    data = main.text.encode()
     views = []
-    if reversed_rx.search(data):
+    if 4 in hits:
         whole = SpanMap([(0, len(main.text), 0, original_length)])
         views.append(View(main.text[::-1], whole, "reversed"))
-    if rot13_rx.search(data):
+    if 5 in hits:
         views.append(View(codecs.encode(main.text, "rot13"), main.map, "rot13"))
     return views
 
 
-def _normalise_one(text: str) -> View:
+def _normalise_one(text: str) -> tuple[View, frozenset[int]]:
     folded, fmap = unicode_fold(text)
     collapsed, cmap = collapse_spaced(folded, fmap)
-    shaped, smap = identifier_shapes(collapsed, cmap)
-    return View(text=shaped, map=smap)
+    hits = frozenset(_shape_set().Match(collapsed.encode()) or ())
+    shaped, smap = identifier_shapes(collapsed, cmap, hits) if hits else (collapsed, cmap)
+    return View(text=shaped, map=smap), hits
