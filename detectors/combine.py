@@ -195,6 +195,10 @@ def combine(
 
     if reg.toy:  # a programming task's or a story's address is toy data
         contact = [c for c in contact if c.entity not in ("STREET_ADDRESS", "UK_POSTCODE")]
+    # a format example ("e.g. 07700 900123", "for example 'John Smith'") is nobody's data
+    contact = [c for c in contact if not _example(hits, c)]
+    weak = [w for w in weak if not _example(hits, w)]
+    names = [n for n in names if not _example(hits, n)]
     counted: list[Item] = direct + strong + contact
     identified = bool(strong or contact)
     if identified:
@@ -298,6 +302,14 @@ def combine(
     if reg.toy or reg.public_text:
         needs_names = False  # names found by NER would not count here
     return counted, needs_names and parsed is None
+
+
+#: how far before an item an example cue ("e.g.", "format:") may stand
+EXAMPLE_CUE_CHARS = 24
+
+
+def _example(hits: Hits, item: Item) -> bool:
+    return hits.near("register:example_cue", item.start, item.start, EXAMPLE_CUE_CHARS, -1)
 
 
 def _window(spans, starts, n: Item, window: int):

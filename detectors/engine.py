@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 
 import re2
 
+from detectors import registry
 from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser, Tier
 from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
-from detectors.recognisers import ALL
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult
 
@@ -75,7 +75,10 @@ class ScanEngine:
     ) -> None:
         self.settings = settings or DetectorSettings()
         self.limits = limits or Limits()
-        self.recognisers: list[Recogniser] = [cls() for cls in ALL]
+        self.recognisers: list[Recogniser] = registry.build(self.settings.recognisers)
+        self._allowed = frozenset(
+            registry.allow_key(v) for v in self.settings.recognisers.allow_list
+        )
         self._patterns: list[tuple[Recogniser, int]] = []
         self._set = re2.Set.SearchSet(RE2_OPTIONS)
         for rec in self.recognisers:
@@ -127,6 +130,8 @@ class ScanEngine:
             if self._needs_context[idx] and f"ctx:{rec.ENTITY}" not in hits.starts:
                 continue  # no context word anywhere: every hit would be dropped below
             for c in rec.candidates_for(i, text, data, b2c):
+                if self._allowed and registry.allow_key(text[c.start : c.end]) in self._allowed:
+                    continue
                 if c.needs_context and not hits.near(
                     f"ctx:{rec.ENTITY}", c.start, c.end, rec.CONTEXT_WINDOW
                 ):

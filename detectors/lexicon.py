@@ -160,6 +160,9 @@ def default_groups() -> dict[str, list[str]]:
     for key in ("personal", "framing", "casework", "involvement"):
         groups[key] = list(VOCABULARY.list("context.yaml", key))
     groups["personal"] += groups["casework"]
-    for key in ("public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task"):
+    for key in (
+        *("public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task"),
+        "example_cue",
+    ):
         groups[f"register:{key}"] = list(VOCABULARY.list("register.yaml", key))
     return groups

@@ -94,7 +94,13 @@ def placeholder_address(line: str) -> bool:
 
 def placeholder(name: str) -> bool:
     """``John Doe``, ``Joe Bloggs``, ``A N Other``: example names, nobody's data."""
-    return " ".join(name.lower().replace(".", "").split()) in PLACEHOLDER_NAMES
+    words = name.lower().replace(".", "").replace("\u2019s", "").replace("'s", "").split()
+    # "Claimant Joe Bloggs", "Mr John Doe": the placeholder inside a longer span
+    return any(
+        " ".join(words[i:j]) in PLACEHOLDER_NAMES
+        for i in range(len(words))
+        for j in range(i + 2, min(len(words), i + 4) + 1)
+    )
 
 
 @dataclass(slots=True)
@@ -125,6 +131,7 @@ _BIOGRAPHY = re.compile(
     r"\((?:born|b\.|n\xe9e?)\s[^)]{4,60}\)\s+(?:is|was)\s+an?\s|\((?:1[5-9]|20)\d\d\s*[-\u2013]\s*"
     r"(?:1[5-9]|20)\d\d\)"
 )
+_BARE_YEAR = re.compile(r"(?<![\d/.\-])(?:1[6-9]|20)\d\d(?![\d/.\-])")
 _QUOTE = re.compile(r"[\u201c\"][^\u201d\"\n]{12,400}[\u201d\"]")
 
 
@@ -150,7 +157,11 @@ def register(text: str, hits: Hits) -> Register:
         + min(count("register:public_role"), 3)
         + (len(_QUOTE.findall(text, 0, 20_000)) >= 2)
     )
-    reference = count("register:encyclopaedic") + 2 * bool(_BIOGRAPHY.search(text, 0, 20_000))
+    reference = (
+        count("register:encyclopaedic")
+        + 2 * bool(_BIOGRAPHY.search(text, 0, 20_000))
+        + (len(set(_BARE_YEAR.findall(text, 0, 20_000))) >= 4)  # a history: 1956, 1960...
+    )
     return Register(
         casework=case >= 1,
         involved=involved,

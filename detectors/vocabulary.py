@@ -42,6 +42,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "encyclopaedic": "list",
         "fiction": "list",
         "code_task": "list",
+        "example_cue": "list",
         "placeholder_names": "list",
         "placeholder_addresses": "list",
         "english_function_words": "list",
