@@ -211,3 +211,39 @@ def test_html_entities_and_tags_between_characters() -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": html}]}
     found = joined(extract(request("https://api.openai.com/v1/chat/completions", body)))
     assert SECRET in found
+
+
+# ---- pptx ------------------------------------------------------------------------------
+
+
+def test_pptx_slide_text_table_and_notes_read_back_with_python_pptx() -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Case review"
+    table = slide.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(4), Inches(1)).table
+    table.cell(1, 1).text = f"NINO {SECRET}"
+    slide.notes_slide.notes_text_frame.text = "Speaker note: NHS 943 476 5919"
+    buf = io.BytesIO()
+    deck.save(buf)
+    data = buf.getvalue()
+    back = Presentation(io.BytesIO(data)).slides[0]
+    cells = [c.text for s in back.shapes if s.has_table for r in s.table.rows for c in r.cells]
+    assert f"NINO {SECRET}" in cells
+    assert "943 476 5919" in back.notes_slide.notes_text_frame.text
+    # the slide part renamed (python-pptx finds slides through relationships, so do we)
+    renamed = _rewrite(
+        data,
+        {
+            "ppt/slides/slide1.xml": "ppt/slides/deck-a.xml",
+            "slides/slide1.xml": "slides/deck-a.xml",
+            "ppt/slides/_rels/slide1.xml.rels": "ppt/slides/_rels/deck-a.xml.rels",
+        },
+    )
+    assert "ppt/slides/slide1.xml" not in zipfile.ZipFile(io.BytesIO(renamed)).namelist()
+    assert Presentation(io.BytesIO(renamed)).slides[0].shapes.title.text == "Case review"
+    for blob in (data, renamed):
+        text = joined(upload(blob))
+        assert SECRET in text and "943 476 5919" in text
