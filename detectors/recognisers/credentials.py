@@ -584,7 +584,17 @@ class CredentialRecogniser(Recogniser):
 
 #: families found by key names or headers rather than a token format: a provider rule
 #: on the same span says more
-_GENERIC_ENTITIES = frozenset({"AUTH_HEADER_TOKEN", "KUBERNETES_TOKEN", "CONNECTION_STRING"})
+_GENERIC_ENTITIES = frozenset(
+    {
+        "AUTH_HEADER_TOKEN",
+        "KUBERNETES_TOKEN",
+        "CONNECTION_STRING",
+        "NETRC_CREDENTIALS",
+        "URI_CREDENTIALS",
+        "DOCKER_AUTH",
+        "BASIC_AUTH",
+    }
+)
 
 
 def _is_generic(entity: str) -> int:
