@@ -31,7 +31,14 @@ from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
 from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.drain import GracefulShutdown
 from proxy.events import EventConfigError, logscrub, new_incident_id
-from proxy.extract import Extraction, ExtractionError, extract, extract_websocket_message
+from proxy.extract import (
+    Extraction,
+    ExtractionError,
+    Segment,
+    extract_view,
+    extract_websocket_message,
+    view_of,
+)
 from proxy.extract.settings import UninspectableAction
 from proxy.failsafe import INTERNAL_ERROR, fail_closed, last_resort, minimal_block
 from proxy.metrics import Metrics, MetricsServer
@@ -43,7 +50,9 @@ from proxy.responses import block_response, websocket_close_reason
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
 from proxy.transport.gate import TransportGate
+from proxy.transport.metadata import metadata_segments, without_exempt_findings
 from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
+from proxy.transport.routing import BLOCKED, RoutingCheck
 from proxy.upstream_timeouts import UpstreamTimeouts
 from proxy.wsclose import POLICY_VIOLATION, close_websocket
 from proxy.wsclose import install as install_websocket_close
@@ -55,6 +64,10 @@ BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
 WS_BLOCKED_KEY = "aidlp.ws_blocked"
 HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
+
+
+#: Stands in for "no tool" in events and metrics about destinations that name no host.
+UNNAMED_TOOL = Tool(id="unnamed", name="Unnamed destination", hosts=["unnamed.invalid"])
 
 
 class RefuseBlockedSni:
@@ -241,7 +254,14 @@ class AidlpAddon:
                 return  # decrypted; each request is classified by its Host / :authority
             data.establish_server_tls_first = False
             self.sni_refuser.refused.add(data.context.client.id)
-            log.warning("aidlp: refused a TLS connection that names no host (no SNI)")
+            self._record_tool_blocked(
+                UNNAMED_TOOL,
+                host or "",
+                client=data.context.client.peername,
+                stage="sni",
+                reason="unnamed_destination",
+                clauses=["PS2"],
+            )
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
@@ -295,31 +315,65 @@ class AidlpAddon:
             return
         token = self._approval_tokens.pop(flow, None)
         token = flow.request.headers.pop(APPROVAL_HEADER, None) or token  # never forwarded
+        trailers = flow.request.trailers
+        if trailers is not None:  # HTTP/2 (or chunked) trailers: aidlp's credential never leaves
+            token = trailers.pop(APPROVAL_HEADER, None) or token
+        if token is not None and flow.request.headers.get("upgrade", "").lower() == "websocket":
+            self._approval_tokens[flow] = token  # covers the socket's messages (any URL)
+        rt = self._rt()
+        config = rt.loaded.config
+        if self._routing().url_verdict(flow.request.path) == BLOCKED:
+            self._refuse_tool(flow, tool, "blocked_model")  # Azure / HF / Bedrock model paths
+            return
+        metadata = self._metadata(flow, tool)
         if (
             flow.request.method.upper() in BODYLESS_METHODS
             and not flow.request.raw_content
             and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
+            and not metadata
         ):
-            if token is not None and flow.request.headers.get("upgrade", "").lower() == "websocket":
-                self._approval_tokens[flow] = token  # covers the socket's messages
             return
-        rt = self._rt()
-        config = rt.loaded.config
         if len(flow.request.raw_content or b"") > config.limits.max_body_bytes:
             self._act(flow, tool, failure("too_large", config.policy), None, None)
             return
         request = flow.request
+        routing = self._routing()
+        limit = config.limits.max_body_bytes
+
+        def run() -> tuple[Extraction, str | None]:
+            view = view_of(request, limit)
+            return extract_view(view, config.extraction, limit), routing.body_verdict(view.body)
+
         try:
-            extraction = await self._extract(
-                lambda: extract(request, config.extraction, config.limits.max_body_bytes)
-            )
+            extraction, verdict = await self._extract(run)
         except ExtractionError as exc:
             self._act(flow, tool, failure(exc.reason, config.policy), None, None)
             return
-        if self._blocked_model(extraction):
+        if verdict == BLOCKED or self._blocked_model(extraction):
             self._refuse_tool(flow, tool, "blocked_model")
             return
+        if verdict is not None:  # a routing key given twice: which one the server uses is unknown
+            self._act(flow, tool, failure(verdict, config.policy), None, None)
+            return
+        extraction.segments.extend(metadata)
         await self._scan_and_act(flow, tool, extraction, token)
+
+    def _metadata(self, flow: http.HTTPFlow, tool: Tool) -> list[Segment]:
+        """Headers, cookies, URL path and trailers of an AI-tool request, as segments."""
+        request = flow.request
+
+        def pairs(headers: http.Headers | None) -> list[tuple[str, str]]:
+            if headers is None:
+                return []
+            return [(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in headers.fields]
+
+        return metadata_segments(
+            request.path,
+            pairs(request.headers),
+            pairs(request.trailers),
+            credential_headers=tool.credential_headers,
+            settings=self._rt().loaded.config.catalogue.request_metadata,
+        )
 
     def _approver(self, flow: http.HTTPFlow, tool: Tool, token: str | None) -> Any:
         """The approval check for ``flow``: the header token, then the user's registered ones."""
@@ -355,6 +409,15 @@ class AidlpAddon:
             log.warning("aidlp: extraction failed: %s", type(exc).__name__)
             raise ExtractionError("unparseable", type(exc).__name__) from exc
 
+    def _routing(self) -> RoutingCheck:
+        """The blocked-model check of the current config (rebuilt after a reload)."""
+        settings = self._rt().loaded.config.catalogue
+        cached = getattr(self, "_routing_cache", None)
+        if cached is None or cached[0] is not settings:
+            cached = (settings, RoutingCheck(settings.blocked_models, settings.routing_fields))
+            self._routing_cache = cached
+        return cached[1]
+
     def _blocked_model(self, extraction: Extraction) -> bool:
         catalogue = self._rt().catalogue
         return any(catalogue.is_blocked_model(m) for m in [extraction.model, *extraction.models])
@@ -379,6 +442,12 @@ class AidlpAddon:
         except ScanFailure as exc:
             self.metrics.scan_errors.labels(kind=exc.reason).inc()
             return failure(exc.reason, config.policy), None, len(text), digest
+        result = without_exempt_findings(
+            result,
+            extraction,
+            tool_entities=tool.credential_entities,
+            settings=config.catalogue.request_metadata,
+        )
         self.metrics.scan_duration.observe(result.elapsed_ms / 1000)
         self.metrics.scan_bytes.observe(result.chars)
         decision = decide(
@@ -418,17 +487,23 @@ class AidlpAddon:
         extraction: Extraction | None = None
         chars = 0
         digest: str | None = None
-        try:
-            extraction = await self._extract(
-                lambda: extract_websocket_message(
-                    host, path, content, is_text, config.extraction, config.limits.max_body_bytes
-                )
+        routing = self._routing()
+
+        def run() -> tuple[Extraction, str | None]:
+            extraction = extract_websocket_message(
+                host, path, content, is_text, config.extraction, config.limits.max_body_bytes
             )
+            return extraction, routing.body_verdict(content)
+
+        try:
+            extraction, verdict = await self._extract(run)
         except ExtractionError as exc:
             decision = failure(exc.reason, config.policy)
         else:
-            if self._blocked_model(extraction):
+            if verdict == BLOCKED or self._blocked_model(extraction):
                 decision = blocked_tool("blocked_model")
+            elif verdict is not None:
+                decision = failure(verdict, config.policy)
             elif not extraction.segments and not extraction.uninspectable:
                 return  # handshakes, pings: nothing to decide
             else:
@@ -505,10 +580,18 @@ class AidlpAddon:
         )
         self._record(flow, tool, decision, incident, None, 0)
 
-    def _record_tool_blocked(self, tool: Tool, host: str, client: Any, stage: str) -> None:
+    def _record_tool_blocked(
+        self,
+        tool: Tool,
+        host: str,
+        client: Any,
+        stage: str,
+        reason: str = "blocked_tool",
+        clauses: list[str] | None = None,
+    ) -> None:
         incident = new_incident_id()
         self.metrics.requests.labels(tool=tool.id, decision="block").inc()
-        self.metrics.blocked.labels(tool=tool.id, reason="blocked_tool").inc()
+        self.metrics.blocked.labels(tool=tool.id, reason=reason).inc()
         client_ip = client[0] if client else None
         self._rt().recorder.emit(
             {
@@ -521,9 +604,9 @@ class AidlpAddon:
                 "method": None,
                 "path": None,
                 "decision": "block",
-                "reason": "blocked_tool",
+                "reason": reason,
                 "stage": stage,
-                "policy_clauses": ["PS6"],
+                "policy_clauses": clauses or ["PS6"],
                 "findings": [],
                 "approval": None,
                 "bytes_scanned": 0,

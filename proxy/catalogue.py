@@ -20,9 +20,14 @@ from pydantic import (
     model_validator,
 )
 
+from proxy.transport.metadata import RequestMetadataSettings
+
 _HOST_PATTERN = re.compile(
     r"^(\*\.|\*-)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 )
+#: A whole-label wildcard after the first label, followed by at least two labels
+#: (bedrock-runtime.*.amazonaws.com: any region); never a.*.com.
+_MIDDLE_WILDCARD = re.compile(r"^([a-z0-9-]+\.)+\*(\.[a-z0-9-]+){2,}$")
 
 
 class ToolStatus(StrEnum):
@@ -35,10 +40,17 @@ class ToolStatus(StrEnum):
 
 def _check_host_pattern(value: str) -> str:
     value = value.strip().lower().rstrip(".")
-    if not _HOST_PATTERN.fullmatch(value):
+    if not (
+        _HOST_PATTERN.fullmatch(value)
+        or (
+            _MIDDLE_WILDCARD.fullmatch(value)
+            and _HOST_PATTERN.fullmatch(value.replace(".*.", ".x."))
+        )
+    ):
         raise ValueError(
-            f"{value!r} is not a host pattern: use an exact host (api.openai.com) or a leading "
-            "wildcard (*.deepseek.com, *-aiplatform.googleapis.com); no scheme, port or path"
+            f"{value!r} is not a host pattern: use an exact host (api.openai.com), a leading "
+            "wildcard (*.deepseek.com, *-aiplatform.googleapis.com) or a wildcard label "
+            "(bedrock-runtime.*.amazonaws.com); no scheme, port or path"
         )
     return value
 
@@ -88,6 +100,11 @@ class Tool(BaseModel):
         description="IP ranges the tool is served from (CIDR). A CONNECT, transparent "
         "destination or Host naming an address in one is treated as this tool.",
     )
+    credential_entities: list[str] = Field(
+        default_factory=list,
+        description="Credential entity types of the provider's own keys and session tokens "
+        "(e.g. OPENAI_API_KEY): they do not count in this tool's request headers and cookies.",
+    )
     credential_headers: list[HeaderName] = Field(
         default_factory=lambda: list(DEFAULT_CREDENTIAL_HEADERS),
         description="Headers carrying the provider's own API credential: not scanned for "
@@ -113,6 +130,33 @@ class CatalogueSettings(BaseModel):
         "(default) decrypts it and classifies each request by its Host / :authority, so a "
         "request naming an AI tool is scanned and one naming a blocked tool is refused; "
         "`refuse` refuses such connections outright. Never passed through unseen.",
+    )
+    request_metadata: RequestMetadataSettings = Field(
+        default_factory=RequestMetadataSettings,
+        description="Scanning of AI-tool request headers, cookies, URL path and trailers.",
+    )
+    routing_fields: list[str] = Field(
+        default_factory=lambda: [
+            "model",
+            "models",
+            "model_id",
+            "modelId",
+            "model_name",
+            "base_model",
+            "fallback_models",
+            "provider",
+            "providers",
+            "custom_llm_provider",
+            "deployment",
+            "deployment_id",
+            "deploymentId",
+            "engine",
+            "endpoint",
+            "route",
+        ],
+        description="JSON / form / query keys providers route by. A blocked model named in "
+        "one (at any depth: OpenRouter's provider.only / order) is refused, and a routing key "
+        "given twice in one object is refused (servers disagree on which wins).",
     )
     blocked_models: list[str] = Field(
         default_factory=lambda: ["deepseek"],

@@ -65,6 +65,8 @@ def constraint_domains(catalogue: Catalogue) -> list[str]:
             roots.add(pattern[2:])
         elif pattern.startswith("*"):
             roots.add(pattern.split(".", 1)[1])
+        elif "*" in pattern:  # a wildcard label (bedrock-runtime.*.amazonaws.com)
+            roots.add(pattern.rsplit("*.", 1)[1])
         else:
             roots.add(pattern)
     return sorted(

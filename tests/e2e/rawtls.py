@@ -142,3 +142,59 @@ def http_request(method: str, host: str, path: str, body: bytes = b"", **headers
 
 def status_of(response: bytes) -> int:
     return int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else 0
+
+
+def h2_request(
+    proxy_port: int,
+    context: ssl.SSLContext,
+    *,
+    connect: str,
+    sni: str | None,
+    headers: list[tuple[str, str]],
+    body: bytes = b"",
+    trailers: list[tuple[str, str]] | None = None,
+    timeout: float = 15.0,
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/2 request (pseudo-headers included in ``headers``, e.g. a ``:authority`` that
+    disagrees with the SNI), optionally ending with trailers. Returns (status, headers, body)."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    sock, status = open_tunnel(proxy_port, connect, timeout)
+    assert status == 200, status
+    context.set_alpn_protocols(["h2"])
+    if sni is None:
+        context.check_hostname = False
+    tls = context.wrap_socket(sock, server_hostname=sni)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    stream = conn.get_next_available_stream_id()
+    conn.send_headers(stream, headers, end_stream=not body and not trailers)
+    if body:
+        conn.send_data(stream, body, end_stream=not trailers)
+    if trailers:
+        conn.send_headers(stream, trailers, end_stream=True)
+    tls.sendall(conn.data_to_send())
+    tls.settimeout(timeout)
+    got_status, got_headers, got_body = 0, {}, b""
+    try:
+        while True:
+            data = tls.recv(65536)
+            if not data:
+                break
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    got_headers = {k.decode(): v.decode() for k, v in event.headers}
+                    got_status = int(got_headers.get(":status", "0"))
+                elif isinstance(event, h2.events.DataReceived):
+                    got_body += event.data
+                    conn.acknowledge_received_data(event.flow_controlled_length, stream)
+                elif isinstance(event, h2.events.StreamEnded | h2.events.StreamReset):
+                    tls.close()
+                    return got_status, got_headers, got_body
+            tls.sendall(conn.data_to_send())
+    except (TimeoutError, ssl.SSLError, OSError):
+        pass
+    tls.close()
+    return got_status, got_headers, got_body

@@ -20,7 +20,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 from tests.e2e.conftest import TEST_CONFIG, require_tool
-from tests.e2e.rawtls import MangledTLS, http_request, open_tunnel, status_of
+from tests.e2e.rawtls import MangledTLS, h2_request, http_request, open_tunnel, status_of
 
 NINO = "AB 12 34 56 C"
 NINO_RAW = NINO.replace(" ", "")
@@ -338,3 +338,198 @@ async def _ws_send(proxy, url: str, frames: list[str], headers: dict[str, str] |
             return closed.rcvd.code if closed.rcvd else None
         except TimeoutError:
             return None
+
+
+def _h2(
+    proxy,
+    *,
+    connect="api.openai.com:443",
+    sni="api.openai.com",
+    authority=None,
+    path="/v1/chat/completions",
+    body=b"",
+    extra=(),
+    trailers=None,
+    method="POST",
+):
+    headers = [
+        (":method", method),
+        (":scheme", "https"),
+        (":authority", authority or connect.rsplit(":", 1)[0]),
+        (":path", path),
+        ("content-type", "application/json"),
+        *extra,
+    ]
+    return h2_request(
+        proxy.port,
+        proxy.ssl_context(),
+        connect=connect,
+        sni=sni,
+        headers=headers,
+        body=body,
+        trailers=trailers,
+    )
+
+
+def test_h2_authority_naming_deepseek_inside_an_openai_tunnel_is_refused(aidlp_proxy, upstream_log):
+    status, _, body = _h2(aidlp_proxy, authority="api.deepseek.com", body=_chat("hello"))
+    assert status == 403 and b"PS6" in body
+    assert upstream_log.wait_for(lambda r: "deepseek" in r.host, timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.tool.blocked" and e.get("host") == "api.deepseek.com"
+    )
+
+
+def test_unknown_host_header_inside_an_openai_tunnel_is_still_scanned(aidlp_proxy, upstream_log):
+    sock, tls = _mangled_session(aidlp_proxy, "api.openai.com:443", "api.openai.com")
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "not-in-the-catalogue.example",
+                "/v1/chat/completions",
+                _chat(f"NINO {NINO}"),
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 403
+    assert not _arrived(upstream_log, NINO.encode())
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("tool") == "openai"
+            and e.get("host") == "not-in-the-catalogue.example"
+        )
+    )
+
+
+def test_ip_literal_without_sni_is_intercepted_and_classified_by_host(aidlp_proxy, upstream_log):
+    """Unnamed destination (IP literal CONNECT, no SNI): intercepted by default, and the
+    Host header names the AI tool, so the prompt is scanned."""
+    sock, tls = _mangled_session(aidlp_proxy, "127.0.0.1:443", None, split_first_byte=True)
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat(f"NINO {NINO}"),
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 403
+    assert not _arrived(upstream_log, NINO.encode())
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("tool") == "openai"
+    )
+
+
+def test_ip_literal_without_sni_naming_deepseek_in_host_is_refused(aidlp_proxy, upstream_log):
+    status, _, body = _h2(
+        aidlp_proxy,
+        connect="127.0.0.1:443",
+        sni=None,
+        authority="chat.deepseek.com",
+        path="/",
+        method="GET",
+    )
+    assert status == 403 and b"PS6" in body
+    assert upstream_log.wait_for(lambda r: "deepseek" in r.host, timeout=0.5) is None
+
+
+@pytest.fixture(scope="module")
+def refuse_unnamed_proxy(start_proxy):
+    return start_proxy(
+        TEST_CONFIG + "catalogue:\n  unnamed_destinations: refuse\n", name="refuse-unnamed"
+    )
+
+
+def test_unnamed_destinations_refuse_mode(refuse_unnamed_proxy, upstream_log):
+    sock, status = open_tunnel(refuse_unnamed_proxy.port, "127.0.0.1:443")
+    assert status == 200
+    context = refuse_unnamed_proxy.ssl_context()
+    context.check_hostname = False
+    with sock, pytest.raises((ConnectionError, ssl.SSLError, OSError)):
+        MangledTLS(sock, context, None).handshake()
+    assert refuse_unnamed_proxy.wait_event(
+        lambda e: e.get("event") == "ai.tool.blocked" and e.get("reason") == "unnamed_destination"
+    )
+    # A named AI destination through the same proxy still works.
+    with refuse_unnamed_proxy.httpx() as client:
+        ok = client.post(
+            "https://api.openai.com/v1/chat/completions",
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi there"}]},
+        )
+    assert ok.status_code == 200
+
+
+# ---- 4. channels outside the body ------------------------------------------------------------
+
+AWS_KEY_ID = "AKIA" + "QWERTYUIOPASDFGH"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"OpenAI-User": AWS_KEY_ID},
+        {"X-Stainless-Metadata": f"case {NINO}"},
+        {"Cookie": f"theme=dark; ref={NINO_RAW}"},
+        {"Referer": f"https://chatgpt.com/people/{NINO_RAW}"},
+    ],
+    ids=["aws-key-in-openai-user", "nino-in-header", "nino-in-cookie", "nino-in-referer"],
+)
+def test_sensitive_value_in_headers_or_cookies_is_blocked(aidlp_proxy, upstream_log, headers):
+    with aidlp_proxy.httpx(http2=True) as client:
+        response = client.post(
+            "https://api.openai.com/v1/chat/completions",
+            json=json.loads(_chat("hello")),
+            headers=headers,
+        )
+    assert response.status_code == 403
+    value = next(iter(headers.values()))
+    assert upstream_log.wait_for(lambda r: "chat/completions" in r.path, timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("findings")
+    )
+    assert value not in aidlp_proxy.output()
+
+
+def test_identifier_in_the_path_of_a_bodyless_request_is_blocked(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.get(f"https://api.openai.com/v1/files/{NINO_RAW}")
+    assert response.status_code == 403
+    assert upstream_log.wait_for(lambda r: NINO_RAW in r.path, timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("method") == "GET"
+            and e.get("path", "").startswith("/v1/files/")
+        )
+    )
+
+
+def test_identifier_in_an_http2_trailer_is_blocked(aidlp_proxy, upstream_log):
+    status, _, _ = _h2(aidlp_proxy, body=_chat("hello"), trailers=[("x-note", f"NINO {NINO}")])
+    assert status == 403
+    assert upstream_log.wait_for(lambda r: "chat/completions" in r.path, timeout=0.5) is None
+
+
+def test_a_providers_own_credentials_and_session_cookies_do_not_block(aidlp_proxy, upstream_log):
+    """Control: the provider's API key in Authorization, a session JWT cookie and anti-bot
+    tokens in headers are the tool's own machinery, not a leak."""
+    session = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..Xq8Zk3Jd9fLm2Pw1.aBcDeFgHiJkLmNoP"
+    sentinel = "gAAAAABnTzJx9k" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijklmnopqrstuv"
+    with aidlp_proxy.httpx(http2=True) as client:
+        response = client.post(
+            "https://chatgpt.com/backend-api/conversation",
+            json={"action": "next", "messages": [{"content": {"parts": ["name a river"]}}]},
+            headers={
+                "Authorization": "Bearer sk-proj-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0UvWxYz" * 2,
+                "Cookie": f"__Secure-next-auth.session-token={session}; oai-did=3f2b9c1e-7a4d",
+                "openai-sentinel-chat-requirements-token": sentinel,
+            },
+        )
+    assert response.status_code == 200, response.text[:300]
+    assert upstream_log.wait_for(lambda r: r.path == "/backend-api/conversation") is not None

@@ -1,0 +1,170 @@
+"""Request metadata as text to scan: headers, cookies, the URL path and HTTP/2 trailers.
+
+A prompt, an identifier or a key can travel outside the body (``OpenAI-User: AKIA…``,
+``GET /v1/files/JG103729A``, a cookie, a trailer). For a request to an AI tool, these
+channels become :class:`~proxy.extract.Segment` s appended to the body's extraction, so one
+scan covers everything that leaves.
+
+Two exemptions keep a provider's own session machinery from blocking every request:
+
+- the tool's credential headers (``Authorization``, ``x-api-key``, ``api-key``, declared per
+  tool in the catalogue) are excepted from the CREDENTIALS check (other categories still count);
+- generic secrets (session cookies, anti-bot tokens, JWTs: ``request_metadata.session_entities``)
+  and the tool's own key types (``credential_entities`` in the catalogue) found in metadata do
+  not count. Typed credentials of other services (AWS, GitHub, private keys…) always do.
+
+Pure functions over header pairs: no mitmproxy import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from proxy.extract.datatypes import Extraction, Segment
+
+CREDENTIAL_HEADER = "credential-header"
+METADATA_PREFIXES = ("header.", "cookie.", "trailer.", "path", CREDENTIAL_HEADER)
+MAX_METADATA_CHARS = 64 * 1024
+
+#: Headers that carry protocol machinery only (never scanned).
+DEFAULT_SKIP_HEADERS = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "content-encoding",
+    "cache-control",
+    "pragma",
+    "priority",
+    "dnt",
+    "upgrade-insecure-requests",
+    "if-none-match",
+    "if-modified-since",
+    "sec-fetch-dest",
+    "sec-fetch-mode",
+    "sec-fetch-site",
+    "sec-fetch-user",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "x-aidlp-approval",
+    "proxy-authorization",
+]
+
+
+class RequestMetadataSettings(BaseModel):
+    """The ``catalogue.request_metadata:`` config section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        default=True,
+        description="Scan headers, cookies, URL path and trailers of AI-tool requests.",
+    )
+    skip_headers: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SKIP_HEADERS),
+        description="Headers never scanned (protocol machinery only); case-insensitive.",
+    )
+    session_entities: list[str] = Field(
+        default_factory=lambda: ["GENERIC_SECRET", "GENERIC_PASSWORD", "JWT", "AUTH_HEADER_TOKEN"],
+        description="Credential entity types that do not count when found in request metadata "
+        "(a web app's own session cookies and anti-bot tokens look like generic secrets).",
+    )
+
+
+def metadata_segments(
+    path: str,
+    headers: Iterable[tuple[str, str]],
+    trailers: Iterable[tuple[str, str]] = (),
+    *,
+    credential_headers: Iterable[str] = (),
+    settings: RequestMetadataSettings | None = None,
+) -> list[Segment]:
+    """Segments for the URL path (query excluded: the body extraction covers it), every
+    header but the skipped ones, each cookie, and every trailer."""
+    settings = settings or RequestMetadataSettings()
+    if not settings.enabled:
+        return []
+    skip = {h.lower() for h in settings.skip_headers}
+    credentials = {h.lower() for h in credential_headers}
+    out: list[Segment] = []
+    budget = MAX_METADATA_CHARS
+
+    def add(text: str, where: str) -> None:
+        nonlocal budget
+        text = text.strip()
+        if text and budget > 0:
+            out.append(Segment(text[:budget], where))
+            budget -= len(text)
+
+    bare = path.split("?", 1)[0].split("#", 1)[0]
+    parts = [unquote(p) for p in bare.split("/") if p]
+    if parts:
+        add(" / ".join(parts), "path")
+    for name, value in headers:
+        lname = name.lower()
+        if lname in skip or lname.startswith(":"):
+            continue
+        if lname == "cookie":
+            for cookie in value.split(";"):
+                key, sep, val = cookie.strip().partition("=")
+                if sep:
+                    add(f"{key}: {unquote(val)}", f"cookie.{key[:64]}")
+            continue
+        where = CREDENTIAL_HEADER if lname in credentials else f"header.{lname}"
+        add(f"{name}: {value}", where)
+    for name, value in trailers:
+        if name.lower() not in skip:
+            add(f"{name}: {value}", f"trailer.{name.lower()}")
+    return out
+
+
+def without_exempt_findings(
+    result: Any,
+    extraction: Extraction,
+    *,
+    tool_entities: Iterable[str] = (),
+    settings: RequestMetadataSettings | None = None,
+) -> Any:
+    """``result`` (a detectors ScanResult of ``extraction.text``) without the findings the
+    exemptions above cover; categories recomputed. Body findings are never touched."""
+    settings = settings or RequestMetadataSettings()
+    exempt_types = set(settings.session_entities) | set(tool_entities)
+    spans: list[tuple[int, int, bool]] = []  # (start, end, credential header)
+    offset = 0
+    for segment in extraction.segments:
+        end = offset + len(segment.text)
+        if segment.where.startswith(METADATA_PREFIXES):
+            spans.append((offset, end, segment.where == CREDENTIAL_HEADER))
+        offset = end + 2  # Extraction.text joins segments with "\n\n"
+    if not spans or result is None:
+        return result
+
+    def exempt(finding: Any) -> bool:
+        if finding.category != "CREDENTIALS":
+            return False
+        for start, end, credential_header in spans:
+            if start <= finding.start and finding.end <= end:
+                return credential_header or finding.entity_type in exempt_types
+        return False
+
+    kept = [f for f in result.findings if not exempt(f)]
+    if len(kept) == len(result.findings):
+        return result
+    categories = sorted({f.category for f in kept})
+    return dataclasses.replace(result, findings=kept, categories=categories)

@@ -1,0 +1,135 @@
+"""Blocked models (DeepSeek) matched in every place a provider routes by.
+
+A request reaches a model through more than its JSON ``model`` field: the URL path (Azure
+``/openai/deployments/deepseek-r1/…``, Hugging Face ``/models/deepseek-ai/…``, Bedrock
+``/model/deepseek.r1-v1:0/invoke``, Vertex ``/publishers/deepseek-ai/…``), the query string,
+provider preferences (OpenRouter ``provider.only`` / ``order``), form fields and websocket
+frames. This module looks at all of them, whatever the Content-Type says:
+
+- a body that parses as JSON (leading whitespace allowed) is treated as JSON;
+- a routing field (``catalogue.routing_fields``) anywhere in it, at any depth, is checked,
+  and every string under it (lists, nested provider preferences) counts;
+- a routing field given twice in one object is refused: servers disagree on which wins.
+
+Pure functions: no mitmproxy import.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+BLOCKED = "blocked_model"
+AMBIGUOUS = "unparseable"  # duplicate routing keys: fail closed
+MAX_ROUTING_BODY = 32 * 1024 * 1024
+RECORD_SEPARATORS = ("\x1e", "\n")  # SignalR records, NDJSON
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class RoutingCheck:
+    """``markers``: lower-case substrings naming blocked model families; ``fields``: the
+    JSON / form keys providers route by (case-insensitive)."""
+
+    def __init__(self, markers: Iterable[str], fields: Iterable[str]) -> None:
+        self.markers = tuple(m.lower() for m in markers if m)
+        self.fields = frozenset(f.lower() for f in fields)
+
+    def names_blocked(self, value: str) -> bool:
+        lowered = value.lower()
+        return any(marker in lowered for marker in self.markers)
+
+    def url_verdict(self, path: str) -> str | None:
+        """``path`` with its query: a blocked marker anywhere in the (decoded) path, or in a
+        routing field of the query."""
+        if not self.markers:
+            return None
+        bare, _, query = path.partition("?")
+        decoded = bare
+        for _ in range(3):  # %2564eepseek → %64eepseek → deepseek
+            decoded = unquote_plus(decoded)
+        if self.names_blocked(decoded) or self.names_blocked(bare):
+            return BLOCKED
+        return self._pairs_verdict(parse_qsl(query, keep_blank_values=True))
+
+    def body_verdict(self, body: bytes | str) -> str | None:
+        """A JSON, form or record-separated body: blocked, ambiguous, or None (clean)."""
+        if not self.markers or not body or len(body) > MAX_ROUTING_BODY:
+            return None
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        stripped = text.strip().strip("\x1e")
+        if not stripped:
+            return None
+        if stripped[0] in "{[":
+            verdict = self._json_verdict(stripped)
+            if verdict != "not-json":
+                return verdict
+            for separator in RECORD_SEPARATORS:
+                if separator in stripped:
+                    records = [r for r in stripped.split(separator) if r.strip()]
+                    verdicts = [self._json_verdict(r.strip()) for r in records]
+                    for wanted in (BLOCKED, AMBIGUOUS):
+                        if wanted in verdicts:
+                            return wanted
+            return None
+        if "=" in stripped and "\n" not in stripped[:2048]:
+            return self._pairs_verdict(parse_qsl(stripped, keep_blank_values=True))
+        return None
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _json_verdict(self, text: str) -> str | None:
+        duplicates: list[str] = []
+        blocked: list[str] = []
+
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            # Every pair is seen here, also the ones a later duplicate overwrites.
+            seen: set[str] = set()
+            for key, item in items:
+                lowered = key.lower()
+                if lowered in self.fields:
+                    if lowered in seen:
+                        duplicates.append(lowered)
+                    if any(self.names_blocked(v) for v in self._routing_strings(item, True)):
+                        blocked.append(lowered)
+                seen.add(lowered)
+            return dict(items)
+
+        try:
+            value = json.loads(text, object_pairs_hook=pairs)
+        except (ValueError, RecursionError):
+            return "not-json"
+        if blocked or any(self.names_blocked(s) for s in self._routing_strings(value)):
+            return BLOCKED
+        # a duplicated routing key is refused even when the last value is clean
+        return AMBIGUOUS if duplicates else None
+
+    def _routing_strings(self, value: Any, inside: bool = False, depth: int = 0) -> Iterator[str]:
+        if depth > 64:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from self._routing_strings(
+                    item, inside or key.lower() in self.fields, depth + 1
+                )
+        elif isinstance(value, list):
+            for item in value:
+                yield from self._routing_strings(item, inside, depth + 1)
+        elif inside and isinstance(value, str):
+            yield value
+
+    def _pairs_verdict(self, pairs: list[tuple[str, str]]) -> str | None:
+        seen: set[str] = set()
+        duplicate = False
+        for key, value in pairs:
+            lowered = key.lower().split("[", 1)[0]  # provider[only][]=deepseek
+            if lowered in self.fields:
+                if self.names_blocked(value):
+                    return BLOCKED
+                duplicate |= lowered in seen and key.lower() == lowered
+                seen.add(lowered)
+        return AMBIGUOUS if duplicate else None

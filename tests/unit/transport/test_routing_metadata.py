@@ -1,0 +1,113 @@
+"""Blocked models in every routing place; request metadata as scan segments (issue 15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.types import Finding, ScanResult
+from proxy.catalogue import CatalogueSettings
+from proxy.extract.datatypes import Extraction, Segment
+from proxy.transport.metadata import metadata_segments, without_exempt_findings
+from proxy.transport.routing import AMBIGUOUS, BLOCKED, RoutingCheck
+
+SETTINGS = CatalogueSettings()
+CHECK = RoutingCheck(SETTINGS.blocked_models, SETTINGS.routing_fields)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/openai/deployments/deepseek-r1/chat/completions?api-version=2024-10-21",
+        "/models/deepseek-ai/DeepSeek-R1",
+        "/model/us.deepseek.r1-v1%3A0/converse",
+        "/v1/projects/p/locations/us-central1/publishers/deepseek-ai/models/x:predict",
+        "/v1/chat?model=deepseek-chat",
+        "/x/%2564eepseek/y",
+    ],
+)
+def test_blocked_model_in_the_url(path: str) -> None:
+    assert CHECK.url_verdict(path) == BLOCKED
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model": "openai/gpt-4o", "provider": {"only": ["deepseek"]}}',
+        b'{"model": "gpt-4o", "provider": {"order": ["DeepSeek", "together"]}}',
+        b'  \n {"model": "deepseek-chat", "messages": []}',
+        b'{"model": "gpt-4o", "models": ["x", "deepseek/deepseek-r1"]}',
+        b'{"model": "accounts/fireworks/models/deepseek-v3"}',
+        b'[{"model": "deepseek-chat"}]',
+        b'{"type":4,"arguments":[{"model":"deepseek-r1"}]}\x1e',
+        b"model=deepseek-chat&prompt=hi",
+        b'{"model": "gpt-4o", "model": "deepseek-chat"}',
+        b'{"model": "deepseek-chat", "model": "gpt-4o"}',
+    ],
+)
+def test_blocked_model_in_a_routing_field(body: bytes) -> None:
+    assert CHECK.body_verdict(body) == BLOCKED
+
+
+def test_duplicate_routing_keys_are_ambiguous() -> None:
+    assert CHECK.body_verdict(b'{"model": "gpt-4o", "model": "gpt-4o-mini"}') == AMBIGUOUS
+    assert CHECK.body_verdict(b'{"messages": [{"content": "a"}, {"content": "b"}]}') is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "What is DeepSeek?"}]}',
+        b"not json at all",
+        b"",
+        b'{"broken": ',
+    ],
+)
+def test_mentioning_deepseek_in_a_prompt_is_not_routing(body: bytes) -> None:
+    assert CHECK.body_verdict(body) is None
+
+
+def test_metadata_segments_and_exemptions() -> None:
+    segments = metadata_segments(
+        "/v1/files/JG103729A?purpose=x",
+        [
+            ("Host", "api.openai.com"),
+            ("Authorization", "Bearer sk-proj-xyz"),
+            ("OpenAI-User", "AKIAQWERTYUIOPASDFGH"),
+            ("Cookie", "a=1; session=eyJ%41bc"),
+            ("Accept-Encoding", "gzip"),
+        ],
+        [("x-note", "trailer text")],
+        credential_headers=["authorization"],
+    )
+    where = [s.where for s in segments]
+    assert where == [
+        "path",
+        "credential-header",
+        "header.openai-user",
+        "cookie.a",
+        "cookie.session",
+        "trailer.x-note",
+    ]
+    assert segments[0].text == "v1 / files / JG103729A"
+    assert segments[4].text == "session: eyJAbc"
+
+    extraction = Extraction(segments=[Segment("body text", "messages[0]"), *segments])
+    text = extraction.text
+
+    def finding(needle: str, category: str, entity: str) -> Finding:
+        start = text.index(needle)
+        return Finding(category, entity, start, start + len(needle), 0.9, "t")
+
+    result = ScanResult(
+        findings=[
+            finding("sk-proj-xyz", "CREDENTIALS", "OPENAI_API_KEY"),  # credential header
+            finding("AKIAQWERTYUIOPASDFGH", "CREDENTIALS", "AWS_ACCESS_KEY"),  # counts
+            finding("eyJAbc", "CREDENTIALS", "JWT"),  # session cookie
+            finding("JG103729A", "PERSONAL_DATA", "UK_NINO"),  # counts
+            finding("body text", "CREDENTIALS", "JWT"),  # body: never exempt
+        ],
+        categories=["CREDENTIALS", "PERSONAL_DATA"],
+    )
+    kept = without_exempt_findings(result, extraction)
+    assert [f.entity_type for f in kept.findings] == ["AWS_ACCESS_KEY", "UK_NINO", "JWT"]
+    assert kept.categories == ["CREDENTIALS", "PERSONAL_DATA"]
