@@ -50,7 +50,7 @@ from proxy.responses import block_response, websocket_close_reason
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
 from proxy.transport.gate import TransportGate
-from proxy.transport.metadata import metadata_segments, without_exempt_findings
+from proxy.transport.metadata import body_text, metadata_segments, without_exempt_findings
 from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
 from proxy.transport.routing import BLOCKED, RoutingCheck
 from proxy.upstream_timeouts import UpstreamTimeouts
@@ -64,6 +64,12 @@ BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOOL_KEY = "aidlp.tool"
 WS_BLOCKED_KEY = "aidlp.ws_blocked"
 HMAC_INLINE_CHARS = 256 * 1024  # larger texts are HMAC'd off the event loop
+
+
+def _proxy_auth_on() -> bool:
+    """Is mitmproxy's proxy authentication on? (False outside a running mitmproxy.)"""
+    options = getattr(ctx, "options", None)
+    return bool(getattr(options, "proxyauth", None))
 
 
 #: Stands in for "no tool" in events and metrics about destinations that name no host.
@@ -134,6 +140,8 @@ class AidlpAddon:
                 "aidlp: stream_large_bodies would forward AI-tool request bodies unscanned; "
                 "leave it unset (oversize bodies are blocked by limits.max_body_bytes)"
             )
+        if self.runtime is not None and "proxyauth" in updated:
+            self.runtime.approvals.proxy_auth = _proxy_auth_on()
         if self.runtime is not None and "aidlp_config" not in updated:
             return
         try:
@@ -158,6 +166,13 @@ class AidlpAddon:
     def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
         """Swap in ``runtime`` (and ``pool``) in one synchronous step, then tidy up."""
         previous, self.runtime = self.runtime, runtime
+        runtime.approvals.proxy_auth = _proxy_auth_on()
+        if runtime.approvals.unbound:
+            log.warning(
+                "aidlp: approval tokens are trusted with no user binding: anyone holding a "
+                "token can use it. Turn on proxy authentication (--set proxyauth=...) and keep "
+                "policy.approvals.require_user on (its default with proxy authentication)"
+            )
         if pool is not None:
             self.pool = pool
             self.metrics.watch_pool(pool)
@@ -326,12 +341,12 @@ class AidlpAddon:
             self._refuse_tool(flow, tool, "blocked_model")  # Azure / HF / Bedrock model paths
             return
         metadata = self._metadata(flow, tool)
-        if (
+        metadata_only = (
             flow.request.method.upper() in BODYLESS_METHODS
             and not flow.request.raw_content
             and "?" not in flow.request.path  # prompts also travel in query strings (?q=...)
-            and not metadata
-        ):
+        )
+        if metadata_only and not metadata:
             return
         if len(flow.request.raw_content or b"") > config.limits.max_body_bytes:
             self._act(flow, tool, failure("too_large", config.policy), None, None)
@@ -356,7 +371,9 @@ class AidlpAddon:
             self._act(flow, tool, failure(verdict, config.policy), None, None)
             return
         extraction.segments.extend(metadata)
-        await self._scan_and_act(flow, tool, extraction, token)
+        # A bodyless request carries no prompt: its path, headers and cookies are scanned, but
+        # a clean one is not a decision worth an event (page loads, polling).
+        await self._scan_and_act(flow, tool, extraction, token, record_clean=not metadata_only)
 
     def _metadata(self, flow: http.HTTPFlow, tool: Tool) -> list[Segment]:
         """Headers, cookies, URL path and trailers of an AI-tool request, as segments."""
@@ -387,11 +404,19 @@ class AidlpAddon:
         return approve
 
     async def _scan_and_act(
-        self, flow: http.HTTPFlow, tool: Tool, extraction: Extraction, token: str | None = None
+        self,
+        flow: http.HTTPFlow,
+        tool: Tool,
+        extraction: Extraction,
+        token: str | None = None,
+        record_clean: bool = True,
     ) -> None:
         decision, result, chars, digest = await self._evaluate(
             extraction, tool, self._approver(flow, tool, token)
         )
+        clean = decision.action == "allow" and decision.approval is None
+        if clean and not record_clean and not (result is not None and result.findings):
+            return
         self._act(flow, tool, decision, result, extraction, chars, digest)
 
     # ---- extraction and scanning (shared by HTTP requests and websocket messages) ------------
@@ -433,10 +458,11 @@ class AidlpAddon:
             return self._uninspectable(decide([], config.policy), extraction), None, 0, None
         assert self.pool is not None
         recorder = self._rt().recorder
-        if len(text) <= HMAC_INLINE_CHARS:
-            digest = recorder.content_hmac(text)
+        prompt = body_text(extraction)  # the HMAC covers the body, not headers and cookies
+        if len(prompt) <= HMAC_INLINE_CHARS:
+            digest = recorder.content_hmac(prompt)
         else:
-            digest = await asyncio.to_thread(recorder.content_hmac, text)
+            digest = await asyncio.to_thread(recorder.content_hmac, prompt)
         try:
             result = await self.pool.scan(text)
         except ScanFailure as exc:

@@ -43,6 +43,13 @@ class ApprovalSettings(BaseModel):
         description="Directory of tokens registered for authenticated proxy users "
         "(*.jwt / *.token files, one token a line); reloaded when it changes.",
     )
+    require_user: bool | None = Field(
+        default=None,
+        description="A header token is honoured only for the authenticated proxy user it was "
+        "issued to (`sub`); with no authenticated user it is refused (wrong_user). Default: "
+        "on when proxy authentication is on. Without it a token works for anyone holding it "
+        "(a warning is logged at start).",
+    )
     leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed.")
     reload_seconds: float = Field(
         default=1.0, ge=0, le=300, description="How often file changes are polled (mtime)."

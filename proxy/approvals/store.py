@@ -190,6 +190,8 @@ class ApprovalStore:
     ) -> None:
         self.settings = settings
         self._clock = clock
+        #: Set by the proxy: is proxy authentication on (the default for require_user)?
+        self.proxy_auth = False
         self.issuers: dict[str, list[Ed25519PublicKey]] = {
             name: [load_public_key(f) for f in files] for name, files in settings.issuers.items()
         }
@@ -212,6 +214,17 @@ class ApprovalStore:
                 stamp=_dir_stamp,
                 clock=monotonic,
             )
+
+    @property
+    def require_user(self) -> bool:
+        """Are header tokens bound to the authenticated proxy user?"""
+        required = self.settings.require_user
+        return self.proxy_auth if required is None else required
+
+    @property
+    def unbound(self) -> bool:
+        """Tokens are trusted (issuers configured) but not bound to any user."""
+        return bool(self.issuers) and not (self.require_user and self.proxy_auth)
 
     def verify(self, token: str, now: float | None = None) -> ApprovalCheck:
         """Signature, claims, times and revocation (not user, tool or coverage)."""
@@ -276,7 +289,14 @@ class ApprovalStore:
         token's failure closest to success.
         """
         header_check: ApprovalCheck | None = None
-        if header_token is not None:
+        if header_token is not None and user is None and self.require_user:
+            verified = self.verify(header_token, now)
+            header_check = ApprovalCheck(
+                "wrong_user" if verified.valid else verified.result,
+                verified.approval,
+                "no authenticated proxy user to bind the token to (require_user)",
+            )
+        elif header_token is not None:
             header_check = self.check_token(
                 header_token, user=user, tool=tool, categories=categories, now=now
             )

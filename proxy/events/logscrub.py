@@ -7,7 +7,10 @@ logger's handlers (mitmproxy's terminal log among them) is rewritten first:
 
 - Python bytes literals (``b'...'``) → ``b'<redacted N chars>'``;
 - URLs keep scheme and host; their path is masked like event paths; the query is dropped;
-- ``Bearer``/``Basic`` credentials and ``token=``/``key=``/``password=``-style pairs are cut.
+- ``Bearer``/``Basic`` credentials and ``token=``/``key=``/``password=``-style pairs are cut;
+- long hex runs (mitmproxy prints an unparseable ClientHello in hex, SNI included) are cut;
+- every other word-like token (bare host names such as ``jg103729a.openai.com`` in TLS errors,
+  path segments, ids) has its identifying labels masked (:mod:`proxy.events.identifiers`).
 
 All patterns are linear-time (no nested quantifiers).
 """
@@ -17,10 +20,13 @@ from __future__ import annotations
 import logging
 import re
 
+from proxy.events.identifiers import identifying
 from proxy.events.schema import Redact, mask_host, mask_path
 
 _BYTES = re.compile(r"""\bb(?:'(?:[^'\\\n]|\\.){0,65536}'|"(?:[^"\\\n]|\\.){0,65536}")""")
 _URL = re.compile(r"\b(?P<scheme>(?:https?|wss?)://)(?P<host>[^/\s'\"?#]+)(?P<rest>[^\s'\"]*)")
+_HEX = re.compile(r"\b[0-9a-fA-F]{32,}\b")
+_TOKEN = re.compile(r"[A-Za-z0-9@_+~-][A-Za-z0-9@._+~-]{0,252}")
 _AUTH = re.compile(r"(?i)\b(bearer|basic|splunk)\s+[A-Za-z0-9._~+/=-]+")
 _PAIR = re.compile(
     r"(?i)\b(token|access_token|id_token|key|api[_-]?key|secret|password|passwd|pwd|auth"
@@ -46,12 +52,24 @@ def _url(match: re.Match[str]) -> str:
     return f"{match['scheme']}{host}{path}"
 
 
+def _token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if "@" in token.strip("@"):
+        return "*"  # an e-mail address
+    if "." not in token:
+        return "*" if identifying(token) else token
+    labels = token.split(".")
+    return ".".join("*" if identifying(label) else label for label in labels)
+
+
 def scrub(text: str) -> str:
     """``text`` with request content, credentials and URL details removed."""
     text = _BYTES.sub(_bytes, text)
+    text = _HEX.sub(lambda m: f"<hex {len(m.group(0)) // 2} bytes>", text)
     text = _URL.sub(_url, text)
     text = _AUTH.sub(lambda m: f"{m[1]} <redacted>", text)
-    return _PAIR.sub(lambda m: f"{m[1]}{m[2]}<redacted>", text)
+    text = _PAIR.sub(lambda m: f"{m[1]}{m[2]}<redacted>", text)
+    return _TOKEN.sub(_token, text)
 
 
 class ScrubFilter(logging.Filter):

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from proxy.events.identifiers import identifying
+
 log = logging.getLogger("aidlp.events")
 
 REDACTED: Final = "<redacted>"
@@ -202,6 +204,7 @@ def _masked_segment(segment: str) -> str:
         not _SAFE_SEGMENT.match(segment)
         or sum(map(str.isdigit, segment)) >= _SEGMENT_DIGITS
         or _JWT_LIKE.search(segment)
+        or identifying(segment)  # keys, postcodes, names (proxy/events/identifiers.py)
     ):
         return "*"
     return segment

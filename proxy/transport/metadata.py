@@ -134,6 +134,16 @@ def metadata_segments(
     return out
 
 
+def is_metadata(segment: Segment) -> bool:
+    return segment.where.startswith(METADATA_PREFIXES)
+
+
+def body_text(extraction: Extraction) -> str:
+    """The extraction's text without the metadata segments (what ``content_hmac`` covers, so
+    that an investigator holding a prompt can match it to its event)."""
+    return "\n\n".join(s.text for s in extraction.segments if not is_metadata(s))
+
+
 def without_exempt_findings(
     result: Any,
     extraction: Extraction,
@@ -149,7 +159,7 @@ def without_exempt_findings(
     offset = 0
     for segment in extraction.segments:
         end = offset + len(segment.text)
-        if segment.where.startswith(METADATA_PREFIXES):
+        if is_metadata(segment):
             spans.append((offset, end, segment.where == CREDENTIAL_HEADER))
         offset = end + 2  # Extraction.text joins segments with "\n\n"
     if not spans or result is None:
