@@ -40,6 +40,7 @@ from proxy.extract import (
     view_of,
 )
 from proxy.extract.settings import UninspectableAction
+from proxy.extractpool import ExtractionPool, extract_message, extract_request_state, is_heavy
 from proxy.failsafe import INTERNAL_ERROR, fail_closed, last_resort, minimal_block
 from proxy.metrics import Metrics, MetricsServer
 from proxy.policy import Decision, blocked_tool, decide, failure
@@ -102,6 +103,7 @@ class AidlpAddon:
         self.metrics_server: MetricsServer | None = None
         self.sni_refuser = RefuseBlockedSni()
         self.connect_hosts = ConnectHosts()
+        self.extract_pool = ExtractionPool()  # documents: killable at their deadline
         # next_layer: never relay an AI-tool (or unnamed) connection as raw TCP
         self.gate = TransportGate(
             lambda: self.runtime.catalogue if self.runtime else None, self.connect_hosts
@@ -130,8 +132,32 @@ class AidlpAddon:
             None,
             "Metrics port; overrides the config's metrics.port.",
         )
+        loader.add_option(
+            "aidlp_extraction_workers",
+            int,
+            2,
+            "Processes extracting documents (PDF, Office, archives), killed at their deadline.",
+        )
+        loader.add_option(
+            "aidlp_extraction_per_client",
+            int,
+            1,
+            "Document extractions one client may run at once (the rest wait, then fail closed).",
+        )
 
     def configure(self, updated: set[str]) -> None:
+        if updated & {"aidlp_extraction_workers", "aidlp_extraction_per_client"}:
+            workers, per_client = (
+                ctx.options.aidlp_extraction_workers,
+                ctx.options.aidlp_extraction_per_client,
+            )
+            if workers < 1 or per_client < 1:
+                raise exceptions.OptionsError(
+                    "aidlp: aidlp_extraction_workers and aidlp_extraction_per_client must be >= 1"
+                )
+            previous = self.extract_pool
+            self.extract_pool = ExtractionPool(workers, per_client)
+            previous.shutdown()
         if "stream_large_bodies" in updated and ctx.options.stream_large_bodies:
             # A streamed request body reaches the AI tool before the `request` hook can scan
             # it (mitmproxy streams chunked bodies past the limit even when requestheaders
@@ -201,6 +227,7 @@ class AidlpAddon:
         if self.metrics_server is None:
             self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
+            await self.extract_pool.start()
             await self.pool.start()
             log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
         self.reloader.ready()
@@ -214,6 +241,7 @@ class AidlpAddon:
             ctx.master.addons.remove(self.gate)
         if self.pool is not None:
             self.pool.shutdown()
+        self.extract_pool.shutdown()
         if self.runtime is not None:
             self.runtime.recorder.close()
 
@@ -359,8 +387,25 @@ class AidlpAddon:
             view = view_of(request, limit)
             return extract_view(view, config.extraction, limit), routing.body_verdict(view.body)
 
+        heavy = is_heavy(
+            request.headers.get("content-type", ""),
+            request.headers.get("content-encoding", ""),
+            request.raw_content or b"",
+        )
         try:
-            extraction, verdict = await self._extract(run)
+            if heavy:  # may hold documents: a worker process, killed at the deadline
+                extraction, verdict = await self.extract_pool.run(
+                    self._client_key(flow),
+                    config.extraction.timeout_seconds,
+                    extract_request_state,
+                    request.get_state(),
+                    config.extraction,
+                    limit,
+                    routing.markers,
+                    tuple(routing.fields),
+                )
+            else:
+                extraction, verdict = await self._extract(run)
         except ExtractionError as exc:
             self._act(flow, tool, failure(exc.reason, config.policy), None, None)
             return
@@ -433,6 +478,13 @@ class AidlpAddon:
         except Exception as exc:  # an adapter bug must never let a body through unscanned
             log.warning("aidlp: extraction failed: %s", type(exc).__name__)
             raise ExtractionError("unparseable", type(exc).__name__) from exc
+
+    @staticmethod
+    def _client_key(flow: http.HTTPFlow) -> str:
+        """Who a heavy extraction counts against: the proxy user, else the client address."""
+        auth = flow.metadata.get("proxyauth")
+        peer = flow.client_conn.peername
+        return f"user:{auth[0]}" if auth else f"ip:{peer[0] if peer else '?'}"
 
     def _routing(self) -> RoutingCheck:
         """The blocked-model check of the current config (rebuilt after a reload)."""
@@ -522,7 +574,22 @@ class AidlpAddon:
             return extraction, routing.body_verdict(content)
 
         try:
-            extraction, verdict = await self._extract(run)
+            if is_heavy("", "", content):
+                extraction, verdict = await self.extract_pool.run(
+                    self._client_key(flow),
+                    config.extraction.timeout_seconds,
+                    extract_message,
+                    host,
+                    path,
+                    content,
+                    is_text,
+                    config.extraction,
+                    config.limits.max_body_bytes,
+                    routing.markers,
+                    tuple(routing.fields),
+                )
+            else:
+                extraction, verdict = await self._extract(run)
         except ExtractionError as exc:
             decision = failure(exc.reason, config.policy)
         else:

@@ -1,0 +1,90 @@
+"""The document extraction pool: killed at the deadline, capped per client (issue 15 item 6)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from mitmproxy import http
+
+from proxy.extract import ExtractionError, ExtractionSettings
+from proxy.extractpool import ExtractionPool, extract_request_state, is_heavy
+from tests.unit.transport import jobs
+
+
+def run(coro):
+    return asyncio.new_event_loop().run_until_complete(coro)
+
+
+def test_heavy_bodies_are_recognised() -> None:
+    assert is_heavy("application/pdf", "", b"x")
+    assert is_heavy("application/json", "", b'{"file": "data:application/pdf;base64,JVBERi0x"}')
+    assert is_heavy("application/json", "gzip", b"\x1f\x8b")
+    assert is_heavy("multipart/form-data; boundary=x", "", b"--x")
+    assert not is_heavy("application/json", "", b'{"messages": [{"content": "hi"}]}')
+    assert not is_heavy("", "", b"")
+
+
+def test_request_extraction_in_a_worker_with_the_routing_verdict() -> None:
+    body = {"model": "x", "provider": {"only": ["deepseek"]}, "messages": [{"content": "%PDF"}]}
+    request = http.Request.make(
+        "POST",
+        "https://api.openai.com/v1/chat/completions",
+        json.dumps(body),
+        {"content-type": "application/json"},
+    )
+    pool = ExtractionPool(1, 1)
+    try:
+        extraction, verdict = run(
+            pool.run(
+                "c",
+                20,
+                extract_request_state,
+                request.get_state(),
+                ExtractionSettings(),
+                1 << 20,
+                ("deepseek",),
+                ("model", "provider"),
+            )
+        )
+    finally:
+        pool.shutdown()
+    assert verdict == "blocked_model"
+    assert "%PDF" in extraction.text
+
+
+def test_deadline_interrupts_and_a_stubborn_worker_is_killed() -> None:
+    pool = ExtractionPool(1, 2, queue_wait=30)
+    try:
+        run(pool.start())
+        with pytest.raises(ExtractionError, match="time budget"):
+            run(pool.run("c", 0.5, jobs.slow, 30))
+        started = time.monotonic()
+        with pytest.raises(ExtractionError, match="time budget"):
+            run(pool.run("c", 0.5, jobs.stubborn, 60))
+        assert time.monotonic() - started < 30
+        assert pool.killed == 1
+        assert run(pool.run("c", 20, jobs.quick)) == "quick"  # a fresh pool serves again
+    finally:
+        pool.shutdown()
+
+
+def test_one_client_cannot_take_every_worker() -> None:
+    pool = ExtractionPool(2, 1, queue_wait=0.5)
+
+    async def scenario():
+        attacker = [asyncio.create_task(pool.run("attacker", 20, jobs.slow, 3)) for _ in range(3)]
+        await asyncio.sleep(0.2)
+        other = await pool.run("someone-else", 20, jobs.quick)
+        outcomes = await asyncio.gather(*attacker, return_exceptions=True)
+        return other, outcomes
+
+    try:
+        other, outcomes = run(scenario())
+    finally:
+        pool.shutdown()
+    assert other == "quick"
+    assert outcomes[0] == "done"
+    assert all(isinstance(o, ExtractionError) and o.reason == "overloaded" for o in outcomes[1:])
