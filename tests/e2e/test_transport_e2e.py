@@ -467,7 +467,7 @@ def test_unnamed_destinations_refuse_mode(refuse_unnamed_proxy, upstream_log):
 
 # ---- 4. channels outside the body ------------------------------------------------------------
 
-AWS_KEY_ID = "AKIA" + "QWERTYUIOPASDFGH"
+AWS_KEY_ID = "AKIA" + "2OGYBAH6STMMNXNN"
 
 
 @pytest.mark.parametrize(
@@ -533,3 +533,39 @@ def test_a_providers_own_credentials_and_session_cookies_do_not_block(aidlp_prox
         )
     assert response.status_code == 200, response.text[:300]
     assert upstream_log.wait_for(lambda r: r.path == "/backend-api/conversation") is not None
+
+
+# ---- 8. names in log lines and events ----------------------------------------------------------
+
+
+def test_identifying_sni_is_masked_in_mitmproxys_log_lines(aidlp_proxy):
+    """A client that does not trust the proxy's CA: mitmproxy logs the failed handshake with
+    the SNI. The identifying label must not reach the log."""
+    label = "jg103729a"
+    sock, status = open_tunnel(aidlp_proxy.port, f"{label}.openai.com:443")
+    assert status == 200
+    with sock, pytest.raises((ssl.SSLError, OSError)):
+        ssl.create_default_context().wrap_socket(sock, server_hostname=f"{label}.openai.com")
+    deadline = time.monotonic() + 10
+    while "handshake" not in aidlp_proxy.output().lower() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "handshake" in aidlp_proxy.output().lower()
+    assert label not in aidlp_proxy.output().lower()
+
+
+def test_identifying_host_labels_and_path_segments_are_masked_in_events(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://jg103729a.openai.com/v1/people/Jane-Smith-LS1-4AB/AKIA2OGYBAH6STMMNXNN",
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]},
+        )
+    assert response.status_code == 403  # the path itself is personal data / a key
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and "/v1/people/" in (e.get("path") or "")
+    )
+    assert event is not None
+    assert event["host"] == "*.openai.com"
+    assert event["path"] == "/v1/people/*/*"
+    output = aidlp_proxy.output()
+    for value in ("jg103729a", "Jane-Smith", "LS1-4AB", "AKIA2OGYBAH6STMMNXNN"):
+        assert value not in output
