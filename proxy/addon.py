@@ -288,10 +288,16 @@ class AidlpAddon:
         tool = self._classify(sni, connect_host, address)
         if tool is None:
             host = connect_host or address
-            if sni or (host is not None and not is_ip_literal(host)):
+            # An explicit CONNECT to an IP literal is unnamed whatever the SNI claims (browsers
+            # CONNECT by name; the SNI cannot vouch for an arbitrary address). In transparent
+            # modes (no CONNECT) the SNI names the destination.
+            named = (sni and not is_ip_literal(connect_host)) or (
+                host is not None and not is_ip_literal(host)
+            )
+            if named:
                 data.ignore_connection = True  # names a non-AI host: never decrypted
                 return
-            # No name at all (IP literal, no SNI): never passed through unseen.
+            # No trustworthy name (IP literal, no SNI): never passed through unseen.
             settings = self._rt().loaded.config.catalogue
             if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
                 return  # decrypted; each request is classified by its Host / :authority
@@ -368,7 +374,11 @@ class AidlpAddon:
         if self._routing().url_verdict(flow.request.path) == BLOCKED:
             self._refuse_tool(flow, tool, "blocked_model")  # Azure / HF / Bedrock model paths
             return
-        metadata = self._metadata(flow, tool)
+        try:
+            metadata = self._metadata(flow, tool)
+        except ExtractionError as exc:
+            self._act(flow, tool, failure(exc.reason, config.policy), None, None)
+            return
         metadata_only = (
             flow.request.method.upper() in BODYLESS_METHODS
             and not flow.request.raw_content

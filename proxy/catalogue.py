@@ -76,8 +76,9 @@ DEFAULT_CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
 
 
 class UnnamedDestinations(StrEnum):
-    """What to do with a TLS connection that names no host: an IP-literal CONNECT (or
-    transparent destination) whose ClientHello carries no SNI."""
+    """What to do with a TLS connection that names no host: an explicit CONNECT to an IP
+    literal (the SNI cannot vouch for an arbitrary address), or in transparent modes a
+    ClientHello with no SNI."""
 
     INTERCEPT = "intercept"  # decrypt, then classify each request by Host / :authority
     REFUSE = "refuse"  # refuse at the ClientHello, recorded as ai.tool.blocked
@@ -126,7 +127,8 @@ class CatalogueSettings(BaseModel):
     )
     unnamed_destinations: UnnamedDestinations = Field(
         default=UnnamedDestinations.INTERCEPT,
-        description="A TLS connection to an IP literal with no SNI names no tool. `intercept` "
+        description="A TLS connection that names no host (a CONNECT to an IP literal, whatever "
+        "its SNI says; in transparent modes, no SNI) names no tool. `intercept` "
         "(default) decrypts it and classifies each request by its Host / :authority, so a "
         "request naming an AI tool is scanned and one naming a blocked tool is refused; "
         "`refuse` refuses such connections outright. Never passed through unseen.",

@@ -25,11 +25,11 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from proxy.extract.datatypes import Extraction, Segment
+from proxy.extract.datatypes import Extraction, ExtractionError, Segment
 
 CREDENTIAL_HEADER = "credential-header"
 METADATA_PREFIXES = ("header.", "cookie.", "trailer.", "path", CREDENTIAL_HEADER)
-MAX_METADATA_CHARS = 64 * 1024
+MAX_METADATA_CHARS = 1024 * 1024  # more than this in headers and cookies: refused, not cut
 
 #: Headers that carry protocol machinery only (never scanned).
 DEFAULT_SKIP_HEADERS = [
@@ -87,6 +87,15 @@ class RequestMetadataSettings(BaseModel):
     )
 
 
+def _decoded(segment: str) -> str:
+    for _ in range(3):  # %254A → %4A → J
+        decoded = unquote(segment)
+        if decoded == segment:
+            break
+        segment = decoded
+    return segment
+
+
 def metadata_segments(
     path: str,
     headers: Iterable[tuple[str, str]],
@@ -108,12 +117,14 @@ def metadata_segments(
     def add(text: str, where: str) -> None:
         nonlocal budget
         text = text.strip()
-        if text and budget > 0:
-            out.append(Segment(text[:budget], where))
+        if text:
             budget -= len(text)
+            if budget < 0:  # never scan a prefix and pass the rest
+                raise ExtractionError("too_large", "request headers over the metadata limit")
+            out.append(Segment(text, where))
 
     bare = path.split("?", 1)[0].split("#", 1)[0]
-    parts = [unquote(p) for p in bare.split("/") if p]
+    parts = [_decoded(p) for p in bare.split("/") if p]
     if parts:
         add(" / ".join(parts), "path")
     for name, value in headers:
@@ -124,7 +135,7 @@ def metadata_segments(
             for cookie in value.split(";"):
                 key, sep, val = cookie.strip().partition("=")
                 if sep:
-                    add(f"{key}: {unquote(val)}", f"cookie.{key[:64]}")
+                    add(f"{key}: {_decoded(val)}", f"cookie.{key[:64]}")
             continue
         where = CREDENTIAL_HEADER if lname in credentials else f"header.{lname}"
         add(f"{name}: {value}", where)

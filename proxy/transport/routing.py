@@ -61,7 +61,7 @@ class RoutingCheck:
         if not self.markers or not body or len(body) > MAX_ROUTING_BODY:
             return None
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        stripped = text.strip().strip("\x1e")
+        stripped = text.strip().lstrip("\ufeff").strip().strip("\x1e")
         if not stripped:
             return None
         if stripped[0] in "{[":

@@ -426,6 +426,27 @@ def test_ip_literal_without_sni_is_intercepted_and_classified_by_host(aidlp_prox
     )
 
 
+def test_ip_literal_connect_with_a_non_ai_sni_is_still_classified_by_host(
+    aidlp_proxy, upstream_log
+):
+    """CONNECT to an address with an innocent SNI: the SNI cannot vouch for the address, so
+    the tunnel is intercepted and the Host naming the AI tool is scanned."""
+    sock, tls = _mangled_session(aidlp_proxy, "127.0.0.1:443", "www.example.com")
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat(f"NINO {NINO}"),
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 403
+    assert not _arrived(upstream_log, NINO.encode())
+
+
 def test_ip_literal_without_sni_naming_deepseek_in_host_is_refused(aidlp_proxy, upstream_log):
     status, _, body = _h2(
         aidlp_proxy,
