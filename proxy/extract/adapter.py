@@ -81,6 +81,7 @@ class Adapter:
             uninspectable=col.uninspectable,
             error_style=self.error_style,
             models=list(dict.fromkeys(names)),
+            images=col.images,
         )
 
 

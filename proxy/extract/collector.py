@@ -15,7 +15,7 @@ from typing import Any, NoReturn, Protocol
 from urllib.parse import unquote_to_bytes
 
 from proxy.extract.budget import Budget
-from proxy.extract.datatypes import ExtractionError, Segment
+from proxy.extract.datatypes import ExtractionError, ImagePart, Segment
 from proxy.extract.markup import has_markup, html_text
 from proxy.extract.settings import ExtractionSettings
 from proxy.extract.values import (
@@ -31,6 +31,9 @@ from proxy.extract.values import (
     path_join,
 )
 
+#: Images kept per request for OCR; more (or more bytes) stay uninspectable markers only.
+MAX_IMAGES = 64
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _JOIN_RUN = 8  # numeric runs up to this long are also joined without separators
 _MIN_DIGITS = 4  # a lone number with fewer digits is not scanned (array runs always are)
 _WORD_KEY = re.compile(r"[A-Za-z][A-Za-z_-]{0,31}")
@@ -68,6 +71,8 @@ class Collector:
         self.structural = structural  # id fields the residual sweep may skip (see values)
         self.segments: list[Segment] = []
         self.uninspectable: list[str] = []
+        self.images: list[ImagePart] = []  # image bytes kept for OCR (bounded)
+        self._image_bytes = 0
         self.handled: set[str] = set()  # strings an adapter has taken (residual skips them)
         self._texts: set[str] = set()
 
@@ -97,12 +102,22 @@ class Collector:
                 self._texts.add(rendered)
                 self.segments.append(Segment(_clean(rendered), f"{where or '$'}<html>"))
 
-    def media(self, kind: str, where: str) -> None:
-        """True media (an image, audio, video that decodes as such) whose text we cannot read:
-        the policy's ``uninspectable`` action decides (monitor by default)."""
+    def media(self, kind: str, where: str, data: bytes | None = None) -> None:
+        """True media (an image, audio, video that decodes as such) whose text we cannot read
+        here: the policy's ``uninspectable`` action decides. An image's ``data`` is kept (up
+        to :data:`MAX_IMAGES` and :data:`MAX_IMAGE_BYTES` a request) so the scan worker can
+        read it (OCR); the marker goes once every image under it has been read."""
         item = f"{kind}:{where or '$'}"
         if item not in self.uninspectable:
             self.uninspectable.append(item)
+        if (
+            kind == "image"
+            and data
+            and len(self.images) < MAX_IMAGES
+            and self._image_bytes + len(data) <= MAX_IMAGE_BYTES
+        ):
+            self.images.append(ImagePart(item, where or "$", data))
+            self._image_bytes += len(data)
 
     def unreadable(self, what: str) -> NoReturn:
         """Content that is not media but cannot be read (an encrypted archive or document, an

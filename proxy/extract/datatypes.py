@@ -18,6 +18,19 @@ class Segment:
     where: str
 
 
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image's bytes, kept so a scan worker can read its text (OCR).
+
+    ``marker`` is its ``uninspectable`` item (``image:<where>``): it is dropped once every
+    image under that marker has been read.
+    """
+
+    marker: str
+    where: str
+    data: bytes
+
+
 @dataclass(slots=True)
 class Extraction:
     """What a request carries: its text segments, and facts the policy needs.
@@ -35,6 +48,7 @@ class Extraction:
     uninspectable: list[str] = field(default_factory=list)
     error_style: ErrorStyle = "generic"
     models: list[str] = field(default_factory=list)
+    images: list[ImagePart] = field(default_factory=list)  # for OCR (proxy/ocr)
 
     @property
     def text(self) -> str:

@@ -22,6 +22,7 @@ from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.kind import Probe
 
 _MEDIA = re.compile(r"(^|/)media/")
+_RASTER = re.compile(r"(?i)\.(png|jpe?g|gif|bmp|tiff?|webp)$")
 _EMBEDDED = re.compile(r"(^|/)(embeddings|Object \d+|ObjectReplacements)/")
 BLOCKS = frozenset(
     {"p", "h", "tr", "row", "si", "list-item", "table-row", "line-break", "br", "cr"}
@@ -218,7 +219,8 @@ def embedded(archive: Archive, info: zipfile.ZipInfo) -> bool:
     """Media and embedded objects: True if ``info`` was one (and has been handled)."""
     name = info.filename
     if _MEDIA.search(name):
-        archive.col.media("image", archive.at(name))
+        data = archive.read(info) if _RASTER.search(name) else None
+        archive.col.media("image", archive.at(name), data)  # raster images kept for OCR
         return True
     if _EMBEDDED.search(name):
         content = archive.read(info)

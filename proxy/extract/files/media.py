@@ -106,7 +106,7 @@ class ImageKind(FileKind):
         return _looks_like_image(probe.head) and image_decodes(probe.data)
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        col.media("image", where)
+        col.media("image", where, probe.data)  # kept for OCR in the scan worker
 
 
 @register

@@ -86,7 +86,7 @@ def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> 
             raise ExtractionError("too_large", "PDF has more than max_pdf_pages")
         _metadata(col, reader, where)
         _form_fields(col, reader, where)
-        textless = False
+        scanned = 0
         for index, page in enumerate(reader.pages):
             col.budget.check_time()
             at = f"{where}<page {index + 1}>"
@@ -100,9 +100,10 @@ def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> 
             elif _draws_text(page):
                 col.unreadable("PDF page draws text that does not extract")
             elif _draws_anything(page):
-                textless = True  # a scan, or text drawn as outlines: an image to read
-        if textless:
-            col.media("image", f"{where}<pdf without text>")
+                # a scan, or text drawn as outlines: its pictures go to OCR; a page with no
+                # picture to read (outlines) keeps its marker, so the policy decides
+                scanned += 1
+                _page_images(col, page, f"{at}<no text layer>", scanned <= MAX_SCANNED_PAGES)
     except ExtractionError:
         raise
     except LimitReachedError as exc:
@@ -111,6 +112,25 @@ def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> 
         raise ExtractionError(
             "unparseable", f"damaged document: PDF ({type(exc).__name__})"
         ) from exc
+
+
+#: Text-less pages whose images are kept for OCR; later ones stay uninspectable markers.
+MAX_SCANNED_PAGES = 20
+
+
+def _page_images(col: Collector, page: Any, where: str, keep: bool) -> None:
+    """A text-less page: mark it as an image, with its picture bytes for OCR when ``keep``."""
+    images = []
+    if keep:
+        try:
+            images = [image.data for image in page.images if image.data]
+        except Exception:  # pypdf raises many types on odd image streams: leave it marked
+            images = []
+    if not images:
+        col.media("image", where)
+    for data in images:
+        col.media("image", where, data)
+        col.budget.check_time()
 
 
 def _forged(text: str) -> bool:

@@ -123,7 +123,7 @@ def test_pdf_text_and_title() -> None:
 
 def test_pdf_without_text_layer_is_uninspectable() -> None:
     result = upload(pdf_bytes([]), "application/pdf")
-    assert result.uninspectable == ["image:upload<pdf without text>"]
+    assert result.uninspectable == ["image:upload<page 1><no text layer>"]
 
 
 def test_encrypted_pdf_is_blocked() -> None:

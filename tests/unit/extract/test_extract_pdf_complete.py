@@ -131,7 +131,7 @@ def test_a_page_that_draws_glyphs_but_yields_no_text_fails_closed() -> None:
 
 def test_a_page_drawing_only_blank_text_and_a_normal_page_are_fine() -> None:
     assert upload(page_pdf(b"BT /F1 12 Tf 72 720 Td ( ) Tj ET")).uninspectable == [
-        "image:upload<pdf without text>"  # draws, but nothing readable: media for the policy
+        "image:upload<page 1><no text layer>"  # draws, but nothing readable: media for the policy
     ]
     assert "JG103729A" in joined(upload(page_pdf(SHOWN)))
 
