@@ -49,7 +49,7 @@ def test_an_anthropic_base64_image_block_keeps_its_bytes():
                             "media_type": "image/png",
                             "data": base64.b64encode(data).decode(),
                         },
-                    },  # fmt: skip
+                    },
                     {"type": "text", "text": "what does this say?"},
                 ],
             }
