@@ -5,9 +5,11 @@ POST with a small chat-completion JSON. wrk drives each with 2 KB chat-completio
 mix of clean prompts and prompts carrying identifiers, from N concurrent connections.
 
 Prints requests/s for each, their ratio, latency p50/p99 for each and the latency aidlp adds.
-A third run, "aidlp+register", is aidlp with the usage register on (SQLite sink, subject
-hashes in the workers): its throughput against plain aidlp is the register's cost, with the
-rows it wrote and the events its queue dropped (skip it with --no-register).
+Then the usage register's cost: aidlp and "aidlp+register" (the register on: SQLite sink,
+subject hashes in the workers) run side by side and wrk alternates between them in short
+slices (--ab-rounds x --ab-slice seconds each), so drifting background load hits both alike;
+it prints each slice's req/s, the median ratio, the rows written and the register queue's
+drops (skip it with --no-register).
 
     uv run python bench/bench_proxy.py [--duration 20] [--connections 20] [--workers N] [--no-register]
 """
@@ -151,7 +153,9 @@ def main() -> int:
         "--workers", type=int, default=None, help="aidlp scan workers (default: config)"
     )
     parser.add_argument("--identifier-share", type=float, default=0.25)
-    parser.add_argument("--no-register", action="store_true", help="skip the aidlp+register run")
+    parser.add_argument("--no-register", action="store_true", help="skip the register A/B phase")
+    parser.add_argument("--ab-rounds", type=int, default=5)
+    parser.add_argument("--ab-slice", type=int, default=6, help="seconds per A/B slice")
     parser.add_argument(
         "--think-ms",
         type=int,
@@ -194,7 +198,6 @@ def main() -> int:
         + f"register:\n  directory: {tmp / 'register'}\n"
         + f"  subjects: {{key_file: {tmp / 'subject.key'}}}\n"
     )
-    runs = ("bare mitmproxy", "aidlp") + (() if options.no_register else ("aidlp+register",))
     bin_dir = Path(sys.executable).parent
     # Reverse mode straight at nginx; the Host header (api.openai.com) is kept, so aidlp
     # classifies the traffic as OpenAI's and scans it.
@@ -211,7 +214,7 @@ def main() -> int:
             "--set",
             "keep_host_header=true",
         ]
-        for name in runs:
+        for name in ("bare mitmproxy", "aidlp"):
             port = free_port()
             metrics_port = free_port()
             if name.startswith("aidlp"):
@@ -219,7 +222,7 @@ def main() -> int:
                     str(bin_dir / "aidlp"),
                     "run",
                     "--config",
-                    str(register_config if name == "aidlp+register" else config),
+                    str(config),
                     "--metrics-port",
                     str(metrics_port),
                     "--",
@@ -249,10 +252,6 @@ def main() -> int:
                 run_wrk(port, script, 3, options.connections)  # warm-up
                 results[name] = run_wrk(port, script, options.duration, options.connections)
                 results[name]["paced"] = run_wrk(port, paced, options.duration, options.connections)
-                if name.startswith("aidlp"):
-                    results[name]["overloaded"] = log.read_text().count('"reason":"overloaded"')
-                if name == "aidlp+register":
-                    results[name]["register_drops"] = register_drops(metrics_port)
                 if name == "aidlp":
                     rss = subprocess.run(
                         ["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)],
@@ -262,6 +261,10 @@ def main() -> int:
                     results[name]["rss_mb"] = sum(int(x) for x in rss) / 1024
             finally:
                 stop(proc)
+        if not options.no_register:
+            ab = register_ab(
+                options, bin_dir, common, reverse, config, register_config, script, tmp, env
+            )
     finally:
         stop(nginx)
     bare, ours = results["bare mitmproxy"], results["aidlp"]
@@ -297,37 +300,80 @@ def main() -> int:
         print(
             f"aidlp RSS (proxy + scan workers) after the run: {ours['rss_mb']:.0f} MB (goal < 600)"
         )
-    if "aidlp+register" in results:
-        reg = results["aidlp+register"]
-        from proxy.register.store import RegisterStore
-
-        store = RegisterStore(tmp / "register")
-        rows = store.count()
-        hashed = store.db.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
-        store.close()
-        print("\nusage register sink (SQLite, subject hashes in the workers)")
-        print(
-            f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'paced p50':>11}{'paced p99':>11}"
-        )
-        for name in ("aidlp", "aidlp+register"):
-            r = results[name]
-            print(
-                f"{name:<16}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}"
-                f"{r['paced']['p50']:>11.2f}{r['paced']['p99']:>11.2f}"
-            )
-        print(
-            f"failed closed as overloaded (cheap 403s that inflate req/s): aidlp "
-            f"{ours['overloaded']}, aidlp+register {reg['overloaded']}"
-        )
-        print(
-            f"throughput ratio aidlp+register / aidlp: {reg['rps'] / ours['rps']:.3f}; "
-            f"paced p50 {reg['paced']['p50'] - ours['paced']['p50']:+.2f} ms; register rows "
-            f"written {rows} ({hashed} subject hashes); queue drops {reg['register_drops']:.0f}"
-        )
+    if not options.no_register:
+        print_register_ab(ab, options, tmp)
     for name, r in results.items():
         if r["errors"]:
             print(f"{name}: {r['errors']}")
     return 0
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, name: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{name} exited:\n{log.read_text()}")
+        if wait_for_port(port, 0.5) and "workers ready" in log.read_text():
+            return
+    sys.exit(f"{name} not ready:\n{log.read_text()}")
+
+
+def register_ab(options, bin_dir, common, reverse, config, register_config, script, tmp, env):
+    """aidlp and aidlp+register side by side; wrk alternates between them slice by slice."""
+    procs: dict[str, tuple[subprocess.Popen[bytes], int, int, Path]] = {}
+    rps: dict[str, list[float]] = {"aidlp": [], "aidlp+register": []}
+    non2xx = dict.fromkeys(rps, 0)
+    try:
+        for name, cfg in (("aidlp", config), ("aidlp+register", register_config)):
+            port, metrics_port = free_port(), free_port()
+            log = tmp / f"ab-{name}.log"
+            args = [str(bin_dir / "aidlp"), "run", "--config", str(cfg), "--metrics-port",
+                    str(metrics_port), "--", "--mode", reverse.format(port=port), *common]  # fmt: skip
+            procs[name] = (start(args, log, env), port, metrics_port, log)
+        for name, (proc, port, _, log) in procs.items():
+            wait_ready(proc, port, log, name)
+            run_wrk(port, script, 3, options.connections)  # warm-up
+        for _ in range(options.ab_rounds):
+            for name, (_, port, _, _) in procs.items():
+                r = run_wrk(port, script, options.ab_slice, options.connections)
+                rps[name].append(r["rps"])
+                non2xx[name] += r["non2xx"]
+        drops = register_drops(procs["aidlp+register"][2])
+        overloaded = {n: p[3].read_text().count('"reason":"overloaded"') for n, p in procs.items()}
+    finally:
+        for proc, *_ in procs.values():
+            stop(proc)
+    return {"rps": rps, "non2xx": non2xx, "drops": drops, "overloaded": overloaded}
+
+
+def print_register_ab(ab, options, tmp: Path) -> None:
+    import statistics
+
+    from proxy.register.store import RegisterStore
+
+    store = RegisterStore(tmp / "register")
+    rows = store.count()
+    hashed = store.db.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
+    store.close()
+    a, b = ab["rps"]["aidlp"], ab["rps"]["aidlp+register"]
+    ratios = [y / x for x, y in zip(a, b, strict=True) if x]
+    print(
+        f"\nusage register cost: aidlp vs aidlp+register side by side, {options.connections} "
+        f"connections, {options.ab_rounds} alternating slices of {options.ab_slice}s each"
+    )
+    print(f"{'proxy':<16}{'median req/s':>14}  slices")
+    for name, values in ab["rps"].items():
+        slices = " ".join(f"{v:.0f}" for v in values)
+        print(f"{name:<16}{statistics.median(values):>14.1f}  {slices}")
+    print(
+        f"throughput ratio aidlp+register / aidlp: median {statistics.median(ratios):.3f} "
+        f"(slices {min(ratios):.2f}-{max(ratios):.2f}); non-2xx {ab['non2xx']['aidlp']} vs "
+        f"{ab['non2xx']['aidlp+register']}; failed closed as overloaded {ab['overloaded']['aidlp']} "
+        f"vs {ab['overloaded']['aidlp+register']}"
+    )
+    print(
+        f"register rows written {rows} ({hashed} subject hashes); register queue drops {ab['drops']:.0f}"
+    )
 
 
 def register_drops(metrics_port: int) -> float:

@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _open(args: argparse.Namespace):
     try:
-        return open_register(args)
+        return open_register(args, create=args.register_command == "import")
     except (ConfigError, RegisterError) as exc:
         print(f"aidlp: {exc}", file=sys.stderr)
         return None, None

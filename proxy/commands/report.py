@@ -86,14 +86,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     subject.set_defaults(func=run_report)
 
 
-def open_register(args: argparse.Namespace) -> tuple[RegisterStore, object]:
-    """The register store and the loaded config (for keys and retention)."""
+def open_register(
+    args: argparse.Namespace, *, create: bool = False
+) -> tuple[RegisterStore, object]:
+    """The register store and the loaded config (for keys and retention). Only ``create``
+    (import) makes a new register; a report on a directory without one is an error."""
     loaded = load_config(args.config)
     directory = args.register or loaded.config.register.directory
     if not directory:
         raise RegisterError(
             "no register: set register.directory in the config or pass --register DIR"
         )
+    if not create and not (Path(directory) / DB_NAME).is_file():
+        raise RegisterError(f"no register in {directory} (nothing recorded or imported yet)")
     return RegisterStore(directory), loaded
 
 
