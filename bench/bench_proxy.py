@@ -323,6 +323,7 @@ def register_ab(options, bin_dir, common, reverse, config, register_config, scri
     procs: dict[str, tuple[subprocess.Popen[bytes], int, int, Path]] = {}
     rps: dict[str, list[float]] = {"aidlp": [], "aidlp+register": []}
     non2xx = dict.fromkeys(rps, 0)
+    cpu = {name: [0.0, 0.0] for name in rps}  # ms CPU per request: proxy process, scan workers
     try:
         for name, cfg in (("aidlp", config), ("aidlp+register", register_config)):
             port, metrics_port = free_port(), free_port()
@@ -333,17 +334,45 @@ def register_ab(options, bin_dir, common, reverse, config, register_config, scri
         for name, (proc, port, _, log) in procs.items():
             wait_ready(proc, port, log, name)
             run_wrk(port, script, 3, options.connections)  # warm-up
-        for _ in range(options.ab_rounds):
-            for name, (_, port, _, _) in procs.items():
+        names = list(procs)
+        for round_no in range(options.ab_rounds):
+            for name in names if round_no % 2 == 0 else names[::-1]:  # ABBA order
+                proc, port = procs[name][0], procs[name][1]
+                before = cpu_seconds(proc.pid)
                 r = run_wrk(port, script, options.ab_slice, options.connections)
+                after = cpu_seconds(proc.pid)
+                served = max(1.0, r["rps"] * options.ab_slice)
                 rps[name].append(r["rps"])
+                cpu[name][0] += (after[0] - before[0]) * 1000 / served / options.ab_rounds
+                cpu[name][1] += (after[1] - before[1]) * 1000 / served / options.ab_rounds
                 non2xx[name] += r["non2xx"]
         drops = register_drops(procs["aidlp+register"][2])
         overloaded = {n: p[3].read_text().count('"reason":"overloaded"') for n, p in procs.items()}
     finally:
         for proc, *_ in procs.values():
             stop(proc)
-    return {"rps": rps, "non2xx": non2xx, "drops": drops, "overloaded": overloaded}
+    return {"rps": rps, "non2xx": non2xx, "drops": drops, "overloaded": overloaded, "cpu": cpu}
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of a process and, apart, of its direct children."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(p: str) -> list[str] | None:
+        try:
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    own = stat(str(pid))
+    main = (int(own[11]) + int(own[12])) / tick if own else 0.0
+    children = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = stat(entry.name)
+            if fields and int(fields[1]) == pid:
+                children += (int(fields[11]) + int(fields[12])) / tick
+    return main, children
 
 
 def print_register_ab(ab, options, tmp: Path) -> None:
@@ -361,10 +390,13 @@ def print_register_ab(ab, options, tmp: Path) -> None:
         f"\nusage register cost: aidlp vs aidlp+register side by side, {options.connections} "
         f"connections, {options.ab_rounds} alternating slices of {options.ab_slice}s each"
     )
-    print(f"{'proxy':<16}{'median req/s':>14}  slices")
+    print(f"{'proxy':<16}{'median req/s':>14}{'CPU ms/req':>12}{'workers':>9}  slices (ABBA order)")
     for name, values in ab["rps"].items():
         slices = " ".join(f"{v:.0f}" for v in values)
-        print(f"{name:<16}{statistics.median(values):>14.1f}  {slices}")
+        main_ms, worker_ms = ab["cpu"][name]
+        print(
+            f"{name:<16}{statistics.median(values):>14.1f}{main_ms:>12.2f}{worker_ms:>9.2f}  {slices}"
+        )
     print(
         f"throughput ratio aidlp+register / aidlp: median {statistics.median(ratios):.3f} "
         f"(slices {min(ratios):.2f}-{max(ratios):.2f}); non-2xx {ab['non2xx']['aidlp']} vs "

@@ -26,7 +26,10 @@ log = logging.getLogger("aidlp.register")
 
 class RegisterSink(Sink):
     name = "register"
-    batch_size = 500
+    batch_size = 5000
+    #: After the first event of a batch, wait this long for more: one transaction and a few
+    #: GIL hand-offs per interval rather than per event (the event loop shares the GIL).
+    flush_seconds = 0.5
 
     def __init__(
         self,
@@ -67,6 +70,7 @@ class RegisterSink(Sink):
                 continue
             if not isinstance(first, Rendered):
                 break
+            self._closing.wait(self.flush_seconds)  # gather a batch (returns early on close)
             batch = [first]
             stop = False
             while len(batch) < self.batch_size:

@@ -159,6 +159,60 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+_INSERT_DECISION = (
+    "INSERT INTO decisions (event_key, ts_ms, day, event, incident_id, user, client_ip, tool,"
+    " host, method, stage, decision, reason, policy_clauses, approval_jti, approval_ref,"
+    " approval_issuer, bytes_scanned, scan_ms, content_hmac)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_FINDING = (
+    "INSERT INTO findings (decision_id, category, entity_type, detector, count, max_score)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_SUBJECT = "INSERT INTO subjects (decision_id, kind, hmac) VALUES (?, ?, ?)"
+
+
+def _rows(
+    event: dict[str, Any], ts_ms: int, key: str
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The decision row, its findings and its subject hashes (without the row id)."""
+    approval = event.get("approval") or {}
+    decision = (
+        key,
+        ts_ms,
+        day_of(ts_ms),
+        event["event"],
+        _text(event.get("incident_id")),
+        _text(event.get("user")),
+        _text(event.get("client_ip")),
+        _text(event.get("tool")),
+        _text(event.get("host")),
+        _text(event.get("method")),
+        _text(event.get("stage")),
+        _text(event.get("decision")),
+        _text(event.get("reason")),
+        ",".join(c for c in event.get("policy_clauses") or [] if _text(c)),
+        _text(approval.get("jti")),
+        _text(approval.get("ref")),
+        _text(approval.get("issuer")),
+        _int(event.get("bytes_scanned")),
+        event.get("scan_ms") if isinstance(event.get("scan_ms"), float) else 0.0,
+        _text(event.get("content_hmac")),
+    )
+    findings = [
+        (f["category"], f["entity_type"], _text(f.get("detector")), _int(f["count"]),
+         f["max_score"] if isinstance(f.get("max_score"), float) else 0.0)
+        for f in event.get("findings") or []
+        if isinstance(f, dict) and _text(f.get("category")) and _text(f.get("entity_type"))
+    ]  # fmt: skip
+    subjects = [
+        (s["kind"], s["hmac"])
+        for s in event.get("subject_hmacs") or []
+        if isinstance(s, dict) and _text(s.get("kind")) and _text(s.get("hmac"))
+    ]
+    return decision, findings, subjects
+
+
 class RegisterStore:
     """One connection to the register file. Not thread-safe: one per thread."""
 
@@ -236,78 +290,47 @@ class RegisterStore:
         (one per file / sink).
         """
         cutoff = self.cutoff_ms(retention_days) if retention_days else None
-        added = 0
+        rows: dict[str, tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
+        for raw in events:
+            ts_ms = parse_timestamp(raw.get("timestamp"))  # (the schema would add "now")
+            if raw.get("event") not in DECISION_EVENTS or ts_ms is None:
+                continue
+            if cutoff is not None and ts_ms < cutoff:
+                continue
+            event = dict(raw) if sanitised else sanitise(raw)
+            key = event_key(event, seen)
+            if key not in rows:
+                rows[key] = _rows(event, ts_ms, key)
+        if not rows:
+            return 0
+        # A handful of calls per batch, not per event: few GIL hand-offs with the event loop.
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for raw in events:
-                ts_ms = parse_timestamp(raw.get("timestamp"))  # (the schema would add "now")
-                if raw.get("event") not in DECISION_EVENTS or ts_ms is None:
-                    continue
-                if cutoff is not None and ts_ms < cutoff:
-                    continue
-                event = dict(raw) if sanitised else sanitise(raw)
-                added += self._insert(event, ts_ms, event_key(event, seen))
+            existing = self._ids(list(rows))
+            new = [k for k in rows if k not in existing]
+            self.db.executemany(_INSERT_DECISION, [rows[k][0] for k in new])
+            ids = self._ids(new)
+            self.db.executemany(_INSERT_FINDING, [(ids[k], *f) for k in new for f in rows[k][1]])
+            self.db.executemany(_INSERT_SUBJECT, [(ids[k], *h) for k in new for h in rows[k][2]])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        return added
+        return len(new)
 
-    def _insert(self, event: dict[str, Any], ts_ms: int, key: str) -> int:
-        approval = event.get("approval") or {}
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO decisions (event_key, ts_ms, day, event, incident_id, user,"
-            " client_ip, tool, host, method, stage, decision, reason, policy_clauses,"
-            " approval_jti, approval_ref, approval_issuer, bytes_scanned, scan_ms, content_hmac)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                ts_ms,
-                day_of(ts_ms),
-                event["event"],
-                _text(event.get("incident_id")),
-                _text(event.get("user")),
-                _text(event.get("client_ip")),
-                _text(event.get("tool")),
-                _text(event.get("host")),
-                _text(event.get("method")),
-                _text(event.get("stage")),
-                _text(event.get("decision")),
-                _text(event.get("reason")),
-                ",".join(c for c in event.get("policy_clauses") or [] if _text(c)),
-                _text(approval.get("jti")),
-                _text(approval.get("ref")),
-                _text(approval.get("issuer")),
-                _int(event.get("bytes_scanned")),
-                event.get("scan_ms") if isinstance(event.get("scan_ms"), float) else 0.0,
-                _text(event.get("content_hmac")),
-            ),
-        )
-        if cursor.rowcount == 0:
-            return 0
-        row_id = cursor.lastrowid
-        findings = [
-            (row_id, f["category"], f["entity_type"], _text(f.get("detector")), _int(f["count"]),
-             f["max_score"] if isinstance(f.get("max_score"), float) else 0.0)
-            for f in event.get("findings") or []
-            if isinstance(f, dict) and _text(f.get("category")) and _text(f.get("entity_type"))
-        ]  # fmt: skip
-        if findings:
-            self.db.executemany(
-                "INSERT INTO findings (decision_id, category, entity_type, detector, count,"
-                " max_score) VALUES (?, ?, ?, ?, ?, ?)",
-                findings,
+    def _ids(self, keys: list[str]) -> dict[str, int]:
+        """Row ids of the given event keys that are already stored."""
+        found: dict[str, int] = {}
+        for chunk in range(0, len(keys), 500):
+            part = keys[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            found.update(
+                self.db.execute(
+                    f"SELECT event_key, id FROM decisions WHERE event_key IN ({marks})",  # noqa: S608 - placeholders only
+                    part,
+                ).fetchall()
             )
-        subjects = [
-            (row_id, s["kind"], s["hmac"])
-            for s in event.get("subject_hmacs") or []
-            if isinstance(s, dict) and _text(s.get("kind")) and _text(s.get("hmac"))
-        ]
-        if subjects:
-            self.db.executemany(
-                "INSERT INTO subjects (decision_id, kind, hmac) VALUES (?, ?, ?)", subjects
-            )
-        return 1
+        return found
 
     def purge(self, retention_days: int) -> int:
         """Delete what is older than ``retention_days`` (by the store's clock); returns rows."""
