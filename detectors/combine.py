@@ -20,6 +20,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from detectors import vocabulary
 from detectors.base import Candidate, Tier
 from detectors.lexicon import Hits
 from detectors.subjects import (
@@ -34,7 +35,11 @@ from detectors.subjects import (
 #: How far (chars) a name and its personal context may be apart.
 NAME_WINDOW = 250
 #: Weak contact numbers that belong to an organisation (helplines, switchboards).
-_ORG_CONTACTS = frozenset({"UK_PHONE_NONGEOGRAPHIC", "UK_PHONE_ORGANISATION"})
+_ROLES = vocabulary.load()
+_ORG_CONTACTS = frozenset(_ROLES.list("roles.yaml", "organisation_contact"))
+#: street lines (an address once confirmed) and the entities that confirm them
+_ADDRESS_LINES = frozenset(_ROLES.list("roles.yaml", "address_line"))
+_ADDRESS_CONFIRMERS = frozenset(_ROLES.list("roles.yaml", "address_confirmer"))
 #: How far a name and a casework term (journal entry, fit note...) may be apart for the
 #: general-knowledge exemption not to apply.
 CASE_WINDOW = 150
@@ -99,11 +104,18 @@ _INVOLVED = re.compile(
 )
 
 
+_SPECIFIC_AMOUNT = re.compile(r"£\s?\d|\b\d+(?:\.\d\d)? (?:a|per) (?:week|month|fortnight)\b")
+
+
 def general_knowledge(text: str, hits: Hits) -> bool:
     """A short question or explain-style request with no casework framing, or a short
     text about the past (a year before 1960: historical figures)."""
-    if len(text) > 700 or hits.starts.get("framing") or _INVOLVED.search(text):
+    if len(text) > 700 or hits.starts.get("framing") or hits.starts.get("involvement"):
         return False
+    if _INVOLVED.search(text):
+        return False
+    if _SPECIFIC_AMOUNT.search(text):
+        return False  # "they get £213 and £176 a week": a particular household, not a figure
     return (
         bool(_QUESTION_START.match(text))
         or text.rstrip().endswith("?")
@@ -162,7 +174,7 @@ def combine(
         _item(c)
         for c in cands
         if c.tier == Tier.WEAK
-        and not (c.entity == "STREET_ADDRESS" and placeholder_address(text[c.start : c.end]))
+        and not (c.entity in _ADDRESS_LINES and placeholder_address(text[c.start : c.end]))
     ]
     names = [_item(c) for c in cands if c.tier == Tier.PERSON] + persons
     for c in cands:
@@ -173,13 +185,13 @@ def combine(
     names = [n for n in names if not placeholder(text[n.start : n.end])]
 
     # a street line with a postcode after it, or with address context, is an address
-    postcodes = [w for w in weak if w.entity == "UK_POSTCODE"]
+    postcodes = [w for w in weak if w.entity in _ADDRESS_CONFIRMERS]
     for w in weak:
-        if w.entity != "STREET_ADDRESS":
+        if w.entity not in _ADDRESS_LINES:
             continue
         confirmed = any(
             w.end <= p.start <= w.end + POSTCODE_AFTER_STREET for p in postcodes
-        ) or hits.near("ctx:STREET_ADDRESS", w.start, w.end, 60, 0)
+        ) or hits.near(f"ctx:{w.entity}", w.start, w.end, 60, 0)
         if confirmed:
             w.tier = Tier.CONTACT
             contact.append(w)
@@ -194,7 +206,7 @@ def combine(
     structure = Structure(text, hits, parsed)
 
     if reg.toy:  # a programming task's or a story's address is toy data
-        contact = [c for c in contact if c.entity not in ("STREET_ADDRESS", "UK_POSTCODE")]
+        contact = [c for c in contact if c.entity not in _ADDRESS_LINES | _ADDRESS_CONFIRMERS]
     # a format example ("e.g. 07700 900123", "for example 'John Smith'") is nobody's data
     contact = [c for c in contact if not _example(hits, c)]
     weak = [w for w in weak if not _example(hits, w)]
@@ -263,7 +275,7 @@ def combine(
     # (an organisation's helpline or switchboard number is no one's personal data;
     # a programming task's or a story's records are toy data)
     personal_weak = [w for w in weak if w.entity not in _ORG_CONTACTS and not reg.toy]
-    weak_kinds = {w.entity for w in personal_weak if w.entity != "STREET_ADDRESS"}
+    weak_kinds = {w.entity for w in personal_weak if w.entity not in _ADDRESS_LINES}
     weak_combo = personal_weak if len(weak_kinds) >= 2 else []
     if not weak_combo:
         weak_combo = [
@@ -305,7 +317,7 @@ def combine(
 
 
 #: how far before an item an example cue ("e.g.", "format:") may stand
-EXAMPLE_CUE_CHARS = 24
+EXAMPLE_CUE_CHARS = 48
 
 
 def _example(hits: Hits, item: Item) -> bool:

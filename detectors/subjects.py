@@ -52,6 +52,8 @@ _CARRY_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself"
 CARRY_SENTENCES = 3
 #: how far (chars) a record's fields may follow its ``Name: X`` line
 RECORD_CHARS = 600
+#: a fiction / role-play cue this near the start frames the whole text
+FICTION_LEAD_CHARS = 120
 #: the writer's instruction: this many characters at the start and at the end of a text
 INSTRUCTION_CHARS = 400
 #: a text shorter than this many words is not judged for its language
@@ -167,7 +169,9 @@ def register(text: str, hits: Hits) -> Register:
         involved=involved,
         news=(news >= 4 or count("register:news") >= 3) and news > case,
         encyclopaedic=reference >= 3 and reference + news > case,
-        fiction=count("register:fiction") >= 1 and case <= 2,
+        fiction=count("register:fiction") >= 1
+        and not involved
+        and (case <= 2 or hits.near("register:fiction", 0, 0, 0, FICTION_LEAD_CHARS)),
         code_task=count("register:code_task") >= 2 and case <= 2,
         english=english(text),
     )

@@ -35,6 +35,11 @@ SCHEMA: dict[str, dict[str, str]] = {
         "not_name_words": "list",
         "org_next": "list",
     },
+    "roles.yaml": {
+        "address_line": "list",
+        "address_confirmer": "list",
+        "organisation_contact": "list",
+    },
     "register.yaml": {
         "public_role": "list",
         "reporting": "list",

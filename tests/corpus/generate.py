@@ -1819,6 +1819,178 @@ def _(g: Gen) -> Case:
 SEEDS = {"dev": 20240611, "holdout": 77031}
 
 
+# ======================================================================================
+# Whom the context is about (issue 12): personal data as people write it, and the
+# public / fictional / toy / placeholder look-alikes. Appended last in each bank, so the
+# families above draw the same values as before.
+# ======================================================================================
+
+OFFICIALS = ["Minister for Employment", "Secretary of State for Work and Pensions", "Chancellor",
+             "Shadow Work and Pensions Secretary", "Treasury minister", "chief executive"]
+AGENCIES = ["Reuters", "the Press Association", "the BBC", "Sky News"]
+
+
+@tpl("dev", "named-officer-warning", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    issue = g.pick(["repeated lateness", "failure to attend three rostered shifts",
+                    "inappropriate comments to a colleague", "misuse of the case management system"])
+    return g.pick([
+        f"Draft a formal warning letter for officer {p.name} about {p.his} {issue}.",
+        f"Write a first written warning for {p.name} (EO, Leeds) for {issue}. Keep it factual.",
+        f"{p.name} has a final written warning on file for {issue}; draft the outcome letter.",
+    ]), [PD]
+
+
+@tpl("dev", "couple-pension", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    a, b = g.r.randint(150, 230), g.r.randint(90, 180)
+    return (f"Pension Credit calculation for {p.title if p.title in ('Mr', 'Mrs') else 'Mr'} and "
+            f"Mrs {p.last}: his State Pension is £{a}.{g.r.randint(10, 99)} a week and hers is "
+            f"£{b}.{g.r.randint(10, 99)}. They have £{g.r.randint(2, 16)},000 in savings. "
+            f"Work out the guarantee credit."), [PD]
+
+
+@tpl("dev", "payee-capitals", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return g.pick([
+        f"paid in error to {p.first.upper()} {p.last.upper()} acc no {g.account()} sc {g.sort_code()} pls recover",
+        f"Overpayment issued to {p.first.upper()} {p.last.upper()}, account {g.account()}, sort code {g.sort_code()}.",
+    ]), [PD]
+
+
+@tpl("dev", "colleague-reference", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    fact = g.pick([f"{p.he} had a long sickness absence last year",
+                   f"{p.he} was dismissed for gross misconduct", f"{p.he} is on a performance improvement plan"])
+    return f"Please write a job reference for my colleague {p.name}. Be honest: {fact}.", [PD]
+
+
+@tpl("dev", "claimant-child-condition", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    child = g.f.first_name()
+    cond = g.pick(["cerebral palsy", "autism", "epilepsy", "type 1 diabetes", "a learning disability"])
+    return (f"The claimant {p.name} says {p.his} son {child} has {cond} and needs care at night. "
+            f"What can {p.he} claim?"), [PD, SC]
+
+
+@tpl("dev", "colleague-politics-faith", 10)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return g.pick([
+        f"My colleague {p.name} spends weekends canvassing for the Green Party and talks politics at work. How do I handle it?",
+        f"{p.name} in my team is a union rep; how much time off can {p.he} have for union duties?",
+        f"{p.name} keeps the Sabbath and cannot work Friday evenings; draft a reply agreeing the shift change.",
+        f"{p.name} has asked for prayer breaks during Ramadan. Can we accommodate this on the rota?",
+    ]), [PD, SC]
+
+
+@tpl("dev", "pronoun-carry", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"I met {p.name} at the jobcentre today. {cap(p.he)} told me {p.he} has been evicted "
+            f"and is sofa surfing with friends."), [PD]
+
+
+@tpl("dev", "public-figure-news", 10)
+def _(g: Gen) -> Case:
+    name = f"{g.f.first_name()} {g.f.last_name()}"
+    return (f"Summarise this article: The {g.pick(OFFICIALS)}, {name}, said on Tuesday that "
+            f"Universal Credit sanctions would be reviewed. \"We will act,\" {name.split()[1]} told "
+            f"reporters, according to {g.pick(AGENCIES)}. Officials said the benefit cap would rise."), []
+
+
+@tpl("dev", "fiction-character", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return g.pick([
+        f"Write a short story about a nurse called {p.name} who is diagnosed with {g.pick(HEALTH)}.",
+        f"Let's role-play: you are {p.name}, a claimant who has been sanctioned. I am your work coach.",
+        f"Imagine a fictional character, {p.name}, who lives in {p.town} and has rent arrears. Describe {p.his} day.",
+    ]), []
+
+
+@tpl("dev", "code-toy-record", 8)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"Write a Python function that parses this JSON string and prints the name: "
+            f'{{"name": "{p.name}", "dob": "{p.dob.isoformat()}", "address": "123 Main Street"}}'), []
+
+
+@tpl("dev", "placeholder-example", 8)
+def _(g: Gen) -> Case:
+    return g.pick([
+        "Claimant Joe Bloggs has been sanctioned and is in rent arrears. What is the hardship process?",
+        "In the training scenario John Doe claims Universal Credit with NINO QQ 12 34 56 C.",
+        "Example mobile format for the help text: 07700 900123.",
+        "Use Jane Doe, 123 Main Street as the sample customer in the form guidance.",
+    ]), []
+
+
+@tpl("dev", "headings-tables", 8)
+def _(g: Gen) -> Case:
+    word = g.pick(["Governance", "Moderate", "Alpha", "Inherent Risk", "Executive Summary"])
+    return (f"## {word}\n| Area | Status |\n|---|---|\n| {word} | Amber |\n| Diagnosis backlog | Red |\n\n"
+            f"Summarise the mental health and disability service risks above."), []
+
+
+@tpl("holdout", "officer-conduct", 6)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"Can you tidy up this note: {p.formal} ({p.name}) received a verbal warning for "
+            f"timekeeping on {g.fmt_date(g.recent_date())}; next review in 3 months."), [PD]
+
+
+@tpl("holdout", "household-pensions", 6)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"{p.first} and {g.f.first_name_female()} {p.last} get £{g.r.randint(150, 230)} and "
+            f"£{g.r.randint(90, 180)} State Pension a week. Are they due Pension Credit?"), [PD]
+
+
+@tpl("holdout", "family-condition", 6)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"Reply to {p.name}: {p.his} daughter has {g.pick(HEALTH)} and {p.he} wants to know "
+            f"about Carer's Allowance."), [PD, SC]
+
+
+@tpl("holdout", "staff-beliefs", 6)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return g.pick([
+        f"Line manager query: {p.name} is a Labour party activist and wants leave for the election campaign.",
+        f"{p.name} observes Shabbat; can {p.he} swap the Friday late shift?",
+        f"{p.name} is a shop steward for PCS and has asked for facility time.",
+    ]), [PD, SC]
+
+
+@tpl("holdout", "news-minister", 6)
+def _(g: Gen) -> Case:
+    name = f"{g.f.first_name()} {g.f.last_name()}"
+    return (f"Give me three bullet points: Prime Minister {name} announced on Monday that the "
+            f"state pension would rise by 4%, Reuters reported. Critics said pensioners in debt "
+            f"would see little benefit, the BBC said."), []
+
+
+@tpl("holdout", "story-roleplay", 6)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"For a training role play, pretend to be {p.name}, an anxious customer whose "
+            f"{g.pick(BENEFITS)} payment is late. Stay in character."), []
+
+
+@tpl("holdout", "sql-toy-rows", 6)
+def _(g: Gen) -> Case:
+    p = g.person()
+    return (f"Write an SQL query to insert this row into the customers table: "
+            f"('{p.name}', '{p.dob.isoformat()}', '123 Main St')"), []
+
+
 PREFIXES = ["", "", "", "Quick question: ", "Hi, ", "Can you help? ", "Morning! ", "Please help: "]
 SUFFIXES = ["", "", "", " Thanks.", " Keep it brief.", " Use bullet points.", " British English please.",
             " Thanks in advance!", " Aim for a reading age of 9."]
