@@ -26,6 +26,7 @@ from typing import Any, Optional
 
 from mitmproxy import ctx, exceptions, http, tls
 
+from proxy import startup_gate
 from proxy.approvals import ApprovalCheck
 from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
 from proxy.config import ConfigError, LoadedConfig, load_config
@@ -50,6 +51,7 @@ from proxy.reload import Reloader
 from proxy.responses import block_response, websocket_close_reason
 from proxy.runtime import Runtime, pool_settings
 from proxy.scanning import ScanFailure, ScanPool
+from proxy.startup_gate import StartupGate
 from proxy.transport.gate import TransportGate
 from proxy.transport.metadata import body_text, metadata_segments, without_exempt_findings
 from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
@@ -98,6 +100,7 @@ class AidlpAddon:
 
     def __init__(self) -> None:
         self.runtime: Runtime | None = None
+        self._starting: asyncio.Future[None] | None = None  # the scan workers, starting
         self.pool: ScanPool | None = None
         self.metrics = Metrics()
         self.metrics_server: MetricsServer | None = None
@@ -227,9 +230,22 @@ class AidlpAddon:
         if self.metrics_server is None:
             self._start_metrics_server()  # /readyz says 503 until the workers are up
         if self.pool is not None and not self.pool.ready:
+            # In the background: mitmproxy makes its CA store and finishes starting only
+            # after this hook; until the workers are up, StartupGate answers 503.
+            self._starting = asyncio.ensure_future(self._start_workers(self.pool))
+        else:
+            self.reloader.ready()
+
+    async def _start_workers(self, pool: ScanPool) -> None:
+        try:
             await self.extract_pool.start()
-            await self.pool.start()
-            log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
+            await pool.start()
+        except Exception as exc:  # e.g. every worker died loading its engine
+            log.error("aidlp: the scan workers did not start (%s): stopping", type(exc).__name__)
+            startup_gate.failed = True
+            ctx.master.shutdown()
+            return
+        log.info("aidlp: %d scan workers ready", pool.settings.processes)
         self.reloader.ready()
 
     def done(self) -> None:
@@ -239,6 +255,8 @@ class AidlpAddon:
             ctx.master.addons.remove(self.sni_refuser)
         if self.gate in ctx.master.addons.chain:
             ctx.master.addons.remove(self.gate)
+        if self._starting is not None:
+            self._starting.cancel()
         if self.pool is not None:
             self.pool.shutdown()
         self.extract_pool.shutdown()
@@ -250,11 +268,17 @@ class AidlpAddon:
         port = ctx.options.aidlp_metrics_port
         return settings.host, settings.port if port is None else port
 
+    def _ready(self) -> bool:
+        """/readyz: the scan workers are up and the proxy is not draining (it has listened
+        since before this server started: mitmproxy binds before any ``running`` hook)."""
+        drain = ctx.master.addons.get("gracefulshutdown")
+        return self.pool is not None and self.pool.ready and not getattr(drain, "draining", False)
+
     def _start_metrics_server(self) -> None:
         host, port = self._metrics_address()
         try:
             self.metrics_server = MetricsServer(
-                self.metrics.registry, lambda: self.pool is not None and self.pool.ready, host, port
+                self.metrics.registry, self._ready, host, port
             ).start()
         except OSError as exc:
             log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
@@ -802,8 +826,14 @@ class AidlpAddon:
         )
 
 
+_aidlp = AidlpAddon()
 addons = [
-    AidlpAddon(),
-    UpstreamTimeouts(),
+    _aidlp,
+    # after aidlp's requestheaders (tool tagged), before its request hook (the scan):
+    StartupGate(
+        lambda: _aidlp.pool is not None and _aidlp.pool.ready,
+        lambda tool: _aidlp.metrics.blocked.labels(tool=tool, reason="unavailable").inc(),
+    ),
+    UpstreamTimeouts(),  # after aidlp: they time allowed requests
     GracefulShutdown(),
-]  # after aidlp: they time allowed requests
+]

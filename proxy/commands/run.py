@@ -99,4 +99,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from mitmproxy.tools.main import mitmdump
 
-    return mitmdump(argv) or 0
+    from proxy import startup_gate
+
+    code = mitmdump(argv) or 0
+    return 1 if startup_gate.failed and not code else code

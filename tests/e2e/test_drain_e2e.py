@@ -69,6 +69,14 @@ def test_sigterm_drains_in_flight_requests(start_proxy):
 
     sent = time.monotonic()
     proxy.proc.send_signal(signal.SIGTERM)
+    readyz = None
+    while readyz != 503 and proxy.proc.poll() is None and time.monotonic() - sent < 5:
+        try:  # load balancers stop sending as soon as the drain starts
+            readyz = httpx.get(
+                f"http://127.0.0.1:{proxy.metrics_port}/readyz", timeout=2
+            ).status_code
+        except httpx.HTTPError:
+            break
     code = proxy.proc.wait(30)
     drain_seconds = time.monotonic() - sent
     time.sleep(1.0)  # clients keep trying: refused now
@@ -78,6 +86,7 @@ def test_sigterm_drains_in_flight_requests(start_proxy):
 
     print(f"drain: {drain_seconds:.2f} s, outcomes {dict(results)}")  # figure for deploy/README
     assert code == 0, proxy.output()[-3000:]
+    assert readyz == 503
     assert drain_seconds < 15 + 5
     wrong = {k: v for k, v in results.items() if k.startswith("wrong")}
     assert not wrong, results

@@ -1,0 +1,88 @@
+"""Start-up gate: the proxy answers from its first second, and never scans half-ready.
+
+mitmproxy listens before any addon's ``running`` hook and makes its CA store in its own
+``running`` hook, which comes after aidlp's. So: the scan workers start in the background
+(aidlp's ``running`` hook no longer holds up mitmproxy's start-up), the CA
+store is made while options are configured, and until the workers are ready (at start, or
+while they restart after a crash) every request to an AI tool gets a fail-closed
+``503 Service Unavailable`` with ``Retry-After``: nothing goes upstream unscanned, and
+clients (the OpenAI and Anthropic SDKs among them) retry. Traffic to other hosts is never
+decrypted and never waits. ``/readyz`` is 200 only when the workers are ready and the proxy
+is not draining.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from mitmproxy import ctx, http
+
+TOOL_KEY = "aidlp.tool"  # flow.metadata: the AI tool a flow goes to (set at requestheaders)
+DECISION_HEADER = "X-AIDLP-Decision"
+
+log = logging.getLogger("aidlp")
+
+RETRY_AFTER_SECONDS = 2
+REASON = "unavailable"
+#: Set when the scan workers could not start: ``aidlp run`` then exits 1.
+failed = False
+
+
+def ensure_certstore() -> None:
+    """Make mitmproxy load (or create) its CA now, not in its late ``running`` hook."""
+    tls = ctx.master.addons.get("tlsconfig")
+    if tls is not None and getattr(tls, "certstore", None) is None:
+        tls.configure({"confdir"})
+
+
+def unavailable(tool_id: str, starting: bool) -> http.Response:
+    """The fail-closed answer: JSON (OpenAI-style error shape), 503, ``Retry-After``."""
+    what = "starting" if starting else "restarting its scanners"
+    message = (
+        f"aidlp (AI data protection) is {what}: nothing was sent to the AI tool. "
+        f"Retry in {RETRY_AFTER_SECONDS} seconds."
+    )
+    payload = {
+        "error": {"message": message, "type": "service_unavailable", "code": "aidlp_unavailable"}
+    }
+    return http.Response.make(
+        503,
+        json.dumps(payload),
+        {
+            "Content-Type": "application/json",
+            "Retry-After": str(RETRY_AFTER_SECONDS),
+            DECISION_HEADER: "block",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class StartupGate:
+    """AI-tool requests get 503 + Retry-After until the scan workers are ready.
+
+    ``workers_ready`` says whether the scan pool serves; ``count`` is told each refusal
+    (tool id) for ``aidlp_blocked_total{reason="unavailable"}``. Placed after the addon that
+    tags AI-tool flows at ``requestheaders`` and before the one that scans at ``request``.
+    """
+
+    def __init__(self, workers_ready: Callable[[], bool], count: Callable[[str], None]) -> None:
+        self.workers_ready = workers_ready
+        self.count = count
+        self.ever_ready = False
+
+    def configure(self, updated: set[str]) -> None:
+        ensure_certstore()
+
+    def ready(self) -> bool:
+        ok = bool(self.workers_ready())
+        self.ever_ready = self.ever_ready or ok
+        return ok
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        tool = flow.metadata.get(TOOL_KEY)
+        if tool is None or flow.response is not None or self.ready():
+            return
+        flow.response = unavailable(tool.id, starting=not self.ever_ready)
+        self.count(tool.id)
