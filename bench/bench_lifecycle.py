@@ -95,7 +95,11 @@ class Proxy:
             except OSError:
                 continue
             child = int(fields[1]) == self.proc.pid
-            if child and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+            try:
+                scan = child and b"/spacy/" in (stat.parent / "maps").read_bytes()
+            except OSError:
+                continue
+            if child and scan and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
                 pids.append(int(stat.parent.name))
         return pids
 

@@ -25,8 +25,16 @@ def body(text: str) -> dict:
     return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
 
 
+def is_scan_worker(proc: Path) -> bool:
+    """Scan workers have spaCy's compiled modules mapped (extraction workers do not)."""
+    try:
+        return b"/spacy/" in (proc / "maps").read_bytes()
+    except OSError:
+        return False
+
+
 def worker_pids(parent: int) -> list[int]:
-    """The proxy's scan workers: its spawned children, not multiprocessing's tracker."""
+    """The proxy's scan workers: spawned children with the NER engine loaded."""
     pids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -34,7 +42,8 @@ def worker_pids(parent: int) -> list[int]:
             cmd = (stat.parent / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == parent and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+        spawned = ppid == parent and b"spawn_main" in cmd and b"resource_tracker" not in cmd
+        if spawned and is_scan_worker(stat.parent):
             pids.append(int(stat.parent.name))
     return pids
 
