@@ -152,3 +152,18 @@ def test_settings_are_validated():
         OcrSettings(max_pixels=10)
     with pytest.raises(ValueError):
         OcrSettings(unknown=1)
+
+
+def test_worker_task_reads_what_it_can_and_says_why_not_for_the_rest():
+    """Rule: every image gets text or a bounded reason; limits and bad bytes never raise."""
+    from proxy.ocr.worker import REASONS, read_images
+
+    settings = OcrSettings(max_images_per_request=2).model_dump_json()
+    good = render(["Claimant: Jane Smith"])
+    got = read_images([good, b"not an image", good], settings)
+    assert got[0][0] is True and "Claimant" in got[0][1]
+    assert got[1] == (False, "not_an_image")
+    assert got[2] == (False, "too_large")  # over max_images_per_request
+    assert got[1][1] in REASONS
+    bomb = read_images([png_header_only(100_000, 100_000)], settings)
+    assert bomb == [(False, "too_large")]
