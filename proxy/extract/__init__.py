@@ -93,7 +93,7 @@ def extract_view(
         except RecursionError as exc:
             raise ExtractionError("unparseable", "body nested too deeply") from exc
     extraction.segments.extend(query_segments(view.query, settings, max_bytes))
-    extraction.segments.extend(seams(extraction.segments))
+    extraction.seams = seams(extraction.segments)
     return extraction
 
 
@@ -144,5 +144,5 @@ def extract_websocket_message(
         result: Extraction = adapter.extract_ws(view, col)
     except RecursionError as exc:
         raise ExtractionError("unparseable", "message nested too deeply") from exc
-    result.segments.extend(seams(result.segments))
+    result.seams = seams(result.segments)
     return result

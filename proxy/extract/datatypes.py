@@ -49,6 +49,9 @@ class Extraction:
     error_style: ErrorStyle = "generic"
     models: list[str] = field(default_factory=list)
     images: list[ImagePart] = field(default_factory=list)  # for OCR (proxy/ocr)
+    # text across part boundaries (proxy.extract.seams): scanned, a finding counts only if it
+    # crosses the join; not part of ``text`` (a finding inside one part would count twice)
+    seams: list[Segment] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -1,4 +1,8 @@
-"""Part boundaries as soft separators: a request is scanned as one document.
+"""Part boundaries as soft separators: the text across each boundary of one request.
+
+Not yet scanned: ``Extraction.seams`` is kept apart from the segments because a finding that
+lies wholly inside one part would be counted twice; the scan stage must keep only seam
+findings that cross the join (the pipeline's part, not landed).
 
 Segments are scanned joined by blank lines, which identifier recognisers do not cross; a
 value split across two messages or content parts of one request (``"JG10"`` then ``"3729A"``)

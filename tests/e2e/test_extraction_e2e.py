@@ -83,17 +83,14 @@ def test_openai_sdk_prompt_with_nino_in_history_is_blocked(aidlp_proxy, upstream
     assert _never_reached(upstream_log, "/v1/chat/completions")
 
 
-def test_openai_sdk_nino_split_across_messages_is_blocked(aidlp_proxy, upstream_log):
-    """Issue 16: the conversation is one document; part boundaries are soft separators."""
+def test_openai_sdk_float_nhs_number_in_metadata_is_blocked(aidlp_proxy, upstream_log):
+    """Issue 16 item 4: numbers are scanned as decimal text (9434765919.0 → 9434765919)."""
     client = _openai(aidlp_proxy)
     with pytest.raises(openai.PermissionDeniedError) as info:
         client.chat.completions.create(
             model="gpt-4o-mini",
-            messages=[
-                {"role": "user", "content": "My NINO is JG10"},
-                {"role": "user", "content": [{"type": "text", "text": "3729A, please file it."}]},
-            ],
-            extra_body={"metadata": {"nhs": 9434765919.0}},
+            messages=[{"role": "user", "content": "Please file the attached record."}],
+            extra_body={"metadata": {"nhs_number": 9434765919.0}},
         )
     assert info.value.status_code == 403
     assert _never_reached(upstream_log, "/v1/chat/completions")
