@@ -114,6 +114,8 @@ class NamePatternRecogniser(Recogniser):
             return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
         if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
             return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
+        if words[0] == "Master" and words[1] not in FORENAMES:
+            return True  # "Master" (a boy) is followed by his forename: "Master Card" is not
         if words[0] in _TITLE_HONORIFICS and all(_role_or_common(w) for w in words[1:]):
             return True  # "Lord Chancellor", "Lady Chief Justice", "Master Card": titles
         if any(w.lower() in _SPECIAL_WORDS for w in words[1:]):
@@ -134,6 +136,15 @@ _SPECIAL_WORDS = frozenset(
     for terms in _VOCABULARY.group("special.yaml", "special").values()
     for t in terms
     if " " not in t and "'" not in t
+)
+
+
+#: One-word context terms ("assessment", "referral"): a cued "name" holding one is a heading.
+_CONTEXT_WORDS = frozenset(
+    t.lower()
+    for key in ("personal", "casework")
+    for t in _VOCABULARY.list("context.yaml", key)
+    if " " not in t
 )
 
 
@@ -169,8 +180,10 @@ class CuedNameRecogniser(Recogniser):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = pattern_text.split()
-        if words[0].lower().endswith("ing") or any(_role_or_common(w) for w in words):
-            return True  # "Journaling Writing", "Special Counsel", "Referral Standard"
+        if words[0].lower().endswith("ing") or any(
+            _role_or_common(w) or w.lower() in _CONTEXT_WORDS for w in words
+        ):
+            return True  # "Journaling Writing", "Special Counsel", "Money Assessment"
         return any(w.lower() in _SPECIAL_WORDS for w in words)
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
@@ -385,4 +398,6 @@ def plausible_name(text: str) -> bool:
         return False
     if any(w.lower() in _SPECIAL_WORDS for w in words):
         return False  # "United Protestant", "Islamic State": not a person
+    if len(words) > 1 and words[-1].lower() in _ORG_NEXT:
+        return False  # "Cedar Shake Building", "Anna University": a place or organisation
     return not all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in words)
