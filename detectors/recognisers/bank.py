@@ -23,6 +23,7 @@ class SortCodeAccountRecogniser(Recogniser):
         CtxPattern("sort_then_account", rf"{_SORT}{_GAP}{_ACCOUNT}", 0.85),
         CtxPattern("account_then_sort", rf"{_ACCOUNT}{_GAP}{_SORT}", 0.85),
         CtxPattern("plain_sort_then_account", rf"{_SORT_PLAIN}{_GAP}{_ACCOUNT}", 0.7),
+        CtxPattern("account_then_plain_sort", rf"{_ACCOUNT}{_GAP}{_SORT_PLAIN}", 0.7),
         CtxPattern("account_only", _ACCOUNT, 0.4),
     )
     CONTEXT = (

@@ -225,3 +225,10 @@ def test_one_megabyte_of_identifier_shapes_is_linear(engine, unit: str) -> None:
 def test_pieces_of_longer_numbers_are_not_identifiers(engine, text: str) -> None:
     """Rule: a shape that is one piece of a longer numeric run or code does not count."""
     assert engine.scan(text).categories == []
+
+
+def test_account_then_unseparated_sort_code(engine) -> None:
+    """Rule: an account number then a six-digit sort code (either order, with bank
+    context) are bank details; the same digits without bank context are not."""
+    assert engine.scan("refund to acc no 41234567 sc 204577 today").categories == ["PERSONAL_DATA"]
+    assert engine.scan("order 41234567 item 204577 shipped").categories == []
