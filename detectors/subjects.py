@@ -281,17 +281,13 @@ class Structure:
             self.text, roles, s
         ):
             return True
-        if re.match(r"\s*(?:,|\()\s*(?:the |a |an |former |then |current )?", after) and (
-            roles.near("register:public_role", e, e, 0, 30)
-        ):
+        if _APPOSITION.match(after) and (roles.near("register:public_role", e, e, 0, 30)):
             return True
         if _BYLINE.search(before):
             return True  # an author's byline: the writer of a published piece
         if not reporting:
             return False
-        if roles.near("register:reporting", e, e, 0, 14) or re.search(
-            r"(?i)(?:\bsaid|\bsays|\baccording to|\bquoted)\s*$", before
-        ):
+        if roles.near("register:reporting", e, e, 0, 14) or _REPORTED_BY.search(before):
             return True
         if self.parsed is not None:
             found = self.parsed.token(s)
@@ -306,6 +302,8 @@ class Structure:
         return False
 
 
+_APPOSITION = re.compile(r"\s*(?:,|\()\s*(?:the |a |an |former |then |current )?")
+_REPORTED_BY = re.compile(r"(?i)(?:\bsaid|\bsays|\baccording to|\bquoted)\s*$")
 _BYLINE = re.compile(
     r"(?im)(?:^|\n)[ \t]*(?:written |posted |words |photos? )?by[ \t]+$|\bauthor:[ \t]*$"
 )
