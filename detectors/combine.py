@@ -202,8 +202,11 @@ def combine(
     weak = [w for w in weak if w.tier == Tier.WEAK]
     special = special_items(hits) + [_item(c) for c in cands if c.tier == Tier.SPECIAL]
     personal_ctx = hits.spans("personal")
+    if not (names or weak or special or personal_ctx or contact):
+        return _dedupe(direct + strong), False  # nothing about a person to judge
     reg = register(text, hits)
-    structure = Structure(text, hits, parsed)
+    # sentences are needed only to tie names or special-category terms to someone
+    structure = Structure(text, hits, parsed) if (names or special) else None
 
     if reg.toy:  # a programming task's or a story's address is toy data
         contact = [c for c in contact if c.entity not in _ADDRESS_LINES | _ADDRESS_CONFIRMERS]
@@ -360,10 +363,12 @@ def _record_line(text: str, start: int) -> bool:
     return len(fields) >= 3 and sum(len(f.split()) for f in fields) <= 2 * len(fields)
 
 
-def _about_someone(structure: Structure, item: Item, anchors: list[Item]) -> bool:
+def _about_someone(structure: Structure | None, item: Item, anchors: list[Item]) -> bool:
     """A special-category term in a text that identifies someone counts when it is about a
     person: tied to a name or identifier, or in a sentence with a pronoun or a role word
     (the claimant, my son)."""
+    if structure is None:
+        return False
     for a in anchors:
         if abs(a.start - item.start) <= NAME_WINDOW * 2 and structure.tied(
             (a.start, a.end), (item.start, item.end), record=True
