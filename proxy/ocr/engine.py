@@ -1,33 +1,57 @@
-"""The OCR engine: PP-OCRv4 detection and recognition models, from the rapidocr wheel.
+"""The OCR engine: Tesseract when the system has it, else PP-OCRv4 from the rapidocr wheel.
 
-Chosen over Tesseract because its models ship inside a hash-pinned PyPI wheel (nothing to
-download, nothing from the OS), so `uv sync` on a fresh machine has OCR; figures in
-``proxy/ocr/README.md``. One engine per scan worker process, loaded lazily on first use (the
-models take about a second and 400 MB to load, paid only by deployments that see images).
+``ocr.engine: auto`` (the default) takes Tesseract (Debian ``tesseract-ocr``: faster, far
+smaller, and it keeps the spaces between words that identifiers and names need) and falls back
+to rapidocr-onnxruntime, whose models ship inside a hash-pinned PyPI wheel, so that `uv sync`
+alone on a fresh machine still reads images. Figures that decided it: ``proxy/ocr/README.md``.
+One engine per scan worker process, created on first use (rapidocr's models take about a
+second and 450 MB to load, paid only by deployments that see images).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import io
 import logging
+import os
+import shutil
+import subprocess
 import time
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageOps
 
 from proxy.ocr.images import decode_image
 from proxy.ocr.settings import OcrSettings
 
 log = logging.getLogger("aidlp.ocr")
 
+#: Long images are read by rapidocr in bands this tall, overlapping so no line is cut in both.
+BAND_HEIGHT = 1600
+BAND_OVERLAP = 80
+
 
 class OcrUnavailable(Exception):
-    """OCR is switched off or its package is not installed."""
+    """OCR is switched off, or no engine is installed."""
 
 
-def ocr_available() -> bool:
+def tesseract_path() -> str | None:
+    return shutil.which("tesseract")
+
+
+def rapidocr_installed() -> bool:
     """Is the ``ocr`` extra installed (checked without importing it)?"""
     return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+
+
+def ocr_available(engine: str = "auto") -> bool:
+    """Can ``engine`` (auto | tesseract | rapidocr) run on this machine?"""
+    if engine == "tesseract":
+        return tesseract_path() is not None
+    if engine == "rapidocr":
+        return rapidocr_installed()
+    return tesseract_path() is not None or rapidocr_installed()
 
 
 class OcrEngine:
@@ -35,24 +59,25 @@ class OcrEngine:
 
     def __init__(self, settings: OcrSettings) -> None:
         self.settings = settings
-        self._ocr: Any = None
+        self._backend: _Tesseract | _RapidOcr | None = None
 
-    def _engine(self) -> Any:
+    @property
+    def name(self) -> str:
+        return self._engine().name
+
+    def _engine(self) -> _Tesseract | _RapidOcr:
         if not self.settings.enabled:
             raise OcrUnavailable("ocr.enabled is false")
-        if self._ocr is None:
-            if not ocr_available():
-                raise OcrUnavailable("the ocr extra (rapidocr-onnxruntime) is not installed")
-            from rapidocr_onnxruntime import RapidOCR
-
-            threads = self.settings.threads
-            self._ocr = RapidOCR(
-                intra_op_num_threads=threads,
-                inter_op_num_threads=threads,
-                use_cls=False,  # screenshots and scans are upright; halves the time
-                print_verbose=False,
-            )
-        return self._ocr
+        if self._backend is None:
+            wanted = self.settings.engine
+            tesseract = tesseract_path()
+            if wanted in ("auto", "tesseract") and tesseract:
+                self._backend = _Tesseract(tesseract, self.settings.threads)
+            elif wanted in ("auto", "rapidocr") and rapidocr_installed():
+                self._backend = _RapidOcr(self.settings.threads)
+            else:
+                raise OcrUnavailable(f"no OCR engine for ocr.engine={wanted} on this machine")
+        return self._backend
 
     def read(self, data: bytes, *, deadline: float | None = None) -> str:
         """The text in image ``data`` (lines in reading order), or "" when it has none.
@@ -61,34 +86,81 @@ class OcrEngine:
         :class:`OcrUnavailable`, or :class:`TimeoutError` when ``deadline`` (monotonic) passed.
         """
         self._engine()  # unavailable: raise before decoding anything
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError("ocr time budget spent")
+        _check(deadline)
         image = decode_image(
             data, max_pixels=self.settings.max_pixels, max_side=self.settings.max_side
         )
         return self.read_image(np.asarray(image), deadline=deadline)
 
     def read_image(self, pixels: np.ndarray, *, deadline: float | None = None) -> str:
-        """The text of an RGB pixel array (also for PDF pages already rendered).
+        """The text of an RGB pixel array (also for PDF pages already rendered)."""
+        return self._engine().read(pixels, deadline)
 
-        A long page (a scrolled screenshot, a scan) is read in overlapping horizontal bands
-        so that its text is not shrunk below what the recogniser can read.
-        """
-        engine = self._engine()
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise TimeoutError("ocr time budget spent")
+
+
+class _Tesseract:
+    """The ``tesseract`` command (stdin → stdout), time-boxed by the request's budget."""
+
+    name = "tesseract"
+
+    def __init__(self, binary: str, threads: int) -> None:
+        self.binary = binary
+        self.env = {**os.environ, "OMP_THREAD_LIMIT": str(threads)}
+
+    def read(self, pixels: np.ndarray, deadline: float | None) -> str:
+        gray = ImageOps.grayscale(Image.fromarray(pixels))
+        if np.asarray(gray).mean() < 110:  # a dark theme: Tesseract reads dark on light
+            gray = ImageOps.invert(gray)
+        png = io.BytesIO()
+        gray.save(png, "PNG")
+        timeout = None if deadline is None else max(0.1, deadline - time.monotonic())
+        try:
+            done = subprocess.run(
+                [self.binary, "stdin", "stdout", "--psm", "3", "-l", "eng"],
+                input=png.getvalue(),
+                capture_output=True,
+                timeout=timeout,
+                env=self.env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise TimeoutError("ocr time budget spent") from exc
+        if done.returncode != 0:
+            raise RuntimeError(f"tesseract exited {done.returncode}")
+        lines = done.stdout.decode("utf-8", "replace").splitlines()
+        return "\n".join(line for line in lines if line.strip())
+
+
+class _RapidOcr:
+    """PP-OCRv4 detection and recognition from the rapidocr wheel, in this process."""
+
+    name = "rapidocr"
+
+    def __init__(self, threads: int) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        self.ocr: Any = RapidOCR(
+            intra_op_num_threads=threads,
+            inter_op_num_threads=threads,
+            use_cls=False,  # screenshots and scans are upright; halves the time
+            print_verbose=False,
+        )
+
+    def read(self, pixels: np.ndarray, deadline: float | None) -> str:
+        """A long page (a scrolled screenshot, a scan) is read in overlapping bands so that
+        its text is not shrunk below what the recogniser can read."""
         height = pixels.shape[0]
         texts = []
         for top in range(0, max(1, height - BAND_OVERLAP), BAND_HEIGHT - BAND_OVERLAP):
             band = pixels[top : top + BAND_HEIGHT]
-            result, _ = engine(np.ascontiguousarray(band[:, :, ::-1]), use_cls=False)  # BGR
+            result, _ = self.ocr(np.ascontiguousarray(band[:, :, ::-1]), use_cls=False)  # BGR
             texts.append(_lines(result or []))
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("ocr time budget spent")
+            _check(deadline)
         return "\n".join(t for t in texts if t)
-
-
-#: Long images are read in bands this tall, overlapping so no line is cut in both.
-BAND_HEIGHT = 1600
-BAND_OVERLAP = 80
 
 
 def _lines(boxes: list) -> str:

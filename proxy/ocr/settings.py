@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -14,6 +16,11 @@ class OcrSettings(BaseModel):
         default=True,
         description="Read text in images. Off (or the ocr extra not installed): images stay "
         "uninspectable, and extraction.uninspectable decides.",
+    )
+    engine: Literal["auto", "tesseract", "rapidocr"] = Field(
+        default="auto",
+        description="auto: Tesseract when the system has it (Debian tesseract-ocr), else "
+        "rapidocr from the ocr extra (proxy/ocr/README.md).",
     )
     max_pixels: int = Field(
         default=25_000_000,
@@ -39,5 +46,5 @@ class OcrSettings(BaseModel):
         default=1,
         ge=1,
         le=16,
-        description="onnxruntime threads per scan worker (1: the workers are the parallelism).",
+        description="OCR threads per scan worker (1: the workers are the parallelism).",
     )

@@ -60,6 +60,11 @@ def ocr() -> OcrEngine:
 
 
 @pytest.fixture(scope="module")
+def engine_scan() -> ScanEngine:
+    return ScanEngine(load_config(None).config.detectors)
+
+
+@pytest.fixture(scope="module")
 def engine() -> ScanEngine:
     return ScanEngine(load_config(None).config.detectors)
 
@@ -131,10 +136,33 @@ def test_wide_images_are_shrunk_and_long_ones_kept_for_bands():
 
 
 def test_a_long_page_is_read_in_bands(ocr: OcrEngine):
-    lines = [f"Line {n} of the case file" for n in range(80)]
+    words = ["phoned", "wrote to", "visited", "emailed", "met"]
+    lines = [f"Entry {n}: we {words[n % 5]} the office about item {n * 7}" for n in range(80)]
     lines[75] = "Claimant NI number JG 10 37 29 A"
     text = ocr.read(render(lines, size=(1000, 3700)))
-    assert "Line 2 " in text and "JG" in text
+    assert "Entry 2:" in text and "JG" in text
+
+
+@pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
+def test_both_engines_read_a_nino_screenshot(engine: str, engine_scan: ScanEngine):
+    """Rule: whichever engine runs (Tesseract if installed, else the wheel's), a screenshot's
+    identifiers are read and found."""
+    if not ocr_available(engine):
+        pytest.skip(f"{engine} is not installed")
+    reader = OcrEngine(OcrSettings(engine=engine))
+    text = reader.read(render(["Mrs Sally Godfrey", "NI number: JG 10 37 29 A", "Leeds LS1 4AB"]))
+    assert reader.name == engine
+    assert "PERSONAL_DATA" in engine_scan.scan(text).categories
+
+
+def test_a_dark_theme_screenshot_is_read():
+    image = Image.new("RGB", (900, 200), (30, 30, 30))
+    draw = ImageDraw.Draw(image)
+    face = ImageFont.truetype(str(FONT), 26) if FONT.is_file() else ImageFont.load_default(26)
+    draw.text((30, 60), "Claimant reference Jane Smith", fill=(230, 230, 230), font=face)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    assert "Claimant" in OcrEngine(OcrSettings()).read(out.getvalue())
 
 
 def test_disabled_ocr_is_unavailable():
