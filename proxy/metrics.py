@@ -28,6 +28,7 @@ from prometheus_client import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy import __version__
+from proxy.events.model import DecisionEvent
 from proxy.events.schema import APPROVALS_RELOAD_FAILED, CONFIG_RELOAD_FAILED
 
 # `*_created` series double the exported series and no dashboard or alert reads them.
@@ -139,10 +140,30 @@ class Metrics:
                 self.event_drops.labels(sink=sink, reason=reason)
 
     def watch_pool(self, pool: Any) -> None:
-        """Gauges read live from a :class:`proxy.scanning.ScanPool`."""
+        """Gauges read live from a :class:`proxy.worker_pool.ScanPool`."""
         self.scan_queue_depth.set_function(lambda: pool.in_flight)
         self.scan_workers.set_function(lambda: pool.settings.processes if pool.ready else 0)
         self.ready.set_function(lambda: 1 if pool.ready else 0)
+
+    # ---- decisions (a subscriber of proxy.inspection.record.Recording) -------------------
+
+    def on_decision(self, event: DecisionEvent) -> None:
+        """Count one decision: requests, blocks, findings, approvals, scan figures."""
+        for f in event.findings:
+            self.findings.labels(category=f.category, entity_type=f.entity_type).inc(f.count)
+            self.detector_findings.labels(detector=f.detector).inc(f.count)
+        for category in event.categories:
+            self.category_requests.labels(category=category, decision=event.decision).inc()
+        self.requests.labels(tool=event.tool, decision=event.decision).inc()
+        if event.blocked:
+            self.blocked.labels(tool=event.tool, reason=event.reason).inc()
+        if event.approval_result is not None:
+            self.approvals.labels(result=event.approval_result).inc()
+        if event.scanned_chars is not None:
+            self.scan_duration.observe(event.scan_ms / 1000)
+            self.scan_bytes.observe(event.scanned_chars)
+        if event.scan_failure is not None:
+            self.scan_errors.labels(kind=event.scan_failure).inc()
 
     # ---- EventStats -----------------------------------------------------------------------
 

@@ -16,13 +16,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.types import CATEGORIES, Category
 from proxy.approvals.settings import ApprovalSettings
 from proxy.approvals.store import ApprovalCheck
+from proxy.events.schema import (
+    REQUEST_ALLOWED,
+    REQUEST_APPROVED,
+    REQUEST_BLOCKED,
+    REQUEST_MONITORED,
+    SCAN_ERROR,
+    TOOL_BLOCKED,
+)
 
 
 class Mode(StrEnum):
@@ -119,7 +127,15 @@ CLAUSE_TEXT: dict[str, str] = {
 
 #: Fail-closed reasons: the request could not be inspected, so it is not sent.
 FAILURE_REASONS = frozenset(
-    {"scan_error", "scan_timeout", "too_large", "unparseable", "overloaded", "uninspectable"}
+    {
+        "scan_error",
+        "scan_timeout",
+        "too_large",
+        "unparseable",
+        "overloaded",
+        "uninspectable",
+        "internal_error",
+    }
 )
 SCAN_FAILURES = frozenset({"scan_error", "scan_timeout", "overloaded"})
 
@@ -138,9 +154,7 @@ class Decision:
     """
 
     action: DecisionAction
-    event: (
-        str  # ai.request.blocked | allowed | approved | monitored | ai.tool.blocked | ai.scan.error
-    )
+    event: str  # a decision event name of proxy.events.schema
     reason: (
         str  # clean | findings | approved | policy_allow | policy_monitor | <approval result> | ...
     )
@@ -155,15 +169,6 @@ class Decision:
     @property
     def blocked(self) -> bool:
         return self.action == "block"
-
-    def event_fields(self) -> dict[str, Any]:
-        """The decision's part of an event (contract fields)."""
-        return {
-            "decision": self.action,
-            "reason": self.reason,
-            "policy_clauses": list(self.clauses),
-            "approval": dict(self.approval) if self.approval else None,
-        }
 
 
 def clauses_for(categories: Sequence[str]) -> list[str]:
@@ -194,7 +199,7 @@ def decide(
         return blocked_tool()
     found = list(dict.fromkeys(categories))
     if not found:
-        return Decision("allow", "ai.request.allowed", "clean")
+        return Decision("allow", REQUEST_ALLOWED, "clean")
     actions = {c: settings.action(c, tool_status) for c in found}
     needs = [c for c in found if actions[c] is Action.BLOCK]
     monitored = [c for c in found if actions[c] is Action.MONITOR]
@@ -203,9 +208,9 @@ def decide(
     if not needs:
         if monitored:
             return Decision(
-                "monitor", "ai.request.monitored", "policy_monitor", clauses_for(monitored), found
+                "monitor", REQUEST_MONITORED, "policy_monitor", clauses_for(monitored), found
             )
-        return Decision("allow", "ai.request.allowed", "policy_allow", clauses_for(found), found)
+        return Decision("allow", REQUEST_ALLOWED, "policy_allow", clauses_for(found), found)
 
     check = approve(needs) if approve is not None else None
     clauses = clauses_for(needs)
@@ -215,7 +220,7 @@ def decide(
     if check is not None and check.valid:
         return Decision(
             "allow",
-            "ai.request.approved",
+            REQUEST_APPROVED,
             "approved",
             clauses,
             found,
@@ -228,7 +233,7 @@ def decide(
     if shadow:
         return Decision(
             "monitor",
-            "ai.request.monitored",
+            REQUEST_MONITORED,
             reason,
             clauses,
             found,
@@ -238,19 +243,18 @@ def decide(
             detail,
             would_block=True,
         )
-    return Decision(
-        "block", "ai.request.blocked", reason, clauses, found, needs, audit, result, detail
-    )
+    return Decision("block", REQUEST_BLOCKED, reason, clauses, found, needs, audit, result, detail)
 
 
 def failure(reason: str, settings: PolicySettings) -> Decision:
     """Fail closed: an error, timeout, oversize, overload, unparseable or (when so configured)
-    uninspectable body blocks in enforce mode. Monitor mode lets it through and records it. Scan failures are ``ai.scan.error``."""
+    uninspectable body, or an internal error, blocks in enforce mode. Monitor mode lets it
+    through and records it. Scan failures are ``ai.scan.error`` events."""
     shadow = settings.mode is Mode.MONITOR
     if reason in SCAN_FAILURES:
-        event = "ai.scan.error"
+        event = SCAN_ERROR
     else:
-        event = "ai.request.monitored" if shadow else "ai.request.blocked"
+        event = REQUEST_MONITORED if shadow else REQUEST_BLOCKED
     if shadow:
         return Decision("monitor", event, reason, list(FAILURE_CLAUSES), would_block=True)
     return Decision("block", event, reason, list(FAILURE_CLAUSES))
@@ -258,4 +262,4 @@ def failure(reason: str, settings: PolicySettings) -> Decision:
 
 def blocked_tool(reason: str = "blocked_tool") -> Decision:
     """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented."""
-    return Decision("block", "ai.tool.blocked", reason, list(BLOCKED_TOOL_CLAUSES))
+    return Decision("block", TOOL_BLOCKED, reason, list(BLOCKED_TOOL_CLAUSES))

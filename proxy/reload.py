@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import signal
 import threading
 import time
@@ -29,19 +28,17 @@ from typing import Any, Protocol
 
 from proxy.catalogue import ToolStatus
 from proxy.config import LoadedConfig, ReloadSettings, load_config
+from proxy.events.schema import CONFIG_RELOAD_FAILED, CONFIG_RELOADED, TOKEN_PATTERN
 from proxy.runtime import Runtime, pool_settings
-from proxy.scanning import ScanPool
+from proxy.worker_pool import ScanPool
 
 log = logging.getLogger("aidlp")
 
-RELOADED = "aidlp.config.reloaded"
-RELOAD_FAILED = "aidlp.config.reload_failed"
 #: Sections bound at start-up (the proxy's listening socket); a change needs a restart.
 #: (The addon moves the metrics server itself.)
 RESTART_SECTIONS = ("listen",)
 
 Signature = tuple[int, int, int] | None  # (inode, mtime_ns, size); None: missing
-TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
 class Swappable(Protocol):
@@ -166,7 +163,7 @@ def _counts(loaded: LoadedConfig, pool_rebuilt: bool) -> dict[str, int]:
 
 def _names(paths: Iterable[str]) -> list[str]:
     """File names for the event (schema: short tokens); full paths go to the log."""
-    return sorted({Path(p).name for p in paths if TOKEN.fullmatch(Path(p).name)})[:50]
+    return sorted({Path(p).name for p in paths if TOKEN_PATTERN.fullmatch(Path(p).name)})[:50]
 
 
 def _restart_required(old: LoadedConfig | None, new: LoadedConfig) -> list[str]:
@@ -346,7 +343,7 @@ class Reloader:
         restart = _restart_required(old.loaded if old else None, loaded)
         runtime.recorder.emit(
             {
-                "event": RELOADED,
+                "event": CONFIG_RELOADED,
                 "source": trigger,
                 "result": "ok",
                 "reason": "restart_required" if restart else None,
@@ -389,7 +386,7 @@ class Reloader:
         if old is not None:
             old.recorder.emit(
                 {
-                    "event": RELOAD_FAILED,
+                    "event": CONFIG_RELOAD_FAILED,
                     "source": trigger,
                     "result": "failed",
                     "reason": reason,

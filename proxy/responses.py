@@ -1,4 +1,8 @@
-"""Block responses: a 403 in the client's own error shape, or an accessible HTML page.
+"""Act: the one way a blocked outcome is answered — a 403 in the client's own error shape,
+an accessible HTML page, or a websocket close.
+
+:func:`render` reads the shape the pipeline chose (``Outcome.style``) and returns a plain
+:class:`Reply`; the addons turn it into a mitmproxy response.
 
 API clients get the provider's error JSON (OpenAI, Anthropic, Gemini, or a generic form) so
 their SDKs raise a permission error carrying our message. Browsers (``Accept: text/html``)
@@ -10,16 +14,18 @@ from __future__ import annotations
 
 import html
 import json
-import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from string import Template
 
-from mitmproxy import http
-
+from proxy.approvals.header import APPROVAL_HEADER
+from proxy.events.schema import TOOL_BLOCKED
+from proxy.inspection.model import Outcome
 from proxy.policy import CLAUSE_TEXT, FAILURE_REASONS, Contact, Contacts, Decision
 
-APPROVAL_HEADER = "X-AIDLP-Approval"
+DECISION_HEADER = "X-AIDLP-Decision"
+INCIDENT_HEADER = "X-AIDLP-Incident"
 WEBSOCKET_POLICY_VIOLATION = 1008
 _WS_REASON_MAX_BYTES = 123  # RFC 6455: close reason fits a 125-byte control frame
 
@@ -49,13 +55,8 @@ FAILURE_TEXT: dict[str, str] = {
     "unparseable": "aidlp could not read the content of this request, so it was not sent",
     "uninspectable": "this request carries content aidlp cannot inspect (such as images, "
     "audio or encrypted files), so it was not sent",
+    "internal_error": "aidlp hit an internal error while checking this request, so it was not sent",
 }
-
-_OPENAI_PATH = re.compile(
-    r"(^|/)(chat/completions|completions|responses|embeddings|moderations|images|audio|files|"
-    r"uploads|batches|assistants|threads|vector_stores|realtime)(/|$|\?)"
-)
-
 
 # ---- wording ---------------------------------------------------------------------------------
 
@@ -74,7 +75,7 @@ def _contact_text(contact: Contact) -> str:
 
 
 def _is_tool_block(decision: Decision) -> bool:
-    return decision.event == "ai.tool.blocked"
+    return decision.event == TOOL_BLOCKED
 
 
 def summary(decision: Decision) -> str:
@@ -159,31 +160,6 @@ def websocket_close_reason(decision: Decision, incident_id: str) -> str:
 # ---- shapes ------------------------------------------------------------------------------------
 
 
-def error_style(host: str, path: str, accept: str) -> str:
-    """Which error shape the client understands: html | anthropic | gemini | openai | generic."""
-    if "text/html" in accept.lower():
-        return "html"
-    host = host.lower()
-    lowered = path.lower()
-    if host.endswith(("anthropic.com", "claude.ai", "claude.com")) or lowered.startswith(
-        "/v1/messages"
-    ):
-        return "anthropic"
-    if (
-        host.endswith(("googleapis.com", "gemini.google.com", "aistudio.google.com"))
-        or ":generatecontent" in lowered
-        or ":streamgeneratecontent" in lowered
-    ):
-        return "gemini"
-    if (
-        host.endswith(("openai.com", "chatgpt.com", "openai.azure.com"))
-        or "/openai/deployments/" in lowered
-        or _OPENAI_PATH.search(lowered.split("?", 1)[0])
-    ):
-        return "openai"
-    return "generic"
-
-
 def error_payload(style: str, decision: Decision, incident_id: str, message: str) -> dict:
     """The JSON error body for ``style`` (contract shapes in DESIGN.md)."""
     if style == "anthropic":
@@ -265,35 +241,44 @@ def block_page(decision: Decision, incident_id: str, contacts: Contacts | None =
     )
 
 
-def block_response(
-    host: str,
-    path: str,
-    accept: str,
-    decision: Decision,
-    incident_id: str,
-    contacts: Contacts | None = None,
-) -> http.Response:
-    """A 403 in the client's own error shape, with the X-AIDLP-* headers."""
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A response to send instead of forwarding: status, headers, body (no mitmproxy)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def render(outcome: Outcome, contacts: Contacts | None = None) -> Reply:
+    """The 403 for a blocked outcome, in the shape it chose (``outcome.style``), with the
+    ``X-AIDLP-*`` headers."""
+    decision, incident_id = outcome.decision, outcome.incident_id or ""
     headers = {
-        "X-AIDLP-Decision": "block",
-        "X-AIDLP-Incident": incident_id,
+        DECISION_HEADER: "block",
+        INCIDENT_HEADER: incident_id,
         "Cache-Control": "no-store",
     }
-    style = error_style(host, path, accept)
-    if style == "html":
-        return http.Response.make(
+    if outcome.style == "html":
+        return Reply(
             403,
-            block_page(decision, incident_id, contacts),
             {
                 **headers,
                 "Content-Type": "text/html; charset=utf-8",
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                 "X-Content-Type-Options": "nosniff",
             },
+            block_page(decision, incident_id, contacts).encode("utf-8"),
         )
     message = block_message(decision, incident_id, contacts)
-    return http.Response.make(
-        403,
-        json.dumps(error_payload(style, decision, incident_id, message)),
-        {**headers, "Content-Type": "application/json"},
+    payload = error_payload(outcome.style, decision, incident_id, message)
+    return Reply(
+        403, {**headers, "Content-Type": "application/json"}, json.dumps(payload).encode("utf-8")
+    )
+
+
+def websocket_close(outcome: Outcome) -> tuple[int, str]:
+    """The close code (1008, policy violation) and reason for a blocked websocket message."""
+    return WEBSOCKET_POLICY_VIOLATION, websocket_close_reason(
+        outcome.decision, outcome.incident_id or ""
     )

@@ -1,7 +1,5 @@
-"""State built from one loaded config, swapped whole on reload.
-
-Kept out of ``proxy/addon.py`` because mitmproxy loads that file as a script module.
-"""
+"""State built from one loaded config (catalogue, event recorder, approval store), swapped
+whole on reload by :class:`proxy.addons.host.RuntimeHost`."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ from proxy.config import LoadedConfig
 from proxy.events import EventConfigError, EventRecorder, EventStats, NullStats, build_sinks
 from proxy.register.sink import build_register_sinks
 from proxy.register.subjects import SubjectKeyError, load_key
-from proxy.scanning import PoolSettings
+from proxy.worker_pool import PoolSettings
 
 
 @dataclass(slots=True)

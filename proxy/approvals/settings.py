@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from proxy.approvals.keys import KeyFileError, load_public_key
+from proxy.events.schema import TOKEN_PATTERN
 
-_ISSUER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_ISSUER = TOKEN_PATTERN
 
 
 def _as_list(value: Any) -> Any:

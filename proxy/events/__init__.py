@@ -11,7 +11,7 @@ Never put a raw matched value, prompt text or token into an event: the schema pr
 drop unknown fields and redact values that do not fit their field.
 """
 
-from proxy.events.content import ContentHasher, HmacKeyError
+from proxy.events.content_hmac import ContentHasher, HmacKeyError
 from proxy.events.recorder import EventRecorder, build_sinks, new_incident_id
 from proxy.events.schema import (
     APPROVALS_RELOAD_FAILED,

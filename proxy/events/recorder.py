@@ -15,7 +15,8 @@ from typing import Any
 
 import structlog
 
-from proxy.events.content import ContentHasher, HmacKeyError
+from proxy.events.content_hmac import ContentHasher, HmacKeyError
+from proxy.events.model import DecisionEvent
 from proxy.events.schema import INVALID_EVENT, PROCESSORS
 from proxy.events.settings import EventSettings
 from proxy.events.sinks import (
@@ -114,6 +115,10 @@ class EventRecorder:
     def content_hmac(self, text: str) -> str:
         """HMAC-SHA256 (hex) of the scanned text under the configured key."""
         return self._hasher(text)
+
+    def on_decision(self, event: DecisionEvent) -> None:
+        """Subscriber of :class:`proxy.inspection.record.Recording`: the decision's line."""
+        self.emit(event.fields())
 
     def emit(self, event: Mapping[str, Any]) -> None:
         """Validate ``event`` against the schema, render it, enqueue it on every sink."""

@@ -104,7 +104,9 @@ OPTIONAL_FIELDS: Final = frozenset({"stage", "subject_hmacs"})
 
 # ---- value shapes -----------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+#: A bounded token (ids, names, labels): the one definition, shared with reload and approvals.
+TOKEN_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_TOKEN = TOKEN_PATTERN
 _CLAUSE = re.compile(r"^[A-Z0-9][A-Z0-9.]{0,15}$")
 _INCIDENT = re.compile(r"^AIDLP-[0-9A-F]{12}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from proxy.events import schema
 from proxy.events.settings import FileSinkSettings, SyslogProtocol, SyslogSinkSettings
 
 log = logging.getLogger("aidlp.events")
@@ -277,17 +278,17 @@ class FileSink(Sink):
 
 #: RFC 5424 severities by event (default: informational).
 SEVERITY = {
-    "ai.request.blocked": 4,  # warning
-    "ai.tool.blocked": 4,
-    "aidlp.evidence.opened": 5,  # notice: sealed evidence was opened
-    "ai.scan.error": 3,  # error
-    "ai.request.monitored": 5,  # notice
-    "ai.request.approved": 5,
-    "aidlp.config.reloaded": 5,
-    "aidlp.approvals.reloaded": 5,
-    "aidlp.config.reload_failed": 3,
-    "aidlp.approvals.reload_failed": 3,
-    "aidlp.event.invalid": 3,
+    schema.REQUEST_BLOCKED: 4,  # warning
+    schema.TOOL_BLOCKED: 4,
+    schema.EVIDENCE_OPENED: 5,  # notice: sealed evidence was opened
+    schema.SCAN_ERROR: 3,  # error
+    schema.REQUEST_MONITORED: 5,  # notice
+    schema.REQUEST_APPROVED: 5,
+    schema.CONFIG_RELOADED: 5,
+    schema.APPROVALS_RELOADED: 5,
+    schema.CONFIG_RELOAD_FAILED: 3,
+    schema.APPROVALS_RELOAD_FAILED: 3,
+    schema.INVALID_EVENT: 3,
 }
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from proxy.addon import AidlpAddon
+from proxy.addons import RuntimeHost
 from proxy.catalogue import ToolStatus
 from proxy.config import load_config
+from proxy.events.schema import CONFIG_RELOAD_FAILED as RELOAD_FAILED
+from proxy.events.schema import CONFIG_RELOADED as RELOADED
 from proxy.reload import (
-    RELOAD_FAILED,
-    RELOADED,
     Reloader,
     changed_paths,
     pool_key,
@@ -27,7 +27,7 @@ from proxy.reload import (
     watched_paths,
 )
 from proxy.runtime import pool_settings
-from proxy.scanning import ScanFailure, ScanPool
+from proxy.worker_pool import ScanFailure, ScanPool
 
 #: Takes the placeholder engine a few hundred ms per scan (many findings to return).
 SLOW_TEXT = "AB 12 34 56 C " * 20000
@@ -66,9 +66,9 @@ def events(config_dir: Path, name: str) -> list[dict]:
     return [r for r in map(json.loads, lines) if r.get("event") == name]
 
 
-async def started(config: Path) -> tuple[AidlpAddon, Reloader]:
+async def started(config: Path) -> tuple[RuntimeHost, Reloader]:
     """The real addon, activated from ``config`` as mitmproxy's configure/running would."""
-    addon = AidlpAddon()
+    addon = RuntimeHost()
     loaded = load_config(config)
     addon.activate(addon.build_runtime(loaded), addon.new_pool(loaded))
     await addon.pool.start()
@@ -78,7 +78,7 @@ async def started(config: Path) -> tuple[AidlpAddon, Reloader]:
     return addon, reloader
 
 
-def stop(holder: AidlpAddon, reloader: Reloader) -> None:
+def stop(holder: RuntimeHost, reloader: Reloader) -> None:
     reloader.stop()
     if holder.pool is not None:
         holder.pool.shutdown()

@@ -1,4 +1,4 @@
-"""The addon's recording: one schema event per decision, content HMAC, metrics, identity."""
+"""Recording: one schema event per decision, content HMAC, metrics, identity (addons + pipeline)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,18 @@ import pytest
 from mitmproxy.test import taddons, tflow
 
 from detectors.types import Finding, ScanResult
-from proxy.addon import AidlpAddon
+from proxy.addons import (
+    ApprovalHeaderTaker,
+    ConnectionGate,
+    MetricsEndpoint,
+    RequestInspector,
+    RuntimeHost,
+    default_addons,
+)
+from proxy.addons.flows import subject_of
 from proxy.events import EventRecorder, EventSettings
 from proxy.extract import extract
+from proxy.inspection import Outcome, Recording
 from proxy.policy import PolicySettings, decide
 from tests.unit.obs.helpers import ListSink, sample, wait_until
 
@@ -27,17 +36,74 @@ def addon(tmp_path, monkeypatch):
     monkeypatch.setenv("AIDLP_HMAC_KEY", KEY)
     config = tmp_path / "aidlp.yaml"
     config.write_text("workers:\n  processes: 1\nevents:\n  stdout: false\n")
-    a = AidlpAddon()
-    with taddons.context(a) as tctx:
-        tctx.configure(a, aidlp_config=str(config), aidlp_metrics_port=0)
+    chain = default_addons()
+    a = Chain({type(x): x for x in chain})
+    with taddons.context(*chain) as tctx:
+        tctx.configure(a.host, aidlp_config=str(config), aidlp_metrics_port=0)
         sink = ListSink()
-        a.runtime.recorder.close()
-        a.runtime.recorder = EventRecorder(EventSettings(stdout=False), a.metrics, sinks=[sink])
+        a.host.runtime.recorder.close()
+        a.host.runtime.recorder = EventRecorder(
+            EventSettings(stdout=False), a.host.metrics, sinks=[sink]
+        )
+        a.host.recording = Recording(
+            [a.host.runtime.recorder.on_decision, a.host.metrics.on_decision]
+        )
         a.events = lambda n: [
             json.loads(i.line) for i in wait_until(lambda: len(sink.items) >= n and sink.items)
         ]
         yield a
         a.done()
+
+
+class Chain:
+    """The addon chain, driven hook by hook as mitmproxy would."""
+
+    def __init__(self, addons: dict) -> None:
+        self.addons = addons
+        self.host: RuntimeHost = addons[RuntimeHost]
+        self.metrics = self.host.metrics
+        self.inspector: RequestInspector = addons[RequestInspector]
+
+    def requestheaders(self, flow) -> None:
+        for kind in (ConnectionGate, ApprovalHeaderTaker, RequestInspector):
+            self.addons[kind].requestheaders(flow)
+
+    async def request(self, flow) -> None:
+        self.addons[ApprovalHeaderTaker].request(flow)
+        await self.inspector.request(flow)
+
+    def http_connect(self, flow) -> None:
+        self.addons[ConnectionGate].http_connect(flow)
+
+    async def running(self) -> None:
+        for addon in self.addons.values():
+            hook = getattr(addon, "running", None)
+            if hook is not None:
+                await hook()
+
+    def done(self) -> None:
+        for addon in self.addons.values():
+            hook = getattr(addon, "done", None)
+            if hook is not None:
+                hook()
+
+    @property
+    def metrics_server(self):
+        return self.addons[MetricsEndpoint].server
+
+    def act(self, flow, decision, result=None, chars=0, digest=None) -> None:
+        """Act on a decision as the request inspector does for a pipeline outcome."""
+        noteworthy = decision.action != "allow" or decision.approval is not None
+        outcome = Outcome(
+            subject_of(flow, flow.metadata["aidlp.tool"]),
+            decision,
+            style="openai",
+            result=result,
+            incident_id="AIDLP-0123456789AB" if noteworthy else None,
+            chars=chars,
+            content_hmac=digest,
+        )
+        self.inspector.act(flow, outcome)
 
 
 def openai_flow(body: dict, *, auth: tuple[str, str] | None = None):
@@ -59,14 +125,13 @@ def openai_flow(body: dict, *, auth: tuple[str, str] | None = None):
 def test_block_event_has_contract_fields_and_no_values(addon):
     flow = openai_flow({"messages": [{"role": "user", "content": f"NINO {NINO}"}]})
     addon.requestheaders(flow)
-    tool = flow.metadata["aidlp.tool"]
     result = ScanResult(
         [Finding("PERSONAL_DATA", "UK_NINO", 5, 14, 0.95, "uk_nino")] * 2,
         ["PERSONAL_DATA"],
         14,
         1.5,
     )
-    addon._act(flow, tool, decide(result.categories, PolicySettings()), result, None, 14, "ab" * 32)
+    addon.act(flow, decide(result.categories, PolicySettings()), result, 14, "ab" * 32)
     (event,) = addon.events(1)
     assert event["event"] == "ai.request.blocked"
     assert event["incident_id"] == flow.response.headers["X-AIDLP-Incident"]
@@ -96,7 +161,7 @@ def test_block_event_has_contract_fields_and_no_values(addon):
 def test_proxyauth_user_is_the_identity_never_the_password(addon):
     flow = openai_flow({"messages": []}, auth=("jane.doe", "hunter2-password"))
     addon.requestheaders(flow)
-    addon._act(flow, flow.metadata["aidlp.tool"], decide([], PolicySettings()), None, None)
+    addon.act(flow, decide([], PolicySettings()))
     (event,) = addon.events(1)
     assert event["event"] == "ai.request.allowed" and event["incident_id"] is None
     assert event["user"] == "jane.doe" and event["client_ip"] == "10.20.30.40"

@@ -7,18 +7,38 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from mitmproxy import http
 
+from proxy.catalogue import Tool
+from proxy.inspection import Outcome, Subject
+from proxy.inspection.style import response_style
 from proxy.policy import Contact, Contacts, Decision, PolicySettings, blocked_tool, decide, failure
 from proxy.responses import (
     WEBSOCKET_POLICY_VIOLATION,
     block_message,
     block_page,
-    block_response,
-    error_style,
+    render,
     websocket_close_reason,
 )
 
 INCIDENT = "AIDLP-0123456789AB"
+TOOL = Tool(id="test_tool", name="Test tool", hosts=["example.ai"], status="online")
+
+
+def error_style(host: str, path: str, accept: str) -> str:
+    return response_style(None, host, path, "text/html" in accept)
+
+
+def block_response(
+    host: str, path: str, accept: str, decision: Decision, incident: str, contacts=None
+) -> http.Response:
+    """What the addons send for a blocked outcome refused before extraction."""
+    subject = Subject(TOOL, host=host, method="POST", path=path, accept=accept)
+    outcome = Outcome(
+        subject, decision, style=error_style(host, path, accept), incident_id=incident
+    )
+    reply = render(outcome, contacts)
+    return http.Response.make(reply.status, reply.body, reply.headers)
 
 
 def findings_decision(**kw) -> Decision:

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from detectors.settings import DetectorSettings
-from proxy.scanning import PoolSettings, ScanFailure, ScanPool, _ping
+from proxy.worker_pool import PoolSettings, ScanFailure, ScanPool, _ping
 
 BIG = "The quarterly report covers staffing, estates and finance. " * 40_000  # ~2.4 MB
 

@@ -1,4 +1,6 @@
-"""Close an intercepted websocket with a close code (1008 policy violation) from an addon.
+"""Patches mitmproxy internals so an addon can close a websocket with a code (1008).
+
+Used by the websocket inspector (:mod:`proxy.addons.websocket_inspector`) on a block.
 
 mitmproxy 12 has no public API for this: ``WebSocketMessage.drop()`` drops one message,
 ``flow.kill()`` does not stop a websocket in transit, and ``inject.websocket`` only injects
@@ -21,9 +23,11 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+from proxy.responses import WEBSOCKET_POLICY_VIOLATION
+
 log = logging.getLogger("aidlp")
 
-POLICY_VIOLATION = 1008
+POLICY_VIOLATION = WEBSOCKET_POLICY_VIOLATION
 _installed = False
 
 

@@ -1,0 +1,51 @@
+"""aidlp's mitmproxy addons, small and single-purpose, composed like mitmproxy's own.
+
+Chain order matters (hooks run addon by addon, in order):
+
+1. :class:`ConfigReloader` — SIGHUP handler first, then hot reloads;
+2. :class:`MetricsEndpoint` — up before the workers, so ``/readyz`` says 503 meanwhile;
+3. :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
+4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
+5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
+6. :class:`RequestInspector` — HTTP requests through the pipeline;
+7. :class:`WebsocketInspector` — websocket messages through the pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
+from proxy.addons.host import RuntimeHost
+from proxy.addons.metrics_endpoint import MetricsEndpoint
+from proxy.addons.reloader import ConfigReloader
+from proxy.addons.request_inspector import RequestInspector
+from proxy.addons.websocket_inspector import WebsocketInspector
+
+__all__ = [
+    "ApprovalHeaderTaker",
+    "ConfigReloader",
+    "ConnectionGate",
+    "MetricsEndpoint",
+    "RefuseBlockedSni",
+    "RequestInspector",
+    "RuntimeHost",
+    "WebsocketInspector",
+    "default_addons",
+]
+
+
+def default_addons(host: RuntimeHost | None = None) -> list[Any]:
+    """The aidlp addon chain, sharing one :class:`RuntimeHost`."""
+    host = host or RuntimeHost()
+    approvals = ApprovalHeaderTaker()
+    return [
+        ConfigReloader(host),
+        MetricsEndpoint(host),
+        host,
+        ConnectionGate(host),
+        approvals,
+        RequestInspector(host, approvals),
+        WebsocketInspector(host, approvals),
+    ]

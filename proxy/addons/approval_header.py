@@ -1,0 +1,43 @@
+"""Approval-header taker: ``X-AIDLP-Approval`` is aidlp's own credential, never forwarded.
+
+The header is removed from every request, to any host, at the request headers (and again at
+the full request). For an AI-tool flow the token is kept, outside ``flow.metadata`` (which
+flow dumps would show), until the request inspector takes it; for a websocket handshake it
+is kept for the life of the socket, to cover its messages.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from mitmproxy import http
+
+from proxy.addons.flows import tool_of
+from proxy.approvals.header import APPROVAL_HEADER
+
+
+class ApprovalHeaderTaker:
+    """Takes the approval header off requests and holds the token per flow."""
+
+    def __init__(self) -> None:
+        self._tokens: weakref.WeakKeyDictionary[http.HTTPFlow, str] = weakref.WeakKeyDictionary()
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        self._take(flow)
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        self._take(flow)  # headers can still change between the two hooks (other addons)
+
+    def _take(self, flow: http.HTTPFlow) -> None:
+        token = flow.request.headers.pop(APPROVAL_HEADER, None)
+        if token is not None and tool_of(flow) is not None:
+            self._tokens[flow] = token
+
+    def token(self, flow: http.HTTPFlow) -> str | None:
+        """The token presented with ``flow`` (or its websocket handshake), if any."""
+        return self._tokens.get(flow)
+
+    def release(self, flow: http.HTTPFlow) -> None:
+        """Forget the token once the request is decided (kept for websocket handshakes)."""
+        if flow.request.headers.get("upgrade", "").lower() != "websocket":
+            self._tokens.pop(flow, None)

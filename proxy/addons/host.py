@@ -1,0 +1,130 @@
+"""The runtime host addon: loads the config, owns the runtime and the scan worker pool.
+
+Every other aidlp addon reads the live :class:`~proxy.runtime.Runtime` (and the
+:class:`~proxy.inspection.Inspector` and :class:`~proxy.inspection.Recording` built from it)
+through this one. Hot reloads (:mod:`proxy.reload`) swap them whole via :meth:`activate`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from mitmproxy import ctx, exceptions
+
+from proxy.catalogue import ToolStatus
+from proxy.config import ConfigError, LoadedConfig, load_config
+from proxy.events import EventConfigError, logscrub
+from proxy.inspection import Inspector, Recording
+from proxy.metrics import Metrics
+from proxy.runtime import Runtime, pool_settings
+from proxy.worker_pool import ScanPool
+
+log = logging.getLogger("aidlp")
+
+Listener = Callable[[], None]
+
+
+class RuntimeHost:
+    """Option ``aidlp_config``; builds, activates and retires runtimes and pools."""
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or Metrics()
+        self.runtime: Runtime | None = None
+        self.pool: ScanPool | None = None
+        self.inspector: Inspector | None = None
+        self.recording: Recording | None = None
+        self.serving = False
+        self.on_activate: list[Listener] = []  # told after every swap
+        self.on_ready: list[Listener] = []  # told once the workers are up
+
+    def load(self, loader: Any) -> None:
+        logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
+        loader.add_option(
+            "aidlp_config",
+            str,
+            "",
+            "aidlp config YAML merged over the embedded default (empty: default).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "stream_large_bodies" in updated and ctx.options.stream_large_bodies:
+            # A streamed request body reaches the AI tool before the `request` hook can scan
+            # it (mitmproxy streams chunked bodies past the limit even when requestheaders
+            # set stream=False), so the option cannot be honoured safely.
+            raise exceptions.OptionsError(
+                "aidlp: stream_large_bodies would forward AI-tool request bodies unscanned; "
+                "leave it unset (oversize bodies are blocked by limits.max_body_bytes)"
+            )
+        if self.runtime is not None and ("aidlp_config" not in updated or self.serving):
+            return  # while serving, the reloader swaps config changes in gracefully
+        try:
+            loaded = load_config(ctx.options.aidlp_config or None)
+            runtime = self.build_runtime(loaded)
+        except (ConfigError, EventConfigError) as exc:
+            raise exceptions.OptionsError(f"aidlp: {exc}") from None
+        self.activate(runtime, self.new_pool(loaded) if self.pool is None else None)
+
+    async def running(self) -> None:
+        logscrub.install()  # handlers added since load()
+        if self.pool is not None and not self.pool.ready:
+            await self.pool.start()
+            log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
+        self.serving = True
+        for listener in self.on_ready:
+            listener()
+
+    def done(self) -> None:
+        self.serving = False
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.runtime is not None:
+            self.runtime.recorder.close()
+
+    # ---- the reloader's target (proxy.reload.Swappable) ---------------------------------
+
+    def build_runtime(self, loaded: LoadedConfig) -> Runtime:
+        """Raises :class:`EventConfigError` for an unusable events section."""
+        return Runtime.build(loaded, self.metrics)
+
+    def new_pool(self, loaded: LoadedConfig) -> ScanPool:
+        return ScanPool(loaded.config.detectors, pool_settings(loaded))
+
+    def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
+        """Swap in ``runtime`` (and ``pool``) in one synchronous step, then tidy up."""
+        previous, self.runtime = self.runtime, runtime
+        if pool is not None:
+            self.pool = pool
+            self.metrics.watch_pool(pool)
+        assert self.pool is not None
+        self.inspector = Inspector(
+            runtime.loaded.config,
+            runtime.catalogue,
+            self.pool,
+            runtime.approvals,
+            runtime.recorder.content_hmac,
+        )
+        self.recording = Recording([runtime.recorder.on_decision, self.metrics.on_decision])
+        if previous is not None and previous.recorder is not runtime.recorder:
+            # drain the old sinks without holding up the event loop
+            threading.Thread(target=previous.recorder.close, daemon=True).start()
+        self.metrics.prime_tools(
+            t.id for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED
+        )
+        self.metrics.prime_sinks(sink.name for sink in runtime.recorder.sinks)
+        for listener in self.on_activate:
+            listener()
+
+    # ---- for the other addons ------------------------------------------------------------
+
+    def rt(self) -> Runtime:
+        assert self.runtime is not None, "aidlp addon used before configure()"
+        return self.runtime
+
+    def live(self) -> tuple[Runtime, Inspector, Recording]:
+        """The runtime with the inspector and the recording built from it (one snapshot)."""
+        assert self.runtime is not None and self.inspector is not None, "used before configure()"
+        assert self.recording is not None
+        return self.runtime, self.inspector, self.recording

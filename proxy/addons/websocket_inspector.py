@@ -1,0 +1,58 @@
+"""Websocket inspector: each client→server message to an AI tool goes through the pipeline.
+
+A blocked message is dropped and the socket closed with 1008 (policy violation) on both
+sides, the reason naming the incident; later messages on a closing socket are dropped.
+The handshake's approval token covers the socket's messages.
+"""
+
+from __future__ import annotations
+
+from mitmproxy import http
+
+from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.flows import subject_of, tool_of
+from proxy.addons.host import RuntimeHost
+from proxy.addons.mitmproxy_ws_close_patch import close_websocket
+from proxy.addons.mitmproxy_ws_close_patch import install as install_websocket_close
+from proxy.inspection import Subject, WebsocketMessage
+from proxy.responses import websocket_close
+
+WS_BLOCKED_KEY = "aidlp.ws_blocked"
+
+
+class WebsocketInspector:
+    """Hands websocket messages to the :class:`~proxy.inspection.Inspector`; closes on block."""
+
+    def __init__(self, host: RuntimeHost, approvals: ApprovalHeaderTaker) -> None:
+        self.host = host
+        self.approvals = approvals
+
+    async def running(self) -> None:
+        install_websocket_close()
+
+    async def websocket_message(self, flow: http.HTTPFlow) -> None:
+        tool = tool_of(flow)
+        if tool is None or flow.websocket is None or not flow.websocket.messages:
+            return
+        message = flow.websocket.messages[-1]
+        if not message.from_client or message.dropped:
+            return
+        if flow.metadata.get(WS_BLOCKED_KEY):
+            message.drop()  # the socket is closing: nothing more goes upstream
+            return
+        _, inspector, recording = self.host.live()
+        try:
+            subject = subject_of(flow, tool, self.approvals.token(flow))
+            sent = WebsocketMessage(
+                flow.request.pretty_host, flow.request.path, message.content, message.is_text
+            )
+            outcome = await inspector.inspect_message(sent, subject)
+        except Exception as exc:  # fail closed
+            outcome = inspector.internal_error(Subject(tool, host=flow.request.pretty_host), exc)
+        if outcome is None:
+            return  # handshakes, pings: nothing to decide
+        if outcome.blocked:
+            message.drop()
+            flow.metadata[WS_BLOCKED_KEY] = True
+            close_websocket(flow, *websocket_close(outcome))
+        recording.record(outcome)

@@ -1,0 +1,3 @@
+"""The approval header: aidlp's own credential on a request, taken off before it goes upstream."""
+
+APPROVAL_HEADER = "X-AIDLP-Approval"

@@ -1,0 +1,262 @@
+"""The inspection pipeline: extract → scan → decide, for one request, message or text.
+
+:class:`Inspector` is plain Python (no mitmproxy): the addons in :mod:`proxy.addons` hand it
+a :class:`~proxy.inspection.model.Subject` and what was sent, and get an
+:class:`~proxy.inspection.model.Outcome` back. It owns every way a request can end:
+
+- refused: a blocked tool (at CONNECT, ClientHello or request) or a blocked model;
+- failed closed: ``too_large``, ``unparseable``, ``scan_error``, ``scan_timeout``,
+  ``overloaded`` and ``internal_error`` (any unexpected exception) block in enforce mode;
+- decided by the policy: findings, approvals (header token, then the user's registered
+  ones), per-status category actions, monitor (shadow) mode;
+- uninspectable content (images, audio, encrypted files): monitored, or blocked if so
+  configured.
+
+CPU work stays off the event loop: extraction runs in a thread, time-boxed; scans run in the
+:class:`~proxy.inspection.model.Scanner` (the worker pool).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from proxy.approvals import ApprovalCheck, ApprovalStore
+from proxy.catalogue import Catalogue
+from proxy.config import AidlpConfig
+from proxy.events import new_incident_id
+from proxy.events.schema import REQUEST_MONITORED
+from proxy.extract import (
+    Extraction,
+    ExtractionError,
+    RequestView,
+    Segment,
+    extract_view,
+    extract_websocket_message,
+)
+from proxy.extract.encoding import decode_body
+from proxy.extract.settings import UninspectableAction
+from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
+from proxy.inspection.style import response_style
+from proxy.policy import FAILURE_CLAUSES, Decision, blocked_tool, decide, failure
+from proxy.worker_pool import ScanFailure
+
+log = logging.getLogger("aidlp")
+
+#: Texts up to this size are HMAC'd on the event loop; larger ones in a thread.
+HMAC_INLINE_CHARS = 256 * 1024
+
+
+class Inspector:
+    """Extract → scan → decide under one loaded config (rebuilt whole on reload)."""
+
+    def __init__(
+        self,
+        config: AidlpConfig,
+        catalogue: Catalogue,
+        scanner: Scanner,
+        approvals: ApprovalStore | None = None,
+        content_hmac: Callable[[str], str] | None = None,
+    ) -> None:
+        self.config = config
+        self.catalogue = catalogue
+        self.scanner = scanner
+        self.approvals = approvals
+        self.content_hmac = content_hmac
+
+    # ---- entry points ---------------------------------------------------------------------
+
+    def refuse_tool(self, subject: Subject, reason: str = "blocked_tool") -> Outcome:
+        """A blocked tool (DeepSeek) or model: refused in every mode, whatever the approval."""
+        return self._finish(subject, blocked_tool(reason))
+
+    def check_declared_length(self, subject: Subject, declared: str) -> Outcome | None:
+        """At the request headers: a declared Content-Length over the limit fails closed."""
+        limit = self.config.limits.max_body_bytes
+        if declared.isdigit() and int(declared) > limit:
+            return self._fail(subject, "too_large")
+        return None
+
+    async def inspect(self, request: HttpRequest, subject: Subject) -> Outcome:
+        """Decide for one HTTP request to ``subject.tool``. Never raises."""
+        try:
+            return await self._inspect(request, subject)
+        except Exception as exc:  # an aidlp bug must never let a request through unscanned
+            return self.internal_error(subject, exc)
+
+    async def inspect_message(self, message: WebsocketMessage, subject: Subject) -> Outcome | None:
+        """Decide for one client→server websocket message; None when there is nothing to
+        decide (handshakes, pings). Never raises."""
+        try:
+            return await self._inspect_message(message, subject)
+        except Exception as exc:
+            return self.internal_error(subject, exc)
+
+    async def inspect_text(self, text: str, subject: Subject, where: str = "text") -> Outcome:
+        """Decide for plain text (``aidlp scan``): offsets of the findings index ``text``."""
+        extraction = Extraction(segments=[Segment(text, where)] if text else [], adapter="text")
+        return await self._evaluate(extraction, subject)
+
+    # ---- the flow ---------------------------------------------------------------------------
+
+    async def _inspect(self, request: HttpRequest, subject: Subject) -> Outcome:
+        limits, settings = self.config.limits, self.config.extraction
+        if len(request.body) > limits.max_body_bytes:
+            return self._fail(subject, "too_large")
+        try:
+            extraction = await self._extract(
+                lambda: extract_view(
+                    view_of(request, limits.max_body_bytes), settings, limits.max_body_bytes
+                )
+            )
+        except ExtractionError as exc:
+            return self._fail(subject, exc.reason)
+        if self._asks_blocked_model(extraction):
+            return self.refuse_tool(subject, "blocked_model")
+        return await self._evaluate(extraction, subject)
+
+    async def _inspect_message(self, message: WebsocketMessage, subject: Subject) -> Outcome | None:
+        limits, settings = self.config.limits, self.config.extraction
+        try:
+            extraction = await self._extract(
+                lambda: extract_websocket_message(
+                    message.host,
+                    message.path,
+                    message.content,
+                    message.is_text,
+                    settings,
+                    limits.max_body_bytes,
+                )
+            )
+        except ExtractionError as exc:
+            return self._fail(subject, exc.reason)
+        if self._asks_blocked_model(extraction):
+            return self.refuse_tool(subject, "blocked_model")
+        if not extraction.segments and not extraction.uninspectable:
+            return None
+        return await self._evaluate(extraction, subject)
+
+    async def _extract(self, run: Callable[[], Extraction]) -> Extraction:
+        """Run an extraction off the event loop, time-boxed. Any failure fails closed."""
+        timeout = self.config.extraction.timeout_seconds
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(run), timeout + 1.0)
+        except TimeoutError as exc:
+            raise ExtractionError("too_large", "extraction time budget exceeded") from exc
+        except ExtractionError:
+            raise
+        except Exception as exc:  # an adapter bug must never let a body through unscanned
+            log.warning("aidlp: extraction failed: %s", type(exc).__name__)
+            raise ExtractionError("unparseable", type(exc).__name__) from exc
+
+    def _asks_blocked_model(self, extraction: Extraction) -> bool:
+        names = [extraction.model, *extraction.models]
+        return any(self.catalogue.is_blocked_model(name) for name in names)
+
+    async def _evaluate(self, extraction: Extraction, subject: Subject) -> Outcome:
+        """Scan the extraction's text and decide with the tool's status policy and approvals."""
+        policy = self.config.policy
+        text = extraction.text
+        if not text.strip():
+            decision = self._uninspectable(decide([], policy), extraction)
+            return self._finish(subject, decision, extraction)
+        digest = await self._hmac(text)
+        try:
+            result = await self.scanner.scan(text)
+        except ScanFailure as exc:
+            outcome = self._finish(
+                subject, failure(exc.reason, policy), extraction, chars=len(text), digest=digest
+            )
+            outcome.scan_failure = exc.reason
+            return outcome
+        decision = decide(
+            result.categories,
+            policy,
+            tool_status=subject.tool.status.value,
+            approve=self._approver(subject),
+        )
+        decision = self._uninspectable(decision, extraction)
+        return self._finish(subject, decision, extraction, result, len(text), digest)
+
+    async def _hmac(self, text: str) -> str | None:
+        if self.content_hmac is None:
+            return None
+        if len(text) <= HMAC_INLINE_CHARS:
+            return self.content_hmac(text)
+        return await asyncio.to_thread(self.content_hmac, text)
+
+    def _approver(self, subject: Subject) -> Callable[[list[str]], ApprovalCheck | None]:
+        """The approval check: the header token, then the user's registered ones."""
+        approvals = self.approvals
+
+        def approve(categories: list[str]) -> ApprovalCheck | None:
+            if approvals is None:
+                return None
+            return approvals.check(
+                subject.approval_token,
+                user=subject.user,
+                tool=subject.tool.id,
+                categories=categories,
+            )
+
+        return approve
+
+    def _uninspectable(self, decision: Decision, extraction: Extraction) -> Decision:
+        """Content extraction could not read (images, audio, encrypted or corrupt files):
+        monitored with an event by default, blocked if ``extraction.uninspectable: block``."""
+        if decision.action != "allow" or not extraction.uninspectable:
+            return decision
+        if self.config.extraction.uninspectable is UninspectableAction.BLOCK:
+            return failure("uninspectable", self.config.policy)
+        return Decision("monitor", REQUEST_MONITORED, "uninspectable", list(FAILURE_CLAUSES))
+
+    # ---- endings ----------------------------------------------------------------------------
+
+    def _fail(self, subject: Subject, reason: str) -> Outcome:
+        return self._finish(subject, failure(reason, self.config.policy))
+
+    def internal_error(self, subject: Subject, exc: Exception) -> Outcome:
+        """Fail closed on an unexpected exception (logged by type only, never content)."""
+        log.error("aidlp: internal error while inspecting: %s", type(exc).__name__)
+        return self._fail(subject, "internal_error")
+
+    def _finish(
+        self,
+        subject: Subject,
+        decision: Decision,
+        extraction: Extraction | None = None,
+        result: Any = None,
+        chars: int = 0,
+        digest: str | None = None,
+    ) -> Outcome:
+        """The outcome; blocks, monitored requests and approved ones (the audit trail) get an
+        incident id."""
+        noteworthy = decision.action != "allow" or decision.approval is not None
+        return Outcome(
+            subject=subject,
+            decision=decision,
+            style=response_style(extraction, subject.host, subject.path, subject.browser),
+            extraction=extraction,
+            result=result,
+            incident_id=new_incident_id() if noteworthy else None,
+            chars=chars,
+            content_hmac=digest,
+        )
+
+
+def view_of(request: HttpRequest, max_bytes: int) -> RequestView:
+    """The decoded :class:`RequestView` of ``request`` (Content-Encoding undone, bounded)."""
+    headers = request.headers
+    body = decode_body(request.body, headers.get("content-encoding", ""), max_bytes)
+    path, _, query = request.path.partition("?")
+    return RequestView(
+        method=request.method.upper(),
+        host=request.host,
+        path=path,
+        query=query,
+        content_type=headers.get("content-type", ""),
+        body=body,
+        headers=headers,
+    )

@@ -1,0 +1,76 @@
+"""Record: one typed event per outcome, handed to every subscriber (event recorder, metrics).
+
+:func:`decision_event` builds the :class:`~proxy.events.model.DecisionEvent` of an
+:class:`~proxy.inspection.model.Outcome` (findings summed per category, entity type and
+detector; never a value). :class:`Recording` fans it out: ``EventRecorder.on_decision``
+renders the JSON line, ``Metrics.on_decision`` counts it. A new sink is one more subscriber.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from proxy.events.model import DecisionEvent, FindingSummary
+from proxy.inspection.model import Outcome
+
+log = logging.getLogger("aidlp")
+
+Subscriber = Callable[[DecisionEvent], None]
+
+
+def summarise(findings: Iterable) -> list[FindingSummary]:
+    """Findings summed per (category, entity type, detector), in first-seen order."""
+    totals: dict[tuple[str, str, str], list] = {}
+    for f in findings:
+        entry = totals.setdefault((f.category, f.entity_type, f.detector), [0, 0.0])
+        entry[0] += 1
+        entry[1] = max(entry[1], round(f.score, 3))
+    return [
+        FindingSummary(category, entity_type, count, score, detector)
+        for (category, entity_type, detector), (count, score) in totals.items()
+    ]
+
+
+def decision_event(outcome: Outcome) -> DecisionEvent:
+    """The event of ``outcome`` (the proxy user, else the client address, as ``user``)."""
+    subject, decision, result = outcome.subject, outcome.decision, outcome.result
+    return DecisionEvent(
+        event=decision.event,
+        incident_id=outcome.incident_id,
+        user=subject.identity,
+        client_ip=subject.client_ip,
+        tool=subject.tool.id,
+        host=subject.host,
+        method=subject.method,
+        path=subject.path.split("?", 1)[0] if subject.path is not None else None,
+        decision=decision.action,
+        reason=decision.reason,
+        policy_clauses=list(decision.clauses),
+        findings=summarise(result.findings) if result is not None else [],
+        approval=decision.approval,
+        bytes_scanned=outcome.chars,
+        scan_ms=outcome.scan_ms,
+        content_hmac=outcome.content_hmac,
+        stage=subject.stage,
+        categories=list(result.categories) if result is not None else [],
+        approval_result=decision.approval_result,
+        scanned_chars=result.chars if result is not None else None,
+        scan_failure=outcome.scan_failure,
+    )
+
+
+class Recording:
+    """``record(outcome)``: build the event once, give it to each subscriber in turn."""
+
+    def __init__(self, subscribers: Iterable[Subscriber]) -> None:
+        self.subscribers = list(subscribers)
+
+    def record(self, outcome: Outcome) -> DecisionEvent:
+        event = decision_event(outcome)
+        for subscriber in self.subscribers:
+            try:
+                subscriber(event)
+            except Exception as exc:  # recording never breaks the proxy; never the content
+                log.error("aidlp: a recorder failed (%s)", type(exc).__name__)
+        return event
