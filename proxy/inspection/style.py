@@ -65,4 +65,6 @@ def response_style(
     endpoint's."""
     if browser:
         return "html"
+    if extraction is not None and extraction.adapter in declared_styles():
+        return extraction.error_style
     return endpoint_style(host or "", path or "")
