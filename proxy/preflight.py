@@ -79,7 +79,7 @@ def check_files(loaded: LoadedConfig, environ: Mapping[str, str] | None = None) 
 
     events = config.events
     if events.hmac_key_file:
-        from proxy.events.content import HmacKeyError, load_key
+        from proxy.events.content_hmac import HmacKeyError, load_key
 
         try:
             load_key(events.hmac_key_file, dict(env))

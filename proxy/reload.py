@@ -42,7 +42,7 @@ Signature = tuple[int, int, int] | None  # (inode, mtime_ns, size); None: missin
 
 
 class Swappable(Protocol):
-    """What the reloader drives: the addon (``AidlpAddon``) or anything shaped like it."""
+    """What the reloader drives: :class:`proxy.addons.host.RuntimeHost`, or anything like it."""
 
     runtime: Runtime | None
     pool: ScanPool | None

@@ -16,7 +16,7 @@ from typing import Protocol
 from detectors.types import ScanResult
 from proxy.catalogue import Tool
 from proxy.extract import Extraction
-from proxy.extract.base import ErrorStyle
+from proxy.extract.datatypes import ErrorStyle
 from proxy.policy import Decision
 
 #: Methods whose requests carry no prompt unless they have a body or a query string.

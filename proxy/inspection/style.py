@@ -12,7 +12,8 @@ import re
 from functools import cache
 
 from proxy.extract import Extraction
-from proxy.extract.base import Adapter, ErrorStyle
+from proxy.extract.adapter import Adapter
+from proxy.extract.datatypes import ErrorStyle
 
 _OPENAI_PATH = re.compile(
     r"(^|/)(chat/completions|completions|responses|embeddings|moderations|images|audio|files|"
