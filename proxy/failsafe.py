@@ -22,8 +22,6 @@ from mitmproxy import http
 
 log = logging.getLogger("aidlp")
 
-INTERNAL_ERROR = "internal_error"
-
 
 def fail_closed[F: Callable[..., Any]](hook: F) -> F:
     """Wrap an addon hook method ``hook(self, target, ...)`` (sync or async)."""

@@ -47,7 +47,7 @@ SCAN_BYTES_BUCKETS = (
 )  # fmt: skip
 
 #: Known label values, exported at 0 from start-up so that ``increase()`` sees the first event.
-SCAN_ERROR_KINDS = ("scan_error", "scan_timeout", "overloaded")
+SCAN_ERROR_KINDS = ("scan_error", "scan_timeout", "overloaded", "internal_error")
 APPROVAL_RESULTS = (
     "valid", "expired", "revoked", "invalid", "insufficient", "wrong_user", "wrong_tool",
 )  # fmt: skip

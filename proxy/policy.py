@@ -125,6 +125,9 @@ CLAUSE_TEXT: dict[str, str] = {
     "A1": "Annex A1: data protection principles apply to personal data",
 }
 
+#: An unexpected exception in aidlp's handling of a flow: blocked in every mode.
+INTERNAL_ERROR = "internal_error"
+
 #: Fail-closed reasons: the request could not be inspected, so it is not sent.
 FAILURE_REASONS = frozenset(
     {
@@ -134,7 +137,7 @@ FAILURE_REASONS = frozenset(
         "unparseable",
         "overloaded",
         "uninspectable",
-        "internal_error",
+        INTERNAL_ERROR,
     }
 )
 SCAN_FAILURES = frozenset({"scan_error", "scan_timeout", "overloaded"})
@@ -263,3 +266,8 @@ def failure(reason: str, settings: PolicySettings) -> Decision:
 def blocked_tool(reason: str = "blocked_tool") -> Decision:
     """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented."""
     return Decision("block", TOOL_BLOCKED, reason, list(BLOCKED_TOOL_CLAUSES))
+
+
+def internal_error() -> Decision:
+    """An aidlp bug while handling a flow: blocked in every mode, recorded as a scan error."""
+    return Decision("block", SCAN_ERROR, INTERNAL_ERROR, list(FAILURE_CLAUSES))

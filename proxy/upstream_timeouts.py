@@ -14,7 +14,7 @@ connection lives. This addon bounds both:
 
 mitmproxy has no public API to answer a request that is already upstream, so the read
 timeout injects an event through the proxy server's public ``inject_event`` (as
-:mod:`proxy.wsclose` does) and teaches ``HttpLayer``, once, to turn it into the error the
+:mod:`proxy.addons.mitmproxy_ws_close_patch` does) and teaches ``HttpLayer``, once, to turn it into the error the
 HTTP layer already knows how to send, with status 504. Streaming responses that stall
 after their headers are bounded by mitmproxy's ``tcp_timeout`` (inactivity, 600 s).
 """

@@ -8,7 +8,9 @@ Chain order matters (hooks run addon by addon, in order):
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
-7. :class:`WebsocketInspector` — websocket messages through the pipeline.
+7. :class:`WebsocketInspector` — websocket messages through the pipeline;
+8. :class:`~proxy.upstream_timeouts.UpstreamTimeouts`, :class:`~proxy.drain.GracefulShutdown`
+   — upstream timeouts and the SIGTERM drain, for what the inspectors let through.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from proxy.addons.metrics_endpoint import MetricsEndpoint
 from proxy.addons.reloader import ConfigReloader
 from proxy.addons.request_inspector import RequestInspector
 from proxy.addons.websocket_inspector import WebsocketInspector
+from proxy.drain import GracefulShutdown
+from proxy.upstream_timeouts import UpstreamTimeouts
 
 __all__ = [
     "ApprovalHeaderTaker",
@@ -39,7 +43,7 @@ __all__ = [
 def default_addons(host: RuntimeHost | None = None) -> list[Any]:
     """The aidlp addon chain, sharing one :class:`RuntimeHost`."""
     host = host or RuntimeHost()
-    approvals = ApprovalHeaderTaker()
+    approvals = ApprovalHeaderTaker(host)
     return [
         ConfigReloader(host),
         MetricsEndpoint(host),
@@ -48,4 +52,6 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         approvals,
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),
+        UpstreamTimeouts(),  # after the inspectors: they time allowed requests
+        GracefulShutdown(),
     ]

@@ -12,19 +12,25 @@ import weakref
 
 from mitmproxy import http
 
+from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import tool_of
+from proxy.addons.host import RuntimeHost
 from proxy.approvals.header import APPROVAL_HEADER
+from proxy.failsafe import fail_closed
 
 
-class ApprovalHeaderTaker:
+class ApprovalHeaderTaker(FailsClosed):
     """Takes the approval header off requests and holds the token per flow."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: RuntimeHost) -> None:
+        self.host = host
         self._tokens: weakref.WeakKeyDictionary[http.HTTPFlow, str] = weakref.WeakKeyDictionary()
 
+    @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         self._take(flow)
 
+    @fail_closed
     def request(self, flow: http.HTTPFlow) -> None:
         self._take(flow)  # headers can still change between the two hooks (other addons)
 

@@ -1,22 +1,34 @@
 """Connection gate: only AI-tool traffic is intercepted; blocked tools never get through.
 
+- next layer (:class:`proxy.transport.gate.TransportGate`): an AI-tool or unnamed connection
+  is intercepted as TLS or handled as HTTP, never relayed as raw bytes;
 - ClientHello: a host that is not an AI tool is passed through, never decrypted; a blocked
-  tool's connection is killed before any TLS (:class:`RefuseBlockedSni`).
+  tool's connection is killed before any TLS (:class:`RefuseBlockedSni`); a connection that
+  names no host at all is intercepted or refused (``catalogue.unnamed_destinations``);
 - CONNECT and request headers: a blocked tool gets the block response (a browser sees the
   page over TLS made with the proxy's CA). Any other AI-tool flow is tagged with its tool.
 
-A blocked match among several names (SNI, CONNECT host, Host header) wins, which defeats
-domain fronting.
+Every name a flow carries counts (CONNECT host, SNI, Host, ``:authority``, address): a
+blocked match wins, which defeats domain fronting (:mod:`proxy.transport.names`).
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from mitmproxy import ctx, http, tls
 
+from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import TOOL_KEY, connection_subject, response_of, subject_of
 from proxy.addons.host import RuntimeHost
-from proxy.catalogue import Tool, ToolStatus
+from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
+from proxy.failsafe import fail_closed
 from proxy.responses import render
+from proxy.transport.gate import TransportGate
+from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
+
+log = logging.getLogger("aidlp")
 
 
 class RefuseBlockedSni:
@@ -35,54 +47,69 @@ class RefuseBlockedSni:
             data.ssl_conn = None
 
 
-class ConnectionGate:
+class ConnectionGate(FailsClosed):
     """Classifies connections and requests by the AI-tool catalogue; refuses blocked tools."""
 
     def __init__(self, host: RuntimeHost) -> None:
         self.host = host
         self.sni_refuser = RefuseBlockedSni()
+        self.connect_hosts = ConnectHosts()
+        self.transport = TransportGate(
+            lambda: host.runtime.catalogue if host.runtime else None, self.connect_hosts
+        )
 
     async def running(self) -> None:
-        if self.sni_refuser not in ctx.master.addons.chain:
-            ctx.master.addons.add(self.sni_refuser)
+        # at the end of the chain: after mitmproxy's TlsConfig and NextLayer, which they override
+        for addon in (self.sni_refuser, self.transport):
+            if addon not in ctx.master.addons.chain:
+                ctx.master.addons.add(addon)
 
     def done(self) -> None:
-        if self.sni_refuser in ctx.master.addons.chain:
-            ctx.master.addons.remove(self.sni_refuser)
+        for addon in (self.sni_refuser, self.transport):
+            if addon in ctx.master.addons.chain:
+                ctx.master.addons.remove(addon)
 
-    def classify(self, *names: str | None) -> Tool | None:
-        """The tool for any of ``names``; a blocked match wins."""
-        catalogue = self.host.rt().catalogue
-        found: Tool | None = None
-        for name in names:
-            tool = catalogue.match(name)
-            if tool is not None and (found is None or tool.status is ToolStatus.BLOCKED):
-                found = tool
-        return found
+    def client_disconnected(self, client: Any) -> None:
+        self.connect_hosts.forget(client.id)
 
+    @fail_closed
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
         server = data.context.server.address
-        connect_host = server[0] if server else None
-        tool = self.classify(data.client_hello.sni, connect_host)
+        connect_host = self.connect_hosts.get(data.context.client.id)
+        sni = data.client_hello.sni
+        address = server[0] if server else None
+        tool = classify(self.host.rt().catalogue, (sni, connect_host, address))
         if tool is None:
-            data.ignore_connection = True  # not an AI tool: never decrypted
+            host = connect_host or address
+            if sni or (host is not None and not is_ip_literal(host)):
+                data.ignore_connection = True  # names a non-AI host: never decrypted
+                return
+            # No name at all (IP literal, no SNI): never passed through unseen.
+            settings = self.host.rt().loaded.config.catalogue
+            if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
+                return  # decrypted; each request is classified by its Host / :authority
+            data.establish_server_tls_first = False
+            self.sni_refuser.refused.add(data.context.client.id)
+            log.warning("aidlp: refused a TLS connection that names no host (no SNI)")
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False
             self.sni_refuser.refused.add(data.context.client.id)
             _, inspector, recording = self.host.live()
-            name = data.client_hello.sni or connect_host or ""
+            name = sni or connect_host or address or ""
             subject = connection_subject(tool, name, data.context.client.peername, "sni")
             recording.record(inspector.refuse_tool(subject))
 
+    @fail_closed
     def http_connect(self, flow: http.HTTPFlow) -> None:
-        tool = self.classify(flow.request.host)
+        self.connect_hosts.record(flow.client_conn.id, flow.request.host)
+        tool = classify(self.host.rt().catalogue, (flow.request.host,))
         if tool is not None and tool.status is ToolStatus.BLOCKED:
             self.refuse(flow, tool)
 
+    @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:
-        request = flow.request
-        tool = self.classify(request.pretty_host, request.host_header, request.host)
+        tool = classify(self.host.rt().catalogue, flow_names(flow, self.connect_hosts))
         if tool is None:
             return
         flow.metadata[TOOL_KEY] = tool

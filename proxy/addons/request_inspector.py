@@ -11,19 +11,22 @@ from __future__ import annotations
 from mitmproxy import http
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import http_request_of, response_of, subject_of, tool_of
 from proxy.addons.host import RuntimeHost
-from proxy.inspection import Outcome, Subject
-from proxy.responses import DECISION_HEADER, Reply, render
+from proxy.failsafe import fail_closed
+from proxy.inspection import Outcome
+from proxy.responses import render
 
 
-class RequestInspector:
+class RequestInspector(FailsClosed):
     """Hands AI-tool requests to the :class:`~proxy.inspection.Inspector` and acts on it."""
 
     def __init__(self, host: RuntimeHost, approvals: ApprovalHeaderTaker) -> None:
         self.host = host
         self.approvals = approvals
 
+    @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         tool = tool_of(flow)
         if tool is None or flow.response is not None:
@@ -42,29 +45,22 @@ class RequestInspector:
         if flow.response is not None:
             flow.response.stream = True
 
+    @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:
         tool = tool_of(flow)
         if tool is None or flow.response is not None:
             return
+        request = http_request_of(flow)
+        token = self.approvals.token(flow)
+        self.approvals.release(flow)
+        if not request.carries_content:
+            return
         _, inspector, _ = self.host.live()
-        try:
-            request = http_request_of(flow)
-            if not request.carries_content:
-                self.approvals.release(flow)
-                return
-            subject = subject_of(flow, tool, self.approvals.token(flow))
-            self.approvals.release(flow)
-            outcome = await inspector.inspect(request, subject)
-        except Exception as exc:  # fail closed: never forwarded uninspected
-            outcome = inspector.internal_error(Subject(tool, host=flow.request.pretty_host), exc)
-        self.act(flow, outcome)
+        self.act(flow, await inspector.inspect(request, subject_of(flow, tool, token)))
 
     def act(self, flow: http.HTTPFlow, outcome: Outcome) -> None:
+        """Answer a block in the outcome's shape; record every outcome."""
         runtime, _, recording = self.host.live()
         if outcome.blocked:
-            try:
-                reply = render(outcome, runtime.loaded.config.policy.contacts)
-            except Exception:  # a renderer bug must still block
-                reply = Reply(403, {DECISION_HEADER: "block"}, b"Blocked by aidlp")
-            flow.response = response_of(reply)
+            flow.response = response_of(render(outcome, runtime.loaded.config.policy.contacts))
         recording.record(outcome)

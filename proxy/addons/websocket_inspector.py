@@ -10,17 +10,17 @@ from __future__ import annotations
 from mitmproxy import http
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.fail_closed import WS_BLOCKED_KEY, FailsClosed
 from proxy.addons.flows import subject_of, tool_of
 from proxy.addons.host import RuntimeHost
 from proxy.addons.mitmproxy_ws_close_patch import close_websocket
 from proxy.addons.mitmproxy_ws_close_patch import install as install_websocket_close
-from proxy.inspection import Subject, WebsocketMessage
+from proxy.failsafe import fail_closed
+from proxy.inspection import WebsocketMessage
 from proxy.responses import websocket_close
 
-WS_BLOCKED_KEY = "aidlp.ws_blocked"
 
-
-class WebsocketInspector:
+class WebsocketInspector(FailsClosed):
     """Hands websocket messages to the :class:`~proxy.inspection.Inspector`; closes on block."""
 
     def __init__(self, host: RuntimeHost, approvals: ApprovalHeaderTaker) -> None:
@@ -30,6 +30,7 @@ class WebsocketInspector:
     async def running(self) -> None:
         install_websocket_close()
 
+    @fail_closed
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         tool = tool_of(flow)
         if tool is None or flow.websocket is None or not flow.websocket.messages:
@@ -41,14 +42,11 @@ class WebsocketInspector:
             message.drop()  # the socket is closing: nothing more goes upstream
             return
         _, inspector, recording = self.host.live()
-        try:
-            subject = subject_of(flow, tool, self.approvals.token(flow))
-            sent = WebsocketMessage(
-                flow.request.pretty_host, flow.request.path, message.content, message.is_text
-            )
-            outcome = await inspector.inspect_message(sent, subject)
-        except Exception as exc:  # fail closed
-            outcome = inspector.internal_error(Subject(tool, host=flow.request.pretty_host), exc)
+        subject = subject_of(flow, tool, self.approvals.token(flow))
+        sent = WebsocketMessage(
+            flow.request.pretty_host, flow.request.path, message.content, message.is_text
+        )
+        outcome = await inspector.inspect_message(sent, subject)
         if outcome is None:
             return  # handshakes, pings: nothing to decide
         if outcome.blocked:

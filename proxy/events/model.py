@@ -54,6 +54,7 @@ class DecisionEvent:
     scan_ms: float = 0.0
     content_hmac: str | None = None
     stage: str | None = None  # sni | connect | request; omitted from the line when None
+    subject_hmacs: list[dict[str, str]] = field(default_factory=list)  # {kind, hmac}
     # ---- for the metrics only (never in the event line) ----
     categories: list[str] = field(default_factory=list)
     approval_result: str | None = None
@@ -86,4 +87,6 @@ class DecisionEvent:
         }
         if self.stage is not None:
             out["stage"] = self.stage
+        if self.subject_hmacs:  # keyed hashes of strong identifiers (proxy/register/README.md)
+            out["subject_hmacs"] = [dict(h) for h in self.subject_hmacs]
         return out

@@ -40,7 +40,15 @@ from proxy.extract.encoding import decode_body
 from proxy.extract.settings import UninspectableAction
 from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
 from proxy.inspection.style import response_style
-from proxy.policy import FAILURE_CLAUSES, Decision, blocked_tool, decide, failure
+from proxy.policy import (
+    FAILURE_CLAUSES,
+    INTERNAL_ERROR,
+    Decision,
+    blocked_tool,
+    decide,
+    failure,
+    internal_error,
+)
 from proxy.worker_pool import ScanFailure
 
 log = logging.getLogger("aidlp")
@@ -220,7 +228,9 @@ class Inspector:
     def internal_error(self, subject: Subject, exc: Exception) -> Outcome:
         """Fail closed on an unexpected exception (logged by type only, never content)."""
         log.error("aidlp: internal error while inspecting: %s", type(exc).__name__)
-        return self._fail(subject, "internal_error")
+        outcome = self._finish(subject, internal_error())
+        outcome.scan_failure = INTERNAL_ERROR
+        return outcome
 
     def _finish(
         self,

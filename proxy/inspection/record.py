@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from proxy.events.model import DecisionEvent, FindingSummary
 from proxy.inspection.model import Outcome
+from proxy.register.subjects import subject_fields
 
 log = logging.getLogger("aidlp")
 
@@ -57,6 +58,7 @@ def decision_event(outcome: Outcome) -> DecisionEvent:
         approval_result=decision.approval_result,
         scanned_chars=result.chars if result is not None else None,
         scan_failure=outcome.scan_failure,
+        subject_hmacs=subject_fields(result).get("subject_hmacs", []),
     )
 
 
@@ -67,10 +69,16 @@ class Recording:
         self.subscribers = list(subscribers)
 
     def record(self, outcome: Outcome) -> DecisionEvent:
+        """Every subscriber sees the event; the first failure is raised afterwards (the hook
+        then fails closed: a decision that cannot be recorded is not acted on)."""
         event = decision_event(outcome)
+        failed: Exception | None = None
         for subscriber in self.subscribers:
             try:
                 subscriber(event)
-            except Exception as exc:  # recording never breaks the proxy; never the content
+            except Exception as exc:
                 log.error("aidlp: a recorder failed (%s)", type(exc).__name__)
+                failed = failed or exc
+        if failed is not None:
+            raise failed
         return event

@@ -1,6 +1,6 @@
 """Subject hashes: a keyed HMAC of each strong identifier's normalised value.
 
-Used twice, the same way: at scan time in the worker processes (``proxy/scanning.py``), where
+Used twice, the same way: at scan time in the worker processes (``proxy/worker_pool.py``), where
 the value exists for a moment and only the hash leaves the process; and by
 ``aidlp report subject --nino ...``, which normalises what the claimant gives and hashes it
 with the current and previous keys. Threat model and key handling: ``README.md`` here.

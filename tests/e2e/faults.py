@@ -92,17 +92,17 @@ class Faults:
         import proxy.extract
         import proxy.policy
         import proxy.responses
-        import proxy.scanning as scanning
         import proxy.transport.names  # noqa: F401
+        import proxy.worker_pool as worker_pool
 
         patch_function("headers", "proxy.transport.names", "flow_names")
         patch_method("approval", store.ApprovalStore, "check")
         patch_function("extraction", "proxy.extract", "extract")
         patch_function("extraction", "proxy.extract", "extract_view")
         patch_function("extraction", "proxy.extract", "extract_websocket_message")
-        patch_method("scan", scanning.ScanPool, "scan")
+        patch_method("scan", worker_pool.ScanPool, "scan")
         patch_function("decision", "proxy.policy", "decide")
-        patch_function("response", "proxy.responses", "block_response")
+        patch_function("response", "proxy.responses", "render")
         patch_function("response", "proxy.responses", "websocket_close_reason")
         patch_method("recording", recorder.EventRecorder, "emit")
 

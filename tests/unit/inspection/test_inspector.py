@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
 
@@ -15,8 +16,10 @@ from proxy.extract.settings import UninspectableAction
 from proxy.inspection import HttpRequest, Inspector, Outcome, Subject, WebsocketMessage
 from proxy.policy import Mode
 from proxy.worker_pool import ScanFailure
+from tests.unit.extract.extract_helpers import PNG_1PX
 
 NINO = "AB123456C"
+PNG = base64.b64encode(PNG_1PX).decode()
 
 
 class WordScanner:
@@ -160,7 +163,7 @@ def test_declared_json_that_does_not_parse_is_unparseable():
 def test_unexpected_exception_is_internal_error_and_blocks():
     outcome = run(inspector(WordScanner(crash=True)).inspect(chat("hello"), subject()))
     assert outcome.blocked and outcome.decision.reason == "internal_error"
-    assert outcome.decision.event == "ai.request.blocked"
+    assert outcome.decision.event == "ai.scan.error" and outcome.scan_failure == "internal_error"
 
 
 def test_blocked_model_is_refused():
@@ -198,7 +201,7 @@ def test_uninspectable_content_is_monitored_or_blocked():
                     "content": [
                         {
                             "type": "image_url",
-                            "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+                            "image_url": {"url": f"data:image/png;base64,{PNG}"},
                         }
                     ],
                 }

@@ -79,7 +79,9 @@ class Chain:
         for addon in self.addons.values():
             hook = getattr(addon, "running", None)
             if hook is not None:
-                await hook()
+                result = hook()
+                if result is not None:
+                    await result
 
     def done(self) -> None:
         for addon in self.addons.values():

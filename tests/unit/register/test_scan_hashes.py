@@ -8,7 +8,7 @@ import pickle
 from detectors.settings import DetectorSettings
 from proxy.events import sanitise
 from proxy.register.subjects import lookup_hmacs
-from proxy.scanning import PoolSettings, ScanPool
+from proxy.worker_pool import PoolSettings, ScanPool
 
 KEY = b"dpo-team-subject-key-0123456789"
 TEXT = "Claimant NI number JG 10 37 29 A, email Jo.Bloggs@Example.com, NHS 943 476 5919"
