@@ -1,15 +1,19 @@
-"""`aidlp scan [--config FILE] [--fingerprints INDEX] [--json | --jsonl] [FILE | -]`.
+"""`aidlp scan [--config FILE] [--fingerprints INDEX] [--tool ID] [--json | --jsonl] [FILE | -]`.
 
-Scans text with the same :class:`~detectors.engine.ScanEngine` the proxy uses and prints the
-decision for a generic online AI tool with no approval. The scanned text (and any matched
-value) never appears in the output: only categories, entity types, offsets into the original
-text, scores and detector names. Exit status is 0 whatever is found; non-zero only on errors
-(2: bad arguments, config or input; 1: the engine failed).
+Scans text with the same :class:`~detectors.engine.ScanEngine` the proxy uses and decides
+through the same pipeline (:class:`proxy.inspection.Inspector`) under the configured policy,
+for a generic online AI tool with no approval (or the catalogue tool ``--tool`` names). The
+scanned text (and any matched value) never appears in the output: only categories, entity
+types, offsets into the original text, scores and detector names.
+
+Exit status, like grep: 0 when every decision is allow, 1 when any is block, 2 on an error
+(bad arguments, config or input, or an engine that failed).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
@@ -17,11 +21,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from detectors.types import ScanResult
+from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
+from proxy.inspection import Inspector, Outcome, Subject
+from proxy.worker_pool import ScanFailure
 
 #: Exit statuses.
+EXIT_ALLOW = 0
+EXIT_BLOCK = 1
 EXIT_INPUT = 2
-EXIT_ENGINE = 1
+EXIT_ENGINE = 2
+
+#: The tool ``aidlp scan`` decides for unless ``--tool`` names one: any online AI tool.
+GENERIC_TOOL = Tool(
+    id="generic_online_tool",
+    name="a generic online AI tool",
+    hosts=["generic-online-tool.invalid"],
+    status=ToolStatus.ONLINE,
+)
 
 
 class CommandError(Exception):
@@ -36,10 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "scan",
         help="scan text and print findings (never the text itself)",
-        description="Scan text for personal data, markings, credentials and non-public code. "
-        "Prints a table by default; exits 0 whatever it finds.",
+        description="Scan text for personal data, markings, credentials and non-public code "
+        "and decide under the configured policy. Prints a table by default; exits 0 when "
+        "allowed, 1 when blocked, 2 on an error.",
     )
     add_engine_arguments(parser)
+    parser.add_argument(
+        "--tool",
+        metavar="ID",
+        help="decide for this catalogue tool (default: a generic online AI tool)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="one JSON object for the whole input")
     mode.add_argument(
@@ -96,8 +120,66 @@ def build_engine(args: argparse.Namespace) -> Any:
 
 
 def decision_for(categories: list[str]) -> str:
-    """The decision for a generic online AI tool with no approval: any counted category blocks."""
+    """What `aidlp eval` expects of a row: any counted category blocks (the default policy
+    for a generic online AI tool with no approval)."""
     return "block" if categories else "allow"
+
+
+class EngineScanner:
+    """The pipeline's :class:`~proxy.inspection.Scanner`, in this process."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    async def scan(self, text: str) -> Any:
+        try:
+            return self.engine.scan(text)
+        except Exception as exc:
+            raise ScanFailure("scan_error", type(exc).__name__) from exc
+
+
+class Decider:
+    """Text → pipeline outcome under the configured policy, for one assumed tool."""
+
+    def __init__(self, inspector: Inspector, tool: Tool) -> None:
+        self.inspector = inspector
+        self.tool = tool
+        self._loop = asyncio.new_event_loop()  # one loop for a whole batch
+
+    def decide(self, text: str, where: str) -> Outcome:
+        coro = self.inspector.inspect_text(text, Subject(self.tool), where)
+        outcome = self._loop.run_until_complete(coro)
+        if outcome.scan_failure is not None or (outcome.result is None and text.strip()):
+            raise CommandError(f"scan failed on {where}: {outcome.decision.reason}", EXIT_ENGINE)
+        return outcome
+
+
+def build_decider(args: argparse.Namespace) -> Decider:
+    """The engine and the pipeline under the configured policy. Raises :class:`CommandError`."""
+    engine = build_engine(args)
+    try:
+        loaded = load_config(args.config)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    tool = GENERIC_TOOL
+    if getattr(args, "tool", None):
+        found = loaded.catalogue.tools.get(args.tool)
+        if found is None:
+            raise CommandError(f"--tool {args.tool}: not in the catalogue")
+        tool = found
+    inspector = Inspector(loaded.config, loaded.catalogue, EngineScanner(engine))
+    return Decider(inspector, tool)
+
+
+def verdict(outcome: Outcome) -> str:
+    """``block`` or ``allow`` (monitor lets the text through: allow)."""
+    return "block" if outcome.blocked else "allow"
+
+
+def tool_label(decider: Decider) -> str:
+    tool = decider.tool
+    mode = decider.inspector.config.policy.mode.value
+    return f"{tool.id} ({tool.status.value}), policy mode {mode}, no approval"
 
 
 def finding_dict(finding: Any) -> dict[str, Any]:
@@ -178,29 +260,35 @@ def run(args: argparse.Namespace) -> int:
             if args.jsonl:
                 # Validate the whole batch before starting the engine or printing anything.
                 records = [Record(n, obj["id"], obj["text"]) for n, obj in read_jsonl(stream)]
-                engine = build_engine(args)
+                decider = build_decider(args)
+                blocked = False
                 for record in records:
-                    result = scan_one(engine, record.text, f"line {record.line}")
+                    outcome = decider.decide(record.text, f"line {record.line}")
+                    result = outcome.result or ScanResult()
+                    blocked |= outcome.blocked
                     out = {
                         "id": record.id,
-                        "decision": decision_for(result.categories),
+                        "decision": verdict(outcome),
                         "categories": list(result.categories),
                         "findings": [finding_dict(f) for f in result.findings],
                     }
                     sys.stdout.write(json.dumps(out) + "\n")
-                return 0
+                return EXIT_BLOCK if blocked else EXIT_ALLOW
             text = decode(stream.read(), "input")
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
-        engine = build_engine(args)
-        result = scan_one(engine, text, "input")
+        decider = build_decider(args)
+        outcome = decider.decide(text, "input")
     except CommandError as exc:
         print(f"aidlp scan: {exc}", file=sys.stderr)
         return exc.status
+    result = outcome.result or ScanResult()
     if args.json:
         out = {
-            "decision": decision_for(result.categories),
+            "decision": verdict(outcome),
+            "tool": {"id": decider.tool.id, "status": decider.tool.status.value},
+            "reason": outcome.decision.reason,
             "categories": list(result.categories),
             "findings": [finding_dict(f) for f in result.findings],
             "chars": len(text),
@@ -208,17 +296,17 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out))
     else:
-        print(format_table(result, len(text)))
-    return 0
+        print(format_table(outcome, result, len(text), tool_label(decider)))
+    return EXIT_BLOCK if outcome.blocked else EXIT_ALLOW
 
 
-def format_table(result: Any, chars: int) -> str:
-    """A readable report: decision, then one row per finding (no values)."""
-    decision = decision_for(result.categories)
+def format_table(outcome: Outcome, result: Any, chars: int, tool: str) -> str:
+    """A readable report: decision and the tool assumed, then one row per finding (no values)."""
     cats = ", ".join(result.categories) or "none"
     lines = [
-        f"decision: {decision}  (categories: {cats}; {chars} chars, "
-        f"{float(result.elapsed_ms):.1f} ms)"
+        f"decision: {verdict(outcome)}  (categories: {cats}; {chars} chars, "
+        f"{float(result.elapsed_ms):.1f} ms)",
+        f"for: {tool}",
     ]
     if not result.findings:
         lines.append("no findings")

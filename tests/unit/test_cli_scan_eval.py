@@ -30,7 +30,7 @@ def _assert_no_text(out: str, *texts: str) -> None:
 def test_scan_jsonl_contract(monkeypatch, capsys):
     lines = [json.dumps({"id": "a1", "text": LEAK}), "", json.dumps({"id": 7, "text": CLEAN})]
     _stdin(monkeypatch, "\n".join(lines) + "\n")
-    assert main(["scan", "--jsonl"]) == 0
+    assert main(["scan", "--jsonl"]) == 1  # one line is blocked
     captured = capsys.readouterr()
     _assert_no_text(captured.out + captured.err, LEAK, CLEAN)
     rows = [json.loads(line) for line in captured.out.splitlines()]
@@ -52,16 +52,49 @@ def test_scan_jsonl_contract(monkeypatch, capsys):
 def test_scan_table_and_json_from_file(tmp_path, capsys):
     path = tmp_path / "prompt.txt"
     path.write_text(LEAK, encoding="utf-8")
-    assert main(["scan", str(path)]) == 0
+    assert main(["scan", str(path)]) == 1
     table = capsys.readouterr().out
     assert table.startswith("decision: block")
+    assert "for: generic_online_tool (online), policy mode enforce, no approval" in table
     assert "PERSONAL_DATA" in table and "DETECTOR" in table
     _assert_no_text(table, LEAK)
 
-    assert main(["scan", "--json", str(path)]) == 0
+    assert main(["scan", "--json", str(path)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["decision"] == "block" and out["chars"] == len(LEAK)
+    assert out["tool"] == {"id": "generic_online_tool", "status": "online"}
     assert "text" not in out
+
+
+def test_scan_honours_the_configured_policy(tmp_path, capsys):
+    """The decision is the pipeline's under the config: here personal data is allowed for
+    online tools, so the same text passes (and says so)."""
+    path = tmp_path / "prompt.txt"
+    path.write_text(LEAK, encoding="utf-8")
+    config = tmp_path / "aidlp.yaml"
+    config.write_text("policy:\n  categories:\n    PERSONAL_DATA: allow\n")
+    assert main(["scan", "--json", "--config", str(config), str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["decision"] == "allow" and "PERSONAL_DATA" in out["categories"]
+    assert out["reason"] == "policy_allow"
+    monitor = tmp_path / "monitor.yaml"
+    monitor.write_text("policy:\n  mode: monitor\n")
+    assert main(["scan", "--config", str(monitor), str(path)]) == 0
+    assert "policy mode monitor" in capsys.readouterr().out
+
+
+def test_scan_decides_for_the_named_tool(tmp_path, capsys):
+    path = tmp_path / "prompt.txt"
+    path.write_text(LEAK, encoding="utf-8")
+    config = tmp_path / "aidlp.yaml"
+    config.write_text(
+        "policy:\n  statuses:\n    approved:\n      categories:\n        PERSONAL_DATA: allow\n"
+        "catalogue:\n  extra_tools:\n    - id: dept_llm\n      name: Department LLM\n"
+        "      hosts: [llm.internal.example]\n      status: approved\n"
+    )
+    assert main(["scan", "--config", str(config), "--tool", "dept_llm", str(path)]) == 0
+    assert "for: dept_llm (approved)" in capsys.readouterr().out
+    assert main(["scan", "--config", str(config), "--tool", "nope", str(path)]) == 2
 
 
 def test_scan_clean_text_table(monkeypatch, capsys):
@@ -191,7 +224,7 @@ def test_scan_jsonl_in_a_real_process(tmp_path):
         timeout=240,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # blocked
     row = json.loads(proc.stdout)
     assert row["id"] == "p" and row["decision"] == "block"
     _assert_no_text(proc.stdout + proc.stderr, LEAK)
