@@ -58,6 +58,15 @@ class HttpRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
+    # the two names proxy.extract.extract() reads besides method, path and headers
+    @property
+    def raw_content(self) -> bytes:
+        return self.body
+
+    @property
+    def pretty_host(self) -> str:
+        return self.host
+
     @property
     def carries_content(self) -> bool:
         """False for a bodyless GET/HEAD/... without a query (prompts also travel in ``?q=``)."""
