@@ -81,6 +81,14 @@ class WorkerSettings(BaseModel):
         description="Keep one warm spare worker (about 190 MB more): a crashed pool is replaced "
         "by it at once, while the full pool restarts in the background.",
     )
+    inline_extract_bytes: int = Field(
+        default=16 * 1024,
+        ge=0,
+        le=MIB,
+        description="Uncompressed JSON bodies up to this size are extracted on the event loop "
+        "(cheaper than the thread hop); larger or compressed ones, and JSON carrying an embedded "
+        "file, in a thread. 0: never.",
+    )
 
     def effective_processes(self) -> int:
         return self.processes or max(1, (os.cpu_count() or 2) - 1)

@@ -46,6 +46,9 @@ SCAN_BYTES_BUCKETS = (
     1_000_000, 3_000_000, 10_000_000, 20_971_520,
 )  # fmt: skip
 
+#: Event-loop lag: 0.25 ms (noise) to 1 s (a badly blocked loop).
+LOOP_LAG_BUCKETS = (0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
 #: Known label values, exported at 0 from start-up so that ``increase()`` sees the first event.
 SCAN_ERROR_KINDS = ("scan_error", "scan_timeout", "overloaded", "internal_error")
 APPROVAL_RESULTS = (
@@ -119,6 +122,18 @@ class Metrics:
         )
         self.scan_workers = Gauge("aidlp_scan_workers", "Scan worker processes", registry=r)
         self.ready = Gauge("aidlp_ready", "1 when models are loaded and workers are up", registry=r)
+        self.loop_lag = Histogram(
+            "aidlp_event_loop_lag_seconds",
+            "How late the event loop ran a timer: the time a callback held the loop",
+            registry=r,
+            buckets=LOOP_LAG_BUCKETS,
+        )
+        self.loop_lag_max = Gauge(
+            "aidlp_event_loop_lag_max_seconds",
+            "The longest event-loop stall since start",
+            registry=r,
+        )
+        self._loop_lag_max = 0.0
         for kind in SCAN_ERROR_KINDS:
             self.scan_errors.labels(kind=kind)
         for result in APPROVAL_RESULTS:
@@ -164,6 +179,12 @@ class Metrics:
             self.scan_bytes.observe(event.scanned_chars)
         if event.scan_failure is not None:
             self.scan_errors.labels(kind=event.scan_failure).inc()
+
+    def observe_loop_lag(self, seconds: float) -> None:
+        self.loop_lag.observe(seconds)
+        if seconds > self._loop_lag_max:
+            self._loop_lag_max = seconds
+            self.loop_lag_max.set(seconds)
 
     # ---- EventStats -----------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ Chain order matters (hooks run addon by addon, in order):
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
 7. :class:`WebsocketInspector` — websocket messages through the pipeline;
-8. :class:`~proxy.upstream_timeouts.UpstreamTimeouts`, :class:`~proxy.drain.GracefulShutdown`
+8. :class:`LoopLagMonitor` — how long the event loop was held (a metric);
+9. :class:`~proxy.upstream_timeouts.UpstreamTimeouts`, :class:`~proxy.drain.GracefulShutdown`
    — upstream timeouts and the SIGTERM drain, for what the inspectors let through.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
 from proxy.addons.host import RuntimeHost
+from proxy.addons.loop_lag import LoopLagMonitor
 from proxy.addons.metrics_endpoint import MetricsEndpoint
 from proxy.addons.reloader import ConfigReloader
 from proxy.addons.request_inspector import RequestInspector
@@ -31,6 +33,7 @@ __all__ = [
     "ApprovalHeaderTaker",
     "ConfigReloader",
     "ConnectionGate",
+    "LoopLagMonitor",
     "MetricsEndpoint",
     "RefuseBlockedSni",
     "RequestInspector",
@@ -52,6 +55,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         approvals,
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),
+        LoopLagMonitor(host),
         UpstreamTimeouts(),  # after the inspectors: they time allowed requests
         GracefulShutdown(),
     ]

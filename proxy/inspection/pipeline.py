@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,12 +32,10 @@ from proxy.events.schema import REQUEST_MONITORED
 from proxy.extract import (
     Extraction,
     ExtractionError,
-    RequestView,
     Segment,
-    extract_view,
+    extract,
     extract_websocket_message,
 )
-from proxy.extract.encoding import decode_body
 from proxy.extract.settings import UninspectableAction
 from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
 from proxy.inspection.style import response_style
@@ -52,6 +51,9 @@ from proxy.policy import (
 from proxy.worker_pool import ScanFailure
 
 log = logging.getLogger("aidlp")
+
+#: A run of base64 this long in a JSON body is an embedded file: extracted in a thread.
+_EMBEDDED_FILE = re.compile(rb"[A-Za-z0-9+/=_-]{512}")
 
 #: Texts up to this size are HMAC'd on the event loop; larger ones in a thread.
 HMAC_INLINE_CHARS = 256 * 1024
@@ -115,15 +117,25 @@ class Inspector:
             return self._fail(subject, "too_large")
         try:
             extraction = await self._extract(
-                lambda: extract_view(
-                    view_of(request, limits.max_body_bytes), settings, limits.max_body_bytes
-                )
+                lambda: extract(request, settings, limits.max_body_bytes),
+                inline=self._small_json(request),
             )
         except ExtractionError as exc:
             return self._fail(subject, exc.reason)
         if self._asks_blocked_model(extraction):
             return self.refuse_tool(subject, "blocked_model")
         return await self._evaluate(extraction, subject)
+
+    def _small_json(self, request: HttpRequest) -> bool:
+        """A plain JSON body small enough to parse on the loop (the thread hop costs more):
+        not compressed, and carrying no embedded file (no long base64 run)."""
+        headers = request.headers
+        return (
+            len(request.body) <= self.config.workers.inline_extract_bytes
+            and headers.get("content-encoding", "identity").strip().lower() in ("", "identity")
+            and "json" in headers.get("content-type", "").lower()
+            and _EMBEDDED_FILE.search(request.body) is None
+        )
 
     async def _inspect_message(self, message: WebsocketMessage, subject: Subject) -> Outcome | None:
         limits, settings = self.config.limits, self.config.extraction
@@ -146,10 +158,13 @@ class Inspector:
             return None
         return await self._evaluate(extraction, subject)
 
-    async def _extract(self, run: Callable[[], Extraction]) -> Extraction:
-        """Run an extraction off the event loop, time-boxed. Any failure fails closed."""
+    async def _extract(self, run: Callable[[], Extraction], inline: bool = False) -> Extraction:
+        """Run an extraction (off the event loop unless ``inline``), time-boxed. Any failure
+        fails closed."""
         timeout = self.config.extraction.timeout_seconds
         try:
+            if inline:
+                return run()  # bounded by the body size; the extraction budget still applies
             return await asyncio.wait_for(asyncio.to_thread(run), timeout + 1.0)
         except TimeoutError as exc:
             raise ExtractionError("too_large", "extraction time budget exceeded") from exc
@@ -254,19 +269,3 @@ class Inspector:
             chars=chars,
             content_hmac=digest,
         )
-
-
-def view_of(request: HttpRequest, max_bytes: int) -> RequestView:
-    """The decoded :class:`RequestView` of ``request`` (Content-Encoding undone, bounded)."""
-    headers = request.headers
-    body = decode_body(request.body, headers.get("content-encoding", ""), max_bytes)
-    path, _, query = request.path.partition("?")
-    return RequestView(
-        method=request.method.upper(),
-        host=request.host,
-        path=path,
-        query=query,
-        content_type=headers.get("content-type", ""),
-        body=body,
-        headers=headers,
-    )

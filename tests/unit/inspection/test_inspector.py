@@ -268,3 +268,33 @@ def test_plain_text_offsets_index_the_text():
     outcome = run(inspector(scanner).inspect_text(text, subject()))
     assert scanner.texts == [text] and outcome.blocked
     assert outcome.result.findings[0].start == text.index(NINO)
+
+
+class CountingThreads:
+    def __init__(self, monkeypatch) -> None:
+        self.calls = 0
+        original = asyncio.to_thread
+
+        async def to_thread(func, *args, **kwargs):
+            self.calls += 1
+            return await original(func, *args, **kwargs)
+
+        monkeypatch.setattr(asyncio, "to_thread", to_thread)
+
+
+def test_small_plain_json_is_extracted_on_the_loop(monkeypatch):
+    threads = CountingThreads(monkeypatch)
+    assert run(inspector().inspect(chat(f"NINO {NINO}"), subject())).blocked
+    assert threads.calls == 0
+
+
+def test_compressed_or_file_carrying_json_is_extracted_in_a_thread(monkeypatch):
+    threads = CountingThreads(monkeypatch)
+    request = chat(f"NINO {NINO}")
+    request.body = gzip.compress(request.body)
+    request.headers = {**request.headers, "content-encoding": "gzip"}
+    assert run(inspector().inspect(request, subject())).blocked
+    assert threads.calls == 1
+    blob = base64.b64encode(bytes(range(256)) * 4).decode()
+    assert run(inspector().inspect(chat(f"NINO {NINO} {blob}"), subject())).blocked
+    assert threads.calls == 2
