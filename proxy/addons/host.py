@@ -19,6 +19,7 @@ from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub
 from proxy.inspection import Inspector, Recording
 from proxy.metrics import Metrics
+from proxy.register.evidence import keep_evidence
 from proxy.runtime import Runtime, pool_settings
 from proxy.worker_pool import ScanPool
 
@@ -106,7 +107,11 @@ class RuntimeHost:
             runtime.approvals,
             runtime.recorder.content_hmac,
         )
-        self.recording = Recording([runtime.recorder.on_decision, self.metrics.on_decision])
+        recorder = runtime.recorder
+        self.recording = Recording(
+            [recorder.on_decision, self.metrics.on_decision],
+            [lambda o: keep_evidence(recorder, o.decision, o.incident_id, o.extraction)],
+        )
         if previous is not None and previous.recorder is not runtime.recorder:
             # drain the old sinks without holding up the event loop
             threading.Thread(target=previous.recorder.close, daemon=True).start()

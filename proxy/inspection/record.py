@@ -18,6 +18,7 @@ from proxy.register.subjects import subject_fields
 log = logging.getLogger("aidlp")
 
 Subscriber = Callable[[DecisionEvent], None]
+Keeper = Callable[[Outcome], None]
 
 
 def summarise(findings: Iterable) -> list[FindingSummary]:
@@ -63,10 +64,12 @@ def decision_event(outcome: Outcome) -> DecisionEvent:
 
 
 class Recording:
-    """``record(outcome)``: build the event once, give it to each subscriber in turn."""
+    """``record(outcome)``: build the event once, give it to each subscriber in turn; then
+    hand the outcome itself to each keeper (sealed evidence of a block needs its text)."""
 
-    def __init__(self, subscribers: Iterable[Subscriber]) -> None:
+    def __init__(self, subscribers: Iterable[Subscriber], keepers: Iterable[Keeper] = ()) -> None:
         self.subscribers = list(subscribers)
+        self.keepers = list(keepers)
 
     def record(self, outcome: Outcome) -> DecisionEvent:
         """Every subscriber sees the event; the first failure is raised afterwards (the hook
@@ -81,4 +84,6 @@ class Recording:
                 failed = failed or exc
         if failed is not None:
             raise failed
+        for keeper in self.keepers:
+            keeper(outcome)
         return event
