@@ -263,9 +263,10 @@ def failure(reason: str, settings: PolicySettings) -> Decision:
     return Decision("block", event, reason, list(FAILURE_CLAUSES))
 
 
-def blocked_tool(reason: str = "blocked_tool") -> Decision:
-    """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented."""
-    return Decision("block", TOOL_BLOCKED, reason, list(BLOCKED_TOOL_CLAUSES))
+def blocked_tool(reason: str = "blocked_tool", clauses: list[str] | None = None) -> Decision:
+    """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented
+    (``clauses``: PS6 unless another statement applies, e.g. PS2 for unnamed destinations)."""
+    return Decision("block", TOOL_BLOCKED, reason, list(clauses or BLOCKED_TOOL_CLAUSES))
 
 
 def internal_error() -> Decision:

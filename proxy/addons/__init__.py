@@ -4,7 +4,8 @@ Chain order matters (hooks run addon by addon, in order):
 
 1. :class:`ConfigReloader` — SIGHUP handler first, then hot reloads;
 2. :class:`MetricsEndpoint` — up before the workers, so ``/readyz`` says 503 meanwhile;
-3. :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
+3. :class:`DocumentExtractors` — killable processes for documents (before the scan workers);
+   :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.document_extractors import DocumentExtractors
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
 from proxy.addons.host import RuntimeHost
 from proxy.addons.loop_lag import LoopLagMonitor
@@ -33,6 +35,7 @@ __all__ = [
     "ApprovalHeaderTaker",
     "ConfigReloader",
     "ConnectionGate",
+    "DocumentExtractors",
     "LoopLagMonitor",
     "MetricsEndpoint",
     "RefuseBlockedSni",
@@ -45,11 +48,14 @@ __all__ = [
 
 def default_addons(host: RuntimeHost | None = None) -> list[Any]:
     """The aidlp addon chain, sharing one :class:`RuntimeHost`."""
-    host = host or RuntimeHost()
+    documents = DocumentExtractors()
+    if host is None:
+        host = RuntimeHost(documents=lambda: documents.pool)
     approvals = ApprovalHeaderTaker(host)
     return [
         ConfigReloader(host),
         MetricsEndpoint(host),
+        documents,
         host,
         ConnectionGate(host),
         approvals,

@@ -1,7 +1,7 @@
 """Approval-header taker: ``X-AIDLP-Approval`` is aidlp's own credential, never forwarded.
 
-The header is removed from every request, to any host, at the request headers (and again at
-the full request). For an AI-tool flow the token is kept, outside ``flow.metadata`` (which
+The header (and a trailer of that name) is removed from every request, to any host, at the
+request headers and again at the full request. For an AI-tool flow the token is kept, outside ``flow.metadata`` (which
 flow dumps would show), until the request inspector takes it; for a websocket handshake it
 is kept for the life of the socket, to cover its messages.
 """
@@ -36,6 +36,9 @@ class ApprovalHeaderTaker(FailsClosed):
 
     def _take(self, flow: http.HTTPFlow) -> None:
         token = flow.request.headers.pop(APPROVAL_HEADER, None)
+        trailers = flow.request.trailers
+        if trailers is not None:  # HTTP/2 (or chunked) trailers: never forwarded either
+            token = trailers.pop(APPROVAL_HEADER, None) or token
         if token is not None and tool_of(flow) is not None:
             self._tokens[flow] = token
 

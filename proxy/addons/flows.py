@@ -56,7 +56,15 @@ def http_request_of(flow: http.HTTPFlow) -> HttpRequest:
         path=request.path,
         headers={k.lower(): v for k, v in request.headers.items()},
         body=request.raw_content or b"",
+        header_pairs=_pairs(request.headers),
+        trailer_pairs=_pairs(request.trailers),
     )
+
+
+def _pairs(headers: http.Headers | None) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    return [(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in headers.fields]
 
 
 def response_of(reply: Reply) -> http.Response:

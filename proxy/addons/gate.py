@@ -30,6 +30,9 @@ from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_lite
 
 log = logging.getLogger("aidlp")
 
+#: Stands in for "no tool" in events and metrics about destinations that name no host.
+UNNAMED_TOOL = Tool(id="unnamed", name="Unnamed destination", hosts=["unnamed.invalid"])
+
 
 class RefuseBlockedSni:
     """Kills a client connection whose ClientHello named a blocked tool, before any TLS.
@@ -81,16 +84,26 @@ class ConnectionGate(FailsClosed):
         tool = classify(self.host.rt().catalogue, (sni, connect_host, address))
         if tool is None:
             host = connect_host or address
-            if sni or (host is not None and not is_ip_literal(host)):
+            # An explicit CONNECT to an IP literal is unnamed whatever the SNI claims (browsers
+            # CONNECT by name; the SNI cannot vouch for an arbitrary address). In transparent
+            # modes (no CONNECT) the SNI names the destination.
+            named = (sni and not is_ip_literal(connect_host)) or (
+                host is not None and not is_ip_literal(host)
+            )
+            if named:
                 data.ignore_connection = True  # names a non-AI host: never decrypted
                 return
-            # No name at all (IP literal, no SNI): never passed through unseen.
+            # No trustworthy name (IP literal, no SNI): never passed through unseen.
             settings = self.host.rt().loaded.config.catalogue
             if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
                 return  # decrypted; each request is classified by its Host / :authority
             data.establish_server_tls_first = False
             self.sni_refuser.refused.add(data.context.client.id)
-            log.warning("aidlp: refused a TLS connection that names no host (no SNI)")
+            _, inspector, recording = self.host.live()
+            subject = connection_subject(
+                UNNAMED_TOOL, host or "", data.context.client.peername, "sni"
+            )
+            recording.record(inspector.refuse_tool(subject, "unnamed_destination", ["PS2"]))
             return
         if tool.status is ToolStatus.BLOCKED:
             data.establish_server_tls_first = False

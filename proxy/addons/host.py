@@ -17,6 +17,7 @@ from mitmproxy import ctx, exceptions
 from proxy.catalogue import ToolStatus
 from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub
+from proxy.extractpool import ExtractionPool
 from proxy.inspection import Inspector, Recording
 from proxy.metrics import Metrics
 from proxy.register.evidence import keep_evidence
@@ -28,11 +29,22 @@ log = logging.getLogger("aidlp")
 Listener = Callable[[], None]
 
 
+def _proxy_auth_on() -> bool:
+    """Is mitmproxy's proxy authentication on? (False outside a running mitmproxy.)"""
+    options = getattr(ctx, "options", None)
+    return bool(getattr(options, "proxyauth", None))
+
+
 class RuntimeHost:
     """Option ``aidlp_config``; builds, activates and retires runtimes and pools."""
 
-    def __init__(self, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        metrics: Metrics | None = None,
+        documents: Callable[[], ExtractionPool] | None = None,
+    ) -> None:
         self.metrics = metrics or Metrics()
+        self.documents = documents  # the document extractors' pool, if any
         self.runtime: Runtime | None = None
         self.pool: ScanPool | None = None
         self.inspector: Inspector | None = None
@@ -59,6 +71,8 @@ class RuntimeHost:
                 "aidlp: stream_large_bodies would forward AI-tool request bodies unscanned; "
                 "leave it unset (oversize bodies are blocked by limits.max_body_bytes)"
             )
+        if self.runtime is not None and "proxyauth" in updated:
+            self.runtime.approvals.proxy_auth = _proxy_auth_on()
         if self.runtime is not None and ("aidlp_config" not in updated or self.serving):
             return  # while serving, the reloader swaps config changes in gracefully
         try:
@@ -96,6 +110,13 @@ class RuntimeHost:
     def activate(self, runtime: Runtime, pool: ScanPool | None = None) -> None:
         """Swap in ``runtime`` (and ``pool``) in one synchronous step, then tidy up."""
         previous, self.runtime = self.runtime, runtime
+        runtime.approvals.proxy_auth = _proxy_auth_on()
+        if runtime.approvals.unbound:
+            log.warning(
+                "aidlp: approval tokens are trusted with no user binding: anyone holding a "
+                "token can use it. Turn on proxy authentication (--set proxyauth=...) and keep "
+                "policy.approvals.require_user on (its default with proxy authentication)"
+            )
         if pool is not None:
             self.pool = pool
             self.metrics.watch_pool(pool)
@@ -106,6 +127,7 @@ class RuntimeHost:
             self.pool,
             runtime.approvals,
             runtime.recorder.content_hmac,
+            self.documents,
         )
         recorder = runtime.recorder
         self.recording = Recording(

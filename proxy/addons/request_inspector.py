@@ -53,10 +53,10 @@ class RequestInspector(FailsClosed):
         request = http_request_of(flow)
         token = self.approvals.token(flow)
         self.approvals.release(flow)
-        if not request.carries_content:
-            return
         _, inspector, _ = self.host.live()
-        self.act(flow, await inspector.inspect(request, subject_of(flow, tool, token)))
+        outcome = await inspector.inspect(request, subject_of(flow, tool, token))
+        if outcome is not None:  # None: a clean bodyless request, not worth an event
+            self.act(flow, outcome)
 
     def act(self, flow: http.HTTPFlow, outcome: Outcome) -> None:
         """Answer a block in the outcome's shape; record every outcome."""

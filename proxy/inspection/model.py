@@ -57,8 +57,10 @@ class HttpRequest:
     path: str  # with the query string
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    header_pairs: list[tuple[str, str]] = field(default_factory=list)  # every field, in order
+    trailer_pairs: list[tuple[str, str]] = field(default_factory=list)
 
-    # the two names proxy.extract.extract() reads besides method, path and headers
+    # the two names proxy.extract.view_of() reads besides method, path and headers
     @property
     def raw_content(self) -> bytes:
         return self.body

@@ -29,14 +29,9 @@ from proxy.catalogue import Catalogue
 from proxy.config import AidlpConfig
 from proxy.events import new_incident_id
 from proxy.events.schema import REQUEST_MONITORED
-from proxy.extract import (
-    Extraction,
-    ExtractionError,
-    Segment,
-    extract,
-    extract_websocket_message,
-)
-from proxy.extract.settings import UninspectableAction
+from proxy.extract import Extraction, ExtractionError, Segment, extract_view, view_of
+from proxy.extract.settings import ExtractionSettings, UninspectableAction
+from proxy.extractpool import ExtractionPool, extract_message, is_heavy
 from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
 from proxy.inspection.style import response_style
 from proxy.policy import (
@@ -48,6 +43,8 @@ from proxy.policy import (
     failure,
     internal_error,
 )
+from proxy.transport.metadata import body_text, metadata_segments, without_exempt_findings
+from proxy.transport.routing import BLOCKED, RoutingCheck
 from proxy.worker_pool import ScanFailure
 
 log = logging.getLogger("aidlp")
@@ -69,18 +66,25 @@ class Inspector:
         scanner: Scanner,
         approvals: ApprovalStore | None = None,
         content_hmac: Callable[[str], str] | None = None,
+        documents: Callable[[], ExtractionPool] | None = None,
     ) -> None:
         self.config = config
         self.catalogue = catalogue
         self.scanner = scanner
         self.approvals = approvals
         self.content_hmac = content_hmac
+        self.documents = documents  # killable worker processes for documents, if any
+        settings = config.catalogue
+        self.routing = RoutingCheck(settings.blocked_models, settings.routing_fields)
 
     # ---- entry points ---------------------------------------------------------------------
 
-    def refuse_tool(self, subject: Subject, reason: str = "blocked_tool") -> Outcome:
-        """A blocked tool (DeepSeek) or model: refused in every mode, whatever the approval."""
-        return self._finish(subject, blocked_tool(reason))
+    def refuse_tool(
+        self, subject: Subject, reason: str = "blocked_tool", clauses: list[str] | None = None
+    ) -> Outcome:
+        """A blocked tool (DeepSeek), model or unnamed destination: refused in every mode,
+        whatever the approval."""
+        return self._finish(subject, blocked_tool(reason, clauses))
 
     def check_declared_length(self, subject: Subject, declared: str) -> Outcome | None:
         """At the request headers: a declared Content-Length over the limit fails closed."""
@@ -89,8 +93,9 @@ class Inspector:
             return self._fail(subject, "too_large")
         return None
 
-    async def inspect(self, request: HttpRequest, subject: Subject) -> Outcome:
-        """Decide for one HTTP request to ``subject.tool``. Never raises."""
+    async def inspect(self, request: HttpRequest, subject: Subject) -> Outcome | None:
+        """Decide for one HTTP request to ``subject.tool``; None for a clean bodyless request
+        (nothing worth recording). Never raises."""
         try:
             return await self._inspect(request, subject)
         except Exception as exc:  # an aidlp bug must never let a request through unscanned
@@ -111,20 +116,73 @@ class Inspector:
 
     # ---- the flow ---------------------------------------------------------------------------
 
-    async def _inspect(self, request: HttpRequest, subject: Subject) -> Outcome:
-        limits, settings = self.config.limits, self.config.extraction
-        if len(request.body) > limits.max_body_bytes:
-            return self._fail(subject, "too_large")
+    async def _inspect(self, request: HttpRequest, subject: Subject) -> Outcome | None:
+        limits, config = self.config.limits, self.config
+        if self.routing.url_verdict(request.path) == BLOCKED:
+            return self.refuse_tool(subject, "blocked_model")  # Azure / HF / Bedrock model paths
         try:
-            extraction = await self._extract(
-                lambda: extract(request, settings, limits.max_body_bytes),
-                inline=self._small_json(request),
+            metadata = metadata_segments(
+                request.path,
+                request.header_pairs,
+                request.trailer_pairs,
+                credential_headers=subject.tool.credential_headers,
+                settings=config.catalogue.request_metadata,
             )
         except ExtractionError as exc:
             return self._fail(subject, exc.reason)
-        if self._asks_blocked_model(extraction):
+        metadata_only = not request.carries_content
+        if metadata_only and not metadata:
+            return None
+        if len(request.body) > limits.max_body_bytes:
+            return self._fail(subject, "too_large")
+        try:
+            extraction, verdict = await self._extract_request(request, subject)
+        except ExtractionError as exc:
+            return self._fail(subject, exc.reason)
+        if verdict == BLOCKED or self._asks_blocked_model(extraction):
             return self.refuse_tool(subject, "blocked_model")
-        return await self._evaluate(extraction, subject)
+        if verdict is not None:  # a routing key given twice: which one the server uses is unknown
+            return self._fail(subject, verdict)
+        extraction.segments.extend(metadata)
+        outcome = await self._evaluate(extraction, subject)
+        # A bodyless request carries no prompt: its path, headers and cookies are scanned, but
+        # a clean one is not a decision worth an event (page loads, polling).
+        clean = outcome.decision.action == "allow" and outcome.decision.approval is None
+        if metadata_only and clean and not (outcome.result is not None and outcome.result.findings):
+            return None
+        return outcome
+
+    async def _extract_request(
+        self, request: HttpRequest, subject: Subject
+    ) -> tuple[Extraction, str | None]:
+        """(extraction, routing verdict): documents in a killable worker process, small plain
+        JSON on the loop, the rest in a thread."""
+        settings, limit, routing = (
+            self.config.extraction,
+            self.config.limits.max_body_bytes,
+            self.routing,
+        )
+        if self.documents is not None and is_heavy(
+            request.headers.get("content-type", ""),
+            request.headers.get("content-encoding", ""),
+            request.body,
+        ):
+            return await self.documents().run(
+                client_key(subject),
+                settings.timeout_seconds,
+                extract_request,
+                request,
+                settings,
+                limit,
+                routing.markers,
+                tuple(routing.fields),
+            )
+        return await self._extract(
+            lambda: extract_request(
+                request, settings, limit, routing.markers, tuple(routing.fields)
+            ),
+            inline=self._small_json(request),
+        )
 
     def _small_json(self, request: HttpRequest) -> bool:
         """A plain JSON body small enough to parse on the loop (the thread hop costs more):
@@ -138,27 +196,35 @@ class Inspector:
         )
 
     async def _inspect_message(self, message: WebsocketMessage, subject: Subject) -> Outcome | None:
-        limits, settings = self.config.limits, self.config.extraction
+        limits, settings, routing = self.config.limits, self.config.extraction, self.routing
+        args = (
+            message.host,
+            message.path,
+            message.content,
+            message.is_text,
+            settings,
+            limits.max_body_bytes,
+            routing.markers,
+            tuple(routing.fields),
+        )
         try:
-            extraction = await self._extract(
-                lambda: extract_websocket_message(
-                    message.host,
-                    message.path,
-                    message.content,
-                    message.is_text,
-                    settings,
-                    limits.max_body_bytes,
+            if self.documents is not None and is_heavy("", "", message.content):
+                extraction, verdict = await self.documents().run(
+                    client_key(subject), settings.timeout_seconds, extract_message, *args
                 )
-            )
+            else:
+                extraction, verdict = await self._extract(lambda: extract_message(*args))
         except ExtractionError as exc:
             return self._fail(subject, exc.reason)
-        if self._asks_blocked_model(extraction):
+        if verdict == BLOCKED or self._asks_blocked_model(extraction):
             return self.refuse_tool(subject, "blocked_model")
+        if verdict is not None:
+            return self._fail(subject, verdict)
         if not extraction.segments and not extraction.uninspectable:
             return None
         return await self._evaluate(extraction, subject)
 
-    async def _extract(self, run: Callable[[], Extraction], inline: bool = False) -> Extraction:
+    async def _extract(self, run: Callable[[], Any], inline: bool = False) -> Any:
         """Run an extraction (off the event loop unless ``inline``), time-boxed. Any failure
         fails closed."""
         timeout = self.config.extraction.timeout_seconds
@@ -185,7 +251,7 @@ class Inspector:
         if not text.strip():
             decision = self._uninspectable(decide([], policy), extraction)
             return self._finish(subject, decision, extraction)
-        digest = await self._hmac(text)
+        digest = await self._hmac(body_text(extraction))  # the body, not headers and cookies
         try:
             result = await self.scanner.scan(text)
         except ScanFailure as exc:
@@ -194,6 +260,12 @@ class Inspector:
             )
             outcome.scan_failure = exc.reason
             return outcome
+        result = without_exempt_findings(
+            result,
+            extraction,
+            tool_entities=subject.tool.credential_entities,
+            settings=self.config.catalogue.request_metadata,
+        )
         decision = decide(
             result.categories,
             policy,
@@ -269,3 +341,22 @@ class Inspector:
             chars=chars,
             content_hmac=digest,
         )
+
+
+def client_key(subject: Subject) -> str:
+    """Who a document extraction counts against: the proxy user, else the client address."""
+    return f"user:{subject.user}" if subject.user else f"ip:{subject.client_ip or '?'}"
+
+
+def extract_request(
+    request: HttpRequest,
+    settings: ExtractionSettings,
+    limit: int,
+    markers: tuple[str, ...],
+    fields: tuple[str, ...],
+) -> tuple[Extraction, str | None]:
+    """(extraction, routing verdict) of ``request``: in a thread, on the loop, or in a
+    document worker process (picklable by name)."""
+    view = view_of(request, limit)  # type: ignore[arg-type]  # reads like a mitmproxy request
+    verdict = RoutingCheck(markers, fields).body_verdict(view.body)
+    return extract_view(view, settings, limit), verdict
