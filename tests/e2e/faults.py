@@ -98,6 +98,7 @@ class Faults:
         patch_function("headers", "proxy.transport.names", "flow_names")
         patch_method("approval", store.ApprovalStore, "check")
         patch_function("extraction", "proxy.extract", "extract")
+        patch_function("extraction", "proxy.extract", "extract_view")
         patch_function("extraction", "proxy.extract", "extract_websocket_message")
         patch_method("scan", worker_pool.ScanPool, "scan")
         patch_function("decision", "proxy.policy", "decide")
