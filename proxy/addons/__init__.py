@@ -8,6 +8,7 @@ Chain order matters (hooks run addon by addon, in order):
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
+   :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
 7. :class:`WebsocketInspector` — websocket messages through the pipeline;
 8. :class:`LoopLagMonitor` — how long the event loop was held (a metric);
@@ -29,6 +30,7 @@ from proxy.addons.reloader import ConfigReloader
 from proxy.addons.request_inspector import RequestInspector
 from proxy.addons.websocket_inspector import WebsocketInspector
 from proxy.drain import GracefulShutdown
+from proxy.startup_gate import StartupGate
 from proxy.upstream_timeouts import UpstreamTimeouts
 
 __all__ = [
@@ -59,6 +61,11 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         host,
         ConnectionGate(host),
         approvals,
+        # after the gate's requestheaders (tool tagged), before the request inspector's
+        StartupGate(
+            lambda: host.pool is not None and host.pool.ready,
+            lambda tool: host.metrics.blocked.labels(tool=tool, reason="unavailable").inc(),
+        ),
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),
         LoopLagMonitor(host),

@@ -2,7 +2,8 @@
 archives), killed at their deadline, with a per-client limit (:mod:`proxy.extractpool`).
 
 Options ``aidlp_extraction_workers`` and ``aidlp_extraction_per_client``; the pipeline hands
-heavy bodies to :attr:`pool`, ordinary prompts never come here.
+heavy bodies to :attr:`pool`, ordinary prompts never come here. The runtime host starts it
+with the scan workers.
 """
 
 from __future__ import annotations
@@ -45,9 +46,6 @@ class DocumentExtractors:
             )
         previous, self.pool = self.pool, ExtractionPool(workers, per_client)
         previous.shutdown()
-
-    async def running(self) -> None:
-        await self.pool.start()
 
     def done(self) -> None:
         self.pool.shutdown()

@@ -7,6 +7,7 @@ through this one. Hot reloads (:mod:`proxy.reload`) swap them whole via :meth:`a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 
 from mitmproxy import ctx, exceptions
 
+from proxy import startup_gate
 from proxy.catalogue import ToolStatus
 from proxy.config import ConfigError, LoadedConfig, load_config
 from proxy.events import EventConfigError, logscrub
@@ -50,6 +52,7 @@ class RuntimeHost:
         self.inspector: Inspector | None = None
         self.recording: Recording | None = None
         self.serving = False
+        self.starting: asyncio.Future[None] | None = None  # the scan workers, starting
         self.on_activate: list[Listener] = []  # told after every swap
         self.on_ready: list[Listener] = []  # told once the workers are up
 
@@ -84,15 +87,35 @@ class RuntimeHost:
 
     async def running(self) -> None:
         logscrub.install()  # handlers added since load()
-        if self.pool is not None and not self.pool.ready:
-            await self.pool.start()
-            log.info("aidlp: %d scan workers ready", self.pool.settings.processes)
         self.serving = True
+        if self.pool is not None and not self.pool.ready:
+            # In the background: mitmproxy makes its CA store and finishes starting only
+            # after this hook; until the workers are up, StartupGate answers 503.
+            self.starting = asyncio.ensure_future(self._start_workers(self.pool))
+        else:
+            self._tell_ready()
+
+    async def _start_workers(self, pool: ScanPool) -> None:
+        try:
+            if self.documents is not None:
+                await self.documents().start()
+            await pool.start()
+        except Exception as exc:  # e.g. every worker died loading its engine
+            log.error("aidlp: the scan workers did not start (%s): stopping", type(exc).__name__)
+            startup_gate.failed = True
+            ctx.master.shutdown()
+            return
+        log.info("aidlp: %d scan workers ready", pool.settings.processes)
+        self._tell_ready()
+
+    def _tell_ready(self) -> None:
         for listener in self.on_ready:
             listener()
 
     def done(self) -> None:
         self.serving = False
+        if self.starting is not None:
+            self.starting.cancel()
         if self.pool is not None:
             self.pool.shutdown()
         if self.runtime is not None:

@@ -55,13 +55,19 @@ class MetricsEndpoint:
 
     def start(self) -> None:
         host, port = self.address()
-        pool_ready = lambda: self.host.pool is not None and self.host.pool.ready  # noqa: E731
         try:
-            self.server = MetricsServer(self.host.metrics.registry, pool_ready, host, port).start()
+            self.server = MetricsServer(self.host.metrics.registry, self.ready, host, port).start()
         except OSError as exc:
             log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
             return
         log.info("aidlp: metrics on http://%s:%d/metrics", host, self.server.port)
+
+    def ready(self) -> bool:
+        """/readyz: the scan workers are up and the proxy is not draining (it has listened
+        since before this server started: mitmproxy binds before any ``running`` hook)."""
+        pool = self.host.pool
+        drain = ctx.master.addons.get("gracefulshutdown")
+        return pool is not None and pool.ready and not getattr(drain, "draining", False)
 
     def stop(self) -> None:
         if self.server is not None:

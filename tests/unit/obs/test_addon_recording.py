@@ -187,8 +187,8 @@ def test_deepseek_connect_is_recorded(addon):
 def test_full_request_path_hmacs_the_scanned_text_and_serves_metrics(addon):
     async def go():
         await addon.running()  # starts the metrics server and, in the background, one worker
-        if addon._starting is not None:
-            await addon._starting
+        if addon.host.starting is not None:
+            await addon.host.starting
         flow = openai_flow(
             {"model": "gpt-4o", "messages": [{"role": "user", "content": f"my NINO is {NINO}"}]}
         )
