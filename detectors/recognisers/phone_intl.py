@@ -10,6 +10,7 @@ An organisation's number (after "call us", "helpline", ...) is weak, as for UK n
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 from typing import ClassVar
@@ -64,6 +65,33 @@ def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     except phonenumbers.NumberParseException:
         return None
     return number if phonenumbers.is_valid_number(number) else None
+
+
+@functools.cache
+def preload_metadata() -> None:
+    """Load libphonenumber's metadata and compile its patterns once, at engine load.
+
+    ``phonenumbers`` reads a region's metadata and compiles its number patterns lazily, on the
+    first number it meets of that region (a few ms each), and compiles each pattern through
+    the ``re`` module's bounded cache (512 entries, which its ~250 regions' patterns overflow,
+    so numbers recompile them). The pattern cache keeps every compiled pattern; done here, on one example number of
+    each counted type per region, that cost is paid when the scan worker starts, not by the
+    first prompts scanned. Results are unchanged: the same metadata, loaded earlier.
+    """
+    from phonenumbers import re_util
+
+    re_util.enable_pattern_cache()
+    _, types = _settings()
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in sorted(types):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            phonenumbers.number_type(example)
+            phonenumbers.region_code_for_number(example)
+            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+            with contextlib.suppress(phonenumbers.NumberParseException):
+                phonenumbers.parse(national, region)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -142,6 +170,10 @@ class InternationalPhoneRecogniser(Recogniser):
         "call me",
         "text me",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        preload_metadata()
 
     def validate_result(self, pattern_text: str) -> bool:
         d = digits(pattern_text)
