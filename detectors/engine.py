@@ -80,12 +80,12 @@ class ScanEngine:
             registry.allow_key(v) for v in self.settings.recognisers.allow_list
         )
         self._patterns: list[tuple[Recogniser, int]] = []
-        self._set = re2.Set.SearchSet(RE2_OPTIONS)
+        regexes: list[str] = []
         for rec in self.recognisers:
             for i, rx in enumerate(rec.regexes):
-                self._set.Add(rx)
+                regexes.append(rx)
                 self._patterns.append((rec, i))
-        self._set.Compile()
+        self._sets = _pattern_sets(regexes)
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
         ]
@@ -125,7 +125,8 @@ class ScanEngine:
     def candidates(self, text: str, data: bytes, b2c, hits: Hits) -> list[Candidate]:
         """Validated, context-checked pattern hits of one view."""
         out: list[Candidate] = []
-        for idx in sorted(self._set.Match(data) or ()):
+        matched = sorted(offset + i for offset, rs in self._sets for i in rs.Match(data) or ())
+        for idx in matched:
             rec, i = self._patterns[idx]
             if self._needs_context[idx] and f"ctx:{rec.ENTITY}" not in hits.starts:
                 continue  # no context word anywhere: every hit would be dropped below
@@ -193,3 +194,22 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+#: patterns per RE2 set. One set of every recogniser's patterns has a lazily built DFA whose
+#: states multiply across patterns, so each new prompt builds new states (measured: 0.13 s of a
+#: 0.44 s first pass over the dev corpus, 0.008 s on a repeat pass); several smaller sets have far
+#: fewer states each. The union of their matches is the same set of pattern indices.
+PATTERNS_PER_SET = 32
+
+
+def _pattern_sets(regexes: list[str]) -> list[tuple[int, re2.Set]]:
+    """Compiled RE2 search sets over consecutive slices of ``regexes``, with each slice's offset."""
+    sets = []
+    for offset in range(0, len(regexes), PATTERNS_PER_SET):
+        rs = re2.Set.SearchSet(RE2_OPTIONS)
+        for rx in regexes[offset : offset + PATTERNS_PER_SET]:
+            rs.Add(rx)
+        rs.Compile()
+        sets.append((offset, rs))
+    return sets
