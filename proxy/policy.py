@@ -31,6 +31,7 @@ from proxy.events.schema import (
     SCAN_ERROR,
     TOOL_BLOCKED,
 )
+from proxy.guidance import Guidance, default_guidance
 
 
 class Mode(StrEnum):
@@ -59,26 +60,6 @@ class StatusPolicy(BaseModel):
     categories: CategoryActions = Field(default_factory=dict)
 
 
-class Contact(BaseModel):
-    """Who to contact, shown on block pages and in block messages."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=120)
-    email: str | None = Field(default=None, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-    url: str | None = Field(default=None, pattern=r"^(https?://|mailto:)\S+$")
-
-
-class Contacts(BaseModel):
-    """The governance boards: the DPO team (DPIAs, personal data) and the DDA (new tools)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    dpo: Contact = Contact(name="the Data Protection Officer (DPO) team")
-    dda: Contact = Contact(name="the Digital and Data Assurance board (DDA)")
-    organisation: str = Field(default="the department", min_length=1, max_length=120)
-
-
 class PolicySettings(BaseModel):
     """The ``policy:`` config section."""
 
@@ -95,7 +76,10 @@ class PolicySettings(BaseModel):
         "Blocked tools are always refused and cannot be given a policy.",
     )
     approvals: ApprovalSettings = ApprovalSettings()
-    contacts: Contacts = Contacts()
+    guidance: Guidance = Field(
+        default_factory=default_guidance,
+        description="What block pages and messages tell staff: statements, routes, contacts.",
+    )
 
     def action(self, category: str, status: str | None = None) -> Action:
         """The configured action for ``category`` at a tool of ``status`` (unknown: block)."""
@@ -105,25 +89,8 @@ class PolicySettings(BaseModel):
         return self.categories.get(category, Action.BLOCK)  # type: ignore[call-overload]
 
 
-#: Policy clauses for each category (AI Security Policy statements / Annex A).
-CATEGORY_CLAUSES: dict[str, list[str]] = {
-    "PERSONAL_DATA": ["PS2", "A1"],
-    "SPECIAL_CATEGORY": ["PS2", "PS4", "A1"],
-    "OFFICIAL_SENSITIVE": ["PS2"],
-    "NON_PUBLIC_CODE": ["PS2"],
-    "CREDENTIALS": ["PS2"],
-}
-BLOCKED_TOOL_CLAUSES = ["PS6"]
-FAILURE_CLAUSES = ["PS2"]
-
-#: Short readable text for each clause (block pages and messages).
-CLAUSE_TEXT: dict[str, str] = {
-    "PS2": "PS2: OFFICIAL-SENSITIVE information, personal data and non-public code must not be "
-    "sent to an AI tool without approval from the governance board",
-    "PS4": "PS4: special category data needs an Equality Analysis as well as a DPIA",
-    "PS6": "PS6: DeepSeek must never be accessed",
-    "A1": "Annex A1: data protection principles apply to personal data",
-}
+#: Cited by an internal error, which has no config to read (see policy.guidance).
+FAILURE_CLAUSES = ("PS2",)
 
 #: An unexpected exception in aidlp's handling of a flow: blocked in every mode.
 INTERNAL_ERROR = "internal_error"
@@ -168,19 +135,11 @@ class Decision:
     approval_result: str | None = None
     approval_detail: str = ""
     would_block: bool = False
+    missing: list[str] = field(default_factory=list)  # what a valid-but-insufficient token lacks
 
     @property
     def blocked(self) -> bool:
         return self.action == "block"
-
-
-def clauses_for(categories: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for category in categories:
-        for clause in CATEGORY_CLAUSES.get(category, ["PS2"]):
-            if clause not in out:
-                out.append(clause)
-    return out
 
 
 Approver = Callable[[list[str]], ApprovalCheck | None]
@@ -199,7 +158,7 @@ def decide(
     token was presented or registered; it is only called when a category would block.
     """
     if tool_status == "blocked":
-        return blocked_tool()
+        return blocked_tool()  # the pipeline refuses blocked tools first, citing their route
     found = list(dict.fromkeys(categories))
     if not found:
         return Decision("allow", REQUEST_ALLOWED, "clean")
@@ -211,15 +170,26 @@ def decide(
     if not needs:
         if monitored:
             return Decision(
-                "monitor", REQUEST_MONITORED, "policy_monitor", clauses_for(monitored), found
+                "monitor",
+                REQUEST_MONITORED,
+                "policy_monitor",
+                settings.guidance.clauses_for(monitored),
+                found,
             )
-        return Decision("allow", REQUEST_ALLOWED, "policy_allow", clauses_for(found), found)
+        return Decision(
+            "allow", REQUEST_ALLOWED, "policy_allow", settings.guidance.clauses_for(found), found
+        )
 
     check = approve(needs) if approve is not None else None
-    clauses = clauses_for(needs)
+    clauses = settings.guidance.clauses_for(needs)
     audit = check.approval.audit() if check is not None and check.approval else None
     result = check.result if check is not None else None
     detail = check.detail if check is not None else ""
+    missing = (
+        check.approval.missing(needs)
+        if check is not None and result == "insufficient" and check.approval
+        else []
+    )
     if check is not None and check.valid:
         return Decision(
             "allow",
@@ -245,8 +215,20 @@ def decide(
             result,
             detail,
             would_block=True,
+            missing=missing,
         )
-    return Decision("block", REQUEST_BLOCKED, reason, clauses, found, needs, audit, result, detail)
+    return Decision(
+        "block",
+        REQUEST_BLOCKED,
+        reason,
+        clauses,
+        found,
+        needs,
+        audit,
+        result,
+        detail,
+        missing=missing,
+    )
 
 
 def failure(reason: str, settings: PolicySettings) -> Decision:
@@ -258,15 +240,16 @@ def failure(reason: str, settings: PolicySettings) -> Decision:
         event = SCAN_ERROR
     else:
         event = REQUEST_MONITORED if shadow else REQUEST_BLOCKED
+    clauses = list(settings.guidance.failure_clauses)
     if shadow:
-        return Decision("monitor", event, reason, list(FAILURE_CLAUSES), would_block=True)
-    return Decision("block", event, reason, list(FAILURE_CLAUSES))
+        return Decision("monitor", event, reason, clauses, would_block=True)
+    return Decision("block", event, reason, clauses)
 
 
-def blocked_tool(reason: str = "blocked_tool", clauses: list[str] | None = None) -> Decision:
-    """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented
-    (``clauses``: PS6 unless another statement applies, e.g. PS2 for unnamed destinations)."""
-    return Decision("block", TOOL_BLOCKED, reason, list(clauses or BLOCKED_TOOL_CLAUSES))
+def blocked_tool(reason: str = "blocked_tool", clauses: Sequence[str] = ("PS6",)) -> Decision:
+    """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented.
+    ``clauses``: what ``policy.guidance.blocked_tools`` cites for it (PS6 for DeepSeek)."""
+    return Decision("block", TOOL_BLOCKED, reason, list(clauses))
 
 
 def internal_error() -> Decision:

@@ -21,21 +21,15 @@ from string import Template
 
 from proxy.approvals.header import APPROVAL_HEADER
 from proxy.events.schema import TOOL_BLOCKED
+from proxy.guidance import Contact, Guidance, default_guidance
+from proxy.inapp import IN_APP_STYLES, explanation, render_stream
 from proxy.inspection.model import Outcome
-from proxy.policy import CLAUSE_TEXT, FAILURE_REASONS, Contact, Contacts, Decision
+from proxy.policy import FAILURE_REASONS, Decision
 
 DECISION_HEADER = "X-AIDLP-Decision"
 INCIDENT_HEADER = "X-AIDLP-Incident"
 WEBSOCKET_POLICY_VIOLATION = 1008
 _WS_REASON_MAX_BYTES = 123  # RFC 6455: close reason fits a 125-byte control frame
-
-CATEGORY_NAMES: dict[str, str] = {
-    "PERSONAL_DATA": "personal data",
-    "SPECIAL_CATEGORY": "special category data (such as health or other protected characteristics)",
-    "OFFICIAL_SENSITIVE": "information marked OFFICIAL-SENSITIVE or above",
-    "NON_PUBLIC_CODE": "non-public departmental code",
-    "CREDENTIALS": "credentials (such as keys, tokens or passwords)",
-}
 
 #: Why an approval token was not accepted, in plain words.
 APPROVAL_PROBLEMS: dict[str, str] = {
@@ -58,49 +52,45 @@ FAILURE_TEXT: dict[str, str] = {
     "internal_error": "aidlp hit an internal error while checking this request, so it was not sent",
 }
 
-# ---- wording ---------------------------------------------------------------------------------
-
-
-def category_list(categories: list[str]) -> str:
-    """``personal data (PERSONAL_DATA) and …`` — names and codes, never values."""
-    names = [f"{CATEGORY_NAMES.get(c, c.lower())} ({c})" for c in categories]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _contact_text(contact: Contact) -> str:
-    where = contact.email or contact.url
-    return f"{contact.name} ({where})" if where else contact.name
+# ---- wording (the words come from policy.guidance: proxy/guidance.py) --------------------------
 
 
 def _is_tool_block(decision: Decision) -> bool:
     return decision.event == TOOL_BLOCKED
 
 
-def summary(decision: Decision) -> str:
-    """One sentence: what was blocked and why."""
+def summary(decision: Decision, guidance: Guidance) -> str:
+    """One sentence: what was blocked and why (category names, never codes or values)."""
     if _is_tool_block(decision):
         if decision.reason == "blocked_model":
             return "The AI model requested is blocked: DeepSeek models must never be used"
-        return "This AI tool is blocked: DeepSeek must never be accessed"
+        if "PS6" in decision.clauses:
+            return "This AI tool is blocked: DeepSeek must never be accessed"
+        return "This AI tool is blocked for use in " + guidance.organisation
     if decision.reason in FAILURE_REASONS:
         return FAILURE_TEXT[decision.reason].capitalize()
     cats = decision.blocking or decision.categories
-    text = f"This request contains {category_list(cats)}" if cats else "This request was blocked"
+    text = f"This request contains {guidance.names(cats)}" if cats else "This request was blocked"
     if decision.approval_result in APPROVAL_PROBLEMS:
         text += f", and {APPROVAL_PROBLEMS[decision.approval_result]}"
+        if decision.missing:
+            text += f": it does not cover {guidance.names(decision.missing)}"
     return text
 
 
-def next_steps(decision: Decision, contacts: Contacts) -> list[str]:
-    """What the person can do, in order."""
-    dpo, dda = _contact_text(contacts.dpo), _contact_text(contacts.dda)
+def next_steps(decision: Decision, guidance: Guidance) -> list[str]:
+    """What the person can do, in order (no HTTP details: this is read by staff)."""
     if _is_tool_block(decision):
-        return [
-            "Use an approved AI tool instead.",
-            f"To ask for a new AI tool to be assessed and approved, contact {dda}.",
-        ]
+        steps = ["Use an approved AI tool instead."]
+        if "PS5" in decision.clauses:
+            where = guidance.unblock_request_url or guidance.contact("dda").text()
+            steps.append(
+                f"If you have a business need for this tool, ask for it to be unblocked: {where}."
+            )
+        steps.append(
+            f"To ask for a new AI tool to be assessed and approved, contact {guidance.contact('dda').text()}."
+        )
+        return steps
     if decision.reason in FAILURE_REASONS:
         if decision.reason == "uninspectable":
             steps = ["Send the information as plain text instead, and try again."]
@@ -111,38 +101,46 @@ def next_steps(decision: Decision, contacts: Contacts) -> list[str]:
         )
         return steps
     cats = decision.blocking or decision.categories
-    steps = [f"Remove the {category_list(cats)} and try again."]
-    need = "a Data Protection Impact Assessment (DPIA)"
-    if "SPECIAL_CATEGORY" in cats:
-        need += " and an Equality Analysis"
+    incidents = guidance.incident_steps(cats)
+    approvable = [c for c in cats if not guidance.route(c).incident]
+    steps = []
+    if approvable and not decision.missing:
+        steps.append(f"Remove the {guidance.names(approvable)} and try again.")
+    elif decision.missing:
+        steps.append(f"Remove the {guidance.names(decision.missing)} and try again.")
+    if incidents:
+        steps.append(f"Remove the {guidance.names([c for c in cats if c not in approvable])}.")
+        steps += incidents
     result = decision.approval_result
-    if result == "expired":
-        steps.append(f"If you still need to send it, ask {dpo} to renew your approval.")
-    elif result == "revoked":
-        steps.append(f"Your approval was withdrawn: contact {dpo} before sending it again.")
-    elif result in ("insufficient", "wrong_tool"):
-        steps.append(
-            f"Ask {dpo} for an approval that covers this AI tool and {', '.join(cats)}; "
-            f"it must be backed by {need}."
-        )
-    elif result == "wrong_user":
-        steps.append(f"Use an approval issued to you: ask {dpo}.")
-    else:
-        steps.append(
-            f"If you have a business need to send it, ask {dpo} for approval; it must be "
-            f"backed by {need}. The approval token is then registered to your account or sent "
-            f"in the {APPROVAL_HEADER} header."
-        )
+    if approvable:
+        if result == "expired":
+            steps.append("Your approval has expired: ask the board that issued it to renew it.")
+        elif result == "revoked":
+            steps.append(
+                "Your approval was withdrawn: ask the board that issued it before sending it again."
+            )
+        elif result == "wrong_user":
+            steps.append("The approval presented was issued to someone else: use your own.")
+        elif result == "wrong_tool":
+            steps.append("Your approval does not cover this AI tool: ask for one that does.")
+        steps += guidance.approval_steps(approvable, decision.missing or None)
     return steps
 
 
-def block_message(decision: Decision, incident_id: str, contacts: Contacts | None = None) -> str:
+def block_message(decision: Decision, incident_id: str, guidance: Guidance | None = None) -> str:
     """The one-line message API clients show (no values, no token)."""
-    contacts = contacts or Contacts()
+    guidance = guidance or default_guidance()
     clauses = ", ".join(decision.clauses)
     policy = f" (AI Security Policy {clauses})" if clauses else ""
-    return f"Blocked by aidlp, incident {incident_id}: {summary(decision)}{policy}. " + " ".join(
-        next_steps(decision, contacts)
+    steps = next_steps(decision, guidance)
+    if decision.blocking and not _is_tool_block(decision):
+        steps.append(
+            f"An approval token is then registered to your account or sent in the "
+            f"{APPROVAL_HEADER} header."
+        )
+    return (
+        f"Blocked by aidlp, incident {incident_id}: {summary(decision, guidance)}{policy}. "
+        + " ".join(steps)
     )
 
 
@@ -199,45 +197,65 @@ def _contact_html(role: str, contact: Contact) -> str:
     return f"      <li>{html.escape(role)}: {name}{extra}</li>"
 
 
-def block_page(decision: Decision, incident_id: str, contacts: Contacts | None = None) -> str:
-    """The HTML block page (escaped throughout; no external assets)."""
-    contacts = contacts or Contacts()
+def _contacts(decision: Decision, guidance: Guidance) -> list[str]:
+    """Who to contact for this block: the routes of its categories, then new tools."""
+    items: list[str] = []
+    seen: set[str] = set()
+    if not _is_tool_block(decision) and decision.reason not in FAILURE_REASONS:
+        for category in decision.blocking or decision.categories:
+            route = guidance.route(category)
+            role = "Report the incident" if route.incident else f"Approval for {route.name}"
+            if route.contact not in seen:
+                seen.add(route.contact)
+                items.append(_contact_html(role, guidance.contact(route.contact)))
+            if route.evidence and "dpo" not in seen and "dpo" in guidance.contacts:
+                seen.add("dpo")
+                items.append(
+                    _contact_html("Data Protection Impact Assessments", guidance.contact("dpo"))
+                )
+    items.append(_contact_html("New AI tools", guidance.contact("dda")))
+    return items
+
+
+def block_page(decision: Decision, incident_id: str, guidance: Guidance | None = None) -> str:
+    """The HTML block page (escaped throughout; no external assets, no script)."""
+    guidance = guidance or default_guidance()
     esc = html.escape
+    organisation = guidance.organisation
+    organisation_title = organisation[:1].upper() + organisation[1:]
     if _is_tool_block(decision):
         heading = "This AI tool is blocked"
     elif decision.reason in FAILURE_REASONS:
         heading = "Your request could not be checked"
     else:
         heading = "Your request to the AI tool was blocked"
-    why = [f"    <p>{esc(summary(decision))}.</p>"]
+    why = [f"    <p>{esc(summary(decision, guidance))}.</p>"]
     if decision.clauses:
-        items = "\n".join(f"      <li>{esc(CLAUSE_TEXT.get(c, c))}</li>" for c in decision.clauses)
+        items = "\n".join(f"      <li>{esc(guidance.statement(c))}</li>" for c in decision.clauses)
         why.append(
-            f"    <p>{esc(contacts.organisation[:1].upper() + contacts.organisation[1:])}'s "
-            "AI Security Policy says:</p>"
+            f"    <p>{esc(organisation_title)}'s AI Security Policy says:</p>"
             f"\n    <ul>\n{items}\n    </ul>"
         )
-    if decision.approval_detail and decision.approval_result not in (None, "valid"):
-        why.append(f'    <p class="app-inset">Approval check: {esc(decision.approval_detail)}.</p>')
-    steps = "\n".join(f"      <li>{esc(s)}</li>" for s in next_steps(decision, contacts))
-    contact_items = "\n".join(
-        [
-            _contact_html("Approval for personal or sensitive data (DPIA)", contacts.dpo),
-            _contact_html("New AI tools", contacts.dda),
-        ]
-    )
+    steps = "\n".join(f"      <li>{esc(s)}</li>" for s in next_steps(decision, guidance))
+    report = ""
+    if guidance.incident_report_url:
+        url = esc(guidance.incident_report_url)
+        report = (
+            f'    <p><a href="{url}" id="report-link">Report this incident</a> '
+            "(quote the incident reference).</p>"
+        )
     return _template().substitute(
         title=esc(f"Request blocked ({incident_id}) - AI data protection"),
         heading=esc(heading),
-        organisation=esc(contacts.organisation),
-        organisation_title=esc(contacts.organisation[:1].upper() + contacts.organisation[1:]),
+        organisation=esc(organisation),
+        organisation_title=esc(organisation_title),
         incident_id=esc(incident_id),
         what_happened=esc(
             "Nothing was sent to the AI tool: aidlp stopped the request on the network."
         ),
         why="\n".join(why),
-        next_steps=f"    <ul>\n{steps}\n    </ul>",
-        contacts=f"    <ul>\n{contact_items}\n    </ul>",
+        next_steps=f"    <ul>\n{steps}\n    </ul>" + (f"\n{report}" if report else ""),
+        contacts="    <ul>\n" + "\n".join(_contacts(decision, guidance)) + "\n    </ul>",
     )
 
 
@@ -250,7 +268,7 @@ class Reply:
     body: bytes
 
 
-def render(outcome: Outcome, contacts: Contacts | None = None) -> Reply:
+def render(outcome: Outcome, guidance: Guidance | None = None) -> Reply:
     """The 403 for a blocked outcome, in the shape it chose (``outcome.style``), with the
     ``X-AIDLP-*`` headers."""
     decision, incident_id = outcome.decision, outcome.incident_id or ""
@@ -268,9 +286,23 @@ def render(outcome: Outcome, contacts: Contacts | None = None) -> Reply:
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                 "X-Content-Type-Options": "nosniff",
             },
-            block_page(decision, incident_id, contacts).encode("utf-8"),
+            block_page(decision, incident_id, guidance).encode("utf-8"),
         )
-    message = block_message(decision, incident_id, contacts)
+    if outcome.style in IN_APP_STYLES:
+        # the web app reads its own answer stream: the explanation is an assistant turn
+        guidance = guidance or default_guidance()
+        text = explanation(
+            summary(decision, guidance),
+            [guidance.statement(c) for c in decision.clauses],
+            next_steps(decision, guidance),
+            incident_id,
+        )
+        return Reply(
+            200,
+            {**headers, "Content-Type": "text/event-stream; charset=utf-8"},
+            render_stream(outcome.style, text, incident_id),
+        )
+    message = block_message(decision, incident_id, guidance)
     payload = error_payload(outcome.style, decision, incident_id, message)
     return Reply(
         403, {**headers, "Content-Type": "application/json"}, json.dumps(payload).encode("utf-8")

@@ -62,7 +62,7 @@ class FailsClosed:
                 last_resort(flow)
         else:
             try:
-                flow.response = response_of(render(outcome, runtime.loaded.config.policy.contacts))
+                flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
             except Exception:
                 flow.response = minimal_block(incident)
         try:

@@ -132,5 +132,5 @@ class ConnectionGate(FailsClosed):
     def refuse(self, flow: http.HTTPFlow, tool: Tool) -> None:
         runtime, inspector, recording = self.host.live()
         outcome = inspector.refuse_tool(subject_of(flow, tool))
-        flow.response = response_of(render(outcome, runtime.loaded.config.policy.contacts))
+        flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
         recording.record(outcome)

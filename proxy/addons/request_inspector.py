@@ -62,5 +62,5 @@ class RequestInspector(FailsClosed):
         """Answer a block in the outcome's shape; record every outcome."""
         runtime, _, recording = self.host.live()
         if outcome.blocked:
-            flow.response = response_of(render(outcome, runtime.loaded.config.policy.contacts))
+            flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
         recording.record(outcome)

@@ -43,6 +43,10 @@ class Adapter:
 
     name: ClassVar[str] = "adapter"
     error_style: ClassVar[ErrorStyle] = "generic"
+    # a web app whose answers stream: blocks on these paths are answered inside the app's own
+    # stream (proxy/inapp.py), best effort; other paths get ``error_style``
+    stream_style: ClassVar[str | None] = None
+    stream_paths: ClassVar[tuple[re.Pattern[str], ...]] = ()
     tier: ClassVar[int] = API
     hosts: ClassVar[tuple[str, ...]] = ()  # catalogue host patterns; empty: any AI-tool host
     paths: ClassVar[tuple[re.Pattern[str], ...]] = ()  # searched in the path; empty: any path

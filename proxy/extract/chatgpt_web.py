@@ -46,6 +46,8 @@ def message_content(col: Collector, content: Any, where: str) -> None:
 
 class ChatGPTWebAdapter(JsonAdapter):
     name = "chatgpt_web"
+    stream_style = "chatgpt_web"  # best effort: the classic conversation event stream
+    stream_paths = (re.compile(r"/conversation/?$"),)
     tier = WEB_APP
     hosts = ("chatgpt.com", "*.chatgpt.com", "chat.openai.com")
     paths = (_PATH,)

@@ -31,6 +31,8 @@ _PATH = re.compile(
 class ClaudeWebAdapter(JsonAdapter):
     name = "claude_web"
     error_style = "anthropic"
+    stream_style = "claude_web"  # best effort: claude.ai reads the Messages stream events
+    stream_paths = (re.compile(r"/(completion|retry_completion)/?$"),)
     tier = WEB_APP
     hosts = ("claude.ai", "*.claude.ai")
     paths = (_PATH,)

@@ -35,7 +35,6 @@ from proxy.extractpool import ExtractionPool, extract_message, is_heavy
 from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
 from proxy.inspection.style import response_style
 from proxy.policy import (
-    FAILURE_CLAUSES,
     INTERNAL_ERROR,
     Decision,
     blocked_tool,
@@ -83,7 +82,10 @@ class Inspector:
         self, subject: Subject, reason: str = "blocked_tool", clauses: list[str] | None = None
     ) -> Outcome:
         """A blocked tool (DeepSeek), model or unnamed destination: refused in every mode,
-        whatever the approval."""
+        whatever the approval. ``clauses`` default to the tool's route in policy.guidance."""
+        if clauses is None:
+            route = "blocked_model" if reason == "blocked_model" else subject.tool.id
+            clauses = self.config.policy.guidance.tool_clauses(route)
         return self._finish(subject, blocked_tool(reason, clauses))
 
     def check_declared_length(self, subject: Subject, declared: str) -> Outcome | None:
@@ -305,7 +307,8 @@ class Inspector:
             return decision
         if self.config.extraction.uninspectable is UninspectableAction.BLOCK:
             return failure("uninspectable", self.config.policy)
-        return Decision("monitor", REQUEST_MONITORED, "uninspectable", list(FAILURE_CLAUSES))
+        clauses = list(self.config.policy.guidance.failure_clauses)
+        return Decision("monitor", REQUEST_MONITORED, "uninspectable", clauses)
 
     # ---- endings ----------------------------------------------------------------------------
 

@@ -66,6 +66,23 @@ def response_style(
     endpoint's."""
     if browser:
         return "html"
+    if extraction is not None and path:
+        stream = declared_streams().get(extraction.adapter)
+        if stream is not None and any(p.search(path.split("?", 1)[0]) for p in stream[1]):
+            return stream[0]
     if extraction is not None and extraction.adapter in declared_styles():
         return extraction.error_style
     return endpoint_style(host or "", path or "")
+
+
+@cache
+def declared_streams() -> dict[str, tuple[str, tuple[re.Pattern[str], ...]]]:
+    """Adapter name → (in-app stream style, the paths it answers on), for web apps."""
+    found: dict[str, tuple[str, tuple[re.Pattern[str], ...]]] = {}
+    pending = list(Adapter.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.stream_style:
+            found[cls.name] = (cls.stream_style, cls.stream_paths)
+    return found

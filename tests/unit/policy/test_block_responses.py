@@ -10,9 +10,10 @@ import pytest
 from mitmproxy import http
 
 from proxy.catalogue import Tool
+from proxy.guidance import Contact, default_guidance
 from proxy.inspection import Outcome, Subject
 from proxy.inspection.style import response_style
-from proxy.policy import Contact, Contacts, Decision, PolicySettings, blocked_tool, decide, failure
+from proxy.policy import Decision, PolicySettings, blocked_tool, decide, failure
 from proxy.responses import (
     WEBSOCKET_POLICY_VIOLATION,
     block_message,
@@ -30,14 +31,14 @@ def error_style(host: str, path: str, accept: str) -> str:
 
 
 def block_response(
-    host: str, path: str, accept: str, decision: Decision, incident: str, contacts=None
+    host: str, path: str, accept: str, decision: Decision, incident: str, guidance=None
 ) -> http.Response:
     """What the addons send for a blocked outcome refused before extraction."""
     subject = Subject(TOOL, host=host, method="POST", path=path, accept=accept)
     outcome = Outcome(
         subject, decision, style=error_style(host, path, accept), incident_id=incident
     )
-    reply = render(outcome, contacts)
+    reply = render(outcome, guidance)
     return http.Response.make(reply.status, reply.body, reply.headers)
 
 
@@ -112,23 +113,25 @@ def test_generic_shape_is_machine_readable() -> None:
     assert error["code"] == "aidlp_blocked" and error["type"] == "policy_violation"
     assert error["incident_id"] == INCIDENT
     assert error["categories"] == ["PERSONAL_DATA", "OFFICIAL_SENSITIVE"]
-    assert error["policy_clauses"] == ["PS2", "A1"]
+    assert error["policy_clauses"] == ["PS2", "PS3", "A1"]
     assert error["reason"] == "findings"
 
 
 def test_message_names_categories_clause_incident_and_approval_route() -> None:
     message = block_message(findings_decision(), INCIDENT)
     assert INCIDENT in message
-    assert "PERSONAL_DATA" in message and "OFFICIAL_SENSITIVE" in message
-    assert "PS2" in message and "A1" in message
+    assert "personal data" in message and "OFFICIAL-SENSITIVE" in message
+    assert "PERSONAL_DATA" not in message  # staff wording: names, not codes
+    assert "PS2" in message and "PS3" in message and "A1" in message
     assert "DPIA" in message and "approval" in message
     assert "X-AIDLP-Approval" in message
 
 
 def test_message_uses_configured_contacts() -> None:
-    contacts = Contacts(dpo=Contact(name="DPO team", email="dpo@example.gov.uk"))
-    message = block_message(findings_decision(), INCIDENT, contacts)
-    assert "dpo@example.gov.uk" in message
+    guidance = default_guidance()
+    guidance.contacts["governance"] = Contact(name="the board", email="board@example.gov.uk")
+    message = block_message(findings_decision(), INCIDENT, guidance)
+    assert "board@example.gov.uk" in message
 
 
 def test_special_category_message_asks_for_equality_analysis() -> None:
@@ -224,8 +227,8 @@ def test_html_page_structure() -> None:
     for needed in (
         INCIDENT,
         "personal data",
-        "PERSONAL_DATA",
         "PS2",
+        "PS3",
         "DPIA",
         "DPO",
         "DDA",
@@ -234,14 +237,14 @@ def test_html_page_structure() -> None:
         "Why this happened",
     ):
         assert needed in text
+    assert "PERSONAL_DATA" not in text and "X-AIDLP" not in text  # staff wording, no headers
 
 
 def test_html_escapes_configured_text() -> None:
-    contacts = Contacts(
-        organisation="<script>alert(1)</script>",
-        dpo=Contact(name="DPO & <b>team</b>", email="dpo@example.gov.uk"),
-    )
-    html = block_page(findings_decision(), INCIDENT, contacts)
+    guidance = default_guidance()
+    guidance.organisation = "<script>alert(1)</script>"
+    guidance.contacts["dpo"] = Contact(name="DPO & <b>team</b>", email="dpo@example.gov.uk")
+    html = block_page(findings_decision(), INCIDENT, guidance)
     assert "<script>" not in html and "<b>team" not in html
     assert "&lt;script&gt;" in html and 'href="mailto:dpo@example.gov.uk"' in html
 

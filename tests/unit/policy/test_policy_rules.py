@@ -53,11 +53,14 @@ def test_clean_is_allowed_without_checking_approval() -> None:
 @pytest.mark.parametrize(
     ("category", "clauses"),
     [
-        ("PERSONAL_DATA", ["PS2", "A1"]),
-        ("SPECIAL_CATEGORY", ["PS2", "PS4", "A1"]),
-        ("OFFICIAL_SENSITIVE", ["PS2"]),
-        ("NON_PUBLIC_CODE", ["PS2"]),
-        ("CREDENTIALS", ["PS2"]),
+        # policy.guidance (issue 18): PS3 (DPIA) for personal data, PS4 (Equality Analysis) for
+        # special category, Annex A1 (the supplier version of PS2) wherever PS2 applies; a
+        # credential cites the security policy and the incident-reporting duty, not PS2
+        ("PERSONAL_DATA", ["PS2", "PS3", "A1"]),
+        ("SPECIAL_CATEGORY", ["PS2", "PS3", "PS4", "A1"]),
+        ("OFFICIAL_SENSITIVE", ["PS2", "A1"]),
+        ("NON_PUBLIC_CODE", ["PS2", "A1"]),
+        ("CREDENTIALS", ["SECURITY", "COMPLIANCE_B"]),
     ],
 )
 def test_every_category_blocks_by_default_with_its_clauses(category, clauses) -> None:
@@ -70,7 +73,7 @@ def test_every_category_blocks_by_default_with_its_clauses(category, clauses) ->
 
 def test_clauses_merge_without_duplicates() -> None:
     d = decide(["OFFICIAL_SENSITIVE", "SPECIAL_CATEGORY", "PERSONAL_DATA"], settings())
-    assert d.clauses == ["PS2", "PS4", "A1"]
+    assert d.clauses == ["PS2", "A1", "PS3", "PS4"]
 
 
 def test_category_monitor_allows_and_records() -> None:
@@ -95,7 +98,7 @@ def test_one_blocking_category_blocks_the_request() -> None:
     d = decide(["CREDENTIALS", "PERSONAL_DATA", "OFFICIAL_SENSITIVE"], s)
     assert d.blocked
     assert d.blocking == ["OFFICIAL_SENSITIVE"]
-    assert d.clauses == ["PS2"]
+    assert d.clauses == ["PS2", "A1"]
 
 
 def test_approved_tool_status_policy() -> None:
@@ -139,7 +142,7 @@ def test_valid_approval_allows_and_is_audited() -> None:
     assert (d.action, d.event, d.reason) == ("allow", "ai.request.approved", "approved")
     assert d.approval == {"jti": "j1", "ref": "DPIA-1", "issuer": "DPO"}
     assert d.approval_result == "valid"
-    assert d.clauses == ["PS2", "A1"]
+    assert d.clauses == ["PS2", "PS3", "A1"]
     assert calls == [["PERSONAL_DATA"]]
 
 
@@ -177,7 +180,7 @@ def test_monitor_mode_records_what_would_block() -> None:
     d = decide(["PERSONAL_DATA"], s)
     assert (d.action, d.event, d.reason) == ("monitor", "ai.request.monitored", "findings")
     assert d.would_block and not d.blocked
-    assert d.blocking == ["PERSONAL_DATA"] and d.clauses == ["PS2", "A1"]
+    assert d.blocking == ["PERSONAL_DATA"] and d.clauses == ["PS2", "PS3", "A1"]
     d = decide(["PERSONAL_DATA"], s, approve=approver("expired"))
     assert (d.action, d.reason, d.approval_result) == ("monitor", "expired", "expired")
     d = decide(["PERSONAL_DATA"], s, approve=approver("valid"))
@@ -232,7 +235,8 @@ def test_decision_events_are_contract_events() -> None:
         {"categories": {"NAMES": "block"}},
         {"statuses": {"approved": {"categories": {"PERSONAL_DATA": "maybe"}}}},
         {"unknown": 1},
-        {"contacts": {"dpo": {"name": "DPO", "email": "not-an-email"}}},
+        {"guidance": {"contacts": {"dpo": {"name": "DPO", "email": "not-an-email"}}}},
+        {"contacts": {"dpo": {"name": "DPO"}}},  # moved to guidance.contacts
     ],
 )
 def test_invalid_policy_settings_are_rejected(bad: dict) -> None:
