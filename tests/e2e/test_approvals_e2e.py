@@ -364,7 +364,7 @@ def test_monitor_mode_allows_and_records(monitor_proxy, upstream_log):
     assert upstream_log.wait_for(lambda r: marker.encode() in r.body) is not None
     event = event_for(monitor_proxy, event="ai.request.monitored")
     assert event["decision"] == "monitor" and event["reason"] == "findings"
-    assert event["policy_clauses"] == ["PS2", "A1"]
+    assert event["policy_clauses"] == ["PS2", "PS3", "A1"]
     assert event["incident_id"]
 
 

@@ -249,15 +249,17 @@ def test_block_page_in_chromium(aidlp_proxy, tmp_path, upstream_log):
         assert facts.incident in facts.title
         text = " ".join(" ".join(facts.text).split())
         for needed in (
-            "personal data (PERSONAL_DATA)",
+            "personal data",
             "PS2",
+            "PS3",
             "DPIA",
             "Data Protection Officer",
-            "DDA",
+            "Digital Design Authority (DDA)",
             "What you can do next",
             "Who to contact",
         ):
             assert needed in text, needed
+        assert "PERSONAL_DATA" not in text and "X-AIDLP" not in text  # staff wording
         assert NINO not in html and NINO.replace(" ", "") not in html
         assert_accessible(facts)
         assert page.evaluate("document.getElementById('incident-id').innerText") == facts.incident
