@@ -268,11 +268,22 @@ class ScanPool:
         """Scan ``text`` in a worker. Raises :class:`ScanFailure` on any failure (fail closed)."""
         self.pending += 1
         try:
-            return await self._scan(text)
+            return await self._call(_scan_in_worker, text, self.settings.timeout)
         finally:
             self.pending -= 1
 
-    async def _scan(self, text: str) -> ScanResult:
+    async def read_images(self, images: list[bytes], ocr_json: str, budget: float) -> list:
+        """OCR ``images`` in a worker (:func:`proxy.ocr.worker.read_images`): per image
+        ``(True, text)`` or ``(False, reason)``. Raises :class:`ScanFailure` like :meth:`scan`."""
+        from proxy.ocr.worker import read_images
+
+        self.pending += 1
+        try:
+            return await self._call(read_images, images, ocr_json, outer=budget)
+        finally:
+            self.pending -= 1
+
+    async def _call(self, fn: Any, *args: Any, outer: float | None = None) -> Any:
         if self._executor is None or self._slots is None:
             raise ScanFailure("scan_error", "scanner not started")
         try:
@@ -282,13 +293,13 @@ class ScanPool:
         self.in_flight += 1
         try:
             try:
-                outcome = await self._submit(text)
+                outcome = await self._submit(fn, args, outer)
             except BrokenProcessPool as exc:
                 # A worker died (perhaps on this very text). Retry once on fresh workers; a
                 # second death fails closed.
                 await self._recover(getattr(exc, "executor", self._executor))
                 try:
-                    outcome = await self._submit(text)
+                    outcome = await self._submit(fn, args, outer)
                 except BrokenProcessPool as again:
                     await self._recover(getattr(again, "executor", self._executor))
                     raise ScanFailure("scan_error", "worker died") from again
@@ -311,17 +322,16 @@ class ScanPool:
             raise ScanFailure(outcome)
         return outcome
 
-    async def _submit(self, text: str) -> ScanResult | str:
+    async def _submit(self, fn: Any, args: tuple, outer: float | None = None) -> Any:
         executor = self._executor
         if executor is None:
             raise ScanFailure("scan_error", "pool shut down")
         loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(executor, _scan_in_worker, text, self.settings.timeout)
+            future = loop.run_in_executor(executor, fn, *args)
             # Outer backstop: in-worker timer plus queueing slack.
-            return await asyncio.wait_for(
-                future, self.settings.timeout * 2 + self.settings.queue_wait
-            )
+            backstop = (outer or self.settings.timeout) * 2 + self.settings.queue_wait
+            return await asyncio.wait_for(future, backstop)
         except BrokenProcessPool as exc:
             exc.executor = executor  # type: ignore[attr-defined]  # which one broke
             raise

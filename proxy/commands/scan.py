@@ -25,7 +25,15 @@ from detectors.types import ScanResult
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
 from proxy.inspection import Inspector, Outcome, Subject
+from proxy.inspection.model import HttpRequest
+from proxy.inspection.record import image_spans
 from proxy.worker_pool import ScanFailure
+
+#: The host a file is "uploaded" to when ``aidlp scan`` reads a document or an image.
+UPLOAD_HOST = "aidlp-scan.invalid"
+#: File name endings read as documents or images through the proxy's extraction.
+FILE_KINDS = (".docx", ".xlsx", ".pptx", ".odt", ".pdf", ".zip", ".rtf", ".png", ".jpg",
+              ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")  # fmt: skip
 
 #: Exit statuses.
 EXIT_ALLOW = 0
@@ -137,6 +145,11 @@ class EngineScanner:
         except Exception as exc:
             raise ScanFailure("scan_error", type(exc).__name__) from exc
 
+    async def read_images(self, images: list[bytes], ocr_json: str, budget: float) -> list:
+        from proxy.ocr.worker import read_images
+
+        return read_images(images, ocr_json)
+
 
 class Decider:
     """Text → pipeline outcome under the configured policy, for one assumed tool."""
@@ -150,6 +163,16 @@ class Decider:
         coro = self.inspector.inspect_text(text, Subject(self.tool), where)
         outcome = self._loop.run_until_complete(coro)
         if outcome.scan_failure is not None or (outcome.result is None and text.strip()):
+            raise CommandError(f"scan failed on {where}: {outcome.decision.reason}", EXIT_ENGINE)
+        return outcome
+
+    def decide_file(self, data: bytes, where: str) -> Outcome:
+        """A document or image, read by the proxy's own extraction (and OCR) as an upload."""
+        request = HttpRequest(
+            "PUT", UPLOAD_HOST, "/aidlp-scan", {"content-type": "application/octet-stream"}, data
+        )
+        outcome = self._loop.run_until_complete(self.inspector.inspect(request, Subject(self.tool)))
+        if outcome.scan_failure is not None:
             raise CommandError(f"scan failed on {where}: {outcome.decision.reason}", EXIT_ENGINE)
         return outcome
 
@@ -274,14 +297,21 @@ def run(args: argparse.Namespace) -> int:
                     }
                     sys.stdout.write(json.dumps(out) + "\n")
                 return EXIT_BLOCK if blocked else EXIT_ALLOW
-            text = decode(stream.read(), "input")
+            data = stream.read()
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
+        where = "input" if args.file == "-" else args.file
         decider = build_decider(args)
-        outcome = decider.decide(text, "input")
+        if args.file.lower().endswith(FILE_KINDS) or not _is_text(data):
+            outcome = decider.decide_file(data, where)
+            text = outcome.extraction.text if outcome.extraction is not None else ""
+        else:
+            text = decode(data, where)
+            outcome = decider.decide(text, where)
     except CommandError as exc:
-        print(f"aidlp scan: {exc}", file=sys.stderr)
+        name = "" if args.file == "-" or args.file in str(exc) else f"{args.file}: "
+        print(f"aidlp scan: {name}{exc}", file=sys.stderr)
         return exc.status
     result = outcome.result or ScanResult()
     if args.json:
@@ -296,12 +326,36 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out))
     else:
-        print(format_table(outcome, result, len(text), tool_label(decider)))
+        print(format_table(outcome, result, len(text), tool_label(decider), text))
     return EXIT_BLOCK if outcome.blocked else EXIT_ALLOW
 
 
-def format_table(outcome: Outcome, result: Any, chars: int, tool: str) -> str:
-    """A readable report: decision and the tool assumed, then one row per finding (no values)."""
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def mask(value: str) -> str:
+    """A matched value with all but its first two and last character hidden (so a developer
+    can tell which match it was without the output carrying the value)."""
+    value = " ".join(value.split())
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 3) + value[-1]
+
+
+def line_column(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"{line}:{column}"
+
+
+def format_table(outcome: Outcome, result: Any, chars: int, tool: str, text: str = "") -> str:
+    """A readable report: decision and the tool assumed, then one row per finding with its
+    line:column and the matched value masked (never in full)."""
     cats = ", ".join(result.categories) or "none"
     lines = [
         f"decision: {verdict(outcome)}  (categories: {cats}; {chars} chars, "
@@ -311,13 +365,28 @@ def format_table(outcome: Outcome, result: Any, chars: int, tool: str) -> str:
     if not result.findings:
         lines.append("no findings")
         return "\n".join(lines)
-    header = ("CATEGORY", "ENTITY_TYPE", "START", "END", "SCORE", "DETECTOR")
+    images = image_spans(outcome.extraction)
+
+    def at(offset: int) -> str:
+        place = line_column(text, offset)
+        return f"{place} (image)" if any(a <= offset < b for a, b in images) else place
+
+    header = ("CATEGORY", "ENTITY_TYPE", "AT", "START", "END", "SCORE", "DETECTOR", "MATCH")
     rows = [
-        (f.category, f.entity_type, str(f.start), str(f.end), f"{f.score:.2f}", f.detector)
+        (
+            f.category,
+            f.entity_type,
+            at(f.start),
+            str(f.start),
+            str(f.end),
+            f"{f.score:.2f}",
+            f.detector,
+            mask(text[f.start : f.end]) if text else "",
+        )
         for f in sorted(result.findings, key=lambda f: (f.start, f.end, f.category))
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    right = {2, 3, 4}
+    right = {3, 4, 5}
 
     def fmt(row: tuple[str, ...]) -> str:
         cells = [

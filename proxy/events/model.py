@@ -22,15 +22,19 @@ class FindingSummary:
     count: int
     max_score: float
     detector: str
+    extracted_from: str | None = None  # "image": found in text read by OCR (never the text)
 
     def fields(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "category": self.category,
             "entity_type": self.entity_type,
             "count": self.count,
             "max_score": self.max_score,
             "detector": self.detector,
         }
+        if self.extracted_from:
+            out["extracted_from"] = self.extracted_from
+        return out
 
 
 @dataclass(slots=True)

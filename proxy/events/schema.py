@@ -264,13 +264,20 @@ def _or_redacted(check: Check, value: Any) -> Any:
 def _finding(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise Redact
-    return {
+    out = {
         "category": _or_redacted(_token, value.get("category")),
         "entity_type": _or_redacted(_token, value.get("entity_type")),
         "count": _or_redacted(_count, value.get("count", 0)),
         "max_score": _or_redacted(_number, value.get("max_score", 0.0)),
         "detector": _or_redacted(_token, value.get("detector")),
     }
+    if value.get("extracted_from") in EXTRACTED_FROM:  # optional: findings read out of images
+        out["extracted_from"] = value["extracted_from"]
+    return out
+
+
+#: Where a finding's text came from, when not typed text (issue 20).
+EXTRACTED_FROM = frozenset({"image"})
 
 
 _APPROVAL_VALUE = _pattern(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/+-]{0,127}$"))

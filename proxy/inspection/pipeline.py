@@ -33,7 +33,9 @@ from proxy.extract import Extraction, ExtractionError, Segment, extract_view, vi
 from proxy.extract.settings import ExtractionSettings, UninspectableAction
 from proxy.extractpool import ExtractionPool, extract_message, is_heavy
 from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
+from proxy.inspection.record import IMAGE_SEGMENT
 from proxy.inspection.style import response_style
+from proxy.ocr import ocr_available
 from proxy.policy import (
     INTERNAL_ERROR,
     Decision,
@@ -249,6 +251,11 @@ class Inspector:
     async def _evaluate(self, extraction: Extraction, subject: Subject) -> Outcome:
         """Scan the extraction's text and decide with the tool's status policy and approvals."""
         policy = self.config.policy
+        if extraction.images:
+            try:
+                await self._read_images(extraction)
+            except ScanFailure as exc:
+                return self._finish(subject, failure(exc.reason, policy), extraction)
         text = extraction.text
         if not text.strip():
             decision = self._uninspectable(decide([], policy), extraction)
@@ -276,6 +283,25 @@ class Inspector:
         )
         decision = self._uninspectable(decision, extraction)
         return self._finish(subject, decision, extraction, result, len(text), digest)
+
+    async def _read_images(self, extraction: Extraction) -> None:
+        """OCR the images extraction kept, in the worker pool: their text joins the segments
+        and their markers leave ``uninspectable``; an image not read keeps its marker, so the
+        ``uninspectable`` action still decides (fail closed under the default once OCR is on)."""
+        ocr = self.config.ocr
+        read_images = getattr(self.scanner, "read_images", None)
+        if not ocr.enabled or read_images is None or not ocr_available():
+            return
+        images = extraction.images
+        results = await read_images(
+            [i.data for i in images], ocr.model_dump_json(), ocr.timeout_seconds
+        )
+        unread = {image.marker for image, (ok, _) in zip(images, results, strict=True) if not ok}
+        for image, (ok, text) in zip(images, results, strict=True):
+            if ok and text.strip():
+                extraction.segments.append(Segment(text, image.where + IMAGE_SEGMENT))
+        read = {image.marker for image in images} - unread
+        extraction.uninspectable[:] = [m for m in extraction.uninspectable if m not in read]
 
     async def _hmac(self, text: str) -> str | None:
         if self.content_hmac is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from proxy.events.model import DecisionEvent, FindingSummary
 from proxy.inspection.model import Outcome
@@ -21,16 +22,31 @@ Subscriber = Callable[[DecisionEvent], None]
 Keeper = Callable[[Outcome], None]
 
 
-def summarise(findings: Iterable) -> list[FindingSummary]:
-    """Findings summed per (category, entity type, detector), in first-seen order."""
-    totals: dict[tuple[str, str, str], list] = {}
+#: The ``where`` suffix of a segment holding text that OCR read out of an image.
+IMAGE_SEGMENT = " (image)"
+
+
+def image_spans(extraction: Any) -> list[tuple[int, int]]:
+    """Character ranges of ``extraction.text`` that OCR read out of images."""
+    spans, offset = [], 0
+    for segment in getattr(extraction, "segments", None) or []:
+        if segment.where.endswith(IMAGE_SEGMENT):
+            spans.append((offset, offset + len(segment.text)))
+        offset += len(segment.text) + 2  # Extraction.text joins segments with a blank line
+    return spans
+
+
+def summarise(findings: Iterable, image_ranges: list[tuple[int, int]] = ()) -> list[FindingSummary]:
+    """Findings summed per (category, entity type, detector, origin), in first-seen order."""
+    totals: dict[tuple[str, str, str, str | None], list] = {}
     for f in findings:
-        entry = totals.setdefault((f.category, f.entity_type, f.detector), [0, 0.0])
+        origin = "image" if any(a <= f.start < b for a, b in image_ranges) else None
+        entry = totals.setdefault((f.category, f.entity_type, f.detector, origin), [0, 0.0])
         entry[0] += 1
         entry[1] = max(entry[1], round(f.score, 3))
     return [
-        FindingSummary(category, entity_type, count, score, detector)
-        for (category, entity_type, detector), (count, score) in totals.items()
+        FindingSummary(category, entity_type, count, score, detector, origin)
+        for (category, entity_type, detector, origin), (count, score) in totals.items()
     ]
 
 
@@ -49,7 +65,9 @@ def decision_event(outcome: Outcome) -> DecisionEvent:
         decision=decision.action,
         reason=decision.reason,
         policy_clauses=list(decision.clauses),
-        findings=summarise(result.findings) if result is not None else [],
+        findings=summarise(result.findings, image_spans(outcome.extraction))
+        if result is not None
+        else [],
         approval=decision.approval,
         bytes_scanned=outcome.chars,
         scan_ms=outcome.scan_ms,
