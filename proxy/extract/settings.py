@@ -27,9 +27,10 @@ class ExtractionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     uninspectable: UninspectableAction = Field(
-        default=UninspectableAction.MONITOR,
-        description="True media (images that decode, audio, video, text-less PDF pages): "
-        "monitor (event) or block. Encrypted or damaged files are always blocked.",
+        default=UninspectableAction.BLOCK,
+        description="True media whose text could not be read: images OCR could not read (off, "
+        "over a limit, an OCR error), audio, video: block (default) or monitor (let through, "
+        "with an event). Encrypted or damaged files are always blocked.",
     )
     max_text_chars: int = Field(
         default=10_000_000, ge=1000, description="Most text one request may yield."

@@ -405,6 +405,8 @@ limits:
   max_body_bytes: 65536
 extraction:
   uninspectable: block
+ocr:
+  enabled: false   # images stay uninspectable, as without the ocr extra
 """
 )
 
@@ -468,7 +470,8 @@ def test_image_upload_blocked_when_uninspectable_is_block(strict_proxy, upstream
     assert event is not None and event["reason"] == "uninspectable"
 
 
-def test_image_upload_is_monitored_by_default(aidlp_proxy, upstream_log):
+def test_image_upload_is_read_by_ocr_by_default(aidlp_proxy, upstream_log):
+    """With OCR on (the default), an image without text is read, found clean and allowed."""
     png = _real_png()
     with aidlp_proxy.httpx() as client:
         response = client.put(
@@ -478,9 +481,10 @@ def test_image_upload_is_monitored_by_default(aidlp_proxy, upstream_log):
         )
     assert response.status_code == 200
     event = aidlp_proxy.wait_event(
-        lambda e: e.get("event") == "ai.request.monitored" and e.get("path") == "/file-img2"
+        lambda e: e.get("path") == "/file-img2" and e.get("event", "").startswith("ai.request"),
+        timeout=60,
     )
-    assert event is not None and event["reason"] == "uninspectable"
+    assert event is not None and event["event"] == "ai.request.allowed"
 
 
 def test_stream_large_bodies_is_refused(start_proxy):

@@ -211,13 +211,14 @@ def test_uninspectable_content_is_monitored_or_blocked():
     request = HttpRequest(
         "POST", "api.openai.com", "/v1/chat/completions", {"content-type": "application/json"}, body
     )
+    # this scanner cannot read images (as with OCR off): the default blocks, monitor lets by
     outcome = run(inspector().inspect(request, subject()))
-    assert outcome.decision.action == "monitor" and outcome.decision.reason == "uninspectable"
+    assert outcome.blocked and outcome.decision.reason == "uninspectable"
     settings = load_config(None).config.extraction.model_copy(
-        update={"uninspectable": UninspectableAction.BLOCK}
+        update={"uninspectable": UninspectableAction.MONITOR}
     )
     outcome = run(inspector(cfg=config(extraction=settings)).inspect(request, subject()))
-    assert outcome.blocked and outcome.decision.reason == "uninspectable"
+    assert outcome.decision.action == "monitor" and outcome.decision.reason == "uninspectable"
 
 
 class OneApproval:
