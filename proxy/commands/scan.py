@@ -35,6 +35,10 @@ UPLOAD_HOST = "aidlp-scan.invalid"
 FILE_KINDS = (".docx", ".xlsx", ".pptx", ".odt", ".pdf", ".zip", ".rtf", ".png", ".jpg",
               ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")  # fmt: skip
 
+#: Leading bytes of documents and images read through extraction whatever the file's name.
+FILE_MAGIC = (b"PK\x03\x04", b"%PDF-", b"{\\rtf", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00",
+              b"MM\x00*", b"\xd0\xcf\x11\xe0")  # fmt: skip
+
 #: Exit statuses.
 EXIT_ALLOW = 0
 EXIT_BLOCK = 1
@@ -303,7 +307,7 @@ def run(args: argparse.Namespace) -> int:
                 stream.close()
         where = "input" if args.file == "-" else args.file
         decider = build_decider(args)
-        if args.file.lower().endswith(FILE_KINDS) or not _is_text(data):
+        if args.file.lower().endswith(FILE_KINDS) or data.startswith(FILE_MAGIC):
             outcome = decider.decide_file(data, where)
             text = outcome.extraction.text if outcome.extraction is not None else ""
         else:
@@ -328,14 +332,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(outcome, result, len(text), tool_label(decider), text))
     return EXIT_BLOCK if outcome.blocked else EXIT_ALLOW
-
-
-def _is_text(data: bytes) -> bool:
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def mask(value: str) -> str:

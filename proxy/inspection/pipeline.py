@@ -290,7 +290,7 @@ class Inspector:
         ``uninspectable`` action still decides (fail closed under the default once OCR is on)."""
         ocr = self.config.ocr
         read_images = getattr(self.scanner, "read_images", None)
-        if not ocr.enabled or read_images is None or not ocr_available():
+        if not ocr.enabled or read_images is None or not ocr_available(ocr.engine):
             return
         images = extraction.images
         results = await read_images(
