@@ -9,6 +9,7 @@ domain fronting and Host/SNI games in both directions).
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -31,13 +32,27 @@ def bare_host(value: str | bytes | None) -> str | None:
 
 
 def is_ip_literal(host: str | None) -> bool:
+    """An address rather than a name, in any form a resolver accepts as one: dotted, IPv6,
+    and the classic inet_aton forms (``2130706433``, ``0x7f000001``, ``127.1``,
+    ``0177.0.0.1``) that glibc resolves without DNS. A name whose last label is all digits
+    or hex-prefixed is never a DNS name either, so it counts as an address too."""
     if not host:
         return False
+    bare = host.strip("[]").split("%", 1)[0].rstrip(".")
     try:
-        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        ipaddress.ip_address(bare)
     except ValueError:
-        return False
-    return True
+        pass
+    else:
+        return True
+    try:
+        socket.inet_aton(bare)
+    except (OSError, ValueError):
+        pass
+    else:
+        return True
+    last = bare.rsplit(".", 1)[-1].lower()
+    return bool(last) and (last.isdigit() or last.startswith("0x"))
 
 
 def classify(catalogue: Catalogue, names: Iterable[str | None]) -> Tool | None:

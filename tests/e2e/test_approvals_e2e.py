@@ -227,7 +227,9 @@ def test_revoked_token(proxy, board, upstream_log):
     token = board.token(jti="jti-to-revoke")
     marker = uuid.uuid4().hex
     assert send(proxy, token, marker).status_code == 200  # valid until revoked
-    done = aidlp_cli("approval", "revoke", "jti-to-revoke", "--revocations", str(board.revocations))
+    done = aidlp_cli(
+        "approval", "revoke", "--force", "jti-to-revoke", "--revocations", str(board.revocations)
+    )  # issued with issue_token(), not the CLI: no ledger knows it
     assert done.returncode == 0, done.stderr
     time.sleep(0.5)  # the proxy polls the list every 0.2 s
     marker = uuid.uuid4().hex

@@ -426,6 +426,29 @@ def test_ip_literal_without_sni_is_intercepted_and_classified_by_host(aidlp_prox
     )
 
 
+@pytest.mark.parametrize("address", ["2130706433", "0x7f000001", "127.1", "0177.0.0.1"])
+def test_non_canonical_ip_literal_connect_is_intercepted_and_classified(
+    aidlp_proxy, upstream_log, address
+):
+    """Red team: CONNECT to an address written as a resolver also accepts it (decimal, hex,
+    short or octal forms) is an unnamed destination too: intercepted, and the Host naming the
+    AI tool is scanned (before the fix it was passed through unscanned)."""
+    sock, tls = _mangled_session(aidlp_proxy, f"{address}:443", None)
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat(f"NINO {NINO}"),
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 403
+    assert not _arrived(upstream_log, NINO.encode())
+
+
 def test_ip_literal_connect_with_a_non_ai_sni_is_still_classified_by_host(
     aidlp_proxy, upstream_log
 ):

@@ -106,3 +106,12 @@ def test_bare_host_and_ip_literals() -> None:
 def test_networks_are_validated() -> None:
     with pytest.raises(ValueError, match="not an IP network"):
         Tool(id="x", name="X", hosts=["x.com"], networks=["not-a-net"])
+
+
+def test_non_canonical_ipv4_forms_are_addresses_not_names():
+    """Rule (issue 15, red team): an address a resolver accepts in any inet_aton form is an
+    unnamed destination, never a hostname to pass through."""
+    for host in ("2130706433", "0x7f000001", "127.1", "0177.0.0.1", "10.0.0.1.", "1.2.3.0x4"):
+        assert is_ip_literal(host), host
+    for host in ("api.openai.com", "example.com", "a.b", "host-1.example.org", "x.y.z9"):
+        assert not is_ip_literal(host), host
