@@ -141,7 +141,7 @@ def assert_blocked(proxy, response: httpx.Response, reason: str, upstream_log, m
     body = response.json()
     assert body["error"]["code"] == "aidlp_blocked"
     assert incident in body["error"]["message"]
-    assert "PERSONAL_DATA" in body["error"]["message"]
+    assert "personal data" in body["error"]["message"]  # staff wording (policy.guidance)
     assert "AB 12 34 56 C" not in response.text
     event = event_for(proxy, incident, event="ai.request.blocked")
     assert event["reason"] == reason
@@ -297,7 +297,8 @@ def test_sdk_shows_block_message(proxy, board):
                 extra_headers={"X-AIDLP-Approval": token},
             )
     message = str(err.value)
-    assert "does not cover everything" in message and "PERSONAL_DATA" in message
+    assert "does not cover everything" in message
+    assert "does not cover personal data" in message  # names what the token lacks
     assert err.value.response.headers["X-AIDLP-Incident"] in message
 
 

@@ -285,7 +285,7 @@ def test_multipart_docx_upload_with_marking_is_blocked(aidlp_proxy, upstream_log
         )
     assert response.status_code == 403, response.text
     assert response.json()["error"]["code"] == "aidlp_blocked"
-    assert "OFFICIAL_SENSITIVE" in response.json()["error"]["message"]
+    assert "OFFICIAL-SENSITIVE" in response.json()["error"]["message"]  # staff wording
     assert _never_reached(upstream_log, "/v1/files")
 
 
