@@ -195,3 +195,14 @@ def test_worker_task_reads_what_it_can_and_says_why_not_for_the_rest():
     assert got[1][1] in REASONS
     bomb = read_images([png_header_only(100_000, 100_000)], settings)
     assert bomb == [(False, "too_large")]
+
+
+def test_ocr_spacing_errors_inside_uris_and_emails_are_closed_up():
+    """Rule (issue 20): tolerate OCR's spacing errors where they split an identifier."""
+    from proxy.ocr.engine import tidy
+
+    assert tidy("redis://: Dragon7%25@db:6379/0") == "redis://:Dragon7%25@db:6379/0"
+    assert tidy("see https:// example.org") == "see https://example.org"
+    assert tidy("mail jane.smith @ example.org now") == "mail jane.smith@example.org now"
+    assert tidy("Dear Jane, thanks") == "Dear Jane, thanks"
+    assert tidy("price @ 5") == "price @ 5"
