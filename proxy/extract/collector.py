@@ -102,6 +102,12 @@ class Collector:
                 self._texts.add(rendered)
                 self.segments.append(Segment(_clean(rendered), f"{where or '$'}<html>"))
 
+    def name(self, value: str | None, where: str) -> None:
+        """A name the receiving side reads (a form field's name, an archive member's name):
+        scanned unless it is a plain word of letters, ``_`` and ``-``."""
+        if value and not _WORD_KEY.fullmatch(value):
+            self.text(value, where)
+
     def media(self, kind: str, where: str, data: bytes | None = None) -> None:
         """True media (an image, audio, video that decodes as such) whose text we cannot read
         here: the policy's ``uninspectable`` action decides. An image's ``data`` is kept (up

@@ -160,7 +160,14 @@ def extract_multipart(
         raise ExtractionError("unparseable", "multipart without a boundary")
     if depth > col.settings.max_nesting:
         raise ExtractionError("too_large", "multipart nested too deeply")
-    for index, part in enumerate(parse_multipart(body, boundary, col.settings.max_archive_members)):
+    parts = parse_multipart(body, boundary, col.settings.max_archive_members)
+    # The preamble and epilogue are discarded by form parsers but still reach the AI host.
+    dash = b"--" + boundary.encode("latin-1")
+    col.text(decode_text(body[: body.find(dash)], None), f"{where}.preamble")
+    close = body.rfind(dash + b"--")
+    col.text(decode_text(body[close + len(dash) + 2 :], None), f"{where}.epilogue")
+    for index, part in enumerate(parts):
+        col.name(part.disposition("name"), f"{where}.{index}.name")
         name = part.disposition("name") or str(index)
         filename = part.disposition("filename")
         ctype = part.content_type
