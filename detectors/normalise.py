@@ -66,8 +66,8 @@ _CONFUSABLES: dict[str, str] = {
 
 # Runs of single characters separated by up to three separator characters:
 # "O F F I C I A L", "O.F.F.I.C.I.A.L", "O F F I C I A L - S E N S I T I V E".
-_LETTER_SPACED = re2.compile(r"\b[A-Za-z0-9](?:[ ._*/-]{1,3}[A-Za-z0-9]\b){3,}", _OPTS)
-_SEP_SPLIT = re.compile(r"([ ._*/-]{1,3})")
+_LETTER_SPACED = re2.compile(r"\b[A-Za-z0-9](?:[ ._*/,|-]{1,3}[A-Za-z0-9]\b){3,}", _OPTS)
+_SEP_SPLIT = re.compile(r"([ ._*/,|-]{1,3})")
 
 _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}", _OPTS)
 #: base64 written in 4-character groups: "SGVs bG8g d29y bGQh"
@@ -324,6 +324,8 @@ def collapse_spaced(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
                 continue
             run = text[s:e]
         chars, seps = parts[::2], parts[1::2]
+        if any("," in sep or "|" in sep for sep in seps) and not any(c.isalpha() for c in chars):
+            continue  # "0, 1, 1, 0" and "5|6|7" are lists of numbers, not a spaced identifier
         if len(set(seps)) == 1:  # uniformly separated: "O-F-F-I-C-I-A-L", "1 2 3 4"
             collapsed = "".join(chars)
         else:  # keep a dash between collapsed words ("O F F I C I A L - S E N ...")

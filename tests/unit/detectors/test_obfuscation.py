@@ -190,3 +190,24 @@ def test_one_megabyte_of_obfuscation_shapes_is_linear(engine, unit: str) -> None
     started = time.process_time()
     engine.scan(text)
     assert time.process_time() - started < 30  # generous: linear, not quadratic
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["NI number J,G,1,0,3,7,2,9,A", "NI: J|G|1|0|3|7|2|9|A", "J|G|1|0|3|7|2|9|A please"],
+)
+def test_identifier_letter_spaced_with_commas_or_pipes_is_found(engine, text):
+    """Rule (red team, issue 16 item 5): a separator between every character of an
+    identifier (comma, pipe) does not hide it."""
+    assert "PERSONAL_DATA" in engine.scan(text).categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["arr = [0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 1, 1]", "Input: [111,21,3,4000,5,6,7,8,9], k = 4",
+     "| 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |"],
+)  # fmt: skip
+def test_lists_of_numbers_with_commas_or_pipes_are_not_collapsed(engine, text):
+    """Rule: commas and pipes collapse only runs with a letter in them: lists of single
+    digits are data, not a spaced identifier."""
+    assert engine.scan(text).categories == []
