@@ -292,7 +292,9 @@ class Inspector:
         read_images = getattr(self.scanner, "read_images", None)
         if not ocr.enabled or read_images is None or not ocr_available(ocr.engine):
             return
-        images = extraction.images
+        images = _within_page_limit(extraction.images, ocr.max_pdf_pages)
+        if not images:
+            return
         results = await read_images(
             [i.data for i in images], ocr.model_dump_json(), ocr.timeout_seconds
         )
@@ -389,3 +391,22 @@ def extract_request(
     view = view_of(request, limit)  # type: ignore[arg-type]  # reads like a mitmproxy request
     verdict = RoutingCheck(markers, fields).body_verdict(view.body)
     return extract_view(view, settings, limit), verdict
+
+
+#: The marker suffix of a text-less PDF page (proxy/extract/files/pdf.py).
+_SCANNED_PAGE = "<no text layer>"
+
+
+def _within_page_limit(images: list, max_pages: int) -> list:
+    """The images to read: every picture, but those of text-less PDF pages only for the first
+    ``max_pages`` such pages (the rest keep their markers, so ``uninspectable`` decides)."""
+    pages: list[str] = []
+    kept = []
+    for image in images:
+        if image.marker.endswith(_SCANNED_PAGE):
+            if image.marker not in pages:
+                pages.append(image.marker)
+            if len(pages) > max_pages:
+                continue
+        kept.append(image)
+    return kept

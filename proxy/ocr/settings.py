@@ -31,7 +31,10 @@ class OcrSettings(BaseModel):
     )
     max_images_per_request: int = Field(default=8, ge=1, le=256)
     max_pdf_pages: int = Field(
-        default=20, ge=0, le=2000, description="Text-less PDF pages rendered and read per request."
+        default=20,
+        ge=0,
+        le=200,
+        description="Text-less PDF pages whose pictures are read per request.",
     )
     max_side: int = Field(
         default=2000,

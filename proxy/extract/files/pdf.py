@@ -115,7 +115,7 @@ def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> 
 
 
 #: Text-less pages whose images are kept for OCR; later ones stay uninspectable markers.
-MAX_SCANNED_PAGES = 20
+MAX_SCANNED_PAGES = 200  # ocr.max_pdf_pages (at most 200) picks how many are read
 
 
 def _page_images(col: Collector, page: Any, where: str, keep: bool) -> None:

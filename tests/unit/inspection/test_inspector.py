@@ -299,3 +299,20 @@ def test_compressed_or_file_carrying_json_is_extracted_in_a_thread(monkeypatch):
     blob = base64.b64encode(bytes(range(256)) * 4).decode()
     assert run(inspector().inspect(chat(f"NINO {NINO} {blob}"), subject())).blocked
     assert threads.calls == 2
+
+
+def test_ocr_reads_only_the_first_max_pdf_pages_scanned_pages():
+    """Rule (issue 20): ocr.max_pdf_pages bounds the text-less PDF pages read; pictures that
+    are not PDF pages are not counted."""
+    from proxy.extract.datatypes import ImagePart
+    from proxy.inspection.pipeline import _within_page_limit
+
+    images = [ImagePart(f"image:u<page {n}><no text layer>", "u", b"x") for n in (1, 1, 2, 3)]
+    images.append(ImagePart("image:upload", "upload", b"y"))
+    kept = _within_page_limit(images, 2)
+    assert [i.marker for i in kept] == [
+        "image:u<page 1><no text layer>",
+        "image:u<page 1><no text layer>",
+        "image:u<page 2><no text layer>",
+        "image:upload",
+    ]
