@@ -8,49 +8,23 @@ from __future__ import annotations
 
 import base64
 import io
-import struct
 import time
-import zlib
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from tests.e2e.conftest import TEST_CONFIG
+from tests.images import png_header_only, render
 
 pytestmark = pytest.mark.e2e
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 NINO = "JG 10 37 29 A"
 
 
 def screenshot(lines: list[str], fmt: str = "PNG", size: tuple[int, int] = (1280, 720)) -> bytes:
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    face = ImageFont.truetype(str(FONT), 26) if FONT.is_file() else ImageFont.load_default(26)
-    for i, line in enumerate(lines):
-        draw.text((48, 48 + 48 * i), line, fill="black", font=face)
-    out = io.BytesIO()
-    image.save(out, fmt)
-    data = out.getvalue()
-    assert Image.open(io.BytesIO(data)).size == size  # the standard reader opens it
-    return data
-
-
-def png_bomb(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
+    return render(lines, size=size, fmt=fmt, font_size=26, spacing=48)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +98,7 @@ def test_a_scanned_pdf_with_an_official_sensitive_header_is_blocked(proxy, upstr
 
 
 def test_an_image_bomb_is_refused_quickly_with_its_reason(proxy, upstream_log):
-    bomb = png_bomb(100_000, 100_000)
+    bomb = png_header_only(100_000, 100_000)
     started = time.monotonic()
     with httpx.Client(proxy=proxy.url, verify=proxy.ssl_context(), timeout=120.0) as client:
         response = client.put(

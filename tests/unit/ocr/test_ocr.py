@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import struct
 import time
-import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -22,36 +19,9 @@ from proxy.ocr import (
     looks_like_image,
     ocr_available,
 )
+from tests.images import FONT, png_header_only, render
 
 pytestmark = pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed")
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-def render(lines: list[str], size: tuple[int, int] = (1280, 720), fmt: str = "PNG") -> bytes:
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    face = ImageFont.truetype(str(FONT), 24) if FONT.is_file() else ImageFont.load_default(24)
-    for i, line in enumerate(lines):
-        draw.text((40, 40 + 44 * i), line, fill="black", font=face)
-    out = io.BytesIO()
-    image.save(out, fmt)
-    return out.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims ``width`` x ``height`` pixels, with almost no pixel data."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.fixture(scope="module")
