@@ -6,7 +6,8 @@ Per request: connection gate (catalogue) → approval-header taker → request i
 hands the request to the inspection pipeline (:mod:`proxy.inspection`: extract → scan →
 decide), answers a block (:mod:`proxy.responses`) and records the outcome (events, metrics).
 Traffic to hosts that are not AI tools is never decrypted (TLS passthrough at ClientHello)
-and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at ClientHello.
+and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at ClientHello, or
+shown the block page over TLS (browsers), and never connected to.
 """
 
 from __future__ import annotations

@@ -84,6 +84,16 @@ class UnnamedDestinations(StrEnum):
     REFUSE = "refuse"  # refuse at the ClientHello, recorded as ai.tool.blocked
 
 
+class BlockedToolPage(StrEnum):
+    """Which CONNECTs to a blocked tool are answered with the block page over TLS (made with
+    the proxy's own CA; the blocked host is never connected to) instead of a 403 refusal.
+    See :mod:`proxy.addons.blocked_tool_page`."""
+
+    BROWSERS = "browsers"  # a CONNECT whose User-Agent is a web browser's (Mozilla/...)
+    ALL = "all"  # every CONNECT: each request in the tunnel gets the block response
+    NONE = "none"  # every CONNECT is refused with 403 (browsers show a tunnel error)
+
+
 ToolId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
 
 
@@ -132,6 +142,14 @@ class CatalogueSettings(BaseModel):
         "(default) decrypts it and classifies each request by its Host / :authority, so a "
         "request naming an AI tool is scanned and one naming a blocked tool is refused; "
         "`refuse` refuses such connections outright. Never passed through unseen.",
+    )
+    blocked_tool_page: BlockedToolPage = Field(
+        default=BlockedToolPage.BROWSERS,
+        description="A CONNECT to a blocked tool (DeepSeek): `browsers` (default) accepts the "
+        "tunnel for web browsers (User-Agent `Mozilla/...`) and answers every request in it "
+        "with the block page over TLS made with the proxy's CA, so staff read why; other "
+        "clients are refused at CONNECT with 403. `all` accepts every CONNECT that way; "
+        "`none` refuses them all. The blocked host is never connected to either way.",
     )
     request_metadata: RequestMetadataSettings = Field(
         default_factory=RequestMetadataSettings,

@@ -5,8 +5,10 @@
 - ClientHello: a host that is not an AI tool is passed through, never decrypted; a blocked
   tool's connection is killed before any TLS (:class:`RefuseBlockedSni`); a connection that
   names no host at all is intercepted or refused (``catalogue.unnamed_destinations``);
-- CONNECT and request headers: a blocked tool gets the block response (a browser sees the
-  page over TLS made with the proxy's CA). Any other AI-tool flow is tagged with its tool.
+- CONNECT and request headers: a blocked tool gets the block response (a browser's CONNECT
+  is accepted and its requests see the page over TLS made with the proxy's CA, never
+  connected upstream: :mod:`proxy.addons.blocked_tool_page`). Any other AI-tool flow is
+  tagged with its tool.
 
 Every name a flow carries counts (CONNECT host, SNI, Host, ``:authority``, address): a
 blocked match wins, which defeats domain fronting (:mod:`proxy.transport.names`).
@@ -19,6 +21,7 @@ from typing import Any
 
 from mitmproxy import ctx, http, tls
 
+from proxy.addons.blocked_tool_page import BlockedToolPages, failed_handshake_subject, shows_page
 from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import TOOL_KEY, connection_subject, response_of, subject_of
 from proxy.addons.host import RuntimeHost
@@ -60,15 +63,16 @@ class ConnectionGate(FailsClosed):
         self.transport = TransportGate(
             lambda: host.runtime.catalogue if host.runtime else None, self.connect_hosts
         )
+        self.pages = BlockedToolPages(self._record_failed_handshake)
 
     async def running(self) -> None:
         # at the end of the chain: after mitmproxy's TlsConfig and NextLayer, which they override
-        for addon in (self.sni_refuser, self.transport):
+        for addon in (self.sni_refuser, self.transport, self.pages):
             if addon not in ctx.master.addons.chain:
                 ctx.master.addons.add(addon)
 
     def done(self) -> None:
-        for addon in (self.sni_refuser, self.transport):
+        for addon in (self.sni_refuser, self.transport, self.pages):
             if addon in ctx.master.addons.chain:
                 ctx.master.addons.remove(addon)
 
@@ -77,6 +81,8 @@ class ConnectionGate(FailsClosed):
 
     @fail_closed
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        if self.pages.tunnel(data.context.client.id) is not None:
+            return  # the page tunnel: TLS with the client only (BlockedToolPages)
         server = data.context.server.address
         connect_host = self.connect_hosts.get(data.context.client.id)
         sni = data.client_hello.sni
@@ -118,6 +124,9 @@ class ConnectionGate(FailsClosed):
         self.connect_hosts.record(flow.client_conn.id, flow.request.host)
         tool = classify(self.host.rt().catalogue, (flow.request.host,))
         if tool is not None and tool.status is ToolStatus.BLOCKED:
+            if shows_page(self.host.rt().loaded.config.catalogue.blocked_tool_page, flow):
+                self.pages.open(flow, tool)  # its requests get the page; nothing upstream
+                return
             self.refuse(flow, tool)
 
     @fail_closed
@@ -133,4 +142,9 @@ class ConnectionGate(FailsClosed):
         runtime, inspector, recording = self.host.live()
         outcome = inspector.refuse_tool(subject_of(flow, tool))
         flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
+        self.pages.answered(flow)
         recording.record(outcome)
+
+    def _record_failed_handshake(self, tunnel) -> None:
+        _, inspector, recording = self.host.live()
+        recording.record(inspector.refuse_tool(failed_handshake_subject(tunnel)))

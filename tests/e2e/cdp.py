@@ -116,12 +116,32 @@ class Page:
         return data
 
 
-class Browser:
-    """Headless Chromium through the proxy, with remote debugging on a loopback port."""
+def spki_hash(ca_pem: Path) -> str:
+    """base64(SHA-256(SubjectPublicKeyInfo)) of a CA certificate, for Chromium's
+    ``--ignore-certificate-errors-spki-list`` (trust chains through that key only)."""
+    import base64
+    import hashlib
 
-    def __init__(self, proxy_url: str, profile: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate(ca_pem.read_bytes())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+class Browser:
+    """Headless Chromium through the proxy, with remote debugging on a loopback port.
+
+    ``trust_ca``: accept only certificates chained to that CA (the proxy's own), instead of
+    ignoring every certificate error."""
+
+    def __init__(self, proxy_url: str, profile: Path, trust_ca: Path | None = None) -> None:
         self.proxy_url = proxy_url
         self.profile = profile
+        self.trust_ca = trust_ca
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
         self._sockets = contextlib.ExitStack()
@@ -134,7 +154,9 @@ class Browser:
             "--disable-component-update", "--disable-sync", "--no-first-run",
             "--disable-default-apps", "--hide-scrollbars", "--force-device-scale-factor=1",
             f"--user-data-dir={self.profile}", f"--proxy-server={self.proxy_url}",
-            "--proxy-bypass-list=<-loopback>", "--ignore-certificate-errors",
+            "--proxy-bypass-list=<-loopback>",
+            f"--ignore-certificate-errors-spki-list={spki_hash(self.trust_ca)}"
+            if self.trust_ca else "--ignore-certificate-errors",
             f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}", "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0", "about:blank",
         ]  # fmt: skip
