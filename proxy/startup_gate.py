@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from mitmproxy import ctx, http
 
-TOOL_KEY = "aidlp.tool"  # flow.metadata: the AI tool a flow goes to (set at requestheaders)
-DECISION_HEADER = "X-AIDLP-Decision"
+from proxy.responses import DECISION_HEADER
 
 log = logging.getLogger("aidlp")
 
@@ -63,13 +63,20 @@ class StartupGate:
     """AI-tool requests get 503 + Retry-After until the scan workers are ready.
 
     ``workers_ready`` says whether the scan pool serves; ``count`` is told each refusal
-    (tool id) for ``aidlp_blocked_total{reason="unavailable"}``. Placed after the addon that
-    tags AI-tool flows at ``requestheaders`` and before the one that scans at ``request``.
+    (tool id) for ``aidlp_blocked_total{reason="unavailable"}``; ``tool_of`` gives a flow's
+    AI tool (None for other hosts). Placed after the addon that tags AI-tool flows at
+    ``requestheaders`` and before the one that scans at ``request``.
     """
 
-    def __init__(self, workers_ready: Callable[[], bool], count: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        workers_ready: Callable[[], bool],
+        count: Callable[[str], None],
+        tool_of: Callable[[http.HTTPFlow], Any],
+    ) -> None:
         self.workers_ready = workers_ready
         self.count = count
+        self.tool_of = tool_of
         self.ever_ready = False
 
     def configure(self, updated: set[str]) -> None:
@@ -81,7 +88,7 @@ class StartupGate:
         return ok
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
-        tool = flow.metadata.get(TOOL_KEY)
+        tool = self.tool_of(flow)
         if tool is None or flow.response is not None or self.ready():
             return
         flow.response = unavailable(tool.id, starting=not self.ever_ready)

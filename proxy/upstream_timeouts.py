@@ -31,6 +31,8 @@ from typing import Any
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.proxy import server_hooks
 
+from proxy.mitmproxy_patches import route_injected
+
 log = logging.getLogger("aidlp")
 
 CONNECT_TIMEOUT_DEFAULT = 10  # seconds (mitmproxy options are ints)
@@ -57,7 +59,6 @@ class _GatewayTimeout:
 
 
 GATEWAY_TIMEOUT = _GatewayTimeout()
-_installed = False
 _Injected: Any = None
 
 
@@ -78,29 +79,17 @@ def _injected_type() -> type:
 
 def install() -> bool:
     """Patch ``HttpLayer`` to answer :class:`UpstreamTimeoutInjected` (idempotent)."""
-    global _installed
-    if _installed:
-        return True
-    try:
-        from mitmproxy.proxy.layers import http as http_layer
-    except ImportError:  # pragma: no cover - mitmproxy layout changed
-        return False
-    layer_cls = getattr(http_layer, "HttpLayer", None)
-    original = getattr(layer_cls, "_handle_event", None)
-    if layer_cls is None or original is None or not hasattr(http_layer, "ResponseProtocolError"):
+    installed = route_injected(
+        "mitmproxy.proxy.layers.http",
+        "HttpLayer",
+        "_handle_event",
+        _injected_type(),
+        _deliver,
+        needed=("ResponseProtocolError",),
+    )
+    if not installed:
         log.warning("aidlp: upstream read timeouts are not supported on this mitmproxy version")
-        return False
-    injected = _injected_type()
-
-    def _handle_event(self: Any, event: Any) -> Generator[Any, Any, None]:
-        if isinstance(event, injected):
-            return _deliver(self, event)
-        return original(self, event)
-
-    _handle_event.__wrapped__ = original  # type: ignore[attr-defined]
-    layer_cls._handle_event = _handle_event
-    _installed = True
-    return True
+    return installed
 
 
 def _deliver(layer: Any, event: Any) -> Generator[Any, Any, None]:

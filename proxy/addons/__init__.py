@@ -22,6 +22,7 @@ from typing import Any
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.document_extractors import DocumentExtractors
+from proxy.addons.flows import tool_of
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
 from proxy.addons.host import RuntimeHost
 from proxy.addons.loop_lag import LoopLagMonitor
@@ -65,6 +66,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         StartupGate(
             lambda: host.pool is not None and host.pool.ready,
             lambda tool: host.metrics.blocked.labels(tool=tool, reason="unavailable").inc(),
+            tool_of,
         ),
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),

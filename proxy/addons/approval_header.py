@@ -39,6 +39,7 @@ class ApprovalHeaderTaker(FailsClosed):
         trailers = flow.request.trailers
         if trailers is not None:  # HTTP/2 (or chunked) trailers: never forwarded either
             token = trailers.pop(APPROVAL_HEADER, None) or token
+        _undeclare(flow.request.headers)
         if token is not None and tool_of(flow) is not None:
             self._tokens[flow] = token
 
@@ -50,3 +51,18 @@ class ApprovalHeaderTaker(FailsClosed):
         """Forget the token once the request is decided (kept for websocket handshakes)."""
         if flow.request.headers.get("upgrade", "").lower() != "websocket":
             self._tokens.pop(flow, None)
+
+
+def _undeclare(headers: http.Headers) -> None:
+    """Drop the approval header's name from a ``Trailer:`` declaration (RFC 9110 §6.6.2)."""
+    declared = headers.get_all("trailer")
+    if not declared:
+        return
+    names = [n.strip() for value in declared for n in value.split(",") if n.strip()]
+    kept = [n for n in names if n.lower() != APPROVAL_HEADER.lower()]
+    if len(kept) == len(names):
+        return
+    if kept:
+        headers["trailer"] = ", ".join(kept)
+    else:
+        del headers["trailer"]

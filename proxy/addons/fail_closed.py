@@ -14,7 +14,7 @@ from typing import Any
 
 from mitmproxy import http, tls
 
-from proxy.addons.flows import TOOL_KEY, response_of, subject_of
+from proxy.addons.flows import response_of, subject_of, tool_of
 from proxy.addons.host import RuntimeHost
 from proxy.addons.mitmproxy_ws_close_patch import close_websocket
 from proxy.catalogue import Tool
@@ -45,7 +45,7 @@ class FailsClosed:
             return
         flow = target
         runtime, inspector, recording = self.host.live()
-        tool = flow.metadata.get(TOOL_KEY) or UNCLASSIFIED
+        tool = tool_of(flow) or UNCLASSIFIED
         outcome = inspector.internal_error(subject_of(flow, tool), exc)
         incident = outcome.incident_id or ""
         if flow.websocket is not None and hook == "websocket_message":

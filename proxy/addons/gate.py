@@ -2,6 +2,7 @@
 
 - next layer (:class:`proxy.transport.gate.TransportGate`): an AI-tool or unnamed connection
   is intercepted as TLS or handled as HTTP, never relayed as raw bytes;
+- HTTP/1.1 chunked trailers: read like HTTP/2's (:mod:`proxy.transport.http1_trailers`);
 - ClientHello: a host that is not an AI tool is passed through, never decrypted; a blocked
   tool's connection is killed before any TLS (:class:`RefuseBlockedSni`); a connection that
   names no host at all is intercepted or refused (``catalogue.unnamed_destinations``);
@@ -28,6 +29,7 @@ from proxy.addons.host import RuntimeHost
 from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
 from proxy.failsafe import fail_closed
 from proxy.responses import render
+from proxy.transport import http1_trailers
 from proxy.transport.gate import TransportGate
 from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
 
@@ -64,6 +66,9 @@ class ConnectionGate(FailsClosed):
             lambda: host.runtime.catalogue if host.runtime else None, self.connect_hosts
         )
         self.pages = BlockedToolPages(self._record_failed_handshake)
+
+    def load(self, loader: Any) -> None:
+        http1_trailers.install()  # chunked HTTP/1.1 trailers: read, scanned, stripped (not a crash)
 
     async def running(self) -> None:
         # at the end of the chain: after mitmproxy's TlsConfig and NextLayer, which they override

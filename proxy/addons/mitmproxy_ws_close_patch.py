@@ -23,39 +23,27 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+from proxy.mitmproxy_patches import route_injected
 from proxy.responses import WEBSOCKET_POLICY_VIOLATION
 
 log = logging.getLogger("aidlp")
 
 POLICY_VIOLATION = WEBSOCKET_POLICY_VIOLATION
-_installed = False
 
 
 def install() -> bool:
     """Patch the websocket layer to understand :class:`CloseInjected` (idempotent)."""
-    global _installed
-    if _installed:
-        return True
-    try:
-        from mitmproxy.proxy.layers import websocket as ws_layer
-    except ImportError:  # pragma: no cover - mitmproxy layout changed
-        return False
-    layer_cls = getattr(ws_layer, "WebsocketLayer", None)
-    original = getattr(layer_cls, "relay_messages", None)
-    needed = ("WebsocketEndHook", "WebSocketMessageInjected")
-    if layer_cls is None or original is None or not all(hasattr(ws_layer, n) for n in needed):
+    installed = route_injected(
+        "mitmproxy.proxy.layers.websocket",
+        "WebsocketLayer",
+        "relay_messages",
+        _close_event_type(),
+        _close,
+        needed=("WebsocketEndHook", "WebSocketMessageInjected"),
+    )
+    if not installed:
         log.warning("aidlp: cannot close websockets with a code on this mitmproxy version")
-        return False
-
-    def relay_messages(self: Any, event: Any) -> Generator[Any, Any, None]:
-        if isinstance(event, _close_event_type()):
-            return _close(self, event)
-        return original(self, event)
-
-    relay_messages.__wrapped__ = original  # type: ignore[attr-defined]
-    layer_cls.relay_messages = relay_messages
-    _installed = True
-    return True
+    return installed
 
 
 _CloseInjected: Any = None
