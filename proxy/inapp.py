@@ -9,6 +9,8 @@ generic error. Answering in the app's own stream format, as an assistant turn, l
 Both formats are private web APIs, followed from public browser captures; they change without
 notice, so each is marked best effort and falls back to the JSON error (the adapter simply
 stops declaring the style). Nothing here carries a prompt, a matched value or a token.
+Read back in headless Chromium with each app's recorded request shape, as its stream reader
+does: tests/e2e/test_inapp_block_e2e.py.
 """
 
 from __future__ import annotations
