@@ -265,6 +265,8 @@ def _unicode_char(ch: str) -> str:
     if mapped is not None:
         return mapped
     folded = unicodedata.normalize("NFKC", ch)
+    if folded[:1] == " " and len(folded) > 1 and not ch.isspace():
+        return ch  # a spacing diacritic (¨ ´ ¸ ˜) is one symbol, not a space and a mark
     if folded != ch:
         return "".join(c if c.isascii() else _fold_letter(c) for c in folded)
     return _fold_letter(ch)

@@ -352,6 +352,40 @@ def high_entropy_token(value: str) -> bool:
     return _classes(v) >= 3 and entropy(v) >= 4.2
 
 
+#: what marks a value as documentation even inside a vendor's token format
+_EXPLICIT_PLACEHOLDERS = (
+    "example", "your", "placeholder", "changeme", "change_me", "redacted", "dummy", "sample",
+    "insert", "replace", "...", "fake", "todo", "lorem", "here", "••",
+)  # fmt: skip
+
+
+def vendor_token(value: str) -> bool:
+    """A token in a vendor's own format (the rule matched its prefix and shape): it counts
+    even when its body is masked (``AKCxxxxxxxxxx``, ``SKxxxx…``): people mask part of a
+    token as often as all of it, and the proxy cannot see how much survived. Templates and
+    explicit documentation words (``EXAMPLE``, ``<your-key>``, ``${VAR}``) still pass."""
+    v = _body(value)
+    low = v.lower()
+    if not v or _TEMPLATE.match(v) or v[0] in "<[{$%" or v[-1] in ">]}":
+        return False
+    return not any(w in low for w in _EXPLICIT_PLACEHOLDERS)
+
+
+def masked_or_mixed(value: str) -> bool:
+    """A short-prefix token (``AP6…``, ``AKC…``): masked with x, or letters mixed with
+    digits (an upper-case word such as ``APACHEKAFKA`` is not a token)."""
+    v = _body(value)
+    body = v[3:]
+    if body and set(body.lower()) == {"x"}:
+        return vendor_token(v)
+    return vendor_token(v) and any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
+
+
+def multiline_secret(value: str) -> bool:
+    """Indented continuation lines of an ini value: one of them is token-like."""
+    return any(secret_value(line) for line in value.split())
+
+
 def not_hex_digest(value: str) -> bool:
     v = _body(value)
     return not all(c in "0123456789abcdefABCDEF" for c in v)
@@ -461,6 +495,9 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "require_digit": require_digit,
     "high_entropy": high_entropy_token,
     "not_hex_digest": not_hex_digest,
+    "vendor_token": vendor_token,
+    "masked_or_mixed": masked_or_mixed,
+    "multiline_secret": multiline_secret,
 }
 
 

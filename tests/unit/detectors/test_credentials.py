@@ -187,6 +187,21 @@ SECRETS = [
         "gH9jK3lM8nP1qR6sT4uV2wX5yZ7aB9cD1eF3gH5jK",
         "SALESFORCE_TOKEN",
     ),
+    # vendor formats: the prefix is the evidence, a masked body still counts
+    ("X-JFrog-Art-Api: AKCq7Lm2Xp9Rt4Vb", "ARTIFACTORY_CREDENTIAL"),
+    ('artifactory_pw="AP3Lm9Qp2Xv8Rt"', "ARTIFACTORY_CREDENTIAL"),
+    ("ARTIFACTORY_API_KEY=AKC" + "x" * 12, "ARTIFACTORY_CREDENTIAL"),
+    ("TWILIO_API_KEY=SK" + "x" * 32, "TWILIO_KEY"),
+    ("//registry.npmjs.org/:_authToken=npm_xxxxxxxxxxxx", "NPM_TOKEN"),
+    (
+        "https://hooks.slack.com/services/Txxxxxxxx/Bxxxxxxxx/xxxxxxxxxxxxxxxxxxxxxxxx",
+        "SLACK_WEBHOOK",
+    ),
+    ("GITLAB_TOKEN=glpat-my-token-for-ci-X9q2Lm", "GITLAB_TOKEN"),
+    # generic: unquoted symbol-heavy values to the end of the line, ini continuations
+    ("db_secret = Q,.:-@*?!7x", "GENERIC_SECRET"),
+    ('api_token := "K,.:-¨@*¿?!"', None),
+    ("[svc]\nclaims_api_key =\n    Lm9Qp2Xv8Rt4Vb\n", "GENERIC_SECRET"),
 ]
 
 LOOKALIKES = [
@@ -235,6 +250,13 @@ LOOKALIKES = [
     "api_key: 0123456789abcdefaaa==",
     "    tokens = word\\_tokenize(text)",
     "- password (VARCHAR)",
+    "APACHEKAFKA and APDocuments are folder names",
+    "AP1234567890 is the purchase order",
+    "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+    "//registry.npmjs.org/:_authToken=npm_YOUR_TOKEN",
+    "GITLAB_TOKEN=glpat-your-token-here",
+    "[app]\nsecrets =\n    vault\n    keyring\n",
 ]
 
 

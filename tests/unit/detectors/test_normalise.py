@@ -22,6 +22,11 @@ def test_fullwidth_cyrillic_greek_zero_width() -> None:
     assert text[slice(*view.to_original(s, s + 2))] == "Ο\u200bK"
 
 
+def test_spacing_diacritics_stay_one_symbol_not_a_space() -> None:
+    # NFKC turns U+00A8 into a space and a combining mark: a password would split in two
+    assert " " not in normalise("k,.:-\u00a8@*\u00b4x")[0].text
+
+
 def test_letter_spaced_runs_collapse_but_words_stay() -> None:
     assert normalise("O F F I C I A L - S E N S I T I V E")[0].text == "OFFICIAL-SENSITIVE"
     assert normalise("this is a O F F I C I A L doc")[0].text == "this is a OFFICIAL doc"
