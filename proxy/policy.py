@@ -94,6 +94,8 @@ FAILURE_CLAUSES = ("PS2",)
 
 #: An unexpected exception in aidlp's handling of a flow: blocked in every mode.
 INTERNAL_ERROR = "internal_error"
+#: The scan workers are not ready yet (start-up gate): the request is refused, retried later.
+UNAVAILABLE = "unavailable"
 
 #: Fail-closed reasons: the request could not be inspected, so it is not sent.
 FAILURE_REASONS = frozenset(
@@ -250,6 +252,12 @@ def blocked_tool(reason: str = "blocked_tool", clauses: Sequence[str] = ("PS6",)
     """A blocked tool (DeepSeek) is refused in every mode, whatever approval is presented.
     ``clauses``: what ``policy.guidance.blocked_tools`` cites for it (PS6 for DeepSeek)."""
     return Decision("block", TOOL_BLOCKED, reason, list(clauses))
+
+
+def unavailable(clauses: Sequence[str] = FAILURE_CLAUSES) -> Decision:
+    """The scan workers are not ready (starting, or restarting after a crash): refused with
+    503 + Retry-After in every mode, recorded as a scan error (reason ``unavailable``)."""
+    return Decision("block", SCAN_ERROR, UNAVAILABLE, list(clauses))
 
 
 def internal_error() -> Decision:

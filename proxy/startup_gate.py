@@ -20,12 +20,11 @@ from typing import Any
 
 from mitmproxy import ctx, http
 
-from proxy.responses import DECISION_HEADER
+from proxy.responses import DECISION_HEADER, INCIDENT_HEADER
 
 log = logging.getLogger("aidlp")
 
 RETRY_AFTER_SECONDS = 2
-REASON = "unavailable"
 #: Set when the scan workers could not start: ``aidlp run`` then exits 1.
 failed = False
 
@@ -37,7 +36,7 @@ def ensure_certstore() -> None:
         tls.configure({"confdir"})
 
 
-def unavailable(tool_id: str, starting: bool) -> http.Response:
+def unavailable(incident_id: str | None, starting: bool) -> http.Response:
     """The fail-closed answer: JSON (OpenAI-style error shape), 503, ``Retry-After``."""
     what = "starting" if starting else "restarting its scanners"
     message = (
@@ -47,35 +46,59 @@ def unavailable(tool_id: str, starting: bool) -> http.Response:
     payload = {
         "error": {"message": message, "type": "service_unavailable", "code": "aidlp_unavailable"}
     }
-    return http.Response.make(
-        503,
-        json.dumps(payload),
-        {
-            "Content-Type": "application/json",
-            "Retry-After": str(RETRY_AFTER_SECONDS),
-            DECISION_HEADER: "block",
-            "Cache-Control": "no-store",
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "Retry-After": str(RETRY_AFTER_SECONDS),
+        DECISION_HEADER: "block",
+        "Cache-Control": "no-store",
+    }
+    if incident_id:
+        headers[INCIDENT_HEADER] = incident_id
+    return http.Response.make(503, json.dumps(payload), headers)
+
+
+def refusal_recorder(host: Any) -> Callable[[http.HTTPFlow], str | None]:
+    """What records a refused flow for ``host`` (a :class:`~proxy.addons.host.RuntimeHost`):
+    an ``ai.scan.error`` event, reason ``unavailable``, and its metrics. Returns the
+    incident id."""
+    from proxy.addons.flows import subject_of, tool_of
+    from proxy.events.recorder import new_incident_id
+    from proxy.inspection import Outcome
+    from proxy.policy import UNAVAILABLE, unavailable
+
+    def record(flow: http.HTTPFlow) -> str | None:
+        runtime, _, recording = host.live()
+        outcome = Outcome(
+            subject=subject_of(flow, tool_of(flow)),
+            decision=unavailable(runtime.loaded.config.policy.guidance.failure_clauses),
+            incident_id=new_incident_id(),
+            scan_failure=UNAVAILABLE,
+        )
+        recording.record(outcome)
+        return outcome.incident_id
+
+    return record
 
 
 class StartupGate:
     """AI-tool requests get 503 + Retry-After until the scan workers are ready.
 
-    ``workers_ready`` says whether the scan pool serves; ``count`` is told each refusal
-    (tool id) for ``aidlp_blocked_total{reason="unavailable"}``; ``tool_of`` gives a flow's
-    AI tool (None for other hosts). Placed after the addon that tags AI-tool flows at
-    ``requestheaders`` and before the one that scans at ``request``.
+    ``workers_ready`` says whether the scan pool serves; ``record`` is told each refused
+    flow and returns its incident id: an ``ai.scan.error`` event with reason
+    ``unavailable`` (no content: nothing was read) and the decision metrics
+    (``aidlp_blocked_total{reason="unavailable"}``, ``aidlp_scan_errors_total{kind=...}``);
+    ``tool_of`` gives a flow's AI tool (None for other hosts). Placed after the addon that
+    tags AI-tool flows at ``requestheaders`` and before the one that scans at ``request``.
     """
 
     def __init__(
         self,
         workers_ready: Callable[[], bool],
-        count: Callable[[str], None],
+        record: Callable[[http.HTTPFlow], str | None],
         tool_of: Callable[[http.HTTPFlow], Any],
     ) -> None:
         self.workers_ready = workers_ready
-        self.count = count
+        self.record = record
         self.tool_of = tool_of
         self.ever_ready = False
 
@@ -91,5 +114,9 @@ class StartupGate:
         tool = self.tool_of(flow)
         if tool is None or flow.response is not None or self.ready():
             return
-        flow.response = unavailable(tool.id, starting=not self.ever_ready)
-        self.count(tool.id)
+        try:
+            incident = self.record(flow)
+        except Exception as exc:  # refused all the same: a recorder failure never lets it by
+            log.error("aidlp: could not record a refusal while not ready (%s)", type(exc).__name__)
+            incident = None
+        flow.response = unavailable(incident, starting=not self.ever_ready)

@@ -2,6 +2,7 @@
 
 Chain order matters (hooks run addon by addon, in order):
 
+0. :class:`SniOnlyCertificates` — ``upstream_cert`` off (name-constrained CAs);
 1. :class:`ConfigReloader` — SIGHUP handler first, then hot reloads;
 2. :class:`MetricsEndpoint` — up before the workers, so ``/readyz`` says 503 meanwhile;
 3. :class:`DocumentExtractors` — killable processes for documents (before the scan workers);
@@ -21,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.cert_names import SniOnlyCertificates
 from proxy.addons.document_extractors import DocumentExtractors
 from proxy.addons.flows import tool_of
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
@@ -31,7 +33,7 @@ from proxy.addons.reloader import ConfigReloader
 from proxy.addons.request_inspector import RequestInspector
 from proxy.addons.websocket_inspector import WebsocketInspector
 from proxy.drain import GracefulShutdown
-from proxy.startup_gate import StartupGate
+from proxy.startup_gate import StartupGate, refusal_recorder
 from proxy.upstream_timeouts import UpstreamTimeouts
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "RefuseBlockedSni",
     "RequestInspector",
     "RuntimeHost",
+    "SniOnlyCertificates",
     "WebsocketInspector",
     "default_addons",
 ]
@@ -56,6 +59,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         host = RuntimeHost(documents=lambda: documents.pool)
     approvals = ApprovalHeaderTaker(host)
     return [
+        SniOnlyCertificates(),
         ConfigReloader(host),
         MetricsEndpoint(host),
         documents,
@@ -64,9 +68,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         approvals,
         # after the gate's requestheaders (tool tagged), before the request inspector's
         StartupGate(
-            lambda: host.pool is not None and host.pool.ready,
-            lambda tool: host.metrics.blocked.labels(tool=tool, reason="unavailable").inc(),
-            tool_of,
+            lambda: host.pool is not None and host.pool.ready, refusal_recorder(host), tool_of
         ),
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),

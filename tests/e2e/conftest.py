@@ -79,10 +79,19 @@ def start_proxy(tmp_path_factory: pytest.TempPathFactory, pki: PKI, upstream: Up
         name: str = "aidlp",
         wait: bool = True,
         confdir_files: dict[str, bytes] | None = None,
+        mitmdump: bool = False,
     ) -> AidlpProcess:
         workdir = tmp_path_factory.mktemp(f"{name}{next(counter)}")
         proc = AidlpProcess(
-            workdir, pki.ca_pem, env, config_yaml, extra_args, env_extra, name, confdir_files
+            workdir,
+            pki.ca_pem,
+            env,
+            config_yaml,
+            extra_args,
+            env_extra,
+            name,
+            confdir_files,
+            mitmdump,
         )
         started.append(proc)
         return proc.wait_ready() if wait else proc

@@ -112,6 +112,7 @@ class AidlpProcess:
         env: dict[str, str] | None = None,
         name: str = "aidlp",
         confdir_files: dict[str, bytes] | None = None,
+        mitmdump: bool = False,
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -127,18 +128,33 @@ class AidlpProcess:
             self.config_path.write_text(config_yaml)
         self.stdout_path = workdir / "stdout.log"
         self.stderr_path = workdir / "stderr.log"
-        args = [
-            aidlp_executable(),
-            "run",
-            "--listen-port",
-            str(self.port),
-            "--metrics-port",
-            str(self.metrics_port),
-        ]
-        if self.config_path is not None:
-            args += ["--config", str(self.config_path)]
+        if mitmdump:  # the addon loaded the mitmproxy way, without `aidlp run`
+            args = [
+                str(Path(aidlp_executable()).with_name("mitmdump")),
+                "--listen-host",
+                "127.0.0.1",
+                "--listen-port",
+                str(self.port),
+                "-s",
+                str(ROOT / "proxy" / "addon.py"),
+                "--set",
+                f"aidlp_metrics_port={self.metrics_port}",
+            ]
+            if self.config_path is not None:
+                args += ["--set", f"aidlp_config={self.config_path}"]
+        else:
+            args = [
+                aidlp_executable(),
+                "run",
+                "--listen-port",
+                str(self.port),
+                "--metrics-port",
+                str(self.metrics_port),
+            ]
+            if self.config_path is not None:
+                args += ["--config", str(self.config_path)]
+            args.append("--")
         args += [
-            "--",
             "-s",
             str(REROUTE_SCRIPT),
             "--set",

@@ -93,14 +93,19 @@ def client(proxy, ca_cert: bytes, tmp_path) -> httpx.Client:
     )
 
 
+@pytest.mark.parametrize("launcher", ["aidlp run", "mitmdump -s"])
 def test_constrained_ca_works_with_the_shipped_options(
-    start_proxy, ca_files, tmp_path, pki, upstream_log
+    start_proxy, ca_files, tmp_path, pki, upstream_log, launcher
 ):
+    """`aidlp run` passes upstream_cert=false; loaded with `mitmdump -s proxy/addon.py`
+    (mitmproxy's default upstream_cert=true), the addon turns it off itself."""
     files, cert = ca_files
     upstream_names = x509.load_pem_x509_certificate(pki.cert_pem.read_bytes()).extensions
     sans = upstream_names.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "example.com" in sans.get_values_for_type(x509.DNSName)  # outside the constraint
-    proxy = start_proxy(confdir_files=files, name="constrained-ca")
+    proxy = start_proxy(
+        confdir_files=files, name="constrained-ca", mitmdump=launcher == "mitmdump -s"
+    )
     with client(proxy, cert, tmp_path) as http:
         clean = http.post("https://api.openai.com/v1/chat/completions", json=CHAT)
         assert clean.status_code == 200, clean.text
@@ -123,9 +128,8 @@ def test_constrained_ca_works_with_the_shipped_options(
 def test_copying_upstream_names_breaks_the_constrained_ca(start_proxy, ca_files, tmp_path):
     """The failure the shipped options avoid (so the test above can fail)."""
     files, cert = ca_files
-    proxy = start_proxy(
-        confdir_files=files, extra_args=("--set", "upstream_cert=true"), name="constrained-ca-bad"
-    )
+    copy_names = ("--set", "aidlp_forge_sni_only=false", "--set", "upstream_cert=true")
+    proxy = start_proxy(confdir_files=files, extra_args=copy_names, name="constrained-ca-bad")
     with client(proxy, cert, tmp_path) as http, pytest.raises(httpx.ConnectError) as failure:
         http.post("https://api.openai.com/v1/chat/completions", json=CHAT)
     assert "permitted subtree violation" in str(failure.value)

@@ -40,6 +40,8 @@ def hammer(url: str, stop: threading.Event, seen: Counter, lock: threading.Lock,
             key = f"{'nino' if sensitive else 'clean'}:{answer.status_code}"
             if answer.status_code == 503 and answer.headers.get("retry-after") != "2":
                 key += ":no-retry-after"
+            if answer.status_code == 503 and not answer.headers.get("x-aidlp-incident"):
+                key += ":no-incident"
         except httpx.HTTPError as exc:
             key = f"{'nino' if sensitive else 'clean'}:{type(exc).__name__}"
         with lock:
@@ -107,6 +109,18 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         events = [line for line in (tmp_path / "stdout.log").read_text().splitlines()]
         allowed = [line for line in events if '"event":"ai.request.allowed"' in line]
         assert len(allowed) >= len(arrived)
+        # each refusal is recorded: an ai.scan.error event, reason unavailable, no content
+        refused = [line for line in events if '"reason":"unavailable"' in line]
+        assert len(refused) >= seen["clean:503"] + seen["nino:503"]
+        assert all('"event":"ai.scan.error"' in line for line in refused)
+        assert not [line for line in refused if NINO in line]
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        refusals = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith("aidlp_blocked_total{") and 'reason="unavailable"' in line
+        ]
+        assert refusals and float(refusals[0].rsplit(" ", 1)[1]) >= len(refused), refusals
         ready = httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5)
         assert ready.status_code == 200
         assert (home / ".mitmproxy" / "mitmproxy-ca-cert.pem").exists()

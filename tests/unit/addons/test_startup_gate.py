@@ -1,0 +1,104 @@
+"""The start-up gate: AI-tool requests get 503 + Retry-After while the scan workers are not
+ready, each refusal recorded (event and metrics) without any request content."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mitmproxy.addons.proxyserver import Proxyserver
+from mitmproxy.test import taddons, tflow
+
+from proxy.addons import ApprovalHeaderTaker, ConnectionGate, RuntimeHost, default_addons
+from proxy.startup_gate import StartupGate
+
+NINO = "AB 12 34 56 C"
+
+
+@pytest.fixture
+def chain():
+    addons = default_addons()
+    with taddons.context(Proxyserver(), *addons) as context:
+        host = next(a for a in addons if isinstance(a, RuntimeHost))
+        context.configure(host)
+        events: list = []
+        assert host.recording is not None
+        host.recording.subscribers.append(events.append)
+        yield {type(a): a for a in addons}, host, events
+
+
+def request_headers(addons, host_name: str):
+    flow = tflow.tflow()
+    flow.request.host = host_name
+    flow.request.headers["host"] = host_name
+    flow.request.path = f"/v1/chat/completions?user={NINO}"
+    flow.request.content = json.dumps({"messages": [{"content": NINO}]}).encode()
+    for kind in (ConnectionGate, ApprovalHeaderTaker, StartupGate):
+        addons[kind].requestheaders(flow)
+    return flow
+
+
+def sample(host, name: str, **labels) -> float:
+    return host.metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+def test_not_ready_refuses_with_503_and_records_an_event(chain):
+    addons, host, events = chain
+    assert host.pool is not None and not host.pool.ready  # configured, workers not started
+    flow = request_headers(addons, "api.openai.com")
+    assert flow.response is not None and flow.response.status_code == 503
+    assert flow.response.headers["Retry-After"] == "2"
+    assert flow.response.headers["X-AIDLP-Decision"] == "block"
+    incident = flow.response.headers["X-AIDLP-Incident"]
+    assert "starting" in flow.response.json()["error"]["message"]
+
+    [event] = events
+    assert (event.event, event.decision, event.reason) == ("ai.scan.error", "block", "unavailable")
+    assert event.incident_id == incident and event.tool == "openai"
+    assert event.path == "/v1/chat/completions"  # the query is never recorded
+    assert NINO not in repr(event.fields())
+    assert sample(host, "aidlp_blocked_total", tool="openai", reason="unavailable") == 1
+    assert sample(host, "aidlp_scan_errors_total", kind="unavailable") == 1
+    assert sample(host, "aidlp_requests_total", tool="openai", decision="block") == 1
+
+
+def test_other_hosts_are_not_held_up(chain):
+    addons, _host, events = chain
+    flow = request_headers(addons, "www.example.com")
+    assert flow.response is None and not events
+
+
+def test_ready_workers_let_the_request_on(chain):
+    addons, host, events = chain
+    host.pool.ready = True
+    flow = request_headers(addons, "api.openai.com")
+    assert flow.response is None and not events
+    host.pool.ready = False  # a crash later: "restarting", not "starting"
+    flow = request_headers(addons, "api.openai.com")
+    assert flow.response.status_code == 503
+    assert "restarting" in flow.response.json()["error"]["message"]
+
+
+def test_a_recorder_failure_still_refuses(chain):
+    addons, host, _events = chain
+
+    def broken(event):
+        raise RuntimeError("sink down")
+
+    host.recording.subscribers.insert(0, broken)
+    flow = request_headers(addons, "api.openai.com")
+    assert flow.response is not None and flow.response.status_code == 503
+
+
+def test_upstream_cert_is_kept_off_however_the_addon_is_loaded():
+    """`mitmdump -s proxy/addon.py` leaves mitmproxy's upstream_cert=true: the addon turns
+    it off (a name-constrained CA rejects forged certificates carrying upstream names)."""
+    from mitmproxy.addons.tlsconfig import TlsConfig
+
+    addons = default_addons()
+    with taddons.context(Proxyserver(), TlsConfig(), *addons) as context:
+        assert context.options.upstream_cert is False
+        context.options.update(upstream_cert=True)  # a later --set / console change
+        assert context.options.upstream_cert is False
+        context.options.update(aidlp_forge_sni_only=False, upstream_cert=True)
+        assert context.options.upstream_cert is True
