@@ -49,6 +49,26 @@ class CtxPattern(Pattern):
     needs_context = True
 
 
+class LiteralTriggerPattern(Pattern):
+    """A trigger pattern that matches iff one of ``literals`` (ASCII) occurs in any case, or
+    ``residue`` (an RE2 pattern, or None) matches: ``regex`` must say the same thing as
+    ``(?i)(?:literal|...|residue)``. The engine finds the literals with one Aho-Corasick
+    pass (:mod:`detectors.literals`) instead of adding a large ``(?i)`` alternation to its
+    RE2 sets (whose lazily built DFA states cost more than the rest of those sets)."""
+
+    def __init__(
+        self,
+        name: str,
+        regex: str,
+        score: float,
+        literals: tuple[str, ...],
+        residue: str | None = None,
+    ) -> None:
+        super().__init__(name, regex, score)
+        self.literals = literals
+        self.residue = residue
+
+
 @dataclass(slots=True)
 class Candidate:
     """A validated pattern hit in a view's (normalised) text."""

@@ -3,8 +3,10 @@
 The hot path, cheapest first (issue 8):
 
 1. normalise (ASCII text: free) → views: the main text plus decoded blobs;
-2. one RE2 *set* pass over each view tells which recogniser patterns can match at all;
-   only those patterns then run (RE2: linear time, no backtracking);
+2. one RE2 *set* pass over each view tells which recogniser patterns can match at all
+   (keyword triggers, :class:`~detectors.base.LiteralTriggerPattern`, by one Aho-Corasick
+   pass instead: :mod:`detectors.literals`); only those patterns then run (RE2: linear
+   time, no backtracking);
 3. validation (checksums, look-alikes) and context (one RE2 keyword pass);
 4. combination rules (who the context is about: :mod:`detectors.subjects`); the name
    finder (spaCy NER + parser, a plug-in built by :data:`NAME_FINDER_FACTORY`) runs only
@@ -26,9 +28,17 @@ from typing import TYPE_CHECKING
 import re2
 
 from detectors import registry
-from detectors.base import RE2_OPTIONS, Candidate, Detector, Recogniser, Tier
+from detectors.base import (
+    RE2_OPTIONS,
+    Candidate,
+    Detector,
+    LiteralTriggerPattern,
+    Recogniser,
+    Tier,
+)
 from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
+from detectors.literals import LiteralSet, fold
 from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult
@@ -80,12 +90,25 @@ class ScanEngine:
             registry.allow_key(v) for v in self.settings.recognisers.allow_list
         )
         self._patterns: list[tuple[Recogniser, int]] = []
-        regexes: list[str] = []
+        regexes: list[str] = []  # what the RE2 sets search for ...
+        self._set_owner: list[int] = []  # ... and the pattern each one stands for
+        literal_groups: list[tuple[str, ...]] = []
+        self._literal_owner: list[int] = []
         for rec in self.recognisers:
             for i, rx in enumerate(rec.regexes):
-                regexes.append(rx)
+                index = len(self._patterns)
                 self._patterns.append((rec, i))
+                pattern = rec.patterns[i]
+                searched: str | None = rx
+                if isinstance(pattern, LiteralTriggerPattern):
+                    literal_groups.append(pattern.literals)
+                    self._literal_owner.append(index)
+                    searched = pattern.residue
+                if searched is not None:
+                    regexes.append(searched)
+                    self._set_owner.append(index)
         self._sets = _pattern_sets(regexes)
+        self._literals = LiteralSet(literal_groups) if literal_groups else None
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
         ]
@@ -125,7 +148,12 @@ class ScanEngine:
     def candidates(self, text: str, data: bytes, b2c, hits: Hits) -> list[Candidate]:
         """Validated, context-checked pattern hits of one view."""
         out: list[Candidate] = []
-        matched = sorted(offset + i for offset, rs in self._sets for i in rs.Match(data) or ())
+        owner = self._set_owner
+        found = {owner[offset + i] for offset, rs in self._sets for i in rs.Match(data) or ()}
+        if self._literals is not None:
+            literal_owner = self._literal_owner
+            found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))
+        matched = sorted(found)
         for idx in matched:
             rec, i = self._patterns[idx]
             if self._needs_context[idx] and f"ctx:{rec.ENTITY}" not in hits.starts:

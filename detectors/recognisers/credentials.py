@@ -31,9 +31,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import re2
-from presidio_analyzer import Pattern
 
-from detectors.base import RE2_OPTIONS, Candidate, Recogniser, Tier
+from detectors.base import RE2_OPTIONS, Candidate, LiteralTriggerPattern, Recogniser, Tier
+from detectors.literals import LiteralSet, fold
 from detectors.recognisers.credential_rules import CredentialRule, load_rules
 
 RULE_FILES = (
@@ -522,7 +522,10 @@ class CredentialRecogniser(Recogniser):
         keywords = sorted({k for r in self.rules for k in r.keywords})
         prefilters = sorted({r.prefilter for r in self.rules if r.prefilter})
         trigger = "(?i)(?:" + "|".join([*(re2.escape(k) for k in keywords), *prefilters]) + ")"
-        self.PATTERNS = (Pattern("credential_keywords", trigger, 0.9),)
+        residue = "(?i)(?:" + "|".join(prefilters) + ")" if prefilters else None
+        self.PATTERNS = (
+            LiteralTriggerPattern("credential_keywords", trigger, 0.9, tuple(keywords), residue),
+        )
         super().__init__()
         self.supported_entities = sorted({r.entity for r in self.rules})
         # allow-lists are per family: a published example (or a key name) allowed by one
@@ -537,12 +540,17 @@ class CredentialRecogniser(Recogniser):
         #: on the same span, our rules name the family, then gitleaks', then Nosey Parker's
         order = {"aidlp": 0, "gitleaks": 1, "noseyparker": 2}
         self._source_rank = {r.id: order.get(r.source, 3) for r in self.rules}
-        self._rule_set = re2.Set.SearchSet(RE2_OPTIONS)
-        for rule in self.rules:
-            self._rule_set.Add(
-                rule.prefilter or "(?i)(?:" + "|".join(re2.escape(k) for k in rule.keywords) + ")"
-            )
-        self._rule_set.Compile()
+        # which rules can match: their keywords, any case (one Aho-Corasick pass: the same
+        # answer as an RE2 set of (?i) keyword alternations, without its DFA warm-up), or
+        # their prefilter pattern (an RE2 set)
+        self._keyword_rules = LiteralSet([() if r.prefilter else r.keywords for r in self.rules])
+        self._prefilter_rules = [i for i, r in enumerate(self.rules) if r.prefilter]
+        self._prefilter_set = None
+        if self._prefilter_rules:
+            self._prefilter_set = re2.Set.SearchSet(RE2_OPTIONS)
+            for i in self._prefilter_rules:
+                self._prefilter_set.Add(self.rules[i].prefilter)
+            self._prefilter_set.Compile()
 
     @property
     def entities(self) -> list[str]:
@@ -555,7 +563,7 @@ class CredentialRecogniser(Recogniser):
         (ours, gitleaks, Nosey Parker), then the longer hit."""
         hits = [
             c
-            for rule_index in sorted(self._rule_set.Match(data) or ())
+            for rule_index in sorted(self._matching_rules(text, data))
             for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
         ]
         rank = self._source_rank
@@ -569,6 +577,13 @@ class CredentialRecogniser(Recogniser):
             kept.insert(i, c)
             starts.insert(i, c.start)
         yield from kept
+
+    def _matching_rules(self, text: str, data: bytes) -> set[int]:
+        """Indices of the rules whose keywords occur (any case) or whose prefilter matches."""
+        found = self._keyword_rules.groups_in(fold(text))
+        if self._prefilter_set is not None:
+            found.update(self._prefilter_rules[i] for i in self._prefilter_set.Match(data) or ())
+        return found
 
     def _rule_hits(self, rule: CredentialRule, text: str, data: bytes, b2c) -> Iterator[Candidate]:
         for m in rule.regex.finditer(data):

@@ -1,0 +1,65 @@
+"""Literal prefilter: which groups of ASCII literals occur in a text, in any case.
+
+The hot path asks "does any of these few hundred keywords occur?" for every prompt (the
+credential rules' keywords, :mod:`detectors.recognisers.credentials`). An RE2 ``(?i)``
+alternation or set answers it, but builds its DFA lazily: each new prompt builds new states,
+and that warm-up was most of the first-pass cost of those sets (``bench/README.md``). An
+Aho-Corasick automaton (``pyahocorasick``, made for exactly this) is built once at load, and
+a scan is one linear pass with no warm-up.
+
+Same answer as RE2: ``(?i)`` in RE2 matches an ASCII letter by simple case folding, whose
+orbits reaching ASCII are the ASCII pairs plus KELVIN SIGN (k) and LONG S (s). :func:`fold`
+maps exactly those (one char to one char), so "a literal occurs in ``fold(text)``" is "RE2
+``(?i)literal`` matches ``text``" (``tests/unit/detectors/test_literals.py`` checks every
+code point against RE2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import ahocorasick
+
+#: RE2's ``(?i)`` for ASCII letters: A-Z, KELVIN SIGN and LONG S fold to a-z.
+_ASCII_FOLD = str.maketrans(
+    {**{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}, "\u212a": "k", "\u017f": "s"}
+)
+
+
+def fold(text: str) -> str:
+    """``text`` with exactly the case folds RE2's ``(?i)`` applies to ASCII letters (same
+    length; non-ASCII characters other than KELVIN SIGN and LONG S are kept as they are)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_FOLD)
+
+
+class LiteralSet:
+    """Groups of ASCII literals; :meth:`groups_in` tells which groups have a literal in a
+    folded text (the answer an RE2 set of ``(?i)(?:lit|lit...)`` patterns gives)."""
+
+    def __init__(self, groups: Sequence[Iterable[str]]) -> None:
+        owners: dict[str, list[int]] = {}
+        for index, literals in enumerate(groups):
+            for literal in literals:
+                if not literal or not literal.isascii():
+                    raise ValueError(
+                        f"literal group {index}: {literal!r} is not a non-empty ASCII string"
+                    )
+                owners.setdefault(literal.lower(), []).append(index)
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+        for literal, indices in owners.items():
+            self._automaton.add_word(literal, tuple(sorted(set(indices))))
+        self._empty = not owners
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def groups_in(self, folded: str) -> set[int]:
+        """Indices of the groups with a literal in ``folded`` (a :func:`fold` result)."""
+        if self._empty:
+            return set()
+        found: set[int] = set()
+        seen: set[tuple[int, ...]] = set()
+        for _end, indices in self._automaton.iter(folded):
+            if indices not in seen:
+                seen.add(indices)
+                found.update(indices)
+        return found
