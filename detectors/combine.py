@@ -80,8 +80,13 @@ def _item(c: Candidate) -> Item:
 #: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
 PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "labelled_name", "role_name", "salutation_name",
-     "cued_name"}
+     "greeting_name", "cued_name"}
 )  # fmt: skip
+#: name forms that address the person ("Dear Aisha", "Hi Aaron,"): a lone forename is
+#: then a name
+ADDRESSED_FORMS = frozenset({"salutation_name", "greeting_name"})
+#: a name typed in lower case ("spoke to kelly brannigan")
+LOWER_FORM = "forename_surname_lower"
 #: name forms that start a record whose fields follow on the next lines
 RECORD_FORMS = frozenset({"labelled_name"})
 
@@ -116,11 +121,17 @@ def general_knowledge(text: str, hits: Hits) -> bool:
         return False
     if _SPECIFIC_AMOUNT.search(text):
         return False  # "they get £213 and £176 a week": a particular household, not a figure
-    return (
-        bool(_QUESTION_START.match(text))
-        or text.rstrip().endswith("?")
-        or bool(_HISTORICAL_YEAR.search(text))
+    stripped = text.rstrip()
+    # "X's daughter has cerebral palsy. Can you summarise his claim?": facts stated about
+    # someone, then a request; only a text that is the question itself asks about a figure
+    question_only = stripped.endswith("?") and not _STATEMENT_BEFORE.search(
+        stripped, 0, len(stripped) - 1
     )
+    return bool(_QUESTION_START.match(text)) or question_only or bool(_HISTORICAL_YEAR.search(text))
+
+
+#: a declarative sentence ends before the text goes on ("... carer. Can you ...")
+_STATEMENT_BEFORE = re.compile(r"[.!](?:\s|$)")
 
 
 def special_items(hits: Hits) -> list[Item]:
@@ -230,6 +241,9 @@ def combine(
     casework_starts = [s for s, _, _ in casework_spans]
     personal_spans = personal_ctx
     personal_starts = [s for s, _, _ in personal_spans]
+    name_spans = sorted((n.start, n.end) for n in names[:MAX_NAMES])
+    # casework words in the text itself (not only the writer's involvement)
+    case_framed = bool(hits.starts.get("framing") or hits.starts.get("casework"))
     for n in names[:MAX_NAMES]:
         span = (n.start, n.end)
         name_text = text[n.start : n.end]
@@ -244,22 +258,43 @@ def combine(
             n.form in RECORD_FORMS or _labelled_line(text, n.start) or _record_line(text, n.start)
         )
 
-        def tied(s: int, e: int, span=span, record=record) -> bool:
-            return structure.tied(span, (s, e), record=record)
+        # the person is also mentioned later by forename or surname alone ("Present:
+        # Lorraine Pickett ... Item 3: Lorraine is off sick"): context about a later
+        # mention is about the named person
+        tw: list[Item] = []
+        ts: list[Item] = []
+        tcase = tsoft = False
+        # (only in casework or for a private individual's name form: in published text a
+        # surname recurs through a whole article)
+        later = _aliases(text, n, name_spans) if (case_framed or private) else []
+        for mention in [n, *later]:
+            mspan = (mention.start, mention.end)
 
-        tw = [w for w in near_weak(n, NAME_WINDOW) if tied(w.start, w.end)]
-        ts = [x for x in near_special(n, NAME_WINDOW) if tied(x.start, x.end)]
-        tcase = any(
-            tied(s, e) for s, e, _ in _window(casework_spans, casework_starts, n, NAME_WINDOW)
-        )
-        tsoft = tcase or any(
-            tied(s, e) for s, e, _ in _window(personal_spans, personal_starts, n, NAME_WINDOW)
-        )
+            def tied(s: int, e: int, span=mspan, record=record) -> bool:
+                return structure.tied(span, (s, e), record=record)
+
+            tw += [w for w in near_weak(mention, NAME_WINDOW) if tied(w.start, w.end)]
+            ts += [x for x in near_special(mention, NAME_WINDOW) if tied(x.start, x.end)]
+            case_here = any(
+                tied(s, e)
+                for s, e, _ in _window(casework_spans, casework_starts, mention, NAME_WINDOW)
+            )
+            tcase = tcase or case_here
+            tsoft = (
+                tsoft
+                or case_here
+                or any(
+                    tied(s, e)
+                    for s, e, _ in _window(personal_spans, personal_starts, mention, NAME_WINDOW)
+                )
+            )
         if not (tw or ts or tsoft):
             continue
         strong_tie = bool(tw or ts or tcase)
         framed = reg.casework or reg.involved or private
-        if " " not in name_text.strip():
+        if n.form == LOWER_FORM and not (reg.casework or reg.involved):
+            continue  # "kelly brannigan": a lower-case name counts only in casework
+        if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS:
             # a lone word is a name only in a record (a CSV row, a JSON object), or, when
             # it is a known forename, in casework: products, companies and headings are
             # what the small model tags alone ("Cortado")
@@ -291,7 +326,9 @@ def combine(
     if person_hits and not weak_combo:
         only_soft = all(i.tier in (Tier.PERSON, Tier.SPECIAL) for i in person_hits)
         casework_name = casework_name and not _HISTORICAL_YEAR.search(text)
-        if only_soft and not casework_name and general_knowledge(text, hits):
+        # a greeted person ("Hi Aaron, your ...") is no public figure asked about
+        addressed = any(i.form in ADDRESSED_FORMS for i in person_hits)
+        if only_soft and not casework_name and not addressed and general_knowledge(text, hits):
             person_hits = []
 
     personal = person_hits + weak_combo
@@ -317,6 +354,41 @@ def combine(
     if reg.toy or reg.public_text:
         needs_names = False  # names found by NER would not count here
     return counted, needs_names and parsed is None
+
+
+#: a later mention of a named person is looked for this far after the full name
+ALIAS_CHARS = 3_000
+#: at most this many later mentions are judged per name
+MAX_ALIASES = 12
+
+
+def _aliases(text: str, n: Item, name_spans: list[tuple[int, int]]) -> list[Item]:
+    """Later mentions of a two-or-more-word name by its forename or surname alone
+    ("Lorraine", "Pickett"), outside other names' spans."""
+    words = [w.strip(".,'\"()") for w in text[n.start : n.end].split()]
+    words = [w.removesuffix("'s").removesuffix("\u2019s") for w in words]
+    parts = {w for w in (words[:1] + words[-1:]) if len(w) > 2 and w[:1].isupper()}
+    parts = {w for w in parts if w.lower() not in _ALIAS_STOP and not w.isupper()}
+    if len(words) < 2 or not parts:
+        return []
+    rx = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(parts)) + r")\b")
+    out: list[Item] = []
+    for m in rx.finditer(text, n.end, n.end + ALIAS_CHARS):
+        i = bisect.bisect_right(name_spans, (m.start(), len(text))) - 1
+        inside = i >= 0 and name_spans[i][0] <= m.start() < name_spans[i][1]
+        if inside and name_spans[i] != (m.start(), m.end()):
+            continue  # part of another (or the same) full name
+        out.append(
+            Item(n.category, n.entity, m.start(), m.end(), n.score, n.detector, n.tier, "alias")
+        )
+        if len(out) >= MAX_ALIASES:
+            break
+    return out
+
+
+_ALIAS_STOP = frozenset(
+    w.lower() for w in vocabulary.load().list("register.yaml", "english_function_words")
+)
 
 
 #: how far before an item an example cue ("e.g.", "format:") may stand

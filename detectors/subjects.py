@@ -52,6 +52,8 @@ _CARRY_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself"
 CARRY_SENTENCES = 3
 #: how far (chars) a record's fields may follow its ``Name: X`` line
 RECORD_CHARS = 600
+#: how far into an appositive ("X, the Labour Party leader") its role title may start
+APPOSITIVE_CHARS = 24
 #: a fiction / role-play cue this near the start frames the whole text
 FICTION_LEAD_CHARS = 120
 #: the writer's instruction: this many characters at the start and at the end of a text
@@ -62,6 +64,13 @@ LANGUAGE_MIN_WORDS = 25
 ENGLISH_SHARE = 0.12
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
+#: the text before a false sentence end: an initial ("M.") or an abbreviated title ("Dr.")
+_ABBREVIATION_END = re.compile(r"(?:(?:^|[\s(])[A-Z]|\b(?:Mr|Mrs|Ms|Mx|Dr|St|Prof|Rev|Revd))\.\s+$")
+#: plural pronouns that carry a sentence back to names given together ("X and Y. They...")
+_PLURAL_PRONOUN = re.compile(r"(?i)\b(?:they|them|their|both)\b")
+#: a name given with another one: "Simon Pardoe and Alan Kerr", "Ann Lee, Tom Shah"
+_COORDINATED_AFTER = re.compile(r"\s*(?:,|and|&)\s*(?:(?:Mr|Mrs|Ms|Dr)\.? )?[A-Z]")
+_COORDINATED_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s*(?:,|and|&)\s*$")
 _PRONOUN = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|himself|herself)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+|\n")
 
@@ -212,7 +221,13 @@ class Structure:
             for offset, doc in parsed.docs:
                 for sent in doc.sents:
                     bounds.add(offset + sent.start_char)
-        self.bounds = sorted(bounds)
+        # "Darren M. (EO) has...", "Mr. Evans": an initial or an abbreviated title ends
+        # no sentence
+        self.bounds = sorted(
+            b
+            for b in bounds
+            if b in (0, len(text)) or not _ABBREVIATION_END.search(text, max(0, b - 8), b)
+        )
 
     # -- sentences -------------------------------------------------------------------
     def sentence(self, pos: int) -> int:
@@ -237,11 +252,32 @@ class Structure:
                 return True  # a record's fields, or a table's header and rows
         if 0 < cs - ns <= CARRY_SENTENCES and name[1] <= ctx[0]:
             lo, hi = self.span(cs)
-            if _PRONOUN.search(self.text, lo, hi) is None:
+            if _PRONOUN.search(self.text, lo, hi) is None and not (
+                self.coordinated(name) and _PLURAL_PRONOUN.search(self.text, lo, hi)
+            ):
                 return False
             paragraph = self.text[name[1] : lo]
             return "\n\n" not in paragraph
         return False
+
+    def _role_starts(self, pos: int) -> bool:
+        """A role title starts the appositive at ``pos`` ("the Labour Party leader"), not
+        a later item of a list ("Dev Anand (chair)")."""
+        starts = self.hits.starts.get("register:public_role", [])
+        i = bisect.bisect_left(starts, pos)
+        while i < len(starts) and starts[i] <= pos + APPOSITIVE_CHARS:
+            if not any(c in ",;()[]" for c in self.text[pos : starts[i]]):
+                return True
+            i += 1
+        return False
+
+    def coordinated(self, name: tuple[int, int]) -> bool:
+        """The name is given together with another ("X and Y"): "they" may point back."""
+        s, e = name
+        return bool(
+            _COORDINATED_AFTER.match(self.text, e, e + 12)
+            or _COORDINATED_BEFORE.search(self.text[max(0, s - 40) : s])
+        )
 
     def _reported_only(self, name: tuple[int, int], ctx: tuple[int, int]) -> bool:
         """The name is the subject of a reporting verb whose complement holds the context
@@ -281,7 +317,8 @@ class Structure:
             self.text, roles, s
         ):
             return True
-        if _APPOSITION.match(after) and (roles.near("register:public_role", e, e, 0, 30)):
+        appositive = _APPOSITION.match(after)
+        if appositive and self._role_starts(e + appositive.end()):
             return True
         if _BYLINE.search(before):
             return True  # an author's byline: the writer of a published piece

@@ -34,6 +34,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "not_names": "list",
         "not_name_words": "list",
         "org_next": "list",
+        "forenames_also_words": "list",
+        "not_surnames_lower": "list",
     },
     "roles.yaml": {
         "address_line": "list",

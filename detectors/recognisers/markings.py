@@ -95,7 +95,8 @@ _ABOUT = re.compile(
     r"compared|examples? of|levels?|tiers?|classifications|markings|store|stored|storing|"
     r"allowed|permitted|descriptors?|caveats?|label(?:led|ing)?|require|requires|"
     r"required|requirements|appropriate|marked as|mark (?:a|an|the|it|this|my)|"
-    r"quiz|course|lesson|poster|leaflet|faq|glossary|introduc\w*|overview|summary of the)\b"
+    r"quiz|course|lesson|poster|leaflet|faq|glossary|introduc\w*|overview|summary of the|"
+    r"how many|count|counts|counting|filter\w*|whether|detect\w*|flag|flags|flagged)\b"
 )
 _QWORD = re.compile(
     r"(?i)^\W*(?:what|how|why|when|where|which|who|is|are|can|could|should|does|do)\b"
@@ -119,6 +120,17 @@ _INTRODUCED_AFTER = re.compile(
     r"record|records|case|thread|chat|attachment|pack|annex|material|information|data|"
     r"pricing|plan|plans|options|figures|details|text|content|contract|advice|"
     r"update|analysis|list|table|below|attached|following|here)\b"
+)
+#: "it's OFFICIAL-SENSITIVE", "this is official sensitive": the content at hand is marked
+_IT_IS = re.compile(
+    r"(?i)(?:^|[\s,;(])(?:it'?s|it is|this is|this's|these are|they are|all of this is|"
+    r"everything (?:here |below )?is|thats|that's|that is)\s*$"
+)
+#: a noun after the marking that makes it a mention of the scheme ("it's official
+#: sensitive status", "this is official-sensitive level")
+_SCHEME_NOUN = re.compile(
+    r"(?i)^[\s\-]*(?:status|marking|markings|classification|label|level|category|tier|"
+    r"designation|scheme|rating|grade)\b"
 )
 #: a handling instruction after a marking at a line start ("- pls dont forward")
 _HANDLING = re.compile(
@@ -289,6 +301,16 @@ class MarkingRecogniser(Recogniser):
             sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
             rest = re.split(r"[.!?\n]", text[end : end + 200])[0]
             whole = sentence + " " + rest
+            # "pls summarise, it's official sensitive so keep it short": the writer says
+            # the content at hand is marked
+            if (
+                _IT_IS.search(sentence)
+                and not _SCHEME_NOUN.match(rest)
+                and "?" not in text[end:line_end]
+                and not _QWORD.match(sentence)
+                and not _ASKS.search(whole)
+            ):
+                return start, end, entity
             if (
                 _IS_MARKED.search(sentence)
                 and _THIS_DOC.search(whole)
@@ -343,7 +365,10 @@ class MarkingRecogniser(Recogniser):
             if lenient and _DESCRIPTOR.match(after_core.upper()) and not _ABOUT.search(after):
                 return start, end, entity
             # ... or a handling instruction: "official-sensitive - pls dont forward"
-            if lenient and _HANDLING.match(after) and not asks and not _ABOUT.search(line):
+            # (the marking's own sentence is judged: "summary of the restructure" after
+            # it is the content)
+            own = re.split(r"[.!?\n]", after, maxsplit=1)[0]
+            if lenient and _HANDLING.match(after) and not asks and not _ABOUT.search(own):
                 return start, end, entity
             return None
         # 3. capitals at the start of a line

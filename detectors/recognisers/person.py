@@ -44,6 +44,21 @@ _ROLES_RX = (
     "staff member|neighbour|son|daughter|partner|husband|wife|mother|father|manager"
 )
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
+#: forenames that are not also English words, in lower case ("kelly brannigan"): a name
+#: typed in lower case in casework
+_FORENAMES_ALSO_WORDS = frozenset(
+    w.lower() for w in _VOCABULARY.list("names.yaml", "forenames_also_words")
+)
+_FORENAME_LOWER_RX = "|".join(
+    sorted(
+        (f.lower() for f in FORENAMES if f.lower() not in _FORENAMES_ALSO_WORDS),
+        key=len,
+        reverse=True,
+    )
+)
+_LOWER_WORD = r"(?:mc|mac|o'|d')?[a-z]{2,}(?:-[a-z]{2,})?"
+#: words after a lower-case forename that make it no name ("kelly said")
+NOT_SURNAMES_LOWER = frozenset(_VOCABULARY.list("names.yaml", "not_surnames_lower"))
 
 #: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
 _NOT_NAMES = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "not_names"))
@@ -104,10 +119,27 @@ class NamePatternRecogniser(Recogniser):
             0.6,
         ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
+        # "Hi Aaron, your attendance ...": a known forename greeted at the start of a line,
+        # an email or a quotation
+        Pattern(
+            "greeting_name",
+            rf"(?:^|[\n\"'“:>]\s*)(?i:hi|hello|hiya|hey|morning|afternoon|good morning|"
+            rf"good afternoon|evening) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?\s*[,!\n]",
+            0.6,
+        ),
+        # "spoke to kelly brannigan": a forename that is no English word, with a surname,
+        # typed in lower case (counts only in casework, see detectors/combine.py)
+        Pattern(
+            "forename_surname_lower",
+            rf"\b(?P<v>(?:{_FORENAME_LOWER_RX})(?:-[a-z]{{2,}})? {_LOWER_WORD})\b",
+            0.5,
+        ),
     )
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = [w.strip(".,") for w in pattern_text.split()]
+        if pattern_text.islower():  # "kelly said", "rachel from finance": no surname
+            return words[-1] in NOT_SURNAMES_LOWER or words[-1] in _NOT_NAMES
         if pattern_text.isupper():
             # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
             # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
@@ -136,6 +168,12 @@ _SPECIAL_WORDS = frozenset(
     for terms in _VOCABULARY.group("special.yaml", "special").values()
     for t in terms
     if " " not in t and "'" not in t
+)
+
+
+#: Special-category phrases ("Yom Kippur", "Rosh Hashanah"): never a person's name.
+_SPECIAL_PHRASES = frozenset(
+    t.lower() for terms in _VOCABULARY.group("special.yaml", "special").values() for t in terms
 )
 
 
@@ -396,8 +434,11 @@ def plausible_name(text: str) -> bool:
         return False
     if len(words) == 1 and (words[0].isupper() or len(words[0]) < 2):
         return False
-    if any(w.lower() in _SPECIAL_WORDS for w in words):
-        return False  # "United Protestant", "Islamic State": not a person
+    if (
+        any(w.lower() in _SPECIAL_WORDS for w in words)
+        or " ".join(words).lower() in _SPECIAL_PHRASES
+    ):
+        return False  # "United Protestant", "Islamic State", "Yom Kippur": not a person
     if len(words) > 1 and words[-1].lower() in _ORG_NEXT:
         return False  # "Cedar Shake Building", "Anna University": a place or organisation
     return not all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in words)

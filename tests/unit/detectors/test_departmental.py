@@ -1,0 +1,147 @@
+"""Departmental prompts as staff write them (issue 12, "misses"): HR cases, casework
+notes, minutes, references, markings in prose. Each test pins one rule, both sides:
+the leak blocks, and the harmless look-alike next to it stays allowed. Written here,
+independently of the evaluation corpora."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def blocked(engine, text: str) -> list[str]:
+    return engine.scan(text).categories
+
+
+# Rule: a person named once in full and then by forename (or surname) alone is the same
+# person; context about the later mention is about them (minutes, notes).
+def test_forename_alone_refers_back_to_the_full_name(engine) -> None:
+    text = (
+        "Minutes of team meeting 4 March. Present: Rhona Gilchrist, Dev Anand (chair). "
+        "Item 2: Rhona remains off sick with depression; cover agreed until June."
+    )
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_minutes_without_personal_context_stay_allowed(engine) -> None:
+    text = (
+        "Minutes of team meeting 4 March. Present: Rhona Gilchrist, Dev Anand (chair). "
+        "Item 2: Rhona will circulate the revised rota; cover agreed until June."
+    )
+    assert blocked(engine, text) == []
+
+
+# Rule: "they" points back to names given together ("X and Y. They ...").
+def test_they_points_back_to_coordinated_names(engine) -> None:
+    text = (
+        "The directors of Hallam Freight are Colin Verity and Joanne Pask. "
+        "They are both under investigation for benefit fraud."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_they_without_coordinated_names_does_not_tie(engine) -> None:
+    text = (
+        "Colin Verity wrote the report on the depot. "
+        "They are both under investigation for benefit fraud, the paper said."
+    )
+    assert blocked(engine, text) == []
+
+
+# Rule: an initial after a forename ("Darren M.") ends no sentence; the name and what
+# follows are one sentence.
+def test_forename_and_initial_keep_the_sentence(engine) -> None:
+    text = "Darren M. (EO, Bolton) has been signed off for 4 weeks with depression. How should I handle his objectives?"
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+# Rule: facts stated about a named person and then a request are not a general-knowledge
+# question, even when the text ends with "?"; a question alone about a figure still is.
+def test_statement_then_question_is_not_general_knowledge(engine) -> None:
+    text = (
+        "Tyrone Beckford's daughter has cerebral palsy and he is her full time carer. "
+        "Can you summarise his carer's allowance claim?"
+    )
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_question_about_a_historical_figure_stays_allowed(engine) -> None:
+    assert blocked(engine, "Did Winston Churchill suffer from depression?") == []
+
+
+# Rule: a greeted forename ("Hi Aaron, your ...") is the person the message is about.
+def test_greeted_forename_with_health_blocks(engine) -> None:
+    text = (
+        'Can you make this email kinder: "Hi Aaron, your attendance is now at 14 days '
+        "this rolling year due to your Crohn's flare-ups and we must move to stage 2.\""
+    )
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_greeting_without_personal_context_stays_allowed(engine) -> None:
+    assert blocked(engine, "Hi Aaron, can you send me the slides for Tuesday?") == []
+
+
+# Rule: a name typed in lower case counts in casework ("spoke to kelly brannigan"), but a
+# lower-case forename that is also a word, or one followed by a verb, is no name.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "draft a final written warning letter to our EO kelly brannigan about repeated lateness",
+        "case note: spoke to stacey mcbride, she said she missed the appointment because her ex turned up",
+        "my team member ellie watson is autistic, suggest reasonable adjustments I can offer her",
+    ],
+)
+def test_lower_case_names_in_casework_block(engine, text: str) -> None:
+    assert blocked(engine, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "grace period for a written warning letter: how long should it be?",
+        "kelly said the warning letter template is on the intranet",
+        "how do I write a warning letter for lateness in general?",
+    ],
+)
+def test_lower_case_look_alikes_stay_allowed(engine, text: str) -> None:
+    assert blocked(engine, text) == [], text
+
+
+# Rule: a religious festival's name is never a person ("Yom Kippur"), so a general HR
+# question about observance stays allowed; a named person's observance blocks.
+def test_festival_is_no_person(engine) -> None:
+    text = "How should a manager handle requests for time off for religious observance like Eid or Yom Kippur?"
+    assert blocked(engine, text) == []
+
+
+def test_named_persons_observance_blocks(engine) -> None:
+    text = (
+        "Isaac Goldberg requested leave for Yom Kippur and Rosh Hashanah. Please draft an approval."
+    )
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+# Rule: a marking the writer says applies to the content ("it's official sensitive", a
+# handling instruction after it) is a marking; counting markings in data is a mention.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "official-sensitive - pls dont forward. summary of the restructure: 40 posts going",
+        "pls summarise, its official sensitive so keep it short: the options on closing the site",
+        "this is OFFICIAL SENSITIVE, just tidy the wording: the tender scores are below",
+    ],
+)
+def test_marking_in_prose_blocks(engine, text: str) -> None:
+    assert blocked(engine, text) == ["OFFICIAL_SENSITIVE"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write a Python function that checks a CSV column called Marking and counts how many rows are OFFICIAL_SENSITIVE.",
+        "is it official sensitive if it only has team names in it?",
+        "it's official sensitive status that decides where it can be stored",
+    ],
+)
+def test_marking_mentions_stay_allowed(engine, text: str) -> None:
+    assert blocked(engine, text) == [], text
