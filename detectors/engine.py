@@ -40,8 +40,9 @@ from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.literals import LiteralSet, fold
 from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
+from detectors.seams import SEAM_TIERS, crossing_findings, seam_document, with_seam_findings
 from detectors.settings import DetectorSettings
-from detectors.types import Finding, ScanResult
+from detectors.types import Finding, ScanResult, Seam
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -128,7 +129,9 @@ class ScanEngine:
         self.plugins: list[Detector] = list(plugins)
 
     # -- public ------------------------------------------------------------------------
-    def scan(self, text: str) -> ScanResult:
+    def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
+        """Findings in ``text``; with ``seams`` (:mod:`detectors.seams`), also the values
+        split across the boundaries between the parts ``text`` was joined from."""
         started = time.perf_counter()
         text = scrub_surrogates(text)  # any str: lone surrogates become U+FFFD, same offsets
         findings: list[Finding] = []
@@ -136,6 +139,8 @@ class ScanEngine:
             findings += self._scan_view(view)
         for plugin in self.plugins:
             findings += plugin.findings(text)
+        if seams:
+            findings = with_seam_findings(_dedupe(findings), self._across(seams))
         findings = _dedupe(findings)
         return ScanResult(
             findings=findings,
@@ -143,6 +148,14 @@ class ScanEngine:
             chars=len(text),
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _across(self, seams: Sequence[Seam]) -> list[Finding]:
+        """Findings that cross a part boundary: the seams scanned as one document."""
+        document, starts = seam_document(seams)
+        found: list[Finding] = []
+        for view in normalise(scrub_surrogates(document), self.limits):
+            found += self._scan_view(view, SEAM_TIERS)
+        return crossing_findings(_dedupe(found), seams, starts)
 
     # -- stages --------------------------------------------------------------------------
     def candidates(self, text: str, data: bytes, b2c, hits: Hits) -> list[Candidate]:
@@ -168,7 +181,8 @@ class ScanEngine:
                 out.append(c)
         return _overlaps(out)
 
-    def _scan_view(self, view: View) -> list[Finding]:
+    def _scan_view(self, view: View, tiers: frozenset[str] | None = None) -> list[Finding]:
+        """Findings of one view (only items of ``tiers``, when given)."""
         text = view.text
         data = text.encode()
         b2c = None if len(data) == len(text) else _byte_to_char(data)
@@ -183,7 +197,7 @@ class ScanEngine:
                 for s, e in spans
             ]
             items, _ = combine(text, cands, persons, hits, parsed)
-        return [self._finding(view, i) for i in items]
+        return [self._finding(view, i) for i in items if tiers is None or i.tier in tiers]
 
     @staticmethod
     def _finding(view: View, item: Item) -> Finding:

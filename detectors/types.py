@@ -52,3 +52,30 @@ class ScanResult:
     #: (family, keyed hash) per strong identifier, filled in by the proxy's scan workers
     #: when a subject key is configured (proxy/register/subjects.py); never a raw value.
     subject_hmacs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Seam:
+    """The text across consecutive boundaries between the parts of a request
+    (proxy/extract/seams.py): pieces of the parts joined by single spaces.
+
+    ``joins`` are the indexes of the spaces that stand for boundaries. ``runs`` map ``text``
+    back to the scanned document: ``(start in text, start in the document, length)`` per
+    piece (the joining spaces belong to no run).
+    """
+
+    text: str
+    joins: tuple[int, ...]
+    runs: tuple[tuple[int, int, int], ...]
+
+    def crosses(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` has characters on both sides of a join."""
+        return any(start < join < end - 1 for join in self.joins)
+
+    def to_document(self, start: int, end: int) -> tuple[int, int]:
+        """Map ``text[start:end]`` to the span of the document it was cut from."""
+        first = next(r for r in self.runs if start < r[0] + r[2])
+        last = next(r for r in reversed(self.runs) if r[0] < end)
+        begin = first[1] + max(start - first[0], 0)
+        finish = last[1] + min(end - last[0], last[2])
+        return begin, finish

@@ -16,14 +16,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.settings import DetectorSettings
-from detectors.types import ScanResult
+from detectors.types import ScanResult, Seam
 
 log = logging.getLogger("aidlp")
 
@@ -62,11 +62,11 @@ def _init_worker(settings_json: str, subject_key: bytes | None = None) -> None:
         _subjects = SubjectHasher(subject_key)
 
 
-def _scan_in_worker(text: str, timeout: float) -> ScanResult | str:
+def _scan_in_worker(text: str, timeout: float, seams: Sequence[Seam] = ()) -> ScanResult | str:
     """Scan with an in-worker time box. Returns the result, or the failure reason."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        result = _engine.scan(text)
+        result = _engine.scan(text, seams)
         if _subjects is not None:  # values stay in this process: only their hashes go back
             result.subject_hmacs = _subjects.for_findings(text, result.findings)
         return result
@@ -264,11 +264,12 @@ class ScanPool:
             await asyncio.sleep(0.05)
         await asyncio.to_thread(self.shutdown)  # joins the workers: not on the event loop
 
-    async def scan(self, text: str) -> ScanResult:
-        """Scan ``text`` in a worker. Raises :class:`ScanFailure` on any failure (fail closed)."""
+    async def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
+        """Scan ``text`` (and its part boundaries, ``seams``) in a worker. Raises
+        :class:`ScanFailure` on any failure (fail closed)."""
         self.pending += 1
         try:
-            return await self._call(_scan_in_worker, text, self.settings.timeout)
+            return await self._call(_scan_in_worker, text, self.settings.timeout, tuple(seams))
         finally:
             self.pending -= 1
 

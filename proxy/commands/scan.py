@@ -16,12 +16,12 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from detectors.types import ScanResult
+from detectors.types import ScanResult, Seam
 from proxy.catalogue import Tool, ToolStatus
 from proxy.config import ConfigError, load_config
 from proxy.inspection import Inspector, Outcome, Subject
@@ -143,9 +143,9 @@ class EngineScanner:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
 
-    async def scan(self, text: str) -> Any:
+    async def scan(self, text: str, seams: Sequence[Seam] = ()) -> Any:
         try:
-            return self.engine.scan(text)
+            return self.engine.scan(text, seams)
         except Exception as exc:
             raise ScanFailure("scan_error", type(exc).__name__) from exc
 

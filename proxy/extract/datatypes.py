@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from detectors.types import Seam
+
 ErrorStyle = str  # openai | anthropic | gemini | generic
+
+#: Segments are scanned joined by this; identifier recognisers do not cross it.
+SEGMENT_SEPARATOR = "\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +54,13 @@ class Extraction:
     error_style: ErrorStyle = "generic"
     models: list[str] = field(default_factory=list)
     images: list[ImagePart] = field(default_factory=list)  # for OCR (proxy/ocr)
-    # text across part boundaries (proxy.extract.seams): scanned, a finding counts only if it
-    # crosses the join; not part of ``text`` (a finding inside one part would count twice)
-    seams: list[Segment] = field(default_factory=list)
+    # text across part boundaries (proxy.extract.seams): scanned with ``text``, a finding
+    # counts only if it crosses the join (one inside a part would count twice)
+    seams: list[Seam] = field(default_factory=list)
 
     @property
     def text(self) -> str:
-        return "\n\n".join(segment.text for segment in self.segments)
+        return SEGMENT_SEPARATOR.join(segment.text for segment in self.segments)
 
 
 class ExtractionError(Exception):

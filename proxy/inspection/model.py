@@ -9,11 +9,11 @@ and the recorder (:mod:`proxy.inspection.record`) consume. No mitmproxy here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from detectors.types import ScanResult
+from detectors.types import ScanResult, Seam
 from proxy.catalogue import Tool
 from proxy.extract import Extraction
 from proxy.extract.datatypes import ErrorStyle
@@ -91,7 +91,9 @@ class Scanner(Protocol):
     Raises :class:`proxy.worker_pool.ScanFailure` when the scan does not complete.
     """
 
-    async def scan(self, text: str) -> ScanResult: ...
+    async def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
+        """Findings in ``text``; ``seams`` are its part boundaries (:mod:`detectors.seams`)."""
+        ...
 
 
 @dataclass(slots=True)

@@ -262,7 +262,7 @@ class Inspector:
             return self._finish(subject, decision, extraction)
         digest = await self._hmac(body_text(extraction))  # the body, not headers and cookies
         try:
-            result = await self.scanner.scan(text)
+            result = await self.scanner.scan(text, extraction.seams)
         except ScanFailure as exc:
             outcome = self._finish(
                 subject, failure(exc.reason, policy), extraction, chars=len(text), digest=digest

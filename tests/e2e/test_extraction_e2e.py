@@ -96,6 +96,75 @@ def test_openai_sdk_float_nhs_number_in_metadata_is_blocked(aidlp_proxy, upstrea
     assert _never_reached(upstream_log, "/v1/chat/completions")
 
 
+def test_openai_sdk_nino_split_across_messages_is_blocked(aidlp_proxy, upstream_log):
+    """Issue 16 item 5: one request is one document; part boundaries are soft separators."""
+    client = _openai(aidlp_proxy)
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                {"role": "user", "content": "Remember the first half: JG10"},
+                {"role": "user", "content": [{"type": "text", "text": "37"}]},
+                {"role": "user", "content": [{"type": "text", "text": "29A is the rest."}]},
+            ],
+        )
+    assert info.value.status_code == 403
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_anthropic_sdk_card_split_across_content_blocks_is_blocked(aidlp_proxy, upstream_log):
+    with pytest.raises(anthropic.PermissionDeniedError):
+        _anthropic(aidlp_proxy).messages.create(
+            model="claude-sonnet-4-6",
+            max_tokens=64,
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "pay with 4539 5787"},
+                        {"type": "text", "text": "6362 1486 please"},
+                    ],
+                }
+            ],
+        )
+    assert _never_reached(upstream_log, "/v1/messages")
+
+
+def test_a_value_next_to_a_part_boundary_is_one_finding(aidlp_proxy, upstream_log):
+    client = _openai(aidlp_proxy)
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                {"role": "user", "content": "my NINO is JG103729A"},
+                {"role": "user", "content": "3729 is my PIN"},
+            ],
+        )
+    incident = info.value.response.headers["x-aidlp-incident"]
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None
+    ninos = [f for f in event["findings"] if f["entity_type"] == "UK_NINO"]
+    assert [f["count"] for f in ninos] == [1]
+    assert _never_reached(upstream_log, "/v1/chat/completions")
+
+
+def test_openai_sdk_multi_turn_clean_chat_succeeds(aidlp_proxy, upstream_log):
+    """Parts are not merged into false blocks: numbers in neighbouring turns stay apart."""
+    reply = _openai(aidlp_proxy).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "system", "content": "You answer in 3 bullet points."},
+            {"role": "user", "content": "What happened in 1984"},
+            {"role": "assistant", "content": "2001 was a good year for film too."},
+            {"role": "user", "content": "Compare 12 and 34"},
+        ],
+        temperature=0.2,
+        max_tokens=100,
+    )
+    assert reply.choices[0].message.content == "upstream says hello"
+    assert upstream_log.wait_for(lambda r: r.path == "/v1/chat/completions") is not None
+
+
 def test_openai_sdk_clean_prompt_succeeds(aidlp_proxy, upstream_log):
     reply = _openai(aidlp_proxy).chat.completions.create(
         model="gpt-4o-mini",

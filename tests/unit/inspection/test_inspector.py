@@ -30,7 +30,7 @@ class WordScanner:
         self.crash = crash
         self.texts: list[str] = []
 
-    async def scan(self, text: str) -> ScanResult:
+    async def scan(self, text: str, seams=()) -> ScanResult:
         self.texts.append(text)
         if self.crash:
             raise KeyError("bug")
