@@ -4,6 +4,7 @@ Chain order matters (hooks run addon by addon, in order):
 
 0. :class:`SniOnlyCertificates` — ``upstream_cert`` off (name-constrained CAs);
 1. :class:`ConfigReloader` — SIGHUP handler first, then hot reloads;
+   :class:`TerminalLog` — mitmproxy's text log date-stamped, off stdout while events use it;
 2. :class:`MetricsEndpoint` — up before the workers, so ``/readyz`` says 503 meanwhile;
 3. :class:`DocumentExtractors` — killable processes for documents (before the scan workers);
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
@@ -31,6 +32,7 @@ from proxy.addons.loop_lag import LoopLagMonitor
 from proxy.addons.metrics_endpoint import MetricsEndpoint
 from proxy.addons.reloader import ConfigReloader
 from proxy.addons.request_inspector import RequestInspector
+from proxy.addons.terminal_log import TerminalLog
 from proxy.addons.websocket_inspector import WebsocketInspector
 from proxy.drain import GracefulShutdown
 from proxy.startup_gate import StartupGate, refusal_recorder
@@ -47,6 +49,7 @@ __all__ = [
     "RequestInspector",
     "RuntimeHost",
     "SniOnlyCertificates",
+    "TerminalLog",
     "WebsocketInspector",
     "default_addons",
 ]
@@ -61,6 +64,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
     return [
         SniOnlyCertificates(),
         ConfigReloader(host),
+        TerminalLog(host),
         MetricsEndpoint(host),
         documents,
         host,

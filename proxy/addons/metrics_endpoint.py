@@ -13,6 +13,7 @@ from typing import Any, Optional
 from mitmproxy import ctx, exceptions
 
 from proxy.addons.host import RuntimeHost
+from proxy.events import logscrub
 from proxy.metrics import MetricsServer
 
 log = logging.getLogger("aidlp")
@@ -42,6 +43,9 @@ class MetricsEndpoint:
             self._follow()
 
     async def running(self) -> None:
+        listen = getattr(ctx.options, "listen_host", "")
+        if listen:  # the proxy's own address too ("HTTP(S) proxy listening at ...")
+            logscrub.exempt_own_address(listen, ctx.options.listen_port or 8080)
         if self.server is None:
             self.start()
 
@@ -60,7 +64,9 @@ class MetricsEndpoint:
         except OSError as exc:
             log.error("aidlp: cannot serve metrics on %s:%d: %s", host, port, exc.strerror or exc)
             return
-        log.info("aidlp: metrics on http://%s:%d/metrics", host, self.server.port)
+        logscrub.exempt_own_address(host, self.server.port)  # the real address, unmasked
+        shown = f"[{host}]" if ":" in host else host
+        log.info("aidlp: metrics on http://%s:%d/metrics", shown, self.server.port)
 
     def ready(self) -> bool:
         """/readyz: the scan workers are up and the proxy is not draining (it has listened

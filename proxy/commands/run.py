@@ -97,9 +97,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"aidlp: {label}: {problem}", file=sys.stderr)
     if any(problem.fatal for problem in problems):
         return 2
-    from mitmproxy.tools.main import mitmdump
+    from proxy import startup_gate, startup_log
 
-    from proxy import startup_gate
-
-    code = mitmdump(argv) or 0
+    # mitmdump, with its text log date-stamped and on stderr while events use stdout
+    code = startup_log.mitmdump(argv, loaded.config.events.stdout) or 0
     return 1 if startup_gate.failed and not code else code

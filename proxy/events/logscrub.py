@@ -12,6 +12,9 @@ logger's handlers (mitmproxy's terminal log among them) is rewritten first:
 - every other word-like token (bare host names such as ``jg103729a.openai.com`` in TLS errors,
   path segments, ids) has its identifying labels masked (:mod:`proxy.events.identifiers`).
 
+aidlp's own listen addresses (the metrics endpoint, the proxy), registered with
+:func:`exempt_own_address`, are printed as they are: exactly those host / host:port strings.
+
 All patterns are linear-time (no nested quantifiers).
 """
 
@@ -35,15 +38,28 @@ _PAIR = re.compile(
 )
 
 
+#: aidlp's own listen addresses ("host" and "host:port"), left readable in log lines.
+_OWN_ADDRESSES: set[str] = set()
+
+
+def exempt_own_address(host: str, port: int) -> None:
+    """Keep aidlp's own listen address readable (operators need the real metrics address);
+    nothing else is unmasked."""
+    if host:
+        _OWN_ADDRESSES.update({host, f"{host}:{port}", f"[{host}]:{port}"})
+
+
 def _bytes(match: re.Match[str]) -> str:
     return f"b'<redacted {len(match.group(0)) - 3} chars>'"
 
 
 def _url(match: re.Match[str]) -> str:
-    try:
-        host = mask_host(match["host"].rsplit("@", 1)[-1])
-    except Redact:
-        host = "*"
+    host = match["host"]
+    if host not in _OWN_ADDRESSES:
+        try:
+            host = mask_host(host.rsplit("@", 1)[-1])
+        except Redact:
+            host = "*"
     rest = match["rest"]
     try:
         path = mask_path(rest) if rest.startswith("/") else ""
@@ -54,6 +70,8 @@ def _url(match: re.Match[str]) -> str:
 
 def _token(match: re.Match[str]) -> str:
     token = match.group(0)
+    if token in _OWN_ADDRESSES:
+        return token
     if "@" in token.strip("@"):
         return "*"  # an e-mail address
     if "." not in token:
