@@ -12,8 +12,8 @@ nothing is downloaded and nothing of theirs is copied into this repository:
   (not ``*_integration_test.go``): each test case's ``input`` (Go string literals,
   ``+`` and ``fmt.Sprintf`` resolved against the file's string variables), positive when
   its ``want`` is not empty;
-- CredSweeper (Samsung/CredSweeper): the lines of ``tests/samples/`` that its own expected
-  output ``tests/data/output.json`` reports (one case per distinct file line).
+- CredSweeper (Samsung/CredSweeper): each credential its own expected output
+  ``tests/data/output.json`` reports in ``tests/samples/`` (the lines it names, joined).
 
 A case counts as found when ``ScanEngine.scan`` gives it the CREDENTIALS category.
 Prints recall per set (and per family with ``--family``) and, with ``--misses N``, up to N
@@ -280,15 +280,15 @@ def trufflehog_cases(mirror: Mirror) -> tuple[list[tuple[str, str, str, bool]], 
 
 
 def credsweeper_cases(mirror: Mirror) -> list[tuple[str, str, str, bool]]:
+    """One case per credential CredSweeper's expected output reports: the lines it names,
+    in order, joined (a PEM key or a key id with its secret spans several lines)."""
     expected = json.loads(mirror.read("tests/data/output.json"))
-    seen: dict[tuple[str, int], tuple[str, str]] = {}
-    for item in expected:
-        for ld in item["line_data_list"]:
-            key = (ld["path"], ld["line_num"])
-            seen.setdefault(key, (item["rule"], ld["line"]))
-    return [
-        (f"{path}:{num}", rule, line, True) for (path, num), (rule, line) in sorted(seen.items())
-    ]
+    cases = []
+    for n, item in enumerate(expected):
+        lines = sorted({(ld["path"], ld["line_num"], ld["line"]) for ld in item["line_data_list"]})
+        text = "\n".join(line for _, _, line in lines)
+        cases.append((f"{lines[0][0]}:{lines[0][1]}#{n}", item["rule"], text, True))
+    return cases
 
 
 # -- measuring -----------------------------------------------------------------------------

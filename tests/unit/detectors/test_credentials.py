@@ -202,6 +202,14 @@ SECRETS = [
     ("db_secret = Q,.:-@*?!7x", "GENERIC_SECRET"),
     ('api_token := "K,.:-¨@*¿?!"', None),
     ("[svc]\nclaims_api_key =\n    Lm9Qp2Xv8Rt4Vb\n", "GENERIC_SECRET"),
+    # notes, tables, XML and header pairs
+    ("Jira token - 'Qk7Lm2Xp9Rt4Vb8Ns1Wc'", "GENERIC_SECRET"),
+    ("Variable | Value\napiKey |9f3a2c7e1b4d8f6a0c5e9b2d7f1a4c8e", "GENERIC_SECRET"),
+    ("<secret>{AQAAABAAAAAQk7Qm2Xp9Lv4Rt8Ns1Wb6Zc3Df5=}</secret>", "GENERIC_SECRET"),
+    ("<server><id>nexus</id><password>Hq4vL9zRw2k</password></server>", None),
+    ('req.Header.Set("Claims-Api-Key", "Qk7Lm2Xp9Rt4Vb8Ns1Wc6")', "GENERIC_SECRET"),
+    # Kingfisher's vendor rules (Apache-2.0)
+    ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", "POSTHOG_CREDENTIAL"),
 ]
 
 LOOKALIKES = [
@@ -257,6 +265,12 @@ LOOKALIKES = [
     "//registry.npmjs.org/:_authToken=npm_YOUR_TOKEN",
     "GITLAB_TOKEN=glpat-your-token-here",
     "[app]\nsecrets =\n    vault\n    keyring\n",
+    "SD-2 (Permanent Secretary - governance), SD-6 (Cabinet Secretary - assurance)",
+    "token - a unit of text the model reads",
+    "<password>${env.NEXUS_PASSWORD}</password>",
+    "<secret>changeme</secret>",
+    'req.Header.Set("X-Api-Key", os.Getenv("API_KEY"))',
+    'headers.add("X-Auth-Token", "<your-token>")',
 ]
 
 
@@ -296,7 +310,7 @@ def test_credential_offsets_point_at_the_secret(engine) -> None:
 
 def test_entity_types_are_a_bounded_set_from_the_rules() -> None:
     rec = CredentialRecogniser()
-    assert 50 < len(rec.entities) < 250
+    assert 50 < len(rec.entities) < 1000  # one per vendor family of the rule files
     assert all(e.isupper() for e in rec.entities)
 
 
