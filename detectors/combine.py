@@ -80,11 +80,16 @@ def _item(c: Candidate) -> Item:
 #: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
 PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "labelled_name", "role_name", "salutation_name",
-     "greeting_name", "cued_name"}
+     "greeting_name", "workplace_name", "cued_name"}
 )  # fmt: skip
-#: name forms that address the person ("Dear Aisha", "Hi Aaron,"): a lone forename is
-#: then a name
-ADDRESSED_FORMS = frozenset({"salutation_name", "greeting_name"})
+#: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
+#: payroll"): a lone forename is then a name
+ADDRESSED_FORMS = frozenset({"salutation_name", "greeting_name", "workplace_name"})
+#: keyword groups near which a cued capitalised pair is a person's name (casework about
+#: someone, or the writer dealing with them)
+CUE_CONFIRMERS = ("casework",)
+#: how far after a sentence-opening name a special-category term confirms it as a name
+SUBJECT_FACT_CHARS = 60
 #: a name typed in lower case ("spoke to kelly brannigan")
 LOWER_FORM = "forename_surname_lower"
 #: name forms that start a record whose fields follow on the next lines
@@ -188,8 +193,17 @@ def combine(
         and not (c.entity in _ADDRESS_LINES and placeholder_address(text[c.start : c.end]))
     ]
     names = [_item(c) for c in cands if c.tier == Tier.PERSON] + persons
+    special_groups = hits.groups_with_prefix("special:")
     for c in cands:
-        if c.tier == Tier.NAME_CUE and hits.near("casework", c.start, c.end, CASE_WINDOW):
+        if c.tier == Tier.NAME_CUE and (
+            any(hits.near(group, c.start, c.end, CASE_WINDOW) for group in CUE_CONFIRMERS)
+            # "Cerys ap Gruffydd is undergoing IVF": a sentence's subject, then a
+            # special-category fact right after
+            or (
+                c.pattern == "subject_name"
+                and any(hits.near(g, c.end, c.end, 0, SUBJECT_FACT_CHARS) for g in special_groups)
+            )
+        ):
             item = _item(c)
             item.tier = Tier.PERSON
             names.append(item)

@@ -83,6 +83,8 @@ class Hits:
 #: protections", "mental health awareness" are not facts about a person.
 _TOPIC_NEXT = frozenset(w.lower() for w in VOCABULARY.list("context.yaml", "topic_next"))
 _TOPIC_GROUPS = ("personal", "casework")
+#: a possessive right before a phrase: it belongs to someone ("her mental health report")
+_POSSESSED = re.compile(r"(?i)(?:\w['\u2019]s|\b(?:his|her|their|my|your))\s+$")
 
 
 def drop_topics(text: str, hits: Hits) -> Hits:
@@ -92,7 +94,8 @@ def drop_topics(text: str, hits: Hits) -> Hits:
     for group in hits.starts:
         topical = group in _TOPIC_GROUPS or group.startswith("special:")
         for s, e, label in hits.spans(group):
-            if topical:
+            if topical and not _POSSESSED.search(text, max(0, s - 12), s):
+                # ("Tom's occupational health report" is about Tom, not a work topic)
                 nxt = text[e : e + 24].lstrip(" -").split(maxsplit=1)
                 if nxt and nxt[0].strip(".,;:!?)'\"").lower() in _TOPIC_NEXT:
                     continue

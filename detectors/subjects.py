@@ -143,6 +143,11 @@ _BIOGRAPHY = re.compile(
     r"(?:1[5-9]|20)\d\d\)"
 )
 _BARE_YEAR = re.compile(r"(?<![\d/.\-])(?:1[6-9]|20)\d\d(?![\d/.\-])")
+#: what code looks like: a fence, braces, a call, an assignment, a statement end, a tag
+_CODE_SHAPE = re.compile(
+    r"```|[{}]|\w\([^()\n]*\)|\w\s*=\s*\S|;\s*$|</?\w+>|^\s*(?:def|class|import|SELECT|INSERT|CREATE)\b",
+    re.M,
+)
 _QUOTE = re.compile(r"[\u201c\"][^\u201d\"\n]{12,400}[\u201d\"]")
 
 
@@ -181,7 +186,11 @@ def register(text: str, hits: Hits) -> Register:
         fiction=count("register:fiction") >= 1
         and not involved
         and (case <= 2 or hits.near("register:fiction", 0, 0, 0, FICTION_LEAD_CHARS)),
-        code_task=count("register:code_task") >= 2 and case <= 2,
+        # code words alone ("put the answer in JSON for my python script") make no
+        # programming task: the text must hold code or a code fence
+        code_task=count("register:code_task") >= 2
+        and case <= 2
+        and bool(_CODE_SHAPE.search(text, 0, 20_000)),
         english=english(text),
     )
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from detectors.base import CtxPattern, Recogniser, Tier
 
-_SORT = r"\b\d\d[ \-]\d\d[ \-]\d\d\b"
+_SORT = r"\b\d\d[ \-/.]\d\d[ \-/.]\d\d\b"
 _SORT_PLAIN = r"\b\d{6}\b"
 _ACCOUNT = r"\b\d{8}\b"
 _GAP = r"[^0-9]{1,60}"
@@ -35,6 +35,14 @@ class SortCodeAccountRecogniser(Recogniser):
         "a/c",
         "bank",
         "bank details",
+        "acc",
+        "sc",
+        "payee",
+        "refund",
+        "paid to",
+        "pay to",
+        "paid in error",
+        "bacs",
     )
     TIERS: ClassVar[dict[str, str]] = {"UK_BANK_ACCOUNT": Tier.WEAK}
 

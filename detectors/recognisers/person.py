@@ -23,7 +23,9 @@ from detectors.subjects import Parsed
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
+_NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
+#: lower-case particles inside a name ("Cerys ap Gruffydd", "Siobhán Ní Bhriain")
+_PARTICLE = r"(?:ap|ab|ni|ní|nic|mac|van|von|de|da|del|della|di|du|le|la|al|el|bin|bint|ibn|ben|ter|ten|der|den|dos|das|ó|Ni|Ní|Nic|Mac|Van|Von|De|Da|Di|Du|Le|La|Al|El|Bin|Ibn)"
 _HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Sir|Dame|Lady|Lord|Rev|Revd|Prof)"
 _LABEL = (
     r"(?i:full name|name|forename|first name|surname|last name|family name|claimant|"
@@ -127,6 +129,15 @@ class NamePatternRecogniser(Recogniser):
             rf"good afternoon|evening) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?\s*[,!\n]",
             0.6,
         ),
+        # "Kerry in payroll has ...": a known forename with where the person works
+        Pattern(
+            "workplace_name",
+            rf"\b(?P<v>(?:{_FORENAME_RX}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
+            r"(?:[a-z]+ )?(?:team|office|payroll|finance|hr|HR|accounts|department|dept|unit|"
+            r"branch|section|directorate|jobcentre|site|depot|ward|shift|reception|admin|IT|"
+            r"legal|estates|procurement|comms|contact centre|call centre)\b",
+            0.6,
+        ),
         # "spoke to kelly brannigan": a forename that is no English word, with a surname,
         # typed in lower case (counts only in casework, see detectors/combine.py)
         Pattern(
@@ -214,15 +225,24 @@ class CuedNameRecogniser(Recogniser):
             rf"(?:\b(?i:{_CUE})|[:\-]) (?P<v>{_NAME_WORD} {_NAME_WORD})\b",
             0.5,
         ),
+        # a capitalised name opening a sentence, then what happened to the person
+        # ("Siobhán Ní Bhriain has been sectioned", "Cerys ap Gruffydd is undergoing IVF")
+        Pattern(
+            "subject_name",
+            rf"(?:^|[.!?;]\s+|\n\s*)(?P<v>{_NAME_WORD}(?: {_PARTICLE})* {_NAME_WORD}(?: {_NAME_WORD})?)"
+            r"(?:'s)? (?:has|had|is|was|suffers|suffered|needs|needed|uses|used|lives|lived|"
+            r"became|remains|continues|disclosed|told|says|said|wants|asked|reported)\b",
+            0.5,
+        ),
     )
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        words = pattern_text.split()
+        words = [w for w in pattern_text.split() if w[:1].isupper()]
         if words[0].lower().endswith("ing") or any(
             _role_or_common(w) or w.lower() in _CONTEXT_WORDS for w in words
         ):
             return True  # "Journaling Writing", "Special Counsel", "Money Assessment"
-        return any(w.lower() in _SPECIAL_WORDS for w in words)
+        return any(p.lower() in _SPECIAL_WORDS for w in words for p in w.split("-"))
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         nxt = text[end : end + 20].split()

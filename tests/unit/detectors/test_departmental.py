@@ -145,3 +145,91 @@ def test_marking_in_prose_blocks(engine, text: str) -> None:
 )
 def test_marking_mentions_stay_allowed(engine, text: str) -> None:
     assert blocked(engine, text) == [], text
+
+
+# Rule: "has MS" / "with MS" is the illness; "MS Teams" / "MS Word" is a product.
+def test_ms_as_an_illness_blocks(engine) -> None:
+    text = "Paula Rennie, who has MS, needs a reasonable adjustment letter. Draft it."
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_ms_as_a_product_stays_allowed(engine) -> None:
+    text = "Paula Rennie has MS Teams on her laptop now; draft the rollout note."
+    assert blocked(engine, text) == []
+
+
+# Rule: names with accented letters or particles that open a sentence, followed by what
+# happened to the person, are names ("Siân Ní Bhraonáin has been sectioned").
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Siân Ní Bhraonáin has been sectioned under the Mental Health Act; summarise her case notes.",
+        "Gwion ap Rhys is undergoing IVF with his wife; draft a note to his manager about leave.",
+        "José Álvarez has been diagnosed with epilepsy and asked for a taxi to interviews.",
+    ],
+)
+def test_sentence_opening_names_with_a_fact_block(engine, text: str) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text), text
+
+
+def test_sentence_opening_place_or_service_stays_allowed(engine) -> None:
+    text = "Mental Health Services is a directorate of the trust. Draft a note on its budget."
+    assert blocked(engine, text) == []
+
+
+# Rule: a forename with where the person works ("Kerry in payroll") identifies them.
+def test_forename_with_workplace_blocks(engine) -> None:
+    text = "Nadia in payroll has cerebral palsy and wants a new chair; draft the request."
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_forename_with_workplace_without_personal_context_stays_allowed(engine) -> None:
+    assert blocked(engine, "Nadia in payroll wants a new chair; draft the request.") == []
+
+
+# Rule: a possessed case phrase is about its owner, not a work topic ("Tom Baker's
+# occupational health report" counts; "the occupational health report template" does not).
+def test_possessed_case_report_blocks(engine) -> None:
+    text = "Summarise Owen Pritchard's occupational health report: chronic fatigue syndrome and anxiety."
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_case_report_as_topic_stays_allowed(engine) -> None:
+    text = "Summarise the occupational health report template for managers."
+    assert blocked(engine, text) == []
+
+
+# Rule: code words alone ("in JSON for my python script") make no programming task, so
+# the names in the prose still count; names in actual code of a programming task are toy.
+def test_output_format_words_do_not_make_names_toy(engine) -> None:
+    text = (
+        "Lorna Baptiste, who has multiple sclerosis, was discharged from Wansbeck General "
+        "on 3 March. Put the answer in JSON for my python script."
+    )
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_names_in_a_programming_task_stay_toy(engine) -> None:
+    text = (
+        "Write a python function that returns a json greeting:\n"
+        'def greet(name):\n    return {"msg": f"Hello {name}"}\n'
+        'greet("Lorna Baptiste")  # she has a cold'
+    )
+    assert blocked(engine, text) == []
+
+
+# Rule: bank details written as payment staff write them (no separators, "/" separators,
+# "SC"/"Acc" abbreviations) are bank details; the same digits without payment context are not.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Refund Alun Mathias: 309634 71823456",
+        "Payee: A Mathias / SC 30/96/34 / Acc 71823456",
+    ],
+)
+def test_bank_details_in_payment_shorthand_block(engine, text: str) -> None:
+    assert blocked(engine, text) == ["PERSONAL_DATA"], text
+
+
+def test_digit_runs_without_payment_context_stay_allowed(engine) -> None:
+    assert blocked(engine, "Batch 309634 contained 71823456 bytes.") == []
