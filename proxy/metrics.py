@@ -133,6 +133,12 @@ class Metrics:
             "The longest event-loop stall since start",
             registry=r,
         )
+        self.approvals_expiring = Gauge(
+            "aidlp_approvals_expiring",
+            "Registered approvals (policy.approvals.token_dir), valid now, that expire within "
+            "policy.approvals.expiry_warning_days",
+            registry=r,
+        )
         self._loop_lag_max = 0.0
         for kind in SCAN_ERROR_KINDS:
             self.scan_errors.labels(kind=kind)

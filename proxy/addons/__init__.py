@@ -8,6 +8,7 @@ Chain order matters (hooks run addon by addon, in order):
 2. :class:`MetricsEndpoint` — up before the workers, so ``/readyz`` says 503 meanwhile;
 3. :class:`DocumentExtractors` — killable processes for documents (before the scan workers);
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
+   :class:`ApprovalExpiryWarnings` — registered approvals about to expire (event, gauge);
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
    :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxy.addons.approval_expiry import ApprovalExpiryWarnings
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.cert_names import SniOnlyCertificates
 from proxy.addons.document_extractors import DocumentExtractors
@@ -39,6 +41,7 @@ from proxy.startup_gate import StartupGate, refusal_recorder
 from proxy.upstream_timeouts import UpstreamTimeouts
 
 __all__ = [
+    "ApprovalExpiryWarnings",
     "ApprovalHeaderTaker",
     "ConfigReloader",
     "ConnectionGate",
@@ -68,6 +71,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         MetricsEndpoint(host),
         documents,
         host,
+        ApprovalExpiryWarnings(host),
         ConnectionGate(host),
         approvals,
         # after the gate's requestheaders (tool tagged), before the request inspector's

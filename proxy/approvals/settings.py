@@ -54,6 +54,20 @@ class ApprovalSettings(BaseModel):
     reload_seconds: float = Field(
         default=1.0, ge=0, le=300, description="How often file changes are polled (mtime)."
     )
+    expiry_warning_days: float = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="A registered approval (token_dir) that expires within this many days is "
+        "warned about: an `aidlp.approval.expiring` event (once per approval) and the gauge "
+        "`aidlp_approvals_expiring`; `aidlp approval list` flags the same tokens. 0: off.",
+    )
+    expiry_check_seconds: float = Field(
+        default=3600,
+        ge=1,
+        le=86400,
+        description="How often registered approvals are checked for coming expiry.",
+    )
 
     @field_validator("issuers")
     @classmethod

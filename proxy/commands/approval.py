@@ -123,8 +123,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument(
         "--expiring-days",
         type=float,
-        default=7.0,
-        help="flag tokens that expire within this many days (default: 7)",
+        default=None,
+        help="flag tokens that expire within this many days "
+        "(default: the config's policy.approvals.expiry_warning_days, 7)",
     )
     listing.add_argument("--format", choices=("table", "json"), default="table")
     listing.set_defaults(func=cmd_list)
@@ -438,7 +439,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     store = ApprovalStore(settings)
     revoked = parse_revocations(Path(settings.revocations)) if settings.revocations else frozenset()
     now = time.time()
-    soon = now + args.expiring_days * 86400
+    days = settings.expiry_warning_days if args.expiring_days is None else args.expiring_days
+    soon = now + days * 86400
     rows = []
     if settings.token_dir:
         for row in _registered_rows(Path(settings.token_dir), store):

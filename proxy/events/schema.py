@@ -47,6 +47,9 @@ APPROVALS_RELOADED: Final = "aidlp.approvals.reloaded"
 APPROVALS_RELOAD_FAILED: Final = "aidlp.approvals.reload_failed"
 #: `aidlp evidence open` (proxy/register/evidence.py): every opening of sealed evidence.
 EVIDENCE_OPENED: Final = "aidlp.evidence.opened"
+#: A registered approval expires within ``policy.approvals.expiry_warning_days``
+#: (proxy/approvals/expiry.py); once per approval per process. Metric: aidlp_approvals_expiring.
+APPROVAL_EXPIRING: Final = "aidlp.approval.expiring"
 
 DECISION_EVENTS: Final = frozenset(
     {
@@ -99,6 +102,9 @@ RELOAD_FIELDS: Final = (
 )
 #: ``{"event", "timestamp", "incident_id", "user", "result": "ok"|"failed", "reason"}``.
 EVIDENCE_FIELDS: Final = ("event", "timestamp", "incident_id", "user", "result", "reason")
+#: ``{"event", "timestamp", "user" (the token's sub), "approval": {"jti", "ref", "issuer"},
+#: "expires" (UTC ISO-8601), "days_left"}``: never the token.
+APPROVAL_EXPIRY_FIELDS: Final = ("event", "timestamp", "user", "approval", "expires", "days_left")
 #: Fields filled with ``None`` when absent (optional ones are omitted instead).
 OPTIONAL_FIELDS: Final = frozenset({"stage", "subject_hmacs"})
 
@@ -351,6 +357,13 @@ EVIDENCE_CHECKS: dict[str, Check] = {
     "result": _choice("ok", "failed"),
     "reason": _optional(_token),
 }
+APPROVAL_EXPIRY_CHECKS: dict[str, Check] = {
+    **_COMMON,
+    "user": _optional(_pattern(_USER)),
+    "approval": _approval,
+    "expires": _pattern(re.compile(r"^[0-9T:.+Z-]+$")),
+    "days_left": _number,
+}
 _DEFAULTS: dict[str, Any] = {"policy_clauses": [], "findings": []}
 
 
@@ -361,6 +374,8 @@ def schema_for(event: Any) -> tuple[tuple[str, ...], dict[str, Check]] | None:
         return RELOAD_FIELDS, RELOAD_CHECKS
     if event == EVIDENCE_OPENED:
         return EVIDENCE_FIELDS, EVIDENCE_CHECKS
+    if event == APPROVAL_EXPIRING:
+        return APPROVAL_EXPIRY_FIELDS, APPROVAL_EXPIRY_CHECKS
     return None
 
 

@@ -286,6 +286,7 @@ SEVERITY = {
     schema.REQUEST_APPROVED: 5,
     schema.CONFIG_RELOADED: 5,
     schema.APPROVALS_RELOADED: 5,
+    schema.APPROVAL_EXPIRING: 4,  # warning: renew it before it lapses
     schema.CONFIG_RELOAD_FAILED: 3,
     schema.APPROVALS_RELOAD_FAILED: 3,
     schema.INVALID_EVENT: 3,

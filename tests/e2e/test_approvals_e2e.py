@@ -403,3 +403,51 @@ def test_approval_results_are_counted(proxy, board):
     for result in ("valid", "insufficient", "wrong_tool", "invalid"):
         assert after.get(result, 0) - before.get(result, 0) == 1, (result, before, after)
     assert sum(after.values()) - sum(before.values()) == 4
+
+
+# ---- expiry warnings -----------------------------------------------------------------------------
+
+
+def expiring_gauge(proxy) -> float | None:
+    text = httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics", timeout=10).text
+    match = re.search(r"^aidlp_approvals_expiring ([0-9.e+]+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+def wait_gauge(proxy, expected: float, timeout: float = 15.0) -> float | None:
+    deadline = time.monotonic() + timeout
+    while (value := expiring_gauge(proxy)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+def test_registered_approvals_about_to_expire_are_warned_about(start_proxy, tmp_path):
+    """A registered approval expiring within expiry_warning_days: one aidlp.approval.expiring
+    event, and the gauge counts it; one far from expiry is not warned about."""
+    expiry_board = Board(tmp_path)
+    soon = expiry_board.token(jti="expires-in-two-days", ttl_seconds=2 * 86400)
+    later = expiry_board.token(jti="expires-in-thirty-days", ttl_seconds=30 * 86400)
+    (expiry_board.token_dir / f"{USER}.jwt").write_text(f"{soon}\n{later}\n")
+    config = expiry_board.config() + "    expiry_warning_days: 7\n    expiry_check_seconds: 1\n"
+    proxy = start_proxy(config, name="approvals-expiry")
+    event = proxy.wait_event(lambda e: e.get("event") == "aidlp.approval.expiring", timeout=20)
+    assert event is not None
+    assert event["approval"] == {"jti": "expires-in-two-days", "ref": "DPIA-123", "issuer": "DPO"}
+    assert event["user"] == USER and 1.9 < event["days_left"] <= 2.0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event["expires"])
+    assert wait_gauge(proxy, 1) == 1
+    # A token registered later is picked up by the next check; the first is not warned again.
+    sooner = expiry_board.token(jti="expires-tomorrow", ttl_seconds=86400)
+    (expiry_board.token_dir / "bob.jwt").write_text(sooner + "\n")
+    assert proxy.wait_event(
+        lambda e: e.get("approval", {}) and e["approval"].get("jti") == "expires-tomorrow",
+        timeout=20,
+    )
+    assert wait_gauge(proxy, 2) == 2
+    time.sleep(2)  # two more checks
+    warned = [
+        e["approval"]["jti"] for e in proxy.events() if e["event"] == "aidlp.approval.expiring"
+    ]
+    assert sorted(warned) == ["expires-in-two-days", "expires-tomorrow"]
+    # The token itself is never in the output.
+    assert soon not in proxy.output() and soon.split(".")[1] not in proxy.output()
