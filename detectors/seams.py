@@ -3,11 +3,12 @@ one request (``"JG10"`` | ``"3729A"``).
 
 The parts of a request are scanned as one document joined by blank lines, which identifier
 recognisers do not cross. Extraction also hands the engine seams
-(:class:`~detectors.types.Seam`): the text either side of the boundaries joined by one space,
-the soft separator recognisers allow inside an identifier. The seams are scanned as one
+(:class:`~detectors.types.Seam`): the text either side of the boundaries joined by one space
+(the soft separator recognisers allow inside an identifier) and joined directly. The seams are scanned as one
 document of their own, and a seam finding counts only if it **crosses a join** (so a value
 wholly inside one part, already found in the main document, is not counted twice), is a value
-that blocks alone (:data:`SEAM_TIERS`), and overlaps no main finding of the same type. Its
+that blocks alone (:data:`SEAM_TIERS`), and overlaps no main or earlier seam finding of the
+same type (the two joinings of one run of parts find a value once). Its
 offsets are mapped back to the main document, where the span covers the separator between
 the parts.
 """

@@ -57,20 +57,22 @@ class ScanResult:
 @dataclass(frozen=True, slots=True)
 class Seam:
     """The text across consecutive boundaries between the parts of a request
-    (proxy/extract/seams.py): pieces of the parts joined by single spaces.
+    (proxy/extract/seams.py): pieces of the parts, joined by a space or by nothing.
 
-    ``joins`` are the indexes of the spaces that stand for boundaries. ``runs`` map ``text``
-    back to the scanned document: ``(start in text, start in the document, length)`` per
-    piece (the joining spaces belong to no run).
+    ``runs`` map ``text`` back to the scanned document: ``(start in text, start in the
+    document, length)`` per piece, in order (joining characters belong to no run); a boundary
+    lies between two consecutive runs.
     """
 
     text: str
-    joins: tuple[int, ...]
     runs: tuple[tuple[int, int, int], ...]
 
     def crosses(self, start: int, end: int) -> bool:
-        """Whether ``text[start:end]`` has characters on both sides of a join."""
-        return any(start < join < end - 1 for join in self.joins)
+        """Whether ``text[start:end]`` has characters on both sides of a boundary."""
+        return any(
+            start < left[0] + left[2] and end > right[0]
+            for left, right in zip(self.runs, self.runs[1:], strict=False)
+        )
 
     def to_document(self, start: int, end: int) -> tuple[int, int]:
         """Map ``text[start:end]`` to the span of the document it was cut from."""

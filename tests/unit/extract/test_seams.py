@@ -10,7 +10,7 @@ from detectors.engine import ScanEngine
 from detectors.settings import DetectorSettings
 from detectors.types import Seam
 from proxy.extract import Extraction, Segment, extract
-from proxy.extract.seams import SEAM_CHARS, seams
+from proxy.extract.seams import SEAM_CHARS, seams, sibling_parts
 from tests.unit.extract.extract_helpers import request
 
 CHAT = "https://api.openai.com/v1/chat/completions"
@@ -23,7 +23,14 @@ def engine() -> ScanEngine:
 
 
 def chat(*contents) -> Extraction:
-    messages = [{"role": "user", "content": c} for c in contents]
+    """One message per argument; a list argument is a message of text parts."""
+
+    def content(c):
+        return [{"type": "text", "text": t} if isinstance(t, str) else t for t in c]
+
+    messages = [
+        {"role": "user", "content": content(c) if isinstance(c, list) else c} for c in contents
+    ]
     return extract(request(CHAT, {"model": "m", "messages": messages}))
 
 
@@ -32,12 +39,16 @@ def scan(engine: ScanEngine, extraction: Extraction):
 
 
 def test_seam_maps_back_to_the_joined_text() -> None:
-    parts = [Segment("x" * 90 + "JG10", "a"), Segment("", "b"), Segment("3729A tail", "c")]
+    parts = [
+        Segment("x" * 90 + "JG10", "m[0].c[0]"),
+        Segment("", "m[0].c[1]"),
+        Segment("3729A tail", "m[0].c[2]"),
+    ]
     text = "\n\n".join(p.text for p in parts)
-    (seam,) = seams(parts)
+    seam, direct = seams(parts)
     assert seam.text == ("x" * 90 + "JG10")[-SEAM_CHARS:] + " 3729A tail"
+    assert direct.text == ("x" * 90 + "JG10")[-SEAM_CHARS:] + "3729A tail"
     start = seam.text.index("JG10")
-    assert seam.joins == (seam.text.index(" 3729A"),)
     assert seam.crosses(start, start + len("JG10 3729A"))
     assert not seam.crosses(start, start + len("JG10 "))
     begin, end = seam.to_document(start, start + len("JG10 3729A"))
@@ -45,18 +56,21 @@ def test_seam_maps_back_to_the_joined_text() -> None:
 
 
 def test_short_parts_chain_into_one_seam_and_long_parts_split_seams() -> None:
-    parts = [Segment(t, str(i)) for i, t in enumerate(["JG", "10", "37", "29A"])]
-    (seam,) = seams(parts)
+    parts = [Segment(t, f"m[0].c[{i}]") for i, t in enumerate(["JG", "10", "37", "29A"])]
+    seam, *glued = seams(parts)
     assert seam.text == "JG 10 37 29A"
+    assert [g.text for g in glued] == ["JG10", "1037", "JG1037", "3729A", "103729A", "JG103729A"]
+    direct = glued[-1]
+    assert direct.crosses(0, 9) and not direct.crosses(0, 2) and direct.crosses(1, 3)
     assert seam.to_document(0, len(seam.text)) == (0, len("\n\n".join(p.text for p in parts)))
     long = "y" * 100
     parts = [Segment(t, "") for t in ["a", long, "b", "c", long + "z"]]
-    out = seams(parts)
+    out = [s for s in seams(parts) if " " in s.text]  # the spaced ones
     assert [s.text for s in out] == [
         "a " + long[:SEAM_CHARS],
         long[-SEAM_CHARS:] + " b c " + long[:SEAM_CHARS],
     ]
-    assert [len(s.joins) for s in out] == [1, 3]
+    assert [len(s.runs) for s in out] == [2, 4]
     assert seams([Segment(long, ""), Segment("   ", "")]) == []
 
 
@@ -66,6 +80,8 @@ def test_short_parts_chain_into_one_seam_and_long_parts_split_seams() -> None:
         ["my reference is JG10", "3729A, thanks"],
         ["JG", "10", "3729A"],  # over three parts
         [[{"type": "text", "text": "ni JG 10 37"}, {"type": "text", "text": "29 A"}]],
+        [[{"type": "text", "text": "NI: JG103"}, {"type": "text", "text": "729A"}]],  # glued
+        [["hello", "NI: JG1", "03", "7", "29A"]],  # glued over fragments
     ],
 )
 def test_a_nino_split_across_parts_blocks(engine, contents) -> None:
@@ -77,6 +93,14 @@ def test_a_nino_split_across_parts_blocks(engine, contents) -> None:
     spanned = extraction.text[finding.start : finding.end]
     assert "".join(spanned.split()).upper() == NINO
     assert ("across", "parts") in finding.meta
+
+
+def test_a_marking_split_inside_a_word_blocks(engine) -> None:
+    extraction = chat(
+        [{"type": "text", "text": "OFFICIAL-SEN"}, {"type": "text", "text": "SITIVE"}]
+    )
+    assert engine.scan(extraction.text).categories == []
+    assert scan(engine, extraction).categories == ["OFFICIAL_SENSITIVE"]
 
 
 def test_numbers_split_across_parts_with_context_block(engine) -> None:
@@ -111,9 +135,19 @@ def test_seams_cost_a_bounded_number_of_characters() -> None:
     extraction = chat(*[f"message {i} " + "word " * 100 for i in range(50)])
     assert len(extraction.seams) >= 49
     assert all(len(s.text) <= 2 * SEAM_CHARS + 1 for s in extraction.seams)
+    assert sum(len(s.text) for s in extraction.seams) < len(extraction.text)
+
+
+def test_only_the_parts_of_one_message_glue(engine) -> None:
+    assert sibling_parts("messages[0].content[0].text", "messages[0].content[3].text")
+    assert sibling_parts("contents[1].parts[0].text", "contents[1].parts[1].text")
+    assert not sibling_parts("messages[0].content", "messages[1].content")
+    assert not sibling_parts("messages[0].content[0].text", "messages[1].content[1].text")
+    assert scan(engine, chat("NI: JG103", "729A")).categories == []  # two turns
+    assert scan(engine, chat(["NI: JG103", "729A"])).categories == ["PERSONAL_DATA"]
 
 
 def test_the_seam_type_is_plain_data() -> None:
-    seam = Seam("ab cd", (2,), ((0, 0, 2), (3, 4, 2)))
+    seam = Seam("ab cd", ((0, 0, 2), (3, 4, 2)))
     assert seam.to_document(1, 4) == (1, 5)
     assert seam.to_document(2, 5) == (4, 6)
