@@ -236,6 +236,26 @@ def page_facts(page: Page) -> PageFacts:
     return parse_page(page.evaluate("document.documentElement.outerHTML"))
 
 
+def click_selects(page: Page, selector: str) -> str:
+    """What a real mouse click on ``selector`` selects (the text a copy would take): the
+    page has no script, so the incident reference is copyable by CSS ``user-select: all``."""
+    box = page.evaluate(
+        f"(() => {{ const r = document.querySelector({selector!r}).getBoundingClientRect();"
+        " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
+    )
+    page.evaluate("window.getSelection().removeAllRanges()")
+    for kind in ("mousePressed", "mouseReleased"):
+        page.send(
+            "Input.dispatchMouseEvent",
+            type=kind,
+            x=box["x"],
+            y=box["y"],
+            button="left",
+            clickCount=1,
+        )
+    return page.evaluate("window.getSelection().toString()").strip()
+
+
 # ---- tests ---------------------------------------------------------------------------------------
 
 
@@ -263,6 +283,9 @@ def test_block_page_in_chromium(aidlp_proxy, tmp_path, upstream_log):
         assert NINO not in html and NINO.replace(" ", "") not in html
         assert_accessible(facts)
         assert page.evaluate("document.getElementById('incident-id').innerText") == facts.incident
+        assert click_selects(page, "#incident-id") == facts.incident  # one click, whole value
+        assert click_selects(page, "h1") != facts.incident  # (a click elsewhere does not)
+        assert page.evaluate("document.getElementById('report-link')") is None  # no URL set
         assert_perceivable(page, "block-page.png")
     # The incident on the page is the one the proxy recorded, for the browser's request.
     event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == facts.incident)

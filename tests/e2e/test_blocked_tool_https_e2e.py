@@ -26,11 +26,17 @@ from mitmproxy.proxy.layers.tls import parse_client_hello
 
 from tests.e2e.cdp import Browser
 from tests.e2e.conftest import require_tool
-from tests.e2e.test_block_page_e2e import assert_accessible, assert_perceivable, page_facts
+from tests.e2e.test_block_page_e2e import (
+    assert_accessible,
+    assert_perceivable,
+    click_selects,
+    page_facts,
+)
 
 pytestmark = pytest.mark.e2e
 
 UNBLOCK_URL = "https://service.example/ask-for-an-ai-tool"
+REPORT_URL = "https://sirf.example.gov.uk/report"
 #: Hosts headless Chromium itself calls (through the proxy, passed through: not AI tools).
 BROWSER_BACKGROUND = (".google.com", ".googleapis.com", ".gstatic.com")
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -47,6 +53,7 @@ catalogue:
 policy:
   guidance:
     unblock_request_url: {UNBLOCK_URL}
+    incident_report_url: {REPORT_URL}
 """
 
 
@@ -165,6 +172,15 @@ def test_deepseek_over_https_shows_the_block_page_in_chromium(page_proxy, record
                 if node.get("role", {}).get("value") == "heading"
             }
             assert "This AI tool is blocked" in names, names
+            links = {
+                node.get("name", {}).get("value", "")
+                for node in page.ax_tree()
+                if node.get("role", {}).get("value") == "link"
+            }
+            assert "Report this incident" in links, links  # the reporting URL is configured
+            href = page.evaluate("document.getElementById('report-link').href")
+            assert href == REPORT_URL
+            assert click_selects(page, "#incident-id") == facts.incident  # copyable
             assert_accessible(facts)
             assert_perceivable(page, "blocked-tool-https-page.png")
         event = page_proxy.wait_event(lambda e: e.get("incident_id") == facts.incident)
