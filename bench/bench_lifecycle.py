@@ -87,21 +87,22 @@ class Proxy:
         return time.monotonic() - self.started
 
     def workers(self) -> list[int]:
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                cmd = (stat.parent / "cmdline").read_bytes()
-            except OSError:
-                continue
-            child = int(fields[1]) == self.proc.pid
-            try:
-                scan = child and b"/spacy/" in (stat.parent / "maps").read_bytes()
-            except OSError:
-                continue
-            if child and scan and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
-                pids.append(int(stat.parent.name))
-        return pids
+        """Scan workers: children of the template (the forkserver child of the proxy)."""
+
+        def children(parent: int) -> list[tuple[int, bytes]]:
+            found = []
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                    cmd = (stat.parent / "cmdline").read_bytes()
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == parent:
+                    found.append((int(stat.parent.name), cmd))
+            return found
+
+        templates = [pid for pid, cmd in children(self.proc.pid) if b"forkserver" in cmd]
+        return [pid for t in templates for pid, _ in children(t)]
 
 
 class Load:

@@ -63,7 +63,7 @@ def check_files(loaded: LoadedConfig, environ: Mapping[str, str] | None = None) 
         except (FingerprintIndexError, OSError, ValueError) as exc:
             problems.append(Problem("detectors.fingerprint_index", _reason(exc), source=source))
 
-    from detectors.recognisers.person import model_path
+    from detectors.spacy_model import model_path
 
     try:
         model_path(detectors.spacy_model)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 from detectors.settings import DetectorSettings
 from detectors.types import ScanResult, Seam
+from proxy import scan_template
 
 log = logging.getLogger("aidlp")
 
@@ -53,9 +53,11 @@ def _init_worker(settings_json: str, subject_key: bytes | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload signal is for the parent only
     signal.signal(signal.SIGALRM, _on_alarm)
-    from detectors.engine import ScanEngine
+    _engine = scan_template.engine_for(settings_json)  # forked from the warm template
+    if _engine is None:
+        from detectors.engine import ScanEngine
 
-    _engine = ScanEngine(DetectorSettings.model_validate_json(settings_json))
+        _engine = ScanEngine(DetectorSettings.model_validate_json(settings_json))
     if subject_key:
         from proxy.register.subjects import SubjectHasher
 
@@ -98,6 +100,23 @@ def _ping() -> int:
     return os.getpid()
 
 
+async def _first_ready(pings: list[Any]) -> None:
+    """Wait until one worker answers its ping (it has loaded its engine and serves; the others
+    join as they come). Raises the last failure if none answers."""
+    waiting = {asyncio.wrap_future(ping) for ping in pings}
+    failure: BaseException | None = None
+    while waiting:
+        done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        for future in done:
+            failure = future.exception() or None
+            if failure is None:
+                for late in waiting:  # their failures surface on the next scan, not here
+                    late.add_done_callback(lambda f: f.cancelled() or f.exception())
+                return
+    assert failure is not None
+    raise failure
+
+
 def _is_broken(executor: ProcessPoolExecutor) -> bool:
     """Whether an idle executor lost a worker (``_broken`` is the executor's own flag)."""
     return bool(getattr(executor, "_broken", False))
@@ -133,21 +152,27 @@ class ScanPool:
     def _new_executor(self, processes: int | None = None) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=processes or self.settings.processes,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=scan_template.context(),  # forked from the warm template
             initializer=_init_worker,
             initargs=(self._detector_json, self.settings.subject_key),
         )
 
+    def _launch(self, processes: int | None = None) -> tuple[ProcessPoolExecutor, list[Any]]:
+        """A new executor with its workers started (one ping each). Blocks until the
+        template forks them (it may still be warming up): call it off the event loop."""
+        count = processes or self.settings.processes
+        with _sighup_blocked():  # workers are started by submit(), i.e. right here
+            executor = self._new_executor(count)
+            pings = [executor.submit(_ping) for _ in range(count)]
+        return executor, pings
+
     async def start(self) -> None:
-        """Start the workers and wait until every one has loaded its engine."""
+        """Start the workers; ready (serving) as soon as the first has its engine."""
         loop = asyncio.get_running_loop()
-        with _sighup_blocked():  # workers are spawned by submit(), i.e. right here
-            self._executor = self._new_executor()
-            pings = [
-                loop.run_in_executor(self._executor, _ping) for _ in range(self.settings.processes)
-            ]
+        scan_template.start(self._detector_json)  # no-op when `aidlp run` started it early
         self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
-        await asyncio.gather(*pings)
+        self._executor, pings = await asyncio.to_thread(self._launch)
+        await _first_ready(pings)
         self.ready = True
         self._watchdog = loop.create_task(self._watch(), name="aidlp scan-worker watchdog")
         if self.settings.spare:
@@ -155,12 +180,9 @@ class ScanPool:
 
     async def _warm_spare(self) -> None:
         """Start the one-worker spare and wait until its engine is loaded."""
-        loop = asyncio.get_running_loop()
-        with _sighup_blocked():
-            spare = self._new_executor(1)
-            ping = loop.run_in_executor(spare, _ping)
+        spare, pings = await asyncio.to_thread(self._launch, 1)
         try:
-            await ping
+            await _first_ready(pings)
         except (BrokenProcessPool, RuntimeError):
             spare.shutdown(wait=False)
             return
@@ -220,13 +242,11 @@ class ScanPool:
         else:
             self.ready = False
             log.warning("aidlp: a scan worker died; restarting the scan workers")
-        with _sighup_blocked():
-            executor = self._new_executor()
-            pings = [loop.run_in_executor(executor, _ping) for _ in range(self.settings.processes)]
+        executor, pings = await asyncio.to_thread(self._launch)
         if spare is None:
             self._executor = executor
         try:
-            await asyncio.gather(*pings)
+            await _first_ready(pings)
         except BrokenProcessPool:
             log.error("aidlp: restarted scan workers died while starting")
             return  # the next scan or the watchdog tries again

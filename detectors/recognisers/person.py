@@ -7,10 +7,7 @@ chooses (where a name could change the decision), never over the whole input.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
@@ -18,6 +15,7 @@ from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from detectors import vocabulary
 from detectors.base import Recogniser, Tier
 from detectors.settings import DetectorSettings, NerSettings
+from detectors.spacy_model import model_path
 from detectors.subjects import Parsed
 
 if TYPE_CHECKING:
@@ -249,37 +247,6 @@ class CuedNameRecogniser(Recogniser):
         if nxt and nxt[0].strip(".,;:()'\"").lower() in _ORG_NEXT:
             return None
         return start, end, self.ENTITY
-
-
-def model_path(name_or_path: str) -> Path:
-    """Find a spaCy model directory from a path or an installed package name, without
-    importing the package (its ``__init__`` is never executed) and without network."""
-    p = Path(name_or_path).expanduser()
-    if p.is_dir():
-        return _model_dir(p)
-    dist_name = name_or_path.replace("_", "-")
-    try:
-        dist = importlib.metadata.distribution(dist_name)
-    except importlib.metadata.PackageNotFoundError:
-        dist = None
-    if dist is not None:
-        for f in dist.files or ():
-            if f.name == "config.cfg" and "dist-info" not in str(f):
-                return Path(str(dist.locate_file(f))).parent
-    spec = importlib.util.find_spec(name_or_path.replace("-", "_"))
-    if spec is not None and spec.submodule_search_locations:
-        return _model_dir(Path(next(iter(spec.submodule_search_locations))))
-    raise FileNotFoundError(
-        f"spaCy model {name_or_path!r} is neither a model directory nor an installed package"
-    )
-
-
-def _model_dir(root: Path) -> Path:
-    if (root / "config.cfg").is_file():
-        return root
-    for cfg in sorted(root.glob("*/config.cfg")):
-        return cfg.parent
-    raise FileNotFoundError(f"no spaCy model (config.cfg) under {root}")
 
 
 class SpacyPersonRecogniser(EntityRecognizer):

@@ -96,10 +96,11 @@ class RuntimeHost:
             self._tell_ready()
 
     async def _start_workers(self, pool: ScanPool) -> None:
-        try:
+        try:  # side by side: the scan pool serves (StartupGate opens) as soon as it is up
+            starting = [pool.start()]
             if self.documents is not None:
-                await self.documents().start()
-            await pool.start()
+                starting.append(self.documents().start())
+            await asyncio.gather(*starting)
         except Exception as exc:  # e.g. every worker died loading its engine
             log.error("aidlp: the scan workers did not start (%s): stopping", type(exc).__name__)
             startup_gate.failed = True

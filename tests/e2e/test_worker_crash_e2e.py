@@ -33,23 +33,38 @@ def is_scan_worker(proc: Path) -> bool:
         return False
 
 
-def worker_pids(parent: int) -> list[int]:
-    """The proxy's scan workers: spawned children with the NER engine loaded."""
-    pids = []
+def _children(parent: int) -> list[tuple[int, bytes]]:
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
             cmd = (stat.parent / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        spawned = ppid == parent and b"spawn_main" in cmd and b"resource_tracker" not in cmd
-        if spawned and is_scan_worker(stat.parent):
-            pids.append(int(stat.parent.name))
-    return pids
+        if ppid == parent:
+            found.append((int(stat.parent.name), cmd))
+    return found
 
 
-@pytest.mark.parametrize("spare", [False, True], ids=["restart", "spare"])
-def test_killed_worker_under_load(start_proxy, upstream_log, spare):
+def template_pid(parent: int) -> int | None:
+    """The scan-worker template (multiprocessing's forkserver, a child of the proxy)."""
+    return next((pid for pid, cmd in _children(parent) if b"forkserver" in cmd), None)
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The proxy's scan workers: forked from the template, with the NER engine loaded."""
+    template = template_pid(parent)
+    if template is None:
+        return []
+    return [pid for pid, _ in _children(template) if is_scan_worker(Path(f"/proc/{pid}"))]
+
+
+@pytest.mark.parametrize("mode", ["restart", "spare", "template"])
+def test_killed_worker_under_load(start_proxy, upstream_log, mode):
+    """restart: the default (workers forked again from the warm template); spare: a warm
+    spare takes over; template: the template dies too, so the workers are rebuilt cold (an
+    outage of seconds, which /readyz must report)."""
+    spare = mode == "spare"
     proxy = start_proxy(
         f"workers:\n  processes: 1\n  spare: {str(spare).lower()}\n", name=f"worker-crash-{spare}"
     )
@@ -79,6 +94,9 @@ def test_killed_worker_under_load(start_proxy, upstream_log, spare):
     with lock:
         at_kill = seen["clean:200"]
     killed = time.monotonic()
+    template = template_pid(proxy.proc.pid)
+    if mode == "template":
+        os.kill(template, signal.SIGKILL)
     os.kill(victims[0], signal.SIGKILL)  # the oldest: a worker of the main pool
 
     statuses = []
@@ -99,14 +117,15 @@ def test_killed_worker_under_load(start_proxy, upstream_log, spare):
         thread.join(60)
 
     print(
-        f"worker killed (spare={spare}): clean prompts forwarded again after {serving} s; "
+        f"worker killed ({mode}): clean prompts forwarded again after {serving} s; "
         f"/readyz 503 seen: {503 in statuses}; full pool back after {recovered:.2f} s; "
         f"answers {dict(seen)}"
     )
     if spare:
         assert "the spare worker took over" in proxy.output()
-    else:
+    if mode == "template":  # a cold rebuild takes seconds: /readyz says so meanwhile
         assert 503 in statuses, "readyz never reported the outage"
+        assert template_pid(proxy.proc.pid) not in (None, template), "no new template"
     assert statuses[-1] == 200, "the pool did not come back"
     assert proxy.proc.poll() is None
     assert seen["clean:200"] > before["clean:200"], "no clean prompt forwarded after recovery"

@@ -112,3 +112,37 @@ def test_scan_before_start_fails_closed():
     pool = ScanPool(DetectorSettings(), PoolSettings(1, 1, 1, 1))
     with pytest.raises(ScanFailure, match="scan_error"):
         run(pool.scan("x"))
+
+
+def _engine_is_the_templates() -> bool:
+    from proxy import scan_template, worker_pool
+
+    return worker_pool._engine is not None and worker_pool._engine is scan_template.engine
+
+
+def test_workers_are_forked_from_the_warm_template():
+    """Workers of a pool with the template's settings take its engine (built once, before
+    the pool started); other settings (a reload changed them) build their own engine."""
+    from proxy import scan_template
+
+    scan_template.start(DetectorSettings().model_dump_json())  # as `aidlp run` does first
+
+    async def body(pool):
+        loop = asyncio.get_running_loop()
+        forked = await loop.run_in_executor(pool._executor, _engine_is_the_templates)
+        found = await pool.scan("Her NI number is AB 12 34 56 C.")
+        return forked, found.categories
+
+    assert run(_with_pool(PoolSettings(1, 10, 2, 4), body)) == (True, ["PERSONAL_DATA"])
+
+    other = DetectorSettings.model_validate({"ner": {"enabled": False}})
+
+    async def with_other():
+        pool = ScanPool(other, PoolSettings(1, 10, 2, 4))
+        await pool.start()
+        try:
+            return await body(pool)
+        finally:
+            pool.shutdown()
+
+    assert run(with_other()) == (False, ["PERSONAL_DATA"])
