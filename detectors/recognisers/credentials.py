@@ -152,11 +152,39 @@ def is_placeholder(value: str) -> bool:
         return True
     if _TEMPLATE.match(v) or _CODE.match(v) or low.startswith(("os.", "env.", "process.env")):
         return True
-    if any(w in low for w in _PLACEHOLDER_WORDS) or low.endswith(("..", "here")):
+    if low.endswith(("..", "here")) or _placeholder_words(low):
         return True
     if v[0] in "<[" or v[-1] in ">]" or v.startswith(("${", "{{", "$(", "%(")):
         return True  # a template: <user:password>, ${{ secrets.X }}, [your token]
     return _runs(low)
+
+
+#: masks: a value with one of these is written for a reader, never a working secret
+_MASKS = ("...", "****", "••")
+#: the words a placeholder is made of besides its marker ("your_api_key_here")
+_FILLER_WORDS = (
+    "api", "key", "token", "secret", "password", "passwd", "pass", "access", "client", "auth",
+    "value", "string", "here", "goes", "my", "the", "new", "id", "app", "bot", "account",
+)  # fmt: skip
+
+
+def _placeholder_words(low: str) -> bool:
+    """A placeholder word (``your``, ``example``, ``dummy``...) that is most of the value:
+    with it and the filler words taken out, what is left is short or plain. A password that
+    merely contains one (``Your$unny7Day!``, ``ZUfake+eKo3qNx...``) is not a placeholder."""
+    if any(m in low for m in _MASKS):
+        return True
+    hits = [w for w in _PLACEHOLDER_WORDS if w in low]
+    if not hits:
+        return False
+    rest = low
+    for w in (*hits, *_FILLER_WORDS):
+        rest = rest.replace(w, " ")
+    alnum = "".join(c for c in rest if c.isalnum())
+    marked = any(c.isdigit() for c in alnum) or any(
+        not c.isalnum() and c not in " -_." for c in rest
+    )
+    return len(alnum) < 6 or not marked or entropy(alnum) < 2.5
 
 
 def _runs(low: str) -> bool:
@@ -384,6 +412,18 @@ def masked_or_mixed(value: str) -> bool:
     return vendor_token(v) and any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
 
 
+def mixed_case_digit_or_upper(value: str) -> bool:
+    """An AWS-style key id: upper-case (or, typed lower, all lower) letters with digits."""
+    v = _body(value)
+    return any(c.isdigit() for c in v) and (v.isupper() or v.islower()) and not is_placeholder(v)
+
+
+def mixed_letters_digits(value: str) -> bool:
+    """Letters with digits or symbols (a short key such as ``pw:`` needs a real-looking value)."""
+    v = _body(value)
+    return any(c.isalpha() for c in v) and any(not c.isalpha() for c in v) and _classes(v) >= 3
+
+
 def multiline_secret(value: str) -> bool:
     """Pieces of a value (indented ini continuation lines, the words of an XML element's
     text): one of them, without brackets, is token-like."""
@@ -502,6 +542,8 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "vendor_token": vendor_token,
     "masked_or_mixed": masked_or_mixed,
     "multiline_secret": multiline_secret,
+    "mixed_case_digit_or_upper": mixed_case_digit_or_upper,
+    "mixed_letters_digits": mixed_letters_digits,
 }
 
 

@@ -208,8 +208,19 @@ SECRETS = [
     ("<secret>{AQAAABAAAAAQk7Qm2Xp9Lv4Rt8Ns1Wb6Zc3Df5=}</secret>", "GENERIC_SECRET"),
     ("<server><id>nexus</id><password>Hq4vL9zRw2k</password></server>", None),
     ('req.Header.Set("Claims-Api-Key", "Qk7Lm2Xp9Rt4Vb8Ns1Wc6")', "GENERIC_SECRET"),
+    # vendor prefixes, AWS key ids outside base32 or typed in lower case
+    ("CLOUDFLARE_API_TOKEN=cfat_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", "SAAS_API_TOKEN"),
+    ("FIGMA_TOKEN=figd_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs", "SAAS_API_TOKEN"),
+    ("heroku: HRKU-Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4", "SAAS_API_TOKEN"),
+    ('"AccessKeyId": "AKIA0QK7LM2XP9RT4VB8"', "AWS_ACCESS_KEY"),
+    ("access key (lower-cased, uppercase it): akiaq3egrjw7lx5tym2p", "AWS_ACCESS_KEY"),
+    ("ID:svc-claims PW:Tamar7Bridge!", "GENERIC_PASSWORD"),
+    ("10.1.2.3 (pw:Hq4vL9zRw2)", "GENERIC_PASSWORD"),
+    ("my password is Your$unny7Day!", "GENERIC_PASSWORD"),
+    ('password = "TodoList#2024x"', "GENERIC_PASSWORD"),
     # Kingfisher's vendor rules (Apache-2.0)
-    ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", "POSTHOG_CREDENTIAL"),
+    ("SHODAN_API_KEY = Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl", "SHODAN_CREDENTIAL"),
+    ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", None),
 ]
 
 LOOKALIKES = [
@@ -271,6 +282,13 @@ LOOKALIKES = [
     "<secret>changeme</secret>",
     'req.Header.Set("X-Api-Key", os.Getenv("API_KEY"))',
     'headers.add("X-Auth-Token", "<your-token>")',
+    "FLY_API_TOKEN=fo1_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    'api_key = "your_api_key_here"',
+    'password = "dummy_password_123"',
+    'token = "insert-token-here"',
+    "AWS says AKIAIOSFODNN7EXAMPLE is the documentation key",
+    "ID:admin PW:password",
+    "pw: changeme",
 ]
 
 
