@@ -35,6 +35,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "not_name_words": "list",
         "org_next": "list",
         "forenames_also_words": "list",
+        "court_institutions": "list",
         "not_surnames_lower": "list",
     },
     "roles.yaml": {

@@ -6,8 +6,19 @@ import re
 
 from presidio_analyzer import Pattern
 
+from detectors import vocabulary
 from detectors.base import Recogniser, Tier
 from detectors.recognisers.person import NOT_NAME_WORDS
+
+#: "Crown Court", "Magistrates Court": a court, not a street (``data/names.yaml``)
+_COURTS = frozenset(w.lower() for w in vocabulary.load().list("names.yaml", "court_institutions"))
+#: a section number before the "house number" ("C1.3 Contract Approach", "7.2 Access Road")
+_SECTION_BEFORE = re.compile(r"(?:\d|\b[A-Z])\.$")
+#: a plural noun right after: a count of places, not one address ("3 Crown Court centres")
+_COUNTED_AFTER = re.compile(
+    r"[ \t]+(?:centres|centers|sites|offices|buildings|branches|locations|courts|venues|"
+    r"properties|premises|units|hubs|depots|stations|schools|hospitals|shops|stores)\b"
+)
 
 _STREET_TYPES = (
     "road|rd|street|st|avenue|ave|lane|ln|drive|dr|close|way|court|ct|crescent|cres|place|pl"
@@ -86,6 +97,17 @@ class StreetAddressRecogniser(Recogniser):
         return any(w in NOT_NAME_WORDS for w in words if w[:1].isupper())
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
+        words = text[start:end].rstrip(".").split()
+        if (
+            len(words) >= 2
+            and words[-1].lower() in ("court", "ct")
+            and words[-2].lower() in _COURTS
+        ):
+            return None
+        if _SECTION_BEFORE.search(text, max(0, start - 3), start) or _COUNTED_AFTER.match(
+            text, end, end + 30
+        ):
+            return None
         line_start = text.rfind("\n", 0, start) + 1
         if _ORG_ADDRESS.search(text[max(line_start, start - 60) : start]):
             return None

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _S = r"[ \-_.:/]{0,3}"
+#: between the words of OFFICIAL-SENSITIVE: also markdown emphasis and one line break
+#: ("**OFFICIAL**-**SENSITIVE**", "OFFICIAL-\nSENSITIVE")
+_S_WIDE = r"(?:[ \-_.:/*]{0,6}|[ \-_.:/*]{0,3}\n[ \-_.:/*]{0,3})"
+#: OFFICIAL and SENSITIVE with the digit/letter look-alikes a reader sees through
+#: (0 for O, 1/l for I, 4 for A, 5 for S, 3 for E)
+_OFFICIAL = r"[o0]ff[i1l]c[i1l][a4][l1]"
+_SENSITIVE = r"[s5][e3]n[s5][i1l]t[i1l]v[e3]"
 #: how far a marking's "line" reaches either side of it
 LINE_REACH = 240
 #: one marking decides the category: stop refining a pattern after this many
@@ -132,6 +139,8 @@ _SCHEME_NOUN = re.compile(
     r"(?i)^[\s\-]*(?:status|marking|markings|classification|label|level|category|tier|"
     r"designation|scheme|rating|grade)\b"
 )
+#: "(marked official sensitive)": a note in brackets that the text is marked
+_MARKED_NOTE = re.compile(r"(?i)[\[(]\s*(?:marked|classified|classed|graded)(?: as)?\s*$")
 #: a handling instruction after a marking at a line start ("- pls dont forward")
 _HANDLING = re.compile(
     r"(?i)^[\s:\-|/]*(?:pls|please|do not|don't|dont|not for|no |internal|handle|"
@@ -149,7 +158,7 @@ _DELIMITERS = ",;\t|"
 
 _ENTITIES = (
     ("TOP_SECRET", re.compile(r"(?i)^top")),
-    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^official")),
+    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^(?:[o0]ff|[\[(]\s*o-s)")),
     ("UK_EYES_ONLY", re.compile(r"(?i)^uk")),
     ("SECRET", re.compile(r"(?i)^secret")),
     ("RESTRICTED", re.compile(r"(?i)^restricted")),
@@ -176,6 +185,8 @@ def _bracketed(text: str, start: int, end: int) -> bool:
     closes = [j for j in (tail.find(c) for c in "])}>") if j >= 0]
     if not closes:
         return False
+    if "!" in tail[: min(closes)]:
+        return False  # "(top secret!)": an aside, not a marking
     inner = tail[: min(closes)].strip(_DECOR)
     return not inner or bool(_DESCRIPTOR.match(inner.upper()))
 
@@ -223,7 +234,10 @@ class MarkingRecogniser(Recogniser):
     TIER = Tier.DIRECT
     IGNORE_CASE = True
     PATTERNS = (
-        Pattern("official_sensitive", rf"\bofficial{_S}sensitive\b", 0.9),
+        Pattern("official_sensitive", rf"\b{_OFFICIAL}{_S_WIDE}{_SENSITIVE}\b", 0.9),
+        # the standard short form ("OFFSEN"), and "O-S" (counted only in brackets)
+        Pattern("offsen", r"\b[o0]ff[s5][e3]n\b", 0.9),
+        Pattern("o_s_short", r"[\[(]\s*O-S\s*[\])]", 0.8),
         Pattern("top_secret", rf"\btop{_S}secret\b", 0.9),
         Pattern("secret", r"\bsecret\b", 0.7),
         Pattern("restricted", r"\brestricted\b", 0.6),
@@ -269,6 +283,11 @@ class MarkingRecogniser(Recogniser):
         if before and _KEY_PREFIX.search(raw_before):
             return start, end, entity
         asks = bool(_ASKS.search(line)) or "?" in line
+        if token[:1] in "[(":  # "[O-S]": the short form counts only in its brackets
+            return None if asks else (start, end, entity)
+        # "(marked official sensitive)": a bracketed note that the text is marked
+        if lenient and _MARKED_NOTE.search(raw_before) and text[end : end + 2].lstrip()[:1] in ")]":
+            return None if asks else (start, end, entity)
         # a whole cell of a table's marking column: "1,Budget plan,OFFICIAL_SENSITIVE,finance"
         if lenient and _marking_cell(text, start, end, line_start, line_end) and not asks:
             return start, end, entity
@@ -370,11 +389,19 @@ class MarkingRecogniser(Recogniser):
             own = re.split(r"[.!?\n]", after, maxsplit=1)[0]
             if lenient and _HANDLING.match(after) and not asks and not _ABOUT.search(own):
                 return start, end, entity
+            # ... or a separator and the content: "Official Sensitive - Briefing for ..."
+            # (TOP SECRET in lower case only before a document noun: "top secret - my
+            # recipe" is a joke)
+            sep = after.lstrip(" *_")[:1]
+            if lenient and sep in ":-|/" and not asks and not _ABOUT.search(own):
+                content = after.lstrip(" *_:-|/")
+                if entity != "TOP_SECRET" or _INTRODUCED_AFTER.match(content):
+                    return start, end, entity
             return None
         # 3. capitals at the start of a line
         if _DESCRIPTOR.match(after_core) or after.lstrip(" ")[:2] == "//":
             return start, end, entity
-        sep = after[:3].strip(" ")[:1]
+        sep = after.lstrip(" *_")[:1]  # ("**OFFICIAL-SENSITIVE** - ...": emphasis)
         if _ABOUT.search(line) or (_QWORD.match(line) and "?" in line):
             return None
         if sep in (":", "-", "|", "/", "[", "(") or (sep in "])" and raw_before.strip() in "[("):

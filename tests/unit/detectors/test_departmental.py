@@ -233,3 +233,57 @@ def test_bank_details_in_payment_shorthand_block(engine, text: str) -> None:
 
 def test_digit_runs_without_payment_context_stay_allowed(engine) -> None:
     assert blocked(engine, "Batch 309634 contained 71823456 bytes.") == []
+
+
+# Rule: OFFICIAL-SENSITIVE starting a line in any case, then a separator and the content,
+# is a marking; so are its look-alike spellings, emphasis, a line break at the dash, the
+# OFFSEN short form and a bracketed "(marked ...)" note. Asking about it stays allowed.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Official Sensitive - note for the Permanent Secretary: the Bristol hub closes in May.",
+        "official-sensitive: note for the Permanent Secretary, the Bristol hub closes in May",
+        "OFFSEN - note for the Permanent Secretary: the Bristol hub closes in May.",
+        "0FF1CIAL-5ENSITIVE - note for the Permanent Secretary: the Bristol hub closes in May.",
+        "OFFICIAL-\nSENSITIVE\nNote for the Permanent Secretary",
+        "**OFFICIAL**-**SENSITIVE** - note for the Permanent Secretary",
+        "[O-S] note for the Permanent Secretary: the Bristol hub closes in May.",
+        "(marked official sensitive) note for the Permanent Secretary: the hub closes in May.",
+        "top secret - briefing for the Permanent Secretary on the hub closure",
+    ],
+)
+def test_line_start_markings_in_any_case_block(engine, text: str) -> None:
+    assert blocked(engine, text) == ["OFFICIAL_SENSITIVE"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Official Sensitive - what does it mean and who can see it?",
+        "top secret - my recipe for banana bread is extra butter",
+        "Here is a sneak peek of next year's trends (top secret!) for the spa owners.",
+        "offsen vs official: explain the difference",
+    ],
+)
+def test_marking_words_in_jokes_and_questions_stay_allowed(engine, text: str) -> None:
+    assert blocked(engine, text) == [], text
+
+
+# Rule: "Crown Court" is a court, a section number is no house number, and a count of
+# places is no address; a home address after "lives at" still counts.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pilot the new listing tool in 3 Crown Court centres, with the property team visiting each.",
+        "C1.3 Contract Approach\nThe property and estates contract is fixed-price.",
+        "We will visit 4 Market Square sites in the first phase.",
+    ],
+)
+def test_courts_sections_and_counts_are_no_address(engine, text: str) -> None:
+    assert blocked(engine, text) == [], text
+
+
+def test_home_address_still_counts(engine) -> None:
+    assert blocked(engine, "The tenant lives at 3 Crown Court, Hexham NE46 1AA.") == [
+        "PERSONAL_DATA"
+    ]
