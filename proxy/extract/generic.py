@@ -9,7 +9,6 @@ are unwrapped, then treated the same way.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,7 +18,6 @@ from proxy.extract.datatypes import Extraction, ExtractionError, RequestView
 from proxy.extract.multipart import MULTIPART
 from proxy.extract.values import body_may_be_json, decode_text, parse_json_body, ws_json
 
-_STRUCTURAL_FIELD = re.compile(r"[A-Za-z_][\w.\[\]-]{0,63}")
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -45,8 +43,7 @@ def form_fields(col: Collector, body: bytes, charset: str | None, where: str = "
     except ValueError as exc:
         raise ExtractionError("too_large", "too many form fields") from exc
     for key, value in pairs:
-        if not _STRUCTURAL_FIELD.fullmatch(key):
-            col.value(key, f"{where}{{key}}")
+        col.name(key, f"{where}{{key}}")  # a name is read too (``JG103729A=1``)
         col.value(value, f"{where}.{key}")
 
 

@@ -45,6 +45,9 @@ def params(value: str) -> dict[str, str]:
 class Part:
     headers: dict[str, str]
     data: bytes
+    #: the bytes as sent, when a Content-Transfer-Encoding was undone: form parsers ignore
+    #: CTE (RFC 7578 §4.7; werkzeug), so the server reads these
+    raw: bytes | None = None
 
     @property
     def content_type(self) -> str:
@@ -142,14 +145,15 @@ def _part(raw: bytes) -> Part:
             raise ExtractionError("unparseable", "multipart part header given twice")
         headers[key] = value.strip(" \t")
     cte = headers.get("content-transfer-encoding", "").lower()
+    raw = data if cte in ("base64", "quoted-printable") else None
     if cte == "base64":
         try:
             data = base64.b64decode(b"".join(data.split()), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ExtractionError("unparseable", "bad base64 multipart part") from exc
+        except (binascii.Error, ValueError):
+            raw = None  # not base64: read as sent, as form parsers do
     elif cte == "quoted-printable":
         data = quopri.decodestring(data)
-    return Part(headers, data)
+    return Part(headers, data, raw)
 
 
 def extract_multipart(
@@ -173,6 +177,8 @@ def extract_multipart(
         ctype = part.content_type
         mime = ctype.split(";", 1)[0].strip().lower()
         at = f"{where}.{name}"
+        if part.raw is not None:  # what a form parser hands the server: the bytes as sent
+            col.text(decode_text(part.raw, header_param(ctype, "charset")), f"{at}:as-sent")
         if mime.startswith("multipart/"):
             extract_multipart(col, part.data, ctype, at, depth + 1)
         elif filename is not None or (mime and not mime.startswith("text/") and "json" not in mime):

@@ -152,7 +152,12 @@ def looks_like_json(text: str) -> bool:
 
 
 def decode_text(data: bytes, charset: str | None = None) -> str:
-    """Bytes → str: BOMs first, then the declared charset, then UTF-8 (invalid bytes replaced)."""
+    """Bytes → str: BOMs first, then the declared charset, then UTF-8 (invalid bytes replaced).
+
+    A declared charset is a claim the receiver may ignore: when the bytes are also valid UTF-8
+    and read differently in it (``charset=utf-7`` over ``+JG103729A-``), both readings are
+    returned, joined by a blank line.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
@@ -161,10 +166,25 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
         return data.decode("utf-16", errors="replace")
     if charset:
         try:
-            return data.decode(charset, errors="replace")
+            declared = data.decode(charset, errors="replace")
         except LookupError:
             pass
+        else:
+            try:
+                plain = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return declared
+            return declared if plain == declared else f"{declared}\n\n{plain}"
     return data.decode("utf-8", errors="replace")
+
+
+def json_text(data: bytes) -> str:
+    """A JSON text as a JSON reader reads it (RFC 8259 §8.1): UTF-8, or UTF-16/32 by BOM or by
+    the pattern of zero bytes (:func:`json.detect_encoding`); a declared charset is ignored,
+    as servers ignore it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    return data.decode(json.detect_encoding(data), errors="replace")
 
 
 def is_json_type(view: RequestView) -> bool:
@@ -187,7 +207,7 @@ def parse_json_body(view: RequestView) -> Any:
     an undeclared body that does not parse returns ``None`` (the caller treats it as text)."""
     if not view.body.strip():
         return None
-    text = decode_text(view.body, view.param("charset"))
+    text = json_text(view.body)
     try:
         return loads(text)
     except RecursionError as exc:

@@ -29,7 +29,9 @@ BLOCKS = frozenset(
 )
 TABS = frozenset({"tab", "tc", "table-cell"})
 OOXML_TEXT = frozenset({"t", "delText", "instrText", "v"})  # w:t, a:t, c:v (charts)
-_MC_FALLBACK = "Fallback"
+#: elements whose text a reader runs on into the next (runs, ODF spans and links): every
+#: other element that holds text ends with a line break (``dc:title`` then ``dc:creator``)
+INLINE = OOXML_TEXT | frozenset({"span", "a", "s", "ruby-base", "ruby-text", "meta"})
 _CHUNK = 64 * 1024
 
 
@@ -156,7 +158,7 @@ class XmlText:
         self.parts: list[str] = []
         self.size = 0
         self.inside = 0
-        self.skip = 0
+        self.held_text: list[bool] = []  # per open element: did it hold character data?
 
     def add(self, text: str) -> None:
         self.size += len(text)
@@ -166,9 +168,7 @@ class XmlText:
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = local_name(name)
-        if local == _MC_FALLBACK or self.skip:
-            self.skip += 1
-            return
+        self.held_text.append(False)
         if self.only is not None and local in self.only:
             self.inside += 1
         if local in TABS:
@@ -181,17 +181,17 @@ class XmlText:
 
     def end(self, name: str) -> None:
         local = local_name(name)
-        if self.skip:
-            self.skip -= 1
-            return
+        held = self.held_text.pop() if self.held_text else False
         if self.only is not None and local in self.only:
             self.inside -= 1
-        if local in BLOCKS:
+        if local in BLOCKS or (held and local not in INLINE):
             self.add("\n")
 
     def chars(self, data: str) -> None:
-        if not self.skip and (self.only is None or self.inside > 0):
+        if self.only is None or self.inside > 0:
             self.add(data)
+            if self.held_text:
+                self.held_text[-1] = True
 
     def emit(self, where: str) -> None:
         self.col.text("".join(self.parts).strip(), where)
@@ -213,6 +213,28 @@ def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archiv
     if sum(info.file_size for info in infos) > settings.max_archive_bytes:
         raise ExtractionError("too_large", "archive inflates over max_archive_bytes")
     return Archive(col, zf, where, depth, infos)
+
+
+def names_and_comments(archive: Archive) -> None:
+    """What ``zipfile`` shows of an archive besides its members' contents: the archive's
+    comment, every member's name (directories included) and comment."""
+    col, where, zf = archive.col, archive.where, archive.zf
+    col.text(zip_comment(zf.comment), f"{where}.comment")
+    try:
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        infos = archive.infos
+    col.text("\n".join(info.filename for info in infos), f"{where}.names")
+    comments = [zip_comment(info.comment) for info in infos if info.comment]
+    col.text("\n".join(comments), f"{where}.comments")
+
+
+def zip_comment(raw: bytes) -> str:
+    """A zip comment as text (UTF-8, else Latin-1: zip comments carry no encoding)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def embedded(archive: Archive, info: zipfile.ZipInfo) -> bool:

@@ -4,7 +4,14 @@ and ``meta.xml``; pictures are uninspectable, embedded objects read recursively.
 from __future__ import annotations
 
 from proxy.extract.collector import Collector
-from proxy.extract.files.archive import Archive, XmlText, embedded, natural, open_archive
+from proxy.extract.files.archive import (
+    Archive,
+    XmlText,
+    embedded,
+    names_and_comments,
+    natural,
+    open_archive,
+)
 from proxy.extract.files.kind import FileKind, Probe, register
 
 
@@ -29,6 +36,7 @@ class OpenDocument(FileKind):
 
 def read_odf(archive: Archive) -> None:
     infos = archive.infos
+    names_and_comments(archive)
     order = {"content.xml": 0, "styles.xml": 1, "meta.xml": 2}
     for info in sorted(infos, key=lambda i: (order.get(i.filename, 9), natural(i.filename))):
         name = info.filename

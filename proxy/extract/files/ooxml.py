@@ -19,7 +19,14 @@ import zipfile
 from xml.parsers import expat
 
 from proxy.extract.datatypes import ExtractionError
-from proxy.extract.files.archive import Archive, XmlText, embedded, local_name, natural
+from proxy.extract.files.archive import (
+    Archive,
+    XmlText,
+    embedded,
+    local_name,
+    names_and_comments,
+    natural,
+)
 from proxy.extract.files.kind import Probe
 
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -122,6 +129,7 @@ def _is_xml(head: bytes) -> bool:
 
 def read_package(archive: Archive, main: str | None = None) -> None:
     infos = archive.infos
+    names_and_comments(archive)  # zipfile shows them; python-docx and Word do not
     shared: list[str] = []
     used: set[int] = set()  # shared strings some cell shows
     shared_name = ""

@@ -12,7 +12,7 @@ from proxy.extract.collector import Collector
 from proxy.extract.datatypes import header_param
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.markup import html_text
-from proxy.extract.values import decode_text, loads
+from proxy.extract.values import decode_text, json_text, loads
 
 _HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 
@@ -75,7 +75,7 @@ class Json(FileKind):
         return "json" in probe.mime or probe.ext in ("json", "jsonl", "ndjson", "ipynb")
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        text = decode_text(probe.data, header_param(probe.content_type, "charset"))
+        text = json_text(probe.data)
         try:
             value = loads(text)
         except (ValueError, RecursionError):
@@ -83,7 +83,10 @@ class Json(FileKind):
             try:
                 value = [loads(line) for line in lines]
             except (ValueError, RecursionError):
-                col.text(text, where)  # not JSON after all: scan it as text
+                # not JSON after all: scan it as text, in the declared charset too
+                col.text(
+                    decode_text(probe.data, header_param(probe.content_type, "charset")), where
+                )
                 return
         col.value(value, where, depth + 1)
 

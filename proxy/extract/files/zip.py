@@ -6,7 +6,7 @@ corrupt deflate, a zip that does not open) is ``unparseable``."""
 from __future__ import annotations
 
 from proxy.extract.collector import Collector
-from proxy.extract.files.archive import natural, open_archive
+from proxy.extract.files.archive import names_and_comments, natural, open_archive
 from proxy.extract.files.kind import FileKind, Probe, register
 
 
@@ -20,21 +20,11 @@ class Zip(FileKind):
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         archive = open_archive(col, probe, where, depth)
-        col.text(_comment(archive.zf.comment), f"{where}.comment")
+        names_and_comments(archive)
         for info in sorted(archive.infos, key=lambda i: natural(i.filename)):
-            col.name(info.filename, f"{archive.at(info.filename)}.name")  # names are readable
-            col.text(_comment(info.comment), f"{archive.at(info.filename)}.comment")
             content = archive.read(info)
             if content:
                 col.file(content, archive.at(info.filename), "", info.filename, depth + 1)
-
-
-def _comment(raw: bytes) -> str:
-    """A zip comment as text (UTF-8, else Latin-1: zip comments carry no encoding)."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 @register
