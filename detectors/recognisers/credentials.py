@@ -424,6 +424,14 @@ def mixed_letters_digits(value: str) -> bool:
     return any(c.isalpha() for c in v) and any(not c.isalpha() for c in v) and _classes(v) >= 3
 
 
+def pin_value(value: str) -> bool:
+    """A stated PIN or door code: not one repeated digit (0000) and not a straight run
+    (1234, 9876), which is what documentation and examples write."""
+    digits = [int(c) for c in value if c.isdigit()]
+    steps = {b - a for a, b in pairwise(digits)}
+    return len(set(digits)) > 1 and not (len(steps) == 1 and steps <= {1, -1})
+
+
 def multiline_secret(value: str) -> bool:
     """Pieces of a value (indented ini continuation lines, the words of an XML element's
     text): one of them, without brackets, is token-like."""
@@ -544,6 +552,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "multiline_secret": multiline_secret,
     "mixed_case_digit_or_upper": mixed_case_digit_or_upper,
     "mixed_letters_digits": mixed_letters_digits,
+    "pin_value": pin_value,
 }
 
 
