@@ -129,7 +129,8 @@ class ConnectionGate(FailsClosed):
         self.connect_hosts.record(flow.client_conn.id, flow.request.host)
         tool = classify(self.host.rt().catalogue, (flow.request.host,))
         if tool is not None and tool.status is ToolStatus.BLOCKED:
-            if shows_page(self.host.rt().loaded.config.catalogue.blocked_tool_page, flow):
+            setting = self.host.rt().loaded.config.catalogue.blocked_tool_page
+            if flow.response is None and shows_page(setting, flow):  # (None: not a 407)
                 self.pages.open(flow, tool)  # its requests get the page; nothing upstream
                 return
             self.refuse(flow, tool)
@@ -146,7 +147,9 @@ class ConnectionGate(FailsClosed):
     def refuse(self, flow: http.HTTPFlow, tool: Tool) -> None:
         runtime, inspector, recording = self.host.live()
         outcome = inspector.refuse_tool(subject_of(flow, tool))
-        flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
+        if flow.response is None or flow.response.status_code != 407:
+            # (proxy authentication's 407 stands: a browser then retries with credentials)
+            flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
         self.pages.answered(flow)
         recording.record(outcome)
 

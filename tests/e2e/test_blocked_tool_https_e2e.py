@@ -264,3 +264,31 @@ def test_the_recorder_sees_connections_the_proxy_does_open(page_proxy, recorder)
         time.sleep(0.05)
     assert "api.openai.com" in recorder.accepted[before:]
     assert any(line.startswith("api.openai.com:443") for line in page_proxy.upstream_connects())
+
+
+def test_proxy_authentication_still_comes_first(start_proxy, recorder):
+    """With proxy authentication on, a browser's CONNECT without credentials gets 407, not a
+    page tunnel (the browser then asks for them); with them, the page. The attempt is
+    recorded either way."""
+    port = str(recorder.port)
+    proxy = start_proxy(
+        CONFIG,
+        extra_args=("--set", "proxyauth=alice:wonderland-pw"),
+        env_extra={"AIDLP_TEST_UPSTREAM_HTTPS": port, "AIDLP_TEST_UPSTREAM_HTTP": port},
+        name="tlspage-auth",
+    )
+    with nothing_connected(proxy, recorder):
+        common = ("--proxy-header", f"User-Agent: {BROWSER_AGENT}",
+                  "--cacert", str(proxy.mitm_ca), "-H", "Accept: text/html")  # fmt: skip
+        refused = curl(proxy, "-v", *common, "https://chat.deepseek.com/")
+        assert refused.returncode != 0
+        assert "CONNECT tunnel failed, response 407" in refused.stderr
+        shown = curl(
+            proxy, *common, "--proxy-user", "alice:wonderland-pw",
+            "-w", "\n%{http_code}", "https://chat.deepseek.com/",
+        )  # fmt: skip
+        page, status = shown.stdout.rsplit("\n", 1)
+        assert status == "403" and "This AI tool is blocked" in page
+    attempts = [e for e in proxy.events() if e.get("event") == "ai.tool.blocked"]
+    assert [e["method"] for e in attempts] == ["CONNECT", "GET"]
+    assert attempts[0]["user"] == "127.0.0.1" and attempts[1]["user"] == "alice"

@@ -143,3 +143,16 @@ def test_a_failed_handshake_is_recorded_once_and_only_without_a_page(gate):
         tls.TlsData(served.client_conn, context.Context(served.client_conn, None))
     )
     assert len(recorded) == 2
+
+
+def test_a_connect_already_answered_is_not_turned_into_a_page_tunnel(gate):
+    """mitmproxy's proxyauth answers an unauthenticated CONNECT with 407 before aidlp's hook:
+    that answer stands (never a tunnel without authentication)."""
+    from mitmproxy import http
+
+    gate, _ = gate
+    flow = connect()
+    flow.response = http.Response.make(407, b"", {"Proxy-Authenticate": 'Basic realm="x"'})
+    gate.http_connect(flow)
+    assert flow.response.status_code == 407  # the browser retries with credentials
+    assert gate.pages.tunnel(flow.client_conn.id) is None
