@@ -93,3 +93,145 @@ def test_sigterm_drains_in_flight_requests(start_proxy):
     assert results["cut"] == 0, results
     assert results["refused"] > 0, results  # the port really closed while clients kept going
     assert "aidlp: SIGTERM: draining" in proxy.output() and "drained in" in proxy.output()
+
+
+def test_sigterm_drains_http2_clients(start_proxy):
+    """HTTP/2 (httpx): the same drain, and no stream in flight is cut by the GOAWAY."""
+    proxy = start_proxy(extra_args=("--set", "aidlp_drain_timeout=15"), name="drain-h2")
+    results: Counter = Counter()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def h2_load(seed: int) -> None:
+        sensitive = bool(seed % 2)
+        client = proxy.httpx(http2=True, timeout=30)
+        while not stop.is_set():
+            result = outcome(proxy, client, sensitive)
+            with lock:
+                results[result] += 1
+            if result in ("refused", "cut"):
+                client.close()
+                client = proxy.httpx(http2=True, timeout=30)
+                time.sleep(0.05)
+            sensitive = not sensitive
+        client.close()
+
+    threads = [threading.Thread(target=h2_load, args=(i,), daemon=True) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while results["correct"] < 50 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert results["correct"] >= 50, dict(results)
+    proxy.proc.send_signal(signal.SIGTERM)
+    code = proxy.proc.wait(30)
+    time.sleep(1.0)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    print(f"HTTP/2 drain outcomes {dict(results)}")
+    assert code == 0, proxy.output()[-3000:]
+    assert not {k: v for k, v in results.items() if k.startswith("wrong")}, results
+    assert results["cut"] == 0, results
+    assert results["refused"] > 0, results
+
+
+def _h2_client(proxy):
+    """A raw HTTP/2 connection to api.openai.com through the proxy: (tls socket, h2 conn)."""
+    import h2.config
+    import h2.connection
+
+    from tests.e2e.rawtls import open_tunnel
+
+    sock, status = open_tunnel(proxy.port, "api.openai.com:443")
+    assert status == 200, status
+    context = proxy.ssl_context()
+    context.set_alpn_protocols(["h2"])
+    tls = context.wrap_socket(sock, server_hostname="api.openai.com")
+    assert tls.selected_alpn_protocol() == "h2"
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    tls.sendall(conn.data_to_send())
+    return tls, conn
+
+
+def _post(tls, conn, path: str) -> int:
+    import json
+
+    stream = conn.get_next_available_stream_id()
+    payload = json.dumps(CLEAN).encode()
+    conn.send_headers(
+        stream,
+        [(":method", "POST"), (":scheme", "https"), (":authority", "api.openai.com"),
+         (":path", path), ("content-type", "application/json"),
+         ("content-length", str(len(payload)))],
+    )  # fmt: skip
+    conn.send_data(stream, payload, end_stream=True)
+    tls.sendall(conn.data_to_send())
+    return stream
+
+
+def test_sigterm_sends_goaway_to_http2_clients(start_proxy, upstream_log):
+    """On SIGTERM an idle HTTP/2 connection gets GOAWAY (no error) at once, while another
+    connection's stream is still in flight; that stream is answered in full, then its
+    connection gets GOAWAY naming it as the last stream."""
+    import select
+    import ssl
+
+    import h2.events
+
+    proxy = start_proxy(extra_args=("--set", "aidlp_drain_timeout=15"), name="drain-goaway")
+    idle_tls, idle = _h2_client(proxy)
+    busy_tls, busy = _h2_client(proxy)
+    sequence: list[str] = []
+    served = _post(idle_tls, idle, "/v1/chat/completions")  # answered before the drain
+    slow = _post(busy_tls, busy, "/v1/chat/completions/aidlp-test/slow")
+    deadline = time.monotonic() + 30
+    names = {id(idle_tls): "idle", id(busy_tls): "busy"}
+    conns = {id(idle_tls): idle, id(busy_tls): busy}
+    terminated: dict[str, h2.events.ConnectionTerminated] = {}
+
+    open_socks = [idle_tls, busy_tls]
+
+    def pump(timeout: float) -> None:
+        readable, _, _ = select.select(open_socks, [], [], timeout) if open_socks else ([], 0, 0)
+        for sock in readable:
+            name, conn = names[id(sock)], conns[id(sock)]
+            try:
+                data = sock.recv(65536)
+            except (ssl.SSLError, OSError):
+                data = b""
+            if not data:
+                sequence.append(f"{name}:closed")
+                open_socks.remove(sock)
+                continue
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = dict(event.headers)[b":status"].decode()
+                    sequence.append(f"{name}:{event.stream_id}:{status}")
+                elif isinstance(event, h2.events.StreamEnded):
+                    sequence.append(f"{name}:{event.stream_id}:end")
+                elif isinstance(event, h2.events.ConnectionTerminated):
+                    sequence.append(f"{name}:goaway")
+                    terminated[name] = event
+            sock.sendall(conn.data_to_send())
+
+    while f"idle:{served}:end" not in sequence and time.monotonic() < deadline:
+        pump(0.2)
+    while not [r for r in upstream_log.snapshot() if "aidlp-test/slow" in r.path]:
+        assert time.monotonic() < deadline, "the slow request never reached the upstream"
+        time.sleep(0.05)
+    proxy.proc.send_signal(signal.SIGTERM)
+    while open_socks and time.monotonic() < deadline:
+        pump(0.2)
+    code = proxy.proc.wait(30)
+    print(f"HTTP/2 frames seen: {sequence}")
+    assert code == 0
+    assert f"busy:{slow}:200" in sequence and f"busy:{slow}:end" in sequence, sequence
+    # the idle connection is told at once, while the slow stream is still in flight
+    assert "idle:goaway" in sequence, sequence
+    assert sequence.index("idle:goaway") < sequence.index(f"busy:{slow}:end"), sequence
+    # the busy one only after its stream was answered, naming it as the last stream
+    assert sequence.index(f"busy:{slow}:end") < sequence.index("busy:goaway"), sequence
+    assert terminated["busy"].error_code == 0 and terminated["busy"].last_stream_id == slow
+    assert terminated["idle"].error_code == 0 and terminated["idle"].last_stream_id == served

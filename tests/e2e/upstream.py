@@ -156,6 +156,8 @@ def make_app(log: UpstreamLog) -> Callable[..., Any]:
         )
         if "/aidlp-test/hang" in scope["path"]:
             await asyncio.sleep(3600)  # a hung AI host: reads the request, never answers
+        if "/aidlp-test/slow" in scope["path"]:
+            await asyncio.sleep(3)  # a slow answer: the request stays in flight a while
         payload = json.dumps(_reply_for(scope["path"])).encode()
         await send(
             {
