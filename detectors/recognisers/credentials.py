@@ -237,9 +237,21 @@ _SELF_DESCRIBING = (
 )  # fmt: skip
 
 
+#: words that only pad a self-describing value ("thisismysecurepassword")
+_PADDING = ("my", "is", "secure", "super", "strong", "new", "the", "a")
+
+
 def _self_describing(v: str) -> bool:
+    """Made of self-describing words: with them (and padding) taken out, under 5 letters
+    are left ("securepassword", "mysecretkey"); "purplemonkeydishwasher" is a password."""
     low = v.lower()
-    return any(w in low for w in _SELF_DESCRIBING)
+    hits = [w for w in _SELF_DESCRIBING if w in low]
+    if not hits:
+        return False
+    rest = low
+    for w in (*hits, *_PADDING):
+        rest = rest.replace(w, "")
+    return sum(c.isalpha() for c in rest) < 5
 
 
 def literal_password(value: str) -> bool:
@@ -298,13 +310,44 @@ def quoted_prose_password(value: str) -> bool:
     return len(words) >= 3 and len(v) <= 64 and not v.endswith((".", "?", "!", ":"))
 
 
+#: long single English words a sentence may put after "password is"
+_LONG_WORDS = frozenset(
+    ["straightforward", "confidentiality", "characteristics", "responsibilities",
+     "incomprehensible", "unrecognisable", "unrecognizable", "uncrackable", "unbreakable",
+     "unguessable", "compromised", "inappropriate", "insufficient", "unacceptable"]
+)  # fmt: skip
+
+
+_CAMEL_WORD = re2.compile(r"[A-Z][a-z]+")
+#: CamelCase words of error codes and enum names ("PasswordNotSet", "IncorrectOrExpired")
+_CODE_WORDS = frozenset(
+    ["not", "or", "and", "set", "is", "no", "password", "pass", "error", "failed", "invalid",
+     "none", "null", "value", "type", "policy", "reset", "change", "changed", "must", "too"]
+)  # fmt: skip
+
+
+def _passphrase_words(v: str) -> bool:
+    """Letters only, the NCSC "three random words" shape: CamelCase of 3+ words
+    (``CoffeeTrainFish``) or 15+ lower-case letters (``correcthorsebatterystaple``)."""
+    if not v.isalpha() or v.lower() in _LONG_WORDS or v.lower() in _STATUS_WORDS:
+        return False
+    humps = sum(1 for a, b in pairwise(v) if a.islower() and b.isupper())
+    if humps >= 2 and v[0].isupper() and len(v) >= 10:
+        words = {w.lower() for w in _CAMEL_WORD.findall(v)}
+        return not (words & _CODE_WORDS or words & _STATUS_WORDS or _self_describing(v))
+    return len(v) >= 15 and v.islower() and not _self_describing(v)
+
+
 def prose_password(value: str) -> bool:
-    """A password stated in running text: letters with digits or symbols, no spaces."""
+    """A password stated in running text: letters with digits or symbols, no spaces; or
+    letters only in the three-random-words shape (:func:`_passphrase_words`)."""
     v = value.rstrip(".,;:!?)]}\"'”’")
     if len(v) < 6 or v[0] in "@/:=\\.,;&|" or "://" in v or ("@" in v[1:-1] and "." in v):
         return False
     if is_placeholder(v):
         return False
+    if _passphrase_words(v):
+        return True
     has_alpha = any(c.isalpha() for c in v)
     has_other = any(c.isdigit() for c in v) or any(not c.isalnum() for c in v)
     return has_alpha and has_other and _classes(v) >= 3

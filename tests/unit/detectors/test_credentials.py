@@ -218,6 +218,17 @@ SECRETS = [
     ("10.1.2.3 (pw:Hq4vL9zRw2)", "GENERIC_PASSWORD"),
     ("my password is Your$unny7Day!", "GENERIC_PASSWORD"),
     ('password = "TodoList#2024x"', "GENERIC_PASSWORD"),
+    # three random words (NCSC advice), after a password cue
+    ("my email password is coffeetrainfish, is it strong?", "GENERIC_PASSWORD"),
+    ("The VPN password is CopperKettleDrizzle - is that ok?", "GENERIC_PASSWORD"),
+    ("pwd=purplemonkeydishwasher", "GENERIC_PASSWORD"),
+    # key material without its armour (base64 of openssh-key-v1 / PKCS#8 / PKCS#1 DER)
+    ("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW", "PRIVATE_KEY"),
+    ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCxK7qM2xP9", "PRIVATE_KEY"),
+    (
+        "key:\nMIIEowIBAAKCAQEAm9sFwLh7G0egsCikLNo7DNxwE1VeIapc\nQk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3",
+        "PRIVATE_KEY",
+    ),
     # Kingfisher's vendor rules (Apache-2.0)
     ("SHODAN_API_KEY = Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl", "SHODAN_CREDENTIAL"),
     ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", None),
@@ -289,6 +300,10 @@ LOOKALIKES = [
     "AWS says AKIAIOSFODNN7EXAMPLE is the documentation key",
     "ID:admin PW:password",
     "pw: changeme",
+    "Your password is IncorrectOrExpired",
+    "the password is straightforward to reset",
+    'password = "securepassword"',
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0",
 ]
 
 
