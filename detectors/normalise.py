@@ -47,7 +47,11 @@ _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
 
 #: Invisible characters that are not in Unicode category Cf but render as nothing.
-_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e")
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800")
+
+#: Blocks of enclosed Latin capitals that have no NFKC decomposition and no UTS #39 skeleton
+#: (squared, negative circled, negative squared, regional indicators): first code point of A.
+_ENCLOSED_CAPITALS = (0x1F130, 0x1F150, 0x1F170, 0x1F1E6)
 
 #: Look-alikes NFKC leaves alone that the UTS #39 data does not map to an ASCII letter the
 #: way a reader would (small-capital Cyrillic letters, dotless j) and typographic dashes,
@@ -64,10 +68,14 @@ _CONFUSABLES: dict[str, str] = {
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ",
 }  # fmt: skip
 
-# Runs of single characters separated by up to three separator characters:
-# "O F F I C I A L", "O.F.F.I.C.I.A.L", "O F F I C I A L - S E N S I T I V E".
-_LETTER_SPACED = re2.compile(r"\b[A-Za-z0-9](?:[ ._*/,|-]{1,3}[A-Za-z0-9]\b){3,}", _OPTS)
-_SEP_SPLIT = re.compile(r"([ ._*/,|-]{1,3})")
+# Runs of single characters separated by up to three separator characters, or by a wider
+# run of spaces: "O F F I C I A L", "O.F.F.I.C.I.A.L", "J;G;1;0", "J    G    1    0",
+# "O F F I C I A L - S E N S I T I V E".
+_SPACING = r"(?: {4,8}|[ ._*/,|;:+-]{1,3})"
+_LETTER_SPACED = re2.compile(rf"\b[A-Za-z0-9](?:{_SPACING}[A-Za-z0-9]\b){{3,}}", _OPTS)
+_SEP_SPLIT = re.compile(f"({_SPACING})")
+#: separators that also make lists of numbers ("0, 1, 1, 0", "5|6|7", "1+2+3", "1:2:3")
+_LIST_SEPARATORS = frozenset(",|;:+")
 
 _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}", _OPTS)
 #: base64 written in 4-character groups: "SGVs bG8g d29y bGQh"
@@ -255,6 +263,12 @@ def _unicode_char(ch: str) -> str:
         return ""
     if ch in "\u2028\u2029":
         return "\n"
+    point = ord(ch)
+    if 0xE0020 <= point <= 0xE007E:  # tag characters: models read them as their ASCII twins
+        return chr(point - 0xE0000)
+    for first in _ENCLOSED_CAPITALS:
+        if first <= point < first + 26:
+            return chr(ord("A") + point - first)
     cat = unicodedata.category(ch)
     if cat in ("Cf", "Mn", "Me", "Cc") and ch not in "\t\n\r":
         return ""
@@ -326,7 +340,9 @@ def collapse_spaced(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
                 continue
             run = text[s:e]
         chars, seps = parts[::2], parts[1::2]
-        if any("," in sep or "|" in sep for sep in seps) and not any(c.isalpha() for c in chars):
+        if any(_LIST_SEPARATORS.intersection(sep) for sep in seps) and not any(
+            c.isalpha() for c in chars
+        ):
             continue  # "0, 1, 1, 0" and "5|6|7" are lists of numbers, not a spaced identifier
         if len(set(seps)) == 1:  # uniformly separated: "O-F-F-I-C-I-A-L", "1 2 3 4"
             collapsed = "".join(chars)

@@ -19,6 +19,7 @@ from proxy.extract.datatypes import RequestView
 from proxy.extract.gemini import GEMINI
 from proxy.extract.gemini_web import GEMINI_WEB
 from proxy.extract.generic import GENERIC
+from proxy.extract.grpc import GRPC
 from proxy.extract.multipart import MULTIPART
 from proxy.extract.openai import OPENAI
 from proxy.extract.perplexity import PERPLEXITY
@@ -34,6 +35,7 @@ ADAPTERS: list[Adapter] = [
     GEMINI,
     COHERE,
     OPENAI,
+    GRPC,
     MULTIPART,
     RAW_UPLOAD,
     GENERIC,

@@ -687,3 +687,40 @@ def test_ambiguous_multipart_is_blocked_as_unparseable(aidlp_proxy, upstream_log
         lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
     )
     assert event is not None and event["reason"] == "unparseable"
+
+
+# ---- gRPC (RT-50) -----------------------------------------------------------------------------
+
+GRPC_PATH = "/google.ai.generativelanguage.v1beta.GenerativeService/GenerateContent"
+
+
+def _grpc_body(text: str, compress: bool) -> bytes:
+    """A GenerateContentRequest-shaped protobuf (contents[0].parts[0].text), framed as gRPC."""
+    from tests.unit.extract.test_extract_grpc import grpc_body
+
+    return grpc_body(text, compress=compress)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_grpc_generate_content_with_a_nino_is_blocked(aidlp_proxy, upstream_log, compress):
+    headers = {"content-type": "application/grpc", "te": "trailers"}
+    if compress:
+        headers["grpc-encoding"] = "gzip"
+    with aidlp_proxy.httpx(http2=True) as client:
+        reply = client.post(
+            f"https://generativelanguage.googleapis.com{GRPC_PATH}",
+            content=_grpc_body(f"My NI number is {NINO}", compress),
+            headers=headers,
+        )
+    assert reply.status_code == 403
+    assert _never_reached(upstream_log, GRPC_PATH)
+
+
+def test_grpc_clean_request_is_forwarded(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx(http2=True) as client:
+        client.post(
+            f"https://generativelanguage.googleapis.com{GRPC_PATH}",
+            content=_grpc_body("Name three rivers in England.", True),
+            headers={"content-type": "application/grpc", "grpc-encoding": "gzip"},
+        )
+    assert upstream_log.wait_for(lambda r: r.path == GRPC_PATH) is not None

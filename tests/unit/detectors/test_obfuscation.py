@@ -211,3 +211,32 @@ def test_lists_of_numbers_with_commas_or_pipes_are_not_collapsed(engine, text):
     """Rule: commas and pipes collapse only runs with a letter in them: lists of single
     digits are data, not a spaced identifier."""
     assert engine.scan(text).categories == []
+
+
+# -- red-team classes (RT-07, RT-08, RT-09, RT-30) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        lambda v: "".join(chr(0xE0000 + ord(c)) for c in v),  # tag characters (ASCII smuggling)
+        lambda v: "".join(chr(0x1F170 + ord(c) - 65) if c.isalpha() else c for c in v),  # 🅹
+        lambda v: "".join(chr(0x1F150 + ord(c) - 65) if c.isalpha() else c for c in v),  # 🅙
+        lambda v: "".join(chr(0x1F130 + ord(c) - 65) if c.isalpha() else c for c in v),  # 🄹
+        lambda v: v[:4] + "\u2800" + v[4:],  # braille blank
+        lambda v: ";".join(v),
+        lambda v: "+".join(v),
+        lambda v: ":".join(v),
+        lambda v: "    ".join(v),
+    ],
+)
+def test_disguises_a_model_reads_through(engine, disguise) -> None:
+    assert cats(engine, f"My NI number is {disguise(NINO)}") == ["PERSONAL_DATA"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["scores 1;2;3;4;5 and 1+2+3+4 = 10", "at 10:30:15 on 1:2:3:4", "a;b;c;d", "x    y    z"],
+)
+def test_lists_and_times_with_those_separators_stay_allowed(engine, text: str) -> None:
+    assert cats(engine, text) == []
