@@ -7,8 +7,8 @@ undone with the Content-Encoding decoders and their limits (an unknown coding fa
 ``grpc-web-text`` bodies are base64. Each message is decoded as protobuf wire format: every
 length-delimited field that is UTF-8 text is scanned as a string leaf, and one that parses as a
 message is read recursively; varints of four digits or more are scanned as their decimal text
-(as the JSON sweep does). Bytes that do not frame, or a message that does not parse, are
-``unparseable``: a server would refuse them too.
+(as the JSON sweep does). Bytes that do not frame, or a message that does not parse, are read
+as any binary is (printable strings); a coding that does not inflate fails closed.
 """
 
 from __future__ import annotations
@@ -50,7 +50,12 @@ class GrpcAdapter(Adapter):
             except (binascii.Error, ValueError) as exc:
                 raise ExtractionError("unparseable", "grpc-web-text is not base64") from exc
         coding = view.header("grpc-encoding") or view.header("connect-content-encoding")
-        for index, (flag, framed) in enumerate(frames(body)):
+        try:
+            framed_messages = frames(body)
+        except ExtractionError:  # not framed after all: its printable strings, as any binary
+            col.file(view.body, "body", view.content_type)
+            return self.result(col)
+        for index, (flag, framed) in enumerate(framed_messages):
             if flag & _TRAILER_FLAG:
                 col.text(framed.decode("utf-8", "replace"), f"grpc[{index}].trailers")
                 continue
@@ -83,8 +88,9 @@ def frames(body: bytes) -> list[tuple[int, bytes]]:
 
 def read_message(col: Collector, data: bytes, where: str, depth: int) -> None:
     fields = wire_fields(data)
-    if fields is None:
-        raise ExtractionError("unparseable", "not a protobuf message")
+    if fields is None:  # not protobuf: its printable strings, as any binary
+        col.file(data, where, "", "", depth + 1)
+        return
     _read_fields(col, fields, where, depth)
 
 
