@@ -83,6 +83,8 @@ class Hits:
 #: protections", "mental health awareness" are not facts about a person.
 _TOPIC_NEXT = frozenset(w.lower() for w in VOCABULARY.list("context.yaml", "topic_next"))
 _TOPIC_GROUPS = ("personal", "casework")
+#: a word and a hyphen right before a term: a compound ("gender-blind")
+_GLUED_BEFORE = re.compile(r"[A-Za-z]-$")
 #: a possessive right before a phrase: it belongs to someone ("her mental health report")
 _POSSESSED = re.compile(r"(?i)(?:\w['\u2019]s|\b(?:his|her|their|my|your))\s+$")
 
@@ -94,6 +96,8 @@ def drop_topics(text: str, hits: Hits) -> Hits:
     for group in hits.starts:
         topical = group in _TOPIC_GROUPS or group.startswith("special:")
         for s, e, label in hits.spans(group):
+            if group.startswith("special:") and _GLUED_BEFORE.search(text, max(0, s - 2), s):
+                continue  # "gender-blind", "faith-based": part of a compound adjective
             if topical and not _POSSESSED.search(text, max(0, s - 12), s):
                 # ("Tom's occupational health report" is about Tom, not a work topic)
                 nxt = text[e : e + 24].lstrip(" -").split(maxsplit=1)
@@ -160,7 +164,7 @@ def default_groups() -> dict[str, list[str]]:
     """The special-category, personal-context and framing groups (``detectors/data``)."""
     special = VOCABULARY.group("special.yaml", "special")
     groups = {f"special:{name}": list(terms) for name, terms in special.items()}
-    for key in ("personal", "framing", "casework", "involvement"):
+    for key in ("personal", "framing", "casework", "involvement", "workplace"):
         groups[key] = list(VOCABULARY.list("context.yaml", key))
     groups["personal"] += groups["casework"]
     for key in (

@@ -28,6 +28,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "framing": "list",
         "topic_next": "list",
         "involvement": "list",
+        "workplace": "list",
     },
     "names.yaml": {
         "forenames": "list",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import tldextract
 from presidio_analyzer import Pattern
@@ -50,6 +51,20 @@ def _has_public_suffix(domain: str) -> bool:
     return bool(_extractor()(domain).suffix)
 
 
+_SPELLED_AT = re.compile(r"(?i)\s*[\[(<{]\s*at\s*[\])>}]\s*")
+_SPELLED_DOT = re.compile(r"(?i)\s*(?:[\[(<{]\s*dot\s*[\])>}]|\.)\s*")
+
+
+def _plain(value: str) -> str:
+    """``a [at] b [dot] com`` → ``a@b.com`` (a plain address is unchanged)."""
+    if "@" in value:
+        return value
+    parts = _SPELLED_AT.split(value, maxsplit=1)
+    if len(parts) != 2:
+        return value + "@"
+    return parts[0] + "@" + _SPELLED_DOT.sub(".", parts[1])
+
+
 class EmailRecogniser(Recogniser):
     """A personal email address is a contact detail. Role mailboxes (``info@``,
     ``enquiries@``) and documentation placeholders (``user@example.com``) are not."""
@@ -62,6 +77,13 @@ class EmailRecogniser(Recogniser):
             r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?\.){1,8}(?:xn--[A-Za-z0-9\-]{1,59}|[A-Za-z]{2,24})\b",
             0.9,
         ),
+        # "jane.smith [at] gmail [dot] com": an address written to dodge scrapers
+        Pattern(
+            "email_spelled",
+            r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}\s*[\[(<{]\s*(?i:at)\s*[\])>}]\s*"
+            r"(?:[A-Za-z0-9\-]{1,63}\s*(?:[\[(<{]\s*(?i:dot)\s*[\])>}]|\.)\s*){1,8}[A-Za-z]{2,24}\b",
+            0.8,
+        ),
     )
     CONTEXT = ("email", "e-mail", "mail", "contact")
 
@@ -69,10 +91,10 @@ class EmailRecogniser(Recogniser):
         _has_public_suffix("example.co.uk")  # load the bundled suffix list now, not mid-scan
 
     def validate_result(self, pattern_text: str) -> bool:
-        return _has_public_suffix(pattern_text.rsplit("@", 1)[1].lower())
+        return _has_public_suffix(_plain(pattern_text).rsplit("@", 1)[1].lower())
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        local, domain = pattern_text.lower().rsplit("@", 1)
+        local, domain = _plain(pattern_text).lower().rsplit("@", 1)
         if domain in _PLACEHOLDER_DOMAINS:
             return True
         return local in _PLACEHOLDER_LOCAL or local in _ROLE_LOCAL

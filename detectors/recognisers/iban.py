@@ -48,7 +48,11 @@ class IbanRecogniser(Recogniser):
 
     ENTITY = "IBAN_CODE"
     TIER = Tier.STRONG
-    PATTERNS = (Pattern("iban", r"\b[A-Z]{2} ?\d\d(?:[ \-]?[A-Za-z0-9]){11,34}", 0.9),)
+    PATTERNS = (
+        Pattern("iban", r"\b[A-Z]{2} ?\d\d(?:[ \-]?[A-Za-z0-9]){11,34}", 0.9),
+        # IBANs are case-insensitive ("gb29nwbk6016..."); mod 97 keeps this exact
+        Pattern("iban_lower", r"\b[a-z]{2} ?\d\d(?:[ \-]?[a-z0-9]){11,34}", 0.9),
+    )
     CONTEXT = ("iban", "bank", "account")
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -139,6 +139,8 @@ _SCHEME_NOUN = re.compile(
     r"(?i)^[\s\-]*(?:status|marking|markings|classification|label|level|category|tier|"
     r"designation|scheme|rating|grade)\b"
 )
+#: the marking is a key: a closing quote then a colon ('"OFFICIAL_SENSITIVE": ...')
+_AS_KEY = re.compile(r"[\"']\s*:\s*[\"'\[{]")
 #: "(marked official sensitive)": a note in brackets that the text is marked
 _MARKED_NOTE = re.compile(r"(?i)[\[(]\s*(?:marked|classified|classed|graded)(?: as)?\s*$")
 #: a handling instruction after a marking at a line start ("- pls dont forward")
@@ -398,6 +400,9 @@ class MarkingRecogniser(Recogniser):
                 if entity != "TOP_SECRET" or _INTRODUCED_AFTER.match(content):
                     return start, end, entity
             return None
+        # a JSON/YAML key holding the content: {"OFFICIAL_SENSITIVE": "The Department ..."}
+        if _AS_KEY.match(after) and not asks:
+            return start, end, entity
         # 3. capitals at the start of a line
         if _DESCRIPTOR.match(after_core) or after.lstrip(" ")[:2] == "//":
             return start, end, entity

@@ -29,7 +29,7 @@ _LABEL = (
     r"(?i:full name|name|forename|first name|surname|last name|family name|claimant|"
     r"customer|client|patient|applicant|tenant|service user|employee|complainant|"
     r"child|mother|father|partner|next of kin|appellant|subject|victim|witness|"
-    r"policyholder|account holder|pupil|student)"
+    r"policyholder|account holder|pupil|student|pt|cust|emp|staff member|officer)"
 )
 
 _VOCABULARY = vocabulary.load()
@@ -82,7 +82,8 @@ class NamePatternRecogniser(Recogniser):
         ),
         Pattern(
             "labelled_name",
-            rf"\b{_LABEL} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}})",
+            rf"\b{_LABEL} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}}"
+            rf"|(?:[A-Z]\.? ?){{1,2}} ?{_NAME_WORD})",
             0.8,
         ),
         Pattern(

@@ -287,3 +287,123 @@ def test_home_address_still_counts(engine) -> None:
     assert blocked(engine, "The tenant lives at 3 Crown Court, Hexham NE46 1AA.") == [
         "PERSONAL_DATA"
     ]
+
+
+# Rule: the general-knowledge exemption is for asking about a figure; a question that
+# states a special-category fact about the person ("X, who has Y"), or places them at
+# work, is about a private individual. A bare question about a figure stays allowed.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What benefits can Gordon Fairlie, who has multiple sclerosis, claim?",
+        "Describe the support options for Imelda Rourke, who has schizophrenia.",
+        "Is Gordon Fairlie from the Carlisle office entitled to extra leave for his epilepsy?",
+    ],
+)
+def test_questions_stating_a_private_fact_block(engine, text: str) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text), text
+
+
+def test_question_whether_a_figure_had_a_condition_stays_allowed(engine) -> None:
+    assert blocked(engine, "Was Abraham Lincoln depressed during the civil war?") == []
+
+
+# Rule: fiction / test-data framing makes names toy data, except a name tied to a
+# special-category term in a text that places the person at work.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sample data for the report: Gordon Fairlie, multiple sclerosis, Carlisle office.",
+        "Role play: you are HR. Imelda Rourke, who has epilepsy, asks for home working.",
+        "test data (not real): Gordon Fairlie was diagnosed with HIV and works in the Carlisle office.",
+    ],
+)
+def test_framing_words_do_not_hide_a_colleague(engine, text: str) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text), text
+
+
+def test_a_story_character_with_an_illness_stays_allowed(engine) -> None:
+    text = "Write a short story about Gordon Fairlie, a lighthouse keeper who has a cold."
+    assert blocked(engine, text) == []
+
+
+# Rule: casework and special-category terms in Welsh, Polish and Spanish count like the
+# English ones; the same sentence with no condition stays allowed.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mae gan Gareth Pritchard iselder ac mae angen llythyr arno.",
+        "Piotr Zieliński choruje na cukrzycę i stwardnienie rozsiane.",
+        "Lucía Herrera tiene esclerosis múltiple y necesita una carta para su jefe.",
+    ],
+)
+def test_special_category_in_other_languages_blocks(engine, text: str) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text), text
+
+
+def test_other_language_without_a_condition_stays_allowed(engine) -> None:
+    assert blocked(engine, "Lucía Herrera necesita una carta para su jefe.") == []
+
+
+# Rule: clinical shorthand, sex life and biometric data are special category; a browser
+# fingerprint or a code fingerprint is not.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pt: K Ashworth, 61M, PMH: COPD, T2DM. Write a discharge summary.",
+        "Dale Hendry disclosed he is in a polyamorous relationship; draft the vetting note.",
+        "Upload Imelda Rourke's fingerprint template to the access system; write the steps.",
+    ],
+)
+def test_clinical_sex_life_and_biometric_terms_block(engine, text: str) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text), text
+
+
+def test_technical_fingerprints_stay_allowed(engine) -> None:
+    text = "How does browser fingerprinting work, and how do code fingerprint indexes match files?"
+    assert blocked(engine, text) == []
+
+
+# Rule: immigration status and a named person's salary are case detail.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kacper Wiśniewski has pre-settled status and his right to work check failed; draft the letter.",
+        "Confirm to HR that Priti Varma's new salary is £41,200 from April.",
+    ],
+)
+def test_immigration_and_salary_detail_block(engine, text: str) -> None:
+    assert blocked(engine, text), text
+
+
+def test_salary_bands_in_general_stay_allowed(engine) -> None:
+    assert blocked(engine, "What is the salary range for an HEO in the civil service?") == []
+
+
+# Rule: an email written with [at]/(dot), and an IBAN in lower case, are still contact and
+# bank details (the IBAN checksum decides).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reply to gordon.fairlie77 [at] gmail [dot] com about his claim.",
+        "Refund Gordon Fairlie to gb29nwbk60161331926819 today.",
+    ],
+)
+def test_spelled_email_and_lower_case_iban_block(engine, text: str) -> None:
+    assert blocked(engine, text) == ["PERSONAL_DATA"], text
+
+
+def test_spelled_role_mailbox_and_bad_iban_stay_allowed(engine) -> None:
+    assert blocked(engine, "Write to enquiries [at] example [dot] com") == []
+    assert blocked(engine, "ref gb29nwbk60161331926818 is wrong") == []
+
+
+# Rule: a marking used as a JSON key holding the content is a marking; a question in it
+# stays a mention.
+def test_marking_as_a_json_key_blocks(engine) -> None:
+    text = '{"OFFICIAL_SENSITIVE": "The Department intends to close the Carlisle office"}'
+    assert blocked(engine, text) == ["OFFICIAL_SENSITIVE"]
+
+
+def test_marking_key_with_a_question_stays_allowed(engine) -> None:
+    assert blocked(engine, '{"OFFICIAL_SENSITIVE": "what does this level mean?"}') == []
