@@ -36,6 +36,9 @@ log = logging.getLogger("aidlp")
 
 DRAIN_TIMEOUT_DEFAULT = 20  # seconds
 SETTLE_SECONDS = 0.5  # nothing in flight for this long: done
+#: ... unless a client connection was not yet told to close (its last answer came before the
+#: drain: a keep-alive client may be sending its next request right now): wait this long.
+UNTOLD_SETTLE_SECONDS = 2.0
 
 
 class GracefulShutdown:
@@ -45,6 +48,7 @@ class GracefulShutdown:
         self.draining = False
         self.in_flight: set[str] = set()
         self.goaway_sent: set[str] = set()  # HTTP/2 client connections told to go away
+        self.told: set[str] = set()  # HTTP/1 client connections answered with Connection: close
         self._h2_flows: dict[str, http.HTTPFlow] = {}  # client id -> its latest HTTP/2 flow
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -88,10 +92,12 @@ class GracefulShutdown:
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         if self.draining and flow.response is not None and _is_http1(flow):
             flow.response.headers["connection"] = "close"
+            self.told.add(flow.client_conn.id)
 
     def response(self, flow: http.HTTPFlow) -> None:
         if self.draining and flow.response is not None and _is_http1(flow):
             flow.response.headers["connection"] = "close"  # answers aidlp made itself
+            self.told.add(flow.client_conn.id)
         self.in_flight.discard(flow.id)
 
     def error(self, flow: http.HTTPFlow) -> None:
@@ -126,7 +132,7 @@ class GracefulShutdown:
                 quiet_since = None
             elif quiet_since is None:
                 quiet_since = now
-            elif now - quiet_since >= SETTLE_SECONDS:
+            elif now - quiet_since >= (UNTOLD_SETTLE_SECONDS if self._untold() else SETTLE_SECONDS):
                 break
             await asyncio.sleep(0.05)
         left = len(self.in_flight)
@@ -136,6 +142,12 @@ class GracefulShutdown:
         else:
             log.info("aidlp: drained in %.1f s", took)
         ctx.master.shutdown()
+
+    def _untold(self) -> bool:
+        """Is a client connection still open that was not told to close (or go away)?"""
+        server = ctx.master.addons.get("proxyserver")
+        told = self.told | self.goaway_sent
+        return any(cid not in told for cid in getattr(server, "connections", {}))
 
     def _send_goaways(self) -> None:
         """GOAWAY to every HTTP/2 client connection that has no stream open (any earlier,
