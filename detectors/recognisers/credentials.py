@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import dataclasses
 import json
 import math
 from collections import Counter
@@ -664,6 +665,7 @@ class CredentialRecogniser(Recogniser):
             for rule_index in sorted(self._matching_rules(text, data))
             for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
         ]
+        hits += self._joined_literal_hits(data, b2c)
         rank = self._source_rank
         hits.sort(key=lambda c: (_is_generic(c.entity), c.start, rank[c.pattern], c.start - c.end))
         kept: list[Candidate] = []  # non-overlapping, by start
@@ -675,6 +677,34 @@ class CredentialRecogniser(Recogniser):
             kept.insert(i, c)
             starts.insert(i, c.start)
         yield from kept
+
+    def _joined_literal_hits(self, data: bytes, b2c) -> list[Candidate]:
+        """Provider tokens written as adjacent string literals, the way code splits them
+        (``"AKIAQ3EG" + "RKTN7V2XPZ5M"``, ``''.join(['ghp_', '...', '...'])``): the pieces
+        are joined and the provider rules run on the join; a hit spans the whole run."""
+        if b'"' not in data and b"'" not in data:
+            return []
+        out: list[Candidate] = []
+        for n, m in enumerate(_LITERAL_RUN.finditer(data)):
+            if n >= _MAX_LITERAL_RUNS:
+                break  # bounded work on a quote-dense dump (the pieces are scanned anyway)
+            pieces = [a or b for a, b in _LITERAL.findall(m.group(0))]
+            joined = b"".join(pieces)
+            if len(pieces) < 2 or len(joined) < 16 or not _TOKEN_PIECES.match(joined):
+                continue
+            jtext = joined.decode("ascii")
+            s, e = m.span()
+            if b2c is not None:
+                s, e = b2c(s), b2c(e)
+            for rule_index in sorted(self._matching_rules(jtext, joined)):
+                rule = self.rules[rule_index]
+                if _is_generic(rule.entity):
+                    continue  # a key name and its value joined are not one token
+                for c in self._rule_hits(rule, jtext, joined, None):
+                    if c.end - c.start > max(len(p) for p in pieces):  # spans a seam
+                        out.append(dataclasses.replace(c, start=s, end=e))
+                        break
+        return out
 
     def _matching_rules(self, text: str, data: bytes) -> set[int]:
         """Indices of the rules whose keywords occur (any case) or whose prefilter matches."""
@@ -745,6 +775,17 @@ _GENERIC_ENTITIES = frozenset(
         "BASIC_AUTH",
     }
 )
+
+
+#: adjacent string literals joined by +, a comma (a list or tuple), . or || (concatenation)
+_LITERAL_RUN = re2.compile(
+    r"""(?:"[^"\n]{1,60}"|'[^'\n]{1,60}')"""
+    r"""(?:[ \t]*(?:\+|,|\.|\|\||&)\s{0,8}(?:"[^"\n]{1,60}"|'[^'\n]{1,60}')){1,12}""",
+    RE2_OPTIONS,
+)
+_TOKEN_PIECES = re2.compile(rb"^[A-Za-z0-9_+/=.~-]+$", RE2_OPTIONS)  # tokens have no spaces
+_MAX_LITERAL_RUNS = 2000
+_LITERAL = re2.compile(r""""([^"\n]{1,60})"|'([^'\n]{1,60})'""", RE2_OPTIONS)
 
 
 def _is_generic(entity: str) -> int:

@@ -229,6 +229,9 @@ SECRETS = [
         "key:\nMIIEowIBAAKCAQEAm9sFwLh7G0egsCikLNo7DNxwE1VeIapc\nQk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3",
         "PRIVATE_KEY",
     ),
+    # tokens split into string literals the way code writes them (red-team RT-14)
+    ('key = "AKIAQ3EG" + "RKTN7V2XPZ5M"', "AWS_ACCESS_KEY"),
+    ("TOKEN = ''.join(['ghp_', 'jkVpHc4owSksJeLV', 'LEfF6gwneqU7raT35Xl8'])", "GITHUB_TOKEN"),
     # Kingfisher's vendor rules (Apache-2.0)
     ("SHODAN_API_KEY = Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl", "SHODAN_CREDENTIAL"),
     ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", None),
@@ -301,6 +304,8 @@ LOOKALIKES = [
     "ID:admin PW:password",
     "pw: changeme",
     "Your password is IncorrectOrExpired",
+    'print("hello" + "world" + "again and again")',
+    'names = ["alpha_team", "beta_team", "gamma_team", "delta_team"]',
     "the password is straightforward to reset",
     'password = "securepassword"',
     "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0",
