@@ -249,13 +249,22 @@ def _shared_strings(archive: Archive, info: zipfile.ZipInfo) -> list[str]:
 
 
 def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set[int]) -> None:
-    """One worksheet: cell values (shared strings resolved) and formulas, row by row."""
+    """One worksheet: cell values (shared strings resolved) and formulas, row by row; then
+    the text outside the cells (page headers and footers, data-validation lists and their
+    messages, conditional-format formulas, hyperlink labels), one element a line."""
     text = XmlText(archive.col, None)
     cell: dict[str, object] = {"type": None, "value": [], "formula": [], "capture": None}
+    outside: list[str] = []  # character data and display attributes outside the cells
+    in_cell = [False]
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = local_name(name)
+        if attrs and not in_cell[0]:
+            for key in _SHEET_ATTRIBUTES:
+                if attrs.get(key):
+                    outside.append(attrs[key] + "\n")
         if local == "c":
+            in_cell[0] = True
             cell["type"] = attrs.get("t")
             cell["value"] = []
             cell["formula"] = []
@@ -268,7 +277,10 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set
         local = local_name(name)
         if local in ("v", "t", "f"):
             cell["capture"] = None
-        elif local == "c":
+        elif not in_cell[0] and outside and not outside[-1].endswith("\n"):
+            outside.append("\n")
+        if local == "c":
+            in_cell[0] = False
             raw = "".join(cell["value"])  # type: ignore[arg-type]
             value = raw
             if cell["type"] == "b":
@@ -295,9 +307,20 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set
         capture = cell["capture"]
         if capture:
             cell[capture].append(data)  # type: ignore[index, union-attr]
+        elif not in_cell[0] and data.strip():
+            outside.append(data)
 
     archive.parse(info, start, end, chars)
+    if outside:
+        text.add("\n")
+        for piece in outside:
+            text.add(piece)
     text.emit(archive.at(info.filename))
+
+
+#: attributes a spreadsheet app shows outside the cells (hyperlink labels and tips, input and
+#: error messages of data validation)
+_SHEET_ATTRIBUTES = ("display", "tooltip", "prompt", "promptTitle", "error", "errorTitle")
 
 
 def _attribute_values(archive: Archive, info: zipfile.ZipInfo, attribute: str) -> None:

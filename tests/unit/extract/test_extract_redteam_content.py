@@ -179,3 +179,31 @@ def test_inline_spans_still_run_on() -> None:
     data = odt_bytes("JG10<text:span>37</text:span>29A")
     body, ctype = multipart([("file", "notes.odt", "application/octet-stream", data)])
     assert NINO in words(joined(extract(request(FILES, body, ctype))))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_xlsx_text_outside_the_cells_and_properties_are_read() -> None:
+    """RT-39: page headers, data-validation lists and messages, core properties."""
+    import openpyxl
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "Quarterly figures"
+    sheet.oddHeader.center.text = "NI JG103729A"
+    check = DataValidation(type="list", formula1='"AB123456C,Other"', prompt="ref 943 476 5919")
+    sheet.add_data_validation(check)
+    check.add("B1")
+    book.properties.title = "Case JC123456D"
+    book.properties.creator = "someone"
+    buf = io.BytesIO()
+    book.save(buf)
+    again = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
+    assert again.active.oddHeader.center.text == "NI JG103729A"
+    assert again.active.data_validations.dataValidation[0].formula1 == '"AB123456C,Other"'
+    assert again.properties.title == "Case JC123456D"
+    body, ctype = multipart([("file", "figures.xlsx", XLSX, buf.getvalue())])
+    found = words(joined(extract(request(FILES, body, ctype))))
+    assert {NINO, "AB123456C", "5919", "JC123456D"} <= found
