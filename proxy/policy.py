@@ -260,6 +260,12 @@ def unavailable(clauses: Sequence[str] = FAILURE_CLAUSES) -> Decision:
     return Decision("block", SCAN_ERROR, UNAVAILABLE, list(clauses))
 
 
+def unreadable_protocol() -> Decision:
+    """A switch to a protocol aidlp cannot read (an upgrade to anything but a websocket): it
+    would be relayed as raw bytes, so it is refused in every mode (reason ``unparseable``)."""
+    return Decision("block", SCAN_ERROR, "unparseable", list(FAILURE_CLAUSES))
+
+
 def internal_error() -> Decision:
     """An aidlp bug while handling a flow: blocked in every mode, recorded as a scan error."""
     return Decision("block", SCAN_ERROR, INTERNAL_ERROR, list(FAILURE_CLAUSES))

@@ -13,6 +13,7 @@ from mitmproxy import http
 from proxy.catalogue import Tool
 from proxy.inspection import HttpRequest, Subject
 from proxy.responses import Reply
+from proxy.transport.names import bare_host, flow_names
 
 #: ``flow.metadata`` key of the AI tool a flow goes to (set by the connection gate).
 TOOL_KEY = "aidlp.tool"
@@ -58,7 +59,15 @@ def http_request_of(flow: http.HTTPFlow) -> HttpRequest:
         body=request.raw_content or b"",
         header_pairs=_pairs(request.headers),
         trailer_pairs=_pairs(request.trailers),
+        names=_names(flow),
     )
+
+
+def _names(flow: http.HTTPFlow) -> list[str]:
+    """Every host name the flow carries to the AI host (SNI, Host, ``:authority``): their
+    labels leave too (``jg103729a.openai.com``), so they are scanned like headers."""
+    names = dict.fromkeys(filter(None, (bare_host(n) for n in flow_names(flow))))
+    return list(names)
 
 
 def _pairs(headers: http.Headers | None) -> list[tuple[str, str]]:

@@ -3,12 +3,13 @@
 At the request headers: the body is never streamed upstream unscanned, and a declared
 Content-Length over the limit fails closed at once. At the full request: the pipeline
 decides; a block is answered with :func:`proxy.responses.render`, every decision recorded.
-Responses are not inspected: they stream, so chat output is not held back.
+Responses are not inspected: they stream, so chat output is not held back; only a switch to
+a protocol other than a websocket is refused (:mod:`proxy.transport.upgrades`).
 """
 
 from __future__ import annotations
 
-from mitmproxy import http
+from mitmproxy import ctx, http
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.fail_closed import FailsClosed
@@ -17,6 +18,7 @@ from proxy.addons.host import RuntimeHost
 from proxy.failsafe import fail_closed
 from proxy.inspection import Outcome
 from proxy.responses import render
+from proxy.transport.upgrades import is_raw_upgrade, strip_upgrade
 
 
 class RequestInspector(FailsClosed):
@@ -33,6 +35,9 @@ class RequestInspector(FailsClosed):
             return
         # Never stream an AI-tool request upstream unscanned (overrides stream_large_bodies).
         flow.request.stream = False
+        strip_upgrade(flow.request.headers)  # a websocket, or no protocol switch at all
+        # The proxy's own credentials (mitmproxy's proxyauth has read them) never leave.
+        flow.request.headers.pop("proxy-authorization", None)
         _, inspector, _ = self.host.live()
         subject = subject_of(flow, tool)
         outcome = inspector.check_declared_length(
@@ -42,8 +47,24 @@ class RequestInspector(FailsClosed):
             self.act(flow, outcome)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        if flow.response is not None:
+        if flow.response is not None and flow.response.status_code != 101:
             flow.response.stream = True
+
+    @fail_closed
+    def response(self, flow: http.HTTPFlow) -> None:
+        """A 101 that is not a websocket would become a raw relay to the AI tool: refused.
+        (The response hook runs before mitmproxy sends a bodyless 101 and picks the layer
+        that follows it from ``flow.response``.)"""
+        response, tool = flow.response, tool_of(flow)
+        if response is None or tool is None or flow.websocket is not None:
+            return
+        if is_raw_upgrade(
+            response.status_code, response.headers, flow.request.headers, ctx.options.websocket
+        ):
+            _, inspector, _ = self.host.live()
+            self.act(flow, inspector.refuse_protocol(subject_of(flow, tool)))
+            if flow.response is not None:
+                flow.response.headers["connection"] = "close"  # the upstream switched protocol
 
     @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:

@@ -59,6 +59,7 @@ class HttpRequest:
     body: bytes = b""
     header_pairs: list[tuple[str, str]] = field(default_factory=list)  # every field, in order
     trailer_pairs: list[tuple[str, str]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # every host name it carries (SNI, Host...)
 
     # the two names proxy.extract.view_of() reads besides method, path and headers
     @property

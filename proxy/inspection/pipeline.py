@@ -43,6 +43,7 @@ from proxy.policy import (
     decide,
     failure,
     internal_error,
+    unreadable_protocol,
 )
 from proxy.transport.metadata import body_text, metadata_segments, without_exempt_findings
 from proxy.transport.routing import BLOCKED, RoutingCheck
@@ -90,6 +91,12 @@ class Inspector:
             clauses = self.config.policy.guidance.tool_clauses(route)
         return self._finish(subject, blocked_tool(reason, clauses))
 
+    def refuse_protocol(self, subject: Subject) -> Outcome:
+        """An AI tool answered a protocol switch aidlp cannot read: refused in every mode."""
+        outcome = self._finish(subject, unreadable_protocol())
+        outcome.scan_failure = "unparseable"
+        return outcome
+
     def check_declared_length(self, subject: Subject, declared: str) -> Outcome | None:
         """At the request headers: a declared Content-Length over the limit fails closed."""
         limit = self.config.limits.max_body_bytes
@@ -129,6 +136,7 @@ class Inspector:
                 request.path,
                 request.header_pairs,
                 request.trailer_pairs,
+                names=request.names,
                 credential_headers=subject.tool.credential_headers,
                 settings=config.catalogue.request_metadata,
             )

@@ -1,4 +1,5 @@
-"""Request metadata as text to scan: headers, cookies, the URL path and HTTP/2 trailers.
+"""Request metadata as text to scan: host names, headers, cookies, the URL path and query keys,
+and trailers (HTTP/2, chunked HTTP/1.1).
 
 A prompt, an identifier or a key can travel outside the body (``OpenAI-User: AKIA…``,
 ``GET /v1/files/JG103729A``, a cookie, a trailer). For a request to an AI tool, these
@@ -28,43 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from proxy.extract.datatypes import Extraction, ExtractionError, Segment
 
 CREDENTIAL_HEADER = "credential-header"
-METADATA_PREFIXES = ("header.", "cookie.", "trailer.", "path", CREDENTIAL_HEADER)
+METADATA_PREFIXES = ("header.", "cookie", "trailer.", "path", "host", CREDENTIAL_HEADER)
 MAX_METADATA_CHARS = 1024 * 1024  # more than this in headers and cookies: refused, not cut
 
-#: Headers that carry protocol machinery only (never scanned).
-DEFAULT_SKIP_HEADERS = [
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "upgrade",
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "content-encoding",
-    "cache-control",
-    "pragma",
-    "priority",
-    "dnt",
-    "upgrade-insecure-requests",
-    "if-none-match",
-    "if-modified-since",
-    "sec-fetch-dest",
-    "sec-fetch-mode",
-    "sec-fetch-site",
-    "sec-fetch-user",
-    "sec-ch-ua",
-    "sec-ch-ua-mobile",
-    "sec-ch-ua-platform",
-    "sec-websocket-key",
-    "sec-websocket-version",
-    "sec-websocket-extensions",
-    "x-aidlp-approval",
-    "proxy-authorization",
-]
+#: Headers never scanned: a length h11 has checked is digits; the host names are scanned
+#: from ``names``; aidlp's approval and the proxy's credentials never leave. Every other
+#: header can carry free text to the AI host (``Accept-Language: en; note=…``,
+#: ``Keep-Alive: …``), whatever its usual shape, so it is scanned.
+DEFAULT_SKIP_HEADERS = ["host", "content-length", "x-aidlp-approval", "proxy-authorization"]
 
 
 class RequestMetadataSettings(BaseModel):
@@ -101,11 +73,13 @@ def metadata_segments(
     headers: Iterable[tuple[str, str]],
     trailers: Iterable[tuple[str, str]] = (),
     *,
+    names: Iterable[str] = (),
     credential_headers: Iterable[str] = (),
     settings: RequestMetadataSettings | None = None,
 ) -> list[Segment]:
-    """Segments for the URL path (query excluded: the body extraction covers it), every
-    header but the skipped ones, each cookie, and every trailer."""
+    """Segments for the host names, the URL path, the query's keys and bare pieces (its
+    values are the body extraction's), every header but the skipped ones, each cookie (with
+    or without ``=``), and every trailer."""
     settings = settings or RequestMetadataSettings()
     if not settings.enabled:
         return []
@@ -123,10 +97,16 @@ def metadata_segments(
                 raise ExtractionError("too_large", "request headers over the metadata limit")
             out.append(Segment(text, where))
 
-    bare = path.split("?", 1)[0].split("#", 1)[0]
+    hosts = [n for n in names if n]
+    if hosts:
+        add(" , ".join(hosts), "host")
+    bare, _, query = path.split("#", 1)[0].partition("?")
     parts = [_decoded(p) for p in bare.split("/") if p]
     if parts:
         add(" / ".join(parts), "path")
+    keys = [_decoded(p.partition("=")[0].replace("+", " ")) for p in query.split("&")]
+    if any(k.strip() for k in keys):
+        add(" & ".join(k for k in keys if k.strip()), "path.query")
     for name, value in headers:
         lname = name.lower()
         if lname in skip or lname.startswith(":"):
@@ -136,6 +116,8 @@ def metadata_segments(
                 key, sep, val = cookie.strip().partition("=")
                 if sep:
                     add(f"{key}: {_decoded(val)}", f"cookie.{key[:64]}")
+                else:  # a bare piece reaches the server whole (`Cookie: a=1; JG103729A`)
+                    add(_decoded(key), "cookie")
             continue
         where = CREDENTIAL_HEADER if lname in credentials else f"header.{lname}"
         add(f"{name}: {value}", where)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 
 import pytest
 
 from tests.e2e.rawtls import open_tunnel, status_of
+from tests.e2e.rawupstream import RawRecorder
 
 NINO = "AB 12 34 56 C"
 NINO_RAW = NINO.replace(" ", "")
@@ -89,46 +89,6 @@ def test_benign_http1_chunked_trailer_in_a_tunnel_is_forwarded(aidlp_proxy, upst
     assert status_of(response) == 200, response[:200]
     got = upstream_log.wait_for(lambda r: "chat/completions" in r.path)
     assert got is not None and b"three rivers" in got.body
-
-
-class RawRecorder:
-    """A plain-HTTP server on loopback that keeps the raw bytes of each request and answers
-    200 once it has the last chunk."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.received: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(10)
-            data = b""
-            try:
-                while not data.endswith(b"\r\n\r\n") or b"\r\n0\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-            except OSError:
-                pass
-            self.received.append(data)
-            body = b'{"ok": true}'
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                + str(len(body)).encode()
-                + b"\r\nConnection: close\r\n\r\n"
-                + body
-            )
 
 
 @pytest.fixture(scope="module")

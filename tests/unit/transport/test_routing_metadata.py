@@ -74,7 +74,7 @@ def test_metadata_segments_and_exemptions() -> None:
             ("Authorization", "Bearer sk-proj-xyz"),
             ("OpenAI-User", "AKIAQWERTYUIOPASDFGH"),
             ("Cookie", "a=1; session=eyJ%41bc"),
-            ("Accept-Encoding", "gzip"),
+            ("Content-Length", "12"),
         ],
         [("x-note", "trailer text")],
         credential_headers=["authorization"],
@@ -82,6 +82,7 @@ def test_metadata_segments_and_exemptions() -> None:
     where = [s.where for s in segments]
     assert where == [
         "path",
+        "path.query",
         "credential-header",
         "header.openai-user",
         "cookie.a",
@@ -89,7 +90,8 @@ def test_metadata_segments_and_exemptions() -> None:
         "trailer.x-note",
     ]
     assert segments[0].text == "v1 / files / JG103729A"
-    assert segments[4].text == "session: eyJAbc"
+    assert segments[1].text == "purpose"
+    assert segments[5].text == "session: eyJAbc"
 
     extraction = Extraction(segments=[Segment("body text", "messages[0]"), *segments])
     text = extraction.text
@@ -111,3 +113,24 @@ def test_metadata_segments_and_exemptions() -> None:
     kept = without_exempt_findings(result, extraction)
     assert [f.entity_type for f in kept.findings] == ["AWS_ACCESS_KEY", "UK_NINO", "JWT"]
     assert kept.categories == ["CREDENTIALS", "PERSONAL_DATA"]
+
+
+def test_free_text_protocol_headers_bare_cookies_query_keys_and_host_names_are_scanned() -> None:
+    """Red-team RT-03/04/05: every place a value reaches the AI host is a segment."""
+    segments = metadata_segments(
+        "/v1/models?JG103729A&x=1&%4A%47=",
+        [
+            ("Accept-Language", "en; note=JG103729A"),
+            ("Keep-Alive", "timeout=5, JG103729A"),
+            ("Cookie", "a=1; JG103729A"),
+            ("Proxy-Authorization", "Basic dXNlcjpwYXNz"),
+        ],
+        names=["jg103729a.openai.com", "api.openai.com"],
+    )
+    texts = {s.where: s.text for s in segments}
+    assert texts["host"] == "jg103729a.openai.com , api.openai.com"
+    assert texts["path.query"] == "JG103729A & x & JG"
+    assert texts["header.accept-language"].endswith("JG103729A")
+    assert texts["header.keep-alive"].endswith("JG103729A")
+    assert texts["cookie"] == "JG103729A"
+    assert not any("dXNlcjpwYXNz" in s.text for s in segments)  # removed, never forwarded
