@@ -94,6 +94,14 @@ class BlockedToolPage(StrEnum):
     NONE = "none"  # every CONNECT is refused with 403 (browsers show a tunnel error)
 
 
+class OtherTls(StrEnum):
+    """What to do with a TLS connection whose names (CONNECT host, SNI, address) are all
+    non-AI hosts."""
+
+    PASSTHROUGH = "passthrough"  # never decrypted (default: see README, "Domain fronting")
+    INTERCEPT = "intercept"  # decrypted; each request classified by its Host / :authority
+
+
 ToolId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
 
 
@@ -150,6 +158,16 @@ class CatalogueSettings(BaseModel):
         "with the block page over TLS made with the proxy's CA, so staff read why; other "
         "clients are refused at CONNECT with 403. `all` accepts every CONNECT that way; "
         "`none` refuses them all. The blocked host is never connected to either way.",
+    )
+    other_tls: OtherTls = Field(
+        default=OtherTls.PASSTHROUGH,
+        description="A TLS connection whose CONNECT host, SNI and address all name non-AI "
+        "hosts. `passthrough` (default) never decrypts it: staff traffic to banks, health "
+        "sites and every other service stays unread (data minimisation, PS12/PS13), "
+        "certificate-pinned apps keep working and the proxy does no TLS work for it; the "
+        "price is that a client fronting an AI tool's Host behind a non-AI SNI on a shared "
+        "CDN is not seen. `intercept` decrypts every such connection and classifies each "
+        "request by its Host / :authority too, which closes that at those costs.",
     )
     request_metadata: RequestMetadataSettings = Field(
         default_factory=RequestMetadataSettings,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from detectors.settings import DetectorSettings
 from proxy.approvals.settings import resolve_paths as resolve_approval_paths
 from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
+from proxy.defaults import DEFAULT_CONFIG
 from proxy.events import EventSettings
 from proxy.extract.settings import ExtractionSettings
 from proxy.metrics import MetricsSettings
@@ -26,17 +27,6 @@ from proxy.register.settings import RegisterSettings
 from proxy.yamlpos import ConfigFileError, deep_merge, load_yaml_with_positions, locate
 
 MIB = 1024 * 1024
-
-
-def default_config_dir() -> Path:
-    """The embedded defaults: ``proxy/_defaults`` in a wheel, ``config/`` in a checkout."""
-    packaged = Path(__file__).with_name("_defaults")
-    if (packaged / "aidlp.yaml").is_file():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "config"
-
-
-DEFAULT_CONFIG = default_config_dir() / "aidlp.yaml"
 
 
 class ConfigError(ValueError):

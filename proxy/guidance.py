@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.types import CATEGORIES
+from proxy.defaults import DEFAULT_CONFIG
 
 _EMAIL = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"
 _URL = r"^(https?://|mailto:)\S+$"
@@ -204,8 +205,6 @@ class Guidance(BaseModel):
 
 @cache
 def _embedded() -> Guidance:
-    from proxy.config import DEFAULT_CONFIG
-
     raw = yaml.safe_load(Path(DEFAULT_CONFIG).read_text(encoding="utf-8"))
     return Guidance.model_validate(raw["policy"]["guidance"])
 

@@ -205,23 +205,10 @@ def decide(
             detail,
         )
     reason = result or "findings"
-    if shadow:
-        return Decision(
-            "monitor",
-            REQUEST_MONITORED,
-            reason,
-            clauses,
-            found,
-            needs,
-            audit,
-            result,
-            detail,
-            would_block=True,
-            missing=missing,
-        )
+    action, event = ("monitor", REQUEST_MONITORED) if shadow else ("block", REQUEST_BLOCKED)
     return Decision(
-        "block",
-        REQUEST_BLOCKED,
+        action,
+        event,
         reason,
         clauses,
         found,
@@ -229,6 +216,7 @@ def decide(
         audit,
         result,
         detail,
+        would_block=shadow,
         missing=missing,
     )
 

@@ -3,7 +3,8 @@
 - next layer (:class:`proxy.transport.gate.TransportGate`): an AI-tool or unnamed connection
   is intercepted as TLS or handled as HTTP, never relayed as raw bytes;
 - HTTP/1.1 chunked trailers: read like HTTP/2's (:mod:`proxy.transport.http1_trailers`);
-- ClientHello: a host that is not an AI tool is passed through, never decrypted; a blocked
+- ClientHello: a host that is not an AI tool is passed through, never decrypted
+  (``catalogue.other_tls: intercept`` decrypts it and classifies each request); a blocked
   tool's connection is killed before any TLS (:class:`RefuseBlockedSni`); a connection that
   names no host at all is intercepted or refused (``catalogue.unnamed_destinations``);
 - CONNECT and request headers: a blocked tool gets the block response (a browser's CONNECT
@@ -26,7 +27,7 @@ from proxy.addons.blocked_tool_page import BlockedToolPages, failed_handshake_su
 from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import TOOL_KEY, connection_subject, response_of, subject_of
 from proxy.addons.host import RuntimeHost
-from proxy.catalogue import Tool, ToolStatus, UnnamedDestinations
+from proxy.catalogue import OtherTls, Tool, ToolStatus, UnnamedDestinations
 from proxy.failsafe import fail_closed
 from proxy.responses import render
 from proxy.transport import http1_trailers
@@ -101,11 +102,13 @@ class ConnectionGate(FailsClosed):
             named = (sni and not is_ip_literal(connect_host)) or (
                 host is not None and not is_ip_literal(host)
             )
+            settings = self.host.rt().loaded.config.catalogue
             if named:
-                data.ignore_connection = True  # names a non-AI host: never decrypted
+                # names a non-AI host: never decrypted, unless other_tls says intercept (then
+                # each request is classified by its Host / :authority, like an unnamed one)
+                data.ignore_connection = settings.other_tls is OtherTls.PASSTHROUGH
                 return
             # No trustworthy name (IP literal, no SNI): never passed through unseen.
-            settings = self.host.rt().loaded.config.catalogue
             if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
                 return  # decrypted; each request is classified by its Host / :authority
             data.establish_server_tls_first = False

@@ -21,7 +21,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from proxy.events import schema
+from proxy.events.schema import (
+    APPROVAL_EXPIRING,
+    APPROVALS_RELOAD_FAILED,
+    APPROVALS_RELOADED,
+    CONFIG_RELOAD_FAILED,
+    CONFIG_RELOADED,
+    EVIDENCE_OPENED,
+    INVALID_EVENT,
+    REQUEST_APPROVED,
+    REQUEST_BLOCKED,
+    REQUEST_MONITORED,
+    SCAN_ERROR,
+    TOOL_BLOCKED,
+)
 from proxy.events.settings import FileSinkSettings, SyslogProtocol, SyslogSinkSettings
 
 log = logging.getLogger("aidlp.events")
@@ -278,18 +291,18 @@ class FileSink(Sink):
 
 #: RFC 5424 severities by event (default: informational).
 SEVERITY = {
-    schema.REQUEST_BLOCKED: 4,  # warning
-    schema.TOOL_BLOCKED: 4,
-    schema.EVIDENCE_OPENED: 5,  # notice: sealed evidence was opened
-    schema.SCAN_ERROR: 3,  # error
-    schema.REQUEST_MONITORED: 5,  # notice
-    schema.REQUEST_APPROVED: 5,
-    schema.CONFIG_RELOADED: 5,
-    schema.APPROVALS_RELOADED: 5,
-    schema.APPROVAL_EXPIRING: 4,  # warning: renew it before it lapses
-    schema.CONFIG_RELOAD_FAILED: 3,
-    schema.APPROVALS_RELOAD_FAILED: 3,
-    schema.INVALID_EVENT: 3,
+    REQUEST_BLOCKED: 4,  # warning
+    TOOL_BLOCKED: 4,
+    EVIDENCE_OPENED: 5,  # notice: sealed evidence was opened
+    SCAN_ERROR: 3,  # error
+    REQUEST_MONITORED: 5,  # notice
+    REQUEST_APPROVED: 5,
+    CONFIG_RELOADED: 5,
+    APPROVALS_RELOADED: 5,
+    APPROVAL_EXPIRING: 4,  # warning: renew it before it lapses
+    CONFIG_RELOAD_FAILED: 3,
+    APPROVALS_RELOAD_FAILED: 3,
+    INVALID_EVENT: 3,
 }
 
 

@@ -19,7 +19,7 @@ Response trailers from an HTTP/1.1 server keep mitmproxy's behaviour (not implem
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from proxy.mitmproxy_patches import Method, patch_method
@@ -54,6 +54,21 @@ class _TrailerKeeper:
         return self._keep(self.reader.read_eof())
 
 
+def _rewritten(
+    commands: Generator[Any, Any, Any], rewrite: Callable[[Any], Iterable[Any]]
+) -> Generator[Any, Any, Any]:
+    """Drive a layer's command generator, yielding ``rewrite(command)`` for each command it
+    yields (replies go back to the command they answer: the last one yielded)."""
+    reply = None
+    while True:
+        try:
+            command = commands.send(reply)
+        except StopIteration as stop:
+            return stop.value
+        for replacement in rewrite(command):
+            reply = yield replacement
+
+
 def _reading(original: Method) -> Method:
     def read_body(self: Any, event: Any) -> Generator[Any, Any, None]:
         from mitmproxy.proxy.layers.http import RequestEndOfMessage, RequestTrailers
@@ -65,13 +80,8 @@ def _reading(original: Method) -> Method:
         keeper = self.body_reader
         if not isinstance(keeper, _TrailerKeeper):
             keeper = self.body_reader = _TrailerKeeper(keeper)
-        commands = original(self, event)
-        reply = None
-        while True:
-            try:
-                command = commands.send(reply)
-            except StopIteration as stop:
-                return stop.value
+
+        def with_trailers(command: Any) -> Iterable[Any]:
             if (
                 keeper.trailers is not None
                 and isinstance(command, ReceiveHttp)
@@ -79,7 +89,9 @@ def _reading(original: Method) -> Method:
             ):
                 trailers, keeper.trailers = keeper.trailers, None
                 yield ReceiveHttp(RequestTrailers(command.event.stream_id, trailers))
-            reply = yield command
+            yield command
+
+        return (yield from _rewritten(original(self, event), with_trailers))
 
     return read_body
 
@@ -96,17 +108,14 @@ def _writing(original: Method) -> Method:
         if trailers is None or not isinstance(event, RequestEndOfMessage):
             return (yield from original(self, event))
         self.aidlp_trailers = None  # not chunked: no last chunk, the trailers are dropped
-        commands = original(self, event)
-        reply = None
-        while True:
-            try:
-                command = commands.send(reply)
-            except StopIteration as stop:
-                return stop.value
+
+        def last_chunk(command: Any) -> Iterable[Any]:
             if isinstance(command, mitm_commands.SendData) and command.data == _LAST_CHUNK:
                 last = b"0\r\n" + bytes(trailers) + b"\r\n"
                 command = mitm_commands.SendData(command.connection, last)
-            reply = yield command
+            yield command
+
+        return (yield from _rewritten(original(self, event), last_chunk))
 
     return send
 

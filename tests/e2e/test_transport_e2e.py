@@ -509,6 +509,77 @@ def test_unnamed_destinations_refuse_mode(refuse_unnamed_proxy, upstream_log):
     assert ok.status_code == 200
 
 
+def test_plain_http_with_an_ai_host_to_a_non_ai_address_is_classified_by_host(
+    aidlp_proxy, upstream_log
+):
+    """No CONNECT: an absolute-form request to a non-AI name, and one to an address, whose
+    Host header names the AI tool. mitmproxy handles plain HTTP itself; the Host counts."""
+    for target in ("http://www.example.com/v1/chat/completions", "http://127.0.0.1/v1/chat"):
+        sock = socket.create_connection(("127.0.0.1", aidlp_proxy.port), timeout=15)
+        with sock:
+            body = _chat(f"NINO {NINO}")
+            sock.sendall(
+                f"POST {target} HTTP/1.1\r\nHost: api.openai.com\r\nContent-Type: "
+                f"application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            response = _read_plain(sock)
+        assert status_of(response) == 403, (target, response[:120])
+    assert not _arrived(upstream_log, NINO.encode())
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("tool") == "openai"
+    )
+
+
+def _fronted(proxy) -> bytes:
+    """CONNECT and SNI name a non-AI host; the request inside names the AI tool."""
+    sock, status = open_tunnel(proxy.port, "www.example.com:443")
+    assert status == 200
+    context = ssl.create_default_context(cafile=str(proxy.ca_bundle))
+    with context.wrap_socket(sock, server_hostname="www.example.com") as tls:
+        tls.sendall(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat(f"NINO {NINO}"),
+                Content_Type="application/json",
+            )
+        )
+        issuer = dict(x[0] for x in tls.getpeercert()["issuer"])
+        return issuer.get("organizationName", "").encode() + b"|" + _read_plain(tls)
+
+
+def test_non_ai_sni_is_passed_through_by_default(aidlp_proxy, upstream_log):
+    """The documented default (README, "Domain fronting"): a connection whose every name is a
+    non-AI host is never decrypted — the client sees the real server's certificate."""
+    issuer, _, _ = _fronted(aidlp_proxy).partition(b"|")
+    assert b"mitmproxy" not in issuer
+
+
+@pytest.fixture(scope="module")
+def intercept_other_tls_proxy(start_proxy):
+    return start_proxy(TEST_CONFIG + "catalogue:\n  other_tls: intercept\n", name="other-tls")
+
+
+def test_other_tls_intercept_classifies_a_fronted_ai_host(intercept_other_tls_proxy, upstream_log):
+    issuer, _, response = _fronted(intercept_other_tls_proxy).partition(b"|")
+    assert b"mitmproxy" in issuer
+    assert status_of(response) == 403, response[:120]
+    assert not _arrived(upstream_log, NINO.encode())
+    assert intercept_other_tls_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("tool") == "openai"
+            and e.get("host") == "api.openai.com"
+        )
+    )
+    # A non-AI request through the decrypted tunnel is forwarded unaltered.
+    with intercept_other_tls_proxy.httpx() as client:
+        assert client.get("https://www.example.com/page").status_code == 200
+    assert upstream_log.wait_for(lambda r: r.path == "/page" and r.host == "www.example.com")
+
+
 # ---- 4. channels outside the body ------------------------------------------------------------
 
 AWS_KEY_ID = "AKIA" + "2OGYBAH6STMMNXNN"

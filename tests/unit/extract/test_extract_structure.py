@@ -16,76 +16,24 @@ from proxy.extract.adapter import API, FALLBACK, WEB_APP, Adapter
 from proxy.extract.files.kind import FileKind
 from proxy.extract.files.reader import kinds
 from proxy.extract.registry import ADAPTERS, WS_ADAPTERS, select, select_ws
+from tests.importgraph import find_cycle, imports, package_modules
+from tests.importgraph import import_graph as graph_of
 
 ROOT = Path(extract_package.__file__).parent
 PACKAGE = "proxy.extract"
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join([PACKAGE, *parts])
-
-
 def _modules() -> dict[str, Path]:
-    return {_module_name(path): path for path in ROOT.rglob("*.py")}
-
-
-def _imports(name: str, path: Path, known: set[str]) -> set[str]:
-    """Every proxy.extract module ``name`` imports, at any level (function bodies and
-    ``TYPE_CHECKING`` blocks included), resolved to modules (``from pkg import mod``
-    counts as importing ``mod``)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    is_package = path.name == "__init__.py"
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        targets: list[str] = []
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = name.split(".") if is_package else name.split(".")[:-1]
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        for target in targets:
-            if target in known and target != name:
-                found.add(target)
-    return found
+    return package_modules(ROOT, PACKAGE)
 
 
 def import_graph() -> dict[str, set[str]]:
-    modules = _modules()
-    known = set(modules)
-    graph = {name: _imports(name, path, known) for name, path in modules.items()}
+    graph = graph_of(_modules())
+    known = set(graph)
     # the file reader imports every module of proxy.extract.files dynamically (pkgutil)
     graph[f"{PACKAGE}.files.reader"] |= {m for m in known if m.startswith(f"{PACKAGE}.files.")}
     graph[f"{PACKAGE}.files.reader"].discard(f"{PACKAGE}.files.reader")
     return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
 
 
 def test_cycle_finder_finds_a_function_level_cycle(tmp_path: Path) -> None:
@@ -94,7 +42,7 @@ def test_cycle_finder_finds_a_function_level_cycle(tmp_path: Path) -> None:
     a.write_text("import pkg.b\n")
     b.write_text("def f():\n    from pkg import a\n    return a\n")
     known = {"pkg.a", "pkg.b"}
-    graph = {"pkg.a": _imports("pkg.a", a, known), "pkg.b": _imports("pkg.b", b, known)}
+    graph = {"pkg.a": imports("pkg.a", a, known), "pkg.b": imports("pkg.b", b, known)}
     assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
 
 
