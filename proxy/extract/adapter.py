@@ -39,7 +39,8 @@ def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
 
 class Adapter:
     """One request format. Subclasses set the declarations below and implement
-    :meth:`claims` and :meth:`extract`; list the instance in :mod:`proxy.extract.registry`."""
+    :meth:`claims` and :meth:`extract`; an instance at module level registers it
+    (:mod:`proxy.extract.registry` finds it)."""
 
     name: ClassVar[str] = "adapter"
     error_style: ClassVar[ErrorStyle] = "generic"

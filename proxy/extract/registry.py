@@ -1,47 +1,46 @@
 """The adapter registry: the first adapter that claims a request extracts it.
 
-Order is by tier (:mod:`proxy.extract.adapter`): host-specific web apps, then API formats
-(by path), then body shapes (multipart, raw uploads), then the generic fallback, which claims
-everything. Tests check the order against each adapter's declarations and ``examples``, and
-that the catalogue covers every declared host. A new format is one new module plus one line
-here.
+Every module of ``proxy.extract`` that defines an :class:`~proxy.extract.adapter.Adapter`
+instance at module level registers it by doing so: the registry finds them (imported on first
+use) and orders them by tier (:mod:`proxy.extract.adapter`): host-specific web apps, then API
+formats (by path), then body shapes (multipart, raw uploads), then the generic fallback,
+which claims everything; within a tier by name (adapters of one tier claim disjoint hosts or
+paths; tests check each adapter wins its ``examples``, and that the catalogue covers every
+declared host). A new format is one new module, its tests and its catalogue hosts.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+from proxy.extract.adapter import FALLBACK as FALLBACK_TIER
 from proxy.extract.adapter import Adapter
-from proxy.extract.anthropic import ANTHROPIC
-from proxy.extract.chatgpt_web import CHATGPT_WEB
-from proxy.extract.claude_web import CLAUDE_WEB
-from proxy.extract.cohere import COHERE
-from proxy.extract.copilot import COPILOT
 from proxy.extract.datatypes import RequestView
-from proxy.extract.gemini import GEMINI
-from proxy.extract.gemini_web import GEMINI_WEB
-from proxy.extract.generic import GENERIC
-from proxy.extract.grpc import GRPC
-from proxy.extract.multipart import MULTIPART
-from proxy.extract.openai import OPENAI
-from proxy.extract.perplexity import PERPLEXITY
-from proxy.extract.uploads import RAW_UPLOAD
 
-ADAPTERS: list[Adapter] = [
-    CHATGPT_WEB,
-    CLAUDE_WEB,
-    GEMINI_WEB,
-    COPILOT,
-    PERPLEXITY,
-    ANTHROPIC,
-    GEMINI,
-    COHERE,
-    OPENAI,
-    GRPC,
-    MULTIPART,
-    RAW_UPLOAD,
-    GENERIC,
-]
-FALLBACK: Adapter = GENERIC
+_PACKAGE = "proxy.extract"
 
+
+def adapters() -> tuple[Adapter, ...]:
+    """Every adapter defined in a module of ``proxy.extract``, in selection order."""
+    package = importlib.import_module(_PACKAGE)
+    found: dict[int, Adapter] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.ispkg or info.name.startswith("_") or info.name == "registry":
+            continue
+        module = importlib.import_module(f"{_PACKAGE}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Adapter) and type(value).__module__ == module.__name__:
+                found[id(value)] = value
+    ordered = sorted(found.values(), key=lambda a: (a.tier, a.name))
+    fallbacks = [a for a in ordered if a.tier == FALLBACK_TIER]
+    if len(fallbacks) != 1:
+        raise RuntimeError(f"proxy.extract needs exactly one fallback adapter, has {fallbacks}")
+    return tuple(ordered)
+
+
+ADAPTERS: list[Adapter] = list(adapters())
+FALLBACK: Adapter = ADAPTERS[-1]
 # Adapters that read websocket messages (``websocket = True``), in the same order.
 WS_ADAPTERS: list[Adapter] = [adapter for adapter in ADAPTERS if adapter.websocket]
 

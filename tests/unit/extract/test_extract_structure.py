@@ -33,6 +33,9 @@ def import_graph() -> dict[str, set[str]]:
     # the file reader imports every module of proxy.extract.files dynamically (pkgutil)
     graph[f"{PACKAGE}.files.reader"] |= {m for m in known if m.startswith(f"{PACKAGE}.files.")}
     graph[f"{PACKAGE}.files.reader"].discard(f"{PACKAGE}.files.reader")
+    # the adapter registry imports every top-level module of proxy.extract (pkgutil)
+    registry = f"{PACKAGE}.registry"
+    graph[registry] |= {m for m in known if m.count(".") == 2 and m != registry}
     return graph
 
 
