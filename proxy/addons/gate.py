@@ -23,7 +23,12 @@ from typing import Any
 
 from mitmproxy import ctx, http, tls
 
-from proxy.addons.blocked_tool_page import BlockedToolPages, failed_handshake_subject, shows_page
+from proxy.addons.blocked_tool_page import (
+    BlockedToolPages,
+    connection_established,
+    failed_handshake_subject,
+    shows_page,
+)
 from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import TOOL_KEY, connection_subject, response_of, subject_of
 from proxy.addons.host import RuntimeHost
@@ -110,7 +115,10 @@ class ConnectionGate(FailsClosed):
                 return
             # No trustworthy name (IP literal, no SNI): never passed through unseen.
             if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
-                return  # decrypted; each request is classified by its Host / :authority
+                # decrypted; each request is classified by its Host / :authority before any
+                # upstream connection (a request naming a blocked tool never opens one)
+                data.establish_server_tls_first = False
+                return
             data.establish_server_tls_first = False
             self.sni_refuser.refused.add(data.context.client.id)
             _, inspector, recording = self.host.live()
@@ -137,6 +145,10 @@ class ConnectionGate(FailsClosed):
                 self.pages.open(flow, tool)  # its requests get the page; nothing upstream
                 return
             self.refuse(flow, tool)
+        elif is_ip_literal(flow.request.host):
+            # An address may be a blocked tool's: accept the tunnel without connecting (the
+            # eager strategy would connect now); the SNI or the requests name it first.
+            flow.response = connection_established(flow)
 
     @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:

@@ -2,7 +2,8 @@
 
 A blocked message is dropped and the socket closed with 1008 (policy violation) on both
 sides, the reason naming the incident; later messages on a closing socket are dropped.
-The handshake's approval token covers the socket's messages.
+The handshake's approval token covers the socket's messages. Control frames (pings, pongs,
+close reasons) never carry the client's bytes upstream (:mod:`proxy.transport.ws_controls`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from proxy.addons.mitmproxy_ws_close_patch import install as install_websocket_c
 from proxy.failsafe import fail_closed
 from proxy.inspection import WebsocketMessage
 from proxy.responses import websocket_close
+from proxy.transport import ws_controls
 
 
 class WebsocketInspector(FailsClosed):
@@ -29,6 +31,8 @@ class WebsocketInspector(FailsClosed):
 
     async def running(self) -> None:
         install_websocket_close()
+        # pings, pongs and close reasons carry nothing of the client's to an AI tool
+        ws_controls.install(lambda flow: tool_of(flow) is not None)
 
     @fail_closed
     async def websocket_message(self, flow: http.HTTPFlow) -> None:

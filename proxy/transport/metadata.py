@@ -78,7 +78,8 @@ def metadata_segments(
     settings: RequestMetadataSettings | None = None,
 ) -> list[Segment]:
     """Segments for the host names, the URL path, the query's keys and bare pieces (its
-    values are the body extraction's), every header but the skipped ones, each cookie (with
+    values are the body extraction's), a fragment (clients do not send one; a crafted
+    request may), every header but the skipped ones, each cookie (with
     or without ``=``), and every trailer."""
     settings = settings or RequestMetadataSettings()
     if not settings.enabled:
@@ -100,10 +101,13 @@ def metadata_segments(
     hosts = [n for n in names if n]
     if hosts:
         add(" , ".join(hosts), "host")
-    bare, _, query = path.split("#", 1)[0].partition("?")
+    target, _, fragment = path.partition("#")  # a client may send one: it reaches the host
+    bare, _, query = target.partition("?")
     parts = [_decoded(p) for p in bare.split("/") if p]
     if parts:
         add(" / ".join(parts), "path")
+    if fragment.strip():
+        add(_decoded(fragment), "path.fragment")
     keys = [_decoded(p.partition("=")[0].replace("+", " ")) for p in query.split("&")]
     if any(k.strip() for k in keys):
         add(" & ".join(k for k in keys if k.strip()), "path.query")

@@ -65,6 +65,8 @@ TEST_HOSTNAMES = [
     "api.deepseek.com",
     "deepseek.com",
     "dept-ai.openai.azure.com",
+    "gateway.ai.cloudflare.com",
+    "api2.cursor.sh",
     "example.com",
     "www.example.com",
     "www.example.org",

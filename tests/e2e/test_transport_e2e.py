@@ -193,7 +193,10 @@ def _read_plain(sock: socket.socket, timeout: float = 10.0) -> bytes:
 def test_deepseek_sni_through_ip_literal_connect_with_mangled_hello_is_refused(
     aidlp_proxy, upstream_log, mangle
 ):
-    sock, status = open_tunnel(aidlp_proxy.port, "127.0.0.1:443")
+    """The address stands in for one of DeepSeek's: no connection is opened to it, not even
+    at CONNECT time (red team RT-26: mitmproxy's eager strategy connected before the SNI)."""
+    address = f"127.0.0.{10 + list(MANGLES.values()).index(mangle)}"
+    sock, status = open_tunnel(aidlp_proxy.port, f"{address}:443")
     assert status == 200
     with sock, pytest.raises((ConnectionError, ssl.SSLError, OSError)):
         tls = MangledTLS(sock, aidlp_proxy.ssl_context(), "api.deepseek.com", **mangle)
@@ -203,6 +206,7 @@ def test_deepseek_sni_through_ip_literal_connect_with_mangled_hello_is_refused(
             raise ConnectionError("closed")
     assert upstream_log.wait_for(lambda r: "deepseek" in r.host, timeout=0.5) is None
     assert not [c for c in aidlp_proxy.upstream_connects() if "deepseek" in c]
+    assert not [c for c in aidlp_proxy.upstream_connects() if c.startswith(address + ":")]
     assert aidlp_proxy.wait_event(
         lambda e: (
             e.get("event") == "ai.tool.blocked"
@@ -473,7 +477,7 @@ def test_ip_literal_connect_with_a_non_ai_sni_is_still_classified_by_host(
 def test_ip_literal_without_sni_naming_deepseek_in_host_is_refused(aidlp_proxy, upstream_log):
     status, _, body = _h2(
         aidlp_proxy,
-        connect="127.0.0.1:443",
+        connect="127.0.0.20:443",
         sni=None,
         authority="chat.deepseek.com",
         path="/",
@@ -481,6 +485,8 @@ def test_ip_literal_without_sni_naming_deepseek_in_host_is_refused(aidlp_proxy, 
     )
     assert status == 403 and b"PS6" in body
     assert upstream_log.wait_for(lambda r: "deepseek" in r.host, timeout=0.5) is None
+    # no upstream connection to the address at all: neither at CONNECT nor at the ClientHello
+    assert not [c for c in aidlp_proxy.upstream_connects() if c.startswith("127.0.0.20:")]
 
 
 @pytest.fixture(scope="module")

@@ -208,3 +208,97 @@ def test_ordinary_browser_and_sdk_headers_do_not_block(aidlp_proxy, upstream_log
         )
     assert response.status_code == 200, response.text[:300]
     assert upstream_log.wait_for(lambda r: "chat/completions" in r.path) is not None
+
+
+# ---- RT-25: a fragment on the request line, free text in framing headers --------------------
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        f"GET /v1/models#{NINO_RAW} HTTP/1.1\r\nHost: api.openai.com\r\n",
+        f"GET /v1/models HTTP/1.1\r\nHost: api.openai.com\r\nTrailer: {NINO_RAW}\r\n",
+        f"GET /v1/models HTTP/1.1\r\nHost: api.openai.com\r\nAccept-Encoding: {NINO_RAW}\r\n",
+        f"GET /v1/models HTTP/1.1\r\nHost: api.openai.com\r\nConnection: keep-alive, {NINO_RAW}\r\n",
+    ],
+    ids=["fragment", "trailer-declaration", "accept-encoding", "connection"],
+)
+def test_identifier_in_a_fragment_or_framing_header_is_blocked(
+    aidlp_proxy, upstream_log, request_head
+):
+    sock, status = open_tunnel(aidlp_proxy.port, "api.openai.com:443")
+    assert status == 200
+    context = aidlp_proxy.ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    with context.wrap_socket(sock, server_hostname="api.openai.com") as tls:
+        tls.sendall((request_head + "\r\n").encode())
+        head = _read_head(tls)
+    assert status_of(head) == 403, head[:120]
+    assert upstream_log.wait_for(lambda r: "/v1/models" in r.path, timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("method") == "GET"
+    )
+
+
+# ---- RT-32: gateways that route to DeepSeek, and AI tools that were passed through ------------
+
+
+def test_deepseek_through_an_ai_gateway_path_is_refused(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://gateway.ai.cloudflare.com/v1/acct/gw/deepseek/chat/completions",
+            json={"model": "deepseek-chat", "messages": [{"role": "user", "content": "hi"}]},
+        )
+    assert response.status_code == 403
+    assert upstream_log.wait_for(lambda r: "gateway.ai" in r.host, timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.tool.blocked" and e.get("tool") == "cloudflare_ai_gateway"
+    )
+
+
+def test_a_coding_assistant_host_is_intercepted_and_scanned(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://api2.cursor.sh/aiserver.v1.ChatService/StreamChat",
+            json={"messages": [{"role": "user", "content": f"claimant NINO {NINO}"}]},
+        )
+    assert response.status_code == 403
+    assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("tool") == "cursor"
+    )
+
+
+# ---- RT-31: a handshake mitmproxy does not take for a websocket is never relayed raw ----------
+
+
+def test_duplicate_websocket_version_handshake_is_refused_not_relayed(aidlp_proxy, upstream_log):
+    """The server (last value wins) accepts the websocket; mitmproxy (joined "13, 13") would
+    have relayed it as raw TCP. The 101 is refused instead, and no frame gets through."""
+    from wsproto.frame_protocol import FrameProtocol, Opcode
+
+    sock, status = open_tunnel(aidlp_proxy.port, "copilot.microsoft.com:443")
+    assert status == 200
+    context = aidlp_proxy.ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    with context.wrap_socket(sock, server_hostname="copilot.microsoft.com") as tls:
+        tls.sendall(
+            b"GET /c/api/chat HTTP/1.1\r\nHost: copilot.microsoft.com\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        head = _read_head(tls)
+        assert status_of(head) == 403, head[:120]
+        frame = FrameProtocol(client=True, extensions=[]).send_data(
+            f'{{"event": "send", "text": "NINO {NINO}"}}', fin=True
+        )
+        assert frame[0] & 0x0F == Opcode.TEXT
+        try:
+            tls.sendall(frame)
+            _read_head(tls, 2)
+        except OSError:
+            pass
+    assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=1) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.scan.error" and e.get("path") == "/c/api/chat"
+    )

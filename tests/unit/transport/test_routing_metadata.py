@@ -118,7 +118,7 @@ def test_metadata_segments_and_exemptions() -> None:
 def test_free_text_protocol_headers_bare_cookies_query_keys_and_host_names_are_scanned() -> None:
     """Red-team RT-03/04/05: every place a value reaches the AI host is a segment."""
     segments = metadata_segments(
-        "/v1/models?JG103729A&x=1&%4A%47=",
+        "/v1/models?JG103729A&x=1&%4A%47=#note%20AB123456C",
         [
             ("Accept-Language", "en; note=JG103729A"),
             ("Keep-Alive", "timeout=5, JG103729A"),
@@ -130,6 +130,7 @@ def test_free_text_protocol_headers_bare_cookies_query_keys_and_host_names_are_s
     texts = {s.where: s.text for s in segments}
     assert texts["host"] == "jg103729a.openai.com , api.openai.com"
     assert texts["path.query"] == "JG103729A & x & JG"
+    assert texts["path.fragment"] == "note AB123456C"
     assert texts["header.accept-language"].endswith("JG103729A")
     assert texts["header.keep-alive"].endswith("JG103729A")
     assert texts["cookie"] == "JG103729A"
