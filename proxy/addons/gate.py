@@ -46,14 +46,24 @@ UNNAMED_TOOL = Tool(id="unnamed", name="Unnamed destination", hosts=["unnamed.in
 
 
 class RefuseBlockedSni:
-    """Kills a client connection whose ClientHello named a blocked tool, before any TLS.
+    """Kills a client connection whose ClientHello named a blocked tool, before any TLS; and
+    opens no server connection at the ClientHello of a refused or unnamed one.
 
-    Added at the end of mitmproxy's addon chain so that its ``tls_start_client`` runs after
-    the built-in TlsConfig: with no TLS context, mitmproxy closes the connection.
+    Added at the end of mitmproxy's addon chain so that its hooks run after the built-in
+    TlsConfig, which asks for server TLS first under the eager strategy (that would connect
+    to the address before its requests are classified); with no TLS context, mitmproxy
+    closes the client connection.
     """
 
     def __init__(self) -> None:
         self.refused: set[str] = set()
+        self.client_first: set[str] = set()  # unnamed: no server connection at the hello
+
+    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        client = data.context.client.id
+        if client in self.refused or client in self.client_first:
+            self.client_first.discard(client)
+            data.establish_server_tls_first = False
 
     def tls_start_client(self, data: tls.TlsData) -> None:
         if data.context.client.id in self.refused:
@@ -117,7 +127,7 @@ class ConnectionGate(FailsClosed):
             if settings.unnamed_destinations is UnnamedDestinations.INTERCEPT:
                 # decrypted; each request is classified by its Host / :authority before any
                 # upstream connection (a request naming a blocked tool never opens one)
-                data.establish_server_tls_first = False
+                self.sni_refuser.client_first.add(data.context.client.id)
                 return
             data.establish_server_tls_first = False
             self.sni_refuser.refused.add(data.context.client.id)

@@ -430,6 +430,26 @@ def test_ip_literal_without_sni_is_intercepted_and_classified_by_host(aidlp_prox
     )
 
 
+def test_ip_literal_without_sni_benign_request_still_reaches_the_ai_tool(aidlp_proxy, upstream_log):
+    """Control: no upstream connection at CONNECT or ClientHello, one once a classified
+    request is allowed."""
+    sock, tls = _mangled_session(aidlp_proxy, "127.0.0.1:443", None)  # the cert covers it
+    with sock:
+        tls.send(
+            http_request(
+                "POST",
+                "api.openai.com",
+                "/v1/chat/completions",
+                _chat("name three rivers in Scotland"),
+                Content_Type="application/json",
+            )
+        )
+        response = tls.read_response()
+    assert status_of(response) == 200, response[:200]
+    assert _arrived(upstream_log, b"rivers in Scotland")
+    assert [c for c in aidlp_proxy.upstream_connects() if c.startswith("127.0.0.1:443")]
+
+
 @pytest.mark.parametrize("address", ["2130706433", "0x7f000001", "127.1", "0177.0.0.1"])
 def test_non_canonical_ip_literal_connect_is_intercepted_and_classified(
     aidlp_proxy, upstream_log, address
