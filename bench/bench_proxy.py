@@ -4,14 +4,20 @@ Both proxies run in reverse mode in front of a local nginx (TLS, loopback) that 
 POST with a small chat-completion JSON. wrk drives each with 2 KB chat-completion bodies, a
 mix of clean prompts and prompts carrying identifiers, from N concurrent connections.
 
-Prints requests/s for each, their ratio, latency p50/p99 for each and the latency aidlp adds.
-Then the usage register's cost: aidlp and "aidlp+register" (the register on: SQLite sink,
+Both proxies run side by side and wrk alternates between them in slices (--rounds per phase,
+ABBA order), so the shared machine's drifting load hits both alike. Two phases: saturation
+(back-to-back requests: throughput) and paced (each connection waits --think-ms between
+requests: latency without queueing). Prints requests/s for each, their ratio, latency p50/p99
+(median over slices) and the latency aidlp adds; the longest event-loop stalls during the
+load, from aidlp's /metrics: aidlp's own steps on the loop (``aidlp_loop_hold_seconds``) and
+the loop's lateness from any cause; the inline/worker split of the scans; the RSS of the
+proxy and its workers after the run; the load average before, between and after. Then the usage register's cost: aidlp and "aidlp+register" (the register on: SQLite sink,
 subject hashes in the workers) run side by side and wrk alternates between them in short
 slices (--ab-rounds x --ab-slice seconds each), so drifting background load hits both alike;
 it prints each slice's req/s, the median ratio, the rows written and the register queue's
 drops (skip it with --no-register).
 
-    uv run python bench/bench_proxy.py [--duration 20] [--connections 20] [--workers N] [--no-register]
+    uv run python bench/bench_proxy.py [--duration 20] [--rounds 4] [--connections 20] [--workers N] [--no-register]
 """
 
 from __future__ import annotations
@@ -157,6 +163,9 @@ def main() -> int:
     parser.add_argument("--ab-rounds", type=int, default=5)
     parser.add_argument("--ab-slice", type=int, default=6, help="seconds per A/B slice")
     parser.add_argument(
+        "--rounds", type=int, default=4, help="alternating slices per phase (duration split)"
+    )
+    parser.add_argument(
         "--think-ms",
         type=int,
         default=250,
@@ -202,110 +211,184 @@ def main() -> int:
     # Reverse mode straight at nginx; the Host header (api.openai.com) is kept, so aidlp
     # classifies the traffic as OpenAI's and scans it.
     reverse = f"reverse:https://127.0.0.1:{upstream_port}@{{port}}"
-    results = {}
+    env: dict[str, str] = {}
+    common = [
+        "--set",
+        f"ssl_verify_upstream_trusted_ca={tmp / 'ca.pem'}",
+        "--set",
+        f"confdir={tmp}",
+        "--set",
+        "keep_host_header=true",
+    ]
+    names = ("bare mitmproxy", "aidlp")
+    slices: dict[str, dict[str, list[dict]]] = {n: {"saturation": [], "paced": []} for n in names}
+    load = [os.getloadavg()[0]]
     try:
         assert wait_for_port(upstream_port, 10), "nginx did not start"
-        env: dict[str, str] = {}
-        common = [
-            "--set",
-            f"ssl_verify_upstream_trusted_ca={tmp / 'ca.pem'}",
-            "--set",
-            f"confdir={tmp}",
-            "--set",
-            "keep_host_header=true",
-        ]
-        for name in ("bare mitmproxy", "aidlp"):
+        procs: dict[str, tuple[subprocess.Popen[bytes], int, Path]] = {}
+        metrics_port = free_port()
+        for name in names:
             port = free_port()
-            metrics_port = free_port()
-            if name.startswith("aidlp"):
-                args = [
-                    str(bin_dir / "aidlp"),
-                    "run",
-                    "--config",
-                    str(config),
-                    "--metrics-port",
-                    str(metrics_port),
-                    "--",
-                    "--mode",
-                    reverse.format(port=port),
-                    *common,
-                ]
-            else:
-                args = [
-                    str(bin_dir / "mitmdump"),
-                    "--mode",
-                    reverse.format(port=port),
-                    "--set",
-                    "flow_detail=0",
-                    *common,
-                ]
             log = tmp / f"{name.split()[0]}.log"
-            proc = start(args, log, env)
-            try:
-                deadline = time.monotonic() + 90
-                while time.monotonic() < deadline and not (
-                    wait_for_port(port, 0.5)
-                    and (not name.startswith("aidlp") or "workers ready" in log.read_text())
-                ):
-                    if proc.poll() is not None:
-                        sys.exit(f"{name} exited:\n{log.read_text()}")
-                run_wrk(port, script, 3, options.connections)  # warm-up
-                results[name] = run_wrk(port, script, options.duration, options.connections)
-                results[name]["paced"] = run_wrk(port, paced, options.duration, options.connections)
-                if name == "aidlp":
-                    rss = subprocess.run(
-                        ["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)],
-                        capture_output=True,
-                        text=True,
-                    ).stdout.split()
-                    results[name]["rss_mb"] = sum(int(x) for x in rss) / 1024
-            finally:
-                stop(proc)
+            if name == "aidlp":
+                args = [str(bin_dir / "aidlp"), "run", "--config", str(config), "--metrics-port",
+                        str(metrics_port), "--", "--mode", reverse.format(port=port), *common]  # fmt: skip
+            else:
+                args = [str(bin_dir / "mitmdump"), "--mode", reverse.format(port=port), "--set",
+                        "flow_detail=0", *common]  # fmt: skip
+            procs[name] = (start(args, log, env), port, log)
+        for name, (proc, port, log) in procs.items():
+            if name == "aidlp":
+                wait_ready(proc, port, log, name)
+            else:
+                assert wait_for_port(port, 60), f"{name} did not start"
+            run_wrk(port, script, 3, options.connections)  # warm-up
+        before = scrape(metrics_port)
+        # Both proxies run side by side; wrk alternates between them in slices, ABBA order,
+        # so the machine's drifting background load hits both alike.
+        piece = max(2, options.duration // options.rounds)
+        for phase, lua in (("saturation", script), ("paced", paced)):
+            for round_no in range(options.rounds):
+                for name in names if round_no % 2 == 0 else names[::-1]:
+                    r = run_wrk(procs[name][1], lua, piece, options.connections)
+                    slices[name][phase].append(r)
+            load.append(os.getloadavg()[0])
+        after = scrape(metrics_port)
+        aidlp_proc = procs["aidlp"][0]
+        rss = subprocess.run(
+            ["ps", "-o", "rss=", "--ppid", str(aidlp_proc.pid), "-p", str(aidlp_proc.pid)],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        rss_mb = sum(int(x) for x in rss) / 1024
+        for proc, _, _ in procs.values():
+            stop(proc)
         if not options.no_register:
             ab = register_ab(
                 options, bin_dir, common, reverse, config, register_config, script, tmp, env
             )
     finally:
+        for proc, _, _ in locals().get("procs", {}).values():
+            stop(proc)
         stop(nginx)
-    bare, ours = results["bare mitmproxy"], results["aidlp"]
     print(
-        f"\n2 KB chat-completion POSTs, {options.connections} connections, {options.duration}s each, "
-        f"{n_ident}/10 bodies carry identifiers (blocked with 403)\n"
+        f"\n2 KB chat-completion POSTs, {options.connections} connections, {n_ident}/10 bodies "
+        f"carry identifiers (aidlp blocks them with 403); both proxies up side by side, wrk "
+        f"alternating between them in {options.rounds} slices of {piece}s per phase (ABBA); "
+        f"load average {' -> '.join(f'{x:.1f}' for x in load)} (cpus={os.cpu_count()})\n"
     )
-    print(f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for name, r in results.items():
-        print(f"{name:<16}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
+    summary = {n: {ph: summarise_slices(v) for ph, v in slices[n].items()} for n in names}
+    for phase in ("saturation", "paced"):
+        label = "saturation" if phase == "saturation" else f"paced ({options.think_ms} ms think)"
+        print(f"{label}: {'proxy':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+        for name in names:
+            r = summary[name][phase]
+            print(
+                f"{'':>{len(label) + 2}}{name:<16}{r['rps']:>9.1f}{r['p50']:>9.2f}"
+                f"{r['p99']:>9.2f}{r['non2xx']:>9}"
+            )
+    bare, ours = summary["bare mitmproxy"], summary["aidlp"]
+    pair_ratios = [
+        a["rps"] / b["rps"]
+        for a, b in zip(
+            slices["aidlp"]["saturation"], slices["bare mitmproxy"]["saturation"], strict=True
+        )
+        if b["rps"]
+    ]
+    print(
+        f"\nthroughput ratio aidlp / bare mitmproxy at saturation: "
+        f"{ours['saturation']['rps'] / bare['saturation']['rps']:.2f} (goal >= 0.80; slice pairs "
+        f"{' '.join(f'{x:.2f}' for x in pair_ratios)})"
+    )
+    bp, op = bare["paced"], ours["paced"]
+    print(
+        f"added latency, paced: p50 {op['p50'] - bp['p50']:+.2f} ms (goal <= 2), "
+        f"p99 {op['p99'] - bp['p99']:+.2f} ms (goal <= 10)  [median over slices]"
+    )
+    print_stalls(before, after)
+    print(f"aidlp RSS (proxy + scan workers) after the run: {rss_mb:.0f} MB")
     blocked = sum(
         1 for line in (tmp / "aidlp.log").read_text().splitlines() if '"decision":"block"' in line
     )
-    print(f"\naidlp blocked {blocked} requests (expected about {n_ident / 10:.0%} of its total)")
-    print(
-        f"throughput ratio aidlp / bare mitmproxy: {ours['rps'] / bare['rps']:.2f}  (goal >= 0.30)"
-    )
-    print(
-        f"at saturation latency is mostly queueing: p50 {bare['p50']:.1f} -> {ours['p50']:.1f} ms, "
-        f"p99 {bare['p99']:.1f} -> {ours['p99']:.1f} ms"
-    )
-    print(f"\npaced load: {options.connections} connections, {options.think_ms} ms think time each")
-    print(f"{'proxy':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, r in results.items():
-        p = r["paced"]
-        print(f"{name:<16}{p['rps']:>10.1f}{p['p50']:>10.2f}{p['p99']:>10.2f}")
-    bp, op = bare["paced"], ours["paced"]
-    print(
-        f"added latency p50: {op['p50'] - bp['p50']:.2f} ms (goal <= 10)   "
-        f"p99: {op['p99'] - bp['p99']:.2f} ms (goal <= 50)"
-    )
-    if "rss_mb" in ours:
-        print(
-            f"aidlp RSS (proxy + scan workers) after the run: {ours['rss_mb']:.0f} MB (goal < 600)"
-        )
+    print(f"aidlp blocked {blocked} requests (expected about {n_ident / 10:.0%} of its total)")
     if not options.no_register:
         print_register_ab(ab, options, tmp)
-    for name, r in results.items():
-        if r["errors"]:
-            print(f"{name}: {r['errors']}")
+    for name in names:
+        errors = {r["errors"] for ph in slices[name].values() for r in ph if r["errors"]}
+        for e in sorted(errors):
+            print(f"{name}: {e}")
     return 0
+
+
+def summarise_slices(results: list[dict]) -> dict:
+    """Req/s over all slices; p50/p99: the median of the slices' figures."""
+    import statistics
+
+    return {
+        "rps": statistics.mean(r["rps"] for r in results),
+        "p50": statistics.median(r["p50"] for r in results),
+        "p99": statistics.median(r["p99"] for r in results),
+        "non2xx": sum(r["non2xx"] for r in results),
+    }
+
+
+def scrape(metrics_port: int) -> dict[str, float]:
+    """aidlp's /metrics as {series: value} (labels kept in the series name)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            series, _, value = line.rpartition(" ")
+            out[series] = float(value)
+    return out
+
+
+def _histogram_delta(before: dict, after: dict, name: str) -> tuple[float, list[tuple[str, float]]]:
+    """Observations of histogram ``name`` between two scrapes: (count, [(le, cumulative)])."""
+    buckets = []
+    for series, value in after.items():
+        if series.startswith(f"{name}_bucket{{"):
+            le = series.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((le, value - before.get(series, 0.0)))
+    buckets.sort(key=lambda b: float("inf") if b[0] == "+Inf" else float(b[0]))
+    count = after.get(f"{name}_count", 0.0) - before.get(f"{name}_count", 0.0)
+    return count, buckets
+
+
+def print_stalls(before: dict, after: dict) -> None:
+    """The longest event-loop stalls during the measured phases: aidlp's own steps
+    (``aidlp_loop_hold_seconds``) and the loop's lateness from any cause (lag sampler)."""
+    for name, label in (
+        ("aidlp_loop_hold_seconds", "aidlp's steps on the loop"),
+        ("aidlp_event_loop_lag_seconds", "loop lag, any cause (20 ms sampler)"),
+    ):
+        count, buckets = _histogram_delta(before, after, name)
+        if not count:
+            print(f"{label}: no observations")
+            continue
+        longest = next((le for le, c in buckets if c >= count), "+Inf")
+        over_1ms = count - next((c for le, c in buckets if le == "0.001"), 0.0)
+        print(
+            f"{label}: {count:.0f} observed during the load, longest <= {longest} s, "
+            f"{over_1ms:.0f} over 1 ms ({over_1ms / count:.2%})"
+        )
+    print(
+        f"  since start: longest aidlp step {after.get('aidlp_loop_hold_max_seconds', 0) * 1000:.2f} ms, "
+        f"longest inline scan {after.get('aidlp_inline_scan_max_seconds', 0) * 1000:.2f} ms, "
+        f"longest loop lag {after.get('aidlp_event_loop_lag_max_seconds', 0) * 1000:.2f} ms"
+    )
+    stages = {
+        o: after.get(f'aidlp_inline_scans{{outcome="{o}"}}', 0.0)
+        - before.get(f'aidlp_inline_scans{{outcome="{o}"}}', 0.0)
+        for o in ("inline", "declined", "over_budget")
+    }
+    print(
+        f"  scans during the load: {stages['inline']:.0f} inline, {stages['declined']:.0f} "
+        f"declined (names/code: worker), {stages['over_budget']:.0f} over budget (worker)"
+    )
 
 
 def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, name: str) -> None:

@@ -90,6 +90,8 @@ class Detector(Protocol):
 
     Findings' offsets index the original text. Register one by passing it to
     ``ScanEngine(settings, plugins=[...])`` or via ``detectors.engine.PLUGIN_FACTORIES``.
+    Optionally ``heavy(text) -> bool``: True when ``findings(text)`` would do expensive
+    work (then ``ScanEngine.scan_inline`` declines the text and a worker scans it).
     """
 
     name: str

@@ -132,15 +132,54 @@ class ScanEngine:
     def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
         """Findings in ``text``; with ``seams`` (:mod:`detectors.seams`), also the values
         split across the boundaries between the parts ``text`` was joined from."""
+        result = self._scan(text, seams, inline=False)
+        assert result is not None
+        return result
+
+    def scan_inline(
+        self, text: str, seams: Sequence[Seam] = (), budget: float | None = None
+    ) -> ScanResult | None:
+        """Stage 1 of a two-stage scan (the proxy runs it on small texts in its own process):
+        the same result as :meth:`scan`, or None when that needs the name finder (a view
+        where names could change the outcome, with ``detectors.ner`` enabled), a plug-in's
+        heavy pass (``Detector.heavy(text)``, e.g. code fingerprint matching), or more than
+        ``budget`` seconds of this thread's CPU (checked between steps: a dense text stops
+        early): then :meth:`scan` must run, in a worker. Works on an engine built with
+        ``load_ner=False``.
+        """
+        deadline = None if budget is None else _Deadline(budget)
+        try:
+            return self._scan(text, seams, inline=True, deadline=deadline)
+        except _OverBudget:
+            return None
+
+    def _scan(
+        self,
+        text: str,
+        seams: Sequence[Seam],
+        *,
+        inline: bool,
+        deadline: _Deadline | None = None,
+    ) -> ScanResult | None:
         started = time.perf_counter()
         text = scrub_surrogates(text)  # any str: lone surrogates become U+FFFD, same offsets
+        if inline and any(getattr(p, "heavy", _light)(text) for p in self.plugins):
+            return None
         findings: list[Finding] = []
         for view in normalise(text, self.limits):
-            findings += self._scan_view(view)
+            _check(deadline)
+            found = self._scan_view(view, None, inline, deadline)
+            if found is None:
+                return None
+            findings += found
+        _check(deadline)
         for plugin in self.plugins:
             findings += plugin.findings(text)
         if seams:
-            findings = with_seam_findings(_dedupe(findings), self._across(seams))
+            across = self._across(seams, inline, deadline)
+            if across is None:
+                return None
+            findings = with_seam_findings(_dedupe(findings), across)
         findings = _dedupe(findings)
         return ScanResult(
             findings=findings,
@@ -149,17 +188,27 @@ class ScanEngine:
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _across(self, seams: Sequence[Seam]) -> list[Finding]:
-        """Findings that cross a part boundary: the seams scanned as one document."""
+    def _across(
+        self, seams: Sequence[Seam], inline: bool = False, deadline: _Deadline | None = None
+    ) -> list[Finding] | None:
+        """Findings that cross a part boundary: the seams scanned as one document (None:
+        the inline stage hands it on)."""
         document, starts = seam_document(seams)
         found: list[Finding] = []
         for view in normalise(scrub_surrogates(document), self.limits):
-            found += self._scan_view(view, SEAM_TIERS)
+            _check(deadline)
+            got = self._scan_view(view, SEAM_TIERS, inline, deadline)
+            if got is None:
+                return None
+            found += got
         return crossing_findings(_dedupe(found), seams, starts)
 
     # -- stages --------------------------------------------------------------------------
-    def candidates(self, text: str, data: bytes, b2c, hits: Hits) -> list[Candidate]:
-        """Validated, context-checked pattern hits of one view."""
+    def candidates(
+        self, text: str, data: bytes, b2c, hits: Hits, deadline: _Deadline | None = None
+    ) -> list[Candidate]:
+        """Validated, context-checked pattern hits of one view (past ``deadline``, raises
+        :class:`_OverBudget`)."""
         out: list[Candidate] = []
         owner = self._set_owner
         found = {owner[offset + i] for offset, rs in self._sets for i in rs.Match(data) or ()}
@@ -168,6 +217,7 @@ class ScanEngine:
             found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))
         matched = sorted(found)
         for idx in matched:
+            _check(deadline)
             rec, i = self._patterns[idx]
             if self._needs_context[idx] and f"ctx:{rec.ENTITY}" not in hits.starts:
                 continue  # no context word anywhere: every hit would be dropped below
@@ -181,14 +231,24 @@ class ScanEngine:
                 out.append(c)
         return _overlaps(out)
 
-    def _scan_view(self, view: View, tiers: frozenset[str] | None = None) -> list[Finding]:
-        """Findings of one view (only items of ``tiers``, when given)."""
+    def _scan_view(
+        self,
+        view: View,
+        tiers: frozenset[str] | None = None,
+        inline: bool = False,
+        deadline: _Deadline | None = None,
+    ) -> list[Finding] | None:
+        """Findings of one view (only items of ``tiers``, when given); None when ``inline``
+        and the name finder could change them."""
         text = view.text
         data = text.encode()
         b2c = None if len(data) == len(text) else _byte_to_char(data)
         hits = drop_topics(text, self.keywords.scan(text, data, b2c))
-        cands = self.candidates(text, data, b2c, hits)
+        cands = self.candidates(text, data, b2c, hits, deadline)
+        _check(deadline)
         items, needs_names = combine(text, cands, [], hits)
+        if inline and needs_names and self.settings.ner.enabled:
+            return None  # the name finder could change the outcome: stage 2 (a worker)
         if needs_names and self.ner is not None:
             windows = context_windows(text, cands, hits, self.settings.ner.window_chars)
             spans, parsed = self.ner.analyse(text, windows)
@@ -205,6 +265,40 @@ class ScanEngine:
         meta = () if view.origin == "text" else (("decoded", view.origin),)
         category = item.category
         return Finding(category, item.entity, start, end, round(item.score, 2), item.detector, meta)
+
+
+class _OverBudget(Exception):
+    """An inline scan ran past its budget."""
+
+
+class _Deadline:
+    """A CPU-time budget for this thread, checked cheaply: the wall clock first; only when
+    that has passed is the thread's CPU time read (time the OS gave to other processes is
+    not the scan's), and the wall deadline moved on by what is left."""
+
+    __slots__ = ("cpu_end", "wall_end")
+
+    def __init__(self, seconds: float) -> None:
+        self.cpu_end = time.thread_time() + seconds
+        self.wall_end = time.perf_counter() + seconds
+
+    def check(self) -> None:
+        if time.perf_counter() > self.wall_end:
+            left = self.cpu_end - time.thread_time()
+            if left <= 0:
+                raise _OverBudget
+            self.wall_end = time.perf_counter() + left
+
+
+def _check(deadline: _Deadline | None) -> None:
+    """Between steps of :meth:`ScanEngine.scan_inline`: past its budget, stop."""
+    if deadline is not None:
+        deadline.check()
+
+
+def _light(_text: str) -> bool:
+    """A plug-in without ``heavy``: always cheap enough for the inline stage."""
+    return False
 
 
 def _overlaps(cands: list[Candidate]) -> list[Candidate]:

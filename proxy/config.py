@@ -79,6 +79,21 @@ class WorkerSettings(BaseModel):
         "(cheaper than the thread hop); larger or compressed ones, and JSON carrying an embedded "
         "file, in a thread. 0: never.",
     )
+    inline_scan_chars: int = Field(
+        default=4096,
+        ge=0,
+        le=MIB,
+        description="Two-stage scan: extracted texts up to this many characters get the "
+        "pattern-and-keyword stage in the proxy process first, and go to a worker only when "
+        "names (spaCy) or code fingerprints could change the result. 0: every scan in a worker.",
+    )
+    inline_scan_budget_ms: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="CPU time one inline scan may take on the event loop: checked between the "
+        "engine's steps, a text that needs longer stops and goes to a worker.",
+    )
 
     def effective_processes(self) -> int:
         return self.processes or max(1, (os.cpu_count() or 2) - 1)

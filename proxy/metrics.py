@@ -140,6 +140,30 @@ class Metrics:
             registry=r,
         )
         self._loop_lag_max = 0.0
+        self.loop_hold = Histogram(
+            "aidlp_loop_hold_seconds",
+            "How long one synchronous step of aidlp's request/message handling held the loop",
+            registry=r,
+            buckets=LOOP_LAG_BUCKETS,
+        )
+        self.loop_hold_max = Gauge(
+            "aidlp_loop_hold_max_seconds",
+            "The longest step of aidlp's request/message handling on the event loop since start",
+            registry=r,
+        )
+        self._loop_hold_max = 0.0
+        self.inline_scans = Gauge(
+            "aidlp_inline_scans",
+            "Scans since the pool started, by stage-1 outcome: decided inline; declined (names "
+            "or code fingerprints needed) or over_budget (stopped at the budget): in a worker",
+            ["outcome"],
+            registry=r,
+        )
+        self.inline_scan_max = Gauge(
+            "aidlp_inline_scan_max_seconds",
+            "The longest inline (stage-1) scan since the pool started: event-loop time",
+            registry=r,
+        )
         for kind in SCAN_ERROR_KINDS:
             self.scan_errors.labels(kind=kind)
         for result in APPROVAL_RESULTS:
@@ -166,6 +190,16 @@ class Metrics:
         self.scan_workers.set_function(lambda: pool.settings.processes if pool.ready else 0)
         self.ready.set_function(lambda: 1 if pool.ready else 0)
 
+        def inline(read: Callable[[Any], float]) -> Callable[[], float]:
+            return lambda: read(pool.inline) if pool.inline is not None else 0.0
+
+        self.inline_scans.labels(outcome="inline").set_function(inline(lambda s: s.scans))
+        self.inline_scans.labels(outcome="declined").set_function(inline(lambda s: s.declined))
+        self.inline_scan_max.set_function(inline(lambda s: s.longest))
+        self.inline_scans.labels(outcome="over_budget").set_function(
+            inline(lambda s: s.over_budget)
+        )
+
     # ---- decisions (a subscriber of proxy.inspection.record.Recording) -------------------
 
     def on_decision(self, event: DecisionEvent) -> None:
@@ -191,6 +225,12 @@ class Metrics:
         if seconds > self._loop_lag_max:
             self._loop_lag_max = seconds
             self.loop_lag_max.set(seconds)
+
+    def observe_loop_hold(self, seconds: float) -> None:
+        self.loop_hold.observe(seconds)
+        if seconds > self._loop_hold_max:
+            self._loop_hold_max = seconds
+            self.loop_hold_max.set(seconds)
 
     # ---- EventStats -----------------------------------------------------------------------
 

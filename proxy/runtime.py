@@ -58,4 +58,6 @@ def pool_settings(loaded: LoadedConfig) -> PoolSettings:
         max_queue=config.workers.max_queue,
         subject_key=subject_key(loaded),
         spare=config.workers.spare,
+        inline_chars=config.workers.inline_scan_chars,
+        inline_budget=config.workers.inline_scan_budget_ms / 1000,
     )

@@ -1,7 +1,11 @@
-"""The scanning worker pool: detector code never runs on mitmproxy's event loop.
+"""The scanning worker pool, behind a two-stage scan.
 
-Each worker process builds one :class:`detectors.engine.ScanEngine` at start-up and reuses
-it. A scan is time-boxed twice: inside the worker (an interval timer interrupts a runaway
+Stage 1 (:class:`InlineStage`, when ``workers.inline_scan_chars`` > 0): a small text gets the
+pattern-and-keyword stage in the proxy process, within a measured time budget (tens of
+microseconds for a clean 2 KB prompt: cheaper than any hand-off); it returns the final
+result unless the name finder (spaCy) or a heavy plug-in could change it. Stage 2: everything
+else goes to the worker processes. Each builds one :class:`detectors.engine.ScanEngine` at
+start-up and reuses it. A scan is time-boxed twice: inside the worker (an interval timer interrupts a runaway
 scan) and by the caller (``asyncio.wait_for``). A full queue waits a bounded time and then
 fails closed with ``overloaded``.
 """
@@ -130,6 +134,81 @@ class PoolSettings:
     max_queue: int
     subject_key: bytes | None = field(default=None, repr=False)  # register.subjects.key_file
     spare: bool = False  # keep one warm spare worker for crash recovery
+    inline_chars: int = 0  # texts up to this size try the inline stage first (0: never)
+    inline_budget: float = 0.001  # seconds an inline scan may run before it goes to the pool
+
+
+#: Scanned once when the inline stage loads, so that the engine's lazily built tables are
+#: built then and not inside the first requests' budgets (not for the results).
+WARM_UP_TEXTS = (
+    "Please summarise the minutes of Tuesday's meeting in three bullet points.",
+    "Claimant Mr J. Smith, NI number QQ 12 34 56 C, DOB 01/02/1980, tel 07700 900123.",
+    "OFFICIAL-SENSITIVE\nexport API_KEY=abcd1234efgh5678ijkl9012mnop3456",
+    "Caf\u00e9 r\u00e9sum\u00e9 \u2014 \uff21\uff22 \u0441\u0430\u0440 aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ= %41%42%43",
+)
+
+
+class InlineStage:
+    """Stage 1 of the two-stage scan, in the proxy process, on the event loop.
+
+    Holds a :class:`~detectors.engine.ScanEngine` without the name finder. A text of up to
+    ``inline_chars`` gets :meth:`~detectors.engine.ScanEngine.scan_inline`, time-boxed to
+    ``inline_budget`` seconds of CPU (checked between the engine's steps): the full result when the
+    pattern-and-keyword stage settles it (the common case), or None (the worker pool scans
+    it) when names or a heavy plug-in (code fingerprints) could change it, or the text is too
+    dense to finish within the budget. Any exception fails closed (``scan_error``).
+    """
+
+    def __init__(self, engine: Any, settings: PoolSettings, subjects: Any = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.subjects = subjects
+        self.scans = 0  # decided inline
+        self.declined = 0  # handed to the pool: names or a heavy plug-in needed
+        self.over_budget = 0  # handed to the pool: stopped at the budget
+        self.longest = 0.0  # seconds: the longest inline scan (event-loop hold) since start
+
+    @classmethod
+    def load(cls, detector_json: str, settings: PoolSettings) -> InlineStage:
+        """Build the engine and warm it (seconds of CPU: call it in a thread)."""
+        from detectors.engine import ScanEngine
+
+        # the recognisers' load messages are for the workers' logs, not the proxy's
+        logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
+        engine = ScanEngine(DetectorSettings.model_validate_json(detector_json), load_ner=False)
+        for text in WARM_UP_TEXTS:  # first-use tables (confusables, number words...) now,
+            engine.scan_inline(text)  # not in the first requests' budgets
+        subjects = None
+        if settings.subject_key:
+            from proxy.register.subjects import SubjectHasher
+
+            subjects = SubjectHasher(settings.subject_key)
+        return cls(engine, settings, subjects)
+
+    def accepts(self, text: str) -> bool:
+        return 0 < len(text) <= self.settings.inline_chars
+
+    def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult | None:
+        """The result, or None for the pool. Raises :class:`ScanFailure` (fail closed)."""
+        budget = self.settings.inline_budget
+        started = time.perf_counter()
+        try:
+            result = self.engine.scan_inline(text, tuple(seams), budget)
+            if result is not None and self.subjects is not None:
+                result.subject_hmacs = self.subjects.for_findings(text, result.findings)
+        except Exception as exc:  # never let a text through unscanned
+            log.error("aidlp: inline scan failed: %s", type(exc).__name__)
+            raise ScanFailure("scan_error", type(exc).__name__) from exc
+        finally:
+            spent = time.perf_counter() - started
+            self.longest = max(self.longest, spent)
+        if result is not None:
+            self.scans += 1
+        elif spent > budget:  # (wall time: a preempted scan that gave up counts here too)
+            self.over_budget += 1
+        else:
+            self.declined += 1
+        return result
 
 
 class ScanPool:
@@ -148,6 +227,7 @@ class ScanPool:
         self._watchdog: asyncio.Task[None] | None = None
         self._spare: ProcessPoolExecutor | None = None  # one warm worker, when settings.spare
         self._spare_warming: asyncio.Task[None] | None = None
+        self.inline: InlineStage | None = None  # stage 1, loaded by start() when enabled
 
     def _new_executor(self, processes: int | None = None) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -172,7 +252,11 @@ class ScanPool:
         scan_template.start(self._detector_json)  # no-op when `aidlp run` started it early
         self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
         self._executor, pings = await asyncio.to_thread(self._launch)
-        await _first_ready(pings)
+        if self.settings.inline_chars > 0:
+            loading = asyncio.to_thread(InlineStage.load, self._detector_json, self.settings)
+            _, self.inline = await asyncio.gather(_first_ready(pings), loading)
+        else:
+            await _first_ready(pings)
         self.ready = True
         self._watchdog = loop.create_task(self._watch(), name="aidlp scan-worker watchdog")
         if self.settings.spare:
@@ -262,6 +346,7 @@ class ScanPool:
     def shutdown(self) -> None:
         """Stop the workers and wait for them (bounded by the in-worker scan time box)."""
         self.ready = False
+        self.inline = None  # a shut-down pool scans nothing, not even inline (fails closed)
         for task in (self._watchdog, self._spare_warming):
             if task is not None:
                 task.cancel()
@@ -285,8 +370,14 @@ class ScanPool:
         await asyncio.to_thread(self.shutdown)  # joins the workers: not on the event loop
 
     async def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
-        """Scan ``text`` (and its part boundaries, ``seams``) in a worker. Raises
-        :class:`ScanFailure` on any failure (fail closed)."""
+        """Scan ``text`` (and its part boundaries, ``seams``): inline when stage 1 settles it
+        (:class:`InlineStage`), else in a worker. Raises :class:`ScanFailure` on any failure
+        (fail closed)."""
+        inline = self.inline
+        if inline is not None and inline.accepts(text):
+            result = inline.scan(text, seams)
+            if result is not None:
+                return result
         self.pending += 1
         try:
             return await self._call(_scan_in_worker, text, self.settings.timeout, tuple(seams))

@@ -72,6 +72,13 @@ class CodeDetector:
         """Plug-in entry point: same as :meth:`detect`."""
         return self.detect(text)
 
+    def heavy(self, text: str) -> bool:
+        """Would :meth:`detect` lex and fingerprint ``text`` (an index is loaded and the text
+        has a code segment)? Markers alone are cheap (``ScanEngine.scan_inline``)."""
+        if not self.settings.enabled or self.index is None or not len(self.index):
+            return False
+        return bool(code_segments(text, min_lines=self.settings.min_segment_lines))
+
     def detect(self, text: str) -> list[Finding]:
         """NON_PUBLIC_CODE findings in ``text`` (offsets index ``text``)."""
         if not self.settings.enabled:

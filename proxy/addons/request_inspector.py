@@ -15,6 +15,7 @@ from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import http_request_of, response_of, subject_of, tool_of
 from proxy.addons.host import RuntimeHost
+from proxy.addons.loop_lag import HeldSteps
 from proxy.failsafe import fail_closed
 from proxy.inspection import Outcome
 from proxy.responses import render
@@ -68,6 +69,9 @@ class RequestInspector(FailsClosed):
 
     @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:
+        await HeldSteps(self._request(flow), self.host.metrics.observe_loop_hold)
+
+    async def _request(self, flow: http.HTTPFlow) -> None:
         tool = tool_of(flow)
         if tool is None or flow.response is not None:
             return

@@ -14,6 +14,7 @@ from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.fail_closed import WS_BLOCKED_KEY, FailsClosed
 from proxy.addons.flows import subject_of, tool_of
 from proxy.addons.host import RuntimeHost
+from proxy.addons.loop_lag import HeldSteps
 from proxy.addons.mitmproxy_ws_close_patch import close_websocket
 from proxy.addons.mitmproxy_ws_close_patch import install as install_websocket_close
 from proxy.failsafe import fail_closed
@@ -36,6 +37,9 @@ class WebsocketInspector(FailsClosed):
 
     @fail_closed
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
+        await HeldSteps(self._websocket_message(flow), self.host.metrics.observe_loop_hold)
+
+    async def _websocket_message(self, flow: http.HTTPFlow) -> None:
         tool = tool_of(flow)
         if tool is None or flow.websocket is None or not flow.websocket.messages:
             return
