@@ -6,8 +6,10 @@
 Each DIR is a checkout or a bare git directory of that project (read with ``git show``);
 nothing is downloaded and nothing of theirs is copied into this repository:
 
-- Nosey Parker (praetorian-inc/noseyparker): every rule's ``examples:`` (positives) and
-  ``negative_examples:`` in ``crates/noseyparker/data/default/builtin/rules/*.yml``;
+- Nosey Parker (praetorian-inc/noseyparker): the ``examples:`` (positives) and
+  ``negative_examples:`` of every rule in the ``secret`` category (identifier rules such as
+  bucket names, ARNs and client ids left out) in
+  ``crates/noseyparker/data/default/builtin/rules/*.yml``;
 - TruffleHog (trufflesecurity/trufflehog): the pattern tests in ``pkg/detectors/**/*_test.go``
   (not ``*_integration_test.go``): each test case's ``input`` (Go string literals,
   ``+`` and ``fmt.Sprintf`` resolved against the file's string variables), positive when
@@ -76,6 +78,8 @@ def noseyparker_cases(mirror: Mirror) -> list[tuple[str, str, str, bool]]:
         doc = yaml.safe_load(mirror.read(name)) or {}
         for rule in doc.get("rules", []):
             family = rule.get("id", "?")
+            if "secret" not in (rule.get("categories") or ["secret"]):
+                continue  # identifier rules (bucket names, ARNs, client ids, usernames)
             for i, ex in enumerate(rule.get("examples") or []):
                 cases.append((f"{family}#{i}", family, ex, True))
             for i, ex in enumerate(rule.get("negative_examples") or []):

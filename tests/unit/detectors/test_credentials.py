@@ -232,6 +232,15 @@ SECRETS = [
     # tokens split into string literals the way code writes them (red-team RT-14)
     ('key = "AKIAQ3EG" + "RKTN7V2XPZ5M"', "AWS_ACCESS_KEY"),
     ("TOKEN = ''.join(['ghp_', 'jkVpHc4owSksJeLV', 'LEfF6gwneqU7raT35Xl8'])", "GITHUB_TOKEN"),
+    # SQL, libcurl, PowerShell, misspelt keys, flags, e-mail logins in URIs
+    ("ALTER USER 'claims'@'%' IDENTIFIED BY 'Kq8vL2mXp';", "GENERIC_PASSWORD"),
+    ("CREATE USER hr_app IDENTIFIED BY Wm7kQ2xLp9;", "GENERIC_PASSWORD"),
+    ('curl_easy_setopt(c, CURLOPT_USERPWD, "svc:Hq4vL9zRw2");', "GENERIC_PASSWORD"),
+    ('$pw = ConvertTo-SecureString "Tamar7Bridge!" -AsPlainText -Force', "GENERIC_PASSWORD"),
+    ("PSWD:=Kq8vL2mXp9", "GENERIC_PASSWORD"),
+    ("deploy --super-secret_token 7f3a2c9e-1b4d-4f6a-9c5e-2d7f1a4c8e6b", "GENERIC_SECRET"),
+    ('smtp = "smtps://claims.team@gmail.com:Qk7Lm2Xp@smtp.gmail.com:465"', "URI_CREDENTIALS"),
+    ("POSTHOG_KEY=phs_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", "SAAS_API_TOKEN"),
     # Kingfisher's vendor rules (Apache-2.0)
     ("SHODAN_API_KEY = Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl", "SHODAN_CREDENTIAL"),
     ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", None),
@@ -304,6 +313,9 @@ LOOKALIKES = [
     "ID:admin PW:password",
     "pw: changeme",
     "Your password is IncorrectOrExpired",
+    "the suspect, identified by authorities as the driver, was arrested",
+    "CREATE USER app IDENTIFIED BY '${DB_PASSWORD}';",
+    "$pw = ConvertTo-SecureString $plain -AsPlainText -Force",
     'print("hello" + "world" + "again and again")',
     'names = ["alpha_team", "beta_team", "gamma_team", "delta_team"]',
     "the password is straightforward to reset",
