@@ -49,11 +49,18 @@ MAX_NAMES = 400
 #: How far a postcode may follow a street line and still confirm it as an address.
 POSTCODE_AFTER_STREET = 90
 
+_DOCUMENT = "document.yaml"
+
+
+def _phrases_rx(key: str) -> str:
+    """An alternation of the phrases of ``document.yaml: key`` (longest first)."""
+    phrases = sorted(_ROLES.list(_DOCUMENT, key), key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in phrases)
+
+
 _QUESTION_START = re.compile(
-    r"(?is)^\W*(?:what|who|when|where|why|how|which|was|were|is|are|did|does|do|can|could|"
-    r"tell me|explain|describe|summari[sz]e|give me|list|write (?:a|an) "
-    r"(?:short |brief )?(?:essay|biography|summary|article|poem|paragraph|overview|"
-    r"timeline|profile)|compare|outline|discuss|analyse|analyze)\b"
+    rf"(?is)^\W*(?:{_phrases_rx('question_start')}|write (?:a|an) (?:short |brief )?"
+    rf"(?:{_phrases_rx('question_write_objects')}))\b"
 )
 
 
@@ -102,15 +109,8 @@ _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
 #: First/second-person involvement: the writer is dealing with the person, not asking
 #: about them ("how do I manage her absence?", "can you check his claim").
 _INVOLVED = re.compile(
-    r"(?i)\b(?:how (?:do|should|can) (?:i|we)|should (?:i|we)|can (?:i|we)|do (?:i|we) need|"
-    r"i need|we need|i'm|i am|i've|we've|my team|our team|manage|record this|"
-    r"on (?:our|the) system|called|rang|phoned|emailed|told me|asked me|get (?:his|her|their)|"
-    r"draft|drafting|write up|write to|writing to|reply to|respond to|response to|"
-    r"letter to|email to|on behalf of|can you (?:check|update|look|find|chase|record|log)|"
-    r"(?:his|her|their|[a-z]'s) (?:claim|award|payment|payments|letter|account|appointment|"
-    r"case|absence|application|record|file|manager|team|appeal|complaint|grievance|"
-    r"hearing|review|referral|assessment|journal|debt|arrears|benefit|benefits|"
-    r"tenancy|rent|landlord|employer|line manager|work coach|caseworker|gp))\b"
+    rf"(?i)\b(?:{_phrases_rx('involved_phrases')}|"
+    rf"(?:his|her|their|[a-z]'s) (?:{_phrases_rx('possessed_case_nouns')}))\b"
 )
 
 
@@ -398,8 +398,7 @@ def combine(
 
 #: "X, who has Y" / "X is Y": a fact stated between a name and a special-category term
 _STATED_BETWEEN = re.compile(
-    r"(?i)(?:'s)?[\s,]*(?:(?:who|which|that)\s+)?(?:has|have|had|is|was|suffers|suffered|"
-    r"lives with|lived with|uses|needs|takes|got|has been|was being)\b"
+    rf"(?i)(?:'s)?[\s,]*(?:(?:who|which|that)\s+)?(?:{_phrases_rx('stated_verbs')})\b"
 )
 
 
@@ -476,9 +475,7 @@ def _labelled_line(text: str, start: int) -> bool:
 
 
 #: a record with a surname field: its lone capitalised values are forenames and surnames
-_SURNAME_FIELD = re.compile(
-    r"(?i)\b(?:surname|last[ _]?name|family[ _]?name|forename|first[ _]?name)\b"
-)
+_SURNAME_FIELD = re.compile(rf"(?i)\b(?:{_phrases_rx('surname_fields')})\b")
 RECORD_CHARS = 600
 _FIELD_SEPARATORS = re.compile(r"\":|[|\t;,]")
 
@@ -509,10 +506,7 @@ def _about_someone(structure: Structure | None, item: Item, anchors: list[Item])
     return bool(_PERSON_REF.search(sentence)) or structure.hits.near("framing", lo, lo, 0, hi - lo)
 
 
-_PERSON_REF = re.compile(
-    r"(?i)\b(?:he|she|him|her|his|hers|they|their|i|my|i'm|i've|you|your|son|daughter|wife|"
-    r"husband|partner|mother|father|child|baby)\b"
-)
+_PERSON_REF = re.compile(rf"(?i)\b(?:{_phrases_rx('person_references')})\b")
 
 
 def _dedupe(items: list[Item]) -> list[Item]:

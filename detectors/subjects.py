@@ -42,9 +42,7 @@ _FUNCTION_WORDS = frozenset(
 )
 _REPORTING_LEMMAS = frozenset(
     w.split()[0] for w in _VOCAB.list("register.yaml", "reporting") if " " not in w
-) | {"say", "tell", "announce", "state", "declare", "tweet", "add", "insist", "argue", "warn",
-     "confirm", "deny", "acknowledge", "write", "claim", "testify", "pledge", "vow", "comment",
-     "praise", "criticise", "criticize", "unveil", "address", "quote"}  # fmt: skip
+) | frozenset(_VOCAB.list("document.yaml", "reporting_lemmas"))
 
 #: third-person singular pronouns that carry a sentence back to the last named person
 _CARRY_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from presidio_analyzer import Pattern
 
+from detectors import vocabulary
 from detectors.base import Candidate, Recogniser, Tier
 
 if TYPE_CHECKING:
@@ -40,6 +41,16 @@ LINE_REACH = 240
 MAX_FOUND = 8
 
 _DECOR = " \t*#_=-~[](){}<>|\"'`:.,;!"
+_VOCABULARY = vocabulary.load()
+
+
+def _words(key: str) -> str:
+    """An alternation of the phrases of ``data/markings.yaml: key`` (longest first; a
+    space matches any run of spaces)."""
+    phrases = sorted(_VOCABULARY.list("markings.yaml", key), key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in phrases)
+
+
 _PREFIX = re.compile(
     r"(?i)^(?:(?:security|protective|government security|document|gsc|handling)\s+)?"
     r"(?:classification|classified|marking|class|protective marking|security marking|"
@@ -61,50 +72,23 @@ _SUBJECT_PREFIX = re.compile(
 )
 #: a narrow "asking about the marking" test for strong positions (brackets, subject
 #: lines, labels), where words like "policy" or "handling" are just the topic
-_ASKS = re.compile(
-    r"(?i)\b(?:mean|means|meaning|meant|definition|define|difference|differ|explain\w*|"
-    r"what is|what's|what are|what does|what do|how (?:do|does|should|can|to)|how i|"
-    r"should (?:i|we)|when (?:to|should|do)|stand for|stands for|guidance|rules|training|"
-    r"quiz|course|vs|versus|example|examples|use of|using)\b"
-)
+_ASKS = re.compile(rf"(?i)\b(?:{_words('asks')})\b")
 #: "this email is OFFICIAL-SENSITIVE": the sentence is about the document at hand
 _THIS_DOC = re.compile(
     r"(?i)\b(?:this|the attached|attached|the following|following|enclosed|below)\s+"
-    r"(?:email|e-mail|message|document|doc|report|paper|note|notes|briefing|submission|"
-    r"letter|file|spreadsheet|minutes|draft|information|data|content|text|summary|memo|"
-    r"extract|record|records|case|casefile|thread|chat|attachment|pack|annex)\b"
+    rf"(?:{_words('document_nouns')})\b"
 )
 #: "the attached OFFICIAL-SENSITIVE report": the marking modifies the text at hand
 _MODIFIER_BEFORE = re.compile(
     r"(?i)\b(?:this|these|the attached|attached|the following|following|enclosed|below|"
     r"my|our|an?)\s*$"
 )
-_DOC_NOUN = re.compile(
-    r"(?i)^\s*(?:[:(\[-]\s*)?(?:email|e-mail|message|document|doc|report|paper|note|notes|"
-    r"briefing|submission|letter|file|spreadsheet|minutes|draft|summary|memo|extract|"
-    r"record|records|case|thread|chat|attachment|pack|annex|material|information|data)\b"
-)
+_DOC_NOUN = re.compile(rf"(?i)^\s*(?:[:(\[-]\s*)?(?:{_words('document_nouns')})\b")
 _PAGE_FOOTER = re.compile(r"(?i)\bpage \d+(?: of \d+)?\b")
 _OPEN_TAGS = re.compile(r"(?:<[A-Za-z][A-Za-z0-9]{0,10}(?: [^<>]{0,80})?>\s*)+$")
 _CLOSE_TAG = re.compile(r"^\s*</[A-Za-z][A-Za-z0-9]{0,10}>")
-_DESCRIPTOR = re.compile(
-    r"^(?:\[?(?:COMMERCIAL|PERSONAL|LOCSEN|POLICY|HR|MANAGEMENT|SECURITY|LEGAL|MEDICAL|"
-    r"APPOINTMENTS|BUDGET|CONTRACTS|CABINET|MARKET SENSITIVE|STAFF|INVESTIGATION|"
-    r"UK EYES ONLY|UK EO|EYES ONLY|RELEASABLE|REL|NOFORN|ORCON|NATO|FOR UK|SENSITIVE|"
-    r"PERSONAL DATA|LAW ENFORCEMENT|CRIMINAL|OFFICIAL)\b)"
-)
-_ABOUT = re.compile(
-    r"(?i)\b(?:mean|means|meaning|meant|definition|define|defined|difference|differences|"
-    r"differ|explain|explained|explanation|what is|what's|what are|what does|what do|"
-    r"how do|how does|how should|how to|how can|should i|should we|can i|can we|may i|"
-    r"when (?:to|should|is|do)|guidance|handling|handle|handled|rules|rule|policy|policies|"
-    r"scheme|training|stand for|stands for|used for|apply|applies|vs|versus|compare|"
-    r"compared|examples? of|levels?|tiers?|classifications|markings|store|stored|storing|"
-    r"allowed|permitted|descriptors?|caveats?|label(?:led|ing)?|require|requires|"
-    r"required|requirements|appropriate|marked as|mark (?:a|an|the|it|this|my)|"
-    r"quiz|course|lesson|poster|leaflet|faq|glossary|introduc\w*|overview|summary of the|"
-    r"how many|count|counts|counting|filter\w*|whether|detect\w*|flag|flags|flagged)\b"
-)
+_DESCRIPTOR = re.compile(rf"^(?:\[?(?:{_words('descriptors')})\b)")
+_ABOUT = re.compile(rf"(?i)\b(?:{_words('about')})\b")
 _QWORD = re.compile(
     r"(?i)^\W*(?:what|how|why|when|where|which|who|is|are|can|could|should|does|do)\b"
 )
@@ -122,11 +106,7 @@ _INTRODUCES = re.compile(
 #: what follows a marking that introduces content: a document noun, or "below"/"attached"
 _INTRODUCED_AFTER = re.compile(
     r"(?i)^[\s:\-\[\]()]*(?:(?:commercial|personal|locsen|policy|hr|legal|security)"
-    r"[\s:\-\]\)]*)?(?:email|e-mail|message|document|doc|report|paper|note|notes|brief|"
-    r"briefing|submission|letter|file|spreadsheet|minutes|draft|summary|memo|extract|"
-    r"record|records|case|thread|chat|attachment|pack|annex|material|information|data|"
-    r"pricing|plan|plans|options|figures|details|text|content|contract|advice|"
-    r"update|analysis|list|table|below|attached|following|here)\b"
+    rf"[\s:\-\]\)]*)?(?:{_words('document_nouns')}|{_words('introduced_nouns')})\b"
 )
 #: "it's OFFICIAL-SENSITIVE", "this is official sensitive": the content at hand is marked
 _IT_IS = re.compile(
@@ -135,27 +115,17 @@ _IT_IS = re.compile(
 )
 #: a noun after the marking that makes it a mention of the scheme ("it's official
 #: sensitive status", "this is official-sensitive level")
-_SCHEME_NOUN = re.compile(
-    r"(?i)^[\s\-]*(?:status|marking|markings|classification|label|level|category|tier|"
-    r"designation|scheme|rating|grade)\b"
-)
+_SCHEME_NOUN = re.compile(rf"(?i)^[\s\-]*(?:{_words('scheme_nouns')})\b")
 #: the marking is a key: a closing quote then a colon ('"OFFICIAL_SENSITIVE": ...')
 _AS_KEY = re.compile(r"[\"']\s*:\s*[\"'\[{]")
 #: "(marked official sensitive)": a note in brackets that the text is marked
 _MARKED_NOTE = re.compile(r"(?i)[\[(]\s*(?:marked|classified|classed|graded)(?: as)?\s*$")
 #: a handling instruction after a marking at a line start ("- pls dont forward")
-_HANDLING = re.compile(
-    r"(?i)^[\s:\-|/]*(?:pls|please|do not|don't|dont|not for|no |internal|handle|"
-    r"restricted to|recipients?|addressee|eyes only|need to know|need-to-know|"
-    r"not to be|strictly|for (?:internal|official|team|your)|circulation|distribution)"
-)
+_HANDLING = re.compile(rf"(?i)^[\s:\-|/]*(?:{_words('handling')})\b")
 #: header cells of a column that holds markings ("Marking", "Classification")
-_MARKING_COLUMN = re.compile(
-    r"(?i)^(?:protective[ _]?marking|security[ _]?classification|classification|marking|"
-    r"sensitivity(?:[ _]?label)?|gsc|class|handling)$"
-)
+_MARKING_COLUMN = re.compile(rf"(?i)^(?:{_words('marking_columns')})$")
 #: header cells of a table that describes the scheme rather than labels data
-_SCHEME_COLUMN = re.compile(r"(?i)^(?:description|definition|meaning|when to use|use when|usage)$")
+_SCHEME_COLUMN = re.compile(rf"(?i)^(?:{_words('scheme_columns')})$")
 _DELIMITERS = ",;\t|"
 
 _ENTITIES = (

@@ -66,3 +66,20 @@ def test_fingerprint_changes_with_content(tmp_path: Path) -> None:
     path = data / "context.yaml"
     path.write_text(path.read_text() + "\n# a comment\n")
     assert vocabulary.fingerprint(data) != before
+
+
+def test_marking_and_document_rule_words_are_data(tmp_path: Path) -> None:
+    """Rule: the markings vocabulary (descriptors, "asks about it" words, document nouns,
+    handling instructions, marking columns) and the document rules' word lists (question
+    starts, involvement, surname fields, reporting verbs) are data files, validated like the
+    others (a located error) and part of the reload fingerprint."""
+    vocab = vocabulary.load()
+    assert "LOCSEN" in vocab.list("markings.yaml", "descriptors")
+    assert "how do i" in vocab.list("document.yaml", "involved_phrases")
+    data = _copy(tmp_path)
+    before = vocabulary.fingerprint(data)
+    text = (data / "markings.yaml").read_text()
+    (data / "markings.yaml").write_text(text.replace("[status, marking,", "[status, 12,"))
+    assert vocabulary.fingerprint(data) != before
+    with pytest.raises(VocabularyError, match=r"markings.yaml: scheme_nouns entry 2 \(line \d+\)"):
+        vocabulary.load(data)
