@@ -80,6 +80,12 @@ _LIST_SEPARATORS = frozenset(",|;:+")
 _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}", _OPTS)
 #: base64 written in 4-character groups: "SGVs bG8g d29y bGQh"
 _BASE64_GROUPS = re2.compile(r"(?:[A-Za-z0-9+/]{4}[ \t\n]){3,}[A-Za-z0-9+/]{2,4}={0,2}", _OPTS)
+#: base64 or hex wrapped in lines (MIME and PEM wrap base64 at 76 or 64 characters, ``xxd -p``
+#: hex at 60), possibly e-mail quoted: decoded with the lines joined
+_WRAPPED = re2.compile(
+    r"(?:(?:> ?)?[A-Za-z0-9+/]{16,}\r?\n){1,}(?:> ?)?[A-Za-z0-9+/]{2,}={0,2}", _OPTS
+)
+_QUOTE_PREFIX = re.compile(r"(?m)^> ?")
 _URLENC = re2.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){3,}", _OPTS)
 #: cheap pre-check: no long token, no %XX and no \\xXX means no blob to decode
 _ANY_BLOB = re2.compile(
@@ -418,6 +424,14 @@ def _try_base64(blob: str) -> str | None:
     return _decode_text(raw)
 
 
+def _try_wrapped(blob: str) -> str | None:
+    """Lines of base64 (or of hex) joined, e-mail quote marks dropped, then decoded."""
+    joined = "".join(_QUOTE_PREFIX.sub("", blob).split())
+    if re.fullmatch(r"[0-9A-Fa-f]+", joined):
+        return _try_hex(joined)
+    return _try_base64(joined)
+
+
 def _try_hex(blob: str) -> str | None:
     core = _HEX_NOISE.sub("", blob)
     if len(core) % 2:
@@ -456,6 +470,7 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     taken: list[tuple[int, int]] = []
     for origin, rx, decode in (
         ("base64", _BASE64_GROUPS, _try_base64),
+        ("base64", _WRAPPED, _try_wrapped),
         ("base64", _BASE64, _try_base64),
         ("hex", _HEX, _try_hex),
         ("url", _URLENC, _try_url),

@@ -35,6 +35,8 @@ from proxy.extract.values import (
 MAX_IMAGES = 64
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _JOIN_RUN = 8  # numeric runs up to this long are also joined without separators
+_JOIN_DIGITS = 64  # single digits: joined up to this many (cards, NHS numbers digit by digit)
+_MIN_CODES = 6  # character codes: this many make a word worth reading
 _MIN_DIGITS = 4  # a lone number with fewer digits is not scanned (array runs always are)
 _WORD_KEY = re.compile(r"[A-Za-z][A-Za-z_-]{0,31}")
 _CONTEXT_MAX = 200  # longer values carry their own context
@@ -189,12 +191,20 @@ class Collector:
 
     def _numbers(self, run: list[str], where: str, key: str | None) -> None:
         """Adjacent numbers of an array, spaced and (for short runs) joined: ``[943, 476,
-        5919]`` is read as ``943 476 5919`` and ``9434765919``."""
+        5919]`` is read as ``943 476 5919`` and ``9434765919``; single digits are joined in
+        runs of up to :data:`_JOIN_DIGITS` (a card number digit by digit), and a run of
+        printable character codes is also read as its ASCII text (``bytes(run).decode()``)."""
         if not run:
             return
         self.text(" ".join(run), where, key)
-        if 1 < len(run) <= _JOIN_RUN:
+        digits = all(len(item) == 1 and item.isdigit() for item in run)
+        if 1 < len(run) <= (_JOIN_DIGITS if digits else _JOIN_RUN):
             self.text("".join(run), f"{where}<joined>", key)
+        codes = [int(item) for item in run if item.isdigit()]
+        if len(codes) == len(run) >= _MIN_CODES and all(
+            32 <= c < 127 or c in (9, 10, 13) for c in codes
+        ):
+            self.text(bytes(codes).decode("ascii"), f"{where}<chars>", key)  # [74, 71, 49, ...]
 
     def _string(
         self, value: str, where: str, depth: int, residual: bool, key: str | None = None

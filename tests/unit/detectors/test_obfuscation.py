@@ -240,3 +240,39 @@ def test_disguises_a_model_reads_through(engine, disguise) -> None:
 )
 def test_lists_and_times_with_those_separators_stay_allowed(engine, text: str) -> None:
     assert cats(engine, text) == []
+
+
+def _wrapped(width: int, encode) -> str:
+    """A paragraph encoded and wrapped at ``width`` so that the NINO straddles a line break."""
+    import textwrap
+
+    for pad in range(64):
+        para = "z" * pad + f"Review notes: the claimant's NI number is {NINO}, review agreed."
+        lines = textwrap.wrap(encode(para.encode()), width)
+        if not any(NINO in _decode_line(line) for line in lines):
+            return "\n".join(lines)
+    raise AssertionError("no padding straddles a break")
+
+
+@pytest.mark.parametrize(
+    ("width", "encode", "quote"),
+    [
+        (76, lambda b: base64.b64encode(b).decode(), ""),  # MIME
+        (64, lambda b: base64.b64encode(b).decode(), ""),  # PEM
+        (76, lambda b: base64.b64encode(b).decode(), "> "),  # quoted in an e-mail
+        (60, lambda b: b.hex(), ""),  # xxd -p
+    ],
+)
+def test_wrapped_base64_and_hex_are_decoded_across_lines(engine, width, encode, quote) -> None:
+    """RT-43: ``base64 -d`` and a model read the lines joined."""
+    lines = _wrapped(width, encode).split("\n")
+    assert not any(NINO in _decode_line(line) for line in lines)  # no line holds it alone
+    text = "Decode this attachment:\n" + "\n".join(quote + line for line in lines)
+    assert cats(engine, text) == ["PERSONAL_DATA"]
+
+
+def _decode_line(line: str) -> str:
+    try:
+        return base64.b64decode(line + "=" * (-len(line) % 4)).decode("latin-1")
+    except ValueError:
+        return bytes.fromhex(line[: len(line) // 2 * 2]).decode("latin-1")

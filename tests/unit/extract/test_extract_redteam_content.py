@@ -207,3 +207,20 @@ def test_xlsx_text_outside_the_cells_and_properties_are_read() -> None:
     body, ctype = multipart([("file", "figures.xlsx", XLSX, buf.getvalue())])
     found = words(joined(extract(request(FILES, body, ctype))))
     assert {NINO, "AB123456C", "5919", "JC123456D"} <= found
+
+
+# -- numeric arrays (RT-49) ----------------------------------------------------------------
+
+
+def test_single_digit_arrays_and_character_codes_are_read() -> None:
+    card = "4539578763621486"  # Luhn-valid, made up
+    codes = [ord(c) for c in f"NI {NINO}"]
+    assert bytes(codes).decode() == f"NI {NINO}"  # what a reader of the array recovers
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "see metadata"}],
+        "metadata": {"d": [int(c) for c in card], "b": codes},
+    }
+    found = joined(extract(request(CHAT, body)))
+    assert card in words(found)
+    assert NINO in words(found)
