@@ -59,7 +59,8 @@ def _phrases_rx(key: str) -> str:
 
 
 _QUESTION_START = re.compile(
-    rf"(?is)^\W*(?:{_phrases_rx('question_start')}|write (?:a|an) (?:short |brief )?"
+    rf"(?is)^\W*(?:(?:{_phrases_rx('question_lead_ins')})\b[\s,:!?.]*)*"
+    rf"(?:{_phrases_rx('question_start')}|write (?:a|an) (?:short |brief )?"
     rf"(?:{_phrases_rx('question_write_objects')}))\b"
 )
 

@@ -58,6 +58,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "document.yaml": {
         "question_start": "list",
         "question_write_objects": "list",
+        "question_lead_ins": "list",
         "involved_phrases": "list",
         "possessed_case_nouns": "list",
         "person_references": "list",

@@ -132,7 +132,7 @@ class NamePatternRecogniser(Recogniser):
         Pattern(
             "workplace_name",
             rf"\b(?P<v>(?:{_FORENAME_RX}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
-            r"(?:[a-z]+ )?(?:team|office|payroll|finance|hr|HR|accounts|department|dept|unit|"
+            r"(?:[A-Z]?[a-z]+ )?(?:team|office|payroll|finance|hr|HR|accounts|department|dept|unit|"
             r"branch|section|directorate|jobcentre|site|depot|ward|shift|reception|admin|IT|"
             r"legal|estates|procurement|comms|contact centre|call centre)\b",
             0.6,

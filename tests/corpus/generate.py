@@ -1991,6 +1991,135 @@ def _(g: Gen) -> Case:
             f"('{p.name}', '{p.dob.isoformat()}', '123 Main St')"), []
 
 
+# ======================================================================================
+# Departmental prompts as staff write them (issue 12, second pass): lower-case names,
+# later mentions by forename, "they" for names given together, greetings, a forename with
+# a workplace, questions that state a fact, framing words around a colleague, other
+# languages, markings in any case and look-alike spellings; and their harmless twins.
+# Appended last so every family above draws the same values as before.
+# ======================================================================================
+
+WORK_ISSUES = ["repeated lateness", "two unauthorised absences", "leaving shifts early",
+               "sharing a password with a temp"]
+TEAMS = ["payroll", "the Bootle office", "the contact centre", "finance", "the Leeds team"]
+WELSH_HEALTH = ["iselder", "canser", "gorbryder", "sglerosis ymledol"]
+SPANISH_HEALTH = ["esclerosis múltiple", "depresión", "esquizofrenia", "epilepsia"]
+
+
+def _lower_case(p: Person) -> str:
+    return f"{p.first.lower()} {p.last.lower()}"
+
+
+#: wording that differs between the banks (dev and hold-out share no text)
+NOTE = {"dev": "note for the Director:", "holdout": "brief for the Permanent Secretary -"}
+ITS = {"dev": "pls summarise, its official sensitive so keep it tight:",
+       "holdout": "tidy this up, it's official sensitive so no names:"}
+SAMPLE = {"dev": "Sample data for the slide:", "holdout": "test data (not real) for the deck:"}
+FIGURES = {
+    "dev": ["Was Abraham Lincoln depressed during the civil war?",
+            "Did Winston Churchill suffer from depression?",
+            "Write a short biography of Stephen Hawking, including his illness."],
+    "holdout": ["Did Vincent van Gogh have epilepsy?", "Was Beethoven deaf when he wrote the ninth?",
+                "Explain how Franklin D. Roosevelt's polio shaped his presidency."],
+}
+JOKES = {
+    "dev": ["top secret - my recipe for flapjacks is golden syrup and patience",
+            "Here is a sneak peek of next year's menu (top secret!) for the team social."],
+    "holdout": ["top secret - the biscuit tin is behind the printer",
+                "Our quiz team name (top secret!) will be revealed on Friday."],
+}
+
+
+for _bank, _n in (("dev", 8), ("holdout", 5)):
+
+    @tpl(_bank, "lower-case-casework", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p = g.person()
+        return g.pick([
+            (f"tidy this case note: rang {_lower_case(p)} re rent arrears of £{g.r.randint(300, 2400)}, "
+             f"{p.he} is behind since {p.his} hours were cut", [PD]),
+            (f"pls draft a first written warning for {_lower_case(p)} about {g.pick(WORK_ISSUES)}", [PD]),
+            (f"journal entry: {_lower_case(p)} missed the work search review, says {p.he} was at A&E",
+             [PD, SC]),
+        ])
+
+    @tpl(_bank, "minutes-forename-later", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p, q = g.person(), g.person()
+        return (f"Minutes of team meeting {g.r.randint(1, 28)} {g.pick(MONTHS)}. Present: {p.name}, "
+                f"{q.name}. Item 2: {p.first} is off sick with {g.pick(HEALTH)}; cover agreed "
+                f"until the end of the month. Item 3: rota."), [PD, SC]
+
+    @tpl(_bank, "coordinated-they", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p, q = g.person(), g.person()
+        return (f"The partners in {q.last} Lettings are {p.name} and {q.name}. They are both "
+                f"under investigation for housing benefit fraud. Summarise for the file."), [PD]
+
+    @tpl(_bank, "greeted-colleague", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p = g.person()
+        return (f'Make this kinder: "Hi {p.first}, your absences this year are all for '
+                f'{g.pick(HEALTH)} and we now have to hold a stage 2 meeting."'), [PD, SC]
+
+    @tpl(_bank, "forename-workplace", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p = g.person()
+        return (f"{p.first} in {g.pick(TEAMS)} {g.pick(DISABILITY)} and has asked for a new "
+                f"desk; draft the request to facilities."), [PD, SC]
+
+    @tpl(_bank, "question-stating-fact", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p = g.person()
+        return g.pick([
+            f"What adjustments can we offer {p.name}, who has {g.pick(HEALTH)}?",
+            f"Is {p.name} from {g.pick(TEAMS)} entitled to extra leave for {p.his} {g.pick(HEALTH)}?",
+        ]), [PD, SC]
+
+    @tpl(_bank, "framed-colleague", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p = g.person()
+        return g.pick([
+            f"{SAMPLE[b]} {p.name}, {g.pick(HEALTH)}, {g.pick(TEAMS)}.",
+            f"Role play: you are HR. {p.name}, who has {g.pick(HEALTH)}, asks for home working.",
+        ]), [PD, SC]
+
+    @tpl(_bank, "welsh-spanish-health", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        p = g.person()
+        return g.pick([
+            f"Mae gan {p.name} {g.pick(WELSH_HEALTH)} ac mae angen llythyr arno.",
+            f"{p.name} tiene {g.pick(SPANISH_HEALTH)} y necesita una carta para su jefe.",
+        ]), [PD, SC]
+
+    @tpl(_bank, "marking-any-case-line-start", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        mark = g.pick(["Official Sensitive", "official-sensitive", "OFFSEN", "0FFICIAL-SENSITIVE",
+                       "**OFFICIAL**-**SENSITIVE**", "(marked official sensitive)"])
+        return (f"{mark} - {NOTE[b]} the {g.pick(PLACES)[0]} site closes in "
+                f"{g.pick(MONTHS)} and {g.r.randint(20, 90)} posts go."), [OS]
+
+    @tpl(_bank, "marking-prose-its", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        return (f"{ITS[b]} options for the "
+                f"{g.pick(PLACES)[0]} estate, {g.r.randint(2, 5)} sites affected."), [OS]
+
+    @tpl(_bank, "harmless-figure-question", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        return g.pick([
+            *FIGURES[b],
+        ]), []
+
+    @tpl(_bank, "harmless-top-secret-joke", _n)
+    def _(g: Gen, b: str = _bank) -> Case:
+        return g.pick([
+            *JOKES[b],
+            f"The venue is 3 Crown Court centres in {g.pick(PLACES)[0]}, chosen for the pilot.",
+            "How many rows are OFFICIAL_SENSITIVE? Write a pandas one-liner that counts them.",
+            f"{g.f.first_name()} has MS Teams on the new laptop; write the rollout note.",
+        ]), []
+
+
 PREFIXES = ["", "", "", "Quick question: ", "Hi, ", "Can you help? ", "Morning! ", "Please help: "]
 SUFFIXES = ["", "", "", " Thanks.", " Keep it brief.", " Use bullet points.", " British English please.",
             " Thanks in advance!", " Aim for a reading age of 9."]
