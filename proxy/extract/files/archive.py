@@ -28,6 +28,9 @@ BLOCKS = frozenset(
     {"p", "h", "tr", "row", "si", "list-item", "table-row", "line-break", "br", "cr"}
 )
 TABS = frozenset({"tab", "tc", "table-cell"})
+#: table cells: their paragraphs end with a space, so a row reads as one line (a record)
+CELLS = frozenset({"tc", "table-cell"})
+ROWS = frozenset({"tr", "row", "table-row"})
 OOXML_TEXT = frozenset({"t", "delText", "instrText", "v"})  # w:t, a:t, c:v (charts)
 #: elements whose text a reader runs on into the next (runs, ODF spans and links): every
 #: other element that holds text ends with a line break (``dc:title`` then ``dc:creator``)
@@ -159,6 +162,7 @@ class XmlText:
         self.size = 0
         self.inside = 0
         self.held_text: list[bool] = []  # per open element: did it hold character data?
+        self.cells = 0  # table cells open
 
     def add(self, text: str) -> None:
         self.size += len(text)
@@ -173,6 +177,8 @@ class XmlText:
             self.inside += 1
         if local in TABS:
             self.add("\t")
+        if local in CELLS:
+            self.cells += 1
         if attrs and self.attributes:
             for key, value in attrs.items():
                 if value and (key in self.attributes or key.endswith(self._suffixes)):
@@ -184,8 +190,10 @@ class XmlText:
         held = self.held_text.pop() if self.held_text else False
         if self.only is not None and local in self.only:
             self.inside -= 1
+        if local in CELLS:
+            self.cells = max(self.cells - 1, 0)
         if local in BLOCKS or (held and local not in INLINE):
-            self.add("\n")
+            self.add(" " if self.cells and local not in ROWS else "\n")
 
     def chars(self, data: str) -> None:
         if self.only is None or self.inside > 0:

@@ -55,17 +55,31 @@ class FileReader:
         as files, anything else (signatures, ciphertext) carries no text and is skipped."""
         probe = Probe(data, content_type, "", col.settings.max_archive_members)
         kind = sniff(probe)
-        if kind.text_like:
+        wide = _utf16(data)
+        if kind.text_like or wide:
             try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                return  # opaque binary: nothing readable
+                text = data.decode(wide or "utf-8")
+            except UnicodeDecodeError:  # legacy Windows text, as the text kind reads it
+                text = data.decode("cp1252", errors="replace")
             if mostly_printable(text):
                 col.text(text, where)
             return
         if kind.opaque:
             return
         self.read(col, data, where, content_type, "", depth)
+
+
+def _utf16(data: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` for BOM-less UTF-16 text (ASCII-range characters leave
+    every other byte zero), else None."""
+    if len(data) < 16 or len(data) % 2:
+        return None
+    half = len(data) // 2
+    if data[1::2].count(0) >= half * 0.9 and data[0::2].count(0) == 0:
+        return "utf-16-le"
+    if data[0::2].count(0) >= half * 0.9 and data[1::2].count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 FILES = FileReader()

@@ -224,3 +224,34 @@ def test_single_digit_arrays_and_character_codes_are_read() -> None:
     found = joined(extract(request(CHAT, body)))
     assert card in words(found)
     assert NINO in words(found)
+
+
+# -- base64 text blobs in other encodings (RT-53) ------------------------------------------
+
+
+def test_base64_text_in_cp1252_or_utf16_is_read() -> None:
+    import base64
+
+    invoice = "Invoice \u00a3120 for claimant NI JG103729A, paid in full. " * 6
+    for codec in ("cp1252", "utf-16-le"):
+        blob = base64.b64encode(invoice.encode(codec)).decode()
+        assert len(blob) >= 256
+        assert NINO in base64.b64decode(blob).decode(codec)
+        body = {
+            "model": "m",
+            "messages": [{"role": "user", "content": "see the file"}],
+            "metadata": {"attachment": blob},
+        }
+        assert NINO in words(joined(extract(request(CHAT, body)))), codec
+
+
+def test_docx_table_rows_read_as_one_line() -> None:
+    """RT-55: a caseload table's row is a record (name and condition on one line)."""
+    data = docx_bytes(
+        "Caseload", table=[["Name", "Condition"], ["Jane Smith", "multiple sclerosis"]]
+    )
+    table = docx.Document(io.BytesIO(data)).tables[0]
+    assert table.cell(1, 1).text == "multiple sclerosis"
+    body, ctype = multipart([("file", "caseload.docx", DOCX, data)])
+    lines = joined(extract(request(FILES, body, ctype))).splitlines()
+    assert any("Jane Smith" in line and "multiple sclerosis" in line for line in lines)
