@@ -92,14 +92,16 @@ PRIVATE_FORMS = frozenset(
 )  # fmt: skip
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
-ADDRESSED_FORMS = frozenset({"salutation_name", "greeting_name", "workplace_name"})
+ADDRESSED_FORMS = frozenset(
+    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower"}
+)
 #: keyword groups near which a cued capitalised pair is a person's name (casework about
 #: someone, or the writer dealing with them)
 CUE_CONFIRMERS = ("casework",)
 #: how far after a sentence-opening name a special-category term confirms it as a name
 SUBJECT_FACT_CHARS = 60
 #: a name typed in lower case ("spoke to kelly brannigan")
-LOWER_FORM = "forename_surname_lower"
+LOWER_FORMS = frozenset({"forename_surname_lower", "workplace_name_lower"})
 #: name forms that start a record whose fields follow on the next lines
 RECORD_FORMS = frozenset({"labelled_name"})
 
@@ -316,7 +318,7 @@ def combine(
             continue
         strong_tie = bool(tw or ts or tcase)
         framed = reg.casework or reg.involved or private
-        if n.form == LOWER_FORM and not (reg.casework or reg.involved):
+        if n.form in LOWER_FORMS and not (reg.casework or reg.involved):
             continue  # "kelly brannigan": a lower-case name counts only in casework
         if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS:
             # a lone word is a name only in a record (a CSV row, a JSON object), or, when

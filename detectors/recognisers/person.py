@@ -137,6 +137,15 @@ class NamePatternRecogniser(Recogniser):
             r"legal|estates|procurement|comms|contact centre|call centre)\b",
             0.6,
         ),
+        # ... and in lower case ("paul from finance has been diagnosed ...")
+        Pattern(
+            "workplace_name_lower",
+            rf"\b(?P<v>(?:{_FORENAME_LOWER_RX})) (?:from|in|on|at) (?:the |our |my )?"
+            r"(?:[a-z]+ )?(?:team|office|payroll|finance|hr|accounts|department|dept|unit|"
+            r"branch|section|directorate|jobcentre|site|depot|ward|shift|reception|admin|it|"
+            r"legal|estates|procurement|comms|contact centre|call centre)\b",
+            0.5,
+        ),
         # "spoke to kelly brannigan": a forename that is no English word, with a surname,
         # typed in lower case (counts only in casework, see detectors/combine.py)
         Pattern(

@@ -407,3 +407,21 @@ def test_marking_as_a_json_key_blocks(engine) -> None:
 
 def test_marking_key_with_a_question_stays_allowed(engine) -> None:
     assert blocked(engine, '{"OFFICIAL_SENSITIVE": "what does this level mean?"}') == []
+
+
+# Rule: a lower-case forename with its workplace ("paul from finance") identifies the
+# person when the writer is dealing with them; chemotherapy written as "chemo" is health.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i tell my team that nadia from payroll has been diagnosed with leukaemia",
+        "Can you draft something for Orla Keane? She's going through chemo and wants flexible hours.",
+        "Rewrite more kindly: 'Hi Shanice, we cannot extend your sick leave for the endometriosis surgery.'",
+    ],
+)
+def test_lower_case_workplace_names_and_chemo_block(engine, text: str) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text), text
+
+
+def test_lower_case_workplace_name_without_context_stays_allowed(engine) -> None:
+    assert blocked(engine, "how do i tell my team that nadia from payroll is moving desks") == []
