@@ -166,6 +166,11 @@ def main() -> int:
         "--rounds", type=int, default=4, help="alternating slices per phase (duration split)"
     )
     parser.add_argument(
+        "--compare-inline",
+        action="store_true",
+        help="also run aidlp with the two-stage scan on (workers.inline_scan_chars: 4096)",
+    )
+    parser.add_argument(
         "--think-ms",
         type=int,
         default=250,
@@ -220,7 +225,12 @@ def main() -> int:
         "--set",
         "keep_host_header=true",
     ]
-    names = ("bare mitmproxy", "aidlp")
+    names: tuple[str, ...] = ("bare mitmproxy", "aidlp")
+    inline_on = tmp / "aidlp-inline-on.yaml"
+    workers = f"  processes: {options.workers}\n" if options.workers else ""
+    inline_on.write_text(f"workers:\n{workers}  inline_scan_chars: 4096\n")
+    if options.compare_inline:
+        names += ("aidlp inline on",)
     slices: dict[str, dict[str, list[dict]]] = {n: {"saturation": [], "paced": []} for n in names}
     load = [os.getloadavg()[0]]
     try:
@@ -229,16 +239,18 @@ def main() -> int:
         metrics_port = free_port()
         for name in names:
             port = free_port()
-            log = tmp / f"{name.split()[0]}.log"
-            if name == "aidlp":
-                args = [str(bin_dir / "aidlp"), "run", "--config", str(config), "--metrics-port",
-                        str(metrics_port), "--", "--mode", reverse.format(port=port), *common]  # fmt: skip
+            log = tmp / f"{name.replace(' ', '-').replace('-mitmproxy', '')}.log"
+            if name.startswith("aidlp"):
+                cfg = config if name == "aidlp" else inline_on
+                mport = metrics_port if name == "aidlp" else free_port()
+                args = [str(bin_dir / "aidlp"), "run", "--config", str(cfg), "--metrics-port",
+                        str(mport), "--", "--mode", reverse.format(port=port), *common]  # fmt: skip
             else:
                 args = [str(bin_dir / "mitmdump"), "--mode", reverse.format(port=port), "--set",
                         "flow_detail=0", *common]  # fmt: skip
             procs[name] = (start(args, log, env), port, log)
         for name, (proc, port, log) in procs.items():
-            if name == "aidlp":
+            if name.startswith("aidlp"):
                 wait_ready(proc, port, log, name)
             else:
                 assert wait_for_port(port, 60), f"{name} did not start"
@@ -300,6 +312,14 @@ def main() -> int:
         f"{ours['saturation']['rps'] / bare['saturation']['rps']:.2f} (goal >= 0.80; slice pairs "
         f"{' '.join(f'{x:.2f}' for x in pair_ratios)})"
     )
+    if "aidlp inline on" in summary:
+        off = summary["aidlp inline on"]
+        print(
+            f"with the two-stage scan on (workers.inline_scan_chars: 4096): ratio "
+            f"{off['saturation']['rps'] / bare['saturation']['rps']:.2f}, paced added p50 "
+            f"{off['paced']['p50'] - bare['paced']['p50']:+.2f} ms, "
+            f"p99 {off['paced']['p99'] - bare['paced']['p99']:+.2f} ms"
+        )
     bp, op = bare["paced"], ours["paced"]
     print(
         f"added latency, paced: p50 {op['p50'] - bp['p50']:+.2f} ms (goal <= 2), "

@@ -80,12 +80,13 @@ class WorkerSettings(BaseModel):
         "file, in a thread. 0: never.",
     )
     inline_scan_chars: int = Field(
-        default=4096,
+        default=0,
         ge=0,
         le=MIB,
         description="Two-stage scan: extracted texts up to this many characters get the "
         "pattern-and-keyword stage in the proxy process first, and go to a worker only when "
-        "names (spaCy) or code fingerprints could change the result. 0: every scan in a worker.",
+        "names (spaCy) or code fingerprints could change the result. 0 (default): every scan in a "
+        "worker; on a loaded 2-core machine the inline stage measured slower (bench/README.md).",
     )
     inline_scan_budget_ms: float = Field(
         default=1.0,

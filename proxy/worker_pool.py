@@ -1,6 +1,7 @@
 """The scanning worker pool, behind a two-stage scan.
 
-Stage 1 (:class:`InlineStage`, when ``workers.inline_scan_chars`` > 0): a small text gets the
+Stage 1 (:class:`InlineStage`, when ``workers.inline_scan_chars`` > 0; off by default): a
+small text gets the
 pattern-and-keyword stage in the proxy process, within a measured time budget (tens of
 microseconds for a clean 2 KB prompt: cheaper than any hand-off); it returns the final
 result unless the name finder (spaCy) or a heavy plug-in could change it. Stage 2: everything

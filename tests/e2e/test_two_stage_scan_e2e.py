@@ -1,6 +1,7 @@
 """Issue 21 end to end: the two-stage scan in the real `aidlp run`.
 
-Small prompts that the pattern stage settles are decided in the proxy process (the
+With ``workers.inline_scan_chars`` on (off by default), small prompts that the pattern stage
+settles are decided in the proxy process (the
 ``aidlp_inline_scans{outcome="inline"}`` count moves); a prompt whose outcome names could
 change still gets spaCy NER, a prompt with indexed code still gets the fingerprint detector,
 and a large document still gets the whole scan: all three in a worker, and none forwarded.
@@ -94,7 +95,7 @@ def fingerprint_proxy(start_proxy, tmp_path_factory: pytest.TempPathFactory):
     # a generous budget: these tests are about where a text is scanned, not about the time
     # a scan takes on this shared machine (the default, 1 ms of CPU, is measured in bench/)
     config = (
-        "workers:\n  processes: 1\n  inline_scan_budget_ms: 50\n"
+        "workers:\n  processes: 1\n  inline_scan_chars: 4096\n  inline_scan_budget_ms: 50\n"
         f"detectors:\n  fingerprint_index: {index}\n"
     )
     return start_proxy(config, name="twostage")
