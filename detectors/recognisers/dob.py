@@ -91,6 +91,16 @@ class DateOfBirthRecogniser(Recogniser):
         "b.",
         "né",
         "nee",
+        # the label in other languages (pasted forms and lab reports)
+        "fecha de nacimiento",
+        "f. nacimiento",
+        "date de naissance",
+        "geburtsdatum",
+        "geb.",
+        "data di nascita",
+        "data de nascimento",
+        "data urodzenia",
+        "dyddiad geni",
     )
 
     def validate_result(self, pattern_text: str) -> bool:

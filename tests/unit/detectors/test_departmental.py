@@ -425,3 +425,14 @@ def test_lower_case_workplace_names_and_chemo_block(engine, text: str) -> None:
 
 def test_lower_case_workplace_name_without_context_stays_allowed(engine) -> None:
     assert blocked(engine, "how do i tell my team that nadia from payroll is moving desks") == []
+
+
+# Rule: a date-of-birth label in another language ("Fecha de nacimiento") on a patient's
+# record is a date of birth; the label alone with no patient or second detail is not a block.
+def test_date_of_birth_label_in_other_languages_blocks(engine) -> None:
+    text = "Paciente: ORTEGA RUIZ LUCIA\nFecha de nacimiento: 03/07/1982\nGlucosa 91 mg/dL"
+    assert blocked(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_date_of_birth_label_alone_stays_allowed(engine) -> None:
+    assert blocked(engine, "Fecha de nacimiento: 03/07/1982") == []
