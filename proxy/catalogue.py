@@ -277,6 +277,10 @@ class Catalogue:
                 break
         return tool
 
+    def listed_exactly(self, host: str | None) -> bool:
+        """``host`` is one of the catalogue's exact hosts (not only a wildcard's match)."""
+        return bool(host) and host.strip().lower().rstrip(".") in self._exact
+
     def is_blocked_model(self, model: object) -> bool:
         """True when a request's ``model`` value names a blocked model family (e.g. DeepSeek)."""
         if not isinstance(model, str):

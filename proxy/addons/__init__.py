@@ -10,6 +10,7 @@ Chain order matters (hooks run addon by addon, in order):
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
    :class:`ApprovalExpiryWarnings` — registered approvals about to expire (event, gauge);
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
+   :class:`ConnectNameScanner` — a wildcard-matched CONNECT name is scanned before connecting;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
    :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
@@ -26,6 +27,7 @@ from typing import Any
 from proxy.addons.approval_expiry import ApprovalExpiryWarnings
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.cert_names import SniOnlyCertificates
+from proxy.addons.connect_names import ConnectNameScanner
 from proxy.addons.document_extractors import DocumentExtractors
 from proxy.addons.flows import tool_of
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
@@ -44,6 +46,7 @@ __all__ = [
     "ApprovalExpiryWarnings",
     "ApprovalHeaderTaker",
     "ConfigReloader",
+    "ConnectNameScanner",
     "ConnectionGate",
     "DocumentExtractors",
     "LoopLagMonitor",
@@ -73,6 +76,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         host,
         ApprovalExpiryWarnings(host),
         ConnectionGate(host),
+        ConnectNameScanner(host),  # after the gate: wildcard-matched CONNECT names scanned
         approvals,
         # after the gate's requestheaders (tool tagged), before the request inspector's
         StartupGate(

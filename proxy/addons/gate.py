@@ -155,7 +155,7 @@ class ConnectionGate(FailsClosed):
                 self.pages.open(flow, tool)  # its requests get the page; nothing upstream
                 return
             self.refuse(flow, tool)
-        elif is_ip_literal(flow.request.host):
+        elif flow.response is None and is_ip_literal(flow.request.host):  # (not after a 407)
             # An address may be a blocked tool's: accept the tunnel without connecting (the
             # eager strategy would connect now); the SNI or the requests name it first.
             flow.response = connection_established(flow)

@@ -157,9 +157,10 @@ def test_identifier_in_any_header_bare_cookie_or_query_key_is_blocked(
 
 
 def test_identifier_in_a_host_label_is_blocked(aidlp_proxy, upstream_log):
-    """``*.openai.com`` is OpenAI: a label of the name reaches it too (SNI and Host)."""
+    """``*.openai.com`` is OpenAI: a label of the name reaches it too (Host). Plain HTTP
+    here, so no CONNECT (the CONNECT name is checked in the test below)."""
     with aidlp_proxy.httpx() as client:
-        response = client.get(f"https://{NINO_RAW.lower()}.openai.com/v1/models")
+        response = client.get(f"http://{NINO_RAW.lower()}.openai.com/v1/models")
     assert response.status_code == 403
     assert upstream_log.wait_for(lambda r: NINO_RAW.lower() in r.host, timeout=0.5) is None
     assert aidlp_proxy.wait_event(
@@ -302,3 +303,26 @@ def test_duplicate_websocket_version_handshake_is_refused_not_relayed(aidlp_prox
     assert aidlp_proxy.wait_event(
         lambda e: e.get("event") == "ai.scan.error" and e.get("path") == "/c/api/chat"
     )
+
+
+# ---- RT-60: an identifier as a label of a wildcard-matched AI-tool name -----------------------
+
+
+def test_identifier_in_a_connect_name_is_refused_before_any_connection(aidlp_proxy, upstream_log):
+    """``*.openai.com`` matches it: the name is scanned at the CONNECT, before the proxy
+    resolves or connects to it (the label would leave in DNS and the SNI)."""
+    name = f"{NINO_RAW.lower()}.openai.com"
+    sock, status = open_tunnel(aidlp_proxy.port, f"{name}:443")
+    sock.close()
+    assert status == 403
+    assert not [c for c in aidlp_proxy.upstream_connects() if NINO_RAW.lower() in c]
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and any(f["entity_type"] == "UK_NINO" for f in e.get("findings", []))
+            and e.get("method") == "CONNECT"
+        )
+    )
+    # Control: a clean wildcard-matched name opens its tunnel.
+    with aidlp_proxy.httpx() as client:
+        assert client.get("https://files.oaiusercontent.com/file-abc").status_code == 200

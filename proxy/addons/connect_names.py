@@ -1,0 +1,51 @@
+"""CONNECT-name scanner: an AI-tool host name that only a wildcard matches is scanned before
+the tunnel opens.
+
+``*.openai.com`` makes ``jg103729a.openai.com`` OpenAI: the labels of such a name leave in
+the DNS query and the SNI as soon as the proxy connects (the eager strategy connects at the
+CONNECT), before any request in the tunnel is scanned. So the name is scanned first, like
+text, and a CONNECT whose name holds findings is refused with the usual block (event,
+incident). Exact catalogue hosts, and names whose labels below the domain hold no digit
+(``api.openai.com``: identifiers and keys carry digits, a bare name is no block) cost
+nothing. Runs after the
+:class:`~proxy.addons.gate.ConnectionGate`, which records the CONNECT and refuses blocked
+tools.
+"""
+
+from __future__ import annotations
+
+from mitmproxy import http
+
+from proxy.addons.fail_closed import FailsClosed
+from proxy.addons.flows import response_of, subject_of
+from proxy.addons.host import RuntimeHost
+from proxy.catalogue import ToolStatus
+from proxy.failsafe import fail_closed
+from proxy.responses import render
+from proxy.transport.names import classify
+
+
+class ConnectNameScanner(FailsClosed):
+    """``http_connect``: scans wildcard-matched AI-tool names, refuses those with findings."""
+
+    def __init__(self, host: RuntimeHost) -> None:
+        self.host = host
+
+    @fail_closed
+    async def http_connect(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None:
+            return  # refused or answered already (blocked tool, 407, address tunnel)
+        name = flow.request.host
+        catalogue = self.host.rt().catalogue
+        tool = classify(catalogue, (name,))
+        if tool is None or tool.status is ToolStatus.BLOCKED or catalogue.listed_exactly(name):
+            return
+        if not any(c.isdigit() for c in "".join(name.split(".")[:-2])):
+            return  # api., chat., platform.: words; identifiers and keys carry digits
+        runtime, inspector, recording = self.host.live()
+        outcome = await inspector.inspect_text(
+            name.replace(".", " . "), subject_of(flow, tool), "host"
+        )
+        if outcome.blocked:
+            flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
+            recording.record(outcome)
