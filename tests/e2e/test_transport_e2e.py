@@ -683,7 +683,9 @@ def test_identifying_sni_is_masked_in_mitmproxys_log_lines(aidlp_proxy):
     """A client that does not trust the proxy's CA: mitmproxy logs the failed handshake with
     the SNI. The identifying label must not reach the log."""
     label = "jg103729a"
-    sock, status = open_tunnel(aidlp_proxy.port, f"{label}.openai.com:443")
+    # (a CONNECT naming it is refused outright, tests/e2e/test_transport_redteam_e2e.py: the
+    # label travels in the SNI only)
+    sock, status = open_tunnel(aidlp_proxy.port, "api.openai.com:443")
     assert status == 200
     with sock, pytest.raises((ssl.SSLError, OSError)):
         ssl.create_default_context().wrap_socket(sock, server_hostname=f"{label}.openai.com")
@@ -697,7 +699,8 @@ def test_identifying_sni_is_masked_in_mitmproxys_log_lines(aidlp_proxy):
 def test_identifying_host_labels_and_path_segments_are_masked_in_events(aidlp_proxy, upstream_log):
     with aidlp_proxy.httpx() as client:
         response = client.post(
-            "https://jg103729a.openai.com/v1/people/Jane-Smith-LS1-4AB/AKIA2OGYBAH6STMMNXNN",
+            # plain HTTP: a CONNECT naming the label is refused before any request
+            "http://jg103729a.openai.com/v1/people/Jane-Smith-LS1-4AB/AKIA2OGYBAH6STMMNXNN",
             json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]},
         )
     assert response.status_code == 403  # the path itself is personal data / a key
