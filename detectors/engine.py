@@ -21,6 +21,7 @@ snapshot.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from typing import TYPE_CHECKING
@@ -129,15 +130,26 @@ class ScanEngine:
         self.plugins: list[Detector] = list(plugins)
 
     # -- public ------------------------------------------------------------------------
-    def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
+    def scan(
+        self, text: str, seams: Sequence[Seam] = (), body_end: int | None = None
+    ) -> ScanResult:
         """Findings in ``text``; with ``seams`` (:mod:`detectors.seams`), also the values
-        split across the boundaries between the parts ``text`` was joined from."""
-        result = self._scan(text, seams, inline=False)
+        split across the boundaries between the parts ``text`` was joined from.
+
+        With ``body_end``, ``text[:body_end]`` is the prompt and the rest is request metadata
+        (headers, cookies, the path) scanned as a document of its own: its words
+        (``python-httpx``, ``application/json``) never frame the prompt, nor the other way
+        round. Offsets still index ``text``."""
+        result = self._scan(text, seams, inline=False, body_end=body_end)
         assert result is not None
         return result
 
     def scan_inline(
-        self, text: str, seams: Sequence[Seam] = (), budget: float | None = None
+        self,
+        text: str,
+        seams: Sequence[Seam] = (),
+        budget: float | None = None,
+        body_end: int | None = None,
     ) -> ScanResult | None:
         """Stage 1 of a two-stage scan (the proxy runs it on small texts in its own process):
         the same result as :meth:`scan`, or None when that needs the name finder (a view
@@ -149,7 +161,7 @@ class ScanEngine:
         """
         deadline = None if budget is None else _Deadline(budget)
         try:
-            return self._scan(text, seams, inline=True, deadline=deadline)
+            return self._scan(text, seams, inline=True, deadline=deadline, body_end=body_end)
         except _OverBudget:
             return None
 
@@ -160,18 +172,20 @@ class ScanEngine:
         *,
         inline: bool,
         deadline: _Deadline | None = None,
+        body_end: int | None = None,
     ) -> ScanResult | None:
         started = time.perf_counter()
         text = scrub_surrogates(text)  # any str: lone surrogates become U+FFFD, same offsets
         if inline and any(getattr(p, "heavy", _light)(text) for p in self.plugins):
             return None
         findings: list[Finding] = []
-        for view in normalise(text, self.limits):
-            _check(deadline)
-            found = self._scan_view(view, None, inline, deadline)
-            if found is None:
-                return None
-            findings += found
+        for offset, document in _documents(text, body_end):
+            for view in normalise(document, self.limits):
+                _check(deadline)
+                found = self._scan_view(view, None, inline, deadline)
+                if found is None:
+                    return None
+                findings += _shifted(found, offset)
         _check(deadline)
         for plugin in self.plugins:
             findings += plugin.findings(text)
@@ -349,3 +363,17 @@ def _pattern_sets(regexes: list[str]) -> list[tuple[int, re2.Set]]:
         rs.Compile()
         sets.append((offset, rs))
     return sets
+
+
+def _documents(text: str, body_end: int | None) -> list[tuple[int, str]]:
+    """``(offset, text)`` of the documents ``text`` holds: the prompt and, after
+    ``body_end``, the request metadata."""
+    if body_end is None or not 0 < body_end < len(text):
+        return [(0, text)]
+    return [(0, text[:body_end]), (body_end, text[body_end:])]
+
+
+def _shifted(findings: list[Finding], offset: int) -> list[Finding]:
+    if not offset:
+        return findings
+    return [dataclasses.replace(f, start=f.start + offset, end=f.end + offset) for f in findings]

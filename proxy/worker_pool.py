@@ -69,11 +69,13 @@ def _init_worker(settings_json: str, subject_key: bytes | None = None) -> None:
         _subjects = SubjectHasher(subject_key)
 
 
-def _scan_in_worker(text: str, timeout: float, seams: Sequence[Seam] = ()) -> ScanResult | str:
+def _scan_in_worker(
+    text: str, timeout: float, seams: Sequence[Seam] = (), body_end: int | None = None
+) -> ScanResult | str:
     """Scan with an in-worker time box. Returns the result, or the failure reason."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        result = _engine.scan(text, seams)
+        result = _engine.scan(text, seams, body_end)
         if _subjects is not None:  # values stay in this process: only their hashes go back
             result.subject_hmacs = _subjects.for_findings(text, result.findings)
         return result
@@ -189,12 +191,14 @@ class InlineStage:
     def accepts(self, text: str) -> bool:
         return 0 < len(text) <= self.settings.inline_chars
 
-    def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult | None:
+    def scan(
+        self, text: str, seams: Sequence[Seam] = (), body_end: int | None = None
+    ) -> ScanResult | None:
         """The result, or None for the pool. Raises :class:`ScanFailure` (fail closed)."""
         budget = self.settings.inline_budget
         started = time.perf_counter()
         try:
-            result = self.engine.scan_inline(text, tuple(seams), budget)
+            result = self.engine.scan_inline(text, tuple(seams), budget, body_end)
             if result is not None and self.subjects is not None:
                 result.subject_hmacs = self.subjects.for_findings(text, result.findings)
         except Exception as exc:  # never let a text through unscanned
@@ -370,18 +374,23 @@ class ScanPool:
             await asyncio.sleep(0.05)
         await asyncio.to_thread(self.shutdown)  # joins the workers: not on the event loop
 
-    async def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
-        """Scan ``text`` (and its part boundaries, ``seams``): inline when stage 1 settles it
+    async def scan(
+        self, text: str, seams: Sequence[Seam] = (), body_end: int | None = None
+    ) -> ScanResult:
+        """Scan ``text`` (and its part boundaries, ``seams``; the prompt ends at ``body_end``,
+        see :meth:`detectors.engine.ScanEngine.scan`): inline when stage 1 settles it
         (:class:`InlineStage`), else in a worker. Raises :class:`ScanFailure` on any failure
         (fail closed)."""
         inline = self.inline
         if inline is not None and inline.accepts(text):
-            result = inline.scan(text, seams)
+            result = inline.scan(text, seams, body_end)
             if result is not None:
                 return result
         self.pending += 1
         try:
-            return await self._call(_scan_in_worker, text, self.settings.timeout, tuple(seams))
+            return await self._call(
+                _scan_in_worker, text, self.settings.timeout, tuple(seams), body_end
+            )
         finally:
             self.pending -= 1
 

@@ -143,9 +143,9 @@ class EngineScanner:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
 
-    async def scan(self, text: str, seams: Sequence[Seam] = ()) -> Any:
+    async def scan(self, text: str, seams: Sequence[Seam] = (), body_end: int | None = None) -> Any:
         try:
-            return self.engine.scan(text, seams)
+            return self.engine.scan(text, seams, body_end)
         except Exception as exc:
             raise ScanFailure("scan_error", type(exc).__name__) from exc
 

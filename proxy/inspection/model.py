@@ -92,8 +92,11 @@ class Scanner(Protocol):
     Raises :class:`proxy.worker_pool.ScanFailure` when the scan does not complete.
     """
 
-    async def scan(self, text: str, seams: Sequence[Seam] = ()) -> ScanResult:
-        """Findings in ``text``; ``seams`` are its part boundaries (:mod:`detectors.seams`)."""
+    async def scan(
+        self, text: str, seams: Sequence[Seam] = (), body_end: int | None = None
+    ) -> ScanResult:
+        """Findings in ``text``; ``seams`` are its part boundaries (:mod:`detectors.seams`);
+        after ``body_end`` comes request metadata, a document of its own."""
         ...
 
 

@@ -45,7 +45,12 @@ from proxy.policy import (
     internal_error,
     unreadable_protocol,
 )
-from proxy.transport.metadata import body_text, metadata_segments, without_exempt_findings
+from proxy.transport.metadata import (
+    body_text,
+    metadata_segments,
+    prompt_end,
+    without_exempt_findings,
+)
 from proxy.transport.routing import BLOCKED, RoutingCheck
 from proxy.worker_pool import ScanFailure
 
@@ -264,13 +269,14 @@ class Inspector:
                 await self._read_images(extraction)
             except ScanFailure as exc:
                 return self._finish(subject, failure(exc.reason, policy), extraction)
+        body_end = prompt_end(extraction)
         text = extraction.text
         if not text.strip():
             decision = self._uninspectable(decide([], policy), extraction)
             return self._finish(subject, decision, extraction)
         digest = await self._hmac(body_text(extraction))  # the body, not headers and cookies
         try:
-            result = await self.scanner.scan(text, extraction.seams)
+            result = await self.scanner.scan(text, extraction.seams, body_end)
         except ScanFailure as exc:
             outcome = self._finish(
                 subject, failure(exc.reason, policy), extraction, chars=len(text), digest=digest

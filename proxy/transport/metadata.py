@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from proxy.extract.datatypes import Extraction, ExtractionError, Segment
+from proxy.extract.datatypes import SEGMENT_SEPARATOR, Extraction, ExtractionError, Segment
 
 CREDENTIAL_HEADER = "credential-header"
 METADATA_PREFIXES = ("header.", "cookie", "trailer.", "path", "host", CREDENTIAL_HEADER)
@@ -139,6 +139,21 @@ def body_text(extraction: Extraction) -> str:
     """The extraction's text without the metadata segments (what ``content_hmac`` covers, so
     that an investigator holding a prompt can match it to its event)."""
     return "\n\n".join(s.text for s in extraction.segments if not is_metadata(s))
+
+
+def prompt_end(extraction: Extraction) -> int | None:
+    """Put the metadata segments last (stable) and return where they start in
+    ``extraction.text``: the scanner reads them as a document of their own, so that header
+    words never frame the prompt (``python-httpx`` and ``application/json`` made a
+    name-and-health prompt a "programming task"). None when there is no metadata or no body."""
+    segments = extraction.segments
+    if not any(is_metadata(s) for s in segments):
+        return None
+    segments.sort(key=is_metadata)  # images read after the headers were added go before them
+    body = [s for s in segments if not is_metadata(s)]
+    if not body:
+        return None
+    return sum(len(s.text) for s in body) + len(SEGMENT_SEPARATOR) * len(body)
 
 
 def without_exempt_findings(

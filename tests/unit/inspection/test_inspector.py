@@ -30,7 +30,7 @@ class WordScanner:
         self.crash = crash
         self.texts: list[str] = []
 
-    async def scan(self, text: str, seams=()) -> ScanResult:
+    async def scan(self, text: str, seams=(), body_end=None) -> ScanResult:
         self.texts.append(text)
         if self.crash:
             raise KeyError("bug")
@@ -316,3 +316,36 @@ def test_ocr_reads_only_the_first_max_pdf_pages_scanned_pages():
         "image:u<page 2><no text layer>",
         "image:upload",
     ]
+
+
+class RecordingScanner(WordScanner):
+    """Remembers the ``body_end`` it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body_ends: list[int | None] = []
+
+    async def scan(self, text: str, seams=(), body_end=None) -> ScanResult:
+        self.body_ends.append(body_end)
+        return await super().scan(text, seams)
+
+
+def test_headers_follow_the_prompt_as_their_own_document():
+    """Rule: the pipeline scans the prompt and the request metadata in one call, telling the
+    scanner where the prompt ends, so that header words never frame the prompt."""
+    scanner = RecordingScanner()
+    body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]})
+    pairs = [("content-type", "application/json"), ("x-stainless-lang", "python")]
+    request = HttpRequest(
+        "POST",
+        "api.openai.com",
+        "/v1/chat/completions",
+        dict(pairs),
+        body.encode(),
+        header_pairs=pairs,
+    )
+    asyncio.run(inspector(scanner).inspect(request, subject()))
+    (text,), (body_end,) = scanner.texts, scanner.body_ends
+    assert body_end is not None
+    assert "hello" in text[:body_end] and "x-stainless-lang" not in text[:body_end]
+    assert "x-stainless-lang: python" in text[body_end:]
