@@ -74,6 +74,7 @@ _CONFUSABLES: dict[str, str] = {
 _SPACING = r"(?: {4,8}|[ ._*/,|;:+-]{1,3})"
 _LETTER_SPACED = re2.compile(rf"\b[A-Za-z0-9](?:{_SPACING}[A-Za-z0-9]\b){{3,}}", _OPTS)
 _SEP_SPLIT = re.compile(f"({_SPACING})")
+_WIDE_GAP = re.compile(r"[ \t]{4,}")
 #: separators that also make lists of numbers ("0, 1, 1, 0", "5|6|7", "1+2+3", "1:2:3")
 _LIST_SEPARATORS = frozenset(",|;:+")
 
@@ -332,36 +333,57 @@ def collapse_spaced(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
         s, e = m.span()
         if b2c is not None:
             s, e = b2c(s), b2c(e)
-        run = text[s:e]
-        parts = _SEP_SPLIT.split(run)
-        # a lowercase word like "a" next to an upper-case or digit run is not part of it
-        if sum(c.islower() for c in parts[::2]) * 2 < len(parts[::2]):
-            while parts and parts[0].islower():
-                s += len(parts[0]) + len(parts[1])
-                parts = parts[2:]
-            while parts and parts[-1].islower():
-                e -= len(parts[-1]) + len(parts[-2])
-                parts = parts[:-2]
-            if len(parts) < 7:
-                continue
-            run = text[s:e]
-        chars, seps = parts[::2], parts[1::2]
-        if any(_LIST_SEPARATORS.intersection(sep) for sep in seps) and not any(
-            c.isalpha() for c in chars
-        ):
-            continue  # "0, 1, 1, 0" and "5|6|7" are lists of numbers, not a spaced identifier
-        if len(set(seps)) == 1:  # uniformly separated: "O-F-F-I-C-I-A-L", "1 2 3 4"
-            collapsed = "".join(chars)
-        else:  # keep a dash between collapsed words ("O F F I C I A L - S E N ...")
-            collapsed = chars[0] + "".join(
-                ("-" if "-" in sep and len(set(seps)) > 1 and sep != min(seps, key=len) else "") + c
-                for sep, c in zip(seps, chars[1:], strict=True)
-            )
-        if len(collapsed) >= 4 and collapsed != run:
-            edits.append((s, e, collapsed))
+        for start, end in _spaced_pieces(text, s, e):
+            _collapse_run(text, start, end, edits)
     if not edits:
         return text, cur
     return _rebuild(text, cur, edits)
+
+
+def _spaced_pieces(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A letter-spaced run cut at its wide gaps (4+ spaces) when it also uses narrower
+    separators: "Page 3 of 9    O F F I C I A L" is "9" and a spaced word, not one run; a run
+    spaced by wide gaps alone ("J    G    1 ...") stays whole."""
+    gaps = list(_WIDE_GAP.finditer(text, s, e))
+    if not gaps or all(len(sep) >= 4 for sep in _SEP_SPLIT.split(text[s:e])[1::2]):
+        return [(s, e)]
+    pieces, start = [], s
+    for gap in gaps:
+        pieces.append((start, gap.start()))
+        start = gap.end()
+    pieces.append((start, e))
+    return [(a, b) for a, b in pieces if b > a]
+
+
+def _collapse_run(text: str, s: int, e: int, edits: list[tuple[int, int, str]]) -> None:
+    """Append the edit collapsing ``text[s:e]``, one letter-spaced run, if it is one."""
+    run = text[s:e]
+    parts = _SEP_SPLIT.split(run)
+    # a lowercase word like "a" next to an upper-case or digit run is not part of it
+    if sum(c.islower() for c in parts[::2]) * 2 < len(parts[::2]):
+        while parts and parts[0].islower():
+            s += len(parts[0]) + len(parts[1])
+            parts = parts[2:]
+        while parts and parts[-1].islower():
+            e -= len(parts[-1]) + len(parts[-2])
+            parts = parts[:-2]
+        if len(parts) < 7:
+            return
+        run = text[s:e]
+    chars, seps = parts[::2], parts[1::2]
+    if any(_LIST_SEPARATORS.intersection(sep) for sep in seps) and not any(
+        c.isalpha() for c in chars
+    ):
+        return  # "0, 1, 1, 0" and "5|6|7" are lists of numbers, not a spaced identifier
+    if len(set(seps)) == 1:  # uniformly separated: "O-F-F-I-C-I-A-L", "1 2 3 4"
+        collapsed = "".join(chars)
+    else:  # keep a dash between collapsed words ("O F F I C I A L - S E N ...")
+        collapsed = chars[0] + "".join(
+            ("-" if "-" in sep and len(set(seps)) > 1 and sep != min(seps, key=len) else "") + c
+            for sep, c in zip(seps, chars[1:], strict=True)
+        )
+    if len(collapsed) >= 4 and collapsed != run:
+        edits.append((s, e, collapsed))
 
 
 def _byte_to_char(data: bytes):

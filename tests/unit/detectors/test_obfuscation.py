@@ -276,3 +276,17 @@ def _decode_line(line: str) -> str:
         return base64.b64decode(line + "=" * (-len(line) % 4)).decode("latin-1")
     except ValueError:
         return bytes.fromhex(line[: len(line) // 2 * 2]).decode("latin-1")
+
+
+def test_wide_gap_before_a_spaced_word_is_a_word_break():
+    """Rule: 4+ spaces join letters only when the whole run is spaced that way; next to a
+    narrower-spaced word they are a gap between words, so a page footer's number does not
+    glue onto the spaced marking after it."""
+    from detectors.engine import ScanEngine
+    from detectors.settings import DetectorSettings
+
+    engine = ScanEngine(DetectorSettings(), load_ner=False)
+    footer = "Page 3 of 9    O F F I C I A L  S E N S I T I V E"
+    assert "OFFICIAL_SENSITIVE" in engine.scan(footer).categories
+    wide = "J    G    1    0    3    7    2    9    A"  # uniformly wide: still one identifier
+    assert "PERSONAL_DATA" in engine.scan("NI number " + wide).categories
