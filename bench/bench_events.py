@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry
 
 from proxy.events import EventRecorder, EventSettings
-from proxy.events.sinks import StdoutSink
+from proxy.events.sinks.stdout import StdoutSink
 from proxy.metrics import Metrics
 
 EVENT = {

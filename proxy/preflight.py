@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proxy.config import LoadedConfig
-from proxy.events.settings import WebhookSinkSettings
+from proxy.events.sinks.webhook import WebhookSinkSettings
 
 
 @dataclass(frozen=True, slots=True)

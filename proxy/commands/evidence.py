@@ -20,7 +20,7 @@ from pathlib import Path
 from proxy.commands.report import open_register
 from proxy.config import ConfigError
 from proxy.events import EventConfigError, EventRecorder, build_sinks
-from proxy.events.sinks import StdoutSink
+from proxy.events.sinks.stdout import StdoutSink
 from proxy.register.evidence import (
     EvidenceError,
     evidence_path,

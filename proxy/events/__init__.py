@@ -29,7 +29,7 @@ from proxy.events.schema import (
     sanitise,
 )
 from proxy.events.settings import EventSettings
-from proxy.events.sinks import EventConfigError, EventStats, NullStats
+from proxy.events.sinks.base import EventConfigError, EventStats, NullStats
 
 __all__ = [
     "APPROVALS_RELOADED",

@@ -19,17 +19,8 @@ from proxy.events.content_hmac import ContentHasher, HmacKeyError
 from proxy.events.model import DecisionEvent
 from proxy.events.schema import INVALID_EVENT, PROCESSORS
 from proxy.events.settings import EventSettings
-from proxy.events.sinks import (
-    EventConfigError,
-    EventStats,
-    FileSink,
-    NullStats,
-    Rendered,
-    Sink,
-    StdoutSink,
-    SyslogSink,
-)
-from proxy.events.webhook import WebhookSink
+from proxy.events.sinks import registry
+from proxy.events.sinks.base import EventConfigError, EventStats, NullStats, Rendered, Sink
 
 log = logging.getLogger("aidlp.events")
 
@@ -42,17 +33,9 @@ def new_incident_id() -> str:
 def build_sinks(
     settings: EventSettings, stats: EventStats, environ: dict[str, str] | None = None
 ) -> list[Sink]:
-    """The sinks the settings enable (not started). Raises :class:`EventConfigError`."""
-    sinks: list[Sink] = []
-    if settings.stdout:
-        sinks.append(StdoutSink(settings.stdout_queue_size, stats))
-    if settings.file.path:
-        sinks.append(FileSink(settings.file, stats))
-    if settings.syslog.host:
-        sinks.append(SyslogSink(settings.syslog, stats))
-    if settings.webhook.url:
-        sinks.append(WebhookSink(settings.webhook, stats, environ))
-    return sinks
+    """The sinks the settings enable, in registry order (not started). Raises
+    :class:`EventConfigError`."""
+    return registry.build(registry.SPECS, settings, stats, environ)
 
 
 class _Fanout:

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from proxy.events.sinks import EventConfigError, EventStats, Rendered, Sink
+from proxy.events.sinks.base import EventConfigError, EventStats, Rendered, Sink
 
 MAGIC = b"AIDLPEV1"
 INCIDENT = re.compile(r"^AIDLP-[0-9A-F]{12}$")

@@ -1,6 +1,6 @@
 """RegisterSink: the event stream into the usage register, on its own thread.
 
-Like every event sink (``proxy/events/sinks.py``) it sits behind a bounded queue: ``offer()``
+Like every event sink (``proxy/events/sinks/``) it sits behind a bounded queue: ``offer()``
 never blocks, and a full queue drops the event and counts it
 (``aidlp_event_drops_total{sink="register", reason="queue_full"}``). The thread parses each
 JSON line the recorder rendered (already through the schema processors), writes batches in
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from proxy.events.schema import DECISION_EVENTS
-from proxy.events.sinks import EventConfigError, EventStats, Rendered, Sink
+from proxy.events.sinks.base import EventConfigError, EventStats, Rendered, Sink
 from proxy.register.settings import RegisterSettings
 from proxy.register.store import Occurrences, RegisterError, RegisterStore
 
@@ -71,17 +71,7 @@ class RegisterSink(Sink):
             if not isinstance(first, Rendered):
                 break
             self._closing.wait(self.flush_seconds)  # gather a batch (returns early on close)
-            batch = [first]
-            stop = False
-            while len(batch) < self.batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if not isinstance(item, Rendered):
-                    stop = True
-                    break
-                batch.append(item)
+            batch, stop = self._gather(first)
             self._deliver_safely(batch)
             self._purge_if_due()
             if stop:

@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from proxy.events.sinks import Rendered, Sink
+from proxy.events.sinks.base import Rendered, Sink
 from proxy.metrics import Metrics
 
 

@@ -41,6 +41,9 @@ def test_relative_sink_paths_are_relative_to_the_config_file(tmp_path):
         ("events:\n  webhook:\n    token_env: 'not a name'\n", "events.webhook.token_env", 3),
         ("events:\n  file:\n    max_bytes: 10\n", "events.file.max_bytes", 3),
         ("events:\n  stdout: true\n  sinks: []\n", "events.sinks", 3),
+        ("events:\n  stdout_queue_size: 0\n", "events.stdout_queue_size", 2),
+        ("events:\n  stdout: maybe\n", "events.stdout", 2),
+        ("events:\n  syslog:\n    hots: siem.example\n", "events.syslog.hots", 3),
     ],
 )
 def test_invalid_settings_name_field_and_line(tmp_path, yaml_text, field, line):

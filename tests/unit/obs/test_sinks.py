@@ -13,9 +13,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from proxy.events import EventConfigError, EventRecorder, EventSettings
-from proxy.events.settings import FileSinkSettings, SyslogSinkSettings, WebhookSinkSettings
-from proxy.events.sinks import FileSink, Rendered, StdoutSink, SyslogSink, rfc5424
-from proxy.events.webhook import WebhookSink
+from proxy.events.sinks.base import Rendered
+from proxy.events.sinks.file import FileSink, FileSinkSettings
+from proxy.events.sinks.stdout import StdoutSink
+from proxy.events.sinks.syslog import SyslogSink, SyslogSinkSettings, rfc5424
+from proxy.events.sinks.webhook import WebhookSink, WebhookSinkSettings
 from proxy.metrics import Metrics
 from tests.unit.obs.helpers import StuckSink, sample, wait_until
 from tests.unit.obs.servers import HecCollector, TcpCollector, UdpCollector, closed_port

@@ -6,8 +6,8 @@ import os
 import time
 
 from proxy.config import load_config
-from proxy.events.settings import FileSinkSettings
-from proxy.events.sinks import FileSink, Rendered
+from proxy.events.sinks.base import Rendered
+from proxy.events.sinks.file import FileSink, FileSinkSettings
 from proxy.register.settings import DEFAULT_RETENTION_DAYS
 
 DAY = 86_400

@@ -55,7 +55,7 @@ def test_recorder_events_reach_the_register_and_reload_events_do_not(tmp_path):
 def test_a_full_queue_drops_and_counts_instead_of_waiting(tmp_path):
     stats = Stats()
     sink = RegisterSink(RegisterSettings(directory=str(tmp_path), queue_size=2), stats)
-    from proxy.events.sinks import Rendered
+    from proxy.events.sinks.base import Rendered
 
     started = time.perf_counter()
     for n in range(50):  # not started: nothing drains the queue

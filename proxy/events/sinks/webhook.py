@@ -1,4 +1,4 @@
-"""HTTP webhook sink: Splunk-HEC-compatible JSON, batched, retried with backoff.
+"""The webhook sink (``events.webhook``): Splunk-HEC-compatible JSON, batched, retried.
 
 Body: concatenated HEC event objects, one per line
 ``{"time": 1700000000.123, "host": ..., "source": ..., "sourcetype": ..., "event": {...}}``,
@@ -12,13 +12,69 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from proxy.events.settings import WebhookSinkSettings
-from proxy.events.sinks import EventConfigError, EventStats, Rendered, Sink, _hostname
+from pydantic import Field, field_validator
+
+from proxy.events.sinks.base import (
+    EventConfigError,
+    EventStats,
+    QueueSettings,
+    Rendered,
+    Sink,
+    SinkSpec,
+    hostname,
+)
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class WebhookSinkSettings(QueueSettings):
+    """An HTTP(S) collector taking Splunk-HEC-compatible JSON (off unless ``url`` is set).
+
+    The HEC token is read from the environment variable named by ``token_env`` or from
+    ``token_file``; it is never written to any log.
+    """
+
+    url: str | None = None
+    token_env: str | None = "AIDLP_HEC_TOKEN"  # noqa: S105 - a variable name
+    token_file: str | None = None
+    source: str = "aidlp"
+    sourcetype: str = "aidlp:event"
+    index: str | None = None
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    max_retries: int = Field(default=5, ge=0, le=100)
+    backoff_seconds: float = Field(default=0.5, gt=0, le=60)
+    max_backoff_seconds: float = Field(default=30.0, gt=0, le=3600)
+    ca_file: str | None = None
+    verify_tls: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials; use token_env or token_file")
+        return value
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
+        return value
+
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -30,7 +86,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _token(settings: WebhookSinkSettings, environ: dict[str, str]) -> str | None:
+def _token(settings: WebhookSinkSettings, environ: Mapping[str, str]) -> str | None:
     if settings.token_file:
         try:
             return Path(settings.token_file).read_text(encoding="utf-8").strip() or None
@@ -51,7 +107,7 @@ class WebhookSink(Sink):
         self,
         settings: WebhookSinkSettings,
         stats: EventStats,
-        environ: dict[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(settings.queue_size, stats)
         assert settings.url
@@ -60,7 +116,7 @@ class WebhookSink(Sink):
         self._token = _token(settings, dict(os.environ) if environ is None else environ)
         self._prefix = (
             ',"host":'
-            + json.dumps(_hostname())
+            + json.dumps(hostname())
             + ',"source":'
             + json.dumps(settings.source)
             + ',"sourcetype":'
@@ -123,3 +179,12 @@ class WebhookSink(Sink):
                 break
         self.stats.event_dropped(self.name, "delivery_failed", len(batch))
         self._warn(f"dropped a batch after retries: {failure}")
+
+
+def _build(
+    settings: WebhookSinkSettings, stats: EventStats, environ: Mapping[str, str] | None
+) -> WebhookSink | None:
+    return WebhookSink(settings, stats, environ) if settings.url else None
+
+
+SPEC = SinkSpec(key="webhook", settings=WebhookSinkSettings, build=_build, order=30)
