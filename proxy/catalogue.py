@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from proxy.transport.metadata import RequestMetadataSettings
+from proxy.transport.metadata import CookieNamePattern, EntityType, RequestMetadataSettings
 
 _HOST_PATTERN = re.compile(
     r"^(\*\.|\*-)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
@@ -119,15 +119,27 @@ class Tool(BaseModel):
         description="IP ranges the tool is served from (CIDR). A CONNECT, transparent "
         "destination or Host naming an address in one is treated as this tool.",
     )
-    credential_entities: list[str] = Field(
+    credential_entities: list[EntityType] = Field(
         default_factory=list,
-        description="Credential entity types of the provider's own keys and session tokens "
-        "(e.g. OPENAI_API_KEY): they do not count in this tool's request headers and cookies.",
+        description="Credential entity types of the provider's own keys (e.g. OPENAI_API_KEY; "
+        "Bedrock's SigV4 AWS_ACCESS_KEY): they do not count in this tool's credential "
+        "headers, and count everywhere else (a custom header, a cookie, the path).",
     )
     credential_headers: list[HeaderName] = Field(
         default_factory=lambda: list(DEFAULT_CREDENTIAL_HEADERS),
-        description="Headers carrying the provider's own API credential: not scanned for "
-        "credentials (every other header, cookie and trailer is).",
+        description="Headers carrying the provider's own API credential: only the tool's "
+        "credential_entities and generic bearer shapes "
+        "(request_metadata.credential_header_entities) do not count there.",
+    )
+    session_headers: list[HeaderName] = Field(
+        default_factory=list,
+        description="Headers of the tool's web app carrying its session and anti-bot tokens: "
+        "generic session tokens (request_metadata.session_entities) do not count there.",
+    )
+    session_cookies: list[CookieNamePattern] = Field(
+        default_factory=list,
+        description="The tool's session cookie names (globs), besides "
+        "request_metadata.session_cookies: generic session tokens do not count in them.",
     )
 
 

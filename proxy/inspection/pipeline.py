@@ -287,6 +287,8 @@ class Inspector:
             result,
             extraction,
             tool_entities=subject.tool.credential_entities,
+            session_headers=subject.tool.session_headers,
+            session_cookies=subject.tool.session_cookies,
             settings=self.config.catalogue.request_metadata,
         )
         decision = decide(

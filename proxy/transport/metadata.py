@@ -6,13 +6,20 @@ A prompt, an identifier or a key can travel outside the body (``OpenAI-User: AKI
 channels become :class:`~proxy.extract.Segment` s appended to the body's extraction, so one
 scan covers everything that leaves.
 
-Two exemptions keep a provider's own session machinery from blocking every request:
+Narrow exemptions keep a provider's own session machinery from blocking every request; each
+applies only where the catalogue says that machinery lives:
 
-- the tool's credential headers (``Authorization``, ``x-api-key``, ``api-key``, declared per
-  tool in the catalogue) are excepted from the CREDENTIALS check (other categories still count);
-- generic secrets (session cookies, anti-bot tokens, JWTs: ``request_metadata.session_entities``)
-  and the tool's own key types (``credential_entities`` in the catalogue) found in metadata do
-  not count. Typed credentials of other services (AWS, GitHub, private keys…) always do.
+- in the tool's credential headers (``Authorization``, ``x-api-key``, ``api-key``: the
+  catalogue's ``credential_headers``), the tool's own key types (its ``credential_entities``:
+  Bedrock's SigV4 access key id, Copilot's GitHub token) and generic bearer-token shapes
+  (``request_metadata.credential_header_entities``) do not count;
+- in the tool's session cookies (``request_metadata.session_cookies`` and the tool's
+  ``session_cookies``, name globs) and session headers (its ``session_headers``), generic
+  session tokens (``request_metadata.session_entities``) do not count.
+
+Everything else counts everywhere: another service's typed key (AWS, GitHub, a private key, a
+Basic credential) in ``Authorization: Bearer …``, a password or JWT in a custom ``X-*``
+header, any key in the path or a trailer. Other categories are never exempt.
 
 Pure functions over header pairs: no mitmproxy import.
 """
@@ -21,10 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import Any
+from fnmatch import fnmatchcase
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from proxy.extract.datatypes import SEGMENT_SEPARATOR, Extraction, ExtractionError, Segment
 
@@ -37,6 +45,13 @@ MAX_METADATA_CHARS = 1024 * 1024  # more than this in headers and cookies: refus
 #: header can carry free text to the AI host (``Accept-Language: en; note=…``,
 #: ``Keep-Alive: …``), whatever its usual shape, so it is scanned.
 DEFAULT_SKIP_HEADERS = ["host", "content-length", "x-aidlp-approval", "proxy-authorization"]
+
+#: A detector entity type (``AWS_ACCESS_KEY``); a misspelt one would silently exempt nothing.
+EntityType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+#: A cookie name, ``*`` / ``?`` as wildcards (matched case-insensitively).
+CookieNamePattern = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~?-]{1,64}$")
+]
 
 
 class RequestMetadataSettings(BaseModel):
@@ -52,10 +67,32 @@ class RequestMetadataSettings(BaseModel):
         default_factory=lambda: list(DEFAULT_SKIP_HEADERS),
         description="Headers never scanned (protocol machinery only); case-insensitive.",
     )
-    session_entities: list[str] = Field(
+    session_entities: list[EntityType] = Field(
         default_factory=lambda: ["GENERIC_SECRET", "GENERIC_PASSWORD", "JWT", "AUTH_HEADER_TOKEN"],
-        description="Credential entity types that do not count when found in request metadata "
-        "(a web app's own session cookies and anti-bot tokens look like generic secrets).",
+        description="Generic credential types that do not count in a tool's session cookies "
+        "(session_cookies) and session headers (the catalogue's session_headers): a web "
+        "app's own session cookies and anti-bot tokens look like generic secrets. Anywhere "
+        "else in the metadata (a custom header, the path, a trailer) they count.",
+    )
+    session_cookies: list[CookieNamePattern] = Field(
+        default_factory=lambda: [
+            "__Secure-*",
+            "__Host-*",
+            "*session*",
+            "*csrf*",
+            "*xsrf*",
+            "cf_clearance",
+            "__cf_bm",
+            "_cfuvid",
+        ],
+        description="Cookie names (globs, case-insensitive) that are web sessions on every "
+        "AI tool; a tool adds its own in the catalogue (session_cookies).",
+    )
+    credential_header_entities: list[EntityType] = Field(
+        default_factory=lambda: ["AUTH_HEADER_TOKEN", "GENERIC_SECRET", "JWT"],
+        description="Generic bearer-token shapes that do not count in a tool's credential "
+        "headers, besides the tool's own credential_entities. Typed keys of other services "
+        "(AWS, GitHub, private keys, Basic credentials) there still count.",
     )
 
 
@@ -156,23 +193,45 @@ def prompt_end(extraction: Extraction) -> int | None:
     return sum(len(s.text) for s in body) + len(SEGMENT_SEPARATOR) * len(body)
 
 
+def _cookie_name(where: str) -> str | None:
+    return where.removeprefix("cookie.").lower() if where.startswith("cookie.") else None
+
+
 def without_exempt_findings(
     result: Any,
     extraction: Extraction,
     *,
     tool_entities: Iterable[str] = (),
+    session_headers: Iterable[str] = (),
+    session_cookies: Iterable[str] = (),
     settings: RequestMetadataSettings | None = None,
 ) -> Any:
-    """``result`` (a detectors ScanResult of ``extraction.text``) without the findings the
-    exemptions above cover; categories recomputed. Body findings are never touched."""
+    """``result`` (a detectors ScanResult of ``extraction.text``) without the CREDENTIALS
+    findings the exemptions above cover, for a tool with these ``credential_entities``,
+    ``session_headers`` and ``session_cookies``; categories recomputed. Body findings are
+    never touched."""
     settings = settings or RequestMetadataSettings()
-    exempt_types = set(settings.session_entities) | set(tool_entities)
-    spans: list[tuple[int, int, bool]] = []  # (start, end, credential header)
+    credential_types = set(settings.credential_header_entities) | set(tool_entities)
+    session_types = set(settings.session_entities)
+    header_places = {f"header.{h.lower()}" for h in session_headers}
+    cookie_globs = [g.lower() for g in (*settings.session_cookies, *session_cookies)]
+
+    def exempt_types(where: str) -> set[str]:
+        if where == CREDENTIAL_HEADER:
+            return credential_types
+        cookie = _cookie_name(where)
+        if where in header_places or (
+            cookie is not None and any(fnmatchcase(cookie, g) for g in cookie_globs)
+        ):
+            return session_types
+        return set()
+
+    spans: list[tuple[int, int, set[str]]] = []  # (start, end, types exempt there)
     offset = 0
     for segment in extraction.segments:
         end = offset + len(segment.text)
         if is_metadata(segment):
-            spans.append((offset, end, segment.where == CREDENTIAL_HEADER))
+            spans.append((offset, end, exempt_types(segment.where)))
         offset = end + 2  # Extraction.text joins segments with "\n\n"
     if not spans or result is None:
         return result
@@ -180,9 +239,9 @@ def without_exempt_findings(
     def exempt(finding: Any) -> bool:
         if finding.category != "CREDENTIALS":
             return False
-        for start, end, credential_header in spans:
+        for start, end, types in spans:
             if start <= finding.start and finding.end <= end:
-                return credential_header or finding.entity_type in exempt_types
+                return finding.entity_type in types
         return False
 
     kept = [f for f in result.findings if not exempt(f)]

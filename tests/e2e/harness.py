@@ -67,6 +67,8 @@ TEST_HOSTNAMES = [
     "dept-ai.openai.azure.com",
     "gateway.ai.cloudflare.com",
     "api2.cursor.sh",
+    "api.githubcopilot.com",
+    "bedrock-runtime.eu-west-2.amazonaws.com",
     "example.com",
     "www.example.com",
     "www.example.org",
