@@ -20,7 +20,12 @@ from pydantic import (
     model_validator,
 )
 
-from proxy.transport.metadata import CookieNamePattern, EntityType, RequestMetadataSettings
+from proxy.transport.metadata import (
+    CookieNamePattern,
+    EntityType,
+    HeaderName,
+    RequestMetadataSettings,
+)
 
 _HOST_PATTERN = re.compile(
     r"^(\*\.|\*-)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
@@ -69,7 +74,6 @@ def _check_network(value: str) -> str:
 
 
 Network = Annotated[str, AfterValidator(_check_network)]
-HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
 
 #: Headers every provider uses for its own API key: excepted from the credentials check only.
 DEFAULT_CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")

@@ -14,7 +14,8 @@ applies only where the catalogue says that machinery lives:
   Bedrock's SigV4 access key id, Copilot's GitHub token) and generic bearer-token shapes
   (``request_metadata.credential_header_entities``) do not count;
 - in the tool's session cookies (``request_metadata.session_cookies`` and the tool's
-  ``session_cookies``, name globs) and session headers (its ``session_headers``), generic
+  ``session_cookies``, name globs) and session headers (``request_metadata.session_headers``:
+  the websocket nonce; and the tool's ``session_headers``), generic
   session tokens (``request_metadata.session_entities``) do not count.
 
 Everything else counts everywhere: another service's typed key (AWS, GitHub, a private key, a
@@ -49,6 +50,7 @@ DEFAULT_SKIP_HEADERS = ["host", "content-length", "x-aidlp-approval", "proxy-aut
 #: A detector entity type (``AWS_ACCESS_KEY``); a misspelt one would silently exempt nothing.
 EntityType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 #: A cookie name, ``*`` / ``?`` as wildcards (matched case-insensitively).
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
 CookieNamePattern = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~?-]{1,64}$")
 ]
@@ -87,6 +89,12 @@ class RequestMetadataSettings(BaseModel):
         ],
         description="Cookie names (globs, case-insensitive) that are web sessions on every "
         "AI tool; a tool adds its own in the catalogue (session_cookies).",
+    )
+    session_headers: list[HeaderName] = Field(
+        default_factory=lambda: ["sec-websocket-key"],
+        description="Headers that carry a random token on every AI tool (the websocket "
+        "handshake nonce reads as a generic secret); a tool adds its own in the catalogue "
+        "(session_headers). Generic session tokens do not count there; typed keys do.",
     )
     credential_header_entities: list[EntityType] = Field(
         default_factory=lambda: ["AUTH_HEADER_TOKEN", "GENERIC_SECRET", "JWT"],
@@ -213,7 +221,7 @@ def without_exempt_findings(
     settings = settings or RequestMetadataSettings()
     credential_types = set(settings.credential_header_entities) | set(tool_entities)
     session_types = set(settings.session_entities)
-    header_places = {f"header.{h.lower()}" for h in session_headers}
+    header_places = {f"header.{h.lower()}" for h in (*settings.session_headers, *session_headers)}
     cookie_globs = [g.lower() for g in (*settings.session_cookies, *session_cookies)]
 
     def exempt_types(where: str) -> set[str]:

@@ -192,3 +192,10 @@ def test_catalogue_file_errors_are_located(tmp_path):
         load_catalogue(CatalogueSettings(file=str(path)))
     assert "credential_entities" in str(info.value)
     assert "line 6" in str(info.value)
+
+
+def test_the_websocket_nonce_is_not_a_secret_but_a_key_in_it_is(engine, config):
+    nonce = [("Sec-WebSocket-Key", "bDpvxpaCS9iI+2Dm0e8MCw==")]  # random 16 bytes, base64
+    assert counted(engine, config, "copilot.microsoft.com", nonce) == []
+    typed = [("Sec-WebSocket-Key", AWS_KEY_ID)]
+    assert "AWS_ACCESS_KEY" in counted(engine, config, "copilot.microsoft.com", typed)
