@@ -223,10 +223,16 @@ def without_exempt_findings(
     session_types = set(settings.session_entities)
     header_places = {f"header.{h.lower()}" for h in (*settings.session_headers, *session_headers)}
     cookie_globs = [g.lower() for g in (*settings.session_cookies, *session_cookies)]
+    # the tool's own session headers carry its own tokens: a name like
+    # "openai-sentinel-proof-token" makes keyword rules read the value as a provider key
+    own_headers = {f"header.{h.lower()}" for h in session_headers}
+    own_session_types = session_types | credential_types
 
     def exempt_types(where: str) -> set[str]:
         if where == CREDENTIAL_HEADER:
             return credential_types
+        if where in own_headers:
+            return own_session_types
         cookie = _cookie_name(where)
         if where in header_places or (
             cookie is not None and any(fnmatchcase(cookie, g) for g in cookie_globs)

@@ -164,6 +164,21 @@ def test_session_headers_are_per_tool(engine, config):
     assert counted(engine, config, "api.anthropic.com", headers) == ["JWT"]
 
 
+SENTINEL_PROOF = "gAAAAABnX2kzQ1lWd0pQcHZ4TXlHc3BmbGZ4ZkR0c2RqT0ZxZkxBZ2Z1V0hYb2Rq"
+
+
+def test_chatgpt_sentinel_tokens_are_its_own_session_tokens(engine, config):
+    """Rule: ChatGPT web's anti-bot token in its own sentinel header does not count (its
+    header name made the keyword rule read it as a provider key, blocking every ChatGPT web
+    prompt); the same value in a custom header, or another service's typed key in the
+    sentinel header, still counts."""
+    sentinel = [("openai-sentinel-proof-token", SENTINEL_PROOF)]
+    assert counted(engine, config, "chatgpt.com", sentinel) == []
+    assert counted(engine, config, "chatgpt.com", [("x-openai-token", SENTINEL_PROOF)]) != []
+    foreign = [("openai-sentinel-proof-token", AWS_KEY_ID)]
+    assert "AWS_ACCESS_KEY" in counted(engine, config, "chatgpt.com", foreign)
+
+
 # ---- the data is validated at load ----------------------------------------------------------
 
 
