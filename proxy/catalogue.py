@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from detectors.normalise import unicode_fold
 from proxy.transport.metadata import (
     CookieNamePattern,
     EntityType,
@@ -301,8 +302,10 @@ class Catalogue:
         """True when a request's ``model`` value names a blocked model family (e.g. DeepSeek)."""
         if not isinstance(model, str):
             return False
-        lowered = model.lower()
-        return any(marker in lowered for marker in self._blocked_models)
+        # what the router reads past: invisible characters (U+200B), full-width and
+        # look-alike letters ("deep\u200bseek", "ｄｅｅｐｓｅｅｋ", Cyrillic "е")
+        folded = unicode_fold(model)[0].lower()
+        return any(marker in folded for marker in self._blocked_models)
 
     def domains(self, status: ToolStatus | None = None) -> list[str]:
         """Every host pattern, optionally of one status (for the PAC generator)."""

@@ -21,6 +21,9 @@ from proxy.policy import Decision
 
 #: Methods whose requests carry no prompt unless they have a body or a query string.
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: the methods an AI tool's API or web app uses (RFC 9110 and PATCH): any other token in the
+#: method slot is free text to the server ("JG103729A /v1/models"), refused as unparseable
+KNOWN_METHODS = BODYLESS_METHODS | {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @dataclass(slots=True)

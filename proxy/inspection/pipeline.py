@@ -32,7 +32,14 @@ from proxy.events.schema import REQUEST_MONITORED
 from proxy.extract import Extraction, ExtractionError, Segment, extract_view, view_of
 from proxy.extract.settings import ExtractionSettings, UninspectableAction
 from proxy.extractpool import ExtractionPool, extract_message, is_heavy
-from proxy.inspection.model import HttpRequest, Outcome, Scanner, Subject, WebsocketMessage
+from proxy.inspection.model import (
+    KNOWN_METHODS,
+    HttpRequest,
+    Outcome,
+    Scanner,
+    Subject,
+    WebsocketMessage,
+)
 from proxy.inspection.record import IMAGE_SEGMENT
 from proxy.inspection.style import response_style
 from proxy.ocr import ocr_available
@@ -134,6 +141,8 @@ class Inspector:
 
     async def _inspect(self, request: HttpRequest, subject: Subject) -> Outcome | None:
         limits, config = self.config.limits, self.config
+        if request.method.upper() not in KNOWN_METHODS:
+            return self._fail(subject, "unparseable")  # the method token itself carries text
         if self.routing.url_verdict(request.path) == BLOCKED:
             return self.refuse_tool(subject, "blocked_model")  # Azure / HF / Bedrock model paths
         try:

@@ -130,3 +130,21 @@ def test_bad_host_patterns_are_rejected(pattern):
 def test_domains_by_status(catalogue):
     blocked = catalogue.domains(ToolStatus.BLOCKED)
     assert "*.deepseek.com" in blocked and "api.openai.com" not in blocked
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "deep\u200bseek/deep\u200bseek-r1",
+        "\uff44\uff45\uff45\uff50\uff53\uff45\uff45\uff4b/x",
+        "d\u0435\u0435pseek/x",
+    ],
+)
+def test_blocked_model_names_are_matched_through_invisible_and_lookalike_characters(model):
+    """Rule: a router reads past zero-width, full-width and look-alike letters, so the
+    blocked-model check does too (red team: 'deep\\u200bseek' reached OpenRouter)."""
+    from proxy.config import load_config
+
+    catalogue = load_config(None).catalogue
+    assert catalogue.is_blocked_model(model)
+    assert not catalogue.is_blocked_model("openai/gpt-4o")

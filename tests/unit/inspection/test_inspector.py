@@ -349,3 +349,17 @@ def test_headers_follow_the_prompt_as_their_own_document():
     assert body_end is not None
     assert "hello" in text[:body_end] and "x-stainless-lang" not in text[:body_end]
     assert "x-stainless-lang: python" in text[body_end:]
+
+
+@pytest.mark.parametrize("method", ["JG103729A", "AKIAQ3EGRT5ZXWVPLM4N", "PROPFIND"])
+def test_an_unknown_method_token_is_refused(method):
+    """Rule: the method slot is free text to a server ('JG103729A /v1/models HTTP/1.1'):
+    anything but the methods AI tools use fails closed as unparseable, unscanned."""
+    scanner = WordScanner()
+    request = HttpRequest(method, "api.openai.com", "/v1/models")
+    outcome = asyncio.run(inspector(scanner).inspect(request, subject(path="/v1/models")))
+    assert outcome.decision.action == "block" and outcome.decision.reason == "unparseable"
+    allowed = asyncio.run(
+        inspector(scanner).inspect(HttpRequest("GET", "api.openai.com", "/v1/models"), subject())
+    )
+    assert allowed is None or allowed.decision.action == "allow"
