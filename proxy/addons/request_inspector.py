@@ -19,7 +19,15 @@ from proxy.addons.loop_lag import HeldSteps
 from proxy.failsafe import fail_closed
 from proxy.inspection import Outcome
 from proxy.responses import render
-from proxy.transport.upgrades import is_raw_upgrade, strip_upgrade
+from proxy.transport.upgrades import (
+    is_raw_upgrade,
+    replace_websocket_key,
+    restore_websocket_accept,
+    strip_upgrade,
+)
+
+#: flow.metadata key: (client's websocket nonce, the proxy's) of a handshake to an AI tool.
+WS_KEYS = "aidlp.websocket_keys"
 
 
 class RequestInspector(FailsClosed):
@@ -41,6 +49,13 @@ class RequestInspector(FailsClosed):
         flow.request.headers.pop("proxy-authorization", None)
         _, inspector, _ = self.host.live()
         subject = subject_of(flow, tool)
+        # the websocket nonce: exactly one valid one, and the AI tool gets the proxy's own
+        keys = replace_websocket_key(flow.request.headers)
+        if keys is None:
+            self.act(flow, inspector.refuse_protocol(subject))
+            return
+        if keys[0]:
+            flow.metadata[WS_KEYS] = keys
         outcome = inspector.check_declared_length(
             subject, flow.request.headers.get("content-length", "")
         )
@@ -57,7 +72,12 @@ class RequestInspector(FailsClosed):
         (The response hook runs before mitmproxy sends a bodyless 101 and picks the layer
         that follows it from ``flow.response``.)"""
         response, tool = flow.response, tool_of(flow)
-        if response is None or tool is None or flow.websocket is not None:
+        if response is None or tool is None:
+            return
+        if flow.websocket is not None:
+            keys = flow.metadata.get(WS_KEYS)
+            if keys and response.status_code == 101:
+                restore_websocket_accept(response.headers, *keys)
             return
         if is_raw_upgrade(
             response.status_code, response.headers, flow.request.headers, ctx.options.websocket

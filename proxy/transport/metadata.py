@@ -15,7 +15,7 @@ applies only where the catalogue says that machinery lives:
   (``request_metadata.credential_header_entities``) do not count;
 - in the tool's session cookies (``request_metadata.session_cookies`` and the tool's
   ``session_cookies``, name globs) and session headers (``request_metadata.session_headers``:
-  the websocket nonce; and the tool's ``session_headers``), generic
+  the websocket nonce, when it is one: 16 bytes, base64; and the tool's ``session_headers``), generic
   session tokens (``request_metadata.session_entities``) do not count.
 
 Everything else counts everywhere: another service's typed key (AWS, GitHub, a private key, a
@@ -36,6 +36,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from proxy.extract.datatypes import SEGMENT_SEPARATOR, Extraction, ExtractionError, Segment
+from proxy.transport.upgrades import WEBSOCKET_KEY, is_websocket_nonce
 
 CREDENTIAL_HEADER = "credential-header"
 METADATA_PREFIXES = ("header.", "cookie", "trailer.", "path", "host", CREDENTIAL_HEADER)
@@ -169,6 +170,8 @@ def metadata_segments(
                     add(_decoded(key), "cookie")
             continue
         where = CREDENTIAL_HEADER if lname in credentials else f"header.{lname}"
+        if lname == WEBSOCKET_KEY and not is_websocket_nonce(value):
+            where = f"header.{lname}.malformed"  # not a nonce: no session exemption
         add(f"{name}: {value}", where)
     for name, value in trailers:
         if name.lower() not in skip:

@@ -214,3 +214,14 @@ def test_the_websocket_nonce_is_not_a_secret_but_a_key_in_it_is(engine, config):
     assert counted(engine, config, "copilot.microsoft.com", nonce) == []
     typed = [("Sec-WebSocket-Key", AWS_KEY_ID)]
     assert "AWS_ACCESS_KEY" in counted(engine, config, "copilot.microsoft.com", typed)
+
+
+@pytest.mark.parametrize(
+    "value,entity",
+    [(JWT, "JWT"), ("db_password=Sup3rS3cr3tPw!2024", "GENERIC_PASSWORD")],
+    ids=["jwt", "password"],
+)
+def test_a_websocket_key_that_is_no_nonce_gets_no_exemption(engine, config, value, entity):
+    """RFC 6455: the key is base64 of exactly 16 bytes; anything else is not a nonce."""
+    headers = [("Sec-WebSocket-Key", value)]
+    assert entity in counted(engine, config, "copilot.microsoft.com", headers)
