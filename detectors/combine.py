@@ -260,6 +260,8 @@ def combine(
     personal_spans = personal_ctx
     personal_starts = [s for s, _, _ in personal_spans]
     name_spans = sorted((n.start, n.end) for n in names[:MAX_NAMES])
+    if structure is not None:
+        structure.names = name_spans
     at_work = bool(hits.starts.get("workplace") or hits.starts.get("casework"))
     # casework words in the text itself (not only the writer's involvement)
     case_framed = bool(hits.starts.get("framing") or hits.starts.get("casework"))

@@ -100,7 +100,8 @@ def drop_topics(text: str, hits: Hits) -> Hits:
                 continue  # "gender-blind", "faith-based": part of a compound adjective
             if topical and not _POSSESSED.search(text, max(0, s - 12), s):
                 # ("Tom's occupational health report" is about Tom, not a work topic)
-                nxt = text[e : e + 24].lstrip(" -").split(maxsplit=1)
+                # (only on the same line: "condition: MS" | "office: Leeds" are two fields)
+                nxt = text[e : e + 24].split("\n", 1)[0].lstrip(" -").split(maxsplit=1)
                 if nxt and nxt[0].strip(".,;:!?)'\"").lower() in _TOPIC_NEXT:
                     continue
             out.add(group, s, e, label)

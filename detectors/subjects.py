@@ -71,6 +71,41 @@ _COORDINATED_AFTER = re.compile(r"\s*(?:,|and|&)\s*(?:(?:Mr|Mrs|Ms|Dr)\.? )?[A-Z
 _COORDINATED_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s*(?:,|and|&)\s*$")
 _PRONOUN = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|himself|herself)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+|\n")
+#: person roles a later sentence may refer back by (``document.yaml: back_reference_roles``)
+_BACK_ROLES = "|".join(
+    sorted(
+        (re.escape(r) for r in _VOCAB.list("document.yaml", "back_reference_roles")),
+        key=len,
+        reverse=True,
+    )
+)
+_ROLE_NOUN = re.compile(rf"(?i)\b({_BACK_ROLES})s?\b")
+#: a definite noun phrase in a later sentence ("the claimant", "our new starter"): its head
+_DEFINITE_NOUN = re.compile(
+    r"(?i)\b(?:the|this|that|these|those|both|our|my)\s+([a-z]{3,})(?:\s+([a-z]{3,}))?\b"
+)
+#: "The new starter is X" / "X is our new starter": the noun the person is introduced by
+_INTRODUCED_BEFORE = re.compile(
+    r"(?i)\b(?:the|our|my|your|this)\s+(?:[a-z]+\s+)?([a-z]{3,})\s+(?:is|was|are|were)\s+$"
+)
+_INTRODUCED_AFTER = re.compile(
+    r"(?i)\s*,?\s*(?:is|was)\s+(?:the|our|my|a|an)\s+(?:[a-z]+\s+)?([a-z]{3,})\b"
+)
+#: one field of a record per line, ``key: value`` (a JSON object's leaves as extraction
+#: renders them, or a form's lines)
+_FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
+#: at most this many blank-line separated fields between a record's name and a field
+FIELD_RUN = 12
+
+
+def field_run(gap: str) -> bool:
+    """``gap`` (from a name to a context span) crosses only blank-line separated
+    ``key: value`` fields: the name's record goes on."""
+    pieces = gap.split("\n\n")
+    if len(pieces) > FIELD_RUN + 1 or "\n" in pieces[0].strip(" \t"):
+        return False
+    rest = [p.strip("\n") for p in pieces[1:]]
+    return all(_FIELD_LINE.fullmatch(p) for p in rest)
 
 
 def english(text: str) -> bool:
@@ -216,6 +251,9 @@ class Structure:
         self.text = text
         self.hits = hits
         self.parsed = parsed
+        #: the names of the text (sorted spans), set by the document rules: a reference
+        #: across a paragraph break points back past none of them
+        self.names: list[tuple[int, int]] = []
         bounds = {0, len(text)}
         for m in _SENTENCE_END.finditer(text):
             # a hard-wrapped prose line continues when the next line starts in lower case
@@ -255,16 +293,55 @@ class Structure:
             return not self._reported_only(name, ctx)
         if record and name[0] - RECORD_CHARS <= ctx[0] <= name[1] + RECORD_CHARS:
             lo, hi = min(name[1], ctx[0]), max(name[0], ctx[1])
-            if "\n\n" not in self.text[lo:hi]:
-                return True  # a record's fields, or a table's header and rows
+            gap = self.text[lo:hi]
+            if "\n\n" not in gap or (name[1] <= ctx[0] and field_run(self.text[name[1] : ctx[0]])):
+                # a record's fields, or a table's header and rows; a record whose fields
+                # were scanned as separate parts (the leaves of one JSON object, rendered
+                # ``key: value``, are joined by blank lines)
+                return True
         if 0 < cs - ns <= CARRY_SENTENCES and name[1] <= ctx[0]:
             lo, hi = self.span(cs)
-            if _PRONOUN.search(self.text, lo, hi) is None and not (
-                self.coordinated(name) and _PLURAL_PRONOUN.search(self.text, lo, hi)
+            if (
+                _PRONOUN.search(self.text, lo, hi) is None
+                and not (self.coordinated(name) and _PLURAL_PRONOUN.search(self.text, lo, hi))
+                and not self._role_back_reference(name, lo, hi)
             ):
                 return False
-            paragraph = self.text[name[1] : lo]
-            return "\n\n" not in paragraph
+            between = self.text[name[1] : lo]
+            if "\n\n" not in between:
+                return True
+            # across a paragraph break or a message boundary ("The claimant is Jane Smith."
+            # | "She has MS; draft her letter."): the reference points back to the name
+            # when nobody else is named in between
+            return not self.named_between(name[1], lo)
+        return False
+
+    def named_between(self, start: int, end: int) -> bool:
+        """Is another person named in ``text[start:end]`` (:attr:`names`)?"""
+        i = bisect.bisect_left(self.names, (start, -1))
+        return i < len(self.names) and self.names[i][0] < end
+
+    def _role_back_reference(self, name: tuple[int, int], lo: int, hi: int) -> bool:
+        """The later sentence refers back to the person by the role they were introduced
+        with: "The officer is Dawn Whitlock. ... The officer was late ..."; "the directors,
+        A and B, ... The directors are accused ..."."""
+        ns_lo, ns_hi = self.span(self.sentence(name[0]))
+        introduced = {
+            m.group(1).lower().split()[-1].rstrip("s")
+            for m in _ROLE_NOUN.finditer(self.text, ns_lo, ns_hi)
+        }
+        # "The new starter is Priya Natarajan", "Priya Natarajan is our new starter": the
+        # sentence itself says what the later one will call the person
+        before = _INTRODUCED_BEFORE.search(self.text[max(ns_lo, name[0] - 48) : name[0]])
+        after = _INTRODUCED_AFTER.match(self.text, name[1], min(ns_hi, name[1] + 48))
+        nouns = [m.group(1).lower() for m in (before, after) if m is not None]
+        introduced |= {n.rstrip("s") for n in nouns if n not in _FUNCTION_WORDS}
+        if not introduced:
+            return False
+        for m in _DEFINITE_NOUN.finditer(self.text, lo, hi):
+            for word in m.groups():
+                if word is not None and word.lower().rstrip("s") in introduced:
+                    return True
         return False
 
     def _role_starts(self, pos: int) -> bool:

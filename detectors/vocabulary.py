@@ -65,6 +65,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "surname_fields": "list",
         "stated_verbs": "list",
         "reporting_lemmas": "list",
+        "back_reference_roles": "list",
     },
     "register.yaml": {
         "public_role": "list",

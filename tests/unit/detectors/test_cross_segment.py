@@ -1,0 +1,180 @@
+"""A person named in one sentence, message or field and the personal fact about them in
+the next (issue 12; red team RT-33, RT-54): the parts of one request are scanned as one
+document joined by blank lines, so the document rules must follow a reference or a
+record across a paragraph break or a part boundary. Each test pins one rule, both sides.
+Texts written here, independently of the evaluation corpora."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proxy.extract import extract
+from proxy.transport.metadata import prompt_end
+from tests.unit.extract.extract_helpers import request
+
+CHAT = "https://api.openai.com/v1/chat/completions"
+
+
+def blocked(engine, text: str) -> list[str]:
+    return engine.scan(text).categories
+
+
+def through_proxy_extraction(engine, body: dict, url: str = CHAT) -> list[str]:
+    """The categories of a request body as the proxy scans it: extracted into parts,
+    joined, with its seams and the prompt/metadata split."""
+    extraction = extract(request(url, body))
+    return engine.scan(extraction.text, extraction.seams, prompt_end(extraction)).categories
+
+
+def chat(*contents: str, role: str = "user") -> dict:
+    return {"model": "gpt-4o", "messages": [{"role": role, "content": c} for c in contents]}
+
+
+# Rule: a pronoun opening the next message (or paragraph) points back to the person named
+# in the one before, when nobody else is named in between.
+def test_person_in_one_message_condition_in_the_next(engine) -> None:
+    body = chat(
+        "The claimant is Imogen Thwaite.",
+        "She has multiple sclerosis; draft her reasonable adjustments letter.",
+    )
+    assert through_proxy_extraction(engine, body) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_warning_letter_with_the_facts_in_the_next_paragraph(engine) -> None:
+    text = (
+        "Please draft a first written warning.\n\nThe officer is Dawn Whitlock.\n\n"
+        "She was repeatedly late in March and is under investigation for misconduct."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_meeting_note_then_a_paragraph_about_her_child(engine) -> None:
+    text = (
+        "Notes from my one-to-one with Karen Doyle.\n\n"
+        "She told me her son has autism and she needs to leave early on Tuesdays."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_public_figure_across_paragraphs_stays_allowed(engine) -> None:
+    text = (
+        "Write a short news summary.\n\nPrime Minister Keir Starmer visited a hospital "
+        "in Leeds.\n\nHe said waiting lists for cancer treatment would fall this year."
+    )
+    assert blocked(engine, text) == []
+
+
+def test_fiction_across_paragraphs_stays_allowed(engine) -> None:
+    text = (
+        "Continue my short story.\n\nChapter 3\n\nElizabeth Hartley walked to the window."
+        "\n\nShe had been ill with a fever for a week, her mother said."
+    )
+    assert blocked(engine, text) == []
+
+
+def test_general_knowledge_question_across_paragraphs_stays_allowed(engine) -> None:
+    text = (
+        "Who was Florence Nightingale?\n\n"
+        "She nursed soldiers with cholera and typhus in the Crimean War."
+    )
+    assert blocked(engine, text) == []
+
+
+def test_a_pronoun_does_not_reach_back_past_another_named_person(engine) -> None:
+    # "He" is the minister named in between (a public figure in a public role), not the
+    # colleague named first
+    text = (
+        "Rosalind Fenwick wrote our guidance on the intranet.\n\n"
+        "Health Secretary Wes Streeting launched it in Leeds.\n\n"
+        "He said staff with diabetes can ask for extra breaks."
+    )
+    assert blocked(engine, text) == []
+
+
+# Rule: a later sentence that calls the person by the role they were introduced with ("The
+# claimant is X. ... The claimant has ...") is about them, across paragraphs too.
+def test_role_back_reference_across_paragraphs(engine) -> None:
+    text = (
+        "Can you help me write a letter for a claimant?\n\nThe claimant is Tom Harding.\n\n"
+        "The claimant has been sanctioned twice and is in rent arrears."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_role_introduced_by_the_sentence_itself(engine) -> None:
+    text = (
+        "The new starter is Priya Natarajan. The starter has epilepsy and needs a "
+        "personal evacuation plan."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_role_word_without_the_introduction_does_not_tie(engine) -> None:
+    text = (
+        "Priya Natarajan chaired the wellbeing forum. The starter pack now explains "
+        "epilepsy first aid for all staff."
+    )
+    assert blocked(engine, text) == []
+
+
+# Rule: the fields of one record stay one record when its leaves were scanned as separate
+# parts (a JSON object's leaves are rendered ``key: value`` and joined by blank lines).
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            {"name": "Jane Okafor", "condition": "multiple sclerosis", "office": "Leeds"},
+            ["PERSONAL_DATA", "SPECIAL_CATEGORY"],
+        ),
+        (
+            {"employee_name": "Marcus Obi", "start_year": "2019", "absence_reason": "depression"},
+            ["PERSONAL_DATA", "SPECIAL_CATEGORY"],
+        ),
+        ({"name": "Jane Okafor", "dob": "1961-03-12", "postcode": "HG1 2AB"}, ["PERSONAL_DATA"]),
+    ],
+)
+def test_json_record_fields_are_one_record(engine, record: dict, expected: list[str]) -> None:
+    body = {"records": [record], "task": "summarise"}
+    assert through_proxy_extraction(engine, body, "https://example-ai.test/api/run") == expected
+
+
+def test_json_record_in_a_tool_result_is_one_record(engine) -> None:
+    rows = [
+        {"name": "Jane Okafor", "condition": "multiple sclerosis", "office": "Leeds"},
+        {"name": "Callum Reid", "condition": "HIV", "office": "York"},
+    ]
+    body = {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "summarise the caseload"},
+            {"role": "tool", "tool_call_id": "call_1", "content": json.dumps(rows)},
+        ],
+    }
+    assert through_proxy_extraction(engine, body) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_record_template_and_placeholder_record_stay_allowed(engine) -> None:
+    template = {"name": "<full name>", "condition": "<condition>", "office": "<office>"}
+    placeholder = {"name": "John Doe", "condition": "asthma", "office": "Anytown"}
+    for record in (template, placeholder):
+        body = {"records": [record], "task": "validate this schema"}
+        assert through_proxy_extraction(engine, body, "https://example-ai.test/api/run") == []
+
+
+def test_separate_paragraphs_of_prose_are_not_one_record(engine) -> None:
+    # a field-like line after a paragraph of prose is no field of a record started by a
+    # name two paragraphs earlier
+    text = (
+        "Name: Harriet Combe\n\nThe wellbeing team met on Monday and agreed the plan "
+        "for the spring, including a new intranet page.\n\nTopic: cancer screening awareness"
+    )
+    assert blocked(engine, text) == []
+
+
+def test_condition_next_to_a_field_on_its_own_line_is_no_topic(engine) -> None:
+    # "multiple sclerosis" followed on the next field by "office: ..." is not the topic
+    # phrase "multiple sclerosis office"
+    text = "name: Jane Okafor\n\ncondition: multiple sclerosis\n\noffice: Leeds"
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
