@@ -8,7 +8,7 @@ import bz2
 import lzma
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
@@ -75,43 +75,53 @@ def _inner(probe: Probe, suffixes: tuple[str, ...]) -> str:
     return ""
 
 
+class _Stream(FileKind):
+    """A single-file compressed stream: inflated (every member) and read as the file inside,
+    named after the outer file without its ``suffixes``."""
+
+    decompressor: ClassVar[Callable[[], Any]]
+    step: ClassVar[str]  # where-path step of the inflated file ("!gunzip")
+    suffixes: ClassVar[tuple[str, ...]] = ()
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        data = _inflate(col, probe.data, type(self).decompressor, self.name)
+        col.file(data, f"{where}!{self.step}", "", _inner(probe, self.suffixes), depth + 1)
+
+
 @register
-class Gzip(FileKind):
+class Gzip(_Stream):
     name = "gzip"
     priority = 40
+    decompressor = _Zlib
+    step = "gunzip"
+    suffixes = (".gz", ".tgz")
 
     def matches(self, probe: Probe) -> bool:
         return probe.head.startswith(b"\x1f\x8b")
 
-    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        data = _inflate(col, probe.data, _Zlib, "gzip")
-        col.file(data, f"{where}!gunzip", "", _inner(probe, (".gz", ".tgz")), depth + 1)
-
 
 @register
-class Bzip2(FileKind):
+class Bzip2(_Stream):
     name = "bzip2"
     priority = 41
+    decompressor = bz2.BZ2Decompressor
+    step = "bunzip2"
+    suffixes = (".bz2",)
 
     def matches(self, probe: Probe) -> bool:
         return probe.head.startswith(b"BZh") and probe.head[3:4].isdigit() and not probe.is_text
 
-    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        data = _inflate(col, probe.data, bz2.BZ2Decompressor, "bzip2")
-        col.file(data, f"{where}!bunzip2", "", _inner(probe, (".bz2",)), depth + 1)
-
 
 @register
-class Xz(FileKind):
+class Xz(_Stream):
     name = "xz"
     priority = 42
+    decompressor = lzma.LZMADecompressor
+    step = "unxz"
+    suffixes = (".xz",)
 
     def matches(self, probe: Probe) -> bool:
         return probe.head.startswith(b"\xfd7zXZ\x00")
-
-    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        data = _inflate(col, probe.data, lzma.LZMADecompressor, "xz")
-        col.file(data, f"{where}!unxz", "", _inner(probe, (".xz",)), depth + 1)
 
 
 @register
