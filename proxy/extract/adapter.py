@@ -14,7 +14,13 @@ from typing import Any, ClassVar
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ErrorStyle, Extraction, RequestView
-from proxy.extract.values import ID_FIELDS, body_may_be_json, parse_json_body
+from proxy.extract.values import (
+    ID_FIELDS,
+    body_may_be_json,
+    decode_text,
+    parse_json_body,
+    ws_json,
+)
 
 # Registry tiers, in order: host-specific web apps, API formats (by path), body shapes
 # (multipart, raw uploads), the fallback.
@@ -51,7 +57,8 @@ class Adapter:
     tier: ClassVar[int] = API
     hosts: ClassVar[tuple[str, ...]] = ()  # catalogue host patterns; empty: any AI-tool host
     paths: ClassVar[tuple[re.Pattern[str], ...]] = ()  # searched in the path; empty: any path
-    websocket: ClassVar[bool] = False  # implements claims_ws / extract_ws
+    websocket: ClassVar[bool] = False  # reads websocket messages on its hosts (ws_value)
+    ws_record: ClassVar[str] = "record"  # where-path name of a message's n-th record
     # (method, url, content type) of requests this adapter must be selected for
     examples: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     # fields whose id-shaped values the residual sweep skips (and any ``..._id`` field)
@@ -70,9 +77,31 @@ class Adapter:
         raise NotImplementedError
 
     def claims_ws(self, view: RequestView) -> bool:
-        return False
+        return self.websocket and self.on_host(view)
 
     def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
+        """A binary message is read as a file; a text one as records of JSON values."""
+        if not view.is_text:
+            col.file(view.body, "message")
+            return self.result(col)
+        return self.read_ws_text(decode_text(view.body), col)
+
+    def read_ws_text(self, text: str, col: Collector) -> Extraction:
+        """Each record of ``text`` (:meth:`ws_places`) unwrapped (:func:`ws_json`), each
+        value to :meth:`ws_value`."""
+        for where, record in self.ws_places(text):
+            for value in ws_json(record):
+                self.ws_value(col, value, where)
+        return self.result(col)
+
+    def ws_places(self, text: str) -> list[tuple[str, str]]:
+        """``(where, record)`` of a text message's non-blank records (SignalR separates
+        them with ``\\x1e``)."""
+        records = [r for r in text.split("\x1e") if r.strip()]
+        return [(f"{self.ws_record}[{index}]", record) for index, record in enumerate(records)]
+
+    def ws_value(self, col: Collector, value: Any, where: str) -> None:
+        """Read one JSON value (or the text itself) of a websocket message."""
         raise NotImplementedError
 
     def result(

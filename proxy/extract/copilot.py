@@ -22,8 +22,8 @@ from typing import Any
 
 from proxy.extract.adapter import WEB_APP, JsonAdapter
 from proxy.extract.collector import Collector
-from proxy.extract.datatypes import Extraction, RequestView
-from proxy.extract.values import ID_FIELDS, as_list, decode_text, get, path_join, ws_json
+from proxy.extract.datatypes import RequestView
+from proxy.extract.values import ID_FIELDS, as_list, get, path_join
 
 
 def _content(col: Collector, content: Any, where: str) -> None:
@@ -77,21 +77,9 @@ class CopilotAdapter(JsonAdapter):
         _frame(col, data, "body")
         return get(data, "model"), []
 
-    def claims_ws(self, view: RequestView) -> bool:
-        return self.on_host(view)
-
-    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
-        if not view.is_text:
-            col.file(view.body, "message")
-            return self.result(col)
-        text = decode_text(view.body)
-        records = [r for r in text.split("\x1e") if r.strip()]
-        for index, record in enumerate(records):
-            where = f"record[{index}]"
-            for value in ws_json(record):
-                _frame(col, value, where)
-                col.residual(value, where)
-        return self.result(col)
+    def ws_value(self, col: Collector, value: Any, where: str) -> None:
+        _frame(col, value, where)
+        col.residual(value, where)
 
 
 COPILOT = CopilotAdapter()

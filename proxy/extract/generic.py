@@ -16,7 +16,7 @@ from proxy.extract.adapter import FALLBACK, Adapter, style_for_host
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import Extraction, ExtractionError, RequestView
 from proxy.extract.multipart import MULTIPART
-from proxy.extract.values import body_may_be_json, decode_text, parse_json_body, ws_json
+from proxy.extract.values import body_may_be_json, decode_text, parse_json_body
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -78,20 +78,12 @@ class GenericAdapter(Adapter):
         result.error_style = style_for_host(view.host)
         return result
 
-    def claims_ws(self, view: RequestView) -> bool:
-        return True
+    def ws_places(self, text: str) -> list[tuple[str, str]]:
+        places = super().ws_places(text) if "\x1e" in text else [("message", text)]
+        return [("message", places[0][1])] if len(places) == 1 else places
 
-    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
-        if not view.is_text:
-            col.file(view.body, "message")
-            return self.result(col)
-        text = decode_text(view.body)
-        records = [r for r in text.split("\x1e") if r.strip()] if "\x1e" in text else [text]
-        for index, record in enumerate(records):
-            where = f"record[{index}]" if len(records) > 1 else "message"
-            for value in ws_json(record):
-                col.value(value, where)
-        return self.result(col)
+    def ws_value(self, col: Collector, value: Any, where: str) -> None:
+        col.value(value, where)
 
 
 GENERIC = GenericAdapter()

@@ -17,7 +17,7 @@ from typing import Any
 from proxy.extract.adapter import WEB_APP, JsonAdapter
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import Extraction, RequestView
-from proxy.extract.values import decode_text, get, ws_json
+from proxy.extract.values import decode_text, get
 
 
 def _ask(col: Collector, value: Any, where: str) -> None:
@@ -38,6 +38,7 @@ class PerplexityAdapter(JsonAdapter):
     tier = WEB_APP
     hosts = ("perplexity.ai", "*.perplexity.ai", "pplx.ai", "*.pplx.ai")
     websocket = True
+    ws_record = "packet"
     examples = (("POST", "https://www.perplexity.ai/rest/sse/perplexity_ask", "application/json"),)
 
     def on_host(self, view: RequestView) -> bool:
@@ -54,28 +55,16 @@ class PerplexityAdapter(JsonAdapter):
     def extract(self, view: RequestView, col: Collector) -> Extraction:
         text = decode_text(view.body)
         if text.lstrip()[:1].isdigit():  # engine.io long-polling POST of socket.io packets
-            return self._packets(text, col)
+            return self.read_ws_text(text, col)
         return super().extract(view, col)
 
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         _ask(col, data, "body")
         return get(data, "params", "model_preference"), []
 
-    def _packets(self, text: str, col: Collector) -> Extraction:
-        for index, record in enumerate(r for r in text.split("\x1e") if r.strip()):
-            for value in ws_json(record):
-                _ask(col, value, f"packet[{index}]")
-                col.residual(value, f"packet[{index}]")
-        return self.result(col)
-
-    def claims_ws(self, view: RequestView) -> bool:
-        return self.on_host(view)
-
-    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
-        if not view.is_text:
-            col.file(view.body, "message")
-            return self.result(col)
-        return self._packets(decode_text(view.body), col)
+    def ws_value(self, col: Collector, value: Any, where: str) -> None:
+        _ask(col, value, where)
+        col.residual(value, where)
 
 
 PERPLEXITY = PerplexityAdapter()
