@@ -31,12 +31,8 @@ def blocks(col: Collector, content: Any, where: str) -> None:
     if isinstance(content, str):
         col.text(content, where)
         return
-    for index, block in enumerate(as_list(content)):
-        at = path_join(where, index)
-        if isinstance(block, str):
-            col.text(block, at)
-        elif isinstance(block, dict):
-            block_(col, block, at)
+    for at, block in col.parts(content, where):
+        block_(col, block, at)
 
 
 def block_(col: Collector, block: dict[str, Any], at: str) -> None:

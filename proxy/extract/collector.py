@@ -11,6 +11,7 @@ identifiers), so a field we did not model is never sent unscanned.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any, NoReturn, Protocol
 from urllib.parse import unquote_to_bytes
 
@@ -23,6 +24,7 @@ from proxy.extract.values import (
     DATA_URL,
     ID_FIELDS,
     MIN_BLOB,
+    as_list,
     b64decode,
     is_id_field,
     loads,
@@ -147,6 +149,16 @@ class Collector:
     ) -> None:
         """A file's bytes (an upload, a base64 attachment, an archive member)."""
         self.files.read(self, data, where, content_type, filename, depth)
+
+    def parts(self, items: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The object parts of a list of content parts (``messages[0].content``), each with
+        its where-path; a string part is read as text on the way, anything else skipped."""
+        for index, part in enumerate(as_list(items)):
+            at = path_join(where, index)
+            if isinstance(part, str):
+                self.text(part, at)
+            elif isinstance(part, dict):
+                yield at, part
 
     # -- generic walking --
 

@@ -36,13 +36,7 @@ def _pick(obj: dict[str, Any], camel: str, snake: str) -> Any:
 
 
 def parts(col: Collector, value: Any, where: str) -> None:
-    for index, part in enumerate(as_list(value)):
-        at = path_join(where, index)
-        if isinstance(part, str):
-            col.text(part, at)
-            continue
-        if not isinstance(part, dict):
-            continue
+    for at, part in col.parts(value, where):
         col.text(part.get("text"), f"{at}.text")
         inline = _pick(part, "inlineData", "inline_data")
         if isinstance(inline, dict) and isinstance(inline.get("data"), str):

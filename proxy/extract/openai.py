@@ -43,15 +43,7 @@ def content_parts(col: Collector, content: Any, where: str) -> None:
     if isinstance(content, str):
         col.text(content, where)
         return
-    if not isinstance(content, list):
-        return
-    for index, part in enumerate(content):
-        at = path_join(where, index)
-        if isinstance(part, str):
-            col.text(part, at)
-            continue
-        if not isinstance(part, dict):
-            continue
+    for at, part in col.parts(content, where):
         kind = part.get("type", "")
         for key in ("text", "refusal", "input_text", "output_text"):
             if isinstance(part.get(key), str):
