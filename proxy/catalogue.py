@@ -10,6 +10,7 @@ import ipaddress
 import re
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import unquote
 
 from pydantic import (
     AfterValidator,
@@ -20,13 +21,13 @@ from pydantic import (
     model_validator,
 )
 
-from detectors.normalise import unicode_fold
 from proxy.transport.metadata import (
     CookieNamePattern,
     EntityType,
     HeaderName,
     RequestMetadataSettings,
 )
+from proxy.transport.routing import RoutingCheck, matches_glob
 
 _HOST_PATTERN = re.compile(
     r"^(\*\.|\*-)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
@@ -99,6 +100,15 @@ class BlockedToolPage(StrEnum):
     NONE = "none"  # every CONNECT is refused with 403 (browsers show a tunnel error)
 
 
+class UnknownModels(StrEnum):
+    """What to do with a request to a tool whose model name does not say which model serves
+    it (the tool's ``opaque_models`` / ``opaque_paths``: an OpenRouter preset, an Azure
+    deployment the tenant named): a blocked model (DeepSeek) could be behind it."""
+
+    ALLOW = "allow"  # scanned as usual (default: see README, "Models behind other names")
+    REFUSE = "refuse"  # refused like a blocked model (reason unknown_model)
+
+
 class OtherTls(StrEnum):
     """What to do with a TLS connection whose names (CONNECT host, SNI, address) are all
     non-AI hosts."""
@@ -108,6 +118,17 @@ class OtherTls(StrEnum):
 
 
 ToolId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
+#: A model-family marker: a substring of the model names (``deepseek``, ``mai-ds-r1``).
+ModelMarker = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._:/@-]{2,63}$"
+    ),
+]
+#: A glob over a model name or ``field=value`` (``@preset/*``, ``preset=*``) or a URL path.
+NameGlob = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=200)
+]
 
 
 class Tool(BaseModel):
@@ -145,6 +166,25 @@ class Tool(BaseModel):
         default_factory=list,
         description="The tool's session cookie names (globs), besides "
         "request_metadata.session_cookies: generic session tokens do not count in them.",
+    )
+    models: list[ModelMarker] = Field(
+        default_factory=list,
+        description="For a blocked tool: substrings of its models' names, also under other "
+        "names (derivatives, distills, vendor prefixes). A request naming one through any AI "
+        "tool or router is refused (reason blocked_model). A blocked tool that lists none "
+        "is matched by its id.",
+    )
+    opaque_models: list[NameGlob] = Field(
+        default_factory=list,
+        description="Globs of routing values that do not say which model serves them (the "
+        "provider resolves them: OpenRouter `@preset/*`, `preset=*`, `openrouter/auto`); "
+        "`field=value` globs match one routing field. See catalogue.unknown_models.",
+    )
+    opaque_paths: list[NameGlob] = Field(
+        default_factory=list,
+        description="Globs of URL paths (no query) naming a model only by a name the tenant "
+        "chose (Azure `/openai/deployments/*`, Bedrock inference profiles). See "
+        "catalogue.unknown_models.",
     )
 
 
@@ -208,15 +248,37 @@ class CatalogueSettings(BaseModel):
             "engine",
             "endpoint",
             "route",
+            "preset",
         ],
         description="JSON / form / query keys providers route by. A blocked model named in "
         "one (at any depth: OpenRouter's provider.only / order) is refused, and a routing key "
         "given twice in one object is refused (servers disagree on which wins).",
     )
+    routing_headers: list[NameGlob] = Field(
+        default_factory=lambda: [
+            "*model*",  # x-model, azureml-model-deployment, x-ms-model-mesh-model-name
+            "*provider*",  # x-portkey-provider
+            "*deployment*",
+            "*engine*",
+            "*preset*",
+            "x-portkey-config",  # a JSON config naming provider and model
+        ],
+        description="Header names (globs, case-insensitive) providers and gateways route by: "
+        "a blocked model named in one is refused, as in a routing field.",
+    )
     blocked_models: list[str] = Field(
         default_factory=lambda: ["deepseek"],
-        description="Case-insensitive substrings: a request whose JSON `model` contains one is "
-        "refused as a blocked tool, whichever AI tool or aggregator carries it.",
+        description="Case-insensitive substrings naming blocked models, besides the blocked "
+        "tools' `models` in the catalogue: a request naming one wherever a provider routes "
+        "by (path, query, routing fields and headers) is refused, through any AI tool.",
+    )
+    unknown_models: UnknownModels = Field(
+        default=UnknownModels.ALLOW,
+        description="A request to a tool naming its model only by a name that does not say "
+        "which model serves it (the tool's opaque_models / opaque_paths: OpenRouter presets, "
+        "Azure deployments, Bedrock inference profiles). `allow` (default) scans it as "
+        "usual: a DeepSeek model behind such a name is not seen unless the name is listed "
+        "in blocked_models; `refuse` refuses it (reason unknown_model, PS6).",
     )
 
 
@@ -259,7 +321,13 @@ class Catalogue:
             ((ipaddress.ip_network(net), tool) for tool in tools for net in tool.networks),
             key=lambda item: item[1].status is not ToolStatus.BLOCKED,
         )
-        self._blocked_models = [m.lower() for m in (blocked_models or []) if m]
+        markers = [m.lower() for m in (blocked_models or []) if m]
+        for tool in tools:
+            if tool.status is ToolStatus.BLOCKED:
+                markers += tool.models or [tool.id]
+        #: every blocked-model marker: the config's, and the blocked tools' ``models``
+        self.blocked_markers: tuple[str, ...] = tuple(dict.fromkeys(markers))
+        self._blocked_names = RoutingCheck(self.blocked_markers, ())
 
     def match_address(self, host: str) -> Tool | None:
         """The tool whose ``networks`` hold the IP literal ``host`` (blocked first), or None."""
@@ -300,12 +368,23 @@ class Catalogue:
 
     def is_blocked_model(self, model: object) -> bool:
         """True when a request's ``model`` value names a blocked model family (e.g. DeepSeek)."""
-        if not isinstance(model, str):
-            return False
         # what the router reads past: invisible characters (U+200B), full-width and
-        # look-alike letters ("deep\u200bseek", "ｄｅｅｐｓｅｅｋ", Cyrillic "е")
-        folded = unicode_fold(model)[0].lower()
-        return any(marker in folded for marker in self._blocked_models)
+        # look-alike letters ("deep\u200bseek", "ｄｅｅｐｓｅｅｋ", Cyrillic "е"), separators
+        return isinstance(model, str) and self._blocked_names.names_blocked(model)
+
+    @staticmethod
+    def names_opaque_model(tool: Tool, path: str, routing_values: list[str]) -> bool:
+        """The request to ``tool`` names its model only by a name that does not say which
+        model serves it: its path matches the tool's ``opaque_paths``, or a routing value
+        (``value`` / ``field=value``) its ``opaque_models``."""
+        bare = path.partition("#")[0].partition("?")[0]
+        for _ in range(3):  # /model/arn%3Aaws%3Abedrock...%2Fapplication-inference-profile%2F...
+            bare = unquote(bare)
+        if tool.opaque_paths and matches_glob(bare, tool.opaque_paths):
+            return True
+        return bool(tool.opaque_models) and any(
+            matches_glob(v, tool.opaque_models) for v in routing_values
+        )
 
     def domains(self, status: ToolStatus | None = None) -> list[str]:
         """Every host pattern, optionally of one status (for the PAC generator)."""

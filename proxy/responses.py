@@ -64,6 +64,11 @@ def summary(decision: Decision, guidance: Guidance) -> str:
     if _is_tool_block(decision):
         if decision.reason == "blocked_model":
             return "The AI model requested is blocked: DeepSeek models must never be used"
+        if decision.reason == "unknown_model":
+            return (
+                "The AI model requested is named only by a preset or deployment, which could "
+                "be a DeepSeek model: DeepSeek models must never be used"
+            )
         if "PS6" in decision.clauses:
             return "This AI tool is blocked: DeepSeek must never be accessed"
         return "This AI tool is blocked for use in " + guidance.organisation

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from proxy.approvals import ApprovalCheck, ApprovalStore
-from proxy.catalogue import Catalogue
+from proxy.catalogue import Catalogue, Tool, UnknownModels
 from proxy.config import AidlpConfig
 from proxy.events import new_incident_id
 from proxy.events.schema import REQUEST_MONITORED
@@ -58,7 +58,7 @@ from proxy.transport.metadata import (
     prompt_end,
     without_exempt_findings,
 )
-from proxy.transport.routing import BLOCKED, RoutingCheck
+from proxy.transport.routing import BLOCKED, UNKNOWN, RoutingCheck
 from proxy.worker_pool import ScanFailure
 
 log = logging.getLogger("aidlp")
@@ -89,7 +89,9 @@ class Inspector:
         self.content_hmac = content_hmac
         self.documents = documents  # killable worker processes for documents, if any
         settings = config.catalogue
-        self.routing = RoutingCheck(settings.blocked_models, settings.routing_fields)
+        self.routing = RoutingCheck(
+            catalogue.blocked_markers, settings.routing_fields, settings.routing_headers
+        )
 
     # ---- entry points ---------------------------------------------------------------------
 
@@ -143,8 +145,11 @@ class Inspector:
         limits, config = self.config.limits, self.config
         if request.method.upper() not in KNOWN_METHODS:
             return self._fail(subject, "unparseable")  # the method token itself carries text
-        if self.routing.url_verdict(request.path) == BLOCKED:
-            return self.refuse_tool(subject, "blocked_model")  # Azure / HF / Bedrock model paths
+        if BLOCKED in (
+            self.routing.url_verdict(request.path),  # Azure / HF / Bedrock model paths
+            self.routing.headers_verdict(request.header_pairs),  # x-model, x-portkey-provider
+        ):
+            return self.refuse_tool(subject, "blocked_model")
         try:
             metadata = metadata_segments(
                 request.path,
@@ -169,6 +174,8 @@ class Inspector:
             return self.refuse_tool(subject, "blocked_model")
         if verdict is not None:  # a routing key given twice: which one the server uses is unknown
             return self._fail(subject, verdict)
+        if await self._names_opaque_model(request, subject.tool):
+            return self.refuse_tool(subject, UNKNOWN, self._blocked_model_clauses())
         extraction.segments.extend(metadata)
         outcome = await self._evaluate(extraction, subject)
         # A bodyless request carries no prompt: its path, headers and cookies are scanned, but
@@ -265,6 +272,21 @@ class Inspector:
         except Exception as exc:  # an adapter bug must never let a body through unscanned
             log.warning("aidlp: extraction failed: %s", type(exc).__name__)
             raise ExtractionError("unparseable", type(exc).__name__) from exc
+
+    def _blocked_model_clauses(self) -> list[str]:
+        return self.config.policy.guidance.tool_clauses("blocked_model")
+
+    async def _names_opaque_model(self, request: HttpRequest, tool: Tool) -> bool:
+        """``catalogue.unknown_models: refuse`` and the request names its model only by a
+        preset or deployment name (the tool's ``opaque_models`` / ``opaque_paths``)."""
+        if self.config.catalogue.unknown_models is not UnknownModels.REFUSE:
+            return False
+        if not (tool.opaque_models or tool.opaque_paths):
+            return False
+        values = await asyncio.to_thread(
+            self.routing.routing_values, request.path, request.header_pairs, request.body
+        )
+        return self.catalogue.names_opaque_model(tool, request.path, values)
 
     def _asks_blocked_model(self, extraction: Extraction) -> bool:
         names = [extraction.model, *extraction.models]

@@ -9,7 +9,16 @@ frames. This module looks at all of them, whatever the Content-Type says:
 - a body that parses as JSON (leading whitespace allowed) is treated as JSON;
 - a routing field (``catalogue.routing_fields``) anywhere in it, at any depth, is checked,
   and every string under it (lists, nested provider preferences) counts;
-- a routing field given twice in one object is refused: servers disagree on which wins.
+- a routing field given twice in one object is refused: servers disagree on which wins;
+- routing headers (``catalogue.routing_headers``: ``x-model``, ``x-portkey-provider``,
+  ``azureml-model-deployment``...) are checked like routing fields.
+
+A model name matches a marker the way a router reads it: past invisible, full-width and
+look-alike characters, in any case, and with separators ignored (``Deep-Seek``).
+
+Some names do not say which model serves them (an OpenRouter ``@preset/…``, an Azure
+deployment the tenant named): :meth:`RoutingCheck.routing_values` lists what a request routes
+by, for the catalogue's ``opaque_models`` check (``catalogue.unknown_models``).
 
 Pure functions: no mitmproxy import.
 """
@@ -17,31 +26,84 @@ Pure functions: no mitmproxy import.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
+from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
+from detectors.normalise import unicode_fold
+
 BLOCKED = "blocked_model"
+UNKNOWN = "unknown_model"  # the name does not say which model serves it (catalogue.unknown_models)
 AMBIGUOUS = "unparseable"  # duplicate routing keys: fail closed
 MAX_ROUTING_BODY = 32 * 1024 * 1024
 RECORD_SEPARATORS = ("\x1e", "\n")  # SignalR records, NDJSON
 
 
-class _Duplicate(Exception):
-    pass
+_SEPARATORS = re.compile(r"[^0-9a-z]+")
+
+
+def model_forms(value: str) -> tuple[str, str]:
+    """(``value`` as a router reads it, the same without separators)."""
+    folded = unicode_fold(value)[0].lower()
+    return folded, _SEPARATORS.sub("", folded)
+
+
+def matches_glob(value: str, globs: Iterable[str]) -> bool:
+    """``value`` (case-insensitive, folded) matches one of ``globs``."""
+    folded = unicode_fold(value)[0].lower().strip()
+    return any(fnmatchcase(folded, g.lower()) for g in globs)
 
 
 class RoutingCheck:
-    """``markers``: lower-case substrings naming blocked model families; ``fields``: the
-    JSON / form keys providers route by (case-insensitive)."""
+    """``markers``: substrings naming blocked model families; ``fields``: the JSON / form keys
+    providers route by; ``headers``: name globs of the headers they route by (all
+    case-insensitive)."""
 
-    def __init__(self, markers: Iterable[str], fields: Iterable[str]) -> None:
+    def __init__(
+        self, markers: Iterable[str], fields: Iterable[str], headers: Iterable[str] = ()
+    ) -> None:
         self.markers = tuple(m.lower() for m in markers if m)
+        self._forms = tuple(
+            (folded, compact) for folded, compact in map(model_forms, self.markers) if folded
+        )
         self.fields = frozenset(f.lower() for f in fields)
+        self.headers = tuple(h.lower() for h in headers)
 
     def names_blocked(self, value: str) -> bool:
-        lowered = value.lower()
-        return any(marker in lowered for marker in self.markers)
+        folded, compact = model_forms(value)
+        return any(
+            marker in folded or (short and short in compact) for marker, short in self._forms
+        )
+
+    def is_routing_header(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(fnmatchcase(lowered, glob) for glob in self.headers)
+
+    def headers_verdict(self, headers: Iterable[tuple[str, str]]) -> str | None:
+        """A routing header (``x-model: deepseek-r1``) naming a blocked model: blocked."""
+        if not self.markers:
+            return None
+        for name, value in headers:
+            if self.is_routing_header(name) and self.names_blocked(value):
+                return BLOCKED
+        return None
+
+    def routing_values(
+        self, path: str, headers: Iterable[tuple[str, str]], body: bytes | str = b""
+    ) -> list[str]:
+        """What the request routes by, each as ``value`` and ``field=value``: routing fields of
+        the query and of a JSON or form body (any depth), and routing headers."""
+        _, _, query = path.partition("#")[0].partition("?")
+        pairs = [(k.lower().split("[", 1)[0], v) for k, v in parse_qsl(query, True)]
+        pairs += [(n.lower(), v) for n, v in headers if self.is_routing_header(n)]
+        pairs += self._body_pairs(body)
+        out: list[str] = []
+        for key, value in pairs:
+            if key in self.fields or self.is_routing_header(key):
+                out += [value, f"{key}={value}"]
+        return out
 
     def url_verdict(self, path: str) -> str | None:
         """``path`` with its query: a blocked marker anywhere in the (decoded) path, or in a
@@ -81,6 +143,39 @@ class RoutingCheck:
         return None
 
     # ---- helpers --------------------------------------------------------------------------
+
+    def _body_pairs(self, body: bytes | str) -> list[tuple[str, str]]:
+        if not body or len(body) > MAX_ROUTING_BODY:
+            return []
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        stripped = text.strip().lstrip("\ufeff").strip()
+        if stripped[:1] not in ("{", "["):
+            if "=" in stripped and "\n" not in stripped[:2048]:
+                return [
+                    (k.lower().split("[", 1)[0], v)
+                    for k, v in parse_qsl(stripped, keep_blank_values=True)
+                ]
+            return []
+        found: list[tuple[str, str]] = []
+
+        def walk(value: Any, key: str | None, depth: int = 0) -> None:
+            if depth > 64:
+                return
+            if isinstance(value, dict):
+                for k, item in value.items():
+                    lowered = k.lower()
+                    walk(item, lowered if lowered in self.fields else key, depth + 1)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, key, depth + 1)
+            elif key is not None and isinstance(value, str):
+                found.append((key, value))
+
+        try:
+            walk(json.loads(stripped), None)
+        except (ValueError, RecursionError):
+            return []
+        return found
 
     def _json_verdict(self, text: str) -> str | None:
         duplicates: list[str] = []

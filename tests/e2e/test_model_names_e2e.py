@@ -1,0 +1,120 @@
+"""DeepSeek under provider-side names, through the real `aidlp run` and the recording
+upstream (issue 15): derivative names from the catalogue, a model named in a header, and,
+with `catalogue.unknown_models: refuse`, presets and deployments whose model is unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import TEST_CONFIG
+
+PROMPT = [{"role": "user", "content": "name three rivers"}]
+
+
+def _refused(response, upstream_log, host: str) -> str:
+    assert response.status_code == 403, response.text[:200]
+    assert "PS6" in response.text
+    assert upstream_log.wait_for(lambda r: r.host == host, timeout=0.5) is None
+    return response.headers["X-AIDLP-Incident"]
+
+
+@pytest.mark.parametrize(
+    "host,path,model",
+    [
+        ("openrouter.ai", "/api/v1/chat/completions", "microsoft/mai-ds-r1:free"),
+        ("openrouter.ai", "/api/v1/chat/completions", "perplexity/r1-1776"),
+        ("api.groq.com", "/openai/v1/chat/completions", "deepseek-r1-distill-llama-70b"),
+        ("api.together.xyz", "/v1/chat/completions", "bartowski/R1-Distill-Qwen-32B"),
+    ],
+)
+def test_a_deepseek_derivative_is_refused(aidlp_proxy, upstream_log, host, path, model):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(f"https://{host}{path}", json={"model": model, "messages": PROMPT})
+    incident = _refused(response, upstream_log, host)
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["event"] == "ai.tool.blocked"
+    assert event["reason"] == "blocked_model"
+
+
+def test_a_bedrock_deepseek_profile_in_the_path_is_refused(aidlp_proxy, upstream_log):
+    host = "bedrock-runtime.eu-west-2.amazonaws.com"
+    with aidlp_proxy.httpx(http2=True) as client:
+        response = client.post(
+            f"https://{host}/model/us.deepseek.r1-v1%3A0/converse",
+            json={"messages": [{"role": "user", "content": [{"text": "hello"}]}]},
+        )
+    _refused(response, upstream_log, host)
+
+
+@pytest.mark.parametrize(
+    "header,value",
+    [
+        ("x-model", "deepseek/deepseek-r1"),
+        ("x-portkey-provider", "deepseek"),
+        ("azureml-model-deployment", "MAI-DS-R1"),
+    ],
+)
+def test_a_deepseek_model_in_a_routing_header_is_refused(aidlp_proxy, upstream_log, header, value):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://openrouter.ai/api/v1/chat/completions",
+            json={"model": "openai/gpt-4o-mini", "messages": PROMPT},
+            headers={header: value},
+        )
+        _refused(response, upstream_log, "openrouter.ai")
+        ok = client.post(
+            "https://openrouter.ai/api/v1/chat/completions",
+            json={"model": "openai/gpt-4o-mini", "messages": PROMPT},
+            headers={header: "openai"},
+        )
+    assert ok.status_code == 200  # the same header naming another provider goes through
+
+
+OPAQUE = [
+    ("openrouter.ai", "/api/v1/chat/completions", {"model": "@preset/my-r1"}),
+    ("openrouter.ai", "/api/v1/chat/completions", {"model": "gpt-4o-mini", "preset": "my-r1"}),
+    (
+        "dept-ai.openai.azure.com",
+        "/openai/deployments/my-r1/chat/completions?api-version=2024-10-21",
+        {},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def refusing_proxy(start_proxy):
+    return start_proxy(TEST_CONFIG + "catalogue:\n  unknown_models: refuse\n", name="unknown")
+
+
+@pytest.mark.parametrize("host,path,fields", OPAQUE, ids=["preset", "preset-field", "azure"])
+def test_unknown_models_refuse_presets_and_deployments(
+    refusing_proxy, upstream_log, host, path, fields
+):
+    with refusing_proxy.httpx() as client:
+        response = client.post(f"https://{host}{path}", json={**fields, "messages": PROMPT})
+    incident = _refused(response, upstream_log, host)
+    event = refusing_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["reason"] == "unknown_model"
+    assert event["policy_clauses"] == ["PS6"]
+
+
+def test_unknown_models_refuse_still_lets_named_models_through(refusing_proxy, upstream_log):
+    with refusing_proxy.httpx() as client:
+        response = client.post(
+            "https://openrouter.ai/api/v1/chat/completions",
+            json={"model": "openai/gpt-4o-mini", "messages": PROMPT},
+        )
+    assert response.status_code == 200
+    assert upstream_log.wait_for(lambda r: r.host == "openrouter.ai") is not None
+
+
+@pytest.mark.parametrize("host,path,fields", OPAQUE, ids=["preset", "preset-field", "azure"])
+def test_by_default_a_preset_or_deployment_is_scanned_and_forwarded(
+    aidlp_proxy, upstream_log, host, path, fields
+):
+    """The documented residual (README, "Models behind other names"): the model behind such a
+    name is unknown to the proxy, so by default the request is scanned as usual."""
+    with aidlp_proxy.httpx() as client:
+        response = client.post(f"https://{host}{path}", json={**fields, "messages": PROMPT})
+    assert response.status_code == 200
+    assert upstream_log.wait_for(lambda r: r.host == host) is not None
