@@ -225,7 +225,7 @@ class ScanEngine:
         :class:`_OverBudget`)."""
         out: list[Candidate] = []
         owner = self._set_owner
-        found = {owner[offset + i] for offset, rs in self._sets for i in rs.Match(data) or ()}
+        found = {owner[members[i]] for members, rs in self._sets for i in rs.Match(data) or ()}
         if self._literals is not None:
             literal_owner = self._literal_owner
             found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))
@@ -351,17 +351,31 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 #: 0.44 s first pass over the dev corpus, 0.008 s on a repeat pass); several smaller sets have far
 #: fewer states each. The union of their matches is the same set of pattern indices.
 PATTERNS_PER_SET = 32
+#: a pattern whose RE2 program is larger than this (instructions: the name patterns' forename
+#: alternations, 5,000-16,000) gets a set of its own. Beside other patterns its states multiply
+#: with theirs: the set holding the 14 name patterns cost 0.06-0.14 s of DFA construction on a
+#: first pass over the dev corpus; each alone, 0.001 s (``bench/README.md``, scanner speed).
+LARGE_PROGRAM = 1500
 
 
-def _pattern_sets(regexes: list[str]) -> list[tuple[int, re2.Set]]:
-    """Compiled RE2 search sets over consecutive slices of ``regexes``, with each slice's offset."""
+def _pattern_sets(regexes: list[str]) -> list[tuple[list[int], re2.Set]]:
+    """Compiled RE2 search sets over ``regexes``, each with the indices (into ``regexes``) of
+    its patterns: a large program alone, the others in runs of :data:`PATTERNS_PER_SET`."""
+    groups: list[list[int]] = []
+    small: list[int] = []
+    for index, rx in enumerate(regexes):
+        if re2.compile(rx, RE2_OPTIONS).programsize > LARGE_PROGRAM:
+            groups.append([index])
+        else:
+            small.append(index)
+    groups += [small[i : i + PATTERNS_PER_SET] for i in range(0, len(small), PATTERNS_PER_SET)]
     sets = []
-    for offset in range(0, len(regexes), PATTERNS_PER_SET):
+    for members in groups:
         rs = re2.Set.SearchSet(RE2_OPTIONS)
-        for rx in regexes[offset : offset + PATTERNS_PER_SET]:
-            rs.Add(rx)
+        for index in members:
+            rs.Add(regexes[index])
         rs.Compile()
-        sets.append((offset, rs))
+        sets.append((members, rs))
     return sets
 
 
