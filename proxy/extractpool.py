@@ -196,25 +196,6 @@ class ExtractionPool:
 # ---- jobs (module level: they are pickled by name into the workers) -------------------------
 
 
-def extract_request_state(
-    state: dict[str, Any],
-    settings: Any,
-    limit: int,
-    markers: tuple[str, ...],
-    fields: tuple[str, ...],
-) -> tuple[Any, str | None]:
-    """(extraction, routing verdict) of a request given as ``mitmproxy.http.Request.get_state()``."""
-    from mitmproxy import http
-
-    from proxy.extract import extract_view, view_of
-    from proxy.transport.routing import RoutingCheck
-
-    view = view_of(http.Request.from_state(state), limit)
-    return extract_view(view, settings, limit), RoutingCheck(markers, fields).body_verdict(
-        view.body
-    )
-
-
 def extract_message(
     host: str,
     path: str,

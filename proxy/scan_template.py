@@ -21,8 +21,11 @@ never wrong); if it dies, multiprocessing starts it again.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 #: The detector settings (JSON) the template builds its engine with.
@@ -43,14 +46,30 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(START_METHOD)
 
 
+@contextlib.contextmanager
+def sighup_blocked() -> Iterator[None]:
+    """Block SIGHUP in this thread while it spawns processes, so they inherit it blocked.
+
+    SIGHUP means "reload" to aidlp; a child (worker or multiprocessing's resource tracker)
+    that got a process-group SIGHUP before setting its handler would otherwise die of it.
+    A SIGHUP arriving meanwhile is delivered to the parent when the block lifts, not lost.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def start(settings_json_: str) -> None:
     """Start the template now, in the background, building an engine for ``settings_json_``.
 
     Returns at once (the template warms up in its own process). Does nothing if the
     forkserver already runs (its engine then stays as it was built)."""
     from multiprocessing import forkserver
-
-    from proxy.worker_pool import _sighup_blocked
 
     server = forkserver._forkserver  # the one per process (multiprocessing's own)
     if getattr(server, "_forkserver_pid", None) is not None:
@@ -62,7 +81,7 @@ def start(settings_json_: str) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     # "__main__": the parent's main script is imported once in the template, not per worker.
     forkserver.set_forkserver_preload(["__main__", BUILDER])
-    with _sighup_blocked():  # inherited blocked: a reload signal never kills the template
+    with sighup_blocked():  # inherited blocked: a reload signal never kills the template
         forkserver.ensure_running()
 
 

@@ -14,13 +14,12 @@ fails closed with ``overloaded``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 from detectors.settings import DetectorSettings
 from detectors.types import ScanResult, Seam
 from proxy import scan_template
+from proxy.scan_template import sighup_blocked
 
 log = logging.getLogger("aidlp")
 
@@ -83,24 +83,6 @@ def _scan_in_worker(
         return "scan_timeout"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-@contextlib.contextmanager
-def _sighup_blocked() -> Iterator[None]:
-    """Block SIGHUP in this thread while it spawns processes, so they inherit it blocked.
-
-    SIGHUP means "reload" to aidlp; a child (worker or multiprocessing's resource tracker)
-    that got a process-group SIGHUP before setting its handler would otherwise die of it.
-    A SIGHUP arriving meanwhile is delivered to the parent when the block lifts, not lost.
-    """
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _ping() -> int:
@@ -246,7 +228,7 @@ class ScanPool:
         """A new executor with its workers started (one ping each). Blocks until the
         template forks them (it may still be warming up): call it off the event loop."""
         count = processes or self.settings.processes
-        with _sighup_blocked():  # workers are started by submit(), i.e. right here
+        with sighup_blocked():  # workers are started by submit(), i.e. right here
             executor = self._new_executor(count)
             pings = [executor.submit(_ping) for _ in range(count)]
         return executor, pings

@@ -14,12 +14,14 @@ from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from detectors import vocabulary
 from detectors.base import Recogniser, Tier
-from detectors.settings import DetectorSettings, NerSettings
+from detectors.ner_settings import NerSettings
 from detectors.spacy_model import model_path
 from detectors.subjects import Parsed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from detectors.settings import DetectorSettings
 
 _NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
 #: lower-case particles inside a name ("Cerys ap Gruffydd", "Siobhán Ní Bhriain")
@@ -263,7 +265,7 @@ class SpacyPersonRecogniser(EntityRecognizer):
     """PERSON entities and the sentence structure from spaCy, on the windows the engine
     chooses. ``parse`` keeps the tagger and the dependency parser (sentences, subjects,
     possessors, reporting verbs for :mod:`detectors.subjects`); without it only ``ner``
-    runs. The windows, chunking and budget come from :class:`detectors.settings.NerSettings`.
+    runs. The windows, chunking and budget come from :class:`detectors.ner_settings.NerSettings`.
     """
 
     ENTITIES: ClassVar[list[str]] = ["PERSON"]

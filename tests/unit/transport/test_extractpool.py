@@ -7,10 +7,11 @@ import json
 import time
 
 import pytest
-from mitmproxy import http
 
 from proxy.extract import ExtractionError, ExtractionSettings
-from proxy.extractpool import ExtractionPool, extract_request_state, is_heavy
+from proxy.extractpool import ExtractionPool, is_heavy
+from proxy.inspection.model import HttpRequest
+from proxy.inspection.pipeline import extract_request
 from tests.unit.transport import jobs
 
 
@@ -29,11 +30,12 @@ def test_heavy_bodies_are_recognised() -> None:
 
 def test_request_extraction_in_a_worker_with_the_routing_verdict() -> None:
     body = {"model": "x", "provider": {"only": ["deepseek"]}, "messages": [{"content": "%PDF"}]}
-    request = http.Request.make(
+    request = HttpRequest(
         "POST",
-        "https://api.openai.com/v1/chat/completions",
-        json.dumps(body),
+        "api.openai.com",
+        "/v1/chat/completions",
         {"content-type": "application/json"},
+        json.dumps(body).encode(),
     )
     pool = ExtractionPool(1, 1)
     try:
@@ -41,8 +43,8 @@ def test_request_extraction_in_a_worker_with_the_routing_verdict() -> None:
             pool.run(
                 "c",
                 20,
-                extract_request_state,
-                request.get_state(),
+                extract_request,
+                request,
                 ExtractionSettings(),
                 1 << 20,
                 ("deepseek",),
