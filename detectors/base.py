@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from detectors.types import Finding
+    from detectors.vocabulary import Vocabulary
 
 RE2_OPTIONS = re2.Options()
 RE2_OPTIONS.max_mem = 64 << 20
@@ -141,6 +142,21 @@ class Recogniser(PatternRecognizer):
         prefix = "(?i)" if self.IGNORE_CASE else ""
         self.regexes: list[str] = [prefix + p.regex for p in self.patterns]
         self.compiled = [re2.compile(r, RE2_OPTIONS) for r in self.regexes]
+
+    @classmethod
+    def from_vocabulary(cls, vocab: Vocabulary) -> Recogniser:
+        """An instance using ``vocab`` (the shipped vocabulary with the
+        ``detectors.recognisers.vocabulary`` changes). Recognisers whose patterns are made of
+        data-file words override this; the others read only the shipped files."""
+        return cls()
+
+    @classmethod
+    def _with_patterns(cls, patterns: tuple[Pattern, ...]) -> Recogniser:
+        """An instance with its own ``patterns`` instead of the class's."""
+        rec = cls.__new__(cls)
+        rec.PATTERNS = tuple(patterns)  # instance attribute shadows the class's
+        Recogniser.__init__(rec)
+        return rec
 
     # -- hooks -------------------------------------------------------------------------
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:

@@ -408,7 +408,7 @@ _STATED_BETWEEN = re.compile(
 
 
 #: "..., who has Y", "her Y": a special-category term stated about someone
-_WHO_HAS = re.compile(r"(?i)\bwho\s+(?:has|had|is|was|suffers|suffered|lives with)(?:\s+\w+)?\s+$")
+_WHO_HAS = re.compile(rf"(?i)\bwho\s+(?:{_phrases_rx('who_has_verbs')})(?:\s+\w+)?\s+$")
 
 
 def _stated(text: str, name: Item, term: Item) -> bool:

@@ -114,7 +114,7 @@ class ScanEngine:
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
         ]
-        groups = default_groups()
+        groups = default_groups(registry.vocabulary_for(self.settings.recognisers))
         for rec in self.recognisers:
             if rec.CONTEXT:
                 groups[f"ctx:{rec.ENTITY}"] = list(rec.CONTEXT)

@@ -161,16 +161,18 @@ class KeywordIndex:
         return hits
 
 
-def default_groups() -> dict[str, list[str]]:
-    """The special-category, personal-context and framing groups (``detectors/data``)."""
-    special = VOCABULARY.group("special.yaml", "special")
+def default_groups(vocab: vocabulary.Vocabulary | None = None) -> dict[str, list[str]]:
+    """The special-category, personal-context and framing groups (``detectors/data``, or
+    ``vocab``: the shipped files with the ``detectors.recognisers.vocabulary`` changes)."""
+    vocab = vocab or VOCABULARY
+    special = vocab.group("special.yaml", "special")
     groups = {f"special:{name}": list(terms) for name, terms in special.items()}
     for key in ("personal", "framing", "casework", "involvement", "workplace"):
-        groups[key] = list(VOCABULARY.list("context.yaml", key))
+        groups[key] = list(vocab.list("context.yaml", key))
     groups["personal"] += groups["casework"]
     for key in (
         *("public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task"),
         "example_cue",
     ):
-        groups[f"register:{key}"] = list(VOCABULARY.list("register.yaml", key))
+        groups[f"register:{key}"] = list(vocab.list("register.yaml", key))
     return groups

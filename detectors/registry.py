@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 import re2
 from presidio_analyzer import Pattern
 
+from detectors import vocabulary
 from detectors.base import CtxPattern, Recogniser
 from detectors.recognisers import ALL
+from detectors.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from detectors.settings import DenyListSpec, PatternSpec, RecogniserSettings
@@ -29,15 +31,22 @@ def known_names() -> set[str]:
     return {cls.__name__ for cls in ALL}
 
 
+def vocabulary_for(settings: RecogniserSettings) -> Vocabulary:
+    """The shipped vocabulary with the ``detectors.recognisers.vocabulary`` changes."""
+    return vocabulary.load().changed(settings.vocabulary)
+
+
 def build(settings: RecogniserSettings) -> list[Recogniser]:
     """The recognisers the engine runs, in a stable order: shipped ones (minus disabled,
-    with overrides applied), then configured deny lists and patterns."""
+    with overrides applied; made of the changed vocabulary when the settings change one of
+    the words their patterns use), then configured deny lists and patterns."""
+    vocab = vocabulary_for(settings)
     out: list[Recogniser] = []
     for cls in ALL:
         override = settings.overrides.get(cls.__name__)
         if override is not None and not override.enabled:
             continue
-        rec = cls()
+        rec = cls.from_vocabulary(vocab) if settings.vocabulary else cls()
         if override is not None:
             if override.score is not None:
                 rec.patterns = [_rescored(p, override.score) for p in rec.patterns]

@@ -105,6 +105,33 @@ class PatternSpec(BaseModel):
         return value
 
 
+class VocabularyChange(BaseModel):
+    """A change to one shipped word list (``detectors/data``): replace it, add phrases,
+    remove phrases (compared ignoring case)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    add: list[str] = Field(default_factory=list, description="Phrases added to the list.")
+    remove: list[str] = Field(
+        default_factory=list, description="Phrases taken out of the list (any case)."
+    )
+    replace: list[str] | None = Field(
+        default=None, description="A new list instead of the shipped one (then add/remove)."
+    )
+
+    @field_validator("add", "remove", "replace")
+    @classmethod
+    def _phrases(cls, phrases: list[str] | None, info) -> list[str] | None:
+        from detectors.vocabulary import VocabularyError, clean_phrases
+
+        if phrases is None:
+            return None
+        try:
+            return clean_phrases(phrases, info.field_name)
+        except VocabularyError as exc:
+            raise ValueError(str(exc)) from exc
+
+
 class RecogniserSettings(BaseModel):
     """The ``detectors.recognisers`` section: the recogniser registry, configured."""
 
@@ -120,6 +147,24 @@ class RecogniserSettings(BaseModel):
     )
     deny_lists: list[DenyListSpec] = Field(default_factory=list)
     patterns: list[PatternSpec] = Field(default_factory=list)
+    vocabulary: dict[str, VocabularyChange] = Field(
+        default_factory=dict,
+        description="Changes to the shipped word lists, keyed 'file:key' (or "
+        "'special.yaml:special.GROUP'): special-category terms, casework/personal context, "
+        "register words, name-pattern and street-pattern words (detectors/README.md).",
+    )
+
+    @field_validator("vocabulary")
+    @classmethod
+    def _vocabulary(cls, changes: dict[str, VocabularyChange]) -> dict[str, VocabularyChange]:
+        from detectors.vocabulary import VocabularyError, change_target
+
+        for name in changes:
+            try:
+                change_target(name)
+            except VocabularyError as exc:
+                raise ValueError(str(exc)) from exc
+        return changes
 
     @field_validator("overrides")
     @classmethod

@@ -45,7 +45,7 @@ _REPORTING_LEMMAS = frozenset(
 ) | frozenset(_VOCAB.list("document.yaml", "reporting_lemmas"))
 
 #: third-person singular pronouns that carry a sentence back to the last named person
-_CARRY_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})
+_CARRY_PRONOUNS = frozenset(w.lower() for w in _VOCAB.list("document.yaml", "carry_pronouns"))
 #: how many sentences back a pronoun may point to a name
 CARRY_SENTENCES = 3
 #: how far (chars) a record's fields may follow its ``Name: X`` line
@@ -65,20 +65,16 @@ _WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
 #: the text before a false sentence end: an initial ("M.") or an abbreviated title ("Dr.")
 _ABBREVIATION_END = re.compile(r"(?:(?:^|[\s(])[A-Z]|\b(?:Mr|Mrs|Ms|Mx|Dr|St|Prof|Rev|Revd))\.\s+$")
 #: plural pronouns that carry a sentence back to names given together ("X and Y. They...")
-_PLURAL_PRONOUN = re.compile(r"(?i)\b(?:they|them|their|both)\b")
+_PLURAL_PRONOUN = re.compile(
+    rf"(?i)\b(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'plural_pronouns'))})\b"
+)
 #: a name given with another one: "Simon Pardoe and Alan Kerr", "Ann Lee, Tom Shah"
 _COORDINATED_AFTER = re.compile(r"\s*(?:,|and|&)\s*(?:(?:Mr|Mrs|Ms|Dr)\.? )?[A-Z]")
 _COORDINATED_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s*(?:,|and|&)\s*$")
-_PRONOUN = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|himself|herself)\b")
+_PRONOUN = re.compile(rf"(?i)\b(?:{vocabulary.alternation(_CARRY_PRONOUNS)})\b")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+|\n")
 #: person roles a later sentence may refer back by (``document.yaml: back_reference_roles``)
-_BACK_ROLES = "|".join(
-    sorted(
-        (re.escape(r) for r in _VOCAB.list("document.yaml", "back_reference_roles")),
-        key=len,
-        reverse=True,
-    )
-)
+_BACK_ROLES = vocabulary.alternation(_VOCAB.list("document.yaml", "back_reference_roles"))
 _ROLE_NOUN = re.compile(rf"(?i)\b({_BACK_ROLES})s?\b")
 #: a definite noun phrase in a later sentence ("the claimant", "our new starter"): its head
 _DEFINITE_NOUN = re.compile(

@@ -10,6 +10,8 @@ a changed vocabulary rebuilds the scan workers (it is part of the reload key).
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +56,33 @@ SCHEMA: dict[str, dict[str, str]] = {
         "scheme_nouns": "list",
         "marking_columns": "list",
         "scheme_columns": "list",
+        "introduces": "list",
+        "introduces_determiners": "list",
+        "it_is": "list",
+        "modifier_before": "list",
+        "question_words": "list",
+        "label_words": "list",
+        "label_qualifiers": "list",
+        "marked_verbs": "list",
+    },
+    "person.yaml": {
+        "honorifics": "list",
+        "title_honorifics": "list",
+        "particles": "list",
+        "labels": "list",
+        "roles": "list",
+        "greetings": "list",
+        "workplace_units": "list",
+        "cues": "list",
+        "subject_verbs": "list",
+        "imperative_next": "list",
+    },
+    "address.yaml": {
+        "street_types": "list",
+        "counted_after": "list",
+        "organisation_places": "list",
+        "lead_ins": "list",
+        "context": "list",
     },
     "document.yaml": {
         "question_start": "list",
@@ -66,6 +95,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "stated_verbs": "list",
         "reporting_lemmas": "list",
         "back_reference_roles": "list",
+        "carry_pronouns": "list",
+        "plural_pronouns": "list",
+        "who_has_verbs": "list",
     },
     "register.yaml": {
         "public_role": "list",
@@ -80,6 +112,76 @@ SCHEMA: dict[str, dict[str, str]] = {
         "english_function_words": "list",
     },
 }
+
+
+def alternation(phrases: Iterable[str], *, any_space: bool = False) -> str:
+    """A regex alternation of ``phrases``, longest first (so a longer phrase wins), each
+    escaped; a space inside a phrase matches one space, or (``any_space``) any run of
+    whitespace. RE2 and ``re`` syntax alike."""
+    joiner = r"\s+" if any_space else " "
+    ordered = sorted(dict.fromkeys(phrases), key=len, reverse=True)
+    return "|".join(joiner.join(re.escape(w) for w in p.split()) for p in ordered)
+
+
+#: What ``detectors.recognisers.vocabulary`` may change at run time, without code: the
+#: lists read per engine (the keyword pass's groups, the name and street patterns of the
+#: engine's own recogniser instances). ``file: keys`` (``special`` means every
+#: ``special.yaml: special.<GROUP>``). The other lists are read once per process at import;
+#: they change by editing the data file (its fingerprint rebuilds the scan workers).
+CONFIGURABLE: dict[str, frozenset[str]] = {
+    "special.yaml": frozenset({"special"}),
+    "context.yaml": frozenset({"personal", "casework", "framing", "involvement", "workplace"}),
+    "register.yaml": frozenset(
+        {"public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task", "example_cue"}
+    ),
+    "person.yaml": frozenset(
+        {
+            *("honorifics", "particles", "labels", "roles", "greetings", "workplace_units"),
+            *("cues", "subject_verbs"),
+        }
+    ),
+    "address.yaml": frozenset({"street_types", "lead_ins"}),
+}
+
+
+def change_target(name: str) -> tuple[str, str, str | None]:
+    """``"context.yaml:casework"`` → ``("context.yaml", "casework", None)``;
+    ``"special.yaml:special.HEALTH"`` → ``("special.yaml", "special", "HEALTH")``. Raises
+    :class:`VocabularyError` for a list that cannot be changed at run time."""
+    file, sep, key = name.partition(":")
+    group = None
+    if "." in key:
+        key, group = key.split(".", 1)
+    if not sep or file not in CONFIGURABLE or key not in CONFIGURABLE[file]:
+        known = ", ".join(
+            f"{f}:{k}" + (".<GROUP>" if SCHEMA[f][k] == "groups" else "")
+            for f in CONFIGURABLE
+            for k in sorted(CONFIGURABLE[f])
+        )
+        raise VocabularyError(
+            f"{name!r} is not a vocabulary that can be changed here (known: {known})"
+        )
+    if (SCHEMA[file][key] == "groups") != (group is not None):
+        raise VocabularyError(f"{name!r}: name a group ({file}:{key}.<GROUP>)")
+    if group is not None and not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", group):
+        raise VocabularyError(f"{name!r}: a group is an entity name in capitals (HEALTH)")
+    return file, key, group
+
+
+def clean_phrases(phrases: Iterable[str], where: str) -> list[str]:
+    """Phrases as the data files hold them (whitespace normalised), or a
+    :class:`VocabularyError` naming ``where`` and the entry."""
+    out = []
+    for i, value in enumerate(phrases):
+        phrase = " ".join(str(value).split())
+        if not phrase:
+            raise VocabularyError(f"{where} entry {i + 1}: expected a non-empty phrase")
+        if "," in phrase:
+            raise VocabularyError(
+                f"{where} entry {i + 1}: {phrase!r} holds a comma; give each phrase its own entry"
+            )
+        out.append(phrase)
+    return out
 
 
 class VocabularyError(ValueError):
@@ -100,6 +202,32 @@ class Vocabulary:
 
     def group(self, file: str, key: str) -> dict[str, tuple[str, ...]]:
         return self.groups[file][key]
+
+    def changed(self, changes: Mapping[str, Any]) -> Vocabulary:
+        """This vocabulary with ``changes`` applied: ``{"file:key[.GROUP]": change}``, each
+        change with ``replace`` (a new list), ``add`` and ``remove`` (phrases, compared
+        ignoring case). No changes: this vocabulary itself."""
+        if not changes:
+            return self
+        lists = {f: dict(keys) for f, keys in self.lists.items()}
+        groups = {f: {k: dict(g) for k, g in keys.items()} for f, keys in self.groups.items()}
+        digest = hashlib.sha256(self.digest.encode())
+        for name in sorted(changes):
+            change = changes[name]
+            file, key, group = change_target(name)
+            current = lists[file][key] if group is None else groups[file][key].get(group, ())
+            replace = getattr(change, "replace", None)
+            base = list(current if replace is None else replace)
+            removed = {p.casefold() for p in getattr(change, "remove", ())}
+            new = [p for p in base if p.casefold() not in removed]
+            new += [p for p in getattr(change, "add", ()) if p.casefold() not in removed]
+            value = tuple(dict.fromkeys(new))
+            if group is None:
+                lists[file][key] = value
+            else:
+                groups[file][key][group] = value
+            digest.update(f"{name}\0{value!r}".encode())
+        return Vocabulary(lists, groups, digest.hexdigest())
 
 
 def _line(node: yaml.Node) -> int:

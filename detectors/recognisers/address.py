@@ -10,39 +10,52 @@ from detectors import vocabulary
 from detectors.base import Recogniser, Tier
 from detectors.recognisers.person import NOT_NAME_WORDS
 
+_VOCABULARY = vocabulary.load()
+_ADDRESS = "address.yaml"
+
+
+#: ``address.yaml`` keys only the street patterns read: a ``detectors.recognisers.vocabulary``
+#: change to one of them rebuilds the patterns of the engine's own recogniser instance
+PATTERN_KEYS = ("street_types", "lead_ins")
+
+
+def _words(key: str, vocab: vocabulary.Vocabulary = _VOCABULARY) -> str:
+    return vocabulary.alternation(vocab.list(_ADDRESS, key), any_space=True)
+
+
 #: "Crown Court", "Magistrates Court": a court, not a street (``data/names.yaml``)
-_COURTS = frozenset(w.lower() for w in vocabulary.load().list("names.yaml", "court_institutions"))
+_COURTS = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "court_institutions"))
 #: a section number before the "house number" ("C1.3 Contract Approach", "7.2 Access Road")
 _SECTION_BEFORE = re.compile(r"(?:\d|\b[A-Z])\.$")
 #: a plural noun right after: a count of places, not one address ("3 Crown Court centres")
-_COUNTED_AFTER = re.compile(
-    r"[ \t]+(?:centres|centers|sites|offices|buildings|branches|locations|courts|venues|"
-    r"properties|premises|units|hubs|depots|stations|schools|hospitals|shops|stores)\b"
-)
+_COUNTED_AFTER = re.compile(rf"[ \t]+(?:{_words('counted_after')})\b")
 
-_STREET_TYPES = (
-    "road|rd|street|st|avenue|ave|lane|ln|drive|dr|close|way|court|ct|crescent|cres|place|pl"
-    "|gardens|gdns|terrace|grove|hill|park|square|sq|mews|rise|view|walk|row|green|parade"
-    "|vale|villas|wharf|yard|gate|quay|hollow|meadow|meadows|croft|fold|chase|approach|path"
-    "|boulevard|broadway|embankment|circus|brow|bank|lodge|end|side|heights|park|fields|field"
-    "|cottages|buildings|estate|street|wynd|loan|brae|hey|dale|row|passage|alley|market"
-)
 _WORD = r"[A-Z][A-Za-z'\-]{1,24}"
-_TYPES = frozenset(_STREET_TYPES.split("|"))
 
 
 #: A published organisation address, not a person's home.
-_ORG_ADDRESS = re.compile(
-    r"(?i)\b(?:our (?:office|offices|building|site|hq|headquarters|address)|head office|"
-    r"office address|registered office|headquarters|hq|venue|meet(?:ing)? at|located at|"
-    r"branch|jobcentre|service centre|hub|conference|event)\b[^\n]{0,40}$"
-)
-#: address context right before a house number and a street without a type word
-#: ("lives at Flat 3, 22 Kingsway")
-_LEAD_IN = (
-    r"(?i:lives at|living at|live at|resides at|residing at|staying at|stays at|moved to|"
-    r"address is|address:|home address:?|address -|correspondence address:?)"
-)
+_ORG_ADDRESS = re.compile(rf"(?i)\b(?:{_words('organisation_places')})\b[^\n]{{0,40}}$")
+
+
+def street_patterns(vocab: vocabulary.Vocabulary) -> tuple[Pattern, ...]:
+    """A house number and a street ending in a street-type word; after address context
+    ("lives at Flat 3, 22 Kingsway", ``lead_ins``) a street without a type word."""
+    types = _words("street_types", vocab)
+    lead_in = f"(?i:{_words('lead_ins', vocab)})"
+    return (
+        Pattern(
+            "street_address",
+            rf"\b(?:(?:flat|apartment|apt|unit|room)\.? ?\d{{1,4}}[A-Za-z]?,? )?"
+            rf"\d{{1,4}}[A-Za-z]?,? (?:{_WORD} ){{1,3}}(?i:{types})\b\.?",
+            0.5,
+        ),
+        Pattern(
+            "address_after_lead_in",
+            rf"\b{lead_in} (?P<v>(?:(?i:flat|apartment|apt|unit|room)\.? ?\d{{1,4}}[A-Za-z]?,? )?"
+            rf"\d{{1,4}}[A-Za-z]?,? {_WORD}(?: {_WORD}){{0,2}})",
+            0.5,
+        ),
+    )
 
 
 class StreetAddressRecogniser(Recogniser):
@@ -52,46 +65,21 @@ class StreetAddressRecogniser(Recogniser):
 
     ENTITY = "STREET_ADDRESS"
     TIER = Tier.WEAK
-    PATTERNS = (
-        Pattern(
-            "street_address",
-            rf"\b(?:(?:flat|apartment|apt|unit|room)\.? ?\d{{1,4}}[A-Za-z]?,? )?"
-            rf"\d{{1,4}}[A-Za-z]?,? (?:{_WORD} ){{1,3}}(?i:{_STREET_TYPES})\b\.?",
-            0.5,
-        ),
-        Pattern(
-            "address_after_lead_in",
-            rf"\b{_LEAD_IN} (?P<v>(?:(?i:flat|apartment|apt|unit|room)\.? ?\d{{1,4}}[A-Za-z]?,? )?"
-            rf"\d{{1,4}}[A-Za-z]?,? {_WORD}(?: {_WORD}){{0,2}})",
-            0.5,
-        ),
-    )
-    CONTEXT = (
-        "lives at",
-        "living at",
-        "live at",
-        "resides",
-        "residing",
-        "reside at",
-        "address",
-        "moved to",
-        "home",
-        "property",
-        "tenancy",
-        "tenant",
-        "landlord",
-        "stays at",
-        "staying at",
-        "living",
-        "lives",
-        "house",
-        "visit",
-        "correspondence",
-    )
+    PATTERNS = street_patterns(_VOCABULARY)
+    #: the street-type words (lower case), for this instance's patterns
+    street_types = frozenset(t.lower() for t in _VOCABULARY.list(_ADDRESS, "street_types"))
+    CONTEXT = _VOCABULARY.list(_ADDRESS, "context")
+
+    @classmethod
+    def from_vocabulary(cls, vocab: vocabulary.Vocabulary) -> StreetAddressRecogniser:
+        """An instance whose patterns use ``vocab`` (``detectors.recognisers.vocabulary``)."""
+        rec = cls._with_patterns(street_patterns(vocab))
+        rec.street_types = frozenset(t.lower() for t in vocab.list(_ADDRESS, "street_types"))
+        return rec
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = [w.strip(".,") for w in pattern_text.split() if w[:1].isalpha()]
-        if words and words[-1].lower() in _TYPES:
+        if words and words[-1].lower() in self.street_types:
             return False
         # no street-type word ("lives at 22 Kingsway"): not a date or a month
         return any(w in NOT_NAME_WORDS for w in words if w[:1].isupper())

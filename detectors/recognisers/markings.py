@@ -51,21 +51,14 @@ def _words(key: str) -> str:
     return "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in phrases)
 
 
-_PREFIX = re.compile(
-    r"(?i)^(?:(?:security|protective|government security|document|gsc|handling)\s+)?"
-    r"(?:classification|classified|marking|class|protective marking|security marking|"
-    r"security level|sensitivity|sensitivity label|label|instructions|handling instructions|"
-    r"caveat|descriptor)$"
-)
+_PREFIX = re.compile(rf"(?i)^(?:(?:{_words('label_qualifiers')})\s+)?(?:{_words('label_words')})$")
 #: a classification key at the end of what precedes: "marking=", '"classification": "'
 _KEY_PREFIX = re.compile(
     r"(?i)(?:classification|classified|marking|protective_marking|security_classification|"
     r"sensitivity|sensitivity_label|gsc|label)[\"']?\s*[:=]\s*[\"']?$"
 )
 #: "This document is marked OFFICIAL-SENSITIVE": a statement that the text is marked
-_IS_MARKED = re.compile(
-    r"(?i)\b(?:is|are|was|marked|classified|classed|graded|protectively marked)(?: as)?\s*$"
-)
+_IS_MARKED = re.compile(rf"(?i)\b(?:{_words('marked_verbs')})(?: as)?\s*$")
 _SUBJECT_PREFIX = re.compile(
     r"(?i)^(?:(?:e-?mail )?(?:subject(?: line)?|re|fw|fwd|title|header|footer|heading)"
     r"[\s:\[\]()*_-]*)+$"
@@ -79,29 +72,20 @@ _THIS_DOC = re.compile(
     rf"(?:{_words('document_nouns')})\b"
 )
 #: "the attached OFFICIAL-SENSITIVE report": the marking modifies the text at hand
-_MODIFIER_BEFORE = re.compile(
-    r"(?i)\b(?:this|these|the attached|attached|the following|following|enclosed|below|"
-    r"my|our|an?)\s*$"
-)
+_MODIFIER_BEFORE = re.compile(rf"(?i)\b(?:{_words('modifier_before')})\s*$")
 _DOC_NOUN = re.compile(rf"(?i)^\s*(?:[:(\[-]\s*)?(?:{_words('document_nouns')})\b")
 _PAGE_FOOTER = re.compile(r"(?i)\bpage \d+(?: of \d+)?\b")
 _OPEN_TAGS = re.compile(r"(?:<[A-Za-z][A-Za-z0-9]{0,10}(?: [^<>]{0,80})?>\s*)+$")
 _CLOSE_TAG = re.compile(r"^\s*</[A-Za-z][A-Za-z0-9]{0,10}>")
 _DESCRIPTOR = re.compile(rf"^(?:\[?(?:{_words('descriptors')})\b)")
 _ABOUT = re.compile(rf"(?i)\b(?:{_words('about')})\b")
-_QWORD = re.compile(
-    r"(?i)^\W*(?:what|how|why|when|where|which|who|is|are|can|could|should|does|do)\b"
-)
+_QWORD = re.compile(rf"(?i)^\W*(?:{_words('question_words')})\b")
 
 #: a verb or phrase that introduces content, right before the marking ("pasting the
 #: official-sensitive brief below", "here's the official sensitive report")
 _INTRODUCES = re.compile(
-    r"(?i)\b(?:past(?:e|ed|ing)|shar(?:e|ed|ing)|attach(?:ed|ing)?|send(?:ing)?|sent|"
-    r"forward(?:ed|ing)?|upload(?:ed|ing)?|cop(?:y|ied|ying)|includ(?:e|ed|ing)|"
-    r"here(?:'s| is| are)|below (?:is|are)|enclos(?:ed|ing)|find|giving you|"
-    r"summari[sz]e|review|proofread|rewrite|edit)"
-    r"(?:\s+(?:you|u))?(?:\s+(?:the|this|these|that|my|our|an?|some|an extract of the))?"
-    r"\s*$"
+    rf"(?i)\b(?:{_words('introduces')})"
+    rf"(?:\s+(?:you|u))?(?:\s+(?:{_words('introduces_determiners')}))?\s*$"
 )
 #: what follows a marking that introduces content: a document noun, or "below"/"attached"
 _INTRODUCED_AFTER = re.compile(
@@ -109,10 +93,7 @@ _INTRODUCED_AFTER = re.compile(
     rf"[\s:\-\]\)]*)?(?:{_words('document_nouns')}|{_words('introduced_nouns')})\b"
 )
 #: "it's OFFICIAL-SENSITIVE", "this is official sensitive": the content at hand is marked
-_IT_IS = re.compile(
-    r"(?i)(?:^|[\s,;(])(?:it'?s|it is|this is|this's|these are|they are|all of this is|"
-    r"everything (?:here |below )?is|thats|that's|that is)\s*$"
-)
+_IT_IS = re.compile(rf"(?i)(?:^|[\s,;(])(?:{_words('it_is')})\s*$")
 #: a noun after the marking that makes it a mention of the scheme ("it's official
 #: sensitive status", "this is official-sensitive level")
 _SCHEME_NOUN = re.compile(rf"(?i)^[\s\-]*(?:{_words('scheme_nouns')})\b")

@@ -23,28 +23,56 @@ if TYPE_CHECKING:
 
     from detectors.settings import DetectorSettings
 
-_NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
-#: lower-case particles inside a name ("Cerys ap Gruffydd", "Siobhán Ní Bhriain")
-_PARTICLE = r"(?:ap|ab|ni|ní|nic|mac|van|von|de|da|del|della|di|du|le|la|al|el|bin|bint|ibn|ben|ter|ten|der|den|dos|das|ó|Ni|Ní|Nic|Mac|Van|Von|De|Da|Di|Du|Le|La|Al|El|Bin|Ibn)"
-_HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Sir|Dame|Lady|Lord|Rev|Revd|Prof)"
-_LABEL = (
-    r"(?i:full name|name|forename|first name|surname|last name|family name|claimant|"
-    r"customer|client|patient|applicant|tenant|service user|employee|complainant|"
-    r"child|mother|father|partner|next of kin|appellant|subject|victim|witness|"
-    r"policyholder|account holder|pupil|student|pt|cust|emp|staff member|officer)"
+_VOCABULARY = vocabulary.load()
+_PERSON = "person.yaml"
+#: ``person.yaml`` keys only the name patterns read: a ``detectors.recognisers.vocabulary``
+#: change to one of them rebuilds the patterns of the engine's own recogniser instances
+PATTERN_KEYS = (
+    "honorifics",
+    "particles",
+    "labels",
+    "roles",
+    "greetings",
+    "workplace_units",
+    "cues",
+    "subject_verbs",
 )
 
-_VOCABULARY = vocabulary.load()
+_NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
 #: Common UK forenames (``detectors/data/names.yaml``). "Forename Surname" is a name even
 #: where the small NER model misses it; it still only counts with personal context.
 FORENAMES = frozenset(_VOCABULARY.list("names.yaml", "forenames"))
 _FORENAME_RX = "|".join(sorted(FORENAMES, key=len, reverse=True))
 _FORENAME_UPPER_RX = _FORENAME_RX.upper()
-_ROLES_RX = (
-    "claimant|customer|client|patient|applicant|tenant|colleague|employee|complainant|"
-    "appellant|resident|pupil|student|caller|service user|team member|member of staff|"
-    "staff member|neighbour|son|daughter|partner|husband|wife|mother|father|manager"
-)
+
+
+class _NameWords:
+    """The regex alternations the name patterns are made of (``person.yaml``)."""
+
+    def __init__(self, vocab: vocabulary.Vocabulary) -> None:
+        def alt(key: str) -> str:
+            return vocabulary.alternation(vocab.list(_PERSON, key))
+
+        particles = vocab.list(_PERSON, "particles")
+        roles = vocab.list(_PERSON, "roles")
+        units = vocab.list(_PERSON, "workplace_units")
+        #: lower-case particles inside a name ("Cerys ap Gruffydd", "Siobhán Ní Bhriain"),
+        #: and the same with a capital
+        self.particle = (
+            "(?:" + vocabulary.alternation([*particles, *(p.title() for p in particles)]) + ")"
+        )
+        self.honorific = f"(?:{alt('honorifics')})"
+        self.label = f"(?i:{alt('labels')})"
+        self.roles = vocabulary.alternation(roles)
+        self.roles_title = vocabulary.alternation(r.title() for r in roles)
+        self.greetings = alt("greetings")
+        #: where a known forename works ("Kerry in payroll"); lower case: "paul from finance"
+        self.units = vocabulary.alternation(units)
+        self.units_lower = vocabulary.alternation(u.lower() for u in units)
+        self.cue = f"(?:{alt('cues')})"
+        self.subject_verbs = alt("subject_verbs")
+
+
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 #: forenames that are not also English words, in lower case ("kelly brannigan"): a name
 #: typed in lower case in casework
@@ -76,21 +104,50 @@ class NamePatternRecogniser(Recogniser):
 
     ENTITY = "PERSON"
     TIER = Tier.PERSON
-    PATTERNS = (
+    PATTERNS = ()  # set below: name_patterns(the shipped vocabulary)
+
+    @classmethod
+    def from_vocabulary(cls, vocab: vocabulary.Vocabulary) -> NamePatternRecogniser:
+        """An instance whose patterns use ``vocab`` (``detectors.recognisers.vocabulary``)."""
+        return cls._with_patterns(name_patterns(_NameWords(vocab)))
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        words = [w.strip(".,") for w in pattern_text.split()]
+        if pattern_text.islower():  # "kelly said", "rachel from finance": no surname
+            return words[-1] in NOT_SURNAMES_LOWER or words[-1] in _NOT_NAMES
+        if pattern_text.isupper():
+            # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
+            # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
+            return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
+        if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
+            return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
+        if words[0] == "Master" and words[1] not in FORENAMES:
+            return True  # "Master" (a boy) is followed by his forename: "Master Card" is not
+        if words[0] in _TITLE_HONORIFICS and all(_role_or_common(w) for w in words[1:]):
+            return True  # "Lord Chancellor", "Lady Chief Justice", "Master Card": titles
+        if any(w.lower() in _SPECIAL_WORDS for w in words[1:]):
+            return True  # "the Sophia Jewish community": an adjective, not a surname
+        last = words[-1:]
+        return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
+
+
+def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
+    """The name-form patterns, made of ``w``'s vocabulary."""
+    return (
         Pattern(
             "honorific_name",
-            rf"\b(?P<v>{_HONORIFIC}\.? (?:[A-Z]\.? ){{0,3}}{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})",
+            rf"\b(?P<v>{w.honorific}\.? (?:[A-Z]\.? ){{0,3}}{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})",
             0.8,
         ),
         Pattern(
             "labelled_name",
-            rf"\b{_LABEL} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}}"
+            rf"\b{w.label} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}}"
             rf"|(?:[A-Z]\.? ?){{1,2}} ?{_NAME_WORD})",
             0.8,
         ),
         Pattern(
             "role_name",
-            rf"\b(?:{_ROLES_RX}) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?:{w.roles}) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
             0.7,
         ),
         # a capitalised role word starts a Title Case run as often as a name ("Customer
@@ -98,7 +155,7 @@ class NamePatternRecogniser(Recogniser):
         # a known forename
         Pattern(
             "role_name",
-            rf"\b(?:{_ROLES_RX.title()}) (?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?:{w.roles_title}) (?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?{_NAME_WORD})\b",
             0.7,
         ),
         Pattern(
@@ -126,26 +183,22 @@ class NamePatternRecogniser(Recogniser):
         # an email or a quotation
         Pattern(
             "greeting_name",
-            rf"(?:^|[\n\"'“:>]\s*)(?i:hi|hello|hiya|hey|morning|afternoon|good morning|"
-            rf"good afternoon|evening) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?\s*[,!\n]",
+            rf"(?:^|[\n\"'“:>]\s*)(?i:{w.greetings}) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?"
+            r"\s*[,!\n]",
             0.6,
         ),
         # "Kerry in payroll has ...": a known forename with where the person works
         Pattern(
             "workplace_name",
             rf"\b(?P<v>(?:{_FORENAME_RX}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
-            r"(?:[A-Z]?[a-z]+ )?(?:team|office|payroll|finance|hr|HR|accounts|department|dept|unit|"
-            r"branch|section|directorate|jobcentre|site|depot|ward|shift|reception|admin|IT|"
-            r"legal|estates|procurement|comms|contact centre|call centre)\b",
+            rf"(?:[A-Z]?[a-z]+ )?(?:{w.units})\b",
             0.6,
         ),
         # ... and in lower case ("paul from finance has been diagnosed ...")
         Pattern(
             "workplace_name_lower",
             rf"\b(?P<v>(?:{_FORENAME_LOWER_RX})) (?:from|in|on|at) (?:the |our |my )?"
-            r"(?:[a-z]+ )?(?:team|office|payroll|finance|hr|accounts|department|dept|unit|"
-            r"branch|section|directorate|jobcentre|site|depot|ward|shift|reception|admin|it|"
-            r"legal|estates|procurement|comms|contact centre|call centre)\b",
+            rf"(?:[a-z]+ )?(?:{w.units_lower})\b",
             0.5,
         ),
         # "spoke to kelly brannigan": a forename that is no English word, with a surname,
@@ -157,28 +210,12 @@ class NamePatternRecogniser(Recogniser):
         ),
     )
 
-    def invalidate_result(self, pattern_text: str) -> bool:
-        words = [w.strip(".,") for w in pattern_text.split()]
-        if pattern_text.islower():  # "kelly said", "rachel from finance": no surname
-            return words[-1] in NOT_SURNAMES_LOWER or words[-1] in _NOT_NAMES
-        if pattern_text.isupper():
-            # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
-            # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
-            return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
-        if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
-            return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
-        if words[0] == "Master" and words[1] not in FORENAMES:
-            return True  # "Master" (a boy) is followed by his forename: "Master Card" is not
-        if words[0] in _TITLE_HONORIFICS and all(_role_or_common(w) for w in words[1:]):
-            return True  # "Lord Chancellor", "Lady Chief Justice", "Master Card": titles
-        if any(w.lower() in _SPECIAL_WORDS for w in words[1:]):
-            return True  # "the Sophia Jewish community": an adjective, not a surname
-        last = words[-1:]
-        return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
+
+NamePatternRecogniser.PATTERNS = name_patterns(_NameWords(_VOCABULARY))
 
 
 #: Honorifics that are also the first word of a title ("Lord Chancellor", "Master Card").
-_TITLE_HONORIFICS = frozenset({"Lord", "Lady", "Master", "Sir", "Dame", "Dr", "Prof"})
+_TITLE_HONORIFICS = frozenset(_VOCABULARY.list(_PERSON, "title_honorifics"))
 #: One-word role titles (``detectors/data/register.yaml`` public_role).
 _ROLE_WORDS = frozenset(
     w.lower() for w in _VOCABULARY.list("register.yaml", "public_role") if " " not in w
@@ -215,11 +252,6 @@ def _role_or_common(word: str) -> bool:
 #: Words after a capitalised pair that make it an organisation or place, not a person.
 _ORG_NEXT = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "org_next"))
 
-_CUE = (
-    r"(?:from|for|to|by|with|about|regarding|re|named|called|and|of|visited|"
-    r"visit|saw|met|spoke to|phoned|rang|emailed|customer|claimant)"
-)
-
 
 class CuedNameRecogniser(Recogniser):
     """A capitalised pair after a cue word or a separator (``journal entry from Shona
@@ -229,22 +261,12 @@ class CuedNameRecogniser(Recogniser):
 
     ENTITY = "PERSON"
     TIER = Tier.NAME_CUE
-    PATTERNS = (
-        Pattern(
-            "cued_name",
-            rf"(?:\b(?i:{_CUE})|[:\-]) (?P<v>{_NAME_WORD} {_NAME_WORD})\b",
-            0.5,
-        ),
-        # a capitalised name opening a sentence, then what happened to the person
-        # ("Siobhán Ní Bhriain has been sectioned", "Cerys ap Gruffydd is undergoing IVF")
-        Pattern(
-            "subject_name",
-            rf"(?:^|[.!?;]\s+|\n\s*)(?P<v>{_NAME_WORD}(?: {_PARTICLE})* {_NAME_WORD}(?: {_NAME_WORD})?)"
-            r"(?:'s)? (?:has|had|is|was|suffers|suffered|needs|needed|uses|used|lives|lived|"
-            r"became|remains|continues|disclosed|told|says|said|wants|asked|reported)\b",
-            0.5,
-        ),
-    )
+    PATTERNS = ()  # set below: cued_patterns(the shipped vocabulary)
+
+    @classmethod
+    def from_vocabulary(cls, vocab: vocabulary.Vocabulary) -> CuedNameRecogniser:
+        """An instance whose patterns use ``vocab`` (``detectors.recognisers.vocabulary``)."""
+        return cls._with_patterns(cued_patterns(_NameWords(vocab)))
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = [w for w in pattern_text.split() if w[:1].isupper()]
@@ -259,6 +281,28 @@ class CuedNameRecogniser(Recogniser):
         if nxt and nxt[0].strip(".,;:()'\"").lower() in _ORG_NEXT:
             return None
         return start, end, self.ENTITY
+
+
+def cued_patterns(w: _NameWords) -> tuple[Pattern, ...]:
+    """The cued-name patterns, made of ``w``'s vocabulary."""
+    return (
+        Pattern(
+            "cued_name",
+            rf"(?:\b(?i:{w.cue})|[:\-]) (?P<v>{_NAME_WORD} {_NAME_WORD})\b",
+            0.5,
+        ),
+        # a capitalised name opening a sentence, then what happened to the person
+        # ("Siobhán Ní Bhriain has been sectioned", "Cerys ap Gruffydd is undergoing IVF")
+        Pattern(
+            "subject_name",
+            rf"(?:^|[.!?;]\s+|\n\s*)(?P<v>{_NAME_WORD}(?: {w.particle})* {_NAME_WORD}(?: {_NAME_WORD})?)"
+            rf"(?:'s)? (?:{w.subject_verbs})\b",
+            0.5,
+        ),
+    )
+
+
+CuedNameRecogniser.PATTERNS = cued_patterns(_NameWords(_VOCABULARY))
 
 
 class SpacyPersonRecogniser(EntityRecognizer):
@@ -404,12 +448,7 @@ def _ner_listens(nlp) -> set[str]:
     return {"tok2vec"} if tok2vec is not None and "Listener" in tok2vec.name else set()
 
 
-_IMPERATIVE_NEXT = frozenset(
-    (
-        *("for", "to", "at", "the", "a", "an", "with", "on", "in", "of", "and", "your"),
-        *("this", "that", "these", "those", "it", "me", "us", "up", "out"),
-    )
-)
+_IMPERATIVE_NEXT = frozenset(w.lower() for w in _VOCABULARY.list(_PERSON, "imperative_next"))
 
 
 def sentence_initial_verb(text: str, start: int, end: int) -> bool:

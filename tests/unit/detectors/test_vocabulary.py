@@ -83,3 +83,19 @@ def test_marking_and_document_rule_words_are_data(tmp_path: Path) -> None:
     assert vocabulary.fingerprint(data) != before
     with pytest.raises(VocabularyError, match=r"markings.yaml: scheme_nouns entry 2 \(line \d+\)"):
         vocabulary.load(data)
+
+
+def test_name_address_and_pronoun_words_are_data(tmp_path: Path) -> None:
+    """Rule: the name-form words (honorifics, labels, roles, cues, greetings, workplace
+    units), the street types and the document rules' pronouns are data files too, validated
+    like the others: a YAML 1.1 boolean ('on' unquoted) is a located error."""
+    vocab = vocabulary.load()
+    assert "claimant" in vocab.list("person.yaml", "roles")
+    assert "avenue" in vocab.list("address.yaml", "street_types")
+    assert "she" in vocab.list("document.yaml", "carry_pronouns")
+    assert "pasting" in vocab.list("markings.yaml", "introduces")
+    data = _copy(tmp_path)
+    text = (data / "person.yaml").read_text()
+    (data / "person.yaml").write_text(text.replace('"on"', "on"))
+    with pytest.raises(VocabularyError, match=r"person.yaml: imperative_next entry 8 \(line \d+\)"):
+        vocabulary.load(data)
