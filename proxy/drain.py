@@ -95,9 +95,17 @@ class GracefulShutdown:
             self.told.add(flow.client_conn.id)
 
     def response(self, flow: http.HTTPFlow) -> None:
-        if self.draining and flow.response is not None and _is_http1(flow):
-            flow.response.headers["connection"] = "close"  # answers aidlp made itself
+        response = flow.response
+        if self.draining and response is not None and _is_http1(flow) and not response.stream:
+            # not yet sent (answers aidlp made itself, buffered bodies): the client is told
+            response.headers["connection"] = "close"
             self.told.add(flow.client_conn.id)
+        # A streamed response's headers went out at ``responseheaders``: if that was before
+        # the drain they said keep-alive, and the client will send its next request on this
+        # connection. Adding ``Connection: close`` now would only make mitmproxy close the
+        # connection after this response, under that request (the client sees it cut): so
+        # the connection stays open and untold, and its next request is answered with
+        # ``Connection: close`` (:meth:`_drain` waits for it).
         self.in_flight.discard(flow.id)
 
     def error(self, flow: http.HTTPFlow) -> None:

@@ -31,6 +31,7 @@ def _build() -> None:
     import proxy.worker_pool  # noqa: F401  (what each worker unpickles, imported once here)
 
     scan_template.engine, scan_template.settings_json = engine, wanted
+    scan_template.template_id = os.environ.get(scan_template.ID_ENV)
     gc.freeze()  # the template's objects stay shared with the workers (copy-on-write)
 
 

@@ -52,13 +52,16 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _WorkerTimeout
 
 
-def _init_worker(settings_json: str, subject_key: bytes | None = None) -> None:
-    """Runs once in each worker: ignore Ctrl-C (the parent decides), load the engine."""
+def _init_worker(
+    settings_json: str, subject_key: bytes | None = None, template_id: str | None = None
+) -> None:
+    """Runs once in each worker: ignore Ctrl-C (the parent decides), load the engine (the
+    template's, when this worker was forked from its pool's warm template)."""
     global _engine, _subjects
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload signal is for the parent only
     signal.signal(signal.SIGALRM, _on_alarm)
-    _engine = scan_template.engine_for(settings_json)  # forked from the warm template
+    _engine = scan_template.engine_for(settings_json, template_id)
     if _engine is None:
         from detectors.engine import ScanEngine
 
@@ -215,13 +218,18 @@ class ScanPool:
         self._spare: ProcessPoolExecutor | None = None  # one warm worker, when settings.spare
         self._spare_warming: asyncio.Task[None] | None = None
         self.inline: InlineStage | None = None  # stage 1, loaded by start() when enabled
+        self.template: scan_template.Template | None = None  # what the workers fork from
 
     def _new_executor(self, processes: int | None = None) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=processes or self.settings.processes,
-            mp_context=scan_template.context(),  # forked from the warm template
+            mp_context=self.template.context() if self.template else scan_template.context(),
             initializer=_init_worker,
-            initargs=(self._detector_json, self.settings.subject_key),
+            initargs=(
+                self._detector_json,
+                self.settings.subject_key,
+                self.template.id if self.template else None,
+            ),
         )
 
     def _launch(self, processes: int | None = None) -> tuple[ProcessPoolExecutor, list[Any]]:
@@ -236,7 +244,8 @@ class ScanPool:
     async def start(self) -> None:
         """Start the workers; ready (serving) as soon as the first has its engine."""
         loop = asyncio.get_running_loop()
-        scan_template.start(self._detector_json)  # no-op when `aidlp run` started it early
+        # the template `aidlp run` started early, or (a reload) a new one with these settings
+        self.template = await asyncio.to_thread(scan_template.acquire, self._detector_json)
         self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
         self._executor, pings = await asyncio.to_thread(self._launch)
         if self.settings.inline_chars > 0:
@@ -344,6 +353,9 @@ class ScanPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self.template is not None:
+            self.template.stop()  # exits once no worker forked from it is left
+            self.template = None
 
     async def close(self, grace: float) -> None:
         """Shut down once every pending scan has returned, waiting at most ``grace`` seconds.
