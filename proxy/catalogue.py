@@ -27,6 +27,7 @@ from proxy.transport.metadata import (
     HeaderName,
     RequestMetadataSettings,
 )
+from proxy.transport.paths import matches_paths
 from proxy.transport.routing import RoutingCheck, matches_glob
 
 _HOST_PATTERN = re.compile(
@@ -125,6 +126,10 @@ ModelMarker = Annotated[
         strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._:/@-]{2,63}$"
     ),
 ]
+#: A glob over URL paths (``/duckchat/*``), matched in every form a server reads the path.
+PathGlob = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[/*][^\s?#]{0,199}$")
+]
 #: A glob over a model name or ``field=value`` (``@preset/*``, ``preset=*``) or a URL path.
 NameGlob = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=200)
@@ -180,12 +185,30 @@ class Tool(BaseModel):
         "provider resolves them: OpenRouter `@preset/*`, `preset=*`, `openrouter/auto`); "
         "`field=value` globs match one routing field. See catalogue.unknown_models.",
     )
+    paths: list[PathGlob] = Field(
+        default_factory=list,
+        description="For a host shared with non-AI services (www.bing.com, duckduckgo.com): "
+        "only requests whose path matches one of these globs (in any form the server may "
+        "read it: decoded, any case, dot segments resolved), and every protocol upgrade "
+        "(websocket) on the host, are this tool: scanned. Its other requests are decrypted "
+        "and forwarded unscanned, never recorded. Empty: every path.",
+    )
     opaque_paths: list[NameGlob] = Field(
         default_factory=list,
         description="Globs of URL paths (no query) naming a model only by a name the tenant "
         "chose (Azure `/openai/deployments/*`, Bedrock inference profiles). See "
         "catalogue.unknown_models.",
     )
+
+    @model_validator(mode="after")
+    def _blocked_tools_have_no_paths(self) -> Tool:
+        if self.paths and self.status is ToolStatus.BLOCKED:
+            raise ValueError("a blocked tool is refused on every path: remove its paths")
+        return self
+
+    def serves_path(self, path: str) -> bool:
+        """``path`` is this tool's (always, for a tool without ``paths``)."""
+        return not self.paths or matches_paths(path, self.paths)
 
 
 class CatalogueSettings(BaseModel):

@@ -38,6 +38,7 @@ from proxy.responses import render
 from proxy.transport import http1_trailers
 from proxy.transport.gate import TransportGate
 from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
+from proxy.transport.upgrades import asks_upgrade
 
 log = logging.getLogger("aidlp")
 
@@ -165,6 +166,8 @@ class ConnectionGate(FailsClosed):
         tool = classify(self.host.rt().catalogue, flow_names(flow, self.connect_hosts))
         if tool is None:
             return
+        if not (tool.serves_path(flow.request.path) or asks_upgrade(flow.request.headers)):
+            return  # a shared host's non-AI path (www.bing.com/search): forwarded as it came
         flow.metadata[TOOL_KEY] = tool
         if tool.status is ToolStatus.BLOCKED:
             self.refuse(flow, tool)

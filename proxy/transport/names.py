@@ -56,7 +56,9 @@ def is_ip_literal(host: str | None) -> bool:
 
 
 def classify(catalogue: Catalogue, names: Iterable[str | None]) -> Tool | None:
-    """The tool any of ``names`` matches; a blocked tool wins over every other match."""
+    """The tool any of ``names`` matches; a blocked tool wins over every other match, and a
+    tool on every path over one scoped to a shared host's AI paths (``www.bing.com`` as the
+    SNI, ``copilot.microsoft.com`` as the Host is Copilot on every path)."""
     found: Tool | None = None
     for name in names:
         tool = catalogue.match(bare_host(name))
@@ -64,7 +66,7 @@ def classify(catalogue: Catalogue, names: Iterable[str | None]) -> Tool | None:
             continue
         if tool.status is ToolStatus.BLOCKED:
             return tool
-        if found is None:
+        if found is None or (found.paths and not tool.paths):
             found = tool
     return found
 

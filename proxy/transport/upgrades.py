@@ -48,6 +48,15 @@ def _tokens(values: list[str]) -> list[str]:
     return [t.strip() for value in values for t in value.split(",") if t.strip()]
 
 
+def asks_upgrade(headers: Headers) -> bool:
+    """The request asks for any protocol switch, or carries websocket handshake headers."""
+    if headers.get_all("upgrade") or "http2-settings" in headers:
+        return True
+    if any(t.lower() == "upgrade" for t in _tokens(headers.get_all("connection"))):
+        return True
+    return WEBSOCKET_KEY in headers or "sec-websocket-version" in headers
+
+
 def asks_websocket(headers: Headers) -> bool:
     """The request's Upgrade is exactly one ``websocket`` token (any case)."""
     tokens = _tokens(headers.get_all("upgrade"))

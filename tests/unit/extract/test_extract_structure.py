@@ -145,19 +145,13 @@ def test_websocket_adapters_are_the_declared_ones_in_registry_order() -> None:
 
 
 # Hosts an adapter recognises but the shipped catalogue does not intercept: cloud storage
-# that is not an AI tool by itself (a site adds its tenant's upload host to the catalogue),
-# and Microsoft hosts the catalogue does not list yet (reported to the catalogue's owner).
+# that is not an AI tool by itself (a site adds its tenant's upload host to the catalogue).
 NOT_IN_CATALOGUE = {
     "blob.core.windows.net",
     "*.blob.core.windows.net",
     "storage.googleapis.com",
     "*.storage.googleapis.com",
     "*.content-push.googleapis.com",
-    "*.copilot.cloud.microsoft",
-    "*.sydney.bing.com",
-    "substrate.office.com",
-    "*.substrate.office.com",
-    "*.pplx.ai",
 }
 
 

@@ -1,0 +1,88 @@
+"""Hosts shared with non-AI services (www.bing.com, duckduckgo.com, substrate.office.com),
+through the real `aidlp run` and the recording upstream: their AI paths are scanned in every
+form a server reads a path, a websocket on any path is scanned, and other paths are
+forwarded untouched and unrecorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.e2e.rawtls import open_tunnel, status_of
+from tests.e2e.test_transport_e2e import _ws_send
+
+NINO = "AB 12 34 56 C"
+
+
+def _chat(text: str) -> dict:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+
+
+def test_a_duck_ai_prompt_is_scanned(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://duckduckgo.com/duckchat/v1/chat", json=_chat(f"my NI number is {NINO}")
+        )
+        assert response.status_code == 403
+        incident = response.headers["X-AIDLP-Incident"]
+        ok = client.post("https://duckduckgo.com/duckchat/v1/chat", json=_chat("name a river"))
+    assert ok.status_code == 200
+    assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["tool"] == "duck_ai"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/DuckChat/v1/chat",
+        "/search/%2e%2e/duckchat/v1/chat",
+        "//duckchat/v1/chat",
+        "/%64uckchat/v1/chat",
+        "/duckchat;x=1/v1/chat",
+    ],
+)
+def test_an_ai_path_written_another_way_is_still_scanned(aidlp_proxy, upstream_log, path):
+    body = json.dumps(_chat(f"my NI number is {NINO}")).encode()
+    sock, status = open_tunnel(aidlp_proxy.port, "duckduckgo.com:443")
+    assert status == 200
+    context = aidlp_proxy.ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    with context.wrap_socket(sock, server_hostname="duckduckgo.com") as tls:
+        tls.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: duckduckgo.com\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        tls.settimeout(10)
+        head = tls.recv(4096)
+    assert status_of(head) == 403, head[:100]
+    assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None
+
+
+def test_other_paths_of_a_shared_host_are_forwarded_unrecorded(aidlp_proxy, upstream_log):
+    """By design (config/catalogue.yaml): a search is not an AI request."""
+    before = len(aidlp_proxy.events())
+    with aidlp_proxy.httpx() as client:
+        response = client.get("https://duckduckgo.com/", params={"q": "rivers of england"})
+    assert response.status_code == 200
+    got = upstream_log.wait_for(lambda r: r.host == "duckduckgo.com" and "rivers" in r.path)
+    assert got is not None
+    assert not [e for e in aidlp_proxy.events()[before:] if e.get("host") == "duckduckgo.com"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "wss://www.bing.com/some/unexpected/socket",
+        "wss://substrate.office.com/m365Copilot/Chathub/abc@tenant?X-SessionId=1",
+        "wss://duckduckgo.com/not-a-chat-path",
+    ],
+)
+def test_a_websocket_on_a_shared_host_is_scanned_on_any_path(aidlp_proxy, upstream_log, url):
+    frame = json.dumps({"arguments": [{"message": {"text": f"my NI number is {NINO}"}}]})
+    code = asyncio.run(_ws_send(aidlp_proxy, url, [frame + "\x1e"]))
+    assert code == 1008
+    assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None
