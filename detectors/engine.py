@@ -182,7 +182,7 @@ class ScanEngine:
         for offset, document in _documents(text, body_end):
             for view in normalise(document, self.limits):
                 _check(deadline)
-                found = self._scan_view(view, None, inline, deadline)
+                found = self._scan_view(view, view.tiers, inline, deadline)
                 if found is None:
                     return None
                 findings += _shifted(found, offset)
@@ -261,6 +261,7 @@ class ScanEngine:
         cands = self.candidates(text, data, b2c, hits, deadline)
         _check(deadline)
         items, needs_names = combine(text, cands, [], hits)
+        needs_names = needs_names and view.tiers is None  # a rebuilt value: no names sought
         if inline and needs_names and self.settings.ner.enabled:
             return None  # the name finder could change the outcome: stage 2 (a worker)
         if needs_names and self.ner is not None:

@@ -13,12 +13,22 @@ Steps, each composing the offset map so that every finding maps to a span of the
 3. Inside identifier shapes: unusual separators (``|`` ``,`` tab, newline) → space,
    digit look-alikes (``1O`` → ``10``, ``l`` → ``1``), numbers in words ("oh seven seven
    double oh nine" → ``07700 9``...), an AWS key id split by one space re-joined.
-4. Embedded base64 (also in 4-character groups, after a short binary prefix), URL-encoded
-   and hex blobs decoded into extra :class:`View`s, one per kind and depth, that are
-   scanned too. Blobs are taken in order of shape (most base64-like first) until a byte
+4. Embedded base64 (also in 4-character groups, after a short binary prefix, and 12-char
+   runs: a NINO is 12 base64 characters), base32, Ascii85 (``<~...~>``; base85 runs when
+   the text names base85), quoted-printable, ``\\u``/``\\U``/octal escapes, decimal
+   character codes, binary octets, URL-encoded and hex blobs (also in 4-digit groups)
+   decoded into extra :class:`View`s, one per kind and depth, that are scanned too. One
+   RE2 set pass says which finders can match at all. Blobs are taken in order of shape (most base64-like first) until a byte
    budget is spent, to a bounded depth; no count of blobs an attacker could pad with
    decoys. A finding inside a decoded blob maps to the whole blob's span in the original.
-5. A marking written reversed or in ROT13 adds a view with the text turned back.
+5. A marking written reversed or in ROT13 adds a view with the text turned back; a reading
+   cue ("reversed", "rot13", data file) adds both turned views for values that block alone.
+6. The joined view (:mod:`detectors.joined`): markup, breaks, glue, concatenated literals
+   and NATO spelling inside a value undone, in windows around the edits only; text with
+   right-to-left overrides is also read in display order. Such views carry ``tiers``: they
+   give only findings that block alone, and never run the name finder.
+
+ANSI terminal escape sequences are dropped in step 1 (a terminal shows nothing of them).
 
 Separators *inside* identifiers (spaces, dots, dashes, underscores) are tolerated by
 the recognisers' patterns rather than removed here. All steps are RE2 passes or bounded
@@ -31,8 +41,10 @@ import base64
 import binascii
 import bisect
 import codecs
+import contextlib
 import functools
 import json
+import quopri
 import re
 import unicodedata
 import urllib.parse
@@ -42,6 +54,8 @@ from pathlib import Path
 
 import re2
 import yaml
+
+from detectors import joined
 
 _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
@@ -91,7 +105,14 @@ _URLENC = re2.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){3,}", _OPTS)
 #: cheap pre-check: no long token, no %XX and no \\xXX means no blob to decode
 _ANY_BLOB = re2.compile(
     r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|(?:[A-Za-z0-9+/]{4} ){3}[A-Za-z0-9+/]{4}"
-    r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5}",
+    r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5}"
+    # short base64 (12 characters with a digit), quoted-printable, \u and octal escapes,
+    # character codes, binary octets, Ascii85
+    r"|\b(?:"
+    + "|".join(f"[A-Za-z+/]{{{k}}}[0-9][A-Za-z0-9+/]{{{10 - k}}}" for k in range(11))
+    + r")[A-Za-z0-9+/=]\b|=[0-9A-F]{2}[^\s=]{0,24}=[0-9A-F]{2}"
+    r"|\\u[0-9A-Fa-f{]|\\U[0-9A-Fa-f]{8}|\\[0-7]{3}\\[0-7]{3}|\b\d{2,3}(?:, ?|; ?| )\d{2,3}(?:, ?|; ?| )\d{2,3}\b"
+    r"|\b[01]{8}[ ,]{0,2}[01]{8}\b|<~|[A-Z2-7]{10}={1,6}|(?i:base ?85|b85|ascii ?85|a85|z85)",
     _OPTS,
 )
 _HEX = re2.compile(
@@ -101,6 +122,39 @@ _HEX = re2.compile(
     _OPTS,
 )
 _HEX_NOISE = re.compile(r"0[xX]|\\x|[ :,\-]")
+#: hex in 4-digit groups (``xxd`` columns without the ASCII column): "4361 7365 2066"
+_HEX_GROUPS = re2.compile(r"\b[0-9A-Fa-f]{4}(?: [0-9A-Fa-f]{4}){3,}(?: [0-9A-Fa-f]{2})?\b", _OPTS)
+#: base64 of 8-9 bytes (a NINO, a passport number, a marking word): 12 characters (or 11 and
+#: ``=``) with a digit in them, alone; checked further in :func:`_try_short_base64`
+_SHORT_BASE64 = re2.compile(
+    r"(?:^|[^A-Za-z0-9+/=])((?:"
+    + "|".join(f"[A-Za-z+/]{{{k}}}[0-9][A-Za-z0-9+/]{{{10 - k}}}" for k in range(11))
+    + r")(?:[A-Za-z0-9+/]|=))(?:[^A-Za-z0-9+/=]|$)",
+    _OPTS,
+)
+#: quoted-printable: =XX escapes among literal characters, soft line breaks
+_QP = re2.compile(r"(?:[^\s=]{0,24}=(?:[0-9A-F]{2}|\r?\n)){2,}[^\s=]{0,24}", _OPTS)
+#: backslash escapes in text: \u004a, \U0000004a, \u{4a}, \112 (octal)
+_ESCAPES = re2.compile(
+    r"(?:[^\s\\]{0,24}(?:\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\u\{[0-9A-Fa-f]{1,6}\}"
+    r"|\\[0-7]{3})){3,}[^\s\\]{0,24}",
+    _OPTS,
+)
+_ESCAPE = re.compile(
+    r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\u\{([0-9A-Fa-f]{1,6})\}|\\([0-7]{3})"
+)
+#: character codes written as decimal numbers: "74, 71, 49, 48, 51, 55"
+_CHAR_CODES = re2.compile(r"\b\d{2,3}(?:(?:, ?|; ?| )\d{2,3}){5,}\b", _OPTS)
+#: bytes written in binary: "01001010 01000111 ..."
+_BINARY = re2.compile(r"\b[01]{8}(?:[ ,]{0,2}[01]{8}){3,}\b", _OPTS)
+_BASE32 = re2.compile(r"\b[A-Z2-7]{10,}={0,6}", _OPTS)
+#: Ascii85 as Adobe delimits it: "<~...~>"
+_ASCII85 = re2.compile(r"<~[!-u\s]{5,}?~>", _OPTS)
+#: base85 (RFC 1924 / git / Python ``b85encode``) runs, read only when the text names base85
+_BASE85 = re2.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{10,}", _OPTS)
+_BASE85_CUE = re2.compile(r"(?i)\b(?:base ?85|b85|ascii ?85|a85|z85)\b", _OPTS)
+#: the set's stand-in for base85: the cue (the runs are looked for only then)
+_BASE85_CUED = _BASE85_CUE
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +233,11 @@ class View:
 
     text: str
     map: OffsetMap | SpanMap
-    origin: str = "text"  # text | base64 | url | hex | reversed | rot13
+    origin: str = "text"  # text | base64 | url | hex | ... | reversed | rot13 | joined | visual
     depth: int = 0
+    #: the tiers of finding this view may give (None: all, names included); views that
+    #: rebuild a value (joined, visual order, turned on a cue) find what blocks alone
+    tiers: frozenset[str] | None = None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of this view's text to the original input."""
@@ -305,10 +362,15 @@ def scrub_surrogates(text: str) -> str:
     return text
 
 
-def unicode_fold(text: str) -> tuple[str, OffsetMap]:
-    """Step 1: NFKC, confusables, invisible removal. ASCII text is returned as is."""
+def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMap]:
+    """Step 1: terminal escape sequences dropped, NFKC, confusables, invisible removal.
+    ASCII text without ESC is returned as is."""
+    if cur is None:
+        cur = OffsetMap.identity(len(text))
+    if "\x1b" in text:  # ANSI CSI / OSC sequences: a terminal shows nothing of them
+        text, cur = _rewrite(text, cur, _ANSI, lambda _seq: "")
     if text.isascii():
-        return text, OffsetMap.identity(len(text))
+        return text, cur
     edits: list[tuple[int, int, str]] = []
     for i, ch in enumerate(text):
         if ch.isascii():
@@ -317,8 +379,13 @@ def unicode_fold(text: str) -> tuple[str, OffsetMap]:
         if folded != ch:
             edits.append((i, i + 1, folded))
     if not edits:
-        return text, OffsetMap.identity(len(text))
-    return _rebuild(text, OffsetMap.identity(len(text)), edits)
+        return text, cur
+    return _rebuild(text, cur, edits)
+
+
+_ANSI = re2.compile(
+    r"\x1b(?:\[[0-9;?]{0,32}[ -/]{0,2}[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|[@-Z\\-_])", _OPTS
+)
 
 
 def collapse_spaced(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
@@ -465,6 +532,93 @@ def _try_hex(blob: str) -> str | None:
     return _decode_text(raw)
 
 
+def _try_short_base64(blob: str) -> str | None:
+    """12 base64 characters (9 bytes, or 8 and ``=``) decoding to printable ASCII that is
+    mostly letters and digits, as an identifier or a marking word is; words are not base64."""
+    if not (any(c.islower() for c in blob) and any(c.isupper() for c in blob)):
+        return None
+    try:
+        raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw.isascii():
+        return None
+    text = raw.decode("ascii")
+    if not text.isprintable() or sum(c.isalnum() for c in text) < len(text) - 2:
+        return None
+    return text
+
+
+def _try_base32(blob: str) -> str | None:
+    """RFC 4648 base32 (upper case, digits 2-7, ``=`` padding to 8 characters)."""
+    core = blob.rstrip("=")
+    if not re.fullmatch(r"[A-Z2-7]{10,}", core) or not any(c.isdigit() for c in core):
+        return None
+    try:
+        raw = base64.b32decode(core + "=" * (-len(core) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return _decode_text(raw)
+
+
+def _try_base85(blob: str) -> str | None:
+    try:
+        raw = base64.b85decode(blob)
+    except (ValueError, binascii.Error):
+        return None
+    return _decode_text(raw)
+
+
+def _try_ascii85(blob: str) -> str | None:
+    try:
+        raw = base64.a85decode(blob, adobe=True, ignorechars=" \t\n\r\v")
+    except (ValueError, binascii.Error):
+        return None
+    return _decode_text(raw)
+
+
+def _try_qp(blob: str) -> str | None:
+    raw = quopri.decodestring(blob.encode("ascii", "replace"))
+    return _decode_text(raw)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    hex4, hex8, braced, octal = m.groups()
+    if octal is not None:
+        return chr(int(octal, 8) & 0xFF)
+    point = int(hex4 or hex8 or braced, 16)
+    return chr(point) if point <= 0x10FFFF else "\ufffd"
+
+
+def _try_escapes(blob: str) -> str | None:
+    """``\\u004a`` / ``\\U0000004a`` / ``\\u{4a}`` / octal ``\\112`` escapes written in text, as
+    a JSON, Python or JavaScript reader turns them (surrogate pairs joined)."""
+    decoded = _ESCAPE.sub(_escape_char, blob)
+    try:
+        decoded = decoded.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        decoded = scrub_surrogates(decoded)
+    if any(0x80 <= ord(c) <= 0xFF for c in decoded) and all(ord(c) <= 0xFF for c in decoded):
+        with contextlib.suppress(UnicodeDecodeError):  # octal escapes of UTF-8: "\\303\\251"
+            decoded = decoded.encode("latin-1").decode("utf-8")
+    return decoded if _printable(decoded) else None
+
+
+def _try_char_codes(blob: str) -> str | None:
+    codes = [int(c) for c in re.split(r"[,; ]+", blob) if c]
+    if not all(32 <= c < 127 for c in codes):
+        return None
+    text = "".join(map(chr, codes))
+    return text if _printable(text) else None
+
+
+def _try_binary(blob: str) -> str | None:
+    bits = re.sub(r"[ ,]", "", blob)
+    if len(bits) % 8:
+        return None
+    return _decode_text(int(bits, 2).to_bytes(len(bits) // 8, "big"))
+
+
 def _try_url(blob: str) -> str | None:
     decoded = urllib.parse.unquote_plus(blob)
     return decoded if decoded != blob and _printable(decoded) else None
@@ -481,6 +635,35 @@ def _shape(blob: str) -> int:
     )
 
 
+#: (origin, finder, decoder), in the order candidates are tried; the finders' pattern
+#: texts also form one RE2 set, so text holding no candidate pays one pass
+_DECODERS = (
+    ("base64", _BASE64_GROUPS, _try_base64),
+    ("base64", _WRAPPED, _try_wrapped),
+    ("base64", _BASE64, _try_base64),
+    ("base32", _BASE32, _try_base32),
+    ("base64", _SHORT_BASE64, _try_short_base64),
+    ("hex", _HEX, _try_hex),
+    ("hex", _HEX_GROUPS, _try_hex),
+    ("url", _URLENC, _try_url),
+    ("qp", _QP, _try_qp),
+    ("escapes", _ESCAPES, _try_escapes),
+    ("codes", _CHAR_CODES, _try_char_codes),
+    ("binary", _BINARY, _try_binary),
+    ("base85", _ASCII85, _try_ascii85),
+    ("base85", _BASE85_CUED, _try_base85),
+)
+
+
+@functools.cache
+def _blob_set() -> re2.Set:
+    blobs = re2.Set.SearchSet(_OPTS)
+    for _, rx, _ in _DECODERS:
+        blobs.Add(rx.pattern)
+    blobs.Compile()
+    return blobs
+
+
 def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]:
     """Find and decode embedded blobs: ``(start, end, origin, decoded_text)``, most
     encoding-like first (every candidate is tried: the work is linear in the text)."""
@@ -488,24 +671,22 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     data = text.encode()
     if _ANY_BLOB.search(data) is None:
         return []
+    which = _blob_set().Match(data)
+    if not which:
+        return []
     b2c = None if len(data) == len(text) else _byte_to_char(data)
-    taken: list[tuple[int, int]] = []
-    for origin, rx, decode in (
-        ("base64", _BASE64_GROUPS, _try_base64),
-        ("base64", _WRAPPED, _try_wrapped),
-        ("base64", _BASE64, _try_base64),
-        ("hex", _HEX, _try_hex),
-        ("url", _URLENC, _try_url),
-    ):
+    decoders = [_DECODERS[i] for i in sorted(which)]
+    for origin, finder, decode in decoders:
+        rx = _BASE85 if finder is _BASE85_CUED else finder  # the cue says: look for runs
+        group = 1 if rx is _SHORT_BASE64 else 0
         for m in rx.finditer(data):
-            s, e = m.span()
+            s, e = m.span(group)
             if b2c is not None:
                 s, e = b2c(s), b2c(e)
             blob = text[s:e]
             decoded = decode(blob)
             if decoded is not None and len(decoded.strip()) >= limits.min_decoded_chars:
                 found.append((s, e, origin, decoded, _shape(blob)))
-                taken.append((s, e))
     found.sort(key=lambda f: (-f[4], -(f[1] - f[0]), f[0]))
     return [(s, e, origin, decoded) for s, e, origin, decoded, _ in found]
 
@@ -517,36 +698,51 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
     until ``limits.max_decoded_chars`` is spent (no count of blobs), down to ``max_depth``.
     """
     limits = limits or Limits()
-    main, hits = _normalise_one(text)
+    main, hits, folded = _normalise_one(text)
     views = [main, *_turned_views(main, len(text), hits)]
+    if any(i >= _JOINS for i in hits):
+        view = _joined_view(main, hits)
+        if view is not None:
+            views.append(view)
+    if "\u202e" in text:
+        view = _visual_order(text)
+        if view is not None:
+            views.append(view)
     budget = limits.max_decoded_chars
-    level = [main]
+    # blobs are looked for in the Unicode-folded text (the shape rewrites would turn an
+    # Ascii85 "0O5l" into digits) and their pieces scanned normalised
+    level = [folded]
     for depth in range(1, limits.max_depth + 1):
-        pieces: dict[str, list[tuple[str, int, int]]] = {}
+        pieces: dict[str, list[tuple[str, str, int, int]]] = {}
         for view in level:
             for s, e, origin, decoded in _decoded_blobs(view.text, limits):
                 if budget <= 0:
                     break
-                piece = _normalise_one(decoded[:budget])[0].text
-                budget -= len(piece)
+                piece, _, raw = _normalise_one(decoded[:budget])
+                budget -= len(piece.text)
                 o_s, o_e = view.to_original(s, e)
-                pieces.setdefault(origin, []).append((piece, o_s, o_e))
+                pieces.setdefault(origin, []).append((piece.text, raw.text, o_s, o_e))
         if not pieces:
             break
         level = []
         for origin, items in pieces.items():
-            parts: list[str] = []
-            segs: list[tuple[int, int, int, int]] = []
-            n = 0
-            for piece, o_s, o_e in items:
-                parts.append(piece)
-                segs.append((n, n + len(piece), o_s, o_e))
-                n += len(piece) + 2
-            level.append(View("\n\n".join(parts), SpanMap(segs), origin, depth))
-        views += level
+            views.append(_pieces_view([(p, o_s, o_e) for p, _, o_s, o_e in items], origin, depth))
+            level.append(_pieces_view([(r, o_s, o_e) for _, r, o_s, o_e in items], origin, depth))
         if budget <= 0:
             break
     return views
+
+
+def _pieces_view(items: list[tuple[str, int, int]], origin: str, depth: int) -> View:
+    """Pieces joined by blank lines; every offset of a piece maps to its whole source span."""
+    parts: list[str] = []
+    segs: list[tuple[int, int, int, int]] = []
+    n = 0
+    for piece, o_s, o_e in items:
+        parts.append(piece)
+        segs.append((n, n + len(piece), o_s, o_e))
+        n += len(piece) + 2
+    return View("\n\n".join(parts), SpanMap(segs), origin, depth)
 
 
 # -- identifier shapes --------------------------------------------------------------------
@@ -576,6 +772,15 @@ def _data() -> dict:
     turned = data.get("turned_markings")
     if not isinstance(turned, list) or not all(isinstance(w, str) and w for w in turned):
         raise NormaliseDataError(f"{DATA_FILE}: 'turned_markings' must be a list of words")
+    nato = data.get("nato_alphabet")
+    if not isinstance(nato, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(v) == 1 and v.isupper()
+        for k, v in nato.items()
+    ):
+        raise NormaliseDataError(f"{DATA_FILE}: 'nato_alphabet' must map words to one capital")
+    cues = data.get("reading_cues")
+    if not isinstance(cues, list) or not all(isinstance(w, str) and w for w in cues):
+        raise NormaliseDataError(f"{DATA_FILE}: 'reading_cues' must be a list of words")
     return data
 
 
@@ -697,10 +902,32 @@ def _shape_set() -> re2.Set:
         _SPLIT_AWS_KEY_RX,
         reversed_rx,
         rot13_rx,
+        _reading_cue_rx(),
+        *(gate for gate, _, _ in _join_rewrites()),
     ):
         shapes.Add(rx)
     shapes.Compile()
     return shapes
+
+
+#: index in :func:`_shape_set` of the reading cue, then of each join rewrite's gate
+_CUE = 6
+_JOINS = 7
+
+
+@functools.cache
+def _reading_cue_rx() -> str:
+    cues = sorted((re.escape(w.lower()) for w in _data()["reading_cues"]), key=len, reverse=True)
+    return r"(?i)\b(?:" + "|".join(c.replace("\\ ", "[ -]?") for c in cues) + r")\b"
+
+
+@functools.cache
+def _join_rewrites():
+    """:func:`detectors.joined.rewrites` with the vocabularies of the data file."""
+    data = _data()
+    nato = tuple(sorted((k.lower(), v) for k, v in data["nato_alphabet"].items()))
+    digits = tuple(sorted((k.lower(), v) for k, v in data["number_words"]["digits"].items()))
+    return joined.rewrites(nato, digits)
 
 
 def identifier_shapes(
@@ -735,19 +962,92 @@ def _turned_marking_patterns() -> tuple[str, str]:
 
 
 def _turned_views(main: View, original_length: int, hits: frozenset[int]) -> list[View]:
-    """Views of the main text turned back, when it holds a reversed / ROT13 marking."""
+    """Views of the main text turned back: whole, when it holds a reversed / ROT13 marking;
+    for values that block alone, when it tells the reader to reverse it or ROT13 it."""
     views = []
+    whole = SpanMap([(0, len(main.text), 0, original_length)])
     if 4 in hits:
-        whole = SpanMap([(0, len(main.text), 0, original_length)])
         views.append(View(main.text[::-1], whole, "reversed"))
+    elif _CUE in hits:
+        views.append(View(main.text[::-1], whole, "reversed", tiers=_TURNED_TIERS))
     if 5 in hits:
         views.append(View(codecs.encode(main.text, "rot13"), main.map, "rot13"))
+    elif _CUE in hits:
+        views.append(
+            View(codecs.encode(main.text, "rot13"), main.map, "rot13", tiers=_TURNED_TIERS)
+        )
     return views
 
 
-def _normalise_one(text: str) -> tuple[View, frozenset[int]]:
+#: a text turned back on a cue word may find what blocks alone, not contact details (a
+#: phone number reversed is another phone number)
+_TURNED_TIERS = frozenset({"strong", "direct"})
+
+
+def _joined_view(main: View, hits: frozenset[int]) -> View | None:
+    """The main text's joins (:mod:`detectors.joined`) as one view of windows, or None."""
+    rewrites = _join_rewrites()
+    which = [(rx, fn) for i, (_, rx, fn) in enumerate(rewrites) if _JOINS + i in hits]
+    if not which:
+        return None
+    text = main.text
+    data = text.encode()
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    edits = joined.edits(text, data, b2c, which)
+    if not edits:
+        return None
+    parts: list[str] = []
+    segs: list[tuple[int, int, int, int]] = []
+    n = 0
+    i = 0
+    for lo, hi in joined.windows(text, [(s, e) for s, e, _ in edits]):
+        local = []
+        while i < len(edits) and edits[i][1] <= hi:
+            s, e, new = edits[i]
+            local.append((s - lo, e - lo, new))
+            i += 1
+        piece, pmap = _rebuild(text[lo:hi], OffsetMap(_slice_segments(main.map, lo, hi, 0)), local)
+        parts.append(piece)
+        segs += _slice_segments(pmap, 0, len(piece), n)
+        n += len(piece) + 2
+    return View("\n\n".join(parts), OffsetMap(segs), "joined", tiers=joined.JOINED_TIERS)
+
+
+def _slice_segments(
+    omap: OffsetMap, lo: int, hi: int, base: int
+) -> list[tuple[int, int, int, int]]:
+    """``omap``'s segments for ``[lo, hi)``, moved to start at ``base``."""
+    out = []
+    for ns, ne, os_, oe in omap._segs:
+        a, b = max(ns, lo), min(ne, hi)
+        if a >= b:
+            continue
+        if ne - ns == oe - os_:
+            out.append((base + a - lo, base + b - lo, os_ + a - ns, os_ + b - ns))
+        else:
+            out.append((base + a - lo, base + b - lo, os_, oe))
+    return out
+
+
+def _visual_order(text: str) -> View | None:
+    """Text with right-to-left overrides (U+202E) as displayed: each overridden run reversed
+    (``\u202eA927301GJ`` shows as ``JG103729A``), for values that block alone."""
+    edits = [(m.start(), m.end(), m.group(1)[::-1]) for m in _RLO_RUN.finditer(text) if m.group(1)]
+    if not edits:
+        return None
+    visual, vmap = _rebuild(text, OffsetMap.identity(len(text)), edits)
+    folded, fmap = unicode_fold(visual, vmap)
+    return View(folded, fmap, "visual", tiers=joined.JOINED_TIERS)
+
+
+_RLO_RUN = re.compile(r"\u202e([^\u202a-\u202e\u2066-\u2069\n]{0,4096})[\u202c\u2069]?")
+
+
+def _normalise_one(text: str) -> tuple[View, frozenset[int], View]:
+    """The normalised view of ``text``, which shape checks matched, and the view after the
+    Unicode step only (where blobs are looked for)."""
     folded, fmap = unicode_fold(text)
     collapsed, cmap = collapse_spaced(folded, fmap)
     hits = frozenset(_shape_set().Match(collapsed.encode()) or ())
     shaped, smap = identifier_shapes(collapsed, cmap, hits) if hits else (collapsed, cmap)
-    return View(text=shaped, map=smap), hits
+    return View(text=shaped, map=smap), hits, View(text=folded, map=fmap)

@@ -1,0 +1,274 @@
+"""Normalisation, last step: the *joined* view — a value the text splits but a reader joins.
+
+A value survives as the reader sees it when it is split by:
+
+- markup a renderer or a model skips: HTML comments and tags, markdown emphasis and code
+  ticks, LaTeX ``\\mathrm{}``, backslash escapes (``JG10<!-- x -->3729A``, ``J\\G\\1\\0``);
+- a line break, also inside e-mail quoting or from U+2028 (``JG10⏎> 3729A``);
+- string literals a program concatenates (``'JG10' + '3729A'``, ``["J","G","1",...]``,
+  ``CONCATENATE("JG10","3729A")``, ``'JG10' || '3729A'``, ``f"{'JG10'}{'3729A'}"``);
+- glue to word characters (``claimant_JG103729A``, ``niJG103729A``, ``nhs9434765919``,
+  ``OFFICIAL-SENSITIVE_Briefing``);
+- letters spelled in the NATO alphabet (``Juliet Golf one zero ... Alpha``).
+
+(Text written backwards or in ROT13 is turned back whole by the normaliser, on a cue word.)
+
+Each rewrite is an *edit* of the main view's text. The edited text around the edits only
+(to the line, at most :data:`WINDOW` characters either side, windows merged) is one extra
+view, scanned for values that block alone (:data:`JOINED_TIERS`: no names, no NER), so the
+view never costs more than one more pass over the text and adds no combination of words.
+Clean text pays nothing here: the gates are patterns of the normaliser's one RE2 set pass
+(:data:`GATES`), and each rewrite runs only when its gate matched. All patterns are RE2.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Callable
+
+import re2
+
+from detectors.base import Tier
+
+_OPTS = re2.Options()
+_OPTS.max_mem = 64 << 20
+
+#: what a joined (or turned, or visual-order) view may find: values that block alone
+JOINED_TIERS = frozenset({Tier.STRONG, Tier.CONTACT, Tier.DIRECT})
+#: context kept either side of an edit (cut at the line's ends)
+WINDOW = 96
+
+# -- markup inside a value ------------------------------------------------------------------
+
+_MARKUP_PIECE = (
+    r"(?:<!--[^>]{0,80}-->|</?[A-Za-z][A-Za-z0-9]{0,10}(?: [^<>]{0,40})?/?>|\*{1,3}|`{1,3}|~~"
+    r"|\\(?:mathrm|mathit|mathbf|mathsf|mathtt|text|textrm|textbf|textit|texttt|mbox"
+    r"|operatorname)\{|\}\$?|\$\\?|\\|\x1b\[[0-9;?]{0,16}[ -/]{0,2}[@-~])"
+)
+_MARKUP_RX = rf"[A-Za-z0-9]+(?:{_MARKUP_PIECE}+[A-Za-z0-9]+)+"
+_MARKUP_GATE = rf"[A-Za-z0-9]{_MARKUP_PIECE}+[A-Za-z0-9]"
+_MARKUP_STRIP = re.compile(rf"{_MARKUP_PIECE}+")
+
+
+def _unmarked(run: str) -> str | None:
+    joined = _MARKUP_STRIP.sub("", run)
+    return joined if _worth_joining(joined) else None
+
+
+def _worth_joining(joined: str) -> bool:
+    """An identifier, key or marking word: 6+ characters with a digit, or capitals."""
+    return len(joined) >= 6 and (any(c.isdigit() for c in joined) or joined.isupper())
+
+
+# -- a line break inside a value -------------------------------------------------------------
+
+_BROKEN_RX = (
+    r"[A-Za-z0-9]{0,23}[0-9]\r?\n(?:> ?)*[A-Za-z0-9]{1,24}"
+    r"|[A-Za-z0-9]{1,24}\r?\n(?:> ?)*[0-9][A-Za-z0-9]{0,23}"
+)
+_BROKEN_GATE = r"[0-9]\r?\n(?:> ?)*[A-Za-z0-9]|[A-Za-z0-9]\r?\n(?:> ?)*[0-9]"
+#: a strong value's shape (NINO, 10-19 digits, AWS key id): a break is joined only into one
+_STRONG_SHAPE = re.compile(
+    r"[A-Za-z]{2}[0-9]{6}[A-Da-d]|[0-9]{10,19}|(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}"
+)
+_BREAK = re.compile(r"\r?\n(?:> ?)*")
+
+
+def _unbroken(run: str) -> str | None:
+    joined = _BREAK.sub("", run)
+    cut = _BREAK.search(run)
+    assert cut is not None
+    at = cut.start()
+    for m in _STRONG_SHAPE.finditer(joined):
+        if m.start() < at < m.end():
+            return joined
+    return None
+
+
+# -- string literals a program concatenates ------------------------------------------------
+
+_LITERAL = r"""(?:"[^"\\\n]{0,64}"|'[^'\\\n]{0,64}'|`[^`\\\n]{0,64}`)"""
+_JOIN_OP = r"[ \t]{0,3}(?:\+|\|\||&|\.\.?|,|\n)?[ \t]{0,3}"
+_CONCAT_RX = rf"{_LITERAL}(?:{_JOIN_OP}{_LITERAL})+|(?:\{{[ \t]*{_LITERAL}[ \t]*\}}){{2,}}"
+_CONCAT_GATE = (
+    r"""["'`](?:[ \t]{1,3}|[ \t]{0,3}(?:\+|\|\||&|\.\.?|,)[ \t]{0,3})["'`]|\{'[^'\n]{0,64}'\}\{"""
+)
+_LITERAL_TEXT = re.compile(r""""([^"\\\n]*)"|'([^'\\\n]*)'|`([^`\\\n]*)`""")
+_LIST_OPS = re.compile(r"""["'`][ \t]*(?:,|\n)?[ \t]*["'`]""")
+
+
+def _concatenated(run: str) -> str | None:
+    parts = [a or b or c or "" for a, b, c in _LITERAL_TEXT.findall(run)]
+    if len(parts) < 2:
+        return None
+    joined = "".join(parts)
+    if not 6 <= len(joined) <= 512:
+        return None
+    if _LIST_OPS.search(run) and not all(_chunk(p) for p in parts[:-1]):
+        return None  # a list of words or names, not a value in pieces
+    return joined
+
+
+def _chunk(part: str) -> bool:
+    """A piece of a value in a list: a character or a short run without spaces that is not
+    a lower-case word (``"J"``, ``"JG10"``, ``"OFFI"``; not ``"email"``)."""
+    if len(part) == 1:
+        return True
+    return (
+        len(part) <= 8
+        and not any(c.isspace() for c in part)
+        and not (part.isalpha() and part.islower() and len(part) > 2)
+    )
+
+
+# -- glue to word characters ---------------------------------------------------------------
+
+_GLUE_RX = (
+    r"[A-Za-z0-9_]{1,48}[A-Za-z]{2}[0-9]{6}[A-Da-d][A-Za-z0-9_]{0,48}"
+    r"|[A-Za-z]{2}[0-9]{6}[A-Da-d][A-Za-z0-9_]{1,48}"
+    r"|[A-Za-z_]{1,24}[0-9]{10,19}[A-Za-z0-9_]{0,24}|[0-9]{10,19}[A-Za-z_][A-Za-z0-9_]{0,23}"
+)
+_NINO_IN = re.compile(r"[A-Za-z]{2}[0-9]{6}[A-Da-d]")
+_DIGITS_IN = re.compile(r"(?<![0-9])[0-9]{10,19}(?![0-9])")
+_HEXISH = re.compile(r"[0-9A-Fa-f_]+")
+
+
+def _unglued(run: str) -> str | None:
+    """``claimant_JG103729A`` → ``claimant_ JG103729A``: the value set apart from its glue."""
+    if len(run) > 64 or _HEXISH.fullmatch(run):
+        return None  # a hash or a random token, not words glued to a value
+    for rx, letters_any_case in ((_NINO_IN, False), (_DIGITS_IN, True)):
+        for m in rx.finditer(run):
+            prefix, value, suffix = run[: m.start()], m.group(), run[m.end() :]
+            upper = letters_any_case or value.isupper()
+            if (
+                (prefix or suffix)
+                and _glue(prefix, upper, letters_any_case, suffix=False)
+                and _glue(suffix, upper, letters_any_case, suffix=True)
+            ):
+                return f"{prefix} {value} {suffix}".strip()
+    return None
+
+
+def _glue(piece: str, value_upper: bool, any_case: bool, *, suffix: bool) -> bool:
+    """Glue a reader splits at once: ``_``; a word in lower case next to a capitalised value
+    (camelCase ``niJG103729A``; any letters next to digits, ``NHS9434765919``); after the
+    value, a short tag (``2``, ``x1``)."""
+    if not piece:
+        return True
+    if (piece[0] if suffix else piece[-1]) == "_":
+        return True
+    if piece.isalpha():
+        return len(piece) <= 16 and (any_case or (piece.islower() and value_upper))
+    return suffix and len(piece) <= 4 and piece.isalnum()
+
+
+_MARKING_GLUE_RX = (
+    r"(?i)(?:official[-_ ]?sensitive|top[-_ ]secret|offsen)_[A-Za-z0-9]"
+    r"|[A-Za-z0-9]_(?:official[-_ ]?sensitive|top[-_ ]secret)"
+)
+
+
+def _marking_unglued(run: str) -> str | None:
+    """``OFFICIAL-SENSITIVE_Briefing`` → ``OFFICIAL-SENSITIVE Briefing``."""
+    if run[-2] == "_":
+        return run[:-2] + " " + run[-1]
+    return run[0] + " " + run[2:]
+
+
+# -- NATO spelling -------------------------------------------------------------------------
+
+
+def _nato_rx(nato: dict[str, str], digits: dict[str, int]) -> str:
+    words = sorted({*nato, *digits}, key=len, reverse=True)
+    alt = "|".join(re.escape(w) for w in words)
+    return rf"(?i)\b(?:{alt}|[A-Za-z]|[0-9]{{1,12}})(?:[ ,\-]+(?:{alt}|[A-Za-z]|[0-9]{{1,12}})){{2,}}\b"
+
+
+def _spelled(nato: dict[str, str], digits: dict[str, int]) -> Callable[[str], str | None]:
+    def spell(run: str) -> str | None:
+        out: list[str] = []
+        spelled = 0
+        for word in re.split(r"[ ,\-]+", run):
+            low = word.lower()
+            if low in nato:
+                out.append(nato[low])
+                spelled += 1
+            elif low in digits:
+                out.append(str(digits[low]))
+            elif len(word) == 1 or word.isdigit():
+                out.append(word.upper())
+            else:
+                return None
+        value = "".join(out)
+        return value if spelled >= 2 and any(c.isdigit() for c in value) else None
+
+    return spell
+
+
+# -- the rewrites and their gates ----------------------------------------------------------
+
+
+@functools.cache
+def rewrites(
+    nato: tuple[tuple[str, str], ...], digits: tuple[tuple[str, int], ...]
+) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
+    """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
+    edit overlapping an earlier one is dropped)."""
+    nato_map, digit_map = dict(nato), dict(digits)
+    nato_rx = _nato_rx(nato_map, digit_map)
+    table = (
+        (_MARKUP_GATE, _MARKUP_RX, _unmarked),
+        (_CONCAT_GATE, _CONCAT_RX, _concatenated),
+        (_GLUE_RX, _GLUE_RX, _unglued),
+        (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
+        (_BROKEN_GATE, _BROKEN_RX, _unbroken),
+        (_nato_gate(nato_map), nato_rx, _spelled(nato_map, digit_map)),
+    )
+    return tuple((gate, re2.compile(rx, _OPTS), fn) for gate, rx, fn in table)
+
+
+def _nato_gate(nato: dict[str, str]) -> str:
+    """Two NATO words in a row: the cheap sign of a spelled value."""
+    alt = "|".join(re.escape(w) for w in sorted(nato, key=len, reverse=True))
+    return rf"(?i)\b(?:{alt})[ ,\-]+(?:{alt})\b"
+
+
+def edits(
+    text: str,
+    data: bytes,
+    b2c: Callable[[int], int] | None,
+    which: list[tuple[re2._Regexp, Callable[[str], str | None]]],
+) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, replacement)`` edits of ``text`` by the given rewrites
+    (earlier rewrites win an overlap)."""
+    found: list[tuple[int, int, str]] = []  # sorted by start, never overlapping
+    for rx, rewrite in which:
+        for m in rx.finditer(data):
+            s, e = m.span()
+            if b2c is not None:
+                s, e = b2c(s), b2c(e)
+            new = rewrite(text[s:e])
+            if new is None or new == text[s:e]:
+                continue
+            i = bisect.bisect_left(found, (s,))
+            if (i and found[i - 1][1] > s) or (i < len(found) and found[i][0] < e):
+                continue  # overlaps an earlier rewrite's edit
+            found.insert(i, (s, e, new))
+    return found
+
+
+def windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merged windows around ``spans``: to the line's ends, at most :data:`WINDOW` chars out."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        lo = max(text.rfind("\n", max(0, s - WINDOW), s) + 1, s - WINDOW, 0)
+        nl = text.find("\n", e, e + WINDOW)
+        hi = nl if nl != -1 else min(len(text), e + WINDOW)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out

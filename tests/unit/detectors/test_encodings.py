@@ -1,0 +1,113 @@
+"""Red team RT-10 / RT-43: encodings a model (or a one-line script) decodes, so the scanner
+decodes them first. Each payload is built here with the standard encoder; each class has
+benign look-alikes that must stay allowed."""
+
+from __future__ import annotations
+
+import base64
+import io
+import quopri
+import zlib
+
+import pytest
+
+from detectors.normalise import normalise
+
+NINO = "JG103759A"  # valid format, made up
+AWS = "AKIA" + "Q3EGRKTN7V2XPZ5M"  # shape of an AWS key id, made up
+TEXT = f"Case notes: claimant NI {NINO} checked on Tuesday."
+
+
+def cats(engine, text: str) -> list[str]:
+    return engine.scan(text).categories
+
+
+def _hex_groups(raw: bytes) -> str:
+    h = raw.hex()
+    return " ".join(h[i : i + 4] for i in range(0, len(h), 4))
+
+
+ENCODED = {
+    "base32": lambda v: base64.b32encode(v.encode()).decode(),
+    "base85": lambda v: "(base85) " + base64.b85encode(v.encode()).decode(),
+    "ascii85": lambda v: "<~" + base64.a85encode(v.encode()).decode() + "~>",
+    "short base64": lambda v: base64.b64encode(v.encode()).decode(),
+    "quoted-printable": lambda v: "".join(f"={ord(c):02X}" for c in v),
+    "quoted-printable mixed": lambda v: (
+        quopri.encodestring(v.encode(), quotetabs=True)
+        .decode()
+        .replace("1", "=31")
+        .replace("0", "=30")
+    ),
+    "u escapes": lambda v: "".join(f"\\u{ord(c):04x}" for c in v),
+    "U escapes": lambda v: "".join(f"\\U{ord(c):08x}" for c in v),
+    "braced escapes": lambda v: "".join(f"\\u{{{ord(c):x}}}" for c in v),
+    "octal escapes": lambda v: "".join(f"\\{ord(c):03o}" for c in v),
+    "char codes": lambda v: ", ".join(str(ord(c)) for c in v),
+    "char codes spaced": lambda v: " ".join(str(ord(c)) for c in v),
+    "binary octets": lambda v: " ".join(f"{ord(c):08b}" for c in v),
+    "hex groups": lambda v: _hex_groups(v.encode()),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ENCODED))
+def test_encoded_nino_is_decoded_and_blocks(engine, kind: str) -> None:
+    """Rule: what a model decodes (base32/85, QP, escapes, char codes, binary, hex groups,
+    short base64) is decoded and scanned; the finding maps to the encoded run."""
+    encoded = ENCODED[kind](NINO)
+    text = f"My NI number, encoded: {encoded} - decode it and fill the form."
+    result = engine.scan(text)
+    assert result.categories == ["PERSONAL_DATA"], (kind, encoded)
+    nino = [f for f in result.findings if f.entity_type == "UK_NINO"]
+    assert nino and all(text.find(encoded[:6]) - 12 <= f.start < f.end <= len(text) for f in nino)
+
+
+@pytest.mark.parametrize(
+    "kind", ["base32", "u escapes", "char codes", "hex groups", "binary octets"]
+)
+def test_encoded_sentences_and_keys(engine, kind: str) -> None:
+    assert cats(engine, "decode: " + ENCODED[kind](TEXT)) == ["PERSONAL_DATA"], kind
+    assert "CREDENTIALS" in cats(engine, "decode: " + ENCODED[kind](f"aws_access_key_id={AWS}"))
+
+
+def test_encoded_marking_blocks(engine) -> None:
+    marking = "OFFICIAL-SENSITIVE\nBriefing for the Minister: the Leeds office will close."
+    for kind in ("base32", "quoted-printable", "u escapes"):
+        # (a long base32 run also reads as a generic secret to the credential rules)
+        assert "OFFICIAL_SENSITIVE" in cats(engine, "decode: " + ENCODED[kind](marking)), kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The organisation's representatives discussed internationalisation.",  # 12+ letters
+        "Years 2024 2025 2026 2027 were planned; rooms 1010 1011 1012 1013 too.",
+        "Scores: 10, 20, 30, 40, 50, 60, 70 and 80, 85, 90, 95, 99, 100.",
+        "Set colour=FF0000 and width=100; a=1&b=2&c=3 in the query.",
+        'print("caf\\u00e9 na\\u00efve r\\u00e9sum\\u00e9")  # escapes of ordinary words',
+        "Mask 11110000 00001111 10101010 01010101 for the register.",
+        "commit 3f9a2b7c1d4e5f60718293a4b5c6d7e8f9012345 and sha256 "
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "The VariableName2 and getHttpResp4 methods return Base64Encode values.",
+        "<~ this is a smiley ~> in a chat",
+        "Explain base85 and ascii85 encodings; which is denser than base64?",
+    ],
+)
+def test_look_alikes_stay_allowed(engine, text: str) -> None:
+    assert cats(engine, text) == []
+
+
+def test_ordinary_base64_image_is_not_read_as_an_identifier(engine) -> None:
+    """A real PNG (compressed noise) in base64 decodes to binary: no text, no finding."""
+    png = b"\x89PNG\r\n\x1a\n" + zlib.compress(bytes(range(256)) * 64)
+    blob = base64.b64encode(png).decode()
+    assert cats(engine, f"![chart](data:image/png;base64,{blob})") == []
+    buf = io.BytesIO(bytes((i * 7919) % 251 for i in range(4096)))
+    assert cats(engine, base64.b64encode(buf.getvalue()).decode()) == []
+
+
+def test_decoded_views_are_bounded() -> None:
+    """1 MB of escape-looking text decodes within the byte budget (no view explosion)."""
+    text = ("\\u004a\\u0047 " * 100_000)[: 1 << 20]
+    views = normalise(text)
+    assert sum(len(v.text) for v in views[1:]) <= (1 << 20) + 4 * len(views)
