@@ -30,13 +30,12 @@ from collections.abc import Callable
 
 import re2
 
-from detectors.base import Tier
-
 _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
 
-#: what a joined (or turned, or visual-order) view may find: values that block alone
-JOINED_TIERS = frozenset({Tier.STRONG, Tier.CONTACT, Tier.DIRECT})
+#: what a joined (or visual-order) view may find: values that block alone (the
+#: ``detectors.base.Tier`` values; this module sits below base, so they are spelled out)
+JOINED_TIERS = frozenset({"strong", "contact", "direct"})
 #: context kept either side of an edit (cut at the line's ends)
 WINDOW = 96
 
