@@ -636,6 +636,20 @@ class CredentialRecogniser(Recogniser):
             family_allow_match.setdefault(rule.entity, []).extend(rule.allow_match)
         self._family_allow = {e: tuple(rxs) for e, rxs in family_allow.items()}
         self._family_allow_match = {e: tuple(rxs) for e, rxs in family_allow_match.items()}
+        # each allow-list as one search (see _any_of); a rule's value allow-list is its file's
+        # list and its family's
+        value_allow: dict[tuple[int, str], Callable[[str], bool] | None] = {}
+        match_allow = {e: _any_of(rxs) for e, rxs in self._family_allow_match.items()}
+        self._allow: dict[str, tuple] = {}
+        for rule in self.rules:
+            key = (id(rule.file_allow), rule.entity)
+            if key not in value_allow:
+                value_allow[key] = _any_of(rule.file_allow + self._family_allow[rule.entity])
+            self._allow[rule.id] = (
+                value_allow[key],
+                match_allow[rule.entity],
+                _any_of(rule.allow_line),
+            )
         #: on the same span, our rules name the family, then gitleaks', Nosey Parker's, Kingfisher's
         order = {"aidlp": 0, "gitleaks": 1, "noseyparker": 2, "kingfisher": 3}
         self._source_rank = {r.id: order.get(r.source, 3) for r in self.rules}
@@ -736,30 +750,43 @@ class CredentialRecogniser(Recogniser):
             )
 
     def _keep(self, rule: CredentialRule, value: str, m, data: bytes) -> bool:
-        if any(rx.search(value) for rx in rule.file_allow) or any(
-            rx.search(value) for rx in self._family_allow[rule.entity]
-        ):
-            return False
+        """Whether a hit stands: every test below must pass (a conjunction of pure tests, so
+        their order is free: the cheap ones that reject most hits, such as a digest after
+        ``checksum:``, come first; the placeholder test and the rule's checks last)."""
         low = value.lower()
         if any(w in low for w in rule.file_stopwords) or any(w in low for w in rule.stopwords):
             return False
         if rule.entropy is not None and entropy(value) < rule.entropy:
             return False
-        if rule.placeholders and is_placeholder(value):
+        value_allowed, match_allowed, line_allowed = self._allow[rule.id]
+        if value_allowed is not None and value_allowed(value):
             return False
-        allow_match = self._family_allow_match[rule.entity]
-        if allow_match:
-            whole = m.group(0)
-            if any(rx.search(whole) for rx in allow_match):
-                return False
-        if rule.allow_line:
+        if match_allowed is not None and match_allowed(m.group(0)):
+            return False
+        if line_allowed is not None:
             s, e = m.span()
             lo = data.rfind(b"\n", 0, s) + 1
             hi = data.find(b"\n", e)
-            line = data[lo : hi if hi >= 0 else len(data)]
-            if any(rx.search(line) for rx in rule.allow_line):
+            if line_allowed(data[lo : hi if hi >= 0 else len(data)]):
                 return False
+        if rule.placeholders and is_placeholder(value):
+            return False
         return all(CHECKS[name](value) for name in rule.checks)
+
+
+def _any_of(regexes: tuple) -> Callable[[str | bytes], bool] | None:
+    """``any(rx.search(s) for rx in regexes)`` as one RE2 search: the alternation of the
+    patterns (each in its own group, so inline flags such as ``(?i)`` keep their scope)
+    matches somewhere iff one of them does. None for no patterns."""
+    if not regexes:
+        return None
+    if len(regexes) == 1:
+        return lambda s, rx=regexes[0]: rx.search(s) is not None
+    try:
+        one = re2.compile("|".join(f"(?:{rx.pattern})" for rx in regexes), RE2_OPTIONS)
+    except re2.error:  # e.g. a capture-group name used by two patterns
+        return lambda s: any(rx.search(s) for rx in regexes)
+    return lambda s: one.search(s) is not None
 
 
 #: families found by key names or headers rather than a token format: a provider rule

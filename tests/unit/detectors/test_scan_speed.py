@@ -13,6 +13,7 @@ import re2
 
 from detectors.base import RE2_OPTIONS
 from detectors.engine import LARGE_PROGRAM, PATTERNS_PER_SET, _pattern_sets
+from detectors.recognisers.credentials import CredentialRecogniser, _any_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -59,3 +60,34 @@ def test_large_programs_get_a_set_of_their_own(engine) -> None:
         assert len(members) <= PATTERNS_PER_SET
         if len(members) > 1:
             assert all(sizes[i] <= LARGE_PROGRAM for i in members)
+
+
+def test_credential_allow_lists_as_one_search_answer_like_each_regex() -> None:
+    """Rule: an allow-list searched as one alternation (``_any_of``) says "allowed" exactly
+    when one of its regexes matches, for every allow-list of the shipped rules (inline
+    flags such as ``(?i)`` keep their scope), on corpus lines and the tokens in them."""
+    rec = CredentialRecogniser()
+    lists = {id(rxs): rxs for rxs in rec._family_allow.values()}
+    lists |= {id(rxs): rxs for rxs in rec._family_allow_match.values()}
+    lists |= {id(r.allow_line): r.allow_line for r in rec.rules}
+    lists |= {id(r.file_allow): r.file_allow for r in rec.rules}
+    lists = {k: v for k, v in lists.items() if v}
+    assert len(lists) > 5
+    samples = ["EXAMPLE", "AKIAIOSFODNN7EXAMPLE", "checksum: sha256:" + "ab" * 32, "csrf_token="]
+    for text in _sample_texts(step=7):
+        samples += text.splitlines()[:20] + text.split()[:40]
+    for rxs in lists.values():
+        one = _any_of(rxs)
+        for s in samples:
+            assert one(s) == any(rx.search(s) for rx in rxs), (rxs[0].pattern[:40], s[:40])
+            b = s.encode()
+            assert one(b) == any(rx.search(b) for rx in rxs)
+
+
+def test_any_of_scopes_inline_flags_per_pattern() -> None:
+    """Rule: ``(?i)`` in one allow pattern does not make the others case-insensitive."""
+    rxs = (re2.compile("(?i)example", RE2_OPTIONS), re2.compile("^TEST$", RE2_OPTIONS))
+    one = _any_of(rxs)
+    assert one("an ExAmPlE value") and one("TEST")
+    assert not one("test") and not one("x TEST")
+    assert _any_of(()) is None
