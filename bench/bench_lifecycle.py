@@ -11,8 +11,10 @@ loopback, with N keep-alive clients sending chat prompts (half clean, half with 
   the clients sending from the moment the port listens;
 - restart: SIGTERM the proxy under load and start a new one on the same port. Each request
   is counted as correct, wrong (a clean prompt refused with 403, a NINO not blocked, any
-  other status), refused (connection refused or 503 Retry-After: the client retries) or cut
-  (sent, then the connection closed without an answer);
+  other status), refused (nothing of the request was sent: connection refused or reset, the
+  CONNECT or TLS handshake failed, or a 503 with Retry-After; the client retries safely) or
+  cut (the request went out, then the connection closed without an answer), told apart
+  from httpcore's trace (tests/e2e/outcomes.py);
 - drain: SIGTERM → process exit;
 - worker crash: SIGKILL one scan worker under load → /readyz back to 200 and prompts
   decided again;
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.harness import REROUTE_SCRIPT, aidlp_executable, free_port, wait_for_port
+from tests.e2e.outcomes import post
 from tests.e2e.upstream import Upstream
 
 CHAT = "https://api.openai.com/v1/chat/completions"
@@ -120,6 +123,7 @@ class Load:
     def __init__(self, port: int, clients: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.results: Counter = Counter()
+        self.refusals: Counter = Counter()  # how: connection refused, reset, 503 Retry-After
         self.timeline: list[tuple[float, str]] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -138,14 +142,9 @@ class Load:
             thread.join(60)
 
     def _one(self, client: httpx.Client, sensitive: bool) -> str:
-        try:
-            answer = client.post(CHAT, json=body(NINO if sensitive else "Write a haiku."))
-        except (httpx.ConnectError, httpx.ProxyError, httpx.ConnectTimeout):
-            return "refused"
-        except httpx.HTTPError:
-            return "cut"
-        if answer.status_code == 503:
-            return "refused"  # not ready: Retry-After
+        answer = post(client, CHAT, body(NINO if sensitive else "Write a haiku."), self.refusals)
+        if isinstance(answer, str):
+            return answer  # refused (nothing of it was sent) or cut (sent, no answer)
         return "correct" if answer.status_code == (403 if sensitive else 200) else "wrong"
 
     def _run(self, seed: int) -> None:
@@ -305,11 +304,13 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
     time.sleep(3)
     load.finish()
     during = load.results - before
+    refusals = dict(load.refusals)
     print(f"drain (SIGTERM → exit, {args.clients} clients): {drain:.2f} s, exit code "
           f"{first.proc.returncode} ({loadavg()})")  # fmt: skip
     print(
         f"restart under {args.clients} clients: {dict(during)} "
-        f"(new process ready {second.wait_ready():.1f} s after start)"
+        f"(new process ready {second.wait_ready():.1f} s after start); refusals over the "
+        f"whole run, by kind: {refusals}"
     )
     return 0
 

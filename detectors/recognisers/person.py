@@ -326,6 +326,8 @@ class SpacyPersonRecogniser(EntityRecognizer):
         return cls(settings.spacy_model, settings.ner) if settings.ner.enabled else None
 
     def load(self) -> None:
+        if self.nlp is not None:  # presidio's __init__ loads it; the engine asks again
+            return
         import spacy
 
         path = model_path(self.model)

@@ -13,6 +13,8 @@ from collections import Counter
 import httpx
 import pytest
 
+from tests.e2e.outcomes import post
+
 pytestmark = pytest.mark.e2e
 
 CLIENTS = 20
@@ -20,65 +22,24 @@ CLEAN = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Write
 NINO = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "NINO AB 12 34 56 C"}]}
 
 
-class Attempt:
-    """What one request got to before it failed (from httpcore's trace events)."""
-
-    def __init__(self) -> None:
-        self.events: list[str] = []
-
-    def __call__(self, name: str, info: dict) -> None:
-        request = info.get("request")
-        inner = request is not None and request.method != b"CONNECT"
-        if name.endswith(".started") or name == "connection.connect_tcp.complete":
-            self.events.append(("" if inner or request is None else "CONNECT ") + name)
-
-    @property
-    def sent(self) -> bool:
-        """Whether any of the request itself (not the CONNECT) went to the proxy on the last
-        connection tried. (httpcore moves a request to a new connection by itself only when
-        the proxy said it was not processed: an HTTP/2 stream past the GOAWAY's last one.)"""
-        last_connect = max(
-            (i for i, e in enumerate(self.events) if e.endswith("connect_tcp.started")), default=-1
-        )
-        return any(
-            e.startswith(("http11.send_request", "http2.send_request"))
-            for e in self.events[last_connect + 1 :]
-        )
-
-
-#: Failures that were not the proxy's answer. Which of them count as "cut" depends on
-#: whether the request itself had started going out (see :func:`outcome`).
-TRANSPORT_ERRORS = (httpx.TransportError,)
 cut_details: list[str] = []
 refusals: Counter = Counter()  # how requests were refused (printed: a figure, not a rule)
 
 
 def outcome(proxy, client: httpx.Client, sensitive: bool) -> str:
-    """correct | wrong | refused | cut.
-
-    refused: the request itself was never sent (connection refused or reset, the CONNECT
-    or the TLS handshake failed, a 503 with Retry-After): the client can retry it safely.
-    cut: the request (or part of it) was sent, then the connection went without an answer;
-    the client cannot know whether it was acted on. This includes a keep-alive connection
-    the proxy closed as the client sent its next request on it.
-    """
-    attempt = Attempt()
-    try:
-        answer = client.post(
-            "https://api.openai.com/v1/chat/completions",
-            json=NINO if sensitive else CLEAN,
-            extensions={"trace": attempt},
-        )
-    except TRANSPORT_ERRORS as exc:
-        if not attempt.sent:
-            last = attempt.events[-1] if attempt.events else "connect"
-            refusals[f"{type(exc).__name__} after {last}"] += 1
-            return "refused"
-        cut_details.append(f"{time.monotonic():.3f} {type(exc).__name__}: {exc} {attempt.events}")
-        return "cut"
-    if answer.status_code == 503 and "retry-after" in answer.headers:
-        refusals["503 Retry-After"] += 1
-        return "refused"
+    """correct | wrong | refused | cut (see tests/e2e/outcomes.py). A cut includes a
+    keep-alive connection the proxy closed as the client sent its next request on it."""
+    answer = post(
+        client,
+        "https://api.openai.com/v1/chat/completions",
+        NINO if sensitive else CLEAN,
+        refusals,
+        cut_details,
+    )
+    if isinstance(answer, str):
+        if answer == "cut":
+            cut_details[-1] = f"{time.monotonic():.3f} {cut_details[-1]}"
+        return answer
     expected = 403 if sensitive else 200
     return "correct" if answer.status_code == expected else f"wrong:{answer.status_code}"
 
