@@ -207,18 +207,36 @@ def _spelled(nato: dict[str, str], digits: dict[str, int]) -> Callable[[str], st
     return spell
 
 
+# -- a marking written backwards inside ordinary text ----------------------------------------
+
+
+def _turned_token_rx(reversed_words: tuple[str, ...]) -> str:
+    alt = "|".join(re.escape(w) for w in reversed_words).replace("\\ ", "[ ]?")
+    return rf"(?i)[^\s]{{0,32}}(?:{alt})[^\s]{{0,32}}"
+
+
+def _token_turned(run: str) -> str | None:
+    """``EVITISNES-LAICIFFO`` → ``OFFICIAL-SENSITIVE``, in place (the rest of the line reads
+    forwards; the whole text turned back would put the marking at its end)."""
+    return run[::-1]
+
+
 # -- the rewrites and their gates ----------------------------------------------------------
 
 
 @functools.cache
 def rewrites(
-    nato: tuple[tuple[str, str], ...], digits: tuple[tuple[str, int], ...]
+    nato: tuple[tuple[str, str], ...],
+    digits: tuple[tuple[str, int], ...],
+    reversed_markings: tuple[str, ...],
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
     edit overlapping an earlier one is dropped)."""
     nato_map, digit_map = dict(nato), dict(digits)
     nato_rx = _nato_rx(nato_map, digit_map)
+    turned_rx = _turned_token_rx(reversed_markings)
     table = (
+        (turned_rx, turned_rx, _token_turned),
         (_MARKUP_GATE, _MARKUP_RX, _unmarked),
         (_CONCAT_GATE, _CONCAT_RX, _concatenated),
         (_GLUE_RX, _GLUE_RX, _unglued),

@@ -927,7 +927,8 @@ def _join_rewrites():
     data = _data()
     nato = tuple(sorted((k.lower(), v) for k, v in data["nato_alphabet"].items()))
     digits = tuple(sorted((k.lower(), v) for k, v in data["number_words"]["digits"].items()))
-    return joined.rewrites(nato, digits)
+    turned = tuple(w.lower()[::-1] for w in data["turned_markings"])
+    return joined.rewrites(nato, digits, turned)
 
 
 def identifier_shapes(

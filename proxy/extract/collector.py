@@ -38,6 +38,7 @@ MAX_IMAGES = 64
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _JOIN_RUN = 8  # numeric runs up to this long are also joined without separators
 _JOIN_DIGITS = 64  # single digits: joined up to this many (cards, NHS numbers digit by digit)
+_JOIN_CHARS = 4096  # string pieces of an array: joined up to this many characters
 _MIN_CODES = 6  # character codes: this many make a word worth reading
 _MIN_DIGITS = 4  # a lone number with fewer digits is not scanned (array runs always are)
 _WORD_KEY = re.compile(r"[A-Za-z][A-Za-z_-]{0,31}")
@@ -196,6 +197,7 @@ class Collector:
                 run = []
                 self._walk(item, path_join(where, index), depth, residual, key)
             self._numbers(run, where, key)
+            self._chunks(value, where, key)
         elif _is_number(value):
             text = number_text(value)
             if sum(ch.isdigit() for ch in text) >= _MIN_DIGITS:  # 1-3 digits identify nothing
@@ -217,6 +219,23 @@ class Collector:
             32 <= c < 127 or c in (9, 10, 13) for c in codes
         ):
             self.text(bytes(codes).decode("ascii"), f"{where}<chars>", key)  # [74, 71, 49, ...]
+
+    def _chunks(self, items: list[Any], where: str, key: str | None) -> None:
+        """An array of string pieces, also read joined: ``["J", "G", "1", ...]`` or ``["OFFI",
+        "CIAL-SEN", "SITIVE: ..."]`` is the value a program (or the model) joins. Runs of
+        pieces (:func:`_is_chunk`; the last of a run may be longer) of 2+ items are joined, up
+        to :data:`_JOIN_CHARS` characters; lists of words or sentences are not pieces."""
+        runs: list[list[str]] = [[]]
+        for item in items:
+            if not isinstance(item, str):
+                runs.append([])
+                continue
+            if runs[-1] and not _is_chunk(runs[-1][-1]):
+                runs.append([])  # a long piece ends a run
+            runs[-1].append(item)
+        for run in runs:
+            if len(run) > 1:
+                self.text("".join(run)[:_JOIN_CHARS], f"{where}<joined>", key)
 
     def _string(
         self, value: str, where: str, depth: int, residual: bool, key: str | None = None
@@ -266,6 +285,18 @@ class Collector:
         self.handled.add(value)
         self.files.read_blob(self, data, f"{where}<base64>", content_type, depth + 1)
         return True
+
+
+def _is_chunk(piece: str) -> bool:
+    """A piece of a value: one character, or up to 8 without spaces that are not a lower-case
+    word (``"JG10"``, ``"OFFI"``, ``"Q3EG"``; not ``"email"``, ``"red"``)."""
+    if len(piece) == 1:
+        return True
+    return (
+        len(piece) <= 8
+        and not any(c.isspace() for c in piece)
+        and not (piece.isalpha() and piece.islower() and len(piece) > 2)
+    )
 
 
 def _is_number(value: object) -> bool:

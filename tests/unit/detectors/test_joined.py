@@ -96,6 +96,12 @@ def test_glued_identifiers(engine, kind: str) -> None:
     assert cats(engine, GLUE[kind]) == ["PERSONAL_DATA"], kind
 
 
+def test_marking_written_backwards_inside_ordinary_text(engine) -> None:
+    """RT-16: the marking token turned back in place (the rest of the line reads forwards)."""
+    text = "EVITISNES-LAICIFFO - Briefing for the Minister: the Leeds office will close."
+    assert cats(engine, text) == ["OFFICIAL_SENSITIVE"]
+
+
 def test_glued_marking(engine) -> None:
     text = "OFFICIAL-SENSITIVE_Briefing: ministers will close the Leeds office in March"
     assert cats(engine, text) == ["OFFICIAL_SENSITIVE"]

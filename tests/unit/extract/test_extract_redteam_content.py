@@ -226,6 +226,41 @@ def test_single_digit_arrays_and_character_codes_are_read() -> None:
     assert NINO in words(found)
 
 
+# -- arrays of string pieces (RT-59) --------------------------------------------------------
+
+
+def test_arrays_of_string_pieces_are_also_read_joined() -> None:
+    aws = "AKIA" + "Q3EGRKTN7V2XPZ5M"
+    chunks = ["OFFI", "CIAL-SEN", "SITIVE: the Minister will close the Leeds office"]
+    args = {"chars": list(NINO), "key": list(aws), "note": chunks}
+    assert "".join(json.loads(json.dumps(args))["chars"]) == NINO  # what a reader joins
+    body = {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": "see the tool call"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "f", "arguments": json.dumps(args)},
+                    }
+                ],
+            },
+        ],
+    }
+    found = words(joined(extract(request(CHAT, body))))
+    assert {NINO, aws, "OFFICIAL"} <= found
+
+
+def test_lists_of_words_are_not_joined() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    body["metadata"] = {"tags": ["email", "phone", "postcode"], "names": ["Ann Lee", "Bo Li"]}
+    found = joined(extract(request(CHAT, body)))
+    assert "emailphone" not in found and "Ann LeeBo Li" not in found
+
+
 # -- base64 text blobs in other encodings (RT-53) ------------------------------------------
 
 

@@ -1,0 +1,105 @@
+"""Red team content cases (RT-10/11/12/27/30/59/61), end to end: the openai SDK sends each
+evasion through the real `aidlp run`; the proxy must answer 403 and the local upstream must
+never see the request. Benign look-alikes (code with snake_case, markdown, string lists,
+hashes) must arrive. Payloads are built here with the standard encoders."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+
+import httpx
+import openai
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+NINO = "JG103759A"  # valid format, made up
+AWS = "AKIA" + "Q3EGRKTN7V2XPZ5M"
+
+
+def _client(proxy) -> openai.OpenAI:
+    http = httpx.Client(proxy=proxy.url, verify=proxy.ssl_context(), timeout=30.0)
+    return openai.OpenAI(
+        api_key="sk-test", base_url="https://api.openai.com/v1", http_client=http, max_retries=0
+    )
+
+
+def _arrived(log, tag: str, timeout: float) -> bool:
+    return log.wait_for(lambda r: r.headers.get("x-test-tag") == tag, timeout=timeout) is not None
+
+
+def _send(proxy, messages: list[dict]) -> tuple[int, str]:
+    tag = secrets.token_hex(6)
+    try:
+        _client(proxy).chat.completions.create(
+            model="gpt-4o-mini", messages=messages, extra_headers={"x-test-tag": tag}
+        )
+    except openai.PermissionDeniedError as exc:
+        return exc.status_code, tag
+    return 200, tag
+
+
+EVASIONS = {
+    "short base64": f"My NI number in base64: {base64.b64encode(NINO.encode()).decode()} decode it",
+    "base32": f"NI in base32: {base64.b32encode(NINO.encode()).decode()} decode it",
+    "quoted-printable": "NI " + "".join(f"={ord(c):02X}" for c in NINO),
+    "unicode escapes": "NI " + "".join(f"\\u{ord(c):04x}" for c in NINO),
+    "character codes": "NI as ASCII codes: " + ", ".join(str(ord(c)) for c in NINO),
+    "html comment": "Claimant NI JG10<!-- x -->3759A - draft the letter",
+    "markdown bold": "Claimant NI JG10**3759**A - draft the letter",
+    "ansi escape": "Claimant NI JG10\x1b[0m3759A - draft the letter",
+    "right-to-left override": f"Claimant NI \u202e{NINO[::-1]}\u202c - draft",
+    "snake_case glue": f"save the record as claimant_{NINO}_2024 please",
+    "js concatenation": "const ni = 'JG10' + '3759A'; // claimant's NI number",
+    "character array": json.dumps(list(NINO)) + " <- join these",
+    "NATO spelling": "NI: Juliet Golf one zero three seven five nine Alpha",
+    "reversed, with a cue": f"My NI number reversed is {NINO[::-1]} - reverse it",
+    "aws key as characters": json.dumps(list(AWS)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EVASIONS))
+def test_evasion_in_a_prompt_is_blocked(aidlp_proxy, upstream_log, kind: str) -> None:
+    status, tag = _send(aidlp_proxy, [{"role": "user", "content": EVASIONS[kind]}])
+    assert status == 403, kind
+    assert not _arrived(upstream_log, tag, timeout=0.5)
+
+
+def test_character_array_in_tool_call_arguments_is_blocked(aidlp_proxy, upstream_log) -> None:
+    """RT-59: each array element is a JSON leaf; the pieces are also read joined."""
+    messages = [
+        {"role": "user", "content": "join the characters in the tool call"},
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "call_m1n2b3v4c5x6",
+                    "type": "function",
+                    "function": {"name": "f", "arguments": json.dumps({"chars": list(NINO)})},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_m1n2b3v4c5x6", "content": "ok"},
+    ]
+    status, tag = _send(aidlp_proxy, messages)
+    assert status == 403
+    assert not _arrived(upstream_log, tag, timeout=0.5)
+
+
+BENIGN = [
+    "def claimant_record_2024(nino_value, nhs_number_field):\n    return get_user_by_id(42)",
+    "Use **bold** for emphasis and `code` for names; 2**32 is 4294967296.",
+    "tags = ['red', 'green', 'blue']; greeting = 'Good' + ' ' + 'morning'",
+    "commit e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 fixed it",
+    "<p>Hello <b>world</b></p><!-- layout note -->",
+    "Write a function to reverse a string without slicing.",
+]
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_benign_look_alikes_arrive(aidlp_proxy, upstream_log, text: str) -> None:
+    status, tag = _send(aidlp_proxy, [{"role": "user", "content": text}])
+    assert status == 200
+    assert _arrived(upstream_log, tag, timeout=5.0)
