@@ -37,7 +37,13 @@ from proxy.failsafe import fail_closed
 from proxy.responses import render
 from proxy.transport import http1_trailers
 from proxy.transport.gate import TransportGate
-from proxy.transport.names import ConnectHosts, classify, flow_names, is_ip_literal
+from proxy.transport.names import (
+    ConnectHosts,
+    bare_host,
+    classify,
+    flow_names,
+    is_ip_literal,
+)
 from proxy.transport.upgrades import asks_upgrade
 
 log = logging.getLogger("aidlp")
@@ -164,13 +170,44 @@ class ConnectionGate(FailsClosed):
     @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         tool = classify(self.host.rt().catalogue, flow_names(flow, self.connect_hosts))
+        if tool is not None and tool.status is ToolStatus.BLOCKED:
+            flow.metadata[TOOL_KEY] = tool
+            self.refuse(flow, tool)
+            return
+        if self._to_an_address(flow) and not self._route_by_name(flow):
+            # nothing names where it goes (an address, no SNI, Host an address too): it is
+            # scanned as an unnamed destination, never passed through unseen
+            tool = tool or UNNAMED_TOOL
         if tool is None:
             return
         if not (tool.serves_path(flow.request.path) or asks_upgrade(flow.request.headers)):
             return  # a shared host's non-AI path (www.bing.com/search): forwarded as it came
         flow.metadata[TOOL_KEY] = tool
-        if tool.status is ToolStatus.BLOCKED:
-            self.refuse(flow, tool)
+
+    def _to_an_address(self, flow: http.HTTPFlow) -> bool:
+        """The flow goes to an address the client chose (a CONNECT to an IP literal, or no
+        CONNECT and no SNI to name one), not to a name."""
+        connect = self.connect_hosts.get(flow.client_conn.id)
+        if connect is not None:
+            return is_ip_literal(bare_host(connect))
+        return not flow.client_conn.sni and is_ip_literal(flow.request.host)
+
+    @staticmethod
+    def _route_by_name(flow: http.HTTPFlow) -> bool:
+        """Send a request in a tunnel to an address to the host it names (Host,
+        ``:authority``, else the SNI), resolved by the proxy, never to the client's address:
+        a DeepSeek address with ``Host: api.openai.com`` (or ``www.example.com``) reaches the
+        named host, not DeepSeek. False when the request names no host."""
+        request = flow.request
+        authority = request.data.authority.decode("utf-8", "surrogateescape")
+        names = [*request.headers.get_all("host"), authority, flow.client_conn.sni]
+        for name in names:
+            host = bare_host(name)
+            if host and not is_ip_literal(host):
+                if request.host != host:
+                    request.host = host
+                return True
+        return False
 
     def refuse(self, flow: http.HTTPFlow, tool: Tool) -> None:
         runtime, inspector, recording = self.host.live()

@@ -447,7 +447,9 @@ def test_ip_literal_without_sni_benign_request_still_reaches_the_ai_tool(aidlp_p
         response = tls.read_response()
     assert status_of(response) == 200, response[:200]
     assert _arrived(upstream_log, b"rivers in Scotland")
-    assert [c for c in aidlp_proxy.upstream_connects() if c.startswith("127.0.0.1:443")]
+    # sent to the host the request names, resolved by the proxy, not to the client's address
+    assert [c for c in aidlp_proxy.upstream_connects() if c.startswith("api.openai.com:443")]
+    assert not [c for c in aidlp_proxy.upstream_connects() if c.startswith("127.0.0.1:443")]
 
 
 @pytest.mark.parametrize("address", ["2130706433", "0x7f000001", "127.1", "0177.0.0.1"])
