@@ -41,7 +41,13 @@ import trustme
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.harness import REROUTE_SCRIPT, aidlp_executable, free_port, wait_for_port
+from tests.e2e.harness import (
+    REROUTE_SCRIPT,
+    aidlp_executable,
+    child_processes,
+    free_port,
+    wait_for_port,
+)
 from tests.e2e.outcomes import post
 from tests.e2e.upstream import Upstream
 
@@ -101,20 +107,8 @@ class Proxy:
     def workers(self) -> list[int]:
         """Scan workers: children of the template (the forkserver child of the proxy)."""
 
-        def children(parent: int) -> list[tuple[int, bytes]]:
-            found = []
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-                    cmd = (stat.parent / "cmdline").read_bytes()
-                except (OSError, ValueError, IndexError):
-                    continue
-                if ppid == parent:
-                    found.append((int(stat.parent.name), cmd))
-            return found
-
-        templates = [pid for pid, cmd in children(self.proc.pid) if b"forkserver" in cmd]
-        return [pid for t in templates for pid, _ in children(t)]
+        templates = [pid for pid, cmd in child_processes(self.proc.pid) if b"forkserver" in cmd]
+        return [pid for t in templates for pid, _ in child_processes(t)]
 
 
 class Load:

@@ -104,6 +104,20 @@ def wait_for_port(port: int, timeout: float) -> bool:
     return False
 
 
+def child_processes(parent: int) -> list[tuple[int, bytes]]:
+    """``(pid, cmdline)`` of each live child of ``parent`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent:
+            found.append((int(stat.parent.name), cmd))
+    return found
+
+
 class AidlpProcess:
     """A running `aidlp run`, listening on loopback, re-routed to the test upstream."""
 

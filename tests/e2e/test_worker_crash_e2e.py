@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.harness import child_processes
+
 pytestmark = pytest.mark.e2e
 
 CHAT = "https://api.openai.com/v1/chat/completions"
@@ -33,22 +35,9 @@ def is_scan_worker(proc: Path) -> bool:
         return False
 
 
-def _children(parent: int) -> list[tuple[int, bytes]]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            cmd = (stat.parent / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent:
-            found.append((int(stat.parent.name), cmd))
-    return found
-
-
 def template_pid(parent: int) -> int | None:
     """The scan-worker template (multiprocessing's forkserver, a child of the proxy)."""
-    return next((pid for pid, cmd in _children(parent) if b"forkserver" in cmd), None)
+    return next((pid for pid, cmd in child_processes(parent) if b"forkserver" in cmd), None)
 
 
 def worker_pids(parent: int) -> list[int]:
@@ -56,7 +45,7 @@ def worker_pids(parent: int) -> list[int]:
     template = template_pid(parent)
     if template is None:
         return []
-    return [pid for pid, _ in _children(template) if is_scan_worker(Path(f"/proc/{pid}"))]
+    return [pid for pid, _ in child_processes(template) if is_scan_worker(Path(f"/proc/{pid}"))]
 
 
 @pytest.mark.parametrize("mode", ["restart", "spare", "template"])
