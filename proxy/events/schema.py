@@ -191,14 +191,22 @@ def _number(value: Any) -> float:
     return round(float(value), 3)
 
 
-def _ip(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Redact
-    return _ip_str(value)
+def _string_check(mask: Callable[[str], str]) -> Callable[[Any], str]:
+    """A check of string values only (anything else is redacted), its answers cached:
+    addresses, hosts and paths repeat in almost every event."""
+    cached = functools.lru_cache(maxsize=4096)(mask)
+
+    @functools.wraps(mask)
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Redact
+        return cached(value)
+
+    return check
 
 
-@functools.lru_cache(maxsize=4096)
-def _ip_str(value: str) -> str:
+@_string_check
+def _ip(value: str) -> str:
     try:
         return str(ipaddress.ip_address(value.split("%", 1)[0]))
     except ValueError:
@@ -218,29 +226,17 @@ def _masked_segment(segment: str) -> str:
     return segment
 
 
-def mask_path(value: Any) -> str:
+@_string_check
+def mask_path(value: str) -> str:
     """The URL path without query/fragment, identifier-like segments masked to ``*``."""
-    if not isinstance(value, str):
-        raise Redact
-    return _mask_path_str(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _mask_path_str(value: str) -> str:
     path = value.split("?", 1)[0].split("#", 1)[0][:2048]
     masked = "/".join(_masked_segment(s) for s in path.split("/"))
     return masked[:512]
 
 
-def mask_host(value: Any) -> str:
+@_string_check
+def mask_host(value: str) -> str:
     """A host name (labels with identifiers masked to ``*``) or an IP literal."""
-    if not isinstance(value, str):
-        raise Redact
-    return _mask_host_str(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _mask_host_str(value: str) -> str:
     host = value.strip("[]")
     try:
         return str(ipaddress.ip_address(host))
