@@ -220,7 +220,39 @@ def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archiv
         raise ExtractionError("too_large", "archive has more than max_archive_members")
     if sum(info.file_size for info in infos) > settings.max_archive_bytes:
         raise ExtractionError("too_large", "archive inflates over max_archive_bytes")
+    if hidden_local_entry(probe.data, zf):
+        raise ExtractionError(
+            "unparseable",
+            "zip local entry outside the central directory (streaming readers see it)",
+        )
     return Archive(col, zf, where, depth, infos)
+
+
+_LOCAL = b"PK\x03\x04"
+
+
+def hidden_local_entry(data: bytes, zf: zipfile.ZipFile) -> bool:
+    """True if a local file header lies outside the members the central directory lists:
+    before the first, between two, or after the last member's data. ``zipfile`` (and office
+    readers) go by the central directory; streaming readers (Java ``ZipInputStream``,
+    ``unzip-stream``) walk the local headers from the start and would read such an entry."""
+    try:
+        infos = sorted(zf.infolist(), key=lambda info: info.header_offset)
+        start_dir = zf.start_dir  # type: ignore[attr-defined]
+    except (AttributeError, zipfile.BadZipFile, OSError, ValueError):
+        return False
+    pos = 0  # zipfile's offsets are into the whole file (a prefix is counted in them)
+    for info in infos:
+        offset = info.header_offset
+        if _LOCAL in data[pos:offset]:
+            return True
+        header = data[offset : offset + 30]
+        if len(header) < 30 or header[:4] != _LOCAL:
+            return False  # zipfile reports a damaged member when it is read
+        name_len = int.from_bytes(header[26:28], "little")
+        extra_len = int.from_bytes(header[28:30], "little")
+        pos = max(pos, offset + 30 + name_len + extra_len + info.compress_size)
+    return _LOCAL in data[pos:start_dir]
 
 
 def names_and_comments(archive: Archive) -> None:

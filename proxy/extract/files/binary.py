@@ -11,16 +11,32 @@ from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.kind import FileKind, Probe, register
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_STRINGS = re.compile(rb"[\x20-\x7e\t]{6,}|(?:[\x20-\x7e]\x00){6,}")
+#: printable runs: UTF-32 (LE, BE), ASCII, UTF-16 (LE, BE); ``strings -e`` reads all of them
+_STRINGS = re.compile(
+    rb"(?:[\x20-\x7e\t\n]\x00\x00\x00){6,}|(?:\x00\x00\x00[\x20-\x7e\t\n]){6,}"
+    rb"|[\x20-\x7e\t]{6,}|(?:[\x20-\x7e\t\n]\x00){6,}|(?:\x00[\x20-\x7e\t\n]){6,}"
+)
+
+
+def _run_text(run: bytes) -> str:
+    if run[1:4] == b"\x00\x00\x00":
+        return run.decode("utf-32-le", "replace")
+    if run[:3] == b"\x00\x00\x00":
+        return run.decode("utf-32-be", "replace")
+    if run[1:2] == b"\x00":
+        return run.decode("utf-16-le", "replace")
+    if run[:1] == b"\x00":
+        return run.decode("utf-16-be", "replace")
+    return run.decode("latin-1")
 
 
 def strings(col: Collector, data: bytes, where: str) -> None:
-    """Printable runs (ASCII and UTF-16LE) of an unknown binary, like ``strings(1)``."""
+    """Printable runs (ASCII, UTF-16 and UTF-32 either way round) of an unknown binary, like
+    ``strings(1)``: BOM-less UTF-16/32 text, and the text inside legacy binary files."""
     out: list[str] = []
     size = 0
     for match in _STRINGS.finditer(data):
-        run = match.group()
-        text = run.decode("utf-16-le", "replace") if run[1:2] == b"\x00" else run.decode("latin-1")
+        text = _run_text(match.group())
         out.append(text)
         size += len(text)
         if size > col.budget.remaining_chars:

@@ -11,6 +11,7 @@ and video (ID3 tags, container metadata) are scanned as well.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import warnings
@@ -107,6 +108,97 @@ class ImageKind(FileKind):
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         col.media("image", where, probe.data)  # kept for OCR in the scan worker
+        col.text("\n".join(image_metadata(probe.data)), f"{where}<metadata>")
+
+
+#: EXIF tags that hold text a viewer shows (ImageDescription, Make, Model, Software, Artist,
+#: Copyright, UserComment, the Windows XP title/comment/author/keywords/subject)
+_EXIF_TEXT = (
+    0x010E,
+    0x010F,
+    0x0110,
+    0x0131,
+    0x013B,
+    0x8298,
+    0x9286,
+    0x9C9B,
+    0x9C9C,
+    0x9C9D,
+    0x9C9E,
+    0x9C9F,
+)
+_EXIF_IFD = 0x8769
+
+
+def image_metadata(data: bytes) -> list[str]:
+    """Text an image carries besides its pixels, as Pillow reads it: PNG tEXt/zTXt/iTXt
+    chunks, JPEG and GIF comments, EXIF text tags (also in WebP/PNG eXIf), XMP packets."""
+    from PIL import Image
+
+    out: list[str] = []
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format == "PNG":
+                image.load()  # text chunks after the image data are read with it
+            info = dict(image.info)
+            text = getattr(image, "text", None)
+            if isinstance(text, dict):
+                info.update(text)
+            exif = image.getexif()
+    except Exception:  # Pillow raises assorted errors on crafted input: nothing more to read
+        return out
+    for key, value in info.items():
+        if key in ("exif", "icc_profile", "transparency", "dpi", "gamma"):
+            continue
+        if key in ("xmp", "XML:com.adobe.xmp"):
+            out.append(_xmp_text(value))
+        elif isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, bytes) and key == "comment":
+            out.append(value.decode("utf-8", "replace"))
+    tags = dict(exif.items())
+    with contextlib.suppress(Exception):  # a damaged EXIF IFD: the main IFD still counts
+        tags.update(exif.get_ifd(_EXIF_IFD))
+    for tag in _EXIF_TEXT:
+        value = tags.get(tag)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, bytes):
+            out.append(_exif_bytes(tag, value))
+    return [item.strip("\x00 ") for item in out if item and item.strip("\x00 ")]
+
+
+def _exif_bytes(tag: int, value: bytes) -> str:
+    if tag >= 0x9C9B:  # XP* tags: UTF-16LE
+        return value.decode("utf-16-le", "replace")
+    if tag == 0x9286 and value[:8] in (b"ASCII\x00\x00\x00", b"UNICODE\x00", b"\x00" * 8):
+        codec = "utf-16-le" if value[:8] == b"UNICODE\x00" else "latin-1"
+        return value[8:].decode(codec, "replace")
+    return value.decode("utf-8", "replace")
+
+
+def _xmp_text(value: object) -> str:
+    """An XMP packet's character data and attribute values (expat; no DTD)."""
+    from xml.parsers import expat
+
+    raw = value.encode("utf-8") if isinstance(value, str) else value
+    if not isinstance(raw, bytes):
+        return ""
+    parts: list[str] = []
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = lambda _n, attrs: parts.extend(attrs.values())
+    parser.CharacterDataHandler = parts.append
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("DTD")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(raw, True)
+    except (expat.ExpatError, ValueError):
+        return raw.decode("utf-8", "replace")
+    return " ".join(p.strip() for p in parts if p.strip())
 
 
 @register

@@ -51,7 +51,7 @@ class Pdf(FileKind):
         return probe.pdf_reader is not None or not probe.is_text  # type: ignore[attr-defined]
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        extract_pdf(col, probe.data, where, getattr(probe, "pdf_reader", None))
+        extract_pdf(col, probe.data, where, getattr(probe, "pdf_reader", None), depth)
 
 
 def _open(data: bytes) -> Any:
@@ -68,7 +68,9 @@ def _open(data: bytes) -> Any:
     return reader
 
 
-def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> None:
+def extract_pdf(
+    col: Collector, data: bytes, where: str, reader: Any = None, depth: int = 0
+) -> None:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
 
@@ -86,6 +88,7 @@ def extract_pdf(col: Collector, data: bytes, where: str, reader: Any = None) -> 
             raise ExtractionError("too_large", "PDF has more than max_pdf_pages")
         _metadata(col, reader, where)
         _form_fields(col, reader, where)
+        _document_parts(col, reader, where, depth)
         scanned = 0
         for index, page in enumerate(reader.pages):
             col.budget.check_time()
@@ -216,6 +219,71 @@ def _xml_text(data: bytes) -> str:
     except (expat.ExpatError, ValueError):
         return data.decode("utf-8", errors="replace")
     return "\n".join(p for p in (" ".join(parts)).split("\n") if p.strip())
+
+
+def _document_parts(col: Collector, reader: Any, where: str, depth: int) -> None:
+    """What a PDF reader shows beside the pages: embedded files (attachments, read as files
+    of their own), the outline (bookmark titles), page labels, and every other string of
+    the document catalog (``/Lang``, name trees, viewer preferences ...)."""
+    for name, contents in (reader.attachments or {}).items():
+        col.text(str(name), f"{where}<attachment>")
+        for data in contents if isinstance(contents, list) else [contents]:
+            if isinstance(data, bytes):
+                col.file(data, f"{where}<attachment {name}>", "", str(name), depth + 1)
+    titles: list[str] = []
+    _outline_titles(reader.outline, titles, 0)
+    col.text("\n".join(titles), f"{where}<outline>")
+    try:
+        labels = list(dict.fromkeys(reader.page_labels))
+    except Exception:  # pypdf raises assorted errors on a malformed /PageLabels tree
+        labels = []
+    col.text("\n".join(label for label in labels if not label.isdigit()), f"{where}<labels>")
+    root = reader.trailer.get("/Root")
+    if root is not None:
+        strings: list[str] = []
+        _catalog_strings(root.get_object(), strings, set(), 0)
+        col.text("\n".join(dict.fromkeys(strings)), f"{where}<catalog>")
+
+
+_MAX_OBJECTS = 20_000  # catalog objects visited for strings (the time budget also applies)
+_SKIPPED = frozenset({"/Pages", "/Metadata", "/AcroForm", "/Outlines", "/PageLabels"})  # read above
+
+
+def _outline_titles(items: Any, out: list[str], level: int) -> None:
+    if level > 32:
+        return
+    for item in items or []:
+        if isinstance(item, list):
+            _outline_titles(item, out, level + 1)
+        else:
+            title = getattr(item, "title", None)
+            if title:
+                out.append(str(title))
+
+
+def _catalog_strings(obj: Any, out: list[str], seen: set[int], level: int) -> None:
+    """String values under the catalog (not the page tree, read page by page), bounded."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    if level > 32 or len(seen) > _MAX_OBJECTS or isinstance(obj, NameObject):
+        return
+    if isinstance(obj, IndirectObject):
+        key = obj.idnum
+        if key in seen:
+            return
+        seen.add(key)
+        obj = obj.get_object()
+    if isinstance(obj, DictionaryObject):
+        for name, value in obj.items():
+            if name not in _SKIPPED and name != "/Parent":
+                _catalog_strings(value, out, seen, level + 1)
+    elif isinstance(obj, ArrayObject):
+        for value in obj:
+            _catalog_strings(value, out, seen, level + 1)
+    elif isinstance(obj, str) and obj.strip():
+        out.append(str(obj))
+    elif isinstance(obj, bytes) and obj.strip():
+        out.append(obj.decode("latin-1"))
 
 
 def _form_fields(col: Collector, reader: Any, where: str) -> None:

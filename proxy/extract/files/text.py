@@ -101,4 +101,44 @@ class Text(FileKind):
         return probe.is_text
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        col.text(_text_of(probe), where)
+        text = _text_of(probe)
+        col.text(text, where)
+        if _FOLDED.search(text[:4096]) or probe.ext in _FOLDING_EXTENSIONS:
+            unfolded = _LINE_FOLD.sub("", text)
+            if unfolded != text:  # what an iCalendar / vCard / MIME reader reads
+                col.text(unfolded, f"{where}<unfolded>")
+        if probe.ext in _XML_EXTENSIONS or "xml" in probe.mime or _XML_START.match(text[:512]):
+            xml_text(col, text, where)
+
+
+#: RFC 5545 / 6350 / 5322 line folding: a line break followed by one space or tab continues
+#: the line (iCalendar, vCard, e-mail headers); readers remove both
+_LINE_FOLD = re.compile(r"\r?\n[ \t]")
+_FOLDED = re.compile(r"(?m)^BEGIN:(?:VCALENDAR|VCARD|VEVENT)\b|^(?:From|Subject|Received): ", re.I)
+_FOLDING_EXTENSIONS = frozenset({"ics", "ical", "ifb", "vcf", "vcard", "vcs", "eml", "mht", "ldif"})
+_XML_EXTENSIONS = frozenset(
+    {"xml", "xsd", "xsl", "xslt", "svg", "plist", "rss", "atom", "kml", "gpx"}
+)
+_XML_START = re.compile(r"\ufeff?\s*<(?:\?xml\b|!DOCTYPE\b)")
+
+
+def xml_text(col: Collector, text: str, where: str) -> None:
+    """An XML document as an XML parser hands it to a program: CDATA sections joined with
+    their neighbours, internal entities expanded (expat's own billion-laughs limits, and the
+    request's text budget), external entities never fetched. A document that does not parse
+    is left to its raw text (already scanned)."""
+    from xml.parsers import expat
+
+    from proxy.extract.files.archive import XmlText
+
+    sink = XmlText(col, None)
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = sink.start
+    parser.EndElementHandler = sink.end
+    parser.CharacterDataHandler = sink.chars
+    try:
+        parser.Parse(text.lstrip("\ufeff").encode("utf-8", "surrogatepass"), True)
+    except (expat.ExpatError, UnicodeError, RecursionError):
+        return
+    sink.emit(f"{where}<xml>")

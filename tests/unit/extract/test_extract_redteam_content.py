@@ -11,9 +11,10 @@ import zipfile
 from urllib.parse import parse_qsl
 
 import docx
+import pytest
 from werkzeug.formparser import parse_form_data
 
-from proxy.extract import extract
+from proxy.extract import ExtractionError, extract
 from tests.unit.extract.extract_helpers import docx_bytes, joined, multipart, odt_bytes, request
 
 CHAT = "https://api.openai.com/v1/chat/completions"
@@ -290,3 +291,288 @@ def test_docx_table_rows_read_as_one_line() -> None:
     body, ctype = multipart([("file", "caseload.docx", DOCX, data)])
     lines = joined(extract(request(FILES, body, ctype))).splitlines()
     assert any("Jane Smith" in line and "multiple sclerosis" in line for line in lines)
+
+
+# -- XML files, zip local entries, folded text formats, BOM-less UTF-16/32 (RT-47/48/24) -------
+
+
+def _upload(name: str, data: bytes, ctype: str = "application/octet-stream"):
+    body, header = multipart([("purpose", None, None, b"assistants"), ("file", name, ctype, data)])
+    return extract(request(FILES, body, header))
+
+
+def test_xml_cdata_and_internal_entities_are_read_as_an_xml_parser_reads_them() -> None:
+    import xml.etree.ElementTree as ET
+
+    cdata = b'<?xml version="1.0"?><case><ni><![CDATA[JG10]]><![CDATA[3729A]]></ni></case>'
+    entities = (
+        b'<?xml version="1.0"?><!DOCTYPE case [<!ENTITY a "JG10"><!ENTITY b "3729A">]>'
+        b"<case><ni>&a;&b;</ni></case>"
+    )
+    for data in (cdata, entities):
+        assert ET.fromstring(data).find("ni").text == NINO  # the standard reader
+        assert NINO in words(joined(_upload("case.xml", data, "application/xml")))
+
+
+def test_xml_that_does_not_parse_is_still_read_as_text() -> None:
+    assert NINO in words(joined(_upload("case.xml", f"<a><b>{NINO}</a>".encode(), "text/xml")))
+
+
+def _local_entry(name: bytes, data: bytes) -> tuple[bytes, tuple[int, int, int]]:
+    import struct
+    import zlib
+
+    comp = zlib.compress(data)[2:-4]
+    crc = zlib.crc32(data)
+    head = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(comp), len(data), len(name), 0
+    )
+    return head + name + comp, (crc, len(comp), len(data))
+
+
+def test_zip_with_a_local_entry_outside_the_central_directory_is_unparseable() -> None:
+    import struct
+
+    hidden, _ = _local_entry(b"notes.txt", f"Claimant NI {NINO}\n".encode())
+    shown, (crc, csize, usize) = _local_entry(b"readme.txt", b"nothing to see\n")
+    offset = len(hidden)
+    central = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            0,
+            8,
+            0,
+            0,
+            crc,
+            csize,
+            usize,
+            10,
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
+        + b"readme.txt"
+    )
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), offset + len(shown), 0)
+    data = hidden + shown + central + end
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == ["readme.txt"]  # zipfile's view
+    with pytest.raises(ExtractionError) as info:
+        _upload("n.zip", data, "application/zip")
+    assert info.value.reason == "unparseable"
+
+
+def test_ordinary_zips_with_nested_stored_zips_still_read() -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("deep.txt", f"NI {NINO}")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("inner.zip", inner.getvalue())
+        zf.writestr("readme.txt", "hello")
+    assert NINO in words(joined(_upload("o.zip", outer.getvalue(), "application/zip")))
+
+
+def test_ics_line_folding_is_unfolded_as_icalendar_does() -> None:
+    import icalendar
+
+    ics = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+        b"SUMMARY:Meeting with claimant NI JG1037\r\n 29A about arrears\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert NINO in str(event["SUMMARY"])  # the standard reader unfolds
+    assert NINO in words(joined(_upload("meeting.ics", ics, "text/calendar")))
+
+
+def test_vcard_quoted_printable_note_is_decoded() -> None:
+    from detectors.engine import ScanEngine
+
+    engine = ScanEngine(load_ner=False)
+    import quopri
+
+    value = f"NI {NINO}"
+    encoded = "".join(f"={ord(c):02X}" for c in value)
+    vcf = f"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Smith;Jane\r\nNOTE;ENCODING=QUOTED-PRINTABLE:{encoded}\r\nEND:VCARD\r\n"
+    assert quopri.decodestring(encoded.encode()).decode() == value  # what vCard readers do
+    text = joined(_upload("jane.vcf", vcf.encode(), "text/vcard"))
+    assert "UK_NINO" in {f.entity_type for f in engine.scan(text).findings}
+
+
+def test_bomless_utf16_and_utf32_text_files_are_read() -> None:
+    text = f"Case notes: claimant NI {NINO} reviewed."
+    for codec in ("utf-16-be", "utf-16-le", "utf-32-le", "utf-32-be"):
+        data = text.encode(codec)
+        assert data.decode(codec) == text  # a reader that knows (or sniffs) the encoding
+        assert NINO in words(joined(_upload("notes.txt", data, "text/plain"))), codec
+
+
+# -- PDF parts beside the pages (RT-38) -----------------------------------------------------
+
+
+def _page_pdf() -> bytes:
+    """A one-page PDF with real text, built by hand (no secret in it)."""
+    content = b"BT /F1 24 Tf 72 720 Td (Quarterly team update) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def _pdf_with(change) -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.append(pypdf.PdfReader(io.BytesIO(_page_pdf())))
+    change(writer)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_pdf_attachments_outline_page_labels_and_catalog_strings_are_read() -> None:
+    import pypdf
+    from pypdf.generic import NameObject, TextStringObject
+
+    secret = f"Claimant NI {NINO}"
+
+    def lang(writer) -> None:
+        writer._root_object[NameObject("/Lang")] = TextStringObject(f"en-{NINO}")
+
+    cases = {
+        "attachment": (
+            lambda w: w.add_attachment("notes.txt", secret.encode()),
+            lambda r: r.attachments["notes.txt"][0].decode(),
+        ),
+        "outline": (
+            lambda w: w.add_outline_item(title=secret, page_number=0),
+            lambda r: r.outline[0].title,
+        ),
+        "page label": (
+            lambda w: w.set_page_label(0, 0, prefix=f"NI {NINO} "),
+            lambda r: r.page_labels[0],
+        ),
+        "catalog /Lang": (lang, lambda r: str(r.trailer["/Root"]["/Lang"])),
+    }
+    for name, (change, read_back) in cases.items():
+        data = _pdf_with(change)
+        assert NINO in read_back(pypdf.PdfReader(io.BytesIO(data))), name  # pypdf reads it
+        assert NINO in joined(_upload("r.pdf", data, "application/pdf")), name
+
+
+def test_a_plain_pdf_gives_no_catalog_noise() -> None:
+    found = joined(_upload("r.pdf", _page_pdf(), "application/pdf"))
+    assert "Quarterly team update" in found
+    assert "/Catalog" not in found and "/Pages" not in found
+
+
+# -- text in image metadata (RT-37) ---------------------------------------------------------
+
+
+def _picture():
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 80), "white")
+    ImageDraw.Draw(image).rectangle((10, 10, 300, 70), outline="black")
+    return image
+
+
+def _image_bytes(fmt: str, **save) -> bytes:
+    buf = io.BytesIO()
+    image = _picture()
+    (image.convert("P") if fmt == "GIF" else image).save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+def test_text_in_image_metadata_is_read_as_pillow_reads_it() -> None:
+    import base64
+
+    from PIL import Image, PngImagePlugin
+
+    secret = f"Claimant NI {NINO}"
+    exif = Image.Exif()
+    exif[0x010E] = secret  # ImageDescription
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:title="{secret}"/>'
+        "</rdf:RDF></x:xmpmeta>"
+    )
+    png_text, png_ztxt, png_itxt = (PngImagePlugin.PngInfo() for _ in range(3))
+    png_text.add_text("Comment", secret)
+    png_ztxt.add_text("Description", secret, zip=True)
+    png_itxt.add_itxt("Comment", secret, zip=True)
+    cases = {
+        "png tEXt": (_image_bytes("PNG", pnginfo=png_text), "image/png"),
+        "png zTXt": (_image_bytes("PNG", pnginfo=png_ztxt), "image/png"),
+        "png iTXt": (_image_bytes("PNG", pnginfo=png_itxt), "image/png"),
+        "jpeg COM": (_image_bytes("JPEG", comment=secret.encode()), "image/jpeg"),
+        "jpeg EXIF": (_image_bytes("JPEG", exif=exif.tobytes()), "image/jpeg"),
+        "jpeg XMP": (_image_bytes("JPEG", xmp=xmp.encode()), "image/jpeg"),
+        "gif comment": (_image_bytes("GIF", comment=secret), "image/gif"),
+        "webp EXIF": (_image_bytes("WEBP", exif=exif.tobytes()), "image/webp"),
+    }
+    for name, (data, mime) in cases.items():
+        with Image.open(io.BytesIO(data)) as image:  # the standard reader recovers it
+            image.load()
+            shown = [*image.info.values(), *getattr(image, "text", {}).values()]
+            shown.append(image.getexif().get(0x010E, ""))
+            assert any(
+                NINO in (v.decode("latin-1") if isinstance(v, bytes) else str(v)) for v in shown
+            ), name
+        url = f"data:{mime};base64," + base64.b64encode(data).decode()
+        body = {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}
+            ],
+        }
+        assert NINO in words(joined(extract(request(CHAT, body)))), name
+
+
+def test_ordinary_photo_metadata_blocks_nothing() -> None:
+    from PIL import Image
+
+    from detectors.engine import ScanEngine
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0131] = "Apple", "iPhone 14 Pro", "17.2.1"
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" '
+        'xmpMM:DocumentID="xmp.did:7f2c9a41-3b6e-4d1a-9c0e-52a8b1f4d3e7" '
+        'xmpMM:InstanceID="xmp.iid:0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5"/></rdf:RDF></x:xmpmeta>'
+    )
+    data = _image_bytes("JPEG", exif=exif.tobytes(), xmp=xmp.encode())
+    import base64
+
+    url = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    body = {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}
+        ],
+    }
+    text = joined(extract(request(CHAT, body)))
+    assert "iPhone 14 Pro" in text
+    assert ScanEngine(load_ner=False).scan(text).categories == []
