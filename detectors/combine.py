@@ -50,6 +50,8 @@ MAX_NAMES = 400
 POSTCODE_AFTER_STREET = 90
 
 _DOCUMENT = "document.yaml"
+#: "Sir Keir Starmer": an honorific that makes no private individual by its form alone
+_PUBLIC_HONORIFICS = frozenset(_ROLES.list("person.yaml", "public_honorifics"))
 
 
 def _phrases_rx(key: str) -> str:
@@ -268,7 +270,7 @@ def combine(
     for n in names[:MAX_NAMES]:
         span = (n.start, n.end)
         name_text = text[n.start : n.end]
-        private = n.form in PRIVATE_FORMS
+        private = _private_form(n, name_text)
         # a story's or a programming task's names are toy data, and English NER is not
         # trusted on other languages; either still counts when a special-category term is
         # tied to the name and (toy) the text places the person at work ("test data:
@@ -279,8 +281,12 @@ def combine(
             continue
         if foreign and not forename(name_text.split()[0]):
             continue  # "América Latina": English NER on another language needs a forename
+        outside_casework = not (reg.casework or reg.involved)
         if not private and (
-            reg.public_text or structure.public(span, reporting=not (reg.casework or reg.involved))
+            reg.public_text
+            or structure.public(span, reporting=outside_casework)
+            # "Dame Deborah James raised ...": a title the Crown gives public figures
+            or (outside_casework and _public_title(text, n))
         ):
             continue
         record = (
@@ -376,7 +382,8 @@ def combine(
         # outside casework, the parse can still overturn a name found by its form alone
         # ("X said that ..."); in casework it would not, so the parser is not paid for
         recheck = not (reg.casework or reg.involved) and any(
-            i.tier == Tier.PERSON and i.form not in PRIVATE_FORMS for i in person_hits
+            i.tier == Tier.PERSON and not _private_form(i, text[i.start : i.end])
+            for i in person_hits
         )
         return _dedupe(counted), parsed is None and recheck and not weak_combo
 
@@ -399,6 +406,19 @@ def combine(
     if (reg.toy and not (special and at_work)) or reg.public_text:
         needs_names = False  # names found by NER would not count here
     return counted, needs_names and parsed is None
+
+
+def _private_form(name: Item, name_text: str) -> bool:
+    """The name's form says it is a private individual ("Mrs J. Patel", "Name: ..."), unless
+    a public honorific opens it ("Sir Keir Starmer")."""
+    return name.form in PRIVATE_FORMS and name_text.split(maxsplit=1)[0] not in _PUBLIC_HONORIFICS
+
+
+def _public_title(text: str, name: Item) -> bool:
+    """A public honorific opens the name or stands right before it ("Dame Deborah James")."""
+    before = text[max(0, name.start - 12) : name.start].split()
+    first = text[name.start : name.end].split()[:1]
+    return any(w in _PUBLIC_HONORIFICS for w in first + before[-1:])
 
 
 #: "X, who has Y" / "X is Y": a fact stated between a name and a special-category term

@@ -87,6 +87,14 @@ _INTRODUCED_BEFORE = re.compile(
 _INTRODUCED_AFTER = re.compile(
     r"(?i)\s*,?\s*(?:is|was)\s+(?:the|our|my|a|an)\s+(?:[a-z]+\s+)?([a-z]{3,})\b"
 )
+#: "The (new) claimant (concerned) is X" / "X is the claimant": a casework role introduces
+_INTRODUCED_BY_ROLE = re.compile(
+    rf"(?i)\b(?:the|our|my|this)\s+(?:[a-z]+\s+)?(?:{_BACK_ROLES})s?"
+    r"(?:\s+(?:concerned|involved|in question|affected))?\s+(?:is|was|are|were)\s+$"
+)
+_INTRODUCES_ROLE_AFTER = re.compile(
+    rf"(?i)\s*,?\s*(?:is|was)\s+(?:the|our|my|a|an)\s+(?:[a-z]+\s+)?(?:{_BACK_ROLES})\b"
+)
 #: one field of a record per line, ``key: value`` (a JSON object's leaves as extraction
 #: renders them, or a form's lines)
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
@@ -295,6 +303,13 @@ class Structure:
                 # were scanned as separate parts (the leaves of one JSON object, rendered
                 # ``key: value``, are joined by blank lines)
                 return True
+        if abs(cs - ns) <= CARRY_SENTENCES and self.introduced_by_role(name):
+            # "The officer concerned is Patricia Lamb. Please draft the disciplinary
+            # letter.": the person the text introduces by a casework role is whom the
+            # sentences around are about, unless someone else is named in between
+            lo, hi = (name[1], ctx[0]) if name[1] <= ctx[0] else (ctx[1], name[0])
+            if not self.named_between(lo, hi):
+                return True
         if 0 < cs - ns <= CARRY_SENTENCES and name[1] <= ctx[0]:
             lo, hi = self.span(cs)
             if (
@@ -316,6 +331,15 @@ class Structure:
         """Is another person named in ``text[start:end]`` (:attr:`names`)?"""
         i = bisect.bisect_left(self.names, (start, -1))
         return i < len(self.names) and self.names[i][0] < end
+
+    def introduced_by_role(self, name: tuple[int, int]) -> bool:
+        """The sentence introduces the person by a casework role: "The claimant is X",
+        "The officer concerned is X", "X is our new apprentice" (roles in ``document.yaml:
+        back_reference_roles``)."""
+        ns_lo, ns_hi = self.span(self.sentence(name[0]))
+        before = _INTRODUCED_BY_ROLE.search(self.text[max(ns_lo, name[0] - 60) : name[0]])
+        after = _INTRODUCES_ROLE_AFTER.match(self.text, name[1], min(ns_hi, name[1] + 60))
+        return before is not None or after is not None
 
     def _role_back_reference(self, name: tuple[int, int], lo: int, hi: int) -> bool:
         """The later sentence refers back to the person by the role they were introduced
@@ -374,14 +398,15 @@ class Structure:
         head = tok
         while head.dep_ in ("compound", "flat", "appos") and head.head is not head:
             head = head.head
-        verb = head.head
-        if head.dep_ not in ("nsubj", "nsubjpass") or verb.lemma_.lower() not in _REPORTING_LEMMAS:
+        reporting = [v for v in _shared_subject_verbs(head.head) if _reporting(v)]
+        if head.dep_ not in ("nsubj", "nsubjpass") or not reporting:
             return False
-        for anc in ctok.ancestors:
-            if anc.head is verb and anc.dep_ in ("ccomp", "xcomp", "parataxis", "advcl"):
-                return not any(t.lower_ in _CARRY_PRONOUNS for t in anc.subtree)
-            if anc is verb:
-                break
+        for verb in reporting:
+            for anc in ctok.ancestors:
+                if anc.head is verb and anc.dep_ in ("ccomp", "xcomp", "parataxis", "advcl"):
+                    return not any(t.lower_ in _CARRY_PRONOUNS for t in anc.subtree)
+                if anc is verb:
+                    break
         return False
 
     def public(self, name: tuple[int, int], *, reporting: bool = True) -> bool:
@@ -413,10 +438,50 @@ class Structure:
                 head = tok
                 while head.dep_ in ("compound", "flat") and head.head is not head:
                     head = head.head
-                if head.dep_ in ("nsubj",) and head.head.lemma_.lower() in _REPORTING_LEMMAS:
+                if head.dep_ in ("nsubj",) and any(
+                    _reporting(v) for v in _shared_subject_verbs(head.head)
+                ):
                     # "X said" with X a subject and the verb in the past: public statements
                     return not _PRONOUN.search(self.text, *self.span(self.sentence(s)))
         return False
+
+
+def _inflections(lemma: str) -> set[str]:
+    """The regular forms of a verb: say → says, sayed...; deny → denies, denied."""
+    forms = {lemma, lemma + "s", lemma + "ed", lemma + "d", lemma + "es"}
+    if lemma.endswith("y"):
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    return forms
+
+
+#: the forms of the reporting verbs as written: the shipped parse has no lemmatizer, so a
+#: token's lemma is often empty (irregular pasts from ``document.yaml: reporting_past``)
+_REPORTING_FORMS = frozenset(
+    form for lemma in _REPORTING_LEMMAS for form in _inflections(lemma)
+) | frozenset(_VOCAB.list("document.yaml", "reporting_past"))
+
+
+def _reporting(verb) -> bool:
+    """A statement made: a reporting verb in the past or the present third person ("said",
+    "tells", "has announced"; by lemma where the parse has one). "What can X claim?" (a
+    bare verb after a modal) reports nothing."""
+    if verb.tag_ and verb.tag_ not in _STATEMENT_TAGS:
+        return False
+    return (verb.lemma_ or verb.lower_).lower() in _REPORTING_LEMMAS or (
+        verb.lower_ in _REPORTING_FORMS
+    )
+
+
+#: Penn tags of a verb that states something made: past, present third person, participle
+_STATEMENT_TAGS = frozenset({"VBD", "VBZ", "VBN"})
+
+
+def _shared_subject_verbs(verb) -> list:
+    """``verb`` and the verbs coordinated with it that share its subject ("X visited the
+    hospital and said ...": "said" is X's too)."""
+    return [verb] + [
+        c for c in verb.conjuncts if not any(ch.dep_ in ("nsubj", "nsubjpass") for ch in c.children)
+    ]
 
 
 _APPOSITION = re.compile(r"\s*(?:,|\()\s*(?:the |a |an |former |then |current )?")

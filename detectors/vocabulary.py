@@ -68,6 +68,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "person.yaml": {
         "honorifics": "list",
         "title_honorifics": "list",
+        "public_honorifics": "list",
         "particles": "list",
         "labels": "list",
         "roles": "list",
@@ -94,6 +95,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "surname_fields": "list",
         "stated_verbs": "list",
         "reporting_lemmas": "list",
+        "reporting_past": "list",
         "back_reference_roles": "list",
         "carry_pronouns": "list",
         "plural_pronouns": "list",

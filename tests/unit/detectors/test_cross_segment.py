@@ -178,3 +178,94 @@ def test_condition_next_to_a_field_on_its_own_line_is_no_topic(engine) -> None:
     # phrase "multiple sclerosis office"
     text = "name: Jane Okafor\n\ncondition: multiple sclerosis\n\noffice: Leeds"
     assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+# Rule: the person the text introduces by a casework role ("The officer concerned is X")
+# is whom the sentences around are about: the request's casework word ties to them.
+def test_person_introduced_by_role_ties_the_request_around_it(engine) -> None:
+    text = (
+        "The officer concerned is Patricia Lamb. Please draft the disciplinary invitation "
+        "letter.\n\nShe was found to have accessed her neighbour's records."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_person_introduced_by_a_non_casework_role_stays_allowed(engine) -> None:
+    for text in (
+        "The guest speaker is Patricia Lamb. Please draft the invitation to our "
+        "disciplinary policy workshop.",
+        "The winner is Patricia Lamb. Please draft a press release about the award for "
+        "cancer research.",
+    ):
+        assert blocked(engine, text) == []
+
+
+# Rule: the writer's own note or reference about someone ("tidy up this note for the file",
+# "worked with us") is involvement, not a general-knowledge question, even when it opens
+# with "Can you ...".
+def test_note_for_the_file_is_involvement(engine) -> None:
+    text = (
+        "Can you tidy up this note for the file? Spoke with Mrs Okonkwo this morning. Her "
+        "daughter Tia (7) has been diagnosed with ADHD and she is asking about DLA."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_note_for_the_file_without_a_person_stays_allowed(engine) -> None:
+    text = "Can you tidy up this note for the file? The team discussed ADHD awareness training."
+    assert blocked(engine, text) == []
+
+
+def test_reference_for_someone_who_worked_with_us(engine) -> None:
+    text = (
+        "Can you rewrite this reference more formally? Ellie Marchetti worked with us for 3 "
+        "years. She was on maternity leave in 2022 and came back part time."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+# Rule: religious observance ("refused to let him pray") and suicidal ideation ("thinking of
+# ending his life") are special-category facts about the named person; with nobody named
+# they are not.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Can you help me reply to a complaint? The complainant, Mr Ibrahim Yusuf, says the "
+            "jobcentre refused to let him pray during his appointment.",
+            ["PERSONAL_DATA", "SPECIAL_CATEGORY"],
+        ),
+        (
+            "Give me bullet points for the welfare call. Amir Qureshi, UC claimant, said he has "
+            "not eaten for 3 days and is thinking of ending his life.",
+            ["PERSONAL_DATA", "SPECIAL_CATEGORY"],
+        ),
+        ("The jobcentre has a quiet room where anyone can pray during Ramadan.", []),
+        (
+            "The Samaritans help people who are thinking of ending their life; add their "
+            "number to the poster.",
+            [],
+        ),
+    ],
+)
+def test_observance_and_suicidal_ideation(engine, text: str, expected: list[str]) -> None:
+    assert blocked(engine, text) == expected
+
+
+# Rule: a knighthood or damehood ("Sir", "Dame") makes no private individual by its form, and
+# outside casework marks a public figure; a reporting verb coordinated with another verb
+# ("visited ... and said") is still the subject's statement. In casework "Mr" still counts.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sir Keir Starmer visited the hospital and said cancer waiting times are too long.", []),
+        ("Dame Deborah James raised millions for bowel cancer research before she died.", []),
+        (
+            "Mr Derek Ashworth came to the jobcentre and said his cancer treatment means he "
+            "cannot attend.",
+            ["PERSONAL_DATA", "SPECIAL_CATEGORY"],
+        ),
+    ],
+)
+def test_public_honorifics_and_coordinated_reporting(engine, text: str, expected) -> None:
+    assert blocked(engine, text) == expected
