@@ -1,6 +1,6 @@
 """Start-up, restart, drain and worker-crash figures for deploy/README.md (prints them).
 
-    uv run python bench/bench_lifecycle.py [--clients 20] [--workers 1] [--spare]
+    uv run python bench/bench_lifecycle.py [--clients 20] [--workers 1] [--spare] [--retry-after]
 
 Every figure is printed with the 1-minute load average at the time (the machine is shared).
 
@@ -114,8 +114,9 @@ class Proxy:
 class Load:
     """N keep-alive clients; outcomes counted, optionally into a time line."""
 
-    def __init__(self, port: int, clients: int) -> None:
+    def __init__(self, port: int, clients: int, retry_after: bool = False) -> None:
         self.url = f"http://127.0.0.1:{port}"
+        self.wait = time.sleep if retry_after else None  # a 503's Retry-After, as SDKs do
         self.results: Counter = Counter()
         self.refusals: Counter = Counter()  # how: connection refused, reset, 503 Retry-After
         self.timeline: list[tuple[float, str]] = []
@@ -136,7 +137,8 @@ class Load:
             thread.join(60)
 
     def _one(self, client: httpx.Client, sensitive: bool) -> str:
-        answer = post(client, CHAT, body(NINO if sensitive else "Write a haiku."), self.refusals)
+        text = NINO if sensitive else "Write a haiku."
+        answer = post(client, CHAT, body(text), self.refusals, on_retry_after=self.wait)
         if isinstance(answer, str):
             return answer  # refused (nothing of it was sent) or cut (sent, no answer)
         return "correct" if answer.status_code == (403 if sensitive else 200) else "wrong"
@@ -218,6 +220,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--spare", action="store_true", help="workers.spare: true")
+    parser.add_argument(
+        "--retry-after",
+        action="store_true",
+        help="clients wait a 503's Retry-After before retrying, as the OpenAI and Anthropic "
+        "SDKs do (default: they retry at once, the harshest case)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="aidlp-lifecycle-"))
@@ -245,7 +253,8 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
     first = Proxy(work, port, metrics, ca_pem, up, args.workers, args.spare)
     wait_for_port(port, 180)
     listening = time.monotonic() - first.started
-    load = Load(port, args.clients).start()  # traffic from the moment the port listens
+    # traffic from the moment the port listens
+    load = Load(port, args.clients, args.retry_after).start()
     ready = first.wait_ready()
     deadline = time.monotonic() + 120
     while first_correct_after(load, 0) is None and time.monotonic() < deadline:
@@ -253,7 +262,8 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
     decided = (first_correct_after(load, 0) or 0) - first.started
     print(f"time to listen: {listening:.1f} s; /readyz 200: {ready:.1f} s; first decision "
           f"(clean prompt forwarded): {decided:.1f} s after start, {decided - listening:.1f} s "
-          f"after listening, {args.clients} clients sending from then (workers: "
+          f"after listening, {args.clients} clients sending from then"
+          f"{' and waiting Retry-After' if args.retry_after else ''} (workers: "
           f"{args.workers}; {loadavg()})")  # fmt: skip
 
     time.sleep(5 if not args.spare else 20)  # the spare warms up after the pool

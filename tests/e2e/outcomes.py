@@ -8,7 +8,9 @@ reset, the CONNECT or the TLS handshake failed, or a 503 with Retry-After; safe 
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -46,9 +48,11 @@ def post(
     payload: dict[str, Any],
     refusals: Counter | None = None,
     cuts: list[str] | None = None,
+    on_retry_after: Callable[[float], Any] | None = None,
 ) -> httpx.Response | str:
     """The response, or "refused" / "cut" (the kind of refusal is counted in ``refusals``,
-    the story of each cut appended to ``cuts``)."""
+    the story of each cut appended to ``cuts``; ``on_retry_after`` is given a 503's
+    ``Retry-After`` seconds, e.g. ``time.sleep`` to wait it as the SDKs do)."""
     attempt = Attempt()
     try:
         answer = client.post(url, json=payload, extensions={"trace": attempt})
@@ -64,5 +68,8 @@ def post(
     if answer.status_code == 503 and "retry-after" in answer.headers:
         if refusals is not None:
             refusals["503 Retry-After"] += 1
+        if on_retry_after is not None:
+            with contextlib.suppress(ValueError):
+                on_retry_after(float(answer.headers["retry-after"]))
         return "refused"
     return answer
