@@ -10,7 +10,12 @@ Claimed by path suffix on any AI-tool host:
   ``input_image``, ``input_file`` parts; ``function_call`` arguments;
   ``function_call_output``; ``custom_tool_call`` input; reasoning summaries).
 - ``/completions`` and Mistral ``/fim/completions``: ``prompt`` (string or list) and ``suffix``.
-- ``/embeddings`` and ``/moderations``: ``input`` (string or list; token arrays ignored).
+- ``/embeddings`` and ``/moderations``: ``input`` (string or list).
+- Token-id arrays (``prompt``/``input`` as ``[41, 38, ...]`` or a list of them): the server
+  decodes them with its BPE vocabulary. Ids 0-255 are the single bytes in every OpenAI
+  vocabulary (r50k, p50k, cl100k, o200k: GPT-2's byte order), so such arrays are read as
+  their text; an array with a longer token cannot be read without the vocabulary files
+  (not shipped) and is blocked (``uninspectable``).
 - ``/images/generations``, ``/audio/speech``, assistants and thread messages: via the
   residual sweep (every string field), with OpenAI's error shape.
 - Azure: ``/openai/deployments/{deployment}/...``: the deployment is the model.
@@ -122,15 +127,42 @@ def responses_input(col: Collector, items: Any, where: str = "input") -> None:
 
 
 def prompt_list(col: Collector, value: Any, where: str) -> None:
-    """``prompt``/``input``: a string, a list of strings, or token arrays (nothing to scan)."""
+    """``prompt``/``input``: a string, a list of strings, or token-id arrays."""
     if isinstance(value, str):
         col.text(value, where)
     elif isinstance(value, list):
+        if value and all(_is_token(item) for item in value):
+            token_ids(col, value, where)
+            return
         for index, item in enumerate(value):
             if isinstance(item, str):
                 col.text(item, path_join(where, index))
             elif isinstance(item, dict):
                 col.value(item, path_join(where, index))
+            elif isinstance(item, list) and item and all(_is_token(t) for t in item):
+                token_ids(col, item, path_join(where, index))
+
+
+def _is_token(item: object) -> bool:
+    return isinstance(item, int) and not isinstance(item, bool) and item >= 0
+
+
+def _byte_order() -> list[int]:
+    """GPT-2's byte order: the byte each of the ids 0-255 stands for in OpenAI's vocabularies
+    (printable bytes first, then the rest in order)."""
+    first = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    return first + [b for b in range(256) if b not in first]
+
+
+_BYTES = _byte_order()
+
+
+def token_ids(col: Collector, ids: list[int], where: str) -> None:
+    """A token-id array, read as the server decodes it when every id is a single byte;
+    otherwise blocked: the text behind longer tokens needs the vocabulary."""
+    if any(t > 255 for t in ids):
+        col.unreadable("token-id array with multi-byte tokens (vocabulary not shipped)")
+    col.text(bytes(_BYTES[t] for t in ids).decode("utf-8", "replace"), f"{where}<tokens>")
 
 
 class OpenAIAdapter(JsonAdapter):

@@ -103,3 +103,98 @@ def test_benign_look_alikes_arrive(aidlp_proxy, upstream_log, text: str) -> None
     status, tag = _send(aidlp_proxy, [{"role": "user", "content": text}])
     assert status == 200
     assert _arrived(upstream_log, tag, timeout=5.0)
+
+
+def test_token_id_array_embedding_is_blocked(aidlp_proxy, upstream_log) -> None:
+    """RT-57: ids 0-93 are the bytes '!'..'~' in OpenAI's vocabularies; the server decodes."""
+    ids = [ord(c) - 33 for c in NINO]
+    tag = secrets.token_hex(6)
+    with pytest.raises(openai.PermissionDeniedError):
+        _client(aidlp_proxy).embeddings.create(
+            model="text-embedding-3-small", input=[ids], extra_headers={"x-test-tag": tag}
+        )
+    assert not _arrived(upstream_log, tag, timeout=0.5)
+
+
+def _upload(proxy, name: str, data: bytes, mime: str) -> tuple[int, str]:
+    tag = secrets.token_hex(6)
+    try:
+        _client(proxy).files.create(
+            file=(name, data, mime), purpose="assistants", extra_headers={"x-test-tag": tag}
+        )
+    except openai.PermissionDeniedError as exc:
+        return exc.status_code, tag
+    return 200, tag
+
+
+def _hidden_entry_zip() -> bytes:
+    import struct
+    import zlib
+
+    def local(name: bytes, data: bytes) -> tuple[bytes, tuple[int, int, int]]:
+        comp = zlib.compress(data)[2:-4]
+        crc = zlib.crc32(data)
+        head = struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(comp), len(data), len(name), 0
+        )
+        return head + name + comp, (crc, len(comp), len(data))
+
+    hidden, _ = local(b"notes.txt", f"Claimant NI {NINO}\n".encode())
+    shown, (crc, csize, usize) = local(b"readme.txt", b"nothing to see\n")
+    central = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            *(0x02014B50, 20, 20, 0, 8, 0, 0, crc, csize, usize, 10, 0, 0, 0, 0, 0, len(hidden)),
+        )
+        + b"readme.txt"
+    )
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(hidden) + len(shown), 0
+    )
+    return hidden + shown + central + end
+
+
+def _png_with_text() -> bytes:
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", f"Claimant NI {NINO}")
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 32), "white").save(buf, "PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+UPLOADS = {
+    "xml CDATA split": (
+        "case.xml",
+        b'<?xml version="1.0"?><case><ni><![CDATA[JG10]]><![CDATA[3759A]]></ni></case>',
+        "application/xml",
+    ),
+    "zip local entry outside the central directory": (
+        "n.zip",
+        _hidden_entry_zip(),
+        "application/zip",
+    ),
+    "ics line folding": (
+        "m.ics",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:claimant NI JG1037\r\n 59A\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n",
+        "text/calendar",
+    ),
+    "utf-16be text without a BOM": (
+        "n.txt",
+        f"Notes: NI {NINO} ok".encode("utf-16-be"),
+        "text/plain",
+    ),
+    "png text chunk": ("p.png", _png_with_text(), "image/png"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UPLOADS))
+def test_uploaded_file_evasion_is_blocked(aidlp_proxy, upstream_log, kind: str) -> None:
+    name, data, mime = UPLOADS[kind]
+    status, tag = _upload(aidlp_proxy, name, data, mime)
+    assert status == 403, kind
+    assert not _arrived(upstream_log, tag, timeout=0.5)

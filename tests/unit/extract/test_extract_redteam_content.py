@@ -576,3 +576,23 @@ def test_ordinary_photo_metadata_blocks_nothing() -> None:
     text = joined(extract(request(CHAT, body)))
     assert "iPhone 14 Pro" in text
     assert ScanEngine(load_ner=False).scan(text).categories == []
+
+
+# -- token-id arrays (RT-57) ------------------------------------------------------------------
+
+
+def test_single_byte_token_arrays_are_read_and_longer_tokens_block() -> None:
+    order = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    order += [b for b in range(256) if b not in order]
+    ids = [order.index(b) for b in f"NI {NINO}".encode()]  # what tiktoken's decode() undoes
+    assert bytes(order[i] for i in ids).decode() == f"NI {NINO}"
+    for url, body in (
+        ("https://api.openai.com/v1/embeddings", {"model": "m", "input": [ids]}),
+        ("https://api.openai.com/v1/completions", {"model": "m", "prompt": ids}),
+    ):
+        assert NINO in words(joined(extract(request(url, body))))
+    with pytest.raises(ExtractionError) as info:
+        extract(
+            request("https://api.openai.com/v1/embeddings", {"model": "m", "input": [9906, 1917]})
+        )
+    assert info.value.reason == "uninspectable"
