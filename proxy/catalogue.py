@@ -106,8 +106,8 @@ class UnknownModels(StrEnum):
     it (the tool's ``opaque_models`` / ``opaque_paths``: an OpenRouter preset, an Azure
     deployment the tenant named): a blocked model (DeepSeek) could be behind it."""
 
-    ALLOW = "allow"  # scanned as usual (default: see README, "Models behind other names")
-    REFUSE = "refuse"  # refused like a blocked model (reason unknown_model)
+    REFUSE = "refuse"  # refused like a blocked model (default; reason unknown_model)
+    ALLOW = "allow"  # scanned as usual: a DeepSeek model behind such a name is not seen
 
 
 class OtherTls(StrEnum):
@@ -296,12 +296,15 @@ class CatalogueSettings(BaseModel):
         "by (path, query, routing fields and headers) is refused, through any AI tool.",
     )
     unknown_models: UnknownModels = Field(
-        default=UnknownModels.ALLOW,
+        default=UnknownModels.REFUSE,
         description="A request to a tool naming its model only by a name that does not say "
-        "which model serves it (the tool's opaque_models / opaque_paths: OpenRouter presets, "
-        "Azure deployments, Bedrock inference profiles). `allow` (default) scans it as "
-        "usual: a DeepSeek model behind such a name is not seen unless the name is listed "
-        "in blocked_models; `refuse` refuses it (reason unknown_model, PS6).",
+        "which model serves it (the tool's opaque_models / opaque_paths: OpenRouter presets "
+        "and auto router, other tenants' Azure deployments, Bedrock inference profiles and "
+        "imported models). `refuse` (default: DeepSeek must never be reached, PS6) refuses "
+        "it (ai.tool.blocked, reason unknown_model); `allow` scans it as usual, and a "
+        "DeepSeek model behind such a name is then not seen unless the name is listed in "
+        "blocked_models. The department's own deployments go in an approved tool with their "
+        "exact host, which this does not touch.",
     )
 
 

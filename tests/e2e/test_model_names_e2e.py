@@ -1,6 +1,6 @@
 """DeepSeek under provider-side names, through the real `aidlp run` and the recording
-upstream (issue 15): derivative names from the catalogue, a model named in a header, and,
-with `catalogue.unknown_models: refuse`, presets and deployments whose model is unknown."""
+upstream (issue 15): derivative names from the catalogue, a model named in a header, and
+presets and deployments whose model is unknown (refused by default, `unknown_models`)."""
 
 from __future__ import annotations
 
@@ -82,24 +82,25 @@ OPAQUE = [
 
 
 @pytest.fixture(scope="module")
-def refusing_proxy(start_proxy):
-    return start_proxy(TEST_CONFIG + "catalogue:\n  unknown_models: refuse\n", name="unknown")
+def allowing_proxy(start_proxy):
+    return start_proxy(TEST_CONFIG + "catalogue:\n  unknown_models: allow\n", name="unknown")
 
 
 @pytest.mark.parametrize("host,path,fields", OPAQUE, ids=["preset", "preset-field", "azure"])
-def test_unknown_models_refuse_presets_and_deployments(
-    refusing_proxy, upstream_log, host, path, fields
+def test_presets_and_deployments_are_refused_by_default(
+    aidlp_proxy, upstream_log, host, path, fields
 ):
-    with refusing_proxy.httpx() as client:
+    """Their model is unknown to the proxy, and could be DeepSeek (PS6)."""
+    with aidlp_proxy.httpx() as client:
         response = client.post(f"https://{host}{path}", json={**fields, "messages": PROMPT})
     incident = _refused(response, upstream_log, host)
-    event = refusing_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
     assert event is not None and event["reason"] == "unknown_model"
     assert event["policy_clauses"] == ["PS6"]
 
 
-def test_unknown_models_refuse_still_lets_named_models_through(refusing_proxy, upstream_log):
-    with refusing_proxy.httpx() as client:
+def test_named_models_still_go_through(aidlp_proxy, upstream_log):
+    with aidlp_proxy.httpx() as client:
         response = client.post(
             "https://openrouter.ai/api/v1/chat/completions",
             json={"model": "openai/gpt-4o-mini", "messages": PROMPT},
@@ -109,12 +110,11 @@ def test_unknown_models_refuse_still_lets_named_models_through(refusing_proxy, u
 
 
 @pytest.mark.parametrize("host,path,fields", OPAQUE, ids=["preset", "preset-field", "azure"])
-def test_by_default_a_preset_or_deployment_is_scanned_and_forwarded(
-    aidlp_proxy, upstream_log, host, path, fields
+def test_unknown_models_allow_scans_and_forwards_them(
+    allowing_proxy, upstream_log, host, path, fields
 ):
-    """The documented residual (README, "Models behind other names"): the model behind such a
-    name is unknown to the proxy, so by default the request is scanned as usual."""
-    with aidlp_proxy.httpx() as client:
+    """`allow`: the documented residual (README, "Models behind other names")."""
+    with allowing_proxy.httpx() as client:
         response = client.post(f"https://{host}{path}", json={**fields, "messages": PROMPT})
     assert response.status_code == 200
     assert upstream_log.wait_for(lambda r: r.host == host) is not None
