@@ -105,14 +105,15 @@ def _concatenated(run: str) -> str | None:
     joined = "".join(parts)
     if not 6 <= len(joined) <= 512:
         return None
-    if _LIST_OPS.search(run) and not all(_chunk(p) for p in parts[:-1]):
+    if _LIST_OPS.search(run) and not all(is_chunk(p) for p in parts[:-1]):
         return None  # a list of words or names, not a value in pieces
     return joined
 
 
-def _chunk(part: str) -> bool:
+def is_chunk(part: str) -> bool:
     """A piece of a value in a list: a character or a short run without spaces that is not
-    a lower-case word (``"J"``, ``"JG10"``, ``"OFFI"``; not ``"email"``)."""
+    a lower-case word (``"J"``, ``"JG10"``, ``"OFFI"``; not ``"email"``). Extraction joins
+    JSON arrays of such pieces by the same rule (:mod:`proxy.extract.collector`)."""
     if len(part) == 1:
         return True
     return (

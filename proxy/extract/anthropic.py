@@ -28,10 +28,7 @@ _ENDPOINT = re.compile(r"/v1/(messages(/count_tokens|/batches)?|complete)/?$")
 
 def blocks(col: Collector, content: Any, where: str) -> None:
     """A ``content`` value: a string or a list of content blocks."""
-    if isinstance(content, str):
-        col.text(content, where)
-        return
-    for at, block in col.parts(content, where):
+    for at, block in col.content(content, where):
         block_(col, block, at)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, NoReturn, Protocol
 from urllib.parse import unquote_to_bytes
 
+from detectors.joined import is_chunk
 from proxy.extract.budget import Budget
 from proxy.extract.datatypes import ExtractionError, ImagePart, Segment
 from proxy.extract.markup import has_markup, html_text
@@ -151,6 +152,14 @@ class Collector:
         """A file's bytes (an upload, a base64 attachment, an archive member)."""
         self.files.read(self, data, where, content_type, filename, depth)
 
+    def content(self, value: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A ``content`` value as chat APIs send it: a string, read as text, or a list of
+        parts (:meth:`parts`)."""
+        if isinstance(value, str):
+            self.text(value, where)
+        else:
+            yield from self.parts(value, where)
+
     def parts(self, items: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """The object parts of a list of content parts (``messages[0].content``), each with
         its where-path; a string part is read as text on the way, anything else skipped."""
@@ -223,14 +232,14 @@ class Collector:
     def _chunks(self, items: list[Any], where: str, key: str | None) -> None:
         """An array of string pieces, also read joined: ``["J", "G", "1", ...]`` or ``["OFFI",
         "CIAL-SEN", "SITIVE: ..."]`` is the value a program (or the model) joins. Runs of
-        pieces (:func:`_is_chunk`; the last of a run may be longer) of 2+ items are joined, up
+        pieces (:func:`detectors.joined.is_chunk`; the last of a run may be longer) of 2+ items are joined, up
         to :data:`_JOIN_CHARS` characters; lists of words or sentences are not pieces."""
         runs: list[list[str]] = [[]]
         for item in items:
             if not isinstance(item, str):
                 runs.append([])
                 continue
-            if runs[-1] and not _is_chunk(runs[-1][-1]):
+            if runs[-1] and not is_chunk(runs[-1][-1]):
                 runs.append([])  # a long piece ends a run
             runs[-1].append(item)
         for run in runs:
@@ -285,18 +294,6 @@ class Collector:
         self.handled.add(value)
         self.files.read_blob(self, data, f"{where}<base64>", content_type, depth + 1)
         return True
-
-
-def _is_chunk(piece: str) -> bool:
-    """A piece of a value: one character, or up to 8 without spaces that are not a lower-case
-    word (``"JG10"``, ``"OFFI"``, ``"Q3EG"``; not ``"email"``, ``"red"``)."""
-    if len(piece) == 1:
-        return True
-    return (
-        len(piece) <= 8
-        and not any(c.isspace() for c in piece)
-        and not (piece.isalpha() and piece.islower() and len(piece) > 2)
-    )
 
 
 def _is_number(value: object) -> bool:

@@ -45,10 +45,7 @@ _AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/")
 
 def content_parts(col: Collector, content: Any, where: str) -> None:
     """A message's ``content``: a string, or an array of typed parts (chat or responses)."""
-    if isinstance(content, str):
-        col.text(content, where)
-        return
-    for at, part in col.parts(content, where):
+    for at, part in col.content(content, where):
         kind = part.get("type", "")
         for key in ("text", "refusal", "input_text", "output_text"):
             if isinstance(part.get(key), str):
