@@ -45,9 +45,9 @@ def block_(col: Collector, block: dict[str, Any], at: str) -> None:
         blocks(col, block.get("content"), f"{at}.content")
     elif kind == "thinking":
         col.text(block.get("thinking"), f"{at}.thinking")
-        col.handled.add(str(block.get("signature")))
+        col.opaque(block.get("signature"))
     elif kind == "redacted_thinking":
-        col.handled.add(str(block.get("data")))
+        col.opaque(block.get("data"))
 
 
 def source(col: Collector, src: Any, at: str, kind: str) -> None:

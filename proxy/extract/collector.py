@@ -44,6 +44,13 @@ _MIN_CODES = 6  # character codes: this many make a word worth reading
 _MIN_DIGITS = 4  # a lone number with fewer digits is not scanned (array runs always are)
 _WORD_KEY = re.compile(r"[A-Za-z][A-Za-z_-]{0,31}")
 _CONTEXT_MAX = 200  # longer values carry their own context
+#: what an id field may not hide: a NINO's shape, a long digit run (NHS, card, account), a
+#: typed credential's prefix, a marking word; such an "id" is scanned like any other string
+_VALUE_IN_ID = re.compile(
+    r"[A-Za-z]{2}[0-9]{6}[A-Da-d]|[0-9]{9,}|(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12}"
+    r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|sk-(?:ant|proj|svcacct)-|AIza"
+    r"|(?i:official|sensitive|secret)"
+)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -107,6 +114,12 @@ class Collector:
                 self.budget.add(len(rendered))
                 self._texts.add(rendered)
                 self.segments.append(Segment(_clean(rendered), f"{where or '$'}<html>"))
+
+    def opaque(self, value: object) -> None:
+        """Protocol state the adapter knows (a signature, encrypted data): the residual sweep
+        skips it, unless it holds a value's shape (:data:`_VALUE_IN_ID`)."""
+        if isinstance(value, str) and not _VALUE_IN_ID.search(value):
+            self.handled.add(value)
 
     def name(self, value: str | None, where: str) -> None:
         """A name the receiving side reads (a form field's name, an archive member's name):
@@ -251,7 +264,7 @@ class Collector:
     ) -> None:
         if not value.strip() or (residual and value in self.handled):
             return
-        if residual and is_id_field(key, value, self.structural):
+        if residual and is_id_field(key, value, self.structural) and not _VALUE_IN_ID.search(value):
             return
         if depth < self.settings.max_nesting and looks_like_json(value):
             try:

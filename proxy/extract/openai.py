@@ -120,7 +120,7 @@ def responses_input(col: Collector, items: Any, where: str = "input") -> None:
         elif kind == "reasoning":
             for s_index, summary in enumerate(as_list(item.get("summary"))):
                 col.text(get(summary, "text"), f"{at}.summary[{s_index}]")
-            col.handled.add(str(item.get("encrypted_content")))
+            col.opaque(item.get("encrypted_content"))
 
 
 def prompt_list(col: Collector, value: Any, where: str) -> None:

@@ -198,3 +198,17 @@ def test_uploaded_file_evasion_is_blocked(aidlp_proxy, upstream_log, kind: str) 
     status, tag = _upload(aidlp_proxy, name, data, mime)
     assert status == 403, kind
     assert not _arrived(upstream_log, tag, timeout=0.5)
+
+
+def test_value_in_an_id_field_is_blocked(aidlp_proxy, upstream_log) -> None:
+    """RT-20: an id-shaped field is skipped only when it holds no value's shape."""
+    tag = secrets.token_hex(6)
+    with pytest.raises(openai.PermissionDeniedError):
+        _client(aidlp_proxy).chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "hello"}],
+            store=True,
+            metadata={"case_id": NINO},
+            extra_headers={"x-test-tag": tag},
+        )
+    assert not _arrived(upstream_log, tag, timeout=0.5)

@@ -596,3 +596,61 @@ def test_single_byte_token_arrays_are_read_and_longer_tokens_block() -> None:
             request("https://api.openai.com/v1/embeddings", {"model": "m", "input": [9906, 1917]})
         )
     assert info.value.reason == "uninspectable"
+
+
+# -- id-shaped fields (RT-20) ---------------------------------------------------------------
+
+
+def test_id_fields_holding_a_value_are_scanned_and_real_ids_skipped() -> None:
+    aws = "AKIA" + "Q3EGRKTN7V2XPZ5M"
+    msgs = [{"role": "user", "content": "hello"}]
+    anthropic = "https://api.anthropic.com/v1/messages"
+    cases = [
+        (
+            anthropic,
+            {"model": "c", "max_tokens": 9, "messages": msgs, "metadata": {"user_id": NINO}},
+        ),
+        (CHAT, {"model": "g", "messages": msgs, "store": True, "metadata": {"case_id": NINO}}),
+        (
+            "https://api.openai.com/v1/responses",
+            {"model": "g", "input": "hi", "previous_response_id": f"resp_{NINO}"},
+        ),
+        (CHAT, {"model": "g", "messages": msgs, "nonce": NINO, "cursor": aws}),
+        (
+            anthropic,
+            {
+                "model": "c",
+                "max_tokens": 9,
+                "messages": [
+                    {
+                        "role": "assistant",
+                        "content": [{"type": "thinking", "thinking": "ok", "signature": aws}],
+                    },
+                    {"role": "user", "content": "hi"},
+                ],
+            },
+        ),
+    ]
+    for url, body in cases:
+        found = joined(extract(request(url, body)))
+        assert NINO in found or aws in found, body
+    real = {
+        "model": "g",
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "call_m1n2b3v4c5x6",
+                        "type": "function",
+                        "function": {"name": "f", "arguments": "{}"},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_m1n2b3v4c5x6", "content": "ok"},
+        ],
+        "metadata": {"session_id": "sess_8f3a2b1c9d7e"},
+    }
+    found = joined(extract(request(CHAT, real)))
+    assert "call_m1n2b3v4c5x6" not in found and "sess_8f3a2b1c9d7e" not in found

@@ -56,14 +56,14 @@ def test_floats_and_numeric_arrays_are_scanned_as_decimal_text() -> None:
 def test_base64_media_is_not_rescanned_but_structural_ids_are_the_only_skipped_text() -> None:
     body = {
         "model": "m",
-        "id": "chatcmpl-AbCdEf0123456789",
-        "messages": [{"role": "user", "content": "hello", "tool_call_id": "call_XyZ0123456789"}],
-        "note": "chatcmpl-AbCdEf0123456789 in free text is scanned",
+        "id": "chatcmpl-AbCdEf01q23w45e6",
+        "messages": [{"role": "user", "content": "hello", "tool_call_id": "call_XyZ01q23w45e67"}],
+        "note": "chatcmpl-AbCdEf01q23w45e6 in free text is scanned",
     }
     found = scanned(extract(request(CHAT, body)))
-    assert "chatcmpl-AbCdEf0123456789 in free text is scanned" in found
-    assert "chatcmpl-AbCdEf0123456789" not in [t for t in found if t.startswith("chatcmpl")]
-    assert "call_XyZ0123456789" not in found
+    assert "chatcmpl-AbCdEf01q23w45e6 in free text is scanned" in found
+    assert "chatcmpl-AbCdEf01q23w45e6" not in [t for t in found if t.startswith("chatcmpl")]
+    assert "call_XyZ01q23w45e67" not in found
 
 
 def test_a_value_split_across_messages_is_found_in_a_seam() -> None:
