@@ -26,8 +26,6 @@ import importlib
 import time
 from typing import TYPE_CHECKING
 
-import re2
-
 from detectors import registry
 from detectors.base import (
     RE2_OPTIONS,
@@ -41,6 +39,7 @@ from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.literals import LiteralSet, fold
 from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
+from detectors.re2sets import PackedSets
 from detectors.seams import SEAM_TIERS, crossing_findings, seam_document, with_seam_findings
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult, Seam
@@ -109,7 +108,7 @@ class ScanEngine:
                 if searched is not None:
                     regexes.append(searched)
                     self._set_owner.append(index)
-        self._sets = _pattern_sets(regexes)
+        self._sets = PackedSets(regexes, RE2_OPTIONS)
         self._literals = LiteralSet(literal_groups) if literal_groups else None
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
@@ -225,7 +224,7 @@ class ScanEngine:
         :class:`_OverBudget`)."""
         out: list[Candidate] = []
         owner = self._set_owner
-        found = {owner[members[i]] for members, rs in self._sets for i in rs.Match(data) or ()}
+        found = {owner[i] for i in self._sets.matching(data)}
         if self._literals is not None:
             literal_owner = self._literal_owner
             found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))
@@ -345,39 +344,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
-
-
-#: patterns per RE2 set. One set of every recogniser's patterns has a lazily built DFA whose
-#: states multiply across patterns, so each new prompt builds new states (measured: 0.13 s of a
-#: 0.44 s first pass over the dev corpus, 0.008 s on a repeat pass); several smaller sets have far
-#: fewer states each. The union of their matches is the same set of pattern indices.
-PATTERNS_PER_SET = 32
-#: a pattern whose RE2 program is larger than this (instructions: the name patterns' forename
-#: alternations, 5,000-16,000) gets a set of its own. Beside other patterns its states multiply
-#: with theirs: the set holding the 14 name patterns cost 0.06-0.14 s of DFA construction on a
-#: first pass over the dev corpus; each alone, 0.001 s (``bench/README.md``, scanner speed).
-LARGE_PROGRAM = 1500
-
-
-def _pattern_sets(regexes: list[str]) -> list[tuple[list[int], re2.Set]]:
-    """Compiled RE2 search sets over ``regexes``, each with the indices (into ``regexes``) of
-    its patterns: a large program alone, the others in runs of :data:`PATTERNS_PER_SET`."""
-    groups: list[list[int]] = []
-    small: list[int] = []
-    for index, rx in enumerate(regexes):
-        if re2.compile(rx, RE2_OPTIONS).programsize > LARGE_PROGRAM:
-            groups.append([index])
-        else:
-            small.append(index)
-    groups += [small[i : i + PATTERNS_PER_SET] for i in range(0, len(small), PATTERNS_PER_SET)]
-    sets = []
-    for members in groups:
-        rs = re2.Set.SearchSet(RE2_OPTIONS)
-        for index in members:
-            rs.Add(regexes[index])
-        rs.Compile()
-        sets.append((members, rs))
-    return sets
 
 
 def _documents(text: str, body_end: int | None) -> list[tuple[int, str]]:

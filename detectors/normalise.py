@@ -56,6 +56,7 @@ import re2
 import yaml
 
 from detectors import joined
+from detectors.re2sets import PackedSets
 
 _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
@@ -656,12 +657,9 @@ _DECODERS = (
 
 
 @functools.cache
-def _blob_set() -> re2.Set:
-    blobs = re2.Set.SearchSet(_OPTS)
-    for _, rx, _ in _DECODERS:
-        blobs.Add(rx.pattern)
-    blobs.Compile()
-    return blobs
+def _blob_sets() -> PackedSets:
+    """Which finders of :data:`_DECODERS` can match (packed: the large ones alone)."""
+    return PackedSets([rx.pattern for _, rx, _ in _DECODERS], _OPTS)
 
 
 def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]:
@@ -671,7 +669,7 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     data = text.encode()
     if _ANY_BLOB.search(data) is None:
         return []
-    which = _blob_set().Match(data)
+    which = _blob_sets().matching(data)
     if not which:
         return []
     b2c = None if len(data) == len(text) else _byte_to_char(data)

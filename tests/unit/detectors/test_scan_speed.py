@@ -12,7 +12,8 @@ from pathlib import Path
 import re2
 
 from detectors.base import RE2_OPTIONS
-from detectors.engine import LARGE_PROGRAM, PATTERNS_PER_SET, _pattern_sets
+from detectors.normalise import _DECODERS, _OPTS
+from detectors.re2sets import LARGE_PROGRAM, PATTERNS_PER_SET, PackedSets
 from detectors.recognisers.credentials import CredentialRecogniser, _any_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -40,13 +41,29 @@ def test_pattern_sets_answer_like_each_pattern_searched_alone(engine) -> None:
     """Rule: the engine's RE2 sets (large programs alone, the rest in runs) report exactly
     the patterns that match when each one is searched on its own."""
     regexes = _set_regexes(engine)
-    alone = [re2.compile(rx, RE2_OPTIONS) for rx in regexes]
-    sets = _pattern_sets(regexes)
-    assert sorted(i for members, _ in sets for i in members) == list(range(len(regexes)))
-    for text in _sample_texts():
+    _assert_packed_sets_answer_like_each_alone(regexes, RE2_OPTIONS, _sample_texts())
+
+
+def test_blob_finder_sets_answer_like_each_finder_searched_alone() -> None:
+    """Rule: the normaliser's packed blob-finder sets report exactly the finders that match
+    when each is searched on its own (the character-code finder sits alone)."""
+    blobs = ["aGVsbG8gd29ybGQgaGVsbG8=", "%41%42%43%44", "&#74;&#71;&#49;", "0x4a 0x47 0x31 0x32"]
+    texts = _sample_texts(step=2) + blobs + [" ".join(blobs)]
+    _assert_packed_sets_answer_like_each_alone([rx.pattern for _, rx, _ in _DECODERS], _OPTS, texts)
+
+
+def _assert_packed_sets_answer_like_each_alone(regexes, options, texts) -> None:
+    alone = [re2.compile(rx, options) for rx in regexes]
+    packed = PackedSets(regexes, options)
+    members = sorted(i for group, _ in packed.sets for i in group)
+    assert members == list(range(len(regexes)))
+    hits = 0
+    for text in texts:
         data = text.encode()
-        grouped = {members[i] for members, rs in sets for i in rs.Match(data) or ()}
-        assert grouped == {i for i, rx in enumerate(alone) if rx.search(data)}, text[:60]
+        expected = {i for i, rx in enumerate(alone) if rx.search(data)}
+        assert packed.matching(data) == expected, text[:60]
+        hits += bool(expected)
+    assert hits  # the sample exercises matches, not only misses
 
 
 def test_large_programs_get_a_set_of_their_own(engine) -> None:
@@ -56,7 +73,7 @@ def test_large_programs_get_a_set_of_their_own(engine) -> None:
     regexes = _set_regexes(engine)
     sizes = [re2.compile(rx, RE2_OPTIONS).programsize for rx in regexes]
     assert any(size > LARGE_PROGRAM for size in sizes)  # the name patterns, today
-    for members, _ in _pattern_sets(regexes):
+    for members, _ in PackedSets(regexes, RE2_OPTIONS).sets:
         assert len(members) <= PATTERNS_PER_SET
         if len(members) > 1:
             assert all(sizes[i] <= LARGE_PROGRAM for i in members)
