@@ -91,14 +91,16 @@ end
 """
 
 
-def start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start(
+    args: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         args,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
         start_new_session=True,
-        cwd=ROOT,
+        cwd=cwd,
     )
 
 
@@ -171,6 +173,13 @@ def main() -> int:
         help="also run aidlp with the two-stage scan on (workers.inline_scan_chars: 4096)",
     )
     parser.add_argument(
+        "--compare-tree",
+        type=Path,
+        default=None,
+        help="also run the aidlp of another checkout (its .venv, e.g. a copy of main before a "
+        "change) side by side, as 'aidlp baseline': an A/B of two versions in one run",
+    )
+    parser.add_argument(
         "--think-ms",
         type=int,
         default=250,
@@ -231,6 +240,8 @@ def main() -> int:
     inline_on.write_text(f"workers:\n{workers}  inline_scan_chars: 4096\n")
     if options.compare_inline:
         names += ("aidlp inline on",)
+    if options.compare_tree:
+        names += ("aidlp baseline",)
     slices: dict[str, dict[str, list[dict]]] = {n: {"saturation": [], "paced": []} for n in names}
     load = [os.getloadavg()[0]]
     try:
@@ -240,15 +251,21 @@ def main() -> int:
         for name in names:
             port = free_port()
             log = tmp / f"{name.replace(' ', '-').replace('-mitmproxy', '')}.log"
+            cwd, bins = ROOT, bin_dir
+            if name == "aidlp baseline":
+                cwd, bins = (
+                    options.compare_tree.resolve(),
+                    options.compare_tree.resolve() / ".venv/bin",
+                )
             if name.startswith("aidlp"):
-                cfg = config if name == "aidlp" else inline_on
+                cfg = inline_on if name == "aidlp inline on" else config
                 mport = metrics_port if name == "aidlp" else free_port()
-                args = [str(bin_dir / "aidlp"), "run", "--config", str(cfg), "--metrics-port",
+                args = [str(bins / "aidlp"), "run", "--config", str(cfg), "--metrics-port",
                         str(mport), "--", "--mode", reverse.format(port=port), *common]  # fmt: skip
             else:
-                args = [str(bin_dir / "mitmdump"), "--mode", reverse.format(port=port), "--set",
+                args = [str(bins / "mitmdump"), "--mode", reverse.format(port=port), "--set",
                         "flow_detail=0", *common]  # fmt: skip
-            procs[name] = (start(args, log, env), port, log)
+            procs[name] = (start(args, log, env, cwd), port, log)
         for name, (proc, port, log) in procs.items():
             if name.startswith("aidlp"):
                 wait_ready(proc, port, log, name)
@@ -262,7 +279,13 @@ def main() -> int:
         for phase, lua in (("saturation", script), ("paced", paced)):
             for round_no in range(options.rounds):
                 for name in names if round_no % 2 == 0 else names[::-1]:
+                    cpu_before = cpu_seconds(procs[name][0].pid, tree=True)
                     r = run_wrk(procs[name][1], lua, piece, options.connections)
+                    cpu_after = cpu_seconds(procs[name][0].pid, tree=True)
+                    served = max(1.0, r["rps"] * piece)
+                    r["cpu"] = tuple(
+                        (b - a) * 1000 / served for a, b in zip(cpu_before, cpu_after, strict=True)
+                    )
                     slices[name][phase].append(r)
             load.append(os.getloadavg()[0])
         after = scrape(metrics_port)
@@ -292,12 +315,15 @@ def main() -> int:
     summary = {n: {ph: summarise_slices(v) for ph, v in slices[n].items()} for n in names}
     for phase in ("saturation", "paced"):
         label = "saturation" if phase == "saturation" else f"paced ({options.think_ms} ms think)"
-        print(f"{label}: {'proxy':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+        print(
+            f"{label}: {'proxy':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"
+            f"{'CPU ms/req':>12}{'workers':>9}"
+        )
         for name in names:
             r = summary[name][phase]
             print(
                 f"{'':>{len(label) + 2}}{name:<16}{r['rps']:>9.1f}{r['p50']:>9.2f}"
-                f"{r['p99']:>9.2f}{r['non2xx']:>9}"
+                f"{r['p99']:>9.2f}{r['non2xx']:>9}{r['cpu'][0]:>12.3f}{r['cpu'][1]:>9.3f}"
             )
     bare, ours = summary["bare mitmproxy"], summary["aidlp"]
     pair_ratios = [
@@ -312,6 +338,12 @@ def main() -> int:
         f"{ours['saturation']['rps'] / bare['saturation']['rps']:.2f} (goal >= 0.80; slice pairs "
         f"{' '.join(f'{x:.2f}' for x in pair_ratios)})"
     )
+    sat = {n: summary[n]["saturation"]["cpu"] for n in names}
+    print(
+        "CPU per request at saturation (median over slices; proxy process + its workers): "
+        + ", ".join(f"{n} {sum(c):.3f} ms" for n, c in sat.items())
+        + f"; CPU ratio bare / aidlp {sum(sat['bare mitmproxy']) / max(1e-9, sum(sat['aidlp'])):.2f}"
+    )
     if "aidlp inline on" in summary:
         off = summary["aidlp inline on"]
         print(
@@ -319,6 +351,14 @@ def main() -> int:
             f"{off['saturation']['rps'] / bare['saturation']['rps']:.2f}, paced added p50 "
             f"{off['paced']['p50'] - bare['paced']['p50']:+.2f} ms, "
             f"p99 {off['paced']['p99'] - bare['paced']['p99']:+.2f} ms"
+        )
+    if "aidlp baseline" in summary:
+        base = summary["aidlp baseline"]
+        print(
+            f"aidlp baseline ({options.compare_tree}): ratio "
+            f"{base['saturation']['rps'] / bare['saturation']['rps']:.2f}, paced added p50 "
+            f"{base['paced']['p50'] - bare['paced']['p50']:+.2f} ms, "
+            f"p99 {base['paced']['p99'] - bare['paced']['p99']:+.2f} ms"
         )
     bp, op = bare["paced"], ours["paced"]
     print(
@@ -345,6 +385,7 @@ def summarise_slices(results: list[dict]) -> dict:
     import statistics
 
     return {
+        "cpu": tuple(statistics.median(r["cpu"][i] for r in results) for i in (0, 1)),
         "rps": statistics.mean(r["rps"] for r in results),
         "p50": statistics.median(r["p50"] for r in results),
         "p99": statistics.median(r["p99"] for r in results),
@@ -457,8 +498,9 @@ def register_ab(options, bin_dir, common, reverse, config, register_config, scri
     return {"rps": rps, "non2xx": non2xx, "drops": drops, "overloaded": overloaded, "cpu": cpu}
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """CPU seconds (user + system) of a process and, apart, of its direct children."""
+def cpu_seconds(pid: int, tree: bool = False) -> tuple[float, float]:
+    """CPU seconds (user + system) of a process and, apart, of its direct children (with
+    ``tree``: of all its descendants: scan workers are forked by the template process)."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def stat(p: str) -> list[str] | None:
@@ -469,12 +511,24 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 
     own = stat(str(pid))
     main = (int(own[11]) + int(own[12])) / tick if own else 0.0
-    children = 0.0
+    parents: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = stat(entry.name)
-            if fields and int(fields[1]) == pid:
-                children += (int(fields[11]) + int(fields[12])) / tick
+            if fields:
+                parents[int(entry.name)] = (
+                    int(fields[1]),
+                    (int(fields[11]) + int(fields[12])) / tick,
+                )
+    wanted, children = {pid}, 0.0
+    grew = True
+    while grew:
+        grew = False
+        for child, (parent, cpu) in parents.items():
+            if parent in wanted and child not in wanted and (tree or parent == pid):
+                wanted.add(child)
+                children += cpu
+                grew = True
     return main, children
 
 

@@ -20,7 +20,6 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from detectors.settings import DetectorSettings
 from detectors.types import ScanResult, Seam
 from proxy import scan_template
+from proxy.lean_pool import LeanExecutor
 from proxy.scan_template import sighup_blocked
 
 log = logging.getLogger("aidlp")
@@ -109,7 +109,7 @@ async def _first_ready(pings: list[Any]) -> None:
     raise failure
 
 
-def _is_broken(executor: ProcessPoolExecutor) -> bool:
+def _is_broken(executor: LeanExecutor) -> bool:
     """Whether an idle executor lost a worker (``_broken`` is the executor's own flag)."""
     return bool(getattr(executor, "_broken", False))
 
@@ -207,7 +207,7 @@ class ScanPool:
     def __init__(self, detector_settings: DetectorSettings, settings: PoolSettings) -> None:
         self.settings = settings
         self._detector_json = detector_settings.model_dump_json()
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: LeanExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         self.in_flight = 0
         self.pending = 0  # scan() calls not yet returned, queued or running
@@ -215,13 +215,15 @@ class ScanPool:
         self.restarts = 0  # times a dead worker made us replace the executor
         self._recovery: asyncio.Future[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self._spare: ProcessPoolExecutor | None = None  # one warm worker, when settings.spare
+        self._spare: LeanExecutor | None = None  # one warm worker, when settings.spare
         self._spare_warming: asyncio.Task[None] | None = None
         self.inline: InlineStage | None = None  # stage 1, loaded by start() when enabled
         self.template: scan_template.Template | None = None  # what the workers fork from
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that drives the workers
 
-    def _new_executor(self, processes: int | None = None) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+    def _new_executor(self, processes: int | None = None) -> LeanExecutor:
+        assert self._loop is not None, "start() first"
+        return LeanExecutor(
             max_workers=processes or self.settings.processes,
             mp_context=self.template.context() if self.template else scan_template.context(),
             initializer=_init_worker,
@@ -230,9 +232,10 @@ class ScanPool:
                 self.settings.subject_key,
                 self.template.id if self.template else None,
             ),
+            loop=self._loop,
         )
 
-    def _launch(self, processes: int | None = None) -> tuple[ProcessPoolExecutor, list[Any]]:
+    def _launch(self, processes: int | None = None) -> tuple[LeanExecutor, list[Any]]:
         """A new executor with its workers started (one ping each). Blocks until the
         template forks them (it may still be warming up): call it off the event loop."""
         count = processes or self.settings.processes
@@ -243,7 +246,7 @@ class ScanPool:
 
     async def start(self) -> None:
         """Start the workers; ready (serving) as soon as the first has its engine."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         # the template `aidlp run` started early, or (a reload) a new one with these settings
         self.template = await asyncio.to_thread(scan_template.acquire, self._detector_json)
         self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
@@ -293,7 +296,7 @@ class ScanPool:
             except RuntimeError:  # shut down meanwhile
                 return
 
-    async def _recover(self, broken: ProcessPoolExecutor | None) -> None:
+    async def _recover(self, broken: LeanExecutor | None) -> None:
         """Replace a broken executor once, however many scans saw it break; return as soon
         as a working one serves (the spare at once, else the restarted pool)."""
         if self._executor is broken and (self._recovery is None or self._recovery.done()):
@@ -303,7 +306,7 @@ class ScanPool:
                 return
             await asyncio.sleep(0.01)
 
-    async def _restart(self, broken: ProcessPoolExecutor | None) -> None:
+    async def _restart(self, broken: LeanExecutor | None) -> None:
         """A worker died (every worker of the executor is gone with it). With a warm spare,
         it takes over at once and the full pool restarts behind it; otherwise the pool is
         not ready (``/readyz`` reports the outage) until fresh workers have loaded."""
@@ -442,9 +445,8 @@ class ScanPool:
         executor = self._executor
         if executor is None:
             raise ScanFailure("scan_error", "pool shut down")
-        loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(executor, fn, *args)
+            future = executor.run(fn, *args)  # on this loop: no thread hand-off
             # Outer backstop: in-worker timer plus queueing slack.
             backstop = (outer or self.settings.timeout) * 2 + self.settings.queue_wait
             return await asyncio.wait_for(future, backstop)
