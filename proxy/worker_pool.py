@@ -5,7 +5,8 @@ small text gets the
 pattern-and-keyword stage in the proxy process, within a measured time budget (tens of
 microseconds for a clean 2 KB prompt: cheaper than any hand-off); it returns the final
 result unless the name finder (spaCy) or a heavy plug-in could change it. Stage 2: everything
-else goes to the worker processes. Each builds one :class:`detectors.engine.ScanEngine` at
+else goes to the worker processes, driven by the event loop itself
+(:class:`~proxy.lean_pool.LeanExecutor`: one socket per worker, no hand-off threads). Each builds one :class:`detectors.engine.ScanEngine` at
 start-up and reuses it. A scan is time-boxed twice: inside the worker (an interval timer interrupts a runaway
 scan) and by the caller (``asyncio.wait_for``). A full queue waits a bounded time and then
 fails closed with ``overloaded``.

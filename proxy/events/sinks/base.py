@@ -63,10 +63,6 @@ class Sink:
 
     name = "sink"
     batch_size = 100
-    #: After the first event of a batch, wait this long for more before delivering: under
-    #: load the thread wakes (and takes the GIL from the event loop) a few times a second,
-    #: not once per event. A line reaches its sink at most this much later.
-    gather_seconds = 0.05
 
     def __init__(self, queue_size: int, stats: EventStats) -> None:
         self.stats = stats
@@ -98,7 +94,6 @@ class Sink:
             first = self._queue.get()
             if first is _STOP:
                 return
-            self._closing.wait(self.gather_seconds)  # gather a batch (returns early on close)
             batch, stop = self._gather(first)  # type: ignore[arg-type]
             self._deliver_safely(batch)
             if stop:
