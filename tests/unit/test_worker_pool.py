@@ -46,7 +46,9 @@ def test_a_scan_over_its_time_box_fails_closed_as_timeout():
         ok = await pool.scan("nothing to see")
         return excinfo.value.reason, ok
 
-    reason, ok = run(_with_pool(PoolSettings(1, 0.01, 2, 4), body))
+    # 50 ms: BIG * 4 takes seconds; a short text well under it even on a loaded machine (the
+    # time box is wall-clock, and the first scan after an interrupted one costs a few ms)
+    reason, ok = run(_with_pool(PoolSettings(1, 0.05, 2, 4), body))
     assert reason == "scan_timeout"
     assert ok.categories == []
 
