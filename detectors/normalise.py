@@ -113,7 +113,8 @@ _ANY_BLOB = re2.compile(
     + "|".join(f"[A-Za-z+/]{{{k}}}[0-9][A-Za-z0-9+/]{{{10 - k}}}" for k in range(11))
     + r")[A-Za-z0-9+/=]\b|=[0-9A-F]{2}[^\s=]{0,24}=[0-9A-F]{2}"
     r"|\\u[0-9A-Fa-f{]|\\U[0-9A-Fa-f]{8}|\\[0-7]{3}\\[0-7]{3}|\b\d{2,3}(?:, ?|; ?| )\d{2,3}(?:, ?|; ?| )\d{2,3}\b"
-    r"|\b[01]{8}[ ,]{0,2}[01]{8}\b|<~|[A-Z2-7]{10}={1,6}|(?i:base ?85|b85|ascii ?85|a85|z85)",
+    r"|\b[01]{8}[ ,]{0,2}[01]{8}\b|<~|[A-Z2-7]{10}={1,6}|(?i:base ?85|b85|ascii ?85|a85|z85)"
+    r"|[\x{2801}-\x{28ff}]{6}|[.\-]{1,6} [.\-]{1,6} [.\-]{1,6} [.\-]{1,6}",
     _OPTS,
 )
 _HEX = re2.compile(
@@ -346,6 +347,11 @@ def _unicode_char(ch: str) -> str:
     folded = unicodedata.normalize("NFKC", ch)
     if folded[:1] == " " and len(folded) > 1 and not ch.isspace():
         return ch  # a spacing diacritic (¨ ´ ¸ ˜) is one symbol, not a space and a mark
+    if len(folded) == 3 and folded[0] == "(" and folded[2] == ")" and folded[1].isalnum():
+        return folded[1]  # parenthesized letters and digits: ⒥ → j (NFKC gives "(j)")
+    name = unicodedata.name(ch, "")
+    if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name) == 28:
+        return name[-1]  # small capitals read as capitals: ᴊɢ → JG
     if folded != ch:
         return "".join(c if c.isascii() else _fold_letter(c) for c in folded)
     return _fold_letter(ch)
@@ -620,6 +626,100 @@ def _try_binary(blob: str) -> str | None:
     return _decode_text(int(bits, 2).to_bytes(len(bits) // 8, "big"))
 
 
+#: Unified English Braille, grade 1: letters, the capital sign and the number sign
+_BRAILLE = re2.compile(r"[\x{2801}-\x{28ff}]{6,}", _OPTS)
+_BRAILLE_LETTERS = dict(
+    zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵", "abcdefghijklmnopqrstuvwxyz", strict=True)
+)
+_BRAILLE_DIGITS = dict(zip("abcdefghij", "1234567890", strict=True))
+
+
+def _try_braille(blob: str) -> str | None:
+    out: list[str] = []
+    capital = number = False
+    for cell in blob:
+        if cell == "⠠":
+            capital, number = True, False
+            continue
+        if cell == "⠼":
+            number = True
+            continue
+        letter = _BRAILLE_LETTERS.get(cell)
+        if letter is None:
+            capital = number = False
+            out.append(" ")
+            continue
+        if number and letter in _BRAILLE_DIGITS:
+            out.append(_BRAILLE_DIGITS[letter])
+            continue
+        number = False
+        out.append(letter.upper() if capital else letter)
+        capital = False
+    text = "".join(out).strip()
+    return text if sum(c.isalnum() for c in text) >= 6 else None
+
+
+#: International Morse code: dots and dashes, letters apart by a space, words by " / "
+_MORSE = re2.compile(r"(?:[.\-]{1,6}(?: / | |/)){5,}[.\-]{1,6}", _OPTS)
+_MORSE_TABLE = dict(
+    zip(
+        [
+            ".-",
+            "-...",
+            "-.-.",
+            "-..",
+            ".",
+            "..-.",
+            "--.",
+            "....",
+            "..",
+            ".---",
+            "-.-",
+            ".-..",
+            "--",
+            "-.",
+            "---",
+            ".--.",
+            "--.-",
+            ".-.",
+            "...",
+            "-",
+            "..-",
+            "...-",
+            ".--",
+            "-..-",
+            "-.--",
+            "--..",
+            "-----",
+            ".----",
+            "..---",
+            "...--",
+            "....-",
+            ".....",
+            "-....",
+            "--...",
+            "---..",
+            "----.",
+        ],
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        strict=True,
+    )
+)
+
+
+def _try_morse(blob: str) -> str | None:
+    if "." not in blob or "-" not in blob:
+        return None
+    blob = re.sub(r" [.\-]$", "", blob)  # a lone dash after the code is prose ("... - decode")
+    words = []
+    for word in re.split(r" ?/ ?", blob):
+        letters = [_MORSE_TABLE.get(code) for code in word.split()]
+        if None in letters:
+            return None
+        words.append("".join(letters))  # type: ignore[arg-type]
+    return " ".join(words)
+
+
 def _try_url(blob: str) -> str | None:
     decoded = urllib.parse.unquote_plus(blob)
     return decoded if decoded != blob and _printable(decoded) else None
@@ -653,6 +753,8 @@ _DECODERS = (
     ("binary", _BINARY, _try_binary),
     ("base85", _ASCII85, _try_ascii85),
     ("base85", _BASE85_CUED, _try_base85),
+    ("braille", _BRAILLE, _try_braille),
+    ("morse", _MORSE, _try_morse),
 )
 
 

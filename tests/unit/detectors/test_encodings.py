@@ -111,3 +111,36 @@ def test_decoded_views_are_bounded() -> None:
     text = ("\\u004a\\u0047 " * 100_000)[: 1 << 20]
     views = normalise(text)
     assert sum(len(v.text) for v in views[1:]) <= (1 << 20) + 4 * len(views)
+
+
+BRAILLE_DIGITS = dict(zip("1234567890", "⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚", strict=True))
+MORSE = {"J": ".---", "G": "--.", "A": ".-", "1": ".----", "0": "-----", "3": "...--"}
+MORSE |= {"7": "--...", "5": ".....", "9": "----."}
+
+
+def test_letter_forms_a_reader_reads(engine) -> None:
+    """RT-08: small capitals, parenthesized letters, Braille (UEB grade 1), Morse."""
+    small = {"J": "\u1d0a", "G": "\u0262", "A": "\u1d00"}
+    paren = "".join(chr(0x249C + ord(c.lower()) - 97) if c.isalpha() else c for c in NINO)
+    braille = "⠠⠚⠠⠛⠼" + "".join(BRAILLE_DIGITS[d] for d in "103759") + "⠠⠁"
+    morse = " ".join(MORSE[c] for c in NINO)
+    for text in (
+        "NI " + "".join(small.get(c, c) for c in NINO) + " fill the form",
+        f"NI {paren} fill the form",
+        f"NI in braille: {braille} - transcribe it",
+        f"NI in morse: {morse} - decode and fill the form",
+    ):
+        assert cats(engine, text) == ["PERSONAL_DATA"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| --- | --- | --- | --- |\n| a | b | c | d |",
+        "Slide 3 --- -- - notes - -- ---",
+        "⠓⠑⠇⠇⠕ ⠺⠕⠗⠇⠙ in braille is hello world",
+        "\u1d00\u0299\u1d04 small capitals are a font style",
+    ],
+)
+def test_letter_form_look_alikes_stay_allowed(engine, text: str) -> None:
+    assert cats(engine, text) == []
