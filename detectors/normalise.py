@@ -990,24 +990,23 @@ def _join_aws_key(run: str) -> str | None:
 
 
 @functools.cache
-def _shape_set() -> re2.Set:
-    """One RE2 pass says which of the shape rewrites and turned-marking checks can apply:
-    clean text pays one pass for all six."""
-    shapes = re2.Set.SearchSet(_OPTS)
+def _shape_set() -> PackedSets:
+    """One RE2 pass (packed sets: the large programs alone) says which of the shape
+    rewrites and turned-marking checks can apply: clean text pays one pass for all."""
     reversed_rx, rot13_rx = _turned_marking_patterns()
-    for rx in (
-        _SEPARATED_RX,
-        _LOOKALIKE_RX,
-        _number_words()[2],
-        _SPLIT_AWS_KEY_RX,
-        reversed_rx,
-        rot13_rx,
-        _reading_cue_rx(),
-        *(gate for gate, _, _ in _join_rewrites()),
-    ):
-        shapes.Add(rx)
-    shapes.Compile()
-    return shapes
+    return PackedSets(
+        [
+            _SEPARATED_RX,
+            _LOOKALIKE_RX,
+            _number_words()[2],
+            _SPLIT_AWS_KEY_RX,
+            reversed_rx,
+            rot13_rx,
+            _reading_cue_rx(),
+            *(gate for gate, _, _ in _join_rewrites()),
+        ],
+        _OPTS,
+    )
 
 
 #: index in :func:`_shape_set` of the reading cue, then of each join rewrite's gate
@@ -1149,6 +1148,6 @@ def _normalise_one(text: str) -> tuple[View, frozenset[int], View]:
     Unicode step only (where blobs are looked for)."""
     folded, fmap = unicode_fold(text)
     collapsed, cmap = collapse_spaced(folded, fmap)
-    hits = frozenset(_shape_set().Match(collapsed.encode()) or ())
+    hits = frozenset(_shape_set().matching(collapsed.encode()))
     shaped, smap = identifier_shapes(collapsed, cmap, hits) if hits else (collapsed, cmap)
     return View(text=shaped, map=smap), hits, View(text=folded, map=fmap)
