@@ -19,17 +19,26 @@ _MAX_HOST: Final = 253
 _GAP: Final = r"[\s#*/;'\-]+"
 
 
+#: Between the components of a namespace, as languages write them: ``.`` (Java and Kotlin
+#: allow spaces around it), ``/`` (Go, paths), ``::`` (C++, Rust, Perl), ``_`` (Python packages
+#: named after the namespace: ``uk_gov_dwp``), ``-`` (artifact ids).
+_NS_SEP: Final = r"\s*(?:\.|::|/|_|-)\s*"
+
+
 def _namespace_pattern(namespaces: list[str]) -> re.Pattern[str] | None:
-    variants: set[str] = set()
+    """A namespace in any separator form; a marker ending in ``.`` (a prefix, ``uk.gov.dwp.``)
+    also matches the root itself (``package uk.gov.dwp;``), never a longer word."""
+    alternatives: set[str] = set()
     for ns in namespaces:
-        variants.add(ns)
-        if "." in ns:
-            variants.add(ns.replace(".", "/"))
-            variants.add(ns.replace(".", "::"))
-    if not variants:
+        parts = [p for p in re.split(r"\.|::|/", ns.strip()) if p]
+        if not parts:
+            continue
+        joined = _NS_SEP.join(re.escape(p) for p in parts)
+        alternatives.add(rf"{joined}(?:(?:\.|::|/|_|-)(?=\w)|(?![A-Za-z0-9]))")
+    if not alternatives:
         return None
-    alternatives = "|".join(re.escape(v) for v in sorted(variants, key=lambda v: (-len(v), v)))
-    return re.compile(rf"(?<![\w.])(?:{alternatives})", re.IGNORECASE)
+    ordered = sorted(alternatives, key=lambda v: (-len(v), v))
+    return re.compile(rf"(?<![\w.])(?:{'|'.join(ordered)})", re.IGNORECASE)
 
 
 def _header_pattern(headers: list[str]) -> re.Pattern[str] | None:

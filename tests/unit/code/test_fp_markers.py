@@ -29,6 +29,15 @@ def test_default_namespace_in_java_go_and_cpp_forms():
     assert spans("see co.uk.gov.dwp.x or uk.gov.dwpx") == []
 
 
+def test_namespace_written_with_spaces_underscores_or_as_the_root():
+    """RT-34: Java/Kotlin allow spaces around '.', Python packages use '_', and the root
+    namespace itself (no trailing dot) is a marker too."""
+    assert spans("package uk . gov . dwp . health;") == [("INTERNAL_NAMESPACE", "uk . gov . dwp")]
+    assert spans("package uk.gov.dwp;") == [("INTERNAL_NAMESPACE", "uk.gov.dwp")]
+    assert spans("from uk_gov_dwp.health import claims") == [("INTERNAL_NAMESPACE", "uk_gov_dwp.")]
+    assert spans("the uk gov dwp website, www.gov.uk/dwp and uk.gov.dwpx") == []
+
+
 def test_internal_domains_cover_the_whole_hostname():
     cfg = {"namespaces": [], "domains": ["corp.example.gov.uk", ".intranet.local"]}
     text = (
