@@ -245,3 +245,37 @@ def test_sigterm_sends_goaway_to_http2_clients(start_proxy, upstream_log):
     assert sequence.index(f"busy:{slow}:end") < sequence.index("busy:goaway"), sequence
     assert terminated["busy"].error_code == 0 and terminated["busy"].last_stream_id == slow
     assert terminated["idle"].error_code == 0 and terminated["idle"].last_stream_id == served
+
+
+def test_a_keep_alive_connection_answered_before_the_drain_is_not_cut(start_proxy, upstream_log):
+    """An answer whose headers went out before SIGTERM said keep-alive: the client then sends
+    its next request on that connection. It must be answered (with Connection: close), not
+    cut by the proxy closing the connection after the first answer."""
+    proxy = start_proxy(extra_args=("--set", "aidlp_drain_timeout=15"), name="drain-keepalive")
+    client = proxy.httpx(timeout=30)
+    first: dict = {}
+
+    def slow_then_next() -> None:
+        answer = client.post(
+            "https://api.openai.com/v1/chat/completions/aidlp-test/trickle", json=CLEAN
+        )
+        first["status"], first["connection"] = answer.status_code, answer.headers.get("connection")
+        first["next"] = post(client, "https://api.openai.com/v1/chat/completions", CLEAN)
+
+    thread = threading.Thread(target=slow_then_next, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not [r for r in upstream_log.snapshot() if "aidlp-test/trickle" in r.path]:
+        assert time.monotonic() < deadline, "the slow request never reached the upstream"
+        time.sleep(0.05)
+    time.sleep(1.0)  # its headers reach the client (the body comes 3 s after them)
+    proxy.proc.send_signal(signal.SIGTERM)
+    thread.join(30)
+    code = proxy.proc.wait(30)
+    client.close()
+    assert code == 0, proxy.output()[-3000:]
+    assert first["status"] == 200 and first["connection"] != "close", first  # said keep-alive
+    following = first["next"]
+    assert not isinstance(following, str), f"the next request was {following}"
+    assert following.status_code == 200, following.text
+    assert following.headers.get("connection") == "close"

@@ -170,6 +170,8 @@ def make_app(log: UpstreamLog) -> Callable[..., Any]:
                 ],
             }
         )
+        if "/aidlp-test/trickle" in scope["path"]:  # the headers now, the body 3 s later
+            await asyncio.sleep(3)
         await send({"type": "http.response.body", "body": payload})
 
     return app
