@@ -39,6 +39,9 @@ UNKNOWN = "unknown_model"  # the name does not say which model serves it (catalo
 AMBIGUOUS = "unparseable"  # duplicate routing keys: fail closed
 MAX_ROUTING_BODY = 32 * 1024 * 1024
 RECORD_SEPARATORS = ("\x1e", "\n")  # SignalR records, NDJSON
+#: Keys inside a routing field that list what must NOT serve the request (OpenRouter's
+#: provider.ignore): a blocked model named there keeps it away, it does not ask for it.
+EXCLUDING_KEYS = frozenset({"ignore"})
 
 
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
@@ -208,6 +211,8 @@ class RoutingCheck:
             return
         if isinstance(value, dict):
             for key, item in value.items():
+                if inside and key.lower() in EXCLUDING_KEYS:
+                    continue  # provider.ignore: [deepseek] keeps DeepSeek out
                 yield from self._routing_strings(
                     item, inside or key.lower() in self.fields, depth + 1
                 )
@@ -221,6 +226,8 @@ class RoutingCheck:
         seen: set[str] = set()
         duplicate = False
         for key, value in pairs:
+            if any(f"[{k}]" in key.lower() for k in EXCLUDING_KEYS):
+                continue  # provider[ignore][]=deepseek
             lowered = key.lower().split("[", 1)[0]  # provider[only][]=deepseek
             if lowered in self.fields:
                 if self.names_blocked(value):

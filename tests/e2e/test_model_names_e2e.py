@@ -118,3 +118,17 @@ def test_unknown_models_allow_scans_and_forwards_them(
         response = client.post(f"https://{host}{path}", json={**fields, "messages": PROMPT})
     assert response.status_code == 200
     assert upstream_log.wait_for(lambda r: r.host == host) is not None
+
+
+def test_a_provider_ignore_list_naming_deepseek_goes_through(aidlp_proxy, upstream_log):
+    """OpenRouter's provider.ignore keeps DeepSeek out: it is not a request for it."""
+    with aidlp_proxy.httpx() as client:
+        response = client.post(
+            "https://openrouter.ai/api/v1/chat/completions",
+            json={
+                "model": "openai/gpt-4o-mini",
+                "provider": {"ignore": ["DeepSeek"]},
+                "messages": PROMPT,
+            },
+        )
+    assert response.status_code == 200, response.text[:200]

@@ -195,3 +195,18 @@ def test_names_that_do_not_say_the_model(loaded, check, host, path, headers, bod
     tool = loaded.catalogue.match(host)
     values = check.routing_values(path, headers, body)
     assert loaded.catalogue.names_opaque_model(tool, path, values) is opaque
+
+
+@pytest.mark.parametrize(
+    "body,verdict",
+    [
+        (b'{"model": "openai/gpt-4o", "provider": {"ignore": ["DeepSeek"]}}', None),
+        (b"model=openai/gpt-4o&provider[ignore][]=deepseek", None),
+        (b'{"model": "x", "provider": {"ignore": ["a"], "only": ["deepseek"]}}', BLOCKED),
+        (b'{"model": "deepseek/deepseek-r1", "provider": {"ignore": ["x"]}}', BLOCKED),
+    ],
+)
+def test_a_provider_ignore_list_keeps_deepseek_out_and_is_not_a_request_for_it(
+    check, body, verdict
+):
+    assert check.body_verdict(body) == verdict
