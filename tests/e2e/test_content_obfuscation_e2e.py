@@ -212,3 +212,16 @@ def test_value_in_an_id_field_is_blocked(aidlp_proxy, upstream_log) -> None:
             extra_headers={"x-test-tag": tag},
         )
     assert not _arrived(upstream_log, tag, timeout=0.5)
+
+
+def test_json_records_typed_in_a_user_message_are_blocked(aidlp_proxy, upstream_log) -> None:
+    """RT-62: records of names and conditions pasted as JSON text into a prompt."""
+    records = json.dumps(
+        [
+            {"name": "Jane Smith", "condition": "multiple sclerosis"},
+            {"name": "John Brown", "condition": "HIV"},
+        ]
+    )
+    status, tag = _send(aidlp_proxy, [{"role": "user", "content": f"{records} -> summarise"}])
+    assert status == 403
+    assert not _arrived(upstream_log, tag, timeout=0.5)
