@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from detectors import vocabulary
 from detectors.base import Candidate, Tier
 from detectors.lexicon import Hits
 from detectors.subjects import (
+    FICTION_LEAD_CHARS,
     Parsed,
     Structure,
     forename,
@@ -90,12 +92,12 @@ def _item(c: Candidate) -> Item:
 #: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
 PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "labelled_name", "role_name", "salutation_name",
-     "greeting_name", "workplace_name", "cued_name"}
+     "greeting_name", "workplace_name", "cued_name", "graded_name"}
 )  # fmt: skip
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
 ADDRESSED_FORMS = frozenset(
-    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower"}
+    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower", "graded_name"}
 )
 #: keyword groups near which a cued capitalised pair is a person's name (casework about
 #: someone, or the writer dealing with them)
@@ -265,6 +267,8 @@ def combine(
     if structure is not None:
         structure.names = name_spans
     at_work = bool(hits.starts.get("workplace") or hits.starts.get("casework"))
+    # the text opens as fiction or a scenario ("Create a training scenario: a fictional ...")
+    toy_lead = reg.code_task or hits.near("register:fiction", 0, 0, 0, FICTION_LEAD_CHARS)
     # casework words in the text itself (not only the writer's involvement)
     case_framed = bool(hits.starts.get("framing") or hits.starts.get("casework"))
     for n in names[:MAX_NAMES]:
@@ -279,6 +283,8 @@ def combine(
         guarded = reg.toy or foreign
         if guarded and not (special and (at_work or not reg.toy)):
             continue
+        if reg.toy and toy_lead and " " not in name_text.strip():
+            continue  # "a fictional employee, 'Sam', discloses ...": a lone name is a character
         if foreign and not forename(name_text.split()[0]):
             continue  # "América Latina": English NER on another language needs a forename
         outside_casework = not (reg.casework or reg.involved)
@@ -445,8 +451,9 @@ MAX_ALIASES = 12
 
 
 def _aliases(text: str, n: Item, name_spans: list[tuple[int, int]]) -> list[Item]:
-    """Later mentions of a two-or-more-word name by its forename or surname alone
-    ("Lorraine", "Pickett"), outside other names' spans."""
+    """Other mentions of a two-or-more-word name by its forename or surname alone, later
+    ("Lorraine", "Pickett") or earlier ("Need an email to Sophie about her ... Sophie
+    Delaney, band 5"), outside other names' spans."""
     words = [w.strip(".,'\"()") for w in text[n.start : n.end].split()]
     words = [w.removesuffix("'s").removesuffix("\u2019s") for w in words]
     parts = {w for w in (words[:1] + words[-1:]) if len(w) > 2 and w[:1].isupper()}
@@ -455,7 +462,17 @@ def _aliases(text: str, n: Item, name_spans: list[tuple[int, int]]) -> list[Item
         return []
     rx = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(parts)) + r")\b")
     out: list[Item] = []
-    for m in rx.finditer(text, n.end, n.end + ALIAS_CHARS):
+    # an earlier mention only by a known forename, of a name found by its form (not NER):
+    # "Aurora ... Aurora Global Database", "Foley ... Dr. Frederick Foley" are no person
+    first = words[0]
+    earlier = (
+        re.compile(rf"\b{re.escape(first)}\b").finditer(
+            text, max(0, n.start - ALIAS_CHARS), n.start
+        )
+        if n.form != "ner" and forename(first) and first in parts
+        else ()
+    )
+    for m in itertools.chain(rx.finditer(text, n.end, n.end + ALIAS_CHARS), earlier):
         i = bisect.bisect_right(name_spans, (m.start(), len(text))) - 1
         inside = i >= 0 and name_spans[i][0] <= m.start() < name_spans[i][1]
         if inside and name_spans[i] != (m.start(), m.end()):

@@ -74,6 +74,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "roles": "list",
         "greetings": "list",
         "workplace_units": "list",
+        "grades": "list",
         "cues": "list",
         "subject_verbs": "list",
         "imperative_next": "list",
@@ -139,7 +140,7 @@ CONFIGURABLE: dict[str, frozenset[str]] = {
     "person.yaml": frozenset(
         {
             *("honorifics", "particles", "labels", "roles", "greetings", "workplace_units"),
-            *("cues", "subject_verbs"),
+            *("cues", "subject_verbs", "grades"),
         }
     ),
     "address.yaml": frozenset({"street_types", "lead_ins"}),

@@ -36,6 +36,7 @@ PATTERN_KEYS = (
     "workplace_units",
     "cues",
     "subject_verbs",
+    "grades",
 )
 
 _NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
@@ -70,6 +71,7 @@ class _NameWords:
         self.units = vocabulary.alternation(units)
         self.units_lower = vocabulary.alternation(u.lower() for u in units)
         self.cue = f"(?:{alt('cues')})"
+        self.grades = alt("grades")
         self.subject_verbs = alt("subject_verbs")
 
 
@@ -183,7 +185,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # an email or a quotation
         Pattern(
             "greeting_name",
-            rf"(?:^|[\n\"'“:>]\s*)(?i:{w.greetings}) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?"
+            rf"(?:^|[\n\"'“:>\-–]\s*)(?i:{w.greetings}) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?"
             r"\s*[,!\n]",
             0.6,
         ),
@@ -192,6 +194,14 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             "workplace_name",
             rf"\b(?P<v>(?:{_FORENAME_RX}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
             rf"(?:[A-Z]?[a-z]+ )?(?:{w.units})\b",
+            0.6,
+        ),
+        # "Imran (EO)", "Darren M. (HEO, Bolton)": a known forename, or a full name, with a
+        # staff grade in brackets
+        Pattern(
+            "graded_name",
+            rf"\b(?P<v>(?:{_FORENAME_RX})(?: [A-Z]\.| {_NAME_WORD})?|{_NAME_WORD} {_NAME_WORD})"
+            rf" \((?:{w.grades})[,)]",
             0.6,
         ),
         # ... and in lower case ("paul from finance has been diagnosed ...")

@@ -269,3 +269,64 @@ def test_observance_and_suicidal_ideation(engine, text: str, expected: list[str]
 )
 def test_public_honorifics_and_coordinated_reporting(engine, text: str, expected) -> None:
     assert blocked(engine, text) == expected
+
+
+# Rule: a forename used before the full name ("Need an email to Sophie about her ...
+# Sophie Delaney, band 5") is the same person; an earlier word that is no known forename,
+# or an earlier mention of a name only NER found, is not ("Aurora ... Aurora Global ...").
+def test_forename_before_the_full_name_refers_to_them(engine) -> None:
+    text = (
+        "Need an email to Sophie about her return-to-work after her miscarriage. "
+        "Sophie Delaney, band 5, ward 7."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_product_word_before_a_tagged_name_is_no_mention(engine) -> None:
+    text = (
+        "Our patients book through Aurora. Aurora has had downtime during GP surgery hours.\n\n"
+        "## Findings\n\nAurora Global Database replicates across regions."
+    )
+    assert blocked(engine, text) == []
+
+
+# Rule: a staff grade in brackets after a known forename ("Imran (EO)") marks a member of
+# staff: a lone forename then counts.
+def test_forename_with_a_grade_is_a_member_of_staff(engine) -> None:
+    text = (
+        "Meeting notes 3/6: Discussed Imran (EO). He disclosed he has bipolar disorder and "
+        "would like adjustments to his targets."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_option_letters_and_grades_without_a_name_stay_allowed(engine) -> None:
+    text = "Meeting notes: the EO (Band 3) role profile was agreed; bipolar awareness session next."
+    assert blocked(engine, text) == []
+
+
+# Rule: a conduct allegation about a colleague in minutes ("drinking at work") is casework
+# detail; a greeting after a dash ("- Hi Grace, ...") is still a greeting.
+def test_minutes_with_a_conduct_allegation(engine) -> None:
+    text = (
+        "Write up the minutes. Present: Tony Blakemore (chair), Ruth Iqbal, Wes Carter. AOB: "
+        "Ruth raised that Wes has been drinking at work; HR to advise."
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA"]
+
+
+def test_greeting_after_a_dash(engine) -> None:
+    text = (
+        "pls can u check this for typos - Hi Grace, as discussed your probation is extended "
+        "3 months due to your absences (migraines) - thanks, Mel"
+    )
+    assert "PERSONAL_DATA" in blocked(engine, text)
+
+
+# Rule: in a fiction or training-scenario text a lone name is a character, even at work.
+def test_lone_name_in_a_training_scenario_is_a_character(engine) -> None:
+    text = (
+        "Create a training scenario: a fictional employee, 'Sam', discloses dyslexia to their "
+        "manager. What should the manager do?"
+    )
+    assert blocked(engine, text) == []
