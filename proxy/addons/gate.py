@@ -22,6 +22,7 @@ import logging
 from typing import Any
 
 from mitmproxy import ctx, http, tls
+from mitmproxy.proxy.mode_specs import ReverseMode
 
 from proxy.addons.blocked_tool_page import (
     BlockedToolPages,
@@ -186,7 +187,10 @@ class ConnectionGate(FailsClosed):
 
     def _to_an_address(self, flow: http.HTTPFlow) -> bool:
         """The flow goes to an address the client chose (a CONNECT to an IP literal, or no
-        CONNECT and no SNI to name one), not to a name."""
+        CONNECT and no SNI to name one), not to a name. In reverse mode the operator fixed
+        the destination in the proxy's own mode spec, so the client chose nothing."""
+        if isinstance(flow.client_conn.proxy_mode, ReverseMode):
+            return False
         connect = self.connect_hosts.get(flow.client_conn.id)
         if connect is not None:
             return is_ip_literal(bare_host(connect))
