@@ -4,7 +4,8 @@ A value survives as the reader sees it when it is split by:
 
 - markup a renderer or a model skips: HTML comments and tags, markdown emphasis and code
   ticks, LaTeX ``\\mathrm{}``, backslash escapes (``JG10<!-- x -->3729A``, ``J\\G\\1\\0``);
-- a line break, also inside e-mail quoting or from U+2028 (``JG10⏎> 3729A``);
+- a line break, also inside e-mail quoting, a folded line (``⏎`` + one blank) or from
+  U+2028 (``JG10⏎> 3729A``);
 - string literals a program concatenates (``'JG10' + '3729A'``, ``["J","G","1",...]``,
   ``CONCATENATE("JG10","3729A")``, ``'JG10' || '3729A'``, ``f"{'JG10'}{'3729A'}"``);
 - glue to word characters (``claimant_JG103729A``, ``niJG103729A``, ``nhs9434765919``,
@@ -64,15 +65,15 @@ def _worth_joining(joined: str) -> bool:
 # -- a line break inside a value -------------------------------------------------------------
 
 _BROKEN_RX = (
-    r"[A-Za-z0-9]{0,23}[0-9]\r?\n(?:> ?)*[A-Za-z0-9]{1,24}"
-    r"|[A-Za-z0-9]{1,24}\r?\n(?:> ?)*[0-9][A-Za-z0-9]{0,23}"
+    r"[A-Za-z0-9]{0,23}[0-9]\r?\n(?:> ?)*[ \t]?[A-Za-z0-9]{1,24}"
+    r"|[A-Za-z0-9]{1,24}\r?\n(?:> ?)*[ \t]?[0-9][A-Za-z0-9]{0,23}"
 )
-_BROKEN_GATE = r"[0-9]\r?\n(?:> ?)*[A-Za-z0-9]|[A-Za-z0-9]\r?\n(?:> ?)*[0-9]"
+_BROKEN_GATE = r"[0-9]\r?\n(?:> ?)*[ \t]?[A-Za-z0-9]|[A-Za-z0-9]\r?\n(?:> ?)*[ \t]?[0-9]"
 #: a strong value's shape (NINO, 10-19 digits, AWS key id): a break is joined only into one
 _STRONG_SHAPE = re.compile(
     r"[A-Za-z]{2}[0-9]{6}[A-Da-d]|[0-9]{10,19}|(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}"
 )
-_BREAK = re.compile(r"\r?\n(?:> ?)*")
+_BREAK = re.compile(r"\r?\n(?:> ?)*[ \t]?")  # a folded line (RFC 5545/5322) too
 
 
 def _unbroken(run: str) -> str | None:
@@ -171,6 +172,15 @@ _MARKING_GLUE_RX = (
 )
 
 
+#: a marking wrapped in UTF-7-style or emphasis signs: ``+OFFICIAL-SENSITIVE-``
+_MARKING_WRAPPED_RX = r"(?i)(?:^|[\s(\[])\+(?:official[-_ ]?sensitive|top[-_ ]secret|offsen)[-+]"
+
+
+def _marking_unwrapped(run: str) -> str | None:
+    lead = run[0] if run[0] != "+" else ""
+    return lead + run[len(lead) + 1 : -1]
+
+
 def _marking_unglued(run: str) -> str | None:
     """``OFFICIAL-SENSITIVE_Briefing`` → ``OFFICIAL-SENSITIVE Briefing``."""
     if run[-2] == "_":
@@ -242,6 +252,7 @@ def rewrites(
         (_CONCAT_GATE, _CONCAT_RX, _concatenated),
         (_GLUE_RX, _GLUE_RX, _unglued),
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
+        (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
         (_nato_gate(nato_map), nato_rx, _spelled(nato_map, digit_map)),
     )

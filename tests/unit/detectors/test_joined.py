@@ -40,6 +40,7 @@ MARKUP = {
     "line separator": "JG10\u20283759A",
     "quoted e-mail lines": "JG10\n> 3759A",
     "line break": "JG1037\n59A",
+    "folded line": "JG1037\r\n 59A",
     "right-to-left override": "\u202e" + NINO[::-1] + "\u202c",
 }
 
@@ -100,6 +101,13 @@ def test_marking_written_backwards_inside_ordinary_text(engine) -> None:
     """RT-16: the marking token turned back in place (the rest of the line reads forwards)."""
     text = "EVITISNES-LAICIFFO - Briefing for the Minister: the Leeds office will close."
     assert cats(engine, text) == ["OFFICIAL_SENSITIVE"]
+
+
+def test_marking_wrapped_in_plus_signs(engine) -> None:
+    """A UTF-7-style wrapping (the marking read as UTF-8 plain text)."""
+    text = "+OFFICIAL-SENSITIVE- briefing: the Department intends to close the Leeds office"
+    assert cats(engine, text) == ["OFFICIAL_SENSITIVE"]
+    assert cats(engine, "C++ and official-sensitive handling guidance: what does it mean?") == []
 
 
 def test_glued_marking(engine) -> None:
