@@ -97,7 +97,7 @@ PRIVATE_FORMS = frozenset(
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
 ADDRESSED_FORMS = frozenset(
-    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower", "graded_name"}
+    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower"}
 )
 #: keyword groups near which a cued capitalised pair is a person's name (casework about
 #: someone, or the writer dealing with them)

@@ -200,8 +200,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # staff grade in brackets
         Pattern(
             "graded_name",
-            rf"\b(?P<v>(?:{_FORENAME_RX})(?: [A-Z]\.| {_NAME_WORD})?|{_NAME_WORD} {_NAME_WORD})"
-            rf" \((?:{w.grades})[,)]",
+            rf"\b(?P<v>{_NAME_WORD}(?: [A-Z]\.| {_NAME_WORD})?) \((?:{w.grades})[,)]",
             0.6,
         ),
         # ... and in lower case ("paul from finance has been diagnosed ...")
