@@ -15,7 +15,9 @@ fails closed with ``overloaded``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import operator
 import os
 import signal
 import threading
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.settings import DetectorSettings
-from detectors.types import ScanResult, Seam
+from detectors.types import Finding, ScanResult, Seam
 from proxy import scan_template
 from proxy.lean_pool import LeanExecutor
 from proxy.scan_template import sighup_blocked
@@ -73,16 +75,37 @@ def _init_worker(
         _subjects = SubjectHasher(subject_key)
 
 
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(ScanResult) if f.name != "findings")
+_finding_values = operator.attrgetter(*_FINDING_FIELDS)
+_result_values = operator.attrgetter(*_RESULT_FIELDS)
+
+
+def pack_result(result: ScanResult) -> tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]:
+    """A scan result as plain tuples: what a worker sends back (unpickling slotted dataclasses
+    field by field cost ~400 us on the event loop for a prompt with 65 findings; this ~140)."""
+    return tuple(map(_finding_values, result.findings)), _result_values(result)
+
+
+def unpack_result(packed: tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]) -> ScanResult:
+    findings, values = packed
+    result = ScanResult([Finding(*f) for f in findings])
+    for name, value in zip(_RESULT_FIELDS, values, strict=True):
+        setattr(result, name, value)
+    return result
+
+
 def _scan_in_worker(
     text: str, timeout: float, seams: Sequence[Seam] = (), body_end: int | None = None
-) -> ScanResult | str:
-    """Scan with an in-worker time box. Returns the result, or the failure reason."""
+) -> tuple | str:
+    """Scan with an in-worker time box. Returns the result (:func:`pack_result`), or the
+    failure reason."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         result = _engine.scan(text, seams, body_end)
         if _subjects is not None:  # values stay in this process: only their hashes go back
             result.subject_hmacs = _subjects.for_findings(text, result.findings)
-        return result
+        return pack_result(result)
     except _WorkerTimeout:
         return "scan_timeout"
     finally:
@@ -386,11 +409,12 @@ class ScanPool:
                 return result
         self.pending += 1
         try:
-            return await self._call(
+            packed = await self._call(
                 _scan_in_worker, text, self.settings.timeout, tuple(seams), body_end
             )
         finally:
             self.pending -= 1
+        return unpack_result(packed)
 
     async def read_images(self, images: list[bytes], ocr_json: str, budget: float) -> list:
         """OCR ``images`` in a worker (:func:`proxy.ocr.worker.read_images`): per image

@@ -149,3 +149,22 @@ def test_workers_are_forked_from_the_warm_template():
             pool.shutdown()
 
     assert run(with_other()) == (True, ["PERSONAL_DATA"])
+
+
+def test_a_packed_result_comes_back_equal():
+    """Workers send results as plain tuples; unpacked, they equal what the engine returned."""
+    from detectors.types import Finding, ScanResult
+    from proxy.worker_pool import pack_result, unpack_result
+
+    result = ScanResult(
+        [
+            Finding("PERSONAL_DATA", "UK_NINO", 17, 30, 0.9, "NinoRecogniser"),
+            Finding("CODE", "CODE_FINGERPRINT", 0, 400, 0.8, "Fingerprint", (("repo", "x"),)),
+        ],
+        ["CODE", "PERSONAL_DATA"],
+        chars=431,
+        elapsed_ms=1.25,
+        subject_hmacs=(("nino", "ab12"),),
+    )
+    assert unpack_result(pack_result(result)) == result
+    assert unpack_result(pack_result(ScanResult())) == ScanResult()
