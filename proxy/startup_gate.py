@@ -6,9 +6,13 @@ mitmproxy listens before any addon's ``running`` hook and makes its CA store in 
 store is made while options are configured, and until the workers are ready (at start, or
 while they restart after a crash) every request to an AI tool gets a fail-closed
 ``503 Service Unavailable`` with ``Retry-After``: nothing goes upstream unscanned, and
-clients (the OpenAI and Anthropic SDKs among them) retry. Traffic to other hosts is never
-decrypted and never waits. ``/readyz`` is 200 only when the workers are ready and the proxy
-is not draining.
+clients (the OpenAI and Anthropic SDKs among them) retry. A CONNECT to an AI tool is
+refused so by :class:`StartupConnectGate` before any TLS (no handshake, no forged
+certificate, no upstream connection: while the template builds the scan engine the proxy
+leaves it the CPU); a request already in a tunnel, or sent as plain HTTP, by
+:class:`StartupGate` at its headers. Blocked tools keep their own refusal (the connection
+gate answers them first, ready or not). Traffic to other hosts is never decrypted and never
+waits. ``/readyz`` is 200 only when the workers are ready and the proxy is not draining.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from typing import Any
 
 from mitmproxy import ctx, http
 
+from proxy.catalogue import Catalogue, Tool, ToolStatus
 from proxy.responses import DECISION_HEADER, INCIDENT_HEADER
+from proxy.transport.names import classify
 
 log = logging.getLogger("aidlp")
 
@@ -36,8 +42,9 @@ def ensure_certstore() -> None:
         tls.configure({"confdir"})
 
 
-def unavailable(incident_id: str | None, starting: bool) -> http.Response:
-    """The fail-closed answer: JSON (OpenAI-style error shape), 503, ``Retry-After``."""
+def unavailable(incident_id: str | None, starting: bool, close: bool = False) -> http.Response:
+    """The fail-closed answer: JSON (OpenAI-style error shape), 503, ``Retry-After``
+    (``close``: with ``Connection: close``, as the answer to a CONNECT)."""
     what = "starting" if starting else "restarting its scanners"
     message = (
         f"aidlp (AI data protection) is {what}: nothing was sent to the AI tool. "
@@ -54,22 +61,30 @@ def unavailable(incident_id: str | None, starting: bool) -> http.Response:
     }
     if incident_id:
         headers[INCIDENT_HEADER] = incident_id
+    if close:
+        headers["Connection"] = "close"
     return http.Response.make(503, json.dumps(payload), headers)
 
 
-def refusal_recorder(host: Any) -> Callable[[http.HTTPFlow], str | None]:
+Recorder = Callable[..., str | None]
+
+
+def refusal_recorder(host: Any) -> Recorder:
     """What records a refused flow for ``host`` (a :class:`~proxy.addons.host.RuntimeHost`):
-    an ``ai.scan.error`` event, reason ``unavailable``, and its metrics. Returns the
+    an ``ai.scan.error`` event, reason ``unavailable``, and its metrics; ``record(flow)``
+    for a tagged request, ``record(flow, tool, "connect")`` for a CONNECT. Returns the
     incident id."""
     from proxy.addons.flows import subject_of, tool_of
     from proxy.events.recorder import new_incident_id
     from proxy.inspection import Outcome
     from proxy.policy import UNAVAILABLE, unavailable
 
-    def record(flow: http.HTTPFlow) -> str | None:
+    def record(
+        flow: http.HTTPFlow, tool: Tool | None = None, stage: str | None = None
+    ) -> str | None:
         runtime, _, recording = host.live()
         outcome = Outcome(
-            subject=subject_of(flow, tool_of(flow)),
+            subject=subject_of(flow, tool or tool_of(flow), stage=stage),
             decision=unavailable(runtime.loaded.config.policy.guidance.failure_clauses),
             incident_id=new_incident_id(),
             scan_failure=UNAVAILABLE,
@@ -94,7 +109,7 @@ class StartupGate:
     def __init__(
         self,
         workers_ready: Callable[[], bool],
-        record: Callable[[http.HTTPFlow], str | None],
+        record: Recorder,
         tool_of: Callable[[http.HTTPFlow], Any],
     ) -> None:
         self.workers_ready = workers_ready
@@ -120,3 +135,43 @@ class StartupGate:
             log.error("aidlp: could not record a refusal while not ready (%s)", type(exc).__name__)
             incident = None
         flow.response = unavailable(incident, starting=not self.ever_ready)
+
+
+class StartupConnectGate:
+    """While not ready, a CONNECT to an AI tool is answered ``503`` + ``Retry-After`` +
+    ``Connection: close`` itself: no TLS handshake, no certificate, no upstream connection.
+
+    Refusing inside the tunnel cost the proxy a full handshake and HTTP parse per retry,
+    CPU the scan-engine template needed to get ready. Placed right after the connection
+    gate (which answers blocked tools, 407s and address tunnels first: those are left as
+    they are) and before the CONNECT-name scanner (which would scan on unready workers).
+    Left alone: other hosts (passed through as ever), and a host the catalogue shares with
+    non-AI services (``paths``: its other paths must pass; its AI requests meet
+    :class:`StartupGate` in the tunnel). Any error here refuses the CONNECT (fail closed).
+    """
+
+    def __init__(self, gate: StartupGate, catalogue: Callable[[], Catalogue]) -> None:
+        self.gate = gate
+        self.catalogue = catalogue
+
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None:
+            return  # answered already: a blocked tool, a 407, an address tunnel
+        tool: Tool | None = None
+        try:
+            if self.gate.ready():
+                return
+            tool = classify(self.catalogue(), (flow.request.host,))
+            if tool is None or tool.paths or tool.status is ToolStatus.BLOCKED:
+                return  # not an AI tool's own host (a blocked one: the gate's refusal)
+        except Exception as exc:  # refused: an unknown state never opens a tunnel
+            log.error("aidlp: could not check a CONNECT while not ready (%s)", type(exc).__name__)
+        incident = None
+        if tool is not None:
+            try:
+                incident = self.gate.record(flow, tool, "connect")
+            except Exception as exc:  # refused all the same
+                log.error(
+                    "aidlp: could not record a refusal while not ready (%s)", type(exc).__name__
+                )
+        flow.response = unavailable(incident, starting=not self.gate.ever_ready, close=True)

@@ -10,6 +10,8 @@ Chain order matters (hooks run addon by addon, in order):
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
    :class:`ApprovalExpiryWarnings` — registered approvals about to expire (event, gauge);
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
+   :class:`~proxy.startup_gate.StartupConnectGate` — an AI-tool CONNECT gets 503 before TLS
+   until the scan workers are ready;
    :class:`ConnectNameScanner` — a wildcard-matched CONNECT name is scanned before connecting;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
    :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
@@ -39,7 +41,7 @@ from proxy.addons.request_inspector import RequestInspector
 from proxy.addons.terminal_log import TerminalLog
 from proxy.addons.websocket_inspector import WebsocketInspector
 from proxy.drain import GracefulShutdown
-from proxy.startup_gate import StartupGate, refusal_recorder
+from proxy.startup_gate import StartupConnectGate, StartupGate, refusal_recorder
 from proxy.upstream_timeouts import UpstreamTimeouts
 
 __all__ = [
@@ -67,6 +69,9 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
     if host is None:
         host = RuntimeHost(documents=lambda: documents.pool)
     approvals = ApprovalHeaderTaker(host)
+    startup = StartupGate(
+        lambda: host.pool is not None and host.pool.ready, refusal_recorder(host), tool_of
+    )
     return [
         SniOnlyCertificates(),
         ConfigReloader(host),
@@ -76,12 +81,11 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         host,
         ApprovalExpiryWarnings(host),
         ConnectionGate(host),
+        StartupConnectGate(startup, lambda: host.rt().catalogue),  # before TLS, while not ready
         ConnectNameScanner(host),  # after the gate: wildcard-matched CONNECT names scanned
         approvals,
         # after the gate's requestheaders (tool tagged), before the request inspector's
-        StartupGate(
-            lambda: host.pool is not None and host.pool.ready, refusal_recorder(host), tool_of
-        ),
+        startup,
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),
         LoopLagMonitor(host),

@@ -15,6 +15,11 @@ from typing import Any
 
 import httpx
 
+#: What the proxy's 503 to a CONNECT says in ``Retry-After`` while it is not ready
+#: (httpx raises ProxyError for a refused CONNECT without showing its headers;
+#: tests/e2e/test_startup_e2e.py reads them on a raw socket).
+CONNECT_RETRY_AFTER = 2.0
+
 
 class Attempt:
     """A trace callback (``extensions={"trace": attempt}``): what one request got to."""
@@ -56,6 +61,16 @@ def post(
     attempt = Attempt()
     try:
         answer = client.post(url, json=payload, extensions={"trace": attempt})
+    except httpx.ProxyError as exc:
+        if str(exc).startswith("503"):  # the CONNECT itself refused: not ready, before TLS
+            if refusals is not None:
+                refusals["CONNECT 503 Retry-After"] += 1
+            if on_retry_after is not None:
+                on_retry_after(CONNECT_RETRY_AFTER)
+            return "refused"
+        if refusals is not None:
+            refusals[f"ProxyError {str(exc)[:3]}"] += 1
+        return "refused"  # any other CONNECT answer: nothing of the request was sent
     except httpx.TransportError as exc:
         if attempt.sent:
             if cuts is not None:

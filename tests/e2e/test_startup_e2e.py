@@ -3,13 +3,17 @@
 `aidlp run` as the README's quick start runs it: a fresh HOME, no confdir (mitmproxy makes
 its CA on first start). Clients send HTTPS to an AI host from the moment the port listens:
 the proxy stays up, answers each request (fail closed until its workers are ready: nothing
-goes upstream unscanned), then serves real decisions.
+goes upstream unscanned), then serves real decisions. Until ready, a CONNECT to an AI tool is
+itself answered 503 + Retry-After + Connection: close (no TLS, no upstream connection), and
+DeepSeek's CONNECT keeps its 403.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -42,11 +46,46 @@ def hammer(url: str, stop: threading.Event, seen: Counter, lock: threading.Lock,
                 key += ":no-retry-after"
             if answer.status_code == 503 and not answer.headers.get("x-aidlp-incident"):
                 key += ":no-incident"
+        except httpx.ProxyError as exc:  # the CONNECT itself refused (headers not shown)
+            refused = str(exc).startswith("503")
+            key = f"{'nino' if sensitive else 'clean'}:{'connect-503' if refused else exc}"
         except httpx.HTTPError as exc:
             key = f"{'nino' if sensitive else 'clean'}:{type(exc).__name__}"
         with lock:
             seen[key] += 1
         time.sleep(0.02)
+
+
+def raw_connect(port: int, target: str) -> tuple[int, bytes, bool]:
+    """A CONNECT on a raw socket: its status, everything the proxy sent, and whether the
+    proxy then closed the connection (a 2xx tunnel stays open, waiting for a ClientHello)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+        answer, closed = b"", False
+        sock.settimeout(3)
+        with contextlib.suppress(TimeoutError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+            closed = True
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return status, answer, closed
+
+
+def probe_connects(port: int, metrics_port: int) -> list[tuple[str, int, bytes, bool]]:
+    """Raw CONNECTs (OpenAI, DeepSeek) from the moment the port listens until /readyz says
+    200: what each got."""
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for target in ("api.openai.com:443", "api.deepseek.com:443"):
+            seen.append((target, *raw_connect(port, target)))
+        try:
+            if httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5).status_code == 200:
+                return seen
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return seen
 
 
 def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstream_log, pki):
@@ -59,6 +98,7 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         "PYTHONUNBUFFERED": "1",
         "AIDLP_TEST_UPSTREAM_HTTPS": str(upstream.https_port),
         "AIDLP_TEST_UPSTREAM_HTTP": str(upstream.http_port),
+        "AIDLP_TEST_CONNECT_LOG": str(tmp_path / "connects.log"),
     }
     out = (tmp_path / "stdout.log").open("wb")
     err = (tmp_path / "stderr.log").open("wb")
@@ -82,6 +122,7 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         ]
         for thread in threads:
             thread.start()
+        probes = probe_connects(port, metrics_port)
         # Real decisions (a clean prompt forwarded, the NINO blocked for its finding) once
         # the workers are up; the proxy must stay up all along.
         first_decision = None
@@ -99,9 +140,28 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         print(f"first decisions {first_decision:.1f} s after listening; answers {dict(seen)}")
         assert first_decision is not None, dict(seen)
         # every answer was one a client can act on: 200, a block, or not-ready-retry-later
-        allowed_answers = {"clean:200", "clean:503", "nino:403", "nino:503"}
+        allowed_answers = {"clean:200", "nino:403"} | {
+            f"{kind}:{refusal}" for kind in ("clean", "nino") for refusal in ("503", "connect-503")
+        }
         assert set(seen) <= allowed_answers, dict(seen)  # a clean prompt is never blocked
-        assert seen["clean:503"] + seen["nino:503"], "no request arrived before ready?"
+        refusals = sum(n for key, n in seen.items() if key.endswith("503"))
+        assert refusals, "no request arrived before ready?"
+        # before ready an OpenAI CONNECT is answered itself, before TLS: 503, Retry-After,
+        # Connection: close, the incident, and the connection closed; DeepSeek's: 403
+        openai = [probe[1:] for probe in probes if "openai" in probe[0]]
+        early = [(answer, closed) for status, answer, closed in openai if status == 503]
+        assert early, f"no CONNECT refused before ready: {probes}"
+        assert {status for status, *_ in openai} <= {503, 200}, probes
+        for answer, closed in early:
+            head = answer.split(b"\r\n\r\n", 1)[0].lower()
+            assert b"\r\nretry-after: 2" in head and b"\r\nconnection: close" in head, answer
+            assert b"\r\nx-aidlp-incident: aidlp-" in head and closed, answer
+        deepseek = {status for target, status, *_ in probes if "deepseek" in target}
+        assert deepseek == {403}, probes
+        connects = (
+            (tmp_path / "connects.log").read_text() if (tmp_path / "connects.log").exists() else ""
+        )
+        assert "deepseek" not in connects  # never reached, ready or not
         # nothing went upstream unscanned: the NINO never arrived, and every clean prompt
         # that did was decided (an ai.request.allowed event) first
         arrived = [r for r in upstream_log.snapshot() if r.host == "api.openai.com"]
@@ -111,7 +171,8 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         assert len(allowed) >= len(arrived)
         # each refusal is recorded: an ai.scan.error event, reason unavailable, no content
         refused = [line for line in events if '"reason":"unavailable"' in line]
-        assert len(refused) >= seen["clean:503"] + seen["nino:503"]
+        assert len(refused) >= refusals + len(early)
+        assert any('"stage":"connect"' in line and '"method":"CONNECT"' in line for line in refused)
         assert all('"event":"ai.scan.error"' in line for line in refused)
         assert not [line for line in refused if NINO in line]
         metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text

@@ -9,8 +9,14 @@ import pytest
 from mitmproxy.addons.proxyserver import Proxyserver
 from mitmproxy.test import taddons, tflow
 
-from proxy.addons import ApprovalHeaderTaker, ConnectionGate, RuntimeHost, default_addons
-from proxy.startup_gate import StartupGate
+from proxy.addons import (
+    ApprovalHeaderTaker,
+    ConnectionGate,
+    ConnectNameScanner,
+    RuntimeHost,
+    default_addons,
+)
+from proxy.startup_gate import StartupConnectGate, StartupGate
 
 NINO = "AB 12 34 56 C"
 
@@ -35,6 +41,18 @@ def request_headers(addons, host_name: str):
     flow.request.content = json.dumps({"messages": [{"content": NINO}]}).encode()
     for kind in (ConnectionGate, ApprovalHeaderTaker, StartupGate):
         addons[kind].requestheaders(flow)
+    return flow
+
+
+def connect(addons, host_name: str):
+    """A CONNECT through the chain's http_connect hooks, in chain order."""
+    flow = tflow.tflow()
+    flow.request.method = "CONNECT"
+    flow.request.host, flow.request.port, flow.request.path = host_name, 443, ""
+    flow.request.headers.clear()
+    flow.response = None
+    addons[ConnectionGate].http_connect(flow)
+    addons[StartupConnectGate].http_connect(flow)
     return flow
 
 
@@ -88,6 +106,71 @@ def test_a_recorder_failure_still_refuses(chain):
     host.recording.subscribers.insert(0, broken)
     flow = request_headers(addons, "api.openai.com")
     assert flow.response is not None and flow.response.status_code == 503
+
+
+def test_not_ready_refuses_an_ai_connect_before_tls(chain):
+    """No TLS handshake, no certificate, no upstream connection: the CONNECT itself is
+    answered 503 + Retry-After + Connection: close, and recorded like any refusal."""
+    addons, host, events = chain
+    flow = connect(addons, "api.openai.com")
+    assert flow.response is not None and flow.response.status_code == 503
+    assert flow.response.headers["Retry-After"] == "2"
+    assert flow.response.headers["Connection"] == "close"
+    assert flow.response.headers["X-AIDLP-Decision"] == "block"
+    assert "starting" in flow.response.json()["error"]["message"]
+    [event] = events
+    assert (event.event, event.reason, event.tool) == ("ai.scan.error", "unavailable", "openai")
+    assert event.incident_id == flow.response.headers["X-AIDLP-Incident"]
+    assert (event.method, event.stage) == ("CONNECT", "connect")
+    assert sample(host, "aidlp_blocked_total", tool="openai", reason="unavailable") == 1
+
+
+def test_not_ready_connects_elsewhere_are_left_alone(chain):
+    """Other hosts pass through as ever; a host shared with non-AI services (its other
+    paths must pass) is refused in the tunnel, per request, by StartupGate instead."""
+    addons, _host, events = chain
+    for name in ("www.example.com", "www.bing.com"):
+        assert connect(addons, name).response is None, name
+    assert not events
+
+
+def test_a_blocked_tool_keeps_its_refusal_while_not_ready(chain):
+    """DeepSeek at CONNECT: the blocked tool's 403 (ai.tool.blocked), not the 503."""
+    addons, host, events = chain
+    assert not host.pool.ready
+    flow = connect(addons, "api.deepseek.com")
+    assert flow.response is not None and flow.response.status_code == 403
+    assert [e.event for e in events] == ["ai.tool.blocked"]
+
+
+def test_ready_workers_let_the_connect_on(chain):
+    addons, host, events = chain
+    host.pool.ready = True
+    assert connect(addons, "api.openai.com").response is None and not events
+    host.pool.ready = False  # a crash later: refused again, "restarting"
+    flow = connect(addons, "api.openai.com")
+    assert flow.response.status_code == 503
+    assert "restarting" in flow.response.json()["error"]["message"]
+
+
+def test_a_broken_check_or_recorder_refuses_the_connect(chain):
+    addons, host, _events = chain
+    gate = addons[StartupConnectGate]
+
+    def broken(event):
+        raise RuntimeError("sink down")
+
+    host.recording.subscribers.insert(0, broken)
+    assert connect(addons, "api.openai.com").response.status_code == 503
+    gate.catalogue = lambda: (_ for _ in ()).throw(RuntimeError("no catalogue"))
+    assert connect(addons, "api.openai.com").response.status_code == 503
+
+
+def test_the_connect_gate_runs_before_the_connect_name_scanner():
+    """The name scanner would scan on workers that are not ready: the gate answers first."""
+    kinds = [type(a) for a in default_addons()]
+    assert kinds.index(ConnectionGate) < kinds.index(StartupConnectGate)
+    assert kinds.index(StartupConnectGate) < kinds.index(ConnectNameScanner)
 
 
 def test_upstream_cert_is_kept_off_however_the_addon_is_loaded():
