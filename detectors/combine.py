@@ -274,7 +274,9 @@ def combine(
     for n in names[:MAX_NAMES]:
         span = (n.start, n.end)
         name_text = text[n.start : n.end]
-        private = _private_form(n, name_text)
+        private = _private_form(n, name_text) and not (
+            reg.public_text and n.form == "role_name" and not _casework_role_before(text, n)
+        )
         # a story's or a programming task's names are toy data, and English NER is not
         # trusted on other languages; either still counts when a special-category term is
         # tied to the name and (toy) the text places the person at work ("test data:
@@ -418,6 +420,16 @@ def _private_form(name: Item, name_text: str) -> bool:
     """The name's form says it is a private individual ("Mrs J. Patel", "Name: ..."), unless
     a public honorific opens it ("Sir Keir Starmer")."""
     return name.form in PRIVATE_FORMS and name_text.split(maxsplit=1)[0] not in _PUBLIC_HONORIFICS
+
+
+_CASEWORK_ROLES = frozenset(r.lower() for r in _ROLES.list("person.yaml", "casework_roles"))
+
+
+def _casework_role_before(text: str, name: Item) -> bool:
+    """The role word right before a ``role_name`` is a casework role ("claimant X"), not a
+    family or work relation ("his wife X", "campaign manager X")."""
+    words = text[max(0, name.start - 24) : name.start].lower().split()
+    return bool(words) and (words[-1] in _CASEWORK_ROLES or " ".join(words[-2:]) in _CASEWORK_ROLES)
 
 
 def _public_title(text: str, name: Item) -> bool:

@@ -72,6 +72,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "particles": "list",
         "labels": "list",
         "roles": "list",
+        "casework_roles": "list",
         "greetings": "list",
         "workplace_units": "list",
         "grades": "list",

@@ -330,3 +330,24 @@ def test_lone_name_in_a_training_scenario_is_a_character(engine) -> None:
         "manager. What should the manager do?"
     )
     assert blocked(engine, text) == []
+
+
+# Rule: in published news a family or work relation before a name ("his wife X", "campaign
+# manager X") is no casework form: the public-text exemption applies; a casework role
+# ("the claimant X") still marks a private individual.
+NEWS = (
+    "WASHINGTON (Reuters) - The president said on Tuesday that the new law would pass, "
+    "according to officials. Senators reported that the vote, announced by the White House "
+    'press secretary, was close. "We will win," the senator told reporters. "It is a '
+    'historic day," a spokesman said in a statement. '
+)
+
+
+def test_relation_of_a_public_figure_in_news_stays_allowed(engine) -> None:
+    text = NEWS + "His wife Marian Calloway, who had cancer surgery last year, attended."
+    assert blocked(engine, text) == []
+
+
+def test_casework_role_in_news_still_counts(engine) -> None:
+    text = NEWS + "The claimant Marian Calloway, who had cancer surgery last year, attended."
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
