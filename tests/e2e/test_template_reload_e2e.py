@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.harness import ROOT, aidlp_executable
+from tests.e2e.harness import ROOT, aidlp_executable, child_processes
 from tests.e2e.test_two_stage_scan_e2e import INTERNAL_CODE
-from tests.e2e.test_worker_crash_e2e import _children, worker_pids
+from tests.e2e.test_worker_crash_e2e import worker_pids
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +74,7 @@ def ask(proxy, text: str) -> httpx.Response:
 
 def templates(proxy) -> list[int]:
     """The proxy's scan-worker templates (forkservers)."""
-    return sorted(pid for pid, cmd in _children(proxy.proc.pid) if b"forkserver" in cmd)
+    return sorted(pid for pid, cmd in child_processes(proxy.proc.pid) if b"forkserver" in cmd)
 
 
 def wait_reloaded(proxy, seen: int, timeout: float = 90) -> dict:
