@@ -39,6 +39,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "org_next": "list",
         "forenames_also_words": "list",
         "court_institutions": "list",
+        "institution_words": "list",
         "not_surnames_lower": "list",
     },
     "roles.yaml": {

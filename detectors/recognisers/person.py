@@ -130,6 +130,8 @@ class NamePatternRecogniser(Recogniser):
         if any(w.lower() in _SPECIAL_WORDS for w in words[1:]):
             return True  # "the Sophia Jewish community": an adjective, not a surname
         last = words[-1:]
+        if last and last[0].lower() in _INSTITUTION_WORDS:
+            return True  # "Anna University", "Grace Academy": an institution
         return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
 
 
@@ -258,6 +260,11 @@ def _role_or_common(word: str) -> bool:
     return w.lower() in _ROLE_WORDS or w in NOT_NAME_WORDS or w.lower() in _NOT_NAMES
 
 
+#: Last words that make a capitalised pair an institution (``names.yaml``).
+_INSTITUTION_WORDS = frozenset(
+    w.lower() for w in _VOCABULARY.list("names.yaml", "institution_words")
+)
+
 #: Words after a capitalised pair that make it an organisation or place, not a person.
 _ORG_NEXT = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "org_next"))
 
@@ -280,7 +287,8 @@ class CuedNameRecogniser(Recogniser):
     def invalidate_result(self, pattern_text: str) -> bool:
         words = [w for w in pattern_text.split() if w[:1].isupper()]
         if words[0].lower().endswith("ing") or any(
-            _role_or_common(w) or w.lower() in _CONTEXT_WORDS for w in words
+            _role_or_common(w) or w.lower() in _CONTEXT_WORDS or w.lower() in _INSTITUTION_WORDS
+            for w in words
         ):
             return True  # "Journaling Writing", "Special Counsel", "Money Assessment"
         return any(p.lower() in _SPECIAL_WORDS for w in words for p in w.split("-"))

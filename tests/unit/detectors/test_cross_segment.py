@@ -351,3 +351,20 @@ def test_relation_of_a_public_figure_in_news_stays_allowed(engine) -> None:
 def test_casework_role_in_news_still_counts(engine) -> None:
     text = NEWS + "The claimant Marian Calloway, who had cancer surgery last year, attended."
     assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+# Rule: a forename followed by an institution word is an institution ("Anna University",
+# "Grace Academy"), never a person; a surname that is also a place word still is a name.
+def test_forename_and_institution_is_no_person(engine) -> None:
+    text = (
+        "If the project is on detecting heart attack early, now do the cover page for "
+        "Anna University project report."
+    )
+    assert blocked(engine, text) == []
+
+
+def test_surname_that_is_a_place_word_is_still_a_name(engine) -> None:
+    text = (
+        "My colleague Jane Hall has been signed off sick with depression; how do I cover her work?"
+    )
+    assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
