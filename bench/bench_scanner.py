@@ -9,10 +9,22 @@ postcode) and the card and IBAN recognisers, and ``tldextract`` pinned to its bu
 snapshot (no network). Its document decision is "block iff any result at or above a score
 threshold"; we report the default threshold (0) and 0.5.
 
-Both engines scan every document one at a time, after a short warm-up (or, with
-``--warm-corpus``, after scanning a *different* corpus: a long-running worker's warm RE2 DFA
-caches), alternating document by document (so background load on a shared machine hits both alike); the figures are
-characters per second of scan wall time. Compare within one run only.
+Both engines scan every document one at a time, alternating document by document (so
+background load on a shared machine hits both alike); the figures are characters per second
+of scan time (wall) and process CPU. Compare within one run only.
+
+One run prints two measurements of the same corpus, each in a fresh process (both engines
+built anew, so nothing the first learnt carries over):
+
+- **cold**: both engines warmed on 20 cases of the warm-up corpus only, then timed on texts
+  neither has seen: aidlp's RE2 sets and regexes build their DFA states lazily, text by text,
+  as a freshly started worker would;
+- **warm**: both engines first scan the whole warm-up corpus (``--warm-corpus``; default the
+  hold-out corpus, or dev when hold-out is timed), as a long-running proxy worker would have,
+  then are timed on the same corpus as cold.
+
+The warm-up texts are never the timed texts (any text also in the timed corpus is dropped
+from the warm-up set). ``--only cold|warm`` runs one of the two in this process.
 Prints a table; never asserts. Texts are never printed.
 """
 
@@ -23,6 +35,7 @@ import gc
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPORA = [ROOT / "tests/corpus/dev.jsonl"]
+DEFAULT_WARM = (ROOT / "tests/corpus/holdout.jsonl", ROOT / "tests/corpus/dev.jsonl")
 EXTRA_RECOGNISERS = (
     "UkNinoRecognizer",
     "NhsRecognizer",
@@ -152,8 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         "--warm-corpus",
         type=Path,
         action="append",
-        help="scan this (different) corpus with both engines before timing, as a long-running "
-        "proxy's workers would have: warm RE2 DFA caches (default: cold, 20-case warm-up)",
+        help="warm-up corpus, never the timed texts (default: tests/corpus/holdout.jsonl, "
+        "or dev.jsonl when hold-out is timed)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("cold", "warm"),
+        help="run one measurement in this process (default: both, each in a fresh process)",
     )
     parser.add_argument(
         "--no-gc-freeze",
@@ -163,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     paths = args.corpus or DEFAULT_CORPORA
+    warm_paths = args.warm_corpus or [
+        next(w for w in DEFAULT_WARM if w.resolve() not in {p.resolve() for p in paths})
+    ]
+    if args.only is None:
+        return run_both(sys.argv[1:] if argv is None else argv, warm_paths)
     cases = load_cases(paths)
     if args.limit and args.limit < len(cases):
         step = len(cases) / args.limit
@@ -196,18 +220,19 @@ def main(argv: list[str] | None = None) -> int:
         gc.freeze()
         print(f"gc.freeze(): {gc.get_freeze_count()} objects of both engines (--no-gc-freeze: off)")
 
-    timed_pair(presidio, aidlp, texts[:20], 1)  # warm-up
-    if args.warm_corpus:
-        warm = [c["text"] for c in load_cases(args.warm_corpus)]
-        overlap = len(set(warm) & set(texts))
+    measured = set(texts)
+    warm = [c["text"] for c in load_cases(warm_paths) if c["text"] not in measured]
+    names = ", ".join(map(str, warm_paths))
+    if args.only == "cold":
+        timed_pair(presidio, aidlp, warm[:20], 1)
+        print(f"COLD: both engines warmed on 20 cases of {names} only; timed texts never seen")
+    else:
         started = time.perf_counter()
         timed_pair(presidio, aidlp, warm, 1)
         print(
-            f"warmed both engines on {', '.join(map(str, args.warm_corpus))}: {len(warm)} cases "
-            f"({overlap} also in the timed corpus) in {time.perf_counter() - started:.1f} s"
+            f"WARM: both engines first scanned {len(warm)} cases of {names} (none of them "
+            f"timed) in {time.perf_counter() - started:.1f} s"
         )
-    else:
-        print("cold: both engines timed after a 20-case warm-up only (--warm-corpus: warm)")
     p_out, p_secs, a_out, a_secs, (p_cpu, a_cpu) = timed_pair(presidio, aidlp, texts, args.repeat)
 
     p_rate, a_rate = chars / p_secs, chars / a_secs
@@ -231,6 +256,31 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU ratio (process CPU of the same passes): {p_cpu / a_cpu:.1f}x "
         f"(presidio {p_cpu:.2f} s, aidlp {a_cpu:.2f} s); load average {os.getloadavg()[0]:.1f}"
     )
+    print(
+        f"SUMMARY {args.only}: wall ratio {a_rate / p_rate:.1f}x (presidio {p_rate:.0f}, aidlp "
+        f"{a_rate:.0f} chars/s), CPU ratio {p_cpu / a_cpu:.1f}x, load {os.getloadavg()[0]:.1f}"
+    )
+    return 0
+
+
+def run_both(argv: list[str], warm_paths: list[Path]) -> int:
+    """Cold, then warm, each in a fresh process on the same corpus; then both summaries."""
+    summaries = []
+    for mode in ("cold", "warm"):
+        print(f"===== {mode} =====", flush=True)
+        done = subprocess.run(
+            [sys.executable, __file__, *argv, "--only", mode],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        sys.stdout.write(done.stdout)
+        sys.stderr.write(done.stderr[-4000:] if done.returncode else "")
+        if done.returncode:
+            return done.returncode
+        summaries += [line for line in done.stdout.splitlines() if line.startswith("SUMMARY")]
+    print("\n===== cold (fresh worker, texts never seen) and warm (long-running worker) =====")
+    print("\n".join(summaries))
     return 0
 
 
