@@ -5,9 +5,9 @@ small text gets the
 pattern-and-keyword stage in the proxy process, within a measured time budget (tens of
 microseconds for a clean 2 KB prompt: cheaper than any hand-off); it returns the final
 result unless the name finder (spaCy) or a heavy plug-in could change it. Stage 2: everything
-else goes to the worker processes, driven by the event loop itself
-(:class:`~proxy.lean_pool.LeanExecutor`: one socket per worker, no hand-off threads). Each builds one :class:`detectors.engine.ScanEngine` at
-start-up and reuses it. A scan is time-boxed twice: inside the worker (an interval timer interrupts a runaway
+else goes to the worker processes (the stdlib ``ProcessPoolExecutor``: a pool driven by the
+event loop without its hand-off threads measured slower here, bench/README.md). Each builds
+one :class:`detectors.engine.ScanEngine` at start-up and reuses it. A scan is time-boxed twice: inside the worker (an interval timer interrupts a runaway
 scan) and by the caller (``asyncio.wait_for``). A full queue waits a bounded time and then
 fails closed with ``overloaded``.
 """
@@ -23,6 +23,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,6 @@ from typing import Any
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult, Seam
 from proxy import scan_template
-from proxy.lean_pool import LeanExecutor
 from proxy.scan_template import sighup_blocked
 
 log = logging.getLogger("aidlp")
@@ -83,7 +83,7 @@ _result_values = operator.attrgetter(*_RESULT_FIELDS)
 
 def pack_result(result: ScanResult) -> tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]:
     """A scan result as plain tuples: what a worker sends back (unpickling slotted dataclasses
-    field by field cost ~400 us on the event loop for a prompt with 65 findings; this ~140)."""
+    field by field cost ~400 us in the proxy process for a prompt with 65 findings; this ~140)."""
     return tuple(map(_finding_values, result.findings)), _result_values(result)
 
 
@@ -133,7 +133,7 @@ async def _first_ready(pings: list[Any]) -> None:
     raise failure
 
 
-def _is_broken(executor: LeanExecutor) -> bool:
+def _is_broken(executor: ProcessPoolExecutor) -> bool:
     """Whether an idle executor lost a worker (``_broken`` is the executor's own flag)."""
     return bool(getattr(executor, "_broken", False))
 
@@ -231,7 +231,7 @@ class ScanPool:
     def __init__(self, detector_settings: DetectorSettings, settings: PoolSettings) -> None:
         self.settings = settings
         self._detector_json = detector_settings.model_dump_json()
-        self._executor: LeanExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         self.in_flight = 0
         self.pending = 0  # scan() calls not yet returned, queued or running
@@ -239,15 +239,13 @@ class ScanPool:
         self.restarts = 0  # times a dead worker made us replace the executor
         self._recovery: asyncio.Future[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self._spare: LeanExecutor | None = None  # one warm worker, when settings.spare
+        self._spare: ProcessPoolExecutor | None = None  # one warm worker, when settings.spare
         self._spare_warming: asyncio.Task[None] | None = None
         self.inline: InlineStage | None = None  # stage 1, loaded by start() when enabled
         self.template: scan_template.Template | None = None  # what the workers fork from
-        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that drives the workers
 
-    def _new_executor(self, processes: int | None = None) -> LeanExecutor:
-        assert self._loop is not None, "start() first"
-        return LeanExecutor(
+    def _new_executor(self, processes: int | None = None) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=processes or self.settings.processes,
             mp_context=self.template.context() if self.template else scan_template.context(),
             initializer=_init_worker,
@@ -256,10 +254,9 @@ class ScanPool:
                 self.settings.subject_key,
                 self.template.id if self.template else None,
             ),
-            loop=self._loop,
         )
 
-    def _launch(self, processes: int | None = None) -> tuple[LeanExecutor, list[Any]]:
+    def _launch(self, processes: int | None = None) -> tuple[ProcessPoolExecutor, list[Any]]:
         """A new executor with its workers started (one ping each). Blocks until the
         template forks them (it may still be warming up): call it off the event loop."""
         count = processes or self.settings.processes
@@ -270,7 +267,7 @@ class ScanPool:
 
     async def start(self) -> None:
         """Start the workers; ready (serving) as soon as the first has its engine."""
-        loop = self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         # the template `aidlp run` started early, or (a reload) a new one with these settings
         self.template = await asyncio.to_thread(scan_template.acquire, self._detector_json)
         self._slots = asyncio.Semaphore(self.settings.processes + self.settings.max_queue)
@@ -320,7 +317,7 @@ class ScanPool:
             except RuntimeError:  # shut down meanwhile
                 return
 
-    async def _recover(self, broken: LeanExecutor | None) -> None:
+    async def _recover(self, broken: ProcessPoolExecutor | None) -> None:
         """Replace a broken executor once, however many scans saw it break; return as soon
         as a working one serves (the spare at once, else the restarted pool)."""
         if self._executor is broken and (self._recovery is None or self._recovery.done()):
@@ -330,7 +327,7 @@ class ScanPool:
                 return
             await asyncio.sleep(0.01)
 
-    async def _restart(self, broken: LeanExecutor | None) -> None:
+    async def _restart(self, broken: ProcessPoolExecutor | None) -> None:
         """A worker died (every worker of the executor is gone with it). With a warm spare,
         it takes over at once and the full pool restarts behind it; otherwise the pool is
         not ready (``/readyz`` reports the outage) until fresh workers have loaded."""
@@ -470,8 +467,9 @@ class ScanPool:
         executor = self._executor
         if executor is None:
             raise ScanFailure("scan_error", "pool shut down")
+        loop = asyncio.get_running_loop()
         try:
-            future = executor.run(fn, *args)  # on this loop: no thread hand-off
+            future = loop.run_in_executor(executor, fn, *args)
             # Outer backstop: in-worker timer plus queueing slack.
             backstop = (outer or self.settings.timeout) * 2 + self.settings.queue_wait
             return await asyncio.wait_for(future, backstop)
