@@ -1,6 +1,7 @@
 """Start-up, restart, drain and worker-crash figures for deploy/README.md (prints them).
 
     uv run python bench/bench_lifecycle.py [--clients 20] [--workers 1] [--spare] [--retry-after]
+        [--startup-hold SECONDS]
 
 Every figure is printed with the 1-minute load average at the time (the machine is shared).
 
@@ -63,7 +64,15 @@ class Proxy:
     launched: list[Proxy] = []  # noqa: RUF012 - stopped at exit
 
     def __init__(
-        self, work: Path, port: int, metrics: int, ca: Path, up: Upstream, workers: int, spare: bool
+        self,
+        work: Path,
+        port: int,
+        metrics: int,
+        ca: Path,
+        up: Upstream,
+        workers: int,
+        spare: bool,
+        hold: int | None = None,
     ):
         self.port, self.metrics = port, metrics
         config = work / "aidlp.yaml"
@@ -82,7 +91,8 @@ class Proxy:
         self.proc = subprocess.Popen(
             [aidlp_executable(), "run", "--config", str(config), "--listen-port", str(port),
              "--metrics-port", str(metrics), "--", "-s", str(REROUTE_SCRIPT),
-             "--set", f"ssl_verify_upstream_trusted_ca={ca}"],
+             "--set", f"ssl_verify_upstream_trusted_ca={ca}",
+             *(["--set", f"aidlp_startup_hold={hold}"] if hold is not None else [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -226,6 +236,13 @@ def main() -> int:
         help="clients wait a 503's Retry-After before retrying, as the OpenAI and Anthropic "
         "SDKs do (default: they retry at once, the harshest case)",
     )
+    parser.add_argument(
+        "--startup-hold",
+        type=int,
+        default=None,
+        help="aidlp_startup_hold: how long a CONNECT is held while not ready (default: the "
+        "proxy's own, 5 s; 0 answers 503 at once)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="aidlp-lifecycle-"))
@@ -250,12 +267,19 @@ def main() -> int:
 def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) -> int:
     port, metrics = free_port(), free_port()
     # 1. time to ready (fresh HOME: mitmproxy makes its CA)
-    first = Proxy(work, port, metrics, ca_pem, up, args.workers, args.spare)
+    first = Proxy(work, port, metrics, ca_pem, up, args.workers, args.spare, args.startup_hold)
     wait_for_port(port, 180)
     listening = time.monotonic() - first.started
     # traffic from the moment the port listens
     load = Load(port, args.clients, args.retry_after).start()
     ready = first.wait_ready()
+    # CPU spent until ready: the proxy's (start-up, then refusing the clients) competes with
+    # the template's (building the scan engine: the critical path)
+    proxy_cpu = cpu_seconds(first.proc.pid)
+    template_cpu = sum(
+        cpu_seconds(pid) for pid, cmd in child_processes(first.proc.pid) if b"forkserver" in cmd
+    )
+    refused_before_ready = load.results["refused"]
     deadline = time.monotonic() + 120
     while first_correct_after(load, 0) is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -263,8 +287,11 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
     print(f"time to listen: {listening:.1f} s; /readyz 200: {ready:.1f} s; first decision "
           f"(clean prompt forwarded): {decided:.1f} s after start, {decided - listening:.1f} s "
           f"after listening, {args.clients} clients sending from then"
-          f"{' and waiting Retry-After' if args.retry_after else ''} (workers: "
+          f"{' and waiting Retry-After' if args.retry_after else ''} (startup hold: "
+          f"{'default' if args.startup_hold is None else args.startup_hold}; workers: "
           f"{args.workers}; {loadavg()})")  # fmt: skip
+    print(f"CPU until /readyz 200: proxy {proxy_cpu:.1f} s, template {template_cpu:.1f} s; "
+          f"{refused_before_ready} requests refused by then")  # fmt: skip
 
     time.sleep(5 if not args.spare else 20)  # the spare warms up after the pool
     warm = dict(load.results)
@@ -300,7 +327,7 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
     first.proc.send_signal(signal.SIGTERM)
     first.proc.wait(120)
     drain = time.monotonic() - stopped
-    second = Proxy(work, port, metrics, ca_pem, up, args.workers, args.spare)
+    second = Proxy(work, port, metrics, ca_pem, up, args.workers, args.spare, args.startup_hold)
     second.wait_ready()
     deadline = time.monotonic() + 60
     while first_correct_after(load, second.started) is None and time.monotonic() < deadline:

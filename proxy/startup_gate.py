@@ -9,7 +9,8 @@ while they restart after a crash) every request to an AI tool gets a fail-closed
 clients (the OpenAI and Anthropic SDKs among them) retry. A CONNECT to an AI tool is
 refused so by :class:`StartupConnectGate` before any TLS (no handshake, no forged
 certificate, no upstream connection: while the template builds the scan engine the proxy
-leaves it the CPU); a request already in a tunnel, or sent as plain HTTP, by
+leaves it the CPU; the CONNECT is first held a few seconds, and goes on the moment the
+workers are ready); a request already in a tunnel, or sent as plain HTTP, by
 :class:`StartupGate` at its headers. Blocked tools keep their own refusal (the connection
 gate answers them first, ready or not). Traffic to other hosts is never decrypted and never
 waits. ``/readyz`` is 200 only when the workers are ready and the proxy is not draining.
@@ -17,12 +18,13 @@ waits. ``/readyz`` is 200 only when the workers are ready and the proxy is not d
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from mitmproxy import ctx, http
+from mitmproxy import ctx, exceptions, http
 
 from proxy.catalogue import Catalogue, Tool, ToolStatus
 from proxy.responses import DECISION_HEADER, INCIDENT_HEADER
@@ -137,24 +139,55 @@ class StartupGate:
         flow.response = unavailable(incident, starting=not self.ever_ready)
 
 
-class StartupConnectGate:
-    """While not ready, a CONNECT to an AI tool is answered ``503`` + ``Retry-After`` +
-    ``Connection: close`` itself: no TLS handshake, no certificate, no upstream connection.
+#: How long a CONNECT to an AI tool is held, by default, while not ready (seconds).
+HOLD_SECONDS_DEFAULT = 5
+HOLD_SECONDS_MAX = 60
+#: How often a held CONNECT looks whether the workers are ready yet.
+HOLD_POLL_SECONDS = 0.1
 
-    Refusing inside the tunnel cost the proxy a full handshake and HTTP parse per retry,
-    CPU the scan-engine template needed to get ready. Placed right after the connection
-    gate (which answers blocked tools, 407s and address tunnels first: those are left as
-    they are) and before the CONNECT-name scanner (which would scan on unready workers).
-    Left alone: other hosts (passed through as ever), and a host the catalogue shares with
-    non-AI services (``paths``: its other paths must pass; its AI requests meet
-    :class:`StartupGate` in the tunnel). Any error here refuses the CONNECT (fail closed).
+
+class StartupConnectGate:
+    """While not ready, a CONNECT to an AI tool is held (option ``aidlp_startup_hold``,
+    seconds) and goes on as soon as the workers are ready; if they are not by then, it is
+    answered ``503`` + ``Retry-After`` + ``Connection: close`` itself. Either way no TLS
+    handshake, no certificate and no upstream connection happen while not ready.
+
+    Refusing inside the tunnel cost the proxy a full handshake and HTTP parse per retry, and
+    refusing at once let clients that retry at once spin: CPU the scan-engine template
+    needed to get ready. A held CONNECT costs a timer, and its client is served the moment
+    the workers are (no retry delay). Placed right after the connection gate (which answers
+    blocked tools, 407s and address tunnels first: those are left as they are) and before
+    the CONNECT-name scanner (which would scan on unready workers). Left alone: other hosts
+    (passed through as ever), and a host the catalogue shares with non-AI services
+    (``paths``: its other paths must pass; its AI requests meet :class:`StartupGate` in the
+    tunnel). A drain (SIGTERM) ends the hold at once. Any error here refuses the CONNECT
+    (fail closed).
     """
 
     def __init__(self, gate: StartupGate, catalogue: Callable[[], Catalogue]) -> None:
         self.gate = gate
         self.catalogue = catalogue
+        self.hold = float(HOLD_SECONDS_DEFAULT)
 
-    def http_connect(self, flow: http.HTTPFlow) -> None:
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "aidlp_startup_hold",
+            int,
+            HOLD_SECONDS_DEFAULT,
+            "While the scan workers are not ready, hold a CONNECT to an AI tool up to this "
+            "many seconds for them (0: answer 503 + Retry-After at once).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "aidlp_startup_hold" in updated:
+            hold = ctx.options.aidlp_startup_hold
+            if not 0 <= hold <= HOLD_SECONDS_MAX:
+                raise exceptions.OptionsError(
+                    f"aidlp_startup_hold must be 0-{HOLD_SECONDS_MAX} seconds, not {hold}"
+                )
+            self.hold = float(hold)
+
+    async def http_connect(self, flow: http.HTTPFlow) -> None:
         if flow.response is not None:
             return  # answered already: a blocked tool, a 407, an address tunnel
         tool: Tool | None = None
@@ -164,6 +197,8 @@ class StartupConnectGate:
             tool = classify(self.catalogue(), (flow.request.host,))
             if tool is None or tool.paths or tool.status is ToolStatus.BLOCKED:
                 return  # not an AI tool's own host (a blocked one: the gate's refusal)
+            if await self._ready_within(self.hold):
+                return
         except Exception as exc:  # refused: an unknown state never opens a tunnel
             log.error("aidlp: could not check a CONNECT while not ready (%s)", type(exc).__name__)
         incident = None
@@ -175,3 +210,16 @@ class StartupConnectGate:
                     "aidlp: could not record a refusal while not ready (%s)", type(exc).__name__
                 )
         flow.response = unavailable(incident, starting=not self.gate.ever_ready, close=True)
+
+    async def _ready_within(self, seconds: float) -> bool:
+        """Whether the workers got ready within ``seconds`` (False at once on a drain)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            await asyncio.sleep(min(HOLD_POLL_SECONDS, max(deadline - loop.time(), 0)))
+            drain = ctx.master.addons.get("gracefulshutdown")
+            if getattr(drain, "draining", False):
+                return False
+            if self.gate.ready():
+                return True
+        return False

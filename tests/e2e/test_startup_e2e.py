@@ -59,9 +59,9 @@ def hammer(url: str, stop: threading.Event, seen: Counter, lock: threading.Lock,
 def raw_connect(port: int, target: str) -> tuple[int, bytes, bool]:
     """A CONNECT on a raw socket: its status, everything the proxy sent, and whether the
     proxy then closed the connection (a 2xx tunnel stays open, waiting for a ClientHello)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
-        answer, closed = b"", False
+        answer, closed = sock.recv(65536), False  # (a held CONNECT: up to its hold)
         sock.settimeout(3)
         with contextlib.suppress(TimeoutError):
             while chunk := sock.recv(65536):
@@ -71,24 +71,37 @@ def raw_connect(port: int, target: str) -> tuple[int, bytes, bool]:
     return status, answer, closed
 
 
-def probe_connects(port: int, metrics_port: int) -> list[tuple[str, int, bytes, bool]]:
+def is_ready(metrics_port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def probe_connects(port: int, metrics_port: int) -> list[dict]:
     """Raw CONNECTs (OpenAI, DeepSeek) from the moment the port listens until /readyz says
-    200: what each got."""
+    200: what each got, and whether /readyz said 200 just before it was sent and just after
+    its answer came."""
     seen = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         for target in ("api.openai.com:443", "api.deepseek.com:443"):
-            seen.append((target, *raw_connect(port, target)))
-        try:
-            if httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5).status_code == 200:
-                return seen
-        except httpx.HTTPError:
-            pass
+            before = is_ready(metrics_port)
+            status, answer, closed = raw_connect(port, target)
+            seen.append(
+                {"target": target, "ready_before": before, "status": status, "answer": answer,
+                 "closed": closed, "ready_after": is_ready(metrics_port)}
+            )  # fmt: skip
+        if seen[-1]["ready_after"]:
+            return seen
         time.sleep(0.2)
     return seen
 
 
-def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstream_log, pki):
+@pytest.mark.parametrize("hold", [0, None], ids=["answered-at-once", "held-default"])
+def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstream_log, pki, hold):
+    """``hold`` 0: a CONNECT while not ready is answered 503 at once; default: it is held
+    (a few seconds) and served as soon as the workers are ready, else answered 503."""
     home = tmp_path / "home"
     home.mkdir()
     port, metrics_port = free_port(), free_port()
@@ -105,7 +118,8 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
     proc = subprocess.Popen(
         [aidlp_executable(), "run", "--listen-port", str(port), "--metrics-port",
          str(metrics_port), "--", "-s", str(REROUTE_SCRIPT),
-         "--set", f"ssl_verify_upstream_trusted_ca={pki.ca_pem}"],
+         "--set", f"ssl_verify_upstream_trusted_ca={pki.ca_pem}",
+         *(["--set", f"aidlp_startup_hold={hold}"] if hold is not None else [])],
         cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -145,18 +159,26 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         }
         assert set(seen) <= allowed_answers, dict(seen)  # a clean prompt is never blocked
         refusals = sum(n for key, n in seen.items() if key.endswith("503"))
-        assert refusals, "no request arrived before ready?"
-        # before ready an OpenAI CONNECT is answered itself, before TLS: 503, Retry-After,
-        # Connection: close, the incident, and the connection closed; DeepSeek's: 403
-        openai = [probe[1:] for probe in probes if "openai" in probe[0]]
-        early = [(answer, closed) for status, answer, closed in openai if status == 503]
-        assert early, f"no CONNECT refused before ready: {probes}"
-        assert {status for status, *_ in openai} <= {503, 200}, probes
-        for answer, closed in early:
-            head = answer.split(b"\r\n\r\n", 1)[0].lower()
-            assert b"\r\nretry-after: 2" in head and b"\r\nconnection: close" in head, answer
-            assert b"\r\nx-aidlp-incident: aidlp-" in head and closed, answer
-        deepseek = {status for target, status, *_ in probes if "deepseek" in target}
+        # Before ready a CONNECT to OpenAI never opens a tunnel: it is answered itself,
+        # before TLS (503, Retry-After, Connection: close, the incident, connection closed),
+        # or (held) accepted only once the workers are ready. DeepSeek's: 403, ready or not.
+        openai = [probe for probe in probes if "openai" in probe["target"]]
+        early = [probe for probe in openai if probe["status"] == 503]
+        assert {probe["status"] for probe in openai} <= {503, 200}, probes
+        assert all(probe["ready_after"] for probe in openai if probe["status"] == 200), probes
+        for probe in early:
+            head = probe["answer"].split(b"\r\n\r\n", 1)[0].lower()
+            assert b"\r\nretry-after: 2" in head and b"\r\nconnection: close" in head, probe
+            assert b"\r\nx-aidlp-incident: aidlp-" in head and probe["closed"], probe
+        sent_early = [probe for probe in openai if not probe["ready_before"]]
+        assert sent_early, f"no CONNECT arrived before ready? {probes}"
+        if hold == 0:
+            assert early, f"no CONNECT refused before ready: {probes}"
+            assert refusals, "no request arrived before ready?"
+        held = [probe for probe in sent_early if probe["status"] == 200]
+        print(f"CONNECTs sent before ready: {len(sent_early)}, refused {len(early)}, "
+              f"held until ready {len(held)}")  # fmt: skip
+        deepseek = {probe["status"] for probe in probes if "deepseek" in probe["target"]}
         assert deepseek == {403}, probes
         connects = (
             (tmp_path / "connects.log").read_text() if (tmp_path / "connects.log").exists() else ""

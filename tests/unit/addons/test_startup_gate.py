@@ -3,9 +3,11 @@ ready, each refusal recorded (event and metrics) without any request content."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
+from mitmproxy import ctx, exceptions
 from mitmproxy.addons.proxyserver import Proxyserver
 from mitmproxy.test import taddons, tflow
 
@@ -30,6 +32,7 @@ def chain():
         events: list = []
         assert host.recording is not None
         host.recording.subscribers.append(events.append)
+        context.options.update(aidlp_startup_hold=0)  # answered at once (the hold: below)
         yield {type(a): a for a in addons}, host, events
 
 
@@ -44,15 +47,20 @@ def request_headers(addons, host_name: str):
     return flow
 
 
-def connect(addons, host_name: str):
-    """A CONNECT through the chain's http_connect hooks, in chain order."""
+def connect_flow(host_name: str):
     flow = tflow.tflow()
     flow.request.method = "CONNECT"
     flow.request.host, flow.request.port, flow.request.path = host_name, 443, ""
     flow.request.headers.clear()
     flow.response = None
+    return flow
+
+
+def connect(addons, host_name: str):
+    """A CONNECT through the chain's http_connect hooks, in chain order."""
+    flow = connect_flow(host_name)
     addons[ConnectionGate].http_connect(flow)
-    addons[StartupConnectGate].http_connect(flow)
+    asyncio.run(addons[StartupConnectGate].http_connect(flow))
     return flow
 
 
@@ -151,6 +159,52 @@ def test_ready_workers_let_the_connect_on(chain):
     flow = connect(addons, "api.openai.com")
     assert flow.response.status_code == 503
     assert "restarting" in flow.response.json()["error"]["message"]
+
+
+def test_a_held_connect_goes_on_once_ready(chain):
+    """Held (no TLS, no upstream) while not ready: served the moment the workers are."""
+    addons, host, events = chain
+    addons[StartupConnectGate].hold = 5.0
+
+    async def ready_soon():
+        await asyncio.sleep(0.3)
+        host.pool.ready = True
+
+    async def go():
+        flow = connect_flow("api.openai.com")
+        started = asyncio.get_running_loop().time()
+        await asyncio.gather(addons[StartupConnectGate].http_connect(flow), ready_soon())
+        return flow, asyncio.get_running_loop().time() - started
+
+    flow, held = asyncio.run(go())
+    assert flow.response is None and not events
+    assert held < 5.0  # released at ready, not at the end of the hold
+    host.pool.ready = False
+
+
+def test_a_held_connect_is_refused_when_the_hold_ends_or_a_drain_starts(chain):
+    addons, _host, events = chain
+    gate = addons[StartupConnectGate]
+    gate.hold = 0.3
+    flow = connect_flow("api.openai.com")
+    asyncio.run(gate.http_connect(flow))
+    assert flow.response.status_code == 503 and len(events) == 1
+    gate.hold = 30.0
+    drain = next(a for a in addons.values() if type(a).__name__ == "GracefulShutdown")
+    drain.draining = True
+    try:
+        flow = connect_flow("api.openai.com")
+        asyncio.run(asyncio.wait_for(gate.http_connect(flow), 5))  # not the 30 s
+        assert flow.response.status_code == 503
+    finally:
+        drain.draining = False
+
+
+def test_the_hold_option_is_validated(chain):
+    with pytest.raises(exceptions.OptionsError, match="aidlp_startup_hold"):
+        ctx.options.update(aidlp_startup_hold=-1)
+    ctx.options.update(aidlp_startup_hold=7)
+    assert chain[0][StartupConnectGate].hold == 7.0
 
 
 def test_a_broken_check_or_recorder_refuses_the_connect(chain):
