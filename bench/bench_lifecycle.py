@@ -129,7 +129,7 @@ class Load:
         self.wait = time.sleep if retry_after else None  # a 503's Retry-After, as SDKs do
         self.results: Counter = Counter()
         self.refusals: Counter = Counter()  # how: connection refused, reset, 503 Retry-After
-        self.timeline: list[tuple[float, str]] = []
+        self.timeline: list[tuple[float, float, str]] = []  # sent, answered, outcome
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.threads = [
@@ -161,7 +161,8 @@ class Load:
             outcome = self._one(client, sensitive)
             with self.lock:
                 self.results[outcome] += 1
-                self.timeline.append((sent, f"{outcome}:{'nino' if sensitive else 'clean'}"))
+                kind = f"{outcome}:{'nino' if sensitive else 'clean'}"
+                self.timeline.append((sent, time.monotonic(), kind))
             if outcome in ("refused", "cut"):
                 client.close()
                 client = httpx.Client(proxy=self.url, verify=False, timeout=60)
@@ -171,10 +172,11 @@ class Load:
 
 
 def first_correct_after(load: Load, since: float) -> float | None:
-    """Seconds from ``since`` to the sending of the first clean prompt that was then
-    forwarded (a real scan decision; requests already in flight at ``since`` do not count)."""
+    """Seconds from ``since`` to the *answer* of the first clean prompt sent after it that
+    was forwarded (a real scan decision; requests already in flight at ``since`` do not
+    count; a CONNECT held until ready counts when it is answered, not when it was sent)."""
     with load.lock:
-        times = [t for t, o in load.timeline if t > since and o == "correct:clean"]
+        times = [a for t, a, o in load.timeline if t > since and o == "correct:clean"]
     return min(times) - since if times else None
 
 
@@ -283,9 +285,9 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
     deadline = time.monotonic() + 120
     while first_correct_after(load, 0) is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    decided = (first_correct_after(load, 0) or 0) - first.started
+    decided = first_correct_after(load, first.started) or 0.0
     print(f"time to listen: {listening:.1f} s; /readyz 200: {ready:.1f} s; first decision "
-          f"(clean prompt forwarded): {decided:.1f} s after start, {decided - listening:.1f} s "
+          f"(a clean prompt forwarded, answered): {decided:.1f} s after start, {decided - listening:.1f} s "
           f"after listening, {args.clients} clients sending from then"
           f"{' and waiting Retry-After' if args.retry_after else ''} (startup hold: "
           f"{'default' if args.startup_hold is None else args.startup_hold}; workers: "
@@ -316,7 +318,7 @@ def measure(args: argparse.Namespace, work: Path, ca_pem: Path, up: Upstream) ->
         decided = first_correct_after(load, killed)
         print(f"worker SIGKILL: pool restarted (log line seen) {back:.2f} s after the kill; "
               f"/readyz 503 {'seen' if outage_seen else 'not seen (polled every 20 ms)'}; "
-              f"first clean prompt sent after the kill forwarded: sent "
+              f"first clean prompt sent after the kill forwarded: answered "
               f"{decided if decided is None else round(decided, 2)} s after the kill "
               f"({loadavg()})")  # fmt: skip
         time.sleep(3)
