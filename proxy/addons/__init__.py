@@ -10,8 +10,8 @@ Chain order matters (hooks run addon by addon, in order):
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
    :class:`ApprovalExpiryWarnings` — registered approvals about to expire (event, gauge);
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
-   :class:`~proxy.startup_gate.StartupConnectGate` — an AI-tool CONNECT gets 503 before TLS
-   until the scan workers are ready;
+   :class:`~proxy.startup_gate.StartupConnectGate` — until the scan workers are ready, an
+   AI-tool CONNECT is held, then answered 503 (before any TLS);
    :class:`ConnectNameScanner` — a wildcard-matched CONNECT name is scanned before connecting;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
    :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
