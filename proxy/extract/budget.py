@@ -24,6 +24,11 @@ class Budget:
             raise ExtractionError("too_large", "extracted text over max_text_chars")
         self.check_time()
 
+    def exclude(self, seconds: float) -> None:
+        """Move the deadline out by ``seconds`` of one-off process set-up (loading a token
+        vocabulary) that is not this request's work."""
+        self.deadline += seconds
+
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise ExtractionError("too_large", "extraction time budget exceeded")

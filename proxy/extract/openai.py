@@ -11,11 +11,9 @@ Claimed by path suffix on any AI-tool host:
   ``function_call_output``; ``custom_tool_call`` input; reasoning summaries).
 - ``/completions`` and Mistral ``/fim/completions``: ``prompt`` (string or list) and ``suffix``.
 - ``/embeddings`` and ``/moderations``: ``input`` (string or list).
-- Token-id arrays (``prompt``/``input`` as ``[41, 38, ...]`` or a list of them): the server
-  decodes them with its BPE vocabulary. Ids 0-255 are the single bytes in every OpenAI
-  vocabulary (r50k, p50k, cl100k, o200k: GPT-2's byte order), so such arrays are read as
-  their text; an array with a longer token cannot be read without the vocabulary files
-  (not shipped) and is blocked (``uninspectable``).
+- Token-id arrays (``prompt``/``input`` as ``[9906, 1917, ...]`` or a list of them): decoded
+  as the server does, with the model's vocabulary (:mod:`proxy.extract.tokens`); an array no
+  shipped vocabulary can read is blocked (``uninspectable``).
 - ``/images/generations``, ``/audio/speech``, assistants and thread messages: via the
   residual sweep (every string field), with OpenAI's error shape.
 - Azure: ``/openai/deployments/{deployment}/...``: the deployment is the model.
@@ -32,6 +30,7 @@ from typing import Any
 from proxy.extract.adapter import API, JsonAdapter
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import RequestView
+from proxy.extract.tokens import decode
 from proxy.extract.values import as_list, get, path_join
 
 _ENDPOINT = re.compile(
@@ -123,13 +122,13 @@ def responses_input(col: Collector, items: Any, where: str = "input") -> None:
             col.opaque(item.get("encrypted_content"))
 
 
-def prompt_list(col: Collector, value: Any, where: str) -> None:
+def prompt_list(col: Collector, value: Any, where: str, model: object = None) -> None:
     """``prompt``/``input``: a string, a list of strings, or token-id arrays."""
     if isinstance(value, str):
         col.text(value, where)
     elif isinstance(value, list):
         if value and all(_is_token(item) for item in value):
-            token_ids(col, value, where)
+            token_ids(col, value, where, model)
             return
         for index, item in enumerate(value):
             if isinstance(item, str):
@@ -137,29 +136,22 @@ def prompt_list(col: Collector, value: Any, where: str) -> None:
             elif isinstance(item, dict):
                 col.value(item, path_join(where, index))
             elif isinstance(item, list) and item and all(_is_token(t) for t in item):
-                token_ids(col, item, path_join(where, index))
+                token_ids(col, item, path_join(where, index), model)
 
 
 def _is_token(item: object) -> bool:
     return isinstance(item, int) and not isinstance(item, bool) and item >= 0
 
 
-def _byte_order() -> list[int]:
-    """GPT-2's byte order: the byte each of the ids 0-255 stands for in OpenAI's vocabularies
-    (printable bytes first, then the rest in order)."""
-    first = [*range(33, 127), *range(161, 173), *range(174, 256)]
-    return first + [b for b in range(256) if b not in first]
-
-
-_BYTES = _byte_order()
-
-
-def token_ids(col: Collector, ids: list[int], where: str) -> None:
-    """A token-id array, read as the server decodes it when every id is a single byte;
-    otherwise blocked: the text behind longer tokens needs the vocabulary."""
-    if any(t > 255 for t in ids):
-        col.unreadable("token-id array with multi-byte tokens (vocabulary not shipped)")
-    col.text(bytes(_BYTES[t] for t in ids).decode("utf-8", "replace"), f"{where}<tokens>")
+def token_ids(col: Collector, ids: list[int], where: str, model: object) -> None:
+    """A token-id array, read as the server decodes it (every candidate vocabulary's reading
+    when the model is unknown); blocked when no shipped vocabulary can read it."""
+    decoded = decode(ids, model)
+    if decoded is None:
+        col.unreadable("token-id array no shipped vocabulary can decode")
+    col.budget.exclude(decoded.load_seconds)
+    for name, text in decoded.texts:
+        col.text(text, f"{where}<tokens:{name}>")
 
 
 class OpenAIAdapter(JsonAdapter):
@@ -183,22 +175,22 @@ class OpenAIAdapter(JsonAdapter):
         if not isinstance(data, dict):
             return None, []
         path = view.path.rstrip("/")
+        model = data.get("model")
+        deployment = _AZURE_DEPLOYMENT.search(view.path)
+        if not model and deployment:
+            model = deployment.group(1)
         if path.endswith("/responses"):
             col.text(data.get("instructions"), "instructions")
             responses_input(col, data.get("input"))
         elif path.endswith("/completions") and "messages" in data:
             chat_messages(col, data.get("messages"))
         elif path.endswith("/completions"):
-            prompt_list(col, data.get("prompt"), "prompt")
+            prompt_list(col, data.get("prompt"), "prompt", model)
             col.text(data.get("suffix"), "suffix")
         elif path.endswith(("/embeddings", "/moderations")):
-            prompt_list(col, data.get("input"), "input")
+            prompt_list(col, data.get("input"), "input", model)
         elif "messages" in data:
             chat_messages(col, data.get("messages"))
-        model = data.get("model")
-        deployment = _AZURE_DEPLOYMENT.search(view.path)
-        if not model and deployment:
-            model = deployment.group(1)
         others = data.get("models") if isinstance(data.get("models"), list) else []
         return model, others
 

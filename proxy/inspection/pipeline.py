@@ -66,6 +66,10 @@ log = logging.getLogger("aidlp")
 #: A run of base64 this long in a JSON body is an embedded file: extracted in a thread.
 _EMBEDDED_FILE = re.compile(rb"[A-Za-z0-9+/=_-]{512}")
 
+#: An array of numbers (token ids, perhaps): decoding may first load a vocabulary (about a
+#: second, once per process), so such bodies are extracted in a thread.
+_NUMBER_ARRAY = re.compile(rb"\[\s*\d+\s*[,\]]")
+
 #: Texts up to this size are HMAC'd on the event loop; larger ones in a thread.
 HMAC_INLINE_CHARS = 256 * 1024
 
@@ -219,13 +223,15 @@ class Inspector:
 
     def _small_json(self, request: HttpRequest) -> bool:
         """A plain JSON body small enough to parse on the loop (the thread hop costs more):
-        not compressed, and carrying no embedded file (no long base64 run)."""
+        not compressed, carrying no embedded file (no long base64 run) and no number array
+        (token ids)."""
         headers = request.headers
         return (
             len(request.body) <= self.config.workers.inline_extract_bytes
             and headers.get("content-encoding", "identity").strip().lower() in ("", "identity")
             and "json" in headers.get("content-type", "").lower()
             and _EMBEDDED_FILE.search(request.body) is None
+            and _NUMBER_ARRAY.search(request.body) is None
         )
 
     async def _inspect_message(self, message: WebsocketMessage, subject: Subject) -> Outcome | None:
