@@ -439,7 +439,7 @@ class Structure:
                 while head.dep_ in ("compound", "flat") and head.head is not head:
                     head = head.head
                 if head.dep_ in ("nsubj",) and any(
-                    _reporting(v) for v in _shared_subject_verbs(head.head)
+                    _reporting(v) and _states_something(v) for v in _shared_subject_verbs(head.head)
                 ):
                     # "X said" with X a subject and the verb in the past: public statements
                     return not _PRONOUN.search(self.text, *self.span(self.sentence(s)))
@@ -470,6 +470,21 @@ def _reporting(verb) -> bool:
     return (verb.lemma_ or verb.lower_).lower() in _REPORTING_LEMMAS or (
         verb.lower_ in _REPORTING_FORMS
     )
+
+
+#: dependants that carry what a reporting verb reports: a clause ("said that ...", a quote
+#: parsed as a clause) or an object ("announced the cuts")
+_STATEMENT_DEPS = frozenset({"ccomp", "parataxis", "xcomp", "dobj", "obj"})
+
+
+def _states_something(verb) -> bool:
+    """The reporting verb reports a statement: it has a clause or an object, or a colon or a
+    quotation follows it. "X argues with colleagues" (only a preposition) reports nothing
+    about a public statement; "X argued that ...", "..., X said" do."""
+    if any(child.dep_ in _STATEMENT_DEPS for child in verb.children):
+        return True
+    following = verb.doc.text[verb.idx + len(verb.text) : verb.idx + len(verb.text) + 3]
+    return following.lstrip()[:1] in (":", '"', "\u201c", "'")
 
 
 #: Penn tags of a verb that states something made: past, present third person, participle

@@ -368,3 +368,22 @@ def test_surname_that_is_a_place_word_is_still_a_name(engine) -> None:
         "My colleague Jane Hall has been signed off sick with depression; how do I cover her work?"
     )
     assert blocked(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+# Rule: a reporting verb makes its subject's words a public statement only when it reports
+# something: a clause, an object, a colon or a quotation ("X argued that ...", "..., X said").
+# "X argues with colleagues" (only a preposition) is conduct, not a statement, so a named
+# person's party membership in a warning request is still personal data (red team RT-91).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Jane Smith is a Reform UK member and argues with colleagues; draft a warning.",
+            ["PERSONAL_DATA", "SPECIAL_CATEGORY"],
+        ),
+        ("Labour MP Jane Smith argued that the Reform UK policy was wrong, the paper said.", []),
+        ("The economy is strong, Jane Smith said on Tuesday, defending Labour's record.", []),
+    ],
+)
+def test_a_reporting_verb_with_nothing_reported_is_no_statement(engine, text, expected) -> None:
+    assert blocked(engine, text) == expected
