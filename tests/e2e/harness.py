@@ -72,6 +72,8 @@ TEST_HOSTNAMES = [
     "www.bing.com",
     "duckduckgo.com",
     "substrate.office.com",
+    "api.venice.ai",
+    "www.notion.so",
     "example.com",
     "www.example.com",
     "www.example.org",

@@ -132,3 +132,28 @@ def test_a_provider_ignore_list_naming_deepseek_goes_through(aidlp_proxy, upstre
             },
         )
     assert response.status_code == 200, response.text[:200]
+
+
+def test_a_provider_serving_deepseek_among_others_refuses_only_deepseek(aidlp_proxy, upstream_log):
+    """api.venice.ai (red team RT-68) was passed through undecrypted: now it is an online tool,
+    so the blocked-model check and the scan run there, and its other models stay allowed."""
+    host, url = "api.venice.ai", "https://api.venice.ai/api/v1/chat/completions"
+    with aidlp_proxy.httpx() as client:
+        refused = client.post(url, json={"model": "deepseek-r1", "messages": PROMPT})
+        incident = _refused(refused, upstream_log, host)
+        nino = client.post(
+            url,
+            json={
+                "model": "llama-3.3-70b",
+                "messages": [{"role": "user", "content": "my NI number is AB 12 34 56 C"}],
+            },
+        )
+        ok = client.post(url, json={"model": "llama-3.3-70b", "messages": PROMPT})
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["reason"] == "blocked_model" and event["tool"] == "venice"
+    assert nino.status_code == 403, nino.text[:200]
+    assert upstream_log.wait_for(lambda r: b"AB 12 34 56 C" in r.body, timeout=0.5) is None
+    assert ok.status_code == 200, ok.text[:200]
+    arrived = upstream_log.wait_for(lambda r: r.host == host)
+    assert arrived is not None and b"llama-3.3-70b" in arrived.body
+    assert not any(b"deepseek" in r.body for r in upstream_log.snapshot() if r.host == host)

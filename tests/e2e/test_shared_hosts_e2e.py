@@ -86,3 +86,23 @@ def test_a_websocket_on_a_shared_host_is_scanned_on_any_path(aidlp_proxy, upstre
     code = asyncio.run(_ws_send(aidlp_proxy, url, [frame + "\x1e"]))
     assert code == 1008
     assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None
+
+
+def test_notion_ai_is_scanned_and_the_rest_of_notion_is_not(aidlp_proxy, upstream_log):
+    """www.notion.so (red team RT-68): only Notion AI's inference path is the AI tool."""
+    text = f"my NI number is {NINO}"
+    with aidlp_proxy.httpx() as client:
+        held = client.post(
+            "https://www.notion.so/api/v3/runInferenceTranscript",
+            json={"transcript": [{"type": "user", "value": [[text]]}]},
+        )
+        page = client.post(
+            "https://www.notion.so/api/v3/saveTransactions", json={"operations": [{"args": text}]}
+        )
+    assert held.status_code == 403, held.text[:200]
+    incident = held.headers["X-AIDLP-Incident"]
+    assert page.status_code == 200  # a page edit is Notion, not Notion AI: forwarded unscanned
+    arrived = upstream_log.wait_for(lambda r: r.host == "www.notion.so")
+    assert arrived is not None and arrived.path.startswith("/api/v3/saveTransactions")
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["tool"] == "notion_ai"

@@ -148,3 +148,68 @@ def test_blocked_model_names_are_matched_through_invisible_and_lookalike_charact
     catalogue = load_config(None).catalogue
     assert catalogue.is_blocked_model(model)
     assert not catalogue.is_blocked_model("openai/gpt-4o")
+
+
+RT68_HOSTS = {  # red team RT-68: AI tools and DeepSeek-serving providers once passed through
+    "lmarena.ai": "lmarena",
+    "yuanbao.tencent.com": "tencent_yuanbao",
+    "metaso.cn": "metaso",
+    "api.featherless.ai": "featherless",
+    "api.parasail.io": "parasail",
+    "api.inference.net": "inference_net",
+    "api.venice.ai": "venice",
+    "api.avian.io": "avian",
+    "inference.api.nscale.com": "nscale",
+    "api.scaleway.ai": "scaleway_genai",
+    "oai.endpoints.kepler.ai.cloud.ovh.net": "ovh_ai_endpoints",
+    "ollama.com": "ollama_cloud",
+    "api.blackbox.ai": "blackbox",
+    "router.requesty.ai": "requesty",
+    "glama.ai": "glama",
+    "api.aimlapi.com": "aimlapi",
+    "api.302.ai": "ai302",
+    "api.minimax.chat": "minimax",
+    "www.doubao.com": "doubao",
+    "yiyan.baidu.com": "baidu_yiyan",
+    "www.tongyi.com": "tongyi",
+    "api.stepfun.com": "stepfun",
+    "api.baichuan-ai.com": "baichuan",
+    "api.lingyiwanwu.com": "lingyiwanwu",
+    "api.ai21.com": "ai21",
+    "api.writer.com": "writer",
+    "api.upstage.ai": "upstage",
+    "https.extension.phind.com": "phind",
+    "v0.dev": "v0",
+    "bolt.new": "bolt",
+    "api.lovable.dev": "lovable",
+    "www.notion.so": "notion_ai",
+    "capi.grammarly.com": "grammarly",
+    "api.deepl.com": "deepl",
+    "quillbot.com": "quillbot",
+    "otter.ai": "otter",
+    "api.gamma.app": "gamma",
+    "api.jasper.ai": "jasper",
+}
+
+
+@pytest.mark.parametrize("host,tool", sorted(RT68_HOSTS.items()))
+def test_rt68_tools_are_online_and_scanned(catalogue, host, tool):
+    match = catalogue.match(host)
+    assert match is not None and match.id == tool
+    assert match.status is ToolStatus.ONLINE  # never a false block of their other models
+
+
+@pytest.mark.parametrize(
+    "host", ["www.tencent.com", "www.baidu.com", "www.grammarly.com", "replit.com", "vercel.com"]
+)
+def test_the_rest_of_a_shared_parent_domain_is_not_an_ai_tool(catalogue, host):
+    assert catalogue.match(host) is None
+
+
+def test_only_notion_ai_paths_are_the_tool(catalogue):
+    notion = catalogue.match("www.notion.so")
+    assert notion is not None
+    assert notion.serves_path("/api/v3/runInferenceTranscript")
+    assert notion.serves_path("/api/v3/getCompletion")
+    assert not notion.serves_path("/api/v3/saveTransactions")
+    assert not notion.serves_path("/my-page-0123456789abcdef")
