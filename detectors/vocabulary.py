@@ -65,6 +65,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "label_words": "list",
         "label_qualifiers": "list",
         "marked_verbs": "list",
+        "scheme_qualifiers": "list",
     },
     "person.yaml": {
         "honorifics": "list",

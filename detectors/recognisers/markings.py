@@ -107,11 +107,17 @@ _HANDLING = re.compile(rf"(?i)^[\s:\-|/]*(?:{_words('handling')})\b")
 _MARKING_COLUMN = re.compile(rf"(?i)^(?:{_words('marking_columns')})$")
 #: header cells of a table that describes the scheme rather than labels data
 _SCHEME_COLUMN = re.compile(rf"(?i)^(?:{_words('scheme_columns')})$")
+#: a scheme qualifier in capitals right before the marking ("UK OFFICIAL-SENSITIVE"):
+#: case-sensitive, so "the uk" or "eu" in prose is no qualifier
+_QUALIFIER_BEFORE = re.compile(
+    rf"(?:^|(?<=[\s\[(]))(?:{'|'.join(map(re.escape, _VOCABULARY.list('markings.yaml', 'scheme_qualifiers')))})[ \t]+$"
+)
+
 _DELIMITERS = ",;\t|"
 
 _ENTITIES = (
     ("TOP_SECRET", re.compile(r"(?i)^top")),
-    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^(?:[o0]ff|[\[(]\s*o-s)")),
+    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^(?:[o0]ff|[\[(]\s*o-s|swyddogol)")),
     ("UK_EYES_ONLY", re.compile(r"(?i)^uk")),
     ("SECRET", re.compile(r"(?i)^secret")),
     ("RESTRICTED", re.compile(r"(?i)^restricted")),
@@ -188,6 +194,9 @@ class MarkingRecogniser(Recogniser):
     IGNORE_CASE = True
     PATTERNS = (
         Pattern("official_sensitive", rf"\b{_OFFICIAL}{_S_WIDE}{_SENSITIVE}\b", 0.9),
+        # "OFFICIAL (SENSITIVE)", and the Welsh form of bilingual markings
+        Pattern("official_paren_sensitive", rf"\b{_OFFICIAL}\s*\(\s*{_SENSITIVE}\s*\)", 0.9),
+        Pattern("swyddogol_sensitif", rf"\bswyddogol{_S_WIDE}sensitif\b", 0.9),
         # the standard short form ("OFFSEN"), and "O-S" (counted only in brackets)
         Pattern("offsen", r"\b[o0]ff[s5][e3]n\b", 0.9),
         Pattern("o_s_short", r"[\[(]\s*O-S\s*[\])]", 0.8),
@@ -216,6 +225,11 @@ class MarkingRecogniser(Recogniser):
         if line_end < 0:
             line_end = min(len(text), end + LINE_REACH)
         raw_before = text[line_start:start]
+        qualifier = _QUALIFIER_BEFORE.search(raw_before)
+        lead = start  # where the marking (with its qualifier) begins
+        if qualifier:  # "UK OFFICIAL-SENSITIVE", "NATO RESTRICTED": the qualifier is the marking's
+            raw_before = raw_before[: qualifier.start()]
+            lead = line_start + qualifier.start()
         tags = _OPEN_TAGS.search(raw_before)
         if tags:  # "<p>OFFICIAL-SENSITIVE</p>": markup around it is not text
             raw_before = raw_before[: tags.start()]
@@ -246,7 +260,7 @@ class MarkingRecogniser(Recogniser):
             return start, end, entity
         # content introduced by the sentence: "pasting the official-sensitive brief below"
         if lenient and before:
-            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            sentence = re.split(r"[.!?\n]", text[max(0, lead - 200) : lead])[-1]
             rest = re.split(r"[.!?\n]", text[end : end + 200])[0]
             if (
                 _INTRODUCES.search(sentence)
@@ -270,7 +284,7 @@ class MarkingRecogniser(Recogniser):
         if before and lenient and _PAGE_FOOTER.search(line) and not asks:
             return start, end, entity
         if before and lenient:
-            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            sentence = re.split(r"[.!?\n]", text[max(0, lead - 200) : lead])[-1]
             rest = re.split(r"[.!?\n]", text[end : end + 200])[0]
             whole = sentence + " " + rest
             # "pls summarise, it's official sensitive so keep it short": the writer says
@@ -310,7 +324,7 @@ class MarkingRecogniser(Recogniser):
             footer = footer and "?" not in line
             if upper and lenient and footer and not _ABOUT.search(line):
                 return start, end, entity
-            sentence = re.split(r"[.!?\n]", text[max(0, start - 200) : start])[-1]
+            sentence = re.split(r"[.!?\n]", text[max(0, lead - 200) : lead])[-1]
             rest = re.split(r"[.!\n]", text[end : end + 200])[0]
             if (
                 upper

@@ -82,3 +82,26 @@ def test_labelled_question_about_marking_is_a_mention(engine) -> None:
 )
 def test_inline_statements_vs_questions(engine, text: str, marked: bool) -> None:
     assert ("OFFICIAL_SENSITIVE" in engine.scan(text).categories) is marked
+
+
+# Rule: a scheme qualifier in capitals right before a marking ("UK OFFICIAL-SENSITIVE",
+# "NATO RESTRICTED", "COSMIC TOP SECRET") keeps it in marking position, as the bare marking
+# would be; the parenthesised form and the Welsh form of bilingual markings are markings too
+# (red team RT-83). Questions about the scheme, and "uk"/"EU" in prose, stay mentions.
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("UK OFFICIAL-SENSITIVE\nBriefing for the Minister: close the Leeds office.", True),
+        ("This document is UK OFFICIAL-SENSITIVE. The Department will close Leeds.", True),
+        ("[UK OFFICIAL-SENSITIVE] Briefing for the Minister: close Leeds.", True),
+        ("NATO RESTRICTED - force posture annex, please summarise.", True),
+        ("COSMIC TOP SECRET\nAnnex B.", True),
+        ("OFFICIAL (SENSITIVE) Briefing for the Minister: close Leeds.", True),
+        ("SWYDDOGOL-SENSITIF\nCynllun i gau swyddfa Leeds.", True),
+        ("What does UK OFFICIAL-SENSITIVE mean for NATO partners?", False),
+        ("Explain the difference between NATO RESTRICTED and UK OFFICIAL-SENSITIVE.", False),
+        ("The EU restricted imports of steel in 2019.", False),
+    ],
+)
+def test_qualified_parenthesised_and_welsh_markings(engine, text: str, marked: bool) -> None:
+    assert ("OFFICIAL_SENSITIVE" in engine.scan(text).categories) is marked
