@@ -194,7 +194,10 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
         # each refusal is recorded: an ai.scan.error event, reason unavailable, no content
         refused = [line for line in events if '"reason":"unavailable"' in line]
         assert len(refused) >= refusals + len(early)
-        assert any('"stage":"connect"' in line and '"method":"CONNECT"' in line for line in refused)
+        if early:  # (held: on a quiet machine every early CONNECT may be served once ready)
+            assert any(
+                '"stage":"connect"' in line and '"method":"CONNECT"' in line for line in refused
+            )
         assert all('"event":"ai.scan.error"' in line for line in refused)
         assert not [line for line in refused if NINO in line]
         metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
@@ -203,7 +206,8 @@ def test_https_from_the_first_moment_with_a_fresh_home(tmp_path, upstream, upstr
             for line in metrics.splitlines()
             if line.startswith("aidlp_blocked_total{") and 'reason="unavailable"' in line
         ]
-        assert refusals and float(refusals[0].rsplit(" ", 1)[1]) >= len(refused), refusals
+        if refused:  # (held, on a quiet machine, nothing may have been refused at all)
+            assert refusals and float(refusals[0].rsplit(" ", 1)[1]) >= len(refused), refusals
         ready = httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5)
         assert ready.status_code == 200
         assert (home / ".mitmproxy" / "mitmproxy-ca-cert.pem").exists()
