@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
 
 import pytest
 from websockets.asyncio.client import connect
@@ -14,23 +13,10 @@ from wsproto.frame_protocol import FrameProtocol
 
 from proxy.transport.upgrades import websocket_accept
 from tests.e2e.rawtls import open_tunnel, status_of
+from tests.e2e.test_transport_redteam_e2e import _read_head
 
 NINO = "JG103729A"
 COPILOT = "copilot.microsoft.com"
-
-
-def _read_head(sock: socket.socket, timeout: float = 10.0) -> bytes:
-    sock.settimeout(timeout)
-    head = b""
-    try:
-        while b"\r\n\r\n" not in head:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            head += chunk
-    except (TimeoutError, OSError):
-        pass
-    return head
 
 
 def _handshake(proxy, key: str, marker: str) -> bytes:
