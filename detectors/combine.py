@@ -26,6 +26,7 @@ from detectors.base import Candidate, Tier
 from detectors.lexicon import Hits
 from detectors.subjects import (
     FICTION_LEAD_CHARS,
+    LETTER_CHARS,
     Parsed,
     Structure,
     forename,
@@ -309,17 +310,18 @@ def combine(
         tcase = tsoft = False
         # (only in casework: in published text a surname recurs through a whole article)
         later = _aliases(text, n, name_spans) if case_framed else []
+        # a letter's addressee or its signed writer is spoken of paragraphs away
+        reach = LETTER_CHARS if structure.speaker(span) else NAME_WINDOW
         for mention in [n, *later]:
             mspan = (mention.start, mention.end)
 
             def tied(s: int, e: int, span=mspan, record=record) -> bool:
                 return structure.tied(span, (s, e), record=record)
 
-            tw += [w for w in near_weak(mention, NAME_WINDOW) if tied(w.start, w.end)]
-            ts += [x for x in near_special(mention, NAME_WINDOW) if tied(x.start, x.end)]
+            tw += [w for w in near_weak(mention, reach) if tied(w.start, w.end)]
+            ts += [x for x in near_special(mention, reach) if tied(x.start, x.end)]
             case_here = any(
-                tied(s, e)
-                for s, e, _ in _window(casework_spans, casework_starts, mention, NAME_WINDOW)
+                tied(s, e) for s, e, _ in _window(casework_spans, casework_starts, mention, reach)
             )
             tcase = tcase or case_here
             tsoft = (

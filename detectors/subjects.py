@@ -95,6 +95,35 @@ _INTRODUCED_BY_ROLE = re.compile(
 _INTRODUCES_ROLE_AFTER = re.compile(
     rf"(?i)\s*,?\s*(?:is|was)\s+(?:the|our|my|a|an)\s+(?:[a-z]+\s+)?(?:{_BACK_ROLES})\b"
 )
+#: how far a letter's addressee or writer reaches (a salutation's "you", a signed "I")
+LETTER_CHARS = 6_000
+#: how far before the context its "you"/"I" may stand ("your multiple sclerosis", "I was
+#: diagnosed with MS"; not "I have five years' experience supporting patients with ...")
+PRONOUN_BEFORE_CHARS = 40
+_HONORIFICS = vocabulary.alternation(_VOCAB.list("person.yaml", "honorifics"))
+#: "Dear Ms Smith," / "Hi Jane," / "To: Kevin Walsh": the line opens by addressing the name
+_SALUTATION_BEFORE = re.compile(
+    rf"(?im)^[ \t>*_#-]*(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'salutations'))})"
+    rf"[ \t,:]*(?:(?:{_HONORIFICS})\.?[ \t]+)?$"
+)
+_NOT_ADDRESSEES = frozenset(w.lower() for w in _VOCAB.list("document.yaml", "not_addressees"))
+#: "Yours sincerely," / "Kind regards": a closing line (the letter's address ends there)
+_CLOSING = re.compile(
+    rf"(?im)^[ \t>*_-]*(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'closings'))})"
+    r"[ \t]*[,.!]?[ \t]*$"
+)
+_SECOND_PERSON = re.compile(
+    rf"(?i)\b(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'second_person_pronouns'))})\b"
+)
+_FIRST_PERSON = re.compile(
+    rf"(?i)\b(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'first_person_pronouns'))})\b"
+)
+_SELF_INTRODUCTION = re.compile(
+    rf"(?i)\b(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'self_introductions'))})"
+    r"[ \t]+$"
+)
+#: what may stand between a closing line and the signature under it
+_SIGNATURE_GAP = re.compile(r"[ \t]*\n[ \t\n]{0,8}$")
 #: one field of a record per line, ``key: value`` (a JSON object's leaves as extraction
 #: renders them, or a form's lines)
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
@@ -310,6 +339,9 @@ class Structure:
             lo, hi = (name[1], ctx[0]) if name[1] <= ctx[0] else (ctx[1], name[0])
             if not self.named_between(lo, hi):
                 return True
+        speaker = self.speaker(name)
+        if speaker is not None and self._speaks_of(speaker, name, ctx):
+            return True
         if 0 < cs - ns <= CARRY_SENTENCES and name[1] <= ctx[0]:
             lo, hi = self.span(cs)
             if (
@@ -326,6 +358,45 @@ class Structure:
             # when nobody else is named in between
             return not self.named_between(name[1], lo)
         return False
+
+    def speaker(self, name: tuple[int, int]) -> str | None:
+        """``"addressee"`` for a name the text's letter or e-mail is addressed to ("Dear Ms
+        Smith,", "Hi Jane,", "To: Kevin Walsh"), ``"writer"`` for the writer's own name of two
+        or more words ("My name is Jane Smith", or a signature under a closing line), else
+        None."""
+        s, e = name
+        words = self.text[s:e].split()
+        if not words or " ".join(words).lower().strip(".,") in _NOT_ADDRESSEES:
+            return None
+        line_start = self.text.rfind("\n", 0, s) + 1
+        if _SALUTATION_BEFORE.search(self.text[line_start:s] or "\0"):
+            return "addressee"
+        if len(words) < 2:
+            return None
+        if _SELF_INTRODUCTION.search(self.text, max(0, s - 24), s):
+            return "writer"
+        before = self.text[max(0, s - 200) : s]
+        gap = _SIGNATURE_GAP.search(before)
+        if gap is not None and _CLOSING.search(before, 0, gap.start() + 1):
+            closing = list(_CLOSING.finditer(before, 0, gap.start() + 1))
+            if closing and before[closing[-1].end() : gap.start()].strip() == "":
+                return "writer"
+        return None
+
+    def _speaks_of(self, speaker: str, name: tuple[int, int], ctx: tuple[int, int]) -> bool:
+        """The context is said of the letter's addressee ("your multiple sclerosis", in a
+        later paragraph, before the closing) or of its self-named writer ("I have multiple
+        sclerosis", before or after the name): a second- or first-person pronoun stands
+        before the context in its sentence."""
+        if abs(ctx[0] - name[0]) > LETTER_CHARS:
+            return False
+        lo, _ = self.span(self.sentence(ctx[0]))
+        lo = max(lo, ctx[0] - PRONOUN_BEFORE_CHARS)
+        if speaker == "addressee":
+            if ctx[0] < name[1] or _CLOSING.search(self.text, name[1], ctx[0]):
+                return False
+            return _SECOND_PERSON.search(self.text, lo, ctx[0]) is not None
+        return _FIRST_PERSON.search(self.text, lo, ctx[0]) is not None
 
     def named_between(self, start: int, end: int) -> bool:
         """Is another person named in ``text[start:end]`` (:attr:`names`)?"""

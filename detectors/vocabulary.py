@@ -104,6 +104,12 @@ SCHEMA: dict[str, dict[str, str]] = {
         "carry_pronouns": "list",
         "plural_pronouns": "list",
         "who_has_verbs": "list",
+        "salutations": "list",
+        "not_addressees": "list",
+        "closings": "list",
+        "second_person_pronouns": "list",
+        "first_person_pronouns": "list",
+        "self_introductions": "list",
     },
     "register.yaml": {
         "public_role": "list",
