@@ -797,6 +797,7 @@ _GENERIC_ENTITIES = frozenset(
         "KUBERNETES_TOKEN",
         "CONNECTION_STRING",
         "NETRC_CREDENTIALS",
+        "PGPASS_CREDENTIALS",
         "URI_CREDENTIALS",
         "DOCKER_AUTH",
         "BASIC_AUTH",

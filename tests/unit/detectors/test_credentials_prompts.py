@@ -5,6 +5,7 @@ config.json), connection strings and command lines. All values are made up here.
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 
@@ -61,6 +62,14 @@ PROMPTS_WITH_SECRETS = [
     "my card PIN is 8812",
     "The alarm code is 1937",
     "Key safe code for the Harrogate office - 7391",
+    # red-team RT-81: Windows share mapping, a .pgpass file, an OpenVPN shared key
+    "Why does this fail?\n\nnet use \\\\fileserver\\share /user:DWP\\jsmith Kq8vLm2xPz!2x",
+    "net use Z: \\\\fs01.dwp.local\\claims Summer2024 /user:DWP\\svc_claims /persistent:no",
+    "my ~/.pgpass is\ndb.internal:5432:claims:svc_claims:Xk29vPq77aaLm3",
+    "*:*:*:postgres:Tr0ub4dor&3",
+    "-----BEGIN OpenVPN Static key V1-----\n"
+    + "\n".join(hashlib.sha256(bytes([n])).hexdigest() for n in range(8))
+    + "\n-----END OpenVPN Static key V1-----",
 ]
 
 PROMPTS_WITHOUT_SECRETS = [
@@ -87,6 +96,13 @@ PROMPTS_WITHOUT_SECRETS = [
     "GPIO pin 17 is HIGH and pin 13 is 1024 ohms",
     "Set the pin code to 5 digits",
     "The login page is at /portal, see the docs",
+    "net use \\\\fs01\\share /user:DWP\\jsmith *",
+    "net use Z: \\\\fs01\\share /user:DWP\\jsmith /persistent:yes",
+    "net use \\\\fs01\\share /user:DWP\\jsmith %SHARE_PASSWORD%",
+    "localhost:5432:mydb:myuser:mypassword",
+    "main.go:12:5:foo:barbaz12",
+    "10:30:45:00:abc123xyz",
+    "-----BEGIN OpenVPN Static key V1-----\n<paste your key here>\n-----END OpenVPN Static key V1-----",
 ]
 
 
