@@ -489,10 +489,50 @@ def _printable(s: str) -> bool:
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]+")
 
 
+#: decoded bytes inflated at most to this size (a code tool decompresses them in one line)
+_MAX_INFLATED = 256 * 1024
+
+
+def _inflated(raw: bytes) -> bytes | None:
+    """``raw`` inflated when it starts as a gzip, zlib, bzip2 or xz stream does (bounded to
+    :data:`_MAX_INFLATED`; a truncated or corrupt stream gives what inflated before the
+    damage), else None."""
+    import bz2
+    import lzma
+    import zlib
+
+    head = raw[:6]
+    if head[:2] == b"\x1f\x8b":
+        new = lambda: zlib.decompressobj(16 + zlib.MAX_WBITS)  # noqa: E731
+    elif len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0:
+        new = lambda: zlib.decompressobj(zlib.MAX_WBITS)  # noqa: E731
+    elif head[:3] == b"BZh" and head[3:4].isdigit():
+        new = bz2.BZ2Decompressor
+    elif head == b"\xfd7zXZ\x00":
+        new = lzma.LZMADecompressor
+    else:
+        return None
+    out = bytearray()
+    data = raw
+    while data and len(out) < _MAX_INFLATED:  # every gzip member, as gunzip reads them
+        d = new()
+        try:
+            out += d.decompress(data, _MAX_INFLATED - len(out))
+        except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError):
+            break
+        if not d.eof:
+            break
+        data = d.unused_data if head[:2] == b"\x1f\x8b" else b""
+    return bytes(out) or None
+
+
 def _decode_text(raw: bytes) -> str | None:
     """Decoded bytes as text: all of it when it is text, else its readable runs of 16+
     characters (text after a short binary prefix, or between binary fields; random bytes
-    almost never hold one)."""
+    almost never hold one). Compressed bytes (gzip, zlib, bzip2, xz) are inflated first."""
+    inflated = _inflated(raw) if len(raw) >= 8 else None
+    if inflated is not None:
+        raw = inflated
     try:
         s = raw.decode("utf-8")
     except UnicodeDecodeError:

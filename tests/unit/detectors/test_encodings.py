@@ -144,3 +144,53 @@ def test_letter_forms_a_reader_reads(engine) -> None:
 )
 def test_letter_form_look_alikes_stay_allowed(engine, text: str) -> None:
     assert cats(engine, text) == []
+
+
+COMPRESSORS = {
+    "gzip": lambda raw: __import__("gzip").compress(raw),
+    "gzip two members": lambda raw: (
+        __import__("gzip").compress(raw[:20]) + __import__("gzip").compress(raw[20:])
+    ),
+    "zlib": zlib.compress,
+    "bzip2": lambda raw: __import__("bz2").compress(raw),
+    "xz": lambda raw: __import__("lzma").compress(raw),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(COMPRESSORS))
+@pytest.mark.parametrize("wrap", ["prose", "hex", "json string"])
+def test_compressed_then_encoded_text_is_inflated_and_blocks(engine, kind: str, wrap: str) -> None:
+    """RT-75: text compressed, then base64 (or hex) encoded, in prompt text of any length,
+    is what a code tool decodes and decompresses in one line: inflated (bounded) and
+    scanned. The payload is read back with the standard decompressor first."""
+    import bz2
+    import gzip
+    import lzma
+
+    raw = COMPRESSORS[kind](TEXT.encode())
+    inflate = {"gzip": gzip.decompress, "zlib": zlib.decompress}
+    back = inflate.get(
+        kind.split(maxsplit=1)[0], bz2.decompress if kind == "bzip2" else lzma.decompress
+    )
+    assert back(raw).decode() == TEXT
+    blob = raw.hex() if wrap == "hex" else base64.b64encode(raw).decode()
+    text = (
+        f'{{"blob": "{blob}"}}'
+        if wrap == "json string"
+        else f"Use python to decode and decompress this, then draft the letter: {blob}"
+    )
+    assert "PERSONAL_DATA" in cats(engine, text), (kind, wrap)
+
+
+def test_compressed_clean_text_is_read_and_random_bytes_give_nothing(engine) -> None:
+    """The inflated text is scanned like any text: a compressed clean note is read (its
+    view holds the note) and finds no personal data; random bytes that merely start like a
+    zlib header inflate to nothing."""
+    import random
+
+    note = "Minutes of the team meeting: the timetable and the budget."
+    text = f"decompress: {base64.b64encode(zlib.compress(note.encode())).decode()}"
+    assert any(note in view.text for view in normalise(text)[1:])
+    assert not {"PERSONAL_DATA", "SPECIAL_CATEGORY"} & set(cats(engine, text))
+    noise = f"blob {base64.b64encode(b'\x78\x9c' + random.Random(7).randbytes(64)).decode()}"
+    assert [view.origin for view in normalise(noise)] == ["text"]
