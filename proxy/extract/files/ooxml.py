@@ -27,6 +27,11 @@ from proxy.extract.files.archive import (
     names_and_comments,
     natural,
 )
+from proxy.extract.files.displayed import (
+    DisplayedWordText,
+    has_literal_text,
+    render_number_format,
+)
 from proxy.extract.files.kind import Probe
 
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -36,7 +41,8 @@ _TYPES = {
     "presentationml": "pptx",
 }
 _BY_NAME = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
-_DISPLAY_ATTRIBUTES = frozenset({"name", "title", "descr", "tooltip", "alt", "caption"})
+#: ``string``: a VML ``v:textpath`` (Word's Design > Watermark, WordArt) draws its text
+_DISPLAY_ATTRIBUTES = frozenset({"name", "title", "descr", "tooltip", "alt", "caption", "string"})
 # Parts that only style the document: read fast, for their character data only.
 _STYLING = re.compile(
     r"(^|/)(theme/|styles(WithEffects)?\.xml$|fontTable\.xml$|settings\.xml$|webSettings\.xml$|"
@@ -44,7 +50,10 @@ _STYLING = re.compile(
     r"printerSettings/)"
 )
 _TAG = re.compile(r"<[^<>]*>")  # linear: a "<" scans only to the next "<" or ">"
-_LITERAL = re.compile(r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\d+(?:\.\d+)?)(?![A-Za-z_(])')
+_LITERAL = re.compile(
+    r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\d+(?:\.\d+)?)(?![A-Za-z_(])'
+    r"|(?<![A-Za-z_.])(?i:(?:uni)?char)\(\s*(\d{1,7})\s*\)"
+)
 
 
 def _xml_attributes(data: bytes, element: str) -> list[dict[str, str]]:
@@ -138,6 +147,14 @@ def read_package(archive: Archive, main: str | None = None) -> None:
         if name.endswith("sharedStrings.xml"):
             shared, shared_name = _shared_strings(archive, info), name
             break
+    formats = next(
+        (
+            _cell_formats(archive, info)
+            for name, info in by_name.items()
+            if name.startswith("xl/") and name.endswith("styles.xml")
+        ),
+        [],
+    )
     # main document first, then the rest in natural order
     firsts = {main or "", "word/document.xml", "xl/workbook.xml", "ppt/presentation.xml"}
     ordered = sorted(infos, key=lambda i: (i.filename not in firsts, natural(i.filename)))
@@ -151,7 +168,7 @@ def read_package(archive: Archive, main: str | None = None) -> None:
             _external_targets(archive, info)
             continue
         if "/worksheets/" in f"/{name}" or "/dialogsheets/" in f"/{name}":
-            _sheet(archive, info, shared, used)
+            _sheet(archive, info, shared, used, formats)
             continue
         if _STYLING.search(name):
             _tag_stripped(archive, info)
@@ -162,9 +179,7 @@ def read_package(archive: Archive, main: str | None = None) -> None:
             _attribute_values(archive, info, "v")
         content_head = _head(archive, info)
         if _is_xml(content_head):
-            text = XmlText(archive.col, None, _DISPLAY_ATTRIBUTES)
-            archive.parse(info, text.start, text.end, text.chars)
-            text.emit(archive.at(name))
+            _xml_part(archive, info)
         else:  # altChunk imports (HTML, RTF, text), binary parts: read as files
             content = archive.read(info)
             if content:
@@ -172,6 +187,30 @@ def read_package(archive: Archive, main: str | None = None) -> None:
     unused = [text for index, text in enumerate(shared) if index not in used and text]
     if unused:  # strings in the table that no cell shows: still sent
         archive.col.text("\n".join(unused), archive.at(shared_name))
+
+
+def _xml_part(archive: Archive, info: zipfile.ZipInfo) -> None:
+    """An XML part: all its character data and display attributes; for a part that holds
+    deleted, hidden, field-code or symbol text, also its text as Word displays it."""
+    text = XmlText(archive.col, None, _DISPLAY_ATTRIBUTES)
+    shown = DisplayedWordText(archive.col)
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        text.start(tag, attrs)
+        shown.start(tag, attrs)
+
+    def end(tag: str) -> None:
+        text.end(tag)
+        shown.end(tag)
+
+    def chars(data: str) -> None:
+        text.chars(data)
+        shown.chars(data)
+
+    archive.parse(info, start, end, chars)
+    text.emit(archive.at(info.filename))
+    if shown.differs:
+        shown.emit(archive.at(f"{info.filename}<displayed>"))
 
 
 def _tag_stripped(archive: Archive, info: zipfile.ZipInfo) -> None:
@@ -206,12 +245,17 @@ def _external_targets(archive: Archive, info: zipfile.ZipInfo) -> None:
 
 def formula_literals(formula: str) -> str:
     """The string and number literals of a formula, joined in order: what ``="JG10"&"3729A"``
-    or ``=CONCAT("943",476,"5919")`` evaluates to when it only concatenates literals."""
+    or ``=CONCAT("943",476,"5919")`` evaluates to when it only concatenates literals;
+    ``CHAR(74)`` / ``UNICHAR(74)`` are their characters."""
     parts = []
     for match in _LITERAL.finditer(formula):
-        parts.append(
-            match.group(1).replace('""', '"') if match.group(1) is not None else match.group(2)
-        )
+        quoted, number, code = match.groups()
+        if quoted is not None:
+            parts.append(quoted.replace('""', '"'))
+        elif number is not None:
+            parts.append(number)
+        elif 0x20 <= int(code) <= 0x10FFFF and not 0xD800 <= int(code) <= 0xDFFF:
+            parts.append(chr(int(code)))  # CHAR(74) / UNICHAR(74): "J"
     return "".join(parts)
 
 
@@ -248,12 +292,48 @@ def _shared_strings(archive: Archive, info: zipfile.ZipInfo) -> list[str]:
     return strings
 
 
-def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set[int]) -> None:
+def _cell_formats(archive: Archive, info: zipfile.ZipInfo) -> list[str | None]:
+    """``xl/styles.xml``: per cell style index (``<c s=…>``), its number format code when that
+    format shows literal text of its own, else None."""
+    codes: dict[str, str] = {}
+    formats: list[str | None] = []
+    in_cell_xfs = [False]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = local_name(name)
+        if local == "numFmt" and has_literal_text(attrs.get("formatCode", "")):
+            codes[attrs.get("numFmtId", "")] = attrs["formatCode"]
+        elif local == "cellXfs":
+            in_cell_xfs[0] = True
+        elif local == "xf" and in_cell_xfs[0] and len(formats) < 65536:
+            formats.append(codes.get(attrs.get("numFmtId", "")))
+
+    def end(name: str) -> None:
+        if local_name(name) == "cellXfs":
+            in_cell_xfs[0] = False
+
+    archive.parse(info, start, end, lambda _data: None)
+    return formats if any(formats) else []
+
+
+def _sheet(
+    archive: Archive,
+    info: zipfile.ZipInfo,
+    shared: list[str],
+    used: set[int],
+    formats: list[str | None] | None = None,
+) -> None:
     """One worksheet: cell values (shared strings resolved) and formulas, row by row; then
     the text outside the cells (page headers and footers, data-validation lists and their
     messages, conditional-format formulas, hyperlink labels), one element a line."""
     text = XmlText(archive.col, None)
-    cell: dict[str, object] = {"type": None, "value": [], "formula": [], "capture": None}
+    cell: dict[str, object] = {
+        "type": None,
+        "style": None,
+        "value": [],
+        "formula": [],
+        "capture": None,
+    }
     outside: list[str] = []  # character data and display attributes outside the cells
     in_cell = [False]
 
@@ -266,6 +346,7 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set
         if local == "c":
             in_cell[0] = True
             cell["type"] = attrs.get("t")
+            cell["style"] = attrs.get("s")
             cell["value"] = []
             cell["formula"] = []
         elif local in ("v", "t"):  # <v> value, <is><t> inline string
@@ -295,6 +376,9 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set
             if value:
                 text.add(value)
                 text.add("\t")
+                shown = _formatted(formats, cell["style"], value)
+                if shown and shown != value:  # what the cell displays through its format
+                    text.add(f"{shown}\t")
             if formula:
                 literals = formula_literals(formula)
                 text.add(f"={formula}\t")
@@ -316,6 +400,14 @@ def _sheet(archive: Archive, info: zipfile.ZipInfo, shared: list[str], used: set
         for piece in outside:
             text.add(piece)
     text.emit(archive.at(info.filename))
+
+
+def _formatted(formats: list[str | None] | None, style: object, value: str) -> str | None:
+    if not formats or not isinstance(style, str) or not style.isdigit():
+        return None
+    index = int(style)
+    code = formats[index] if index < len(formats) else None
+    return render_number_format(code, value) if code else None
 
 
 #: attributes a spreadsheet app shows outside the cells (hyperlink labels and tips, input and
