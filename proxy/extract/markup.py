@@ -55,6 +55,30 @@ _BLOCK = frozenset(
     ]
 )
 _TEXT_ATTRIBUTES = frozenset({"alt", "title", "value", "placeholder", "aria-label", "content"})
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+#: elements whose content a browser does not show as text (or shows struck out)
+_NOT_SHOWN = frozenset({"template", "script", "style", "del", "s", "strike", "noscript"})
+_HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0(?![.\d]*[1-9])",
+    re.I,
+)
 
 
 def has_markup(text: str) -> bool:
@@ -63,24 +87,49 @@ def has_markup(text: str) -> bool:
 
 
 class _Text(HTMLParser):
+    """All the text (``parts``), and the text a browser shows (``shown``: hidden elements,
+    templates, scripts and struck-out text left out, so a value split by them reads whole)."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.shown: list[str] = []
         self.extra: list[str] = []
+        self.open: list[tuple[str, bool]] = []  # open elements, and whether each hides
+        self.hiding = 0
+        self.hid = False  # some text was left out of ``shown``
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
             self.parts.append("\n")
+            self.shown.append("\n")
+        hides = tag in _NOT_SHOWN
         for name, value in attrs:
             if value and name in _TEXT_ATTRIBUTES:
                 self.extra.append(value)
+            if name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)):
+                hides = True
+        if tag not in _VOID:
+            self.open.append((tag, hides))
+            self.hiding += hides
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCK:
             self.parts.append("\n")
+            self.shown.append("\n")
+        if any(name == tag for name, _ in self.open):
+            while self.open:
+                name, hides = self.open.pop()
+                self.hiding -= hides
+                if name == tag:
+                    break
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
+        if self.hiding:
+            self.hid = self.hid or bool(data.strip())
+        else:
+            self.shown.append(data)
 
     def handle_comment(self, data: str) -> None:
         self.extra.append(data)
@@ -91,4 +140,6 @@ def html_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     text = re.sub(r"\n\s*\n+", "\n", "".join(parser.parts)).strip()
+    if parser.hid:  # as the browser shows it, apart: recognisers do not cross a blank line
+        text += "\n\n" + re.sub(r"\n\s*\n+", "\n", "".join(parser.shown)).strip() + "\n\n"
     return "\n".join([text, *parser.extra]).strip()

@@ -42,6 +42,39 @@ class Rtf(FileKind):
         col.budget.check_time()
         col.text(rtf_to_text(raw, errors="replace"), where)
         col.text(raw, f"{where}<raw>")  # a model reading the file sees the markup as well
+        if _RTF_HIDING.search(raw):  # as Word shows it: hidden and deleted text left out
+            col.budget.check_time()
+            col.text(rtf_to_text(rtf_shown(raw), errors="replace"), f"{where}<displayed>")
+
+
+#: character formatting that hides text: ``\v`` (hidden) and ``\deleted`` (a tracked deletion)
+_RTF_HIDING = re.compile(r"\\(?:v|deleted)(?![A-Za-z])(?!0)")
+_RTF_TOKEN = re.compile(r"\\([A-Za-z]+)(-?\d+)? ?|\\'[0-9A-Fa-f]{2}|\\.|[{}]|[^\\{}]+", re.S)
+
+
+def rtf_shown(raw: str) -> str:
+    """RTF with the text of hidden (``\\v``) and deleted (``\\deleted``) runs removed; the
+    control words are kept, so the result is still RTF with the same structure. One pass
+    over the tokens (linear)."""
+    out: list[str] = []
+    stack: list[bool] = []
+    hidden = False
+    for match in _RTF_TOKEN.finditer(raw):
+        piece = match.group(0)
+        word = match.group(1)
+        if piece == "{":
+            stack.append(hidden)
+        elif piece == "}":
+            hidden = stack.pop() if stack else False
+        elif word in ("v", "deleted"):
+            hidden = match.group(2) != "0"
+            continue
+        elif word == "plain":
+            hidden = False
+        if hidden and (piece[0] not in "\\{}" or piece.startswith("\\'") or word == "u"):
+            continue  # the hidden run's text (plain, \'hh and \uN escapes)
+        out.append(piece)
+    return "".join(out)
 
 
 @register

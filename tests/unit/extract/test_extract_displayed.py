@@ -213,3 +213,71 @@ def test_xlsx_char_formula_without_cached_value_is_evaluated(engine) -> None:
 )
 def test_number_formats_render_as_excel_fills_them(code: str, value: str, shown) -> None:
     assert render_number_format(code, value) == shown
+
+
+RTF_CASES = {
+    "hidden group": rb"{\rtf1\ansi{\fonttbl\f0 Arial;}\f0 Claimant NI JG10{\v zz}3729A.\par}",
+    "deleted revision": rb"{\rtf1\ansi\f0 Claimant NI JG10{\deleted zz}3729A.\par}",
+    "hidden toggled off": rb"{\rtf1\ansi Claimant NI JG10\v zz\'e9\v0 3729A.\par}",
+}
+
+
+@pytest.mark.parametrize("case", sorted(RTF_CASES))
+def test_rtf_hidden_and_deleted_text_left_out_as_word_shows_it(engine, case: str) -> None:
+    """RT-69: striprtf (the standard reader) keeps hidden text, so the value reads split;
+    the displayed view leaves the ``\\v`` / ``\\deleted`` runs out."""
+    from striprtf.striprtf import rtf_to_text
+
+    data = RTF_CASES[case]
+    assert "JG10" in rtf_to_text(data.decode("cp1252")) and "3729A" in rtf_to_text(data.decode())
+    assert NINO not in rtf_to_text(data.decode("cp1252"))
+    texts = [segment.text for segment in upload(data).segments]
+    assert any(NINO in text for text in texts), case
+    assert "PERSONAL_DATA" in scan_blocks(engine, data)
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<span style="display:none">zz</span>',
+        '<span style="visibility: hidden">zz</span>',
+        "<span hidden>zz</span>",
+        "<template>zz</template>",
+        "<del>zz</del>",
+    ],
+)
+def test_html_hidden_element_inside_a_value_is_left_out_as_a_browser_shows_it(
+    engine, hidden: str
+) -> None:
+    """RT-69 / RT-30: a browser does not show hidden elements (nor templates), so the value
+    reads whole on screen; the standard parser (html.parser) gives the hidden text inline."""
+    from html.parser import HTMLParser
+
+    page = f"<html><body><p>Claimant NI JG10{hidden}3729A, arrears letter.</p></body></html>"
+
+    class Data(HTMLParser):
+        text = ""
+
+        def handle_data(self, data: str) -> None:
+            self.text += data
+
+    parser = Data()
+    parser.feed(page)
+    assert "JG10zz3729A" in parser.text
+    data = page.encode()
+    assert any(NINO in segment.text for segment in upload(data).segments)
+    assert "PERSONAL_DATA" in scan_blocks(engine, data)
+    # the same markup in a chat message is read rendered too
+    message = extract(
+        request(
+            "https://api.openai.com/v1/chat/completions",
+            {"model": "gpt-4o", "messages": [{"role": "user", "content": page}]},
+        )
+    )
+    assert any(NINO in segment.text for segment in message.segments)
+
+
+def test_visible_html_gives_no_second_copy() -> None:
+    from proxy.extract.markup import html_text
+
+    assert html_text("<p>Claimant <b>notes</b> for the team</p>") == "Claimant notes for the team"
