@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from detectors.settings import DetectorSettings
 from proxy.approvals.settings import resolve_paths as resolve_approval_paths
 from proxy.catalogue import Catalogue, CatalogueFile, CatalogueSettings
+from proxy.conversation.settings import ConversationSettings
 from proxy.defaults import DEFAULT_CONFIG
 from proxy.events import EventSettings
 from proxy.extract.settings import ExtractionSettings
@@ -143,6 +144,7 @@ class AidlpConfig(BaseModel):
     extraction: ExtractionSettings = ExtractionSettings()
     ocr: OcrSettings = OcrSettings()
     register: RegisterSettings = RegisterSettings()
+    conversations: ConversationSettings = ConversationSettings()
 
     @model_validator(mode="after")
     def _event_file_retention(self) -> AidlpConfig:

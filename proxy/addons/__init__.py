@@ -17,6 +17,8 @@ Chain order matters (hooks run addon by addon, in order):
    :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
 7. :class:`WebsocketInspector` — websocket messages through the pipeline;
+   :class:`AnswerIdReader` — the ids an answer gives a server-side conversation (after the
+   request inspector turned streaming on);
 8. :class:`LoopLagMonitor` — how long the event loop was held (a metric);
 9. :class:`~proxy.upstream_timeouts.UpstreamTimeouts`, :class:`~proxy.drain.GracefulShutdown`
    — upstream timeouts and the SIGTERM drain, for what the inspectors let through.
@@ -30,6 +32,7 @@ from proxy.addons.approval_expiry import ApprovalExpiryWarnings
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.cert_names import SniOnlyCertificates
 from proxy.addons.connect_names import ConnectNameScanner
+from proxy.addons.conversation_ids import AnswerIdReader
 from proxy.addons.document_extractors import DocumentExtractors
 from proxy.addons.flows import tool_of
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
@@ -45,6 +48,7 @@ from proxy.startup_gate import StartupConnectGate, StartupGate, refusal_recorder
 from proxy.upstream_timeouts import UpstreamTimeouts
 
 __all__ = [
+    "AnswerIdReader",
     "ApprovalExpiryWarnings",
     "ApprovalHeaderTaker",
     "ConfigReloader",
@@ -88,6 +92,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         startup,
         RequestInspector(host, approvals),
         WebsocketInspector(host, approvals),
+        AnswerIdReader(host),
         LoopLagMonitor(host),
         UpstreamTimeouts(),  # after the inspectors: they time allowed requests
         GracefulShutdown(),

@@ -18,6 +18,7 @@ from mitmproxy import ctx, exceptions
 from proxy import startup_gate
 from proxy.catalogue import ToolStatus
 from proxy.config import ConfigError, LoadedConfig, load_config
+from proxy.conversation import ConversationMemory, Conversations
 from proxy.events import EventConfigError, logscrub
 from proxy.extractpool import ExtractionPool
 from proxy.inspection import Inspector, Recording
@@ -51,6 +52,8 @@ class RuntimeHost:
         self.pool: ScanPool | None = None
         self.inspector: Inspector | None = None
         self.recording: Recording | None = None
+        #: server-side conversations' tails: kept across reloads (resized by the new config)
+        self.conversations = Conversations(ConversationMemory())
         self.serving = False
         self.starting: asyncio.Future[None] | None = None  # the scan workers, starting
         self.on_activate: list[Listener] = []  # told after every swap
@@ -145,6 +148,7 @@ class RuntimeHost:
             self.pool = pool
             self.metrics.watch_pool(pool)
         assert self.pool is not None
+        self.conversations.memory.configure(runtime.loaded.config.conversations)
         self.inspector = Inspector(
             runtime.loaded.config,
             runtime.catalogue,
@@ -152,6 +156,7 @@ class RuntimeHost:
             runtime.approvals,
             runtime.recorder.content_hmac,
             self.documents,
+            self.conversations,
         )
         recorder = runtime.recorder
         self.recording = Recording(

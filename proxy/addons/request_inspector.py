@@ -12,6 +12,7 @@ from __future__ import annotations
 from mitmproxy import ctx, http
 
 from proxy.addons.approval_header import ApprovalHeaderTaker
+from proxy.addons.conversation_ids import expect_answer_ids
 from proxy.addons.fail_closed import FailsClosed
 from proxy.addons.flows import http_request_of, response_of, subject_of, tool_of
 from proxy.addons.host import RuntimeHost
@@ -102,6 +103,8 @@ class RequestInspector(FailsClosed):
         outcome = await inspector.inspect(request, subject_of(flow, tool, token))
         if outcome is not None:  # None: a clean bodyless request, not worth an event
             self.act(flow, outcome)
+            if outcome.thread is not None and outcome.thread.answer_fields:
+                expect_answer_ids(flow, outcome.thread)
 
     def act(self, flow: http.HTTPFlow, outcome: Outcome) -> None:
         """Answer a block in the outcome's shape; record every outcome."""

@@ -52,7 +52,11 @@ class WebsocketInspector(FailsClosed):
         _, inspector, recording = self.host.live()
         subject = subject_of(flow, tool, self.approvals.token(flow))
         sent = WebsocketMessage(
-            flow.request.pretty_host, flow.request.path, message.content, message.is_text
+            flow.request.pretty_host,
+            flow.request.path,
+            message.content,
+            message.is_text,
+            socket=flow.id,
         )
         outcome = await inspector.inspect_message(sent, subject)
         if outcome is None:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from detectors.types import ScanResult, Seam
 from proxy.catalogue import Tool
+from proxy.conversation import Thread
 from proxy.extract import Extraction
 from proxy.extract.datatypes import ErrorStyle
 from proxy.policy import Decision
@@ -87,6 +88,7 @@ class WebsocketMessage:
     path: str
     content: bytes
     is_text: bool = True
+    socket: str = ""  # the socket's own id: its messages are one conversation
 
 
 class Scanner(Protocol):
@@ -121,6 +123,9 @@ class Outcome:
     chars: int = 0
     content_hmac: str | None = None
     scan_failure: str | None = None
+    #: the conversation the turn continued, when the tool keeps it server-side and the turn
+    #: went upstream (the request addon reads the ids the answer gives it)
+    thread: Thread | None = None
 
     @property
     def blocked(self) -> bool:

@@ -27,6 +27,8 @@ from typing import Any
 from proxy.approvals import ApprovalCheck, ApprovalStore
 from proxy.catalogue import Catalogue, Tool, UnknownModels
 from proxy.config import AidlpConfig
+from proxy.conversation import Conversations, Thread, with_context, without_context_findings
+from proxy.conversation.threads import json_object
 from proxy.events import new_incident_id
 from proxy.events.schema import REQUEST_MONITORED
 from proxy.extract import Extraction, ExtractionError, Segment, extract_view, view_of
@@ -54,6 +56,7 @@ from proxy.policy import (
 )
 from proxy.transport.metadata import (
     body_text,
+    is_metadata,
     metadata_segments,
     prompt_end,
     without_exempt_findings,
@@ -85,6 +88,7 @@ class Inspector:
         approvals: ApprovalStore | None = None,
         content_hmac: Callable[[str], str] | None = None,
         documents: Callable[[], ExtractionPool] | None = None,
+        conversations: Conversations | None = None,
     ) -> None:
         self.config = config
         self.catalogue = catalogue
@@ -92,6 +96,7 @@ class Inspector:
         self.approvals = approvals
         self.content_hmac = content_hmac
         self.documents = documents  # killable worker processes for documents, if any
+        self.conversations = conversations  # tails of server-side conversations (RT-65)
         settings = config.catalogue
         self.routing = RoutingCheck(
             catalogue.blocked_markers, settings.routing_fields, settings.routing_headers
@@ -181,7 +186,8 @@ class Inspector:
         if await self._names_opaque_model(request, subject.tool):
             return self.refuse_tool(subject, UNKNOWN, self._blocked_model_clauses())
         extraction.segments.extend(metadata)
-        outcome = await self._evaluate(extraction, subject)
+        thread = await self._thread(request, subject)
+        outcome = await self._evaluate(extraction, subject, thread)
         # A bodyless request carries no prompt: its path, headers and cookies are scanned, but
         # a clean one is not a decision worth an event (page loads, polling).
         clean = outcome.decision.action == "allow" and outcome.decision.approval is None
@@ -261,7 +267,12 @@ class Inspector:
             return self._fail(subject, verdict)
         if not extraction.segments and not extraction.uninspectable:
             return None
-        return await self._evaluate(extraction, subject)
+        thread = None
+        if self.conversations is not None:
+            thread = self.conversations.socket_thread(
+                client_key(subject), subject.tool.id, message.socket
+            )
+        return await self._evaluate(extraction, subject, thread)
 
     async def _extract(self, run: Callable[[], Any], inline: bool = False) -> Any:
         """Run an extraction (off the event loop unless ``inline``), time-boxed. Any failure
@@ -298,8 +309,38 @@ class Inspector:
         names = [extraction.model, *extraction.models]
         return any(self.catalogue.is_blocked_model(name) for name in names)
 
-    async def _evaluate(self, extraction: Extraction, subject: Subject) -> Outcome:
-        """Scan the extraction's text and decide with the tool's status policy and approvals."""
+    async def _thread(self, request: HttpRequest, subject: Subject) -> Thread | None:
+        """The conversation the request continues, for a tool that keeps it server-side
+        (:mod:`proxy.conversation`); None for every other request."""
+        conversations = self.conversations
+        if conversations is None:
+            return None
+        spec = conversations.spec_of(subject.tool.id, request.path)
+        if spec is None:
+            return None
+        body = None
+        if spec.reads_body and request.body:
+            limit = self.config.limits.max_body_bytes
+            body = await self._extract(
+                lambda: json_object(view_of(request, limit).body),  # type: ignore[arg-type]
+                inline=self._small_json(request),
+            )
+        return conversations.thread(client_key(subject), subject.tool.id, spec, request.path, body)
+
+    async def _evaluate(
+        self, extraction: Extraction, subject: Subject, thread: Thread | None = None
+    ) -> Outcome:
+        """Scan the extraction's text and decide with the tool's status policy and approvals;
+        with ``thread``, the new turn is scanned after the conversation's remembered tail."""
+        outcome = await self._decide(extraction, subject, thread)
+        if thread is not None and self.conversations is not None and not outcome.blocked:
+            self.conversations.sent(thread, [s for s in extraction.segments if not is_metadata(s)])
+            outcome.thread = thread
+        return outcome
+
+    async def _decide(
+        self, extraction: Extraction, subject: Subject, thread: Thread | None
+    ) -> Outcome:
         policy = self.config.policy
         if extraction.images:
             try:
@@ -312,17 +353,26 @@ class Inspector:
             decision = self._uninspectable(decide([], policy), extraction)
             return self._finish(subject, decision, extraction)
         digest = await self._hmac(body_text(extraction))  # the body, not headers and cookies
+        scanned, shift = extraction, 0
+        context = None
+        if thread is not None and self.conversations is not None:
+            context = self.conversations.recall(thread)
+        if context:
+            scanned, shift = with_context(extraction, context)
+            body_end = None if body_end is None else body_end + shift
         try:
-            result = await self.scanner.scan(text, extraction.seams, body_end)
+            result = await self.scanner.scan(scanned.text, scanned.seams, body_end)
         except ScanFailure as exc:
             outcome = self._finish(
                 subject, failure(exc.reason, policy), extraction, chars=len(text), digest=digest
             )
             outcome.scan_failure = exc.reason
             return outcome
+        if shift:
+            result = without_context_findings(result, shift)
         result = without_exempt_findings(
             result,
-            extraction,
+            scanned,
             tool_entities=subject.tool.credential_entities,
             session_headers=subject.tool.session_headers,
             session_cookies=subject.tool.session_cookies,

@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,29 @@ def _reply_for(path: str) -> dict[str, Any]:
             "stop_sequence": None,
             "usage": {"input_tokens": 1, "output_tokens": 3},
         }
+    if path.split("?", 1)[0].rstrip("/").endswith("/v1/responses"):
+        # a fresh id per answer: the next turn refers to it (previous_response_id)
+        return {
+            "id": f"resp_{uuid.uuid4().hex}",
+            "object": "response",
+            "created_at": created,
+            "status": "completed",
+            "model": "gpt-4o",
+            "output": [
+                {
+                    "type": "message",
+                    "id": f"msg_{uuid.uuid4().hex}",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [
+                        {"type": "output_text", "text": "upstream says hello", "annotations": []}
+                    ],
+                }
+            ],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+        }
     if ":generateContent" in path:
         return {
             "candidates": [
@@ -97,6 +121,24 @@ def _reply_for(path: str) -> dict[str, Any]:
             ]
         }
     return {"ok": True, "path": path}
+
+
+def _chatgpt_stream(body: bytes) -> bytes:
+    """ChatGPT web's answer as an SSE stream naming the conversation (a new one gets an id)."""
+    try:
+        known = json.loads(body).get("conversation_id")
+    except (ValueError, AttributeError):
+        known = None
+    conversation = known or str(uuid.uuid4())
+    event = {
+        "message": {
+            "id": str(uuid.uuid4()),
+            "author": {"role": "assistant"},
+            "content": {"content_type": "text", "parts": ["upstream says hello"]},
+        },
+        "conversation_id": conversation,
+    }
+    return f"data: {json.dumps(event)}\n\ndata: [DONE]\n\n".encode()
 
 
 def make_app(log: UpstreamLog) -> Callable[..., Any]:
@@ -158,13 +200,15 @@ def make_app(log: UpstreamLog) -> Callable[..., Any]:
             await asyncio.sleep(3600)  # a hung AI host: reads the request, never answers
         if "/aidlp-test/slow" in scope["path"]:
             await asyncio.sleep(3)  # a slow answer: the request stays in flight a while
-        payload = json.dumps(_reply_for(scope["path"])).encode()
+        payload, content_type = json.dumps(_reply_for(scope["path"])).encode(), b"application/json"
+        if scope["path"].rstrip("/").endswith("/backend-api/conversation"):
+            payload, content_type = _chatgpt_stream(body), b"text/event-stream"
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(payload)).encode()),
                     (b"x-upstream", b"aidlp-test"),
                 ],

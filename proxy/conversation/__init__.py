@@ -1,0 +1,220 @@
+"""Conversations the AI tools keep server-side: which one a request continues, what the
+proxy remembers of it, and how a new turn is scanned with it (RT-65).
+
+The pipeline (:mod:`proxy.inspection.pipeline`) asks :class:`Conversations` for the
+:class:`Thread` of a request (its spec in ``threads.yaml``: ids from the path, the JSON body,
+or a websocket's own connection), scans the request's text with the remembered tail in front
+(:func:`with_context`: one more segment, seams across the join, findings wholly inside the
+tail dropped since they were judged when that text was sent), and after a turn that went
+upstream remembers the new tail. The request addon hands the thread to
+:class:`AnswerIds`, which reads the ids the next request will name (a response id, a new
+chat's id) from the first KiB of the tool's answer. No mitmproxy here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import re2
+
+from proxy.conversation.memory import (
+    ConversationKey,
+    ConversationMemory,
+    ConversationSettings,
+    continued,
+)
+from proxy.conversation.threads import ThreadSpec, ThreadSpecs, conversation_id, load_specs
+from proxy.extract import Extraction, Segment
+from proxy.extract.datatypes import SEGMENT_SEPARATOR
+from proxy.extract.seams import seams
+
+__all__ = [
+    "AnswerIds",
+    "ConversationMemory",
+    "ConversationSettings",
+    "Conversations",
+    "Thread",
+    "with_context",
+    "without_context_findings",
+]
+
+#: the ``where`` of the remembered tail when scanned in front of a new turn
+CONTEXT_WHERE = "conversation.earlier"
+
+#: how much of an answer (decoded) is searched for the ids it gives the conversation
+ANSWER_HEAD_BYTES = 16 * 1024
+
+#: body segments after the tail that its seams may reach (a run of short parts)
+_SEAM_HEAD = 8
+
+
+@dataclass(slots=True)
+class Thread:
+    """One request's place in a conversation: its keys, and what the answer may name."""
+
+    client: str
+    tool: str
+    ids: list[str] = field(default_factory=list)
+    answer_fields: tuple[str, ...] = ()
+    context: str | None = None  #: the remembered tail this turn was scanned with
+    tail: str | None = None  #: what to remember after this turn (set once it went upstream)
+
+    def memory_keys(self) -> list[ConversationKey]:
+        return [(self.client, self.tool, i) for i in self.ids]
+
+
+class Conversations:
+    """The thread specs plus the memory: threads of requests, recall and remember."""
+
+    def __init__(self, memory: ConversationMemory, specs: ThreadSpecs | None = None) -> None:
+        self.memory = memory
+        self.specs = specs if specs is not None else load_specs()
+
+    @property
+    def enabled(self) -> bool:
+        return self.memory.enabled
+
+    def spec_of(self, tool: str, path: str) -> ThreadSpec | None:
+        return self.specs.of(tool, path) if self.memory.enabled else None
+
+    def thread(self, client: str, tool: str, spec: ThreadSpec, path: str, body: Any) -> Thread:
+        """The thread of a request to ``spec``'s endpoint (``body`` its parsed JSON or None)."""
+        ids = [i for i in (spec.path_id(path), spec.body_id(body)) if i is not None]
+        return Thread(client, tool, list(dict.fromkeys(ids)), spec.response_fields)
+
+    def socket_thread(self, client: str, tool: str, socket: str) -> Thread | None:
+        """Every message of one websocket is one conversation."""
+        if not self.memory.enabled or not socket:
+            return None
+        return Thread(client, tool, [f"ws:{socket}"])
+
+    def recall(self, thread: Thread) -> str | None:
+        for key in thread.memory_keys():
+            found = self.memory.recall(key)
+            if found is not None:
+                thread.context = found
+                return found
+        return None
+
+    def sent(self, thread: Thread, segments: list[Segment]) -> None:
+        """The turn went upstream: remember the new tail under every id it named. The tail
+        takes the turn's prompt text (:func:`prompt_text`)."""
+        text = prompt_text(segments, self.specs.prompt_keys)
+        if not text.strip():
+            return
+        thread.tail = continued(thread.context, text, self.memory.settings.context_chars)
+        for key in thread.memory_keys():
+            self.memory.remember(key, thread.tail)
+
+    def learn(self, thread: Thread, answer_id: str) -> None:
+        """The answer named ``answer_id`` (a response id, a new chat's id): the next request
+        naming it continues this conversation."""
+        if thread.tail is None or conversation_id(answer_id) is None:
+            return
+        self.memory.remember((thread.client, thread.tool, answer_id), thread.tail)
+
+
+def prompt_text(segments: list[Segment], prompt_keys: frozenset[str] = frozenset()) -> str:
+    """The text of a turn worth remembering: the segments the adapter took as prompt text,
+    and ``key: value`` leaves of the residual sweep whose value is more than one token (or
+    whose key is one of ``prompt_keys``). One-token leaves (``model: auto``, ``action:
+    next``, ids, options) were scanned with their request and stay out: between a name and
+    the next turn they would read as sentences of their own and push the name out of the
+    carry."""
+    return SEGMENT_SEPARATOR.join(s.text for s in segments if not _option(s, prompt_keys))
+
+
+def _option(segment: Segment, prompt_keys: frozenset[str]) -> bool:
+    """A residual ``key: value`` leaf holding one token, under a key that is no prompt's."""
+    key = _LAST_KEY.search(segment.where)
+    if key is None or key.group(1).lower() in prompt_keys:
+        return False
+    label = _CAMEL.sub(" ", key.group(1)).replace("_", " ").replace("-", " ").strip().lower()
+    text = segment.text
+    if not label or not text.lower().startswith(label + ": "):
+        return False
+    return not any(c.isspace() for c in text[len(label) + 2 :].strip())
+
+
+#: the last key of a segment's place (``messages[0].author.role`` → ``role``)
+_LAST_KEY = re2.compile(r"([A-Za-z_][\w-]*)(?:\[\d+\])*$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def with_context(extraction: Extraction, context: str) -> tuple[Extraction, int]:
+    """``extraction`` with the remembered tail as a first segment, its seams moved and the
+    seams across the tail's end added; and the tail's length plus separator (findings before
+    it lie wholly in the tail)."""
+    shift = len(context) + len(SEGMENT_SEPARATOR)
+    moved = [
+        dataclasses.replace(s, runs=tuple((a, b + shift, n) for a, b, n in s.runs))
+        for s in extraction.seams
+    ]
+    head = [Segment(context, CONTEXT_WHERE), *extraction.segments[:_SEAM_HEAD]]
+    across = [s for s in seams(head) if s.runs and s.runs[0][1] < len(context)]
+    scanned = dataclasses.replace(
+        extraction,
+        segments=[head[0], *extraction.segments],
+        seams=across + moved,
+    )
+    return scanned, shift
+
+
+def without_context_findings(result: Any, shift: int) -> Any:
+    """``result`` without the findings wholly inside the tail (offsets < ``shift``): that
+    text was judged, with its whole request, when it was sent. Findings of the new turn, and
+    those across the join, stay: a name in the tail and a condition now count through the
+    condition's finding."""
+    if result is None:
+        return result
+    kept = [f for f in result.findings if f.end > shift]
+    if len(kept) == len(result.findings):
+        return result
+    categories = sorted({f.category for f in kept})
+    return dataclasses.replace(result, findings=kept, categories=categories)
+
+
+class AnswerIds:
+    """Reads the ids an answer gives the conversation from the first
+    :data:`ANSWER_HEAD_BYTES` of its body (JSON, or an SSE stream, chunk by chunk; gzip and
+    deflate decoded); the first of ``fields`` (in order) found wins. Bounded work per answer."""
+
+    def __init__(self, fields: tuple[str, ...], encoding: str = "") -> None:
+        self.patterns = [_field_pattern(name) for name in fields]
+        self.head = bytearray()
+        self.done = not fields
+        encoding = encoding.strip().lower()
+        self._inflate = (
+            zlib.decompressobj(wbits=47) if encoding in ("gzip", "x-gzip", "deflate") else None
+        )
+        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            self.done = True  # br, zstd: not read (the request asked for identity)
+
+    def feed(self, chunk: bytes) -> str | None:
+        """The id, once found in the answer so far; None until then (and after)."""
+        if self.done or not chunk:
+            return None
+        try:
+            if self._inflate is not None:
+                chunk = self._inflate.decompress(chunk, ANSWER_HEAD_BYTES - len(self.head))
+        except zlib.error:
+            self.done = True
+            return None
+        self.head += chunk[: ANSWER_HEAD_BYTES - len(self.head)]
+        head = bytes(self.head)
+        for pattern in self.patterns:
+            found = pattern.search(head)
+            if found is not None:
+                self.done = True
+                return found.group(1).decode("ascii")
+        if len(self.head) >= ANSWER_HEAD_BYTES:
+            self.done = True
+        return None
+
+
+def _field_pattern(name: str) -> Any:
+    return re2.compile(rb'(?:^|[^\\])"' + name.encode() + rb'"\s*:\s*"([A-Za-z0-9_.:-]{1,128})"')

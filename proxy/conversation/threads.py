@@ -1,0 +1,147 @@
+"""Which conversation a request continues: the per-tool thread specs of ``threads.yaml``.
+
+An AI tool that keeps the conversation on its side (ChatGPT web, Claude web, the Responses
+API, Assistants threads) names it in the request: in the path (``.../chat_conversations/{id}
+/completion``), in a body field (``conversation_id``, ``previous_response_id``), or only in
+its answer (a new chat's id, a response id the next request will refer to). A
+:class:`ThreadSpec` says where, per endpoint; :class:`ThreadSpecs` finds the spec of a
+request. Data, not code: the specs are ``proxy/conversation/threads.yaml``, validated at
+load (a bad pattern or field names the file and the entry).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+THREADS_FILE = Path(__file__).with_name("threads.yaml")
+
+#: what a conversation id may look like (uuids, ``resp_...``, ``thread_...``)
+_ID = re2.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_FIELD = re2.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+class ThreadSpec(BaseModel):
+    """One endpoint of one tool whose requests continue a conversation kept by the tool."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    tools: tuple[str, ...] = Field(min_length=1)
+    path: str = Field(min_length=2)
+    request_fields: tuple[str, ...] = ()
+    response_fields: tuple[str, ...] = ()
+
+    @field_validator("path")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re2.compile(value)
+        except re2.error as exc:
+            raise ValueError(f"not an RE2 pattern: {exc}") from exc
+        return value
+
+    @field_validator("request_fields", "response_fields")
+    @classmethod
+    def _fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not _FIELD.match(name):
+                raise ValueError(f"not a JSON field name: {name!r}")
+        return value
+
+    def matches(self, tool: str, path: str) -> bool:
+        return tool in self.tools and _compiled(self.path).search(_path_only(path)) is not None
+
+    def path_id(self, path: str) -> str | None:
+        found = _compiled(self.path).search(_path_only(path))
+        if found is None or "id" not in _compiled(self.path).groupindex:
+            return None
+        return conversation_id(found.group("id"))
+
+    def body_id(self, body: Any) -> str | None:
+        """The first of ``request_fields`` present in the JSON object ``body``."""
+        if not isinstance(body, dict):
+            return None
+        for name in self.request_fields:
+            value = body.get(name)
+            if isinstance(value, dict):  # ``"conversation": {"id": "conv_..."}``
+                value = value.get("id")
+            found = conversation_id(value)
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def reads_body(self) -> bool:
+        return bool(self.request_fields)
+
+
+class _ThreadsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_keys: frozenset[str] = frozenset()
+    threads: list[ThreadSpec] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSpecs:
+    """The specs, looked up by (tool id, path); and the keys whose one-token values stay in
+    a remembered tail."""
+
+    specs: tuple[ThreadSpec, ...]
+    prompt_keys: frozenset[str] = frozenset()
+
+    def of(self, tool: str, path: str) -> ThreadSpec | None:
+        for spec in self.specs:
+            if spec.matches(tool, path):
+                return spec
+        return None
+
+
+class ThreadSpecError(ValueError):
+    """``threads.yaml`` is not valid (the message names the file and the entry)."""
+
+
+@cache
+def load_specs(path: Path = THREADS_FILE) -> ThreadSpecs:
+    """The thread specs of ``path`` (loaded once)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        parsed = _ThreadsFile.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ThreadSpecError(f"{path}: {exc}") from exc
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ThreadSpecError(f"{path}: {where}") from exc
+    return ThreadSpecs(tuple(parsed.threads), frozenset(k.lower() for k in parsed.prompt_keys))
+
+
+def conversation_id(value: Any) -> str | None:
+    """``value`` if it looks like a conversation id, else None."""
+    if isinstance(value, str) and _ID.match(value):
+        return value
+    return None
+
+
+def json_object(body: bytes) -> Any:
+    """The JSON body, or None when it is not JSON (then the request has no body id)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+@cache
+def _compiled(pattern: str) -> Any:
+    return re2.compile(pattern)
+
+
+def _path_only(path: str) -> str:
+    return path.split("?", 1)[0].split("#", 1)[0]

@@ -1,0 +1,186 @@
+"""Conversations kept server-side (RT-65), through the real `aidlp run`.
+
+ChatGPT web, Claude web, the Responses API (openai SDK, chained by the id the upstream's
+answer gave), Assistants threads and a websocket send one new turn per request: the proxy
+remembers the conversation's tail and scans the next turn with it. The splits below pass
+their first request and are blocked on the second, whose text never reaches the recording
+upstream and which is recorded as a block event; a benign two-turn conversation passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import httpx
+import openai
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+from tests.e2e.conftest import TEST_CONFIG
+
+NAME = "The claimant is Jane Smith from the Leeds office."
+CONDITION = "She has multiple sclerosis; draft her adjustment letter."
+MARKER = b"multiple sclerosis"
+
+
+def _chatgpt(text: str, conversation: str | None) -> dict:
+    body: dict = {
+        "action": "next",
+        "messages": [
+            {
+                "id": str(uuid.uuid4()),
+                "author": {"role": "user"},
+                "content": {"content_type": "text", "parts": [text]},
+            }
+        ],
+        "parent_message_id": str(uuid.uuid4()),
+        "model": "auto",
+    }
+    if conversation is not None:
+        body["conversation_id"] = conversation
+    return body
+
+
+def _blocked_second(proxy, upstream_log, path: str, marker: bytes = MARKER) -> None:
+    """The second turn did not arrive upstream, and a block event names its path."""
+    time.sleep(0.3)
+    assert not [r for r in upstream_log.snapshot() if marker in r.body]
+    event = proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("path", "").startswith(path)
+    )
+    assert event is not None
+    assert event["decision"] == "block"
+    return event
+
+
+def test_chatgpt_web_name_then_condition_blocked_on_the_second_request(aidlp_proxy, upstream_log):
+    url = "https://chatgpt.com/backend-api/conversation"
+    with aidlp_proxy.httpx() as client:
+        # a new chat: no id yet; the answer's stream names the conversation
+        first = client.post(url, json=_chatgpt(NAME, None), headers={"accept": "text/event-stream"})
+        assert first.status_code == 200, first.text[:200]
+        conversation = None
+        for line in first.text.splitlines():
+            if line.startswith("data: {"):
+                conversation = json.loads(line[6:])["conversation_id"]
+        assert conversation
+        assert upstream_log.wait_for(lambda r: b"Jane Smith" in r.body) is not None
+        second = client.post(url, json=_chatgpt(CONDITION, conversation))
+    # the web app gets the explanation inside its own stream, as an assistant turn
+    assert second.headers["x-aidlp-decision"] == "block"
+    event = _blocked_second(aidlp_proxy, upstream_log, "/backend-api/conversation")
+    assert "SPECIAL_CATEGORY" in {f["category"] for f in event["findings"]}
+
+
+def test_claude_web_name_then_condition_blocked(aidlp_proxy, upstream_log):
+    conversation = uuid.uuid4()
+    url = (
+        "https://claude.ai/api/organizations/1b2c3d4e-0000-4000-8000-000000000001/"
+        f"chat_conversations/{conversation}/completion"
+    )
+    with aidlp_proxy.httpx() as client:
+        first = client.post(url, json={"prompt": NAME, "timezone": "Europe/London"})
+        assert first.status_code == 200
+        second = client.post(url, json={"prompt": CONDITION, "timezone": "Europe/London"})
+    assert second.headers["x-aidlp-decision"] == "block"
+    _blocked_second(aidlp_proxy, upstream_log, "/api/organizations/")
+
+
+def test_responses_api_nino_halves_chained_by_the_answer_id(aidlp_proxy, upstream_log):
+    http_client = httpx.Client(proxy=aidlp_proxy.url, verify=aidlp_proxy.ssl_context())
+    client = openai.OpenAI(
+        api_key="sk-test", base_url="https://api.openai.com/v1", http_client=http_client
+    )
+    first = client.responses.create(model="gpt-4o", input="my NI number is JG1037", store=True)
+    assert first.id.startswith("resp_")
+    assert upstream_log.wait_for(lambda r: b"JG1037" in r.body) is not None
+    with pytest.raises(openai.PermissionDeniedError):
+        client.responses.create(
+            model="gpt-4o",
+            previous_response_id=first.id,
+            input="29A is the rest of it; check the format",
+        )
+    event = _blocked_second(aidlp_proxy, upstream_log, "/v1/responses", b"29A is the rest")
+    assert "UK_NINO" in {f["entity_type"] for f in event["findings"]}
+    # an id the proxy never saw: that request is scanned alone, and passes
+    alone = client.responses.create(
+        model="gpt-4o", previous_response_id="resp_unknown0", input="29A is the rest of it"
+    )
+    assert alone.id.startswith("resp_")
+    http_client.close()
+
+
+def test_assistants_thread_name_then_condition_blocked(aidlp_proxy, upstream_log):
+    url = f"https://api.openai.com/v1/threads/thread_{uuid.uuid4().hex[:20]}/messages"
+    with aidlp_proxy.httpx() as client:
+        headers = {"authorization": "Bearer sk-test", "openai-beta": "assistants=v2"}
+        first = client.post(url, json={"role": "user", "content": NAME}, headers=headers)
+        assert first.status_code == 200
+        second = client.post(url, json={"role": "user", "content": CONDITION}, headers=headers)
+    assert second.status_code == 403
+    assert second.json()["error"]["code"] == "aidlp_blocked"
+    _blocked_second(aidlp_proxy, upstream_log, "/v1/threads/")
+
+
+async def _socket(proxy, texts: list[str]) -> int | None:
+    url = "wss://copilot.microsoft.com/c/api/chat?api-version=2"
+    async with connect(url, proxy=proxy.url, ssl=proxy.ssl_context(), open_timeout=20) as ws:
+        try:
+            for text in texts:
+                frame = {"event": "send", "content": [{"type": "text", "text": text}]}
+                await ws.send(json.dumps({**frame, "conversationId": "c1", "mode": "chat"}))
+                await asyncio.wait_for(ws.recv(), 10)
+            while True:
+                await asyncio.wait_for(ws.recv(), 3)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            return None
+
+
+def test_websocket_aws_key_halves_in_two_messages_close_the_socket(aidlp_proxy, upstream_log):
+    key = "AKIA" + "Q3EGRKTN7V2XPZ5M"
+    code = asyncio.run(_socket(aidlp_proxy, [f"the key is {key[:10]}", f"{key[10:]} is the rest"]))
+    assert code == 1008
+    time.sleep(0.3)
+    assert upstream_log.wait_for(lambda r: r.kind == "ws" and key[:10].encode() in r.body)
+    assert not [r for r in upstream_log.snapshot() if key[10:].encode() in r.body]
+
+
+def test_a_benign_two_turn_conversation_passes(aidlp_proxy, upstream_log):
+    url = "https://chatgpt.com/backend-api/conversation"
+    conversation = str(uuid.uuid4())
+    with aidlp_proxy.httpx() as client:
+        first = client.post(url, json=_chatgpt("What is the capital of Wales?", conversation))
+        second = client.post(url, json=_chatgpt("And how many people live there?", conversation))
+    assert first.status_code == 200 and second.status_code == 200
+    assert upstream_log.wait_for(lambda r: b"how many people" in r.body) is not None
+    # a public figure, then a generic health question: not linked into personal data
+    code = asyncio.run(
+        _socket(
+            aidlp_proxy,
+            [
+                "Who was Winston Churchill?",
+                "What are the early symptoms of multiple sclerosis in general?",
+            ],
+        )
+    )
+    assert code is None  # the socket stayed open: both messages went upstream
+    assert upstream_log.wait_for(lambda r: r.kind == "ws" and b"early symptoms" in r.body)
+
+
+def test_with_the_memory_off_each_turn_is_scanned_alone(start_proxy, upstream_log):
+    """The control: ``conversations.enabled: false`` lets the same split through (so the
+    blocks above come from the memory, not from the second turn alone)."""
+    proxy = start_proxy(TEST_CONFIG + "conversations:\n  enabled: false\n", name="nomemory")
+    url = "https://chatgpt.com/backend-api/conversation"
+    conversation = str(uuid.uuid4())
+    with proxy.httpx() as client:
+        client.post(url, json=_chatgpt(NAME, conversation))
+        second = client.post(url, json=_chatgpt(CONDITION, conversation))
+    assert second.headers.get("x-aidlp-decision") != "block"
+    assert upstream_log.wait_for(lambda r: MARKER in r.body) is not None
