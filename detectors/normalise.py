@@ -494,7 +494,8 @@ _MAX_INFLATED = 256 * 1024
 
 
 def _inflated(raw: bytes) -> bytes | None:
-    """``raw`` inflated when it starts as a gzip, zlib, bzip2 or xz stream does (bounded to
+    """``raw`` inflated when it starts as a gzip, zlib, bzip2, xz or zstd stream does, or is
+    one whole brotli stream (bounded to
     :data:`_MAX_INFLATED`; a truncated or corrupt stream gives what inflated before the
     damage), else None."""
     import bz2
@@ -510,8 +511,10 @@ def _inflated(raw: bytes) -> bytes | None:
         new = bz2.BZ2Decompressor
     elif head == b"\xfd7zXZ\x00":
         new = lzma.LZMADecompressor
+    elif head[:4] == b"\x28\xb5\x2f\xfd":
+        return _zstd_inflated(raw)
     else:
-        return None
+        return _brotli_inflated(raw) if not raw.isascii() else None
     out = bytearray()
     data = raw
     while data and len(out) < _MAX_INFLATED:  # every gzip member, as gunzip reads them
@@ -524,6 +527,30 @@ def _inflated(raw: bytes) -> bytes | None:
             break
         data = d.unused_data if head[:2] == b"\x1f\x8b" else b""
     return bytes(out) or None
+
+
+def _zstd_inflated(raw: bytes) -> bytes | None:
+    try:  # Python 3.14+
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - depends on the interpreter
+        from backports import zstd  # type: ignore[no-redef]
+    try:
+        return zstd.ZstdDecompressor().decompress(raw, _MAX_INFLATED) or None
+    except zstd.ZstdError:
+        return None
+
+
+def _brotli_inflated(raw: bytes) -> bytes | None:
+    """Brotli has no magic number: bytes that inflate as one whole brotli stream (random
+    bytes almost never do; a few microseconds to find out)."""
+    import brotli
+
+    d = brotli.Decompressor()
+    try:
+        out = d.process(raw, output_buffer_limit=_MAX_INFLATED)
+    except brotli.error:
+        return None
+    return out if d.is_finished() and out else None
 
 
 def _decode_text(raw: bytes) -> str | None:
