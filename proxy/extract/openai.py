@@ -123,24 +123,53 @@ def responses_input(col: Collector, items: Any, where: str = "input") -> None:
 
 
 def prompt_list(col: Collector, value: Any, where: str, model: object = None) -> None:
-    """``prompt``/``input``: a string, a list of strings, or token-id arrays."""
+    """``prompt``/``input``: a string, a list of strings, or token-id arrays. Ids are read as
+    the server's lax validation reads them: integral floats (``41.0``, ``4.1e1``) are ids;
+    a list of digit strings is read as strings *and* as ids (when they decode)."""
     if isinstance(value, str):
         col.text(value, where)
     elif isinstance(value, list):
         if value and all(_is_token(item) for item in value):
-            token_ids(col, value, where, model)
+            token_ids(col, _ids(value), where, model)
             return
+        if value and all(_is_digit_string(item) for item in value):
+            optional_token_ids(col, _ids(value), where, model)
         for index, item in enumerate(value):
             if isinstance(item, str):
                 col.text(item, path_join(where, index))
             elif isinstance(item, dict):
                 col.value(item, path_join(where, index))
             elif isinstance(item, list) and item and all(_is_token(t) for t in item):
-                token_ids(col, item, path_join(where, index), model)
+                token_ids(col, _ids(item), path_join(where, index), model)
+            elif isinstance(item, list) and item and all(_is_digit_string(t) for t in item):
+                optional_token_ids(col, _ids(item), path_join(where, index), model)
+                col.value(item, path_join(where, index))
 
 
 def _is_token(item: object) -> bool:
+    if isinstance(item, float):
+        return item.is_integer() and 0 <= item < 1 << 31
     return isinstance(item, int) and not isinstance(item, bool) and item >= 0
+
+
+def _is_digit_string(item: object) -> bool:
+    return isinstance(item, str) and 0 < len(item) <= 7 and item.isascii() and item.isdigit()
+
+
+def _ids(items: list[Any]) -> list[int]:
+    return [int(item) for item in items]
+
+
+def optional_token_ids(col: Collector, ids: list[int], where: str, model: object) -> None:
+    """Numbers that may be token ids (digit strings, ``logit_bias`` keys): read as ids when
+    some shipped vocabulary decodes them; never blocked for not decoding (they are also read
+    as what they are)."""
+    decoded = decode(ids, model)
+    if decoded is None:
+        return
+    col.budget.exclude(decoded.load_seconds)
+    for name, text in decoded.texts:
+        col.text(text, f"{where}<tokens:{name}>")
 
 
 def token_ids(col: Collector, ids: list[int], where: str, model: object) -> None:
@@ -191,6 +220,10 @@ class OpenAIAdapter(JsonAdapter):
             prompt_list(col, data.get("input"), "input", model)
         elif "messages" in data:
             chat_messages(col, data.get("messages"))
+        bias = data.get("logit_bias")
+        if isinstance(bias, dict) and bias and all(_is_digit_string(key) for key in bias):
+            # the ids a request favours, in the order sent: a prompt can be spelt in them
+            optional_token_ids(col, _ids(list(bias)), "logit_bias<keys>", model)
         others = data.get("models") if isinstance(data.get("models"), list) else []
         return model, others
 

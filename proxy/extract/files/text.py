@@ -122,6 +122,27 @@ class Json(FileKind):
                 )
                 return
         col.value(value, where, depth + 1)
+        for index, line in enumerate(value if isinstance(value, list) else [value]):
+            _batch_prompt(col, line, f"{where}[{index}].body")
+
+
+_BATCH_ENDPOINTS = ("/completions", "/embeddings", "/moderations")
+
+
+def _batch_prompt(col: Collector, line: object, where: str) -> None:
+    """A Batch API input line (``{"url": "/v1/completions", "body": {...}}``): its ``prompt``
+    / ``input`` read as that endpoint reads it (token-id arrays decoded)."""
+    if not isinstance(line, dict) or not isinstance(line.get("body"), dict):
+        return
+    url = line.get("url")
+    if not isinstance(url, str) or not url.rstrip("/").endswith(_BATCH_ENDPOINTS):
+        return
+    from proxy.extract.openai import prompt_list
+
+    body = line["body"]
+    key = "prompt" if "prompt" in body else "input"
+    if isinstance(body.get(key), list):
+        prompt_list(col, body[key], f"{where}.{key}", body.get("model"))
 
 
 @register
