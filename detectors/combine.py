@@ -105,6 +105,10 @@ ADDRESSED_FORMS = frozenset(
 CUE_CONFIRMERS = ("casework",)
 #: how far after a sentence-opening name a special-category term confirms it as a name
 SUBJECT_FACT_CHARS = 60
+#: a name opening a sentence, then what happened to the person ("X has been sectioned")
+SUBJECT_FORMS = frozenset({"subject_name", "subject_name_script"})
+#: a name in a script without capitals or spaces between names ("张伟"): no lone-word rule
+SCRIPT_FORMS = frozenset({"subject_name_script"})
 #: a name typed in lower case ("spoke to kelly brannigan")
 LOWER_FORMS = frozenset({"forename_surname_lower", "workplace_name_lower"})
 #: name forms that start a record whose fields follow on the next lines
@@ -208,7 +212,7 @@ def combine(
             # "Cerys ap Gruffydd is undergoing IVF": a sentence's subject, then a
             # special-category fact right after
             or (
-                c.pattern == "subject_name"
+                c.pattern in SUBJECT_FORMS
                 and any(hits.near(g, c.end, c.end, 0, SUBJECT_FACT_CHARS) for g in special_groups)
             )
         ):
@@ -338,7 +342,7 @@ def combine(
         framed = reg.casework or reg.involved or private
         if n.form in LOWER_FORMS and not (reg.casework or reg.involved):
             continue  # "kelly brannigan": a lower-case name counts only in casework
-        if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS:
+        if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS | SCRIPT_FORMS:
             # a lone word is a name only in a record (a CSV row, a JSON object), or, when
             # it is a known forename, in casework: products, companies and headings are
             # what the small model tags alone ("Cortado")

@@ -12,6 +12,7 @@ from detectors.recognisers.email import EmailRecogniser
 from detectors.recognisers.iban import IbanRecogniser
 from detectors.recognisers.ip import IpAddressRecogniser
 from detectors.recognisers.markings import MarkingRecogniser
+from detectors.recognisers.mrz import MrzRecogniser
 from detectors.recognisers.national_id import national_id_recognisers
 from detectors.recognisers.nhs import NhsNumberRecogniser
 from detectors.recognisers.nino import NinoRecogniser
@@ -36,6 +37,7 @@ ALL = (
     IbanRecogniser,
     PaymentCardRecogniser,
     UkPassportRecogniser,
+    MrzRecogniser,
     UkDrivingLicenceRecogniser,
     UtrRecogniser,
     IpAddressRecogniser,

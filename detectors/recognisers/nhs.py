@@ -64,6 +64,8 @@ class NhsNumberRecogniser(Recogniser):
         "gp",
         "medical",
         "chi number",
+        "chi",
+        "chi no",
         "health and care number",
     )
 

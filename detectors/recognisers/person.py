@@ -75,6 +75,14 @@ class _NameWords:
         self.subject_verbs = alt("subject_verbs")
 
 
+#: a word in a script with no capitals, in which names are written (Arabic, Hebrew, Han,
+#: kana, Hangul, Indic scripts, Thai, Ethiopic, Georgian, Armenian)
+_SCRIPT_WORD = (
+    r"[\p{Arabic}\p{Hebrew}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Devanagari}"
+    r"\p{Bengali}\p{Gurmukhi}\p{Gujarati}\p{Tamil}\p{Telugu}\p{Kannada}\p{Malayalam}"
+    r"\p{Sinhala}\p{Thai}\p{Ethiopic}\p{Georgian}\p{Armenian}"
+    "\u0640\u200c\u200d]+"
+)
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 #: forenames that are not also English words, in lower case ("kelly brannigan"): a name
 #: typed in lower case in casework
@@ -286,6 +294,8 @@ class CuedNameRecogniser(Recogniser):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = [w for w in pattern_text.split() if w[:1].isupper()]
+        if not words:
+            return False  # a name in a script without capitals ("张伟"): nothing to judge
         if words[0].lower().endswith("ing") or any(
             _role_or_common(w) or w.lower() in _CONTEXT_WORDS or w.lower() in _INSTITUTION_WORDS
             for w in words
@@ -313,6 +323,14 @@ def cued_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         Pattern(
             "subject_name",
             rf"(?:^|[.!?;]\s+|\n\s*)(?P<v>{_NAME_WORD}(?: {w.particle})* {_NAME_WORD}(?: {_NAME_WORD})?)"
+            rf"(?:'s)? (?:{w.subject_verbs})\b",
+            0.5,
+        ),
+        # the same in a script without capitals (red team RT-80: "محمد أحمد has HIV",
+        # "张伟 has multiple sclerosis"): a run of Arabic, Han, Devanagari... letters
+        Pattern(
+            "subject_name_script",
+            rf"(?:^|[.!?;:]\s+|\n\s*)(?P<v>{_SCRIPT_WORD}(?: {_SCRIPT_WORD}){{0,3}})"
             rf"(?:'s)? (?:{w.subject_verbs})\b",
             0.5,
         ),
