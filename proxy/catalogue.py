@@ -29,6 +29,7 @@ from proxy.transport.metadata import (
 )
 from proxy.transport.paths import matches_paths
 from proxy.transport.routing import RoutingCheck, matches_glob
+from proxy.transport.vocabulary import routing_vocabulary
 
 _HOST_PATTERN = re.compile(
     r"^(\*\.|\*-)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
@@ -136,6 +137,12 @@ NameGlob = Annotated[
 ]
 
 
+#: A JSON / form key (``version``).
+RoutingKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+]
+
+
 class Tool(BaseModel):
     """One AI tool: an id, a display name, host patterns and a status."""
 
@@ -184,6 +191,17 @@ class Tool(BaseModel):
         description="Globs of routing values that do not say which model serves them (the "
         "provider resolves them: OpenRouter `@preset/*`, `preset=*`, `openrouter/auto`); "
         "`field=value` globs match one routing field. See catalogue.unknown_models.",
+    )
+    blocked_aliases: list[NameGlob] = Field(
+        default_factory=list,
+        description="Globs of this tool's own names for a blocked model (Perplexity's `r1`, "
+        "its R1-based `sonar-reasoning`), matched against every routing value (`value` or "
+        "`field=value`): a request naming one is refused (reason blocked_model).",
+    )
+    routing_fields: list[RoutingKey] = Field(
+        default_factory=list,
+        description="Keys this tool routes by besides the catalogue's (Replicate `version`), "
+        "read for opaque_models and blocked_aliases.",
     )
     paths: list[PathGlob] = Field(
         default_factory=list,
@@ -253,41 +271,20 @@ class CatalogueSettings(BaseModel):
         default_factory=RequestMetadataSettings,
         description="Scanning of AI-tool request headers, cookies, URL path and trailers.",
     )
-    routing_fields: list[str] = Field(
-        default_factory=lambda: [
-            "model",
-            "models",
-            "model_id",
-            "modelId",
-            "model_name",
-            "base_model",
-            "fallback_models",
-            "provider",
-            "providers",
-            "custom_llm_provider",
-            "deployment",
-            "deployment_id",
-            "deploymentId",
-            "engine",
-            "endpoint",
-            "route",
-            "preset",
-        ],
-        description="JSON / form / query keys providers route by. A blocked model named in "
-        "one (at any depth: OpenRouter's provider.only / order) is refused, and a routing key "
-        "given twice in one object is refused (servers disagree on which wins).",
+    routing_fields: list[RoutingKey] = Field(
+        default_factory=list,
+        description="JSON / form / query keys providers route by, besides the shipped ones "
+        "(proxy/transport/data/routing.yaml: `fields`, and any key one of whose words is a "
+        "`field_words` entry: model, bot, engine, provider...). A blocked model named in one "
+        "(at any depth: OpenRouter's provider.only / order; in multipart fields and uploaded "
+        "JSONL batch files too) is refused, and a routing key given twice in one object is "
+        "refused (servers disagree on which wins).",
     )
     routing_headers: list[NameGlob] = Field(
-        default_factory=lambda: [
-            "*model*",  # x-model, azureml-model-deployment, x-ms-model-mesh-model-name
-            "*provider*",  # x-portkey-provider
-            "*deployment*",
-            "*engine*",
-            "*preset*",
-            "x-portkey-config",  # a JSON config naming provider and model
-        ],
-        description="Header names (globs, case-insensitive) providers and gateways route by: "
-        "a blocked model named in one is refused, as in a routing field.",
+        default_factory=lambda: list(routing_vocabulary().headers),
+        description="Header names (globs, case-insensitive) providers and gateways route by "
+        "(default: proxy/transport/data/routing.yaml `headers`): a blocked model named in one "
+        "is refused, as in a routing field.",
     )
     blocked_models: list[str] = Field(
         default_factory=lambda: ["deepseek"],
@@ -397,6 +394,14 @@ class Catalogue:
         # what the router reads past: invisible characters (U+200B), full-width and
         # look-alike letters ("deep\u200bseek", "ｄｅｅｐｓｅｅｋ", Cyrillic "е"), separators
         return isinstance(model, str) and self._blocked_names.names_blocked(model)
+
+    @staticmethod
+    def names_blocked_alias(tool: Tool, routing_values: list[str]) -> bool:
+        """A routing value (``value`` / ``field=value``) is ``tool``'s own name for a blocked
+        model (its ``blocked_aliases``)."""
+        return bool(tool.blocked_aliases) and any(
+            matches_glob(v, tool.blocked_aliases) for v in routing_values
+        )
 
     @staticmethod
     def names_opaque_model(tool: Tool, path: str, routing_values: list[str]) -> bool:

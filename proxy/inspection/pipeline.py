@@ -157,6 +157,7 @@ class Inspector:
         if BLOCKED in (
             self.routing.url_verdict(request.path),  # Azure / HF / Bedrock model paths
             self.routing.headers_verdict(request.header_pairs),  # x-model, x-portkey-provider
+            self._host_verdict([request.host, *request.names]),  # someone-deepseek.hf.space
         ):
             return self.refuse_tool(subject, "blocked_model")
         try:
@@ -183,7 +184,10 @@ class Inspector:
             return self.refuse_tool(subject, "blocked_model")
         if verdict is not None:  # a routing key given twice: which one the server uses is unknown
             return self._fail(subject, verdict)
-        if await self._names_opaque_model(request, subject.tool):
+        refusal = await self._model_refusal(request, subject.tool)
+        if refusal == BLOCKED:  # the tool's own name for a blocked model (Perplexity r1)
+            return self.refuse_tool(subject, "blocked_model")
+        if refusal == UNKNOWN:
             return self.refuse_tool(subject, UNKNOWN, self._blocked_model_clauses())
         extraction.segments.extend(metadata)
         thread = await self._thread(request, subject)
@@ -261,7 +265,11 @@ class Inspector:
                 extraction, verdict = await self._extract(lambda: extract_message(*args))
         except ExtractionError as exc:
             return self._fail(subject, exc.reason)
-        if verdict == BLOCKED or self._asks_blocked_model(extraction):
+        if (
+            verdict == BLOCKED
+            or self._asks_blocked_model(extraction)
+            or self._host_verdict([message.host]) == BLOCKED
+        ):
             return self.refuse_tool(subject, "blocked_model")
         if verdict is not None:
             return self._fail(subject, verdict)
@@ -293,17 +301,37 @@ class Inspector:
     def _blocked_model_clauses(self) -> list[str]:
         return self.config.policy.guidance.tool_clauses("blocked_model")
 
-    async def _names_opaque_model(self, request: HttpRequest, tool: Tool) -> bool:
-        """``catalogue.unknown_models: refuse`` and the request names its model only by a
-        preset or deployment name (the tool's ``opaque_models`` / ``opaque_paths``)."""
-        if self.config.catalogue.unknown_models is not UnknownModels.REFUSE:
-            return False
-        if not (tool.opaque_models or tool.opaque_paths):
-            return False
-        values = await asyncio.to_thread(
-            self.routing.routing_values, request.path, request.header_pairs, request.body
+    def _host_verdict(self, names: list[str | None]) -> str | None:
+        """A host name below a catalogue wildcard whose label names a blocked model."""
+        for name in names:
+            listed = not name or self.catalogue.listed_exactly(name)
+            if not listed and self.routing.host_verdict(name or "") == BLOCKED:
+                return BLOCKED
+        return None
+
+    async def _model_refusal(self, request: HttpRequest, tool: Tool) -> str | None:
+        """BLOCKED when a routing value is the tool's own name for a blocked model (its
+        ``blocked_aliases``); UNKNOWN when ``catalogue.unknown_models: refuse`` and the
+        request names its model only by a preset, deployment or id that does not say which
+        model serves it (the tool's ``opaque_models`` / ``opaque_paths``); else None."""
+        refuse_opaque = self.config.catalogue.unknown_models is UnknownModels.REFUSE and bool(
+            tool.opaque_models or tool.opaque_paths
         )
-        return self.catalogue.names_opaque_model(tool, request.path, values)
+        if not (tool.blocked_aliases or refuse_opaque):
+            return None
+        values = await asyncio.to_thread(self._routing_values, request, tool)
+        if self.catalogue.names_blocked_alias(tool, values):
+            return BLOCKED
+        if refuse_opaque and self.catalogue.names_opaque_model(tool, request.path, values):
+            return UNKNOWN
+        return None
+
+    def _routing_values(self, request: HttpRequest, tool: Tool) -> list[str]:
+        """What ``request`` routes by, read from its decoded body (any Content-Encoding)."""
+        view = view_of(request, self.config.limits.max_body_bytes)  # type: ignore[arg-type]
+        return self.routing.routing_values(
+            request.path, request.header_pairs, view.body, view.content_type, tool.routing_fields
+        )
 
     def _asks_blocked_model(self, extraction: Extraction) -> bool:
         names = [extraction.model, *extraction.models]
@@ -492,7 +520,7 @@ def extract_request(
     """(extraction, routing verdict) of ``request``: in a thread, on the loop, or in a
     document worker process (picklable by name)."""
     view = view_of(request, limit)  # type: ignore[arg-type]  # reads like a mitmproxy request
-    verdict = RoutingCheck(markers, fields).body_verdict(view.body)
+    verdict = RoutingCheck(markers, fields).body_verdict(view.body, view.content_type)
     return extract_view(view, settings, limit), verdict
 
 
