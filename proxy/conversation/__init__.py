@@ -21,6 +21,7 @@ from typing import Any
 
 import re2
 
+from detectors.types import Seam
 from proxy.conversation.memory import (
     ConversationKey,
     ConversationMemory,
@@ -156,12 +157,50 @@ def with_context(extraction: Extraction, context: str) -> tuple[Extraction, int]
     ]
     head = [Segment(context, CONTEXT_WHERE), *extraction.segments[:_SEAM_HEAD]]
     across = [s for s in seams(head) if s.runs and s.runs[0][1] < len(context)]
+    halves = _halves_seam(context, head[1:], shift)
+    if halves is not None:
+        across.append(halves)
     scanned = dataclasses.replace(
         extraction,
         segments=[head[0], *extraction.segments],
         seams=across + moved,
     )
     return scanned, shift
+
+
+def _halves_seam(context: str, segments: list[Segment], shift: int) -> Seam | None:
+    """The last value-like fragment near the tail's end glued to the first one near the new
+    turn's start: halves given in words ("my NI number starts JG1037" | "and ends 29A",
+    "key part 1: AKIA..." | "key part 2: ...") read whole, as the model reads them
+    together. A fragment is a run of letters and digits holding a digit; only values that
+    block alone count from a seam (:mod:`detectors.seams`)."""
+    tail = max(0, len(context) - _HALF_WINDOW)
+    before = [m for m in _FRAGMENT.finditer(context, tail) if len(m.group()) >= _HALF_MIN]
+    if not before:
+        return None
+    offset = shift
+    for segment in segments:
+        if segment.text.strip():
+            found = _FRAGMENT.finditer(segment.text, 0, _HALF_WINDOW)
+            after = next((m for m in found if len(m.group()) >= _HALF_MIN), None)
+            if after is None:
+                return None
+            left, right = before[-1], after
+            runs = (
+                (0, left.start(), len(left.group())),
+                (len(left.group()), offset + right.start(), len(right.group())),
+            )
+            return Seam(left.group() + right.group(), runs)
+        offset += len(segment.text) + len(SEGMENT_SEPARATOR)
+    return None
+
+
+#: a value-like fragment: letters and digits, with a digit (``JG1037``, ``29A``, ``943``)
+_FRAGMENT = re2.compile(r"\b[A-Za-z0-9]*[0-9][A-Za-z0-9]*\b")
+#: how far from the tail's end and the new turn's start a half may be
+_HALF_WINDOW = 80
+#: a shorter fragment is a list number ("part 2"), not half a value
+_HALF_MIN = 3
 
 
 def without_context_findings(result: Any, shift: int) -> Any:

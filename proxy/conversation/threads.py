@@ -12,7 +12,7 @@ load (a bad pattern or field names the file and the entry).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ THREADS_FILE = Path(__file__).with_name("threads.yaml")
 
 #: what a conversation id may look like (uuids, ``resp_...``, ``thread_...``)
 _ID = re2.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+#: paths remembered per tool as matching no spec
+_MISSES = 4096
 _FIELD = re2.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
@@ -97,11 +99,33 @@ class ThreadSpecs:
 
     specs: tuple[ThreadSpec, ...]
     prompt_keys: frozenset[str] = frozenset()
+    by_tool: dict[str, tuple[tuple[ThreadSpec, Any], ...]] = field(
+        default_factory=dict, compare=False
+    )
+
+    #: per tool, paths known to match no spec (bounded: cleared when full)
+    misses: dict[str, set[str]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for spec in self.specs:
+            for tool in spec.tools:
+                pair = (spec, _compiled(spec.path))
+                self.by_tool[tool] = (*self.by_tool.get(tool, ()), pair)
 
     def of(self, tool: str, path: str) -> ThreadSpec | None:
-        for spec in self.specs:
-            if spec.matches(tool, path):
+        candidates = self.by_tool.get(tool)
+        if not candidates:
+            return None
+        path = _path_only(path)
+        seen = self.misses.get(tool)
+        if seen is not None and path in seen:
+            return None  # the same API path again (``/v1/chat/completions``): no spec
+        for spec, pattern in candidates:
+            if pattern.search(path) is not None:
                 return spec
+        if seen is None or len(seen) >= _MISSES:
+            seen = self.misses[tool] = set()
+        seen.add(path)
         return None
 
 

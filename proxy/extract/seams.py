@@ -11,8 +11,9 @@ recogniser treats as the soft separator it allows inside an identifier ("JG10 37
 still whole; a longer part gives its first :data:`SEAM_CHARS` characters to the seam before it
 and its last ones to the seam after it. The glued seams take :data:`SEAM_CHARS` characters
 either side of a boundary. The scan engine (:mod:`detectors.seams`) keeps a finding that
-crosses a boundary once. Splitting across separate requests is out of
-scope (no state is kept between requests: see the extraction README).
+crosses a boundary once. Splitting across separate requests of one
+conversation is the conversation memory's (``proxy/conversation/``, see the extraction
+README).
 """
 
 from __future__ import annotations

@@ -280,3 +280,25 @@ def test_a_bad_thread_spec_names_the_file_and_entry(tmp_path):
         load_specs(bad)
     assert load_specs().of("openai", "/backend-api/conversation") is not None
     assert load_specs().of("openai", "/v1/chat/completions") is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "entity"),
+    [
+        ("My NI number starts JG1037", "and ends 29A", "UK_NINO"),
+        ("key part 1: AKIAQ3EGRK", "key part 2: TN7V2XPZ5M", "AWS_ACCESS_KEY"),
+    ],
+)
+def test_halves_given_in_words_across_turns_are_read_whole(engine, first, second, entity):
+    inspector, _ = make(engine)
+    assert run(inspector, chatgpt(first), web()).decision.action == "allow"
+    blocked = run(inspector, chatgpt(second), web())
+    assert blocked.blocked
+    assert entity in {f.entity_type for f in blocked.result.findings}
+
+
+def test_unrelated_numbers_in_two_turns_do_not_join(engine):
+    inspector, _ = make(engine)
+    run(inspector, chatgpt("We met in room 214 on floor 3"), web())
+    follow = run(inspector, chatgpt("Version 2 of the plan is due in 2027"), web())
+    assert follow.decision.action == "allow"
