@@ -345,13 +345,34 @@ def prose_password(value: str) -> bool:
     v = value.rstrip(".,;:!?)]}\"'”’")
     if len(v) < 6 or v[0] in "@/:=\\.,;&|" or "://" in v or ("@" in v[1:-1] and "." in v):
         return False
-    if is_placeholder(v):
+    if is_placeholder(v) or v.lower().startswith(_TECH_STEMS):
         return False
     if _passphrase_words(v):
         return True
     has_alpha = any(c.isalpha() for c in v)
     has_other = any(c.isdigit() for c in v) or any(not c.isalnum() for c in v)
-    return has_alpha and has_other and _classes(v) >= 3
+    if has_alpha and has_other and _classes(v) >= 3:
+        return True
+    return _letters_and_digits(v)
+
+
+#: letter-and-digit words of technical prose ("the password is sha256-hashed")
+_TECH_STEMS = (
+    "sha1", "sha256", "sha384", "sha512", "md5", "base64", "base32", "utf8", "utf16",
+    "aes128", "aes256", "rsa2048", "rsa4096", "pbkdf2", "x509", "argon2", "ed25519",
+    "http2", "ipv4", "ipv6", "oauth2", "win32", "win64", "x86", "x64", "arm64", "2fa", "mfa",
+)  # fmt: skip
+
+
+def _letters_and_digits(v: str) -> bool:
+    """One case of letters with digits, 8+ characters, not a technical term: a typed
+    password ("237dg546fs9", "lanternfish42") rather than a word of the sentence."""
+    if len(v) < 8 or not v.isalnum():
+        return False
+    letters = sum(c.isalpha() for c in v)
+    digits = sum(c.isdigit() for c in v)
+    low = v.lower()
+    return letters >= 2 and digits >= 2 and not any(t in low for t in _TECH_STEMS)
 
 
 def _b64decode(value: str) -> bytes | None:

@@ -103,12 +103,72 @@ PROMPTS_WITHOUT_SECRETS = [
     "main.go:12:5:foo:barbaz12",
     "10:30:45:00:abc123xyz",
     "-----BEGIN OpenVPN Static key V1-----\n<paste your key here>\n-----END OpenVPN Static key V1-----",
+    # the classes below, their near misses
+    "the password is sha256-hashed before storage",
+    "the password is base64encoded in the file",
+    "Your password is 8characters long",
+    "SSO with username/password and TOTP/2FA verification",
+    "Feitian ePass: £25-35",
+    "10.0.0.0 via eth0/24",
+    "product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+    "Your product key is the 25-character code on the card",
+    'api_key = os.getenv("API_KEY", "default")',
+    'password = os.getenv("DB_PASSWORD", "")',
+    'const password = process.env.APP_PASSWORD || "not-set"',
+    "Post it to https://prod-12.westeurope.logic.azure.com/ (the workflow URL)",
+]
+
+# Classes found by reading other scanners' public vectors (Nosey Parker, TruffleHog,
+# CredSweeper) by the families they missed here; every value below is made up.
+PROMPTS_FROM_SCANNER_CLASSES = [
+    "my password is 238hq571kw4",  # one case of letters with digits
+    "the new passcode for the kiosk is lanternfish42",
+    "Activation key : QWRTY-PLMNB-ZXCVF-GHJKU-TREWS",
+    "Office licence key: 7KQ2M-PX9RT-VB4WN-HC8JD-3LFYG",
+    "ID/PW: opsadmin/Kq8#vL2mXp",
+    "id / pw : db / Hq4$vL9zRw",
+    "user/pass admin,Spring#2025x",
+    "ID/PW(svc_print/Wm7!kQ2xLp)",
+    "Server list\n10.20.30.40 root/Tr0ub4dor&3\n10.20.30.41 (admin/Bl@ckb1rd23)",
+    "paasword: Prl94Db#@q",
+    "P/W: Xk93!mPq7",
+    "MYSQLPASS: Hq4vL9zRw2Qk7Lm",
+    "dbPass: 'Xk93!mPq'",
+    "UPDATE mysql.user SET authentication_string = PASSWORD ('Wm7kQ2xLp9') WHERE User = 'app';",
+    'password = os.getenv("DB_PASSWORD", "S3cr3t!dev")',
+    'TOKEN = os.environ.get("API_TOKEN") or "Kq8#vL2mXp9w"',
+    'const pw = process.env.DB_PASS || "Hq4$vL9zRw";',
+    '[[runners]]\n  environment = ["DOCKER_AUTH_CONFIG={\\"auths\\":{\\"reg.internal:5000\\":'
+    + '{\\"auth\\":\\"'
+    + _b64(b"ci-bot:Qk7!Lm2Xp9")
+    + '\\"}}}"]',
+    "teams webhook: https://default0a1b2c3d4e5f60718293a4b5c6d7e8.f9.environment.api.powerplatform.com:443"
+    "/powerautomate/automations/direct/workflows/9c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5/triggers/manual/paths/"
+    "invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6",
+    '"refresh_token": "0.AUEAq7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8.AgABAAEAAADnfolhJpSnRYB1SVj-Hgd8'
+    + "Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8Tu0Vw2Xy4Za6Bc8De0Fg2Hi4Jk6Lm8No0Pq2Rs4Tu6Vw8Xy0Za2Bc4"
+    + 'De6Fg8Hi0Jk2Lm4No6Pq8Rs0Tu2Vw4"',
 ]
 
 
 @pytest.mark.parametrize("text", PROMPTS_WITH_SECRETS)
 def test_departmental_prompt_with_a_secret_is_blocked(engine, text: str) -> None:
     assert "CREDENTIALS" in engine.scan(text).categories
+
+
+@pytest.mark.parametrize("text", PROMPTS_FROM_SCANNER_CLASSES)
+def test_scanner_class_with_a_secret_is_blocked(engine, text: str) -> None:
+    assert "CREDENTIALS" in engine.scan(text).categories
+
+
+@pytest.mark.parametrize(
+    ("index", "family"),
+    [(0, "GENERIC_PASSWORD"), (2, "LICENCE_KEY"), (17, "DOCKER_AUTH"), (18, "TEAMS_WEBHOOK"),
+     (19, "AZURE_AD_TOKEN")],
+)  # fmt: skip
+def test_scanner_class_findings_name_the_family(engine, index: int, family: str) -> None:
+    text = PROMPTS_FROM_SCANNER_CLASSES[index]
+    assert family in {f.entity_type for f in engine.scan(text).findings}
 
 
 @pytest.mark.parametrize("text", PROMPTS_WITHOUT_SECRETS)
