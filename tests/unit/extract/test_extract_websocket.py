@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from proxy.extract import extract_websocket_message
 from tests.unit.extract.extract_helpers import NINO, docx_bytes, joined, scanned, texts, where_of
 
@@ -113,10 +115,38 @@ def test_generic_json_text_and_openai_realtime() -> None:
         json.dumps(event).encode(),
         True,
     )
-    assert result.adapter == "generic"
-    assert "realtime text" in scanned(result)
+    assert result.adapter == "openai_realtime"
+    assert "realtime text" in scanned(result) and not result.uninspectable
     plain = extract_websocket_message("chat.mistral.ai", "/ws", b"just some text", True)
     assert texts(plain) == ["just some text"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "input_audio_buffer.append", "audio": "UklGRg" * 100},
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_audio", "audio": "UklGRg" * 100}],
+            },
+        },
+    ],
+    ids=["append", "item"],
+)
+def test_openai_realtime_audio_is_uninspectable_media(event: dict) -> None:
+    """RT-71: audio the proxy cannot read: ``extraction.uninspectable`` decides (default
+    block), as for a chat ``input_audio`` part; the PCM is not swept as text."""
+    for host, path in (
+        ("api.openai.com", "/v1/realtime"),
+        ("x.openai.azure.com", "/openai/realtime"),
+    ):
+        result = extract_websocket_message(host, path, json.dumps(event).encode(), True)
+        assert result.adapter == "openai_realtime"
+        assert result.uninspectable and result.uninspectable[0].startswith("audio:")
+        assert not any("UklGRg" in text for text in texts(result))
 
 
 def test_binary_frame_document_is_extracted() -> None:
