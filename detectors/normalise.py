@@ -1057,23 +1057,29 @@ def _join_aws_key(run: str) -> str | None:
 
 
 @functools.cache
+def _shape_patterns() -> tuple[str, ...]:
+    """The shape rewrites' and turned-marking checks' patterns, indexed as :data:`_CUE` and
+    :data:`_JOINS` say: the separator, look-alike, number-word and split-AWS-key rewrites,
+    the reversed and ROT13 markings, the reading cue, then each join rewrite's gate."""
+    reversed_rx, rot13_rx = _turned_marking_patterns()
+    return (
+        _SEPARATED_RX,
+        _LOOKALIKE_RX,
+        _number_words()[2],
+        _SPLIT_AWS_KEY_RX,
+        reversed_rx,
+        rot13_rx,
+        _reading_cue_rx(),
+        *(gate for gate, _, _ in _join_rewrites()),
+    )
+
+
+@functools.cache
 def _shape_set() -> PackedSets:
     """One RE2 pass (packed sets: the large programs alone) says which of the shape
-    rewrites and turned-marking checks can apply: clean text pays one pass for all."""
-    reversed_rx, rot13_rx = _turned_marking_patterns()
-    return PackedSets(
-        [
-            _SEPARATED_RX,
-            _LOOKALIKE_RX,
-            _number_words()[2],
-            _SPLIT_AWS_KEY_RX,
-            reversed_rx,
-            rot13_rx,
-            _reading_cue_rx(),
-            *(gate for gate, _, _ in _join_rewrites()),
-        ],
-        _OPTS,
-    )
+    rewrites and turned-marking checks (:func:`_shape_patterns`) can apply: clean text pays
+    one pass for all."""
+    return PackedSets(_shape_patterns(), _OPTS)
 
 
 #: index in :func:`_shape_set` of the reading cue, then of each join rewrite's gate

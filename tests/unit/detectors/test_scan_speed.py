@@ -14,15 +14,9 @@ import re2
 from detectors.base import RE2_OPTIONS
 from detectors.normalise import (
     _DECODERS,
-    _LOOKALIKE_RX,
     _OPTS,
-    _SEPARATED_RX,
-    _SPLIT_AWS_KEY_RX,
-    _join_rewrites,
-    _number_words,
-    _reading_cue_rx,
+    _shape_patterns,
     _shape_set,
-    _turned_marking_patterns,
 )
 from detectors.re2sets import LARGE_PROGRAM, PATTERNS_PER_SET, PackedSets
 from detectors.recognisers.credentials import CredentialRecogniser, _any_of
@@ -66,17 +60,7 @@ def test_blob_finder_sets_answer_like_each_finder_searched_alone() -> None:
 def test_shape_check_sets_answer_like_each_check_searched_alone() -> None:
     """Rule: the normaliser's packed shape-check sets (rewrites, turned markings, reading
     cue, join gates) report exactly the checks that match when each is searched alone."""
-    reversed_rx, rot13_rx = _turned_marking_patterns()
-    patterns = [
-        _SEPARATED_RX,
-        _LOOKALIKE_RX,
-        _number_words()[2],
-        _SPLIT_AWS_KEY_RX,
-        reversed_rx,
-        rot13_rx,
-        _reading_cue_rx(),
-        *(gate for gate, _, _ in _join_rewrites()),
-    ]
+    patterns = list(_shape_patterns())
     assert sorted(i for group, _ in _shape_set().sets for i in group) == list(range(len(patterns)))
     shapes = ["QQ 12 34 56 C", "AB.12.34.56.C", "zero seven seven", "AKIA 1234 5678 ABCD EFGH"]
     texts = _sample_texts(step=2) + shapes + ["\n".join(shapes)]
