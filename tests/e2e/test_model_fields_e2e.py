@@ -238,3 +238,70 @@ def test_another_bucket_on_the_shared_s3_host_is_not_the_ai_tool(aidlp_proxy, up
             headers={"content-type": "text/plain"},
         )
     _arrived(upstream_log, ok, "s3.amazonaws.com")
+
+
+# ---- RT-92: more endpoints serving DeepSeek models, now decrypted and checked ----------------
+
+
+@pytest.mark.parametrize(
+    "url,body,reason",
+    [
+        (
+            "https://api.cloudflare.com/client/v4/accounts/0123abcd/ai/run/@cf/deepseek-ai/"
+            "deepseek-r1-distill-qwen-32b",
+            {"messages": HELLO},
+            "blocked_model",
+        ),
+        (
+            "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/"
+            "jumpstart-dft-deepseek-llm-r1-distill-qwen-7b/invocations",
+            {"inputs": "hi"},
+            "blocked_model",
+        ),
+        (
+            "https://DeepSeek-R1-xqzpt.eastus2.models.ai.azure.com/chat/completions",
+            {"messages": HELLO},
+            "blocked_model",
+        ),
+        (
+            "https://xy12345.us-east-1.snowflakecomputing.com/api/v2/cortex/inference:complete",
+            {"model": "deepseek-r1", "messages": HELLO},
+            "blocked_model",
+        ),
+        (
+            "https://r1-endpoint.eastus2.inference.ml.azure.com/score",
+            {"input": "hi"},
+            "unknown_model",
+        ),
+        (
+            "https://runtime.sagemaker.eu-west-2.amazonaws.com/endpoints/prod-llm/invocations",
+            {"inputs": "hi"},
+            "unknown_model",
+        ),
+    ],
+    ids=["workers-ai", "sagemaker-jumpstart", "foundry-host", "snowflake", "azure-ml", "sagemaker"],
+)
+def test_more_deepseek_serving_endpoints_are_refused(aidlp_proxy, upstream_log, url, body, reason):
+    host = url.split("/")[2].lower()
+    with aidlp_proxy.httpx() as client:
+        response = client.post(url, json=body)
+    _refused(aidlp_proxy, upstream_log, response, host, reason)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.monica.im/api/custom_bot/chat",
+        "https://cloudcode-pa.googleapis.com/v1internal:streamGenerateContent",
+        "https://kagi.com/assistant/prompt",
+    ],
+)
+def test_more_ai_tools_are_scanned(aidlp_proxy, upstream_log, url):
+    host = url.split("/")[2]
+    with aidlp_proxy.httpx() as client:
+        response = client.post(url, json={"prompt": f"My NI number is {NINO}"})
+    assert response.status_code == 403, response.text[:200]
+    assert upstream_log.wait_for(lambda r: r.host == host, timeout=0.5) is None
+    incident = response.headers["X-AIDLP-Incident"]
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["event"] == "ai.request.blocked"
