@@ -16,7 +16,9 @@ applies only where the catalogue says that machinery lives:
 - in the tool's session cookies (``request_metadata.session_cookies`` and the tool's
   ``session_cookies``, name globs) and session headers (``request_metadata.session_headers``:
   the websocket nonce, when it is one: 16 bytes, base64; and the tool's ``session_headers``), generic
-  session tokens (``request_metadata.session_entities``) do not count.
+  session tokens (``request_metadata.session_entities``) do not count when they are the
+  value's own token: a ``key=value`` pair, a quoted or JSON value inside it still counts
+  (the client names the cookie: ``my_session=db_password=…``, red team RT-63).
 
 Everything else counts everywhere: another service's typed key (AWS, GitHub, a private key, a
 Basic credential) in ``Authorization: Bearer …``, a password or JWT in a custom ``X-*``
@@ -204,6 +206,20 @@ def prompt_end(extraction: Extraction) -> int | None:
     return sum(len(s.text) for s in body) + len(SEGMENT_SEPARATOR) * len(body)
 
 
+#: what a session token's value never holds before the token: key=value pairs, spaces,
+#: quotes, JSON (``my_session=db_password=...``: the client chose the name, red team RT-63)
+_STRUCTURE = frozenset("= \t&\"'{};,")
+
+
+def _is_the_token(segment: Segment, start: int, end: int) -> bool:
+    """Whether a finding at ``start:end`` of a ``name: value`` session segment is the
+    value's own token: nothing structured (``=`` but base64 padding, spaces, quotes, JSON)
+    in the value up to the finding's end."""
+    _, sep, _ = segment.text.partition(": ")
+    value_start = segment.text.find(": ") + 2 if sep else 0
+    return not _STRUCTURE.intersection(segment.text[value_start:end].rstrip("="))
+
+
 def _cookie_name(where: str) -> str | None:
     return where.removeprefix("cookie.").lower() if where.startswith("cookie.") else None
 
@@ -243,12 +259,14 @@ def without_exempt_findings(
             return session_types
         return set()
 
-    spans: list[tuple[int, int, set[str]]] = []  # (start, end, types exempt there)
+    # (start, end, types exempt there, the segment when the exemption is a session one)
+    spans: list[tuple[int, int, set[str], Segment | None]] = []
     offset = 0
     for segment in extraction.segments:
         end = offset + len(segment.text)
         if is_metadata(segment):
-            spans.append((offset, end, exempt_types(segment.where)))
+            session = None if segment.where == CREDENTIAL_HEADER else segment
+            spans.append((offset, end, exempt_types(segment.where), session))
         offset = end + 2  # Extraction.text joins segments with "\n\n"
     if not spans or result is None:
         return result
@@ -256,8 +274,12 @@ def without_exempt_findings(
     def exempt(finding: Any) -> bool:
         if finding.category != "CREDENTIALS":
             return False
-        for start, end, types in spans:
+        for start, end, types, session in spans:
             if start <= finding.start and finding.end <= end:
+                if session is not None and not _is_the_token(
+                    session, finding.start - start, finding.end - start
+                ):
+                    return False  # a key=value inside a session cookie is no session token
                 return finding.entity_type in types
         return False
 

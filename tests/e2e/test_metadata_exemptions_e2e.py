@@ -66,6 +66,9 @@ def test_an_aws_key_as_the_openai_sdks_api_key_is_blocked(aidlp_proxy, upstream_
     assert AWS_KEY_ID not in aidlp_proxy.output()
 
 
+PAIR = "db_password=Sup3rS3cr3tPw!2024"
+
+
 @pytest.mark.parametrize(
     "headers,value",
     [
@@ -78,6 +81,14 @@ def test_an_aws_key_as_the_openai_sdks_api_key_is_blocked(aidlp_proxy, upstream_
         ),
         ({"Authorization": f"Bearer {OPENAI_KEY}", "X-Internal-Auth": JWT}, JWT),
         ({"Authorization": f"Bearer {OPENAI_KEY}", "Cookie": f"theme=dark; ref={JWT}"}, JWT),
+        (  # red team RT-63: the client names the cookie; a session name exempts no pair
+            {"Authorization": f"Bearer {OPENAI_KEY}", "Cookie": f"my_session_note={PAIR}"},
+            PAIR.partition("=")[2],
+        ),
+        (
+            {"Authorization": f"Bearer {OPENAI_KEY}", "Cookie": f"__Secure-notes={PAIR}"},
+            PAIR.partition("=")[2],
+        ),
     ],
     ids=[
         "github-in-authorization",
@@ -86,6 +97,8 @@ def test_an_aws_key_as_the_openai_sdks_api_key_is_blocked(aidlp_proxy, upstream_
         "openai-key-in-custom-header",
         "jwt-in-custom-header",
         "jwt-in-non-session-cookie",
+        "password-pair-in-session-named-cookie",
+        "password-pair-in-secure-prefixed-cookie",
     ],
 )
 def test_foreign_keys_and_tokens_in_headers_are_blocked(aidlp_proxy, upstream_log, headers, value):

@@ -157,6 +157,25 @@ def test_tokens_elsewhere_in_the_metadata_count(engine, config, headers, path, e
     assert entity in counted(engine, config, "chatgpt.com", headers, path)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Cookie", "my_session_note=db_password=Sup3rS3cr3tPw!2024")],
+        [("Cookie", "__Secure-notes=db_password=Sup3rS3cr3tPw!2024")],
+        [("Cookie", "__Host-x=db_password=Sup3rS3cr3tPw!2024; theme=dark")],
+        [("Cookie", "oai-note=db_password=Sup3rS3cr3tPw!2024")],
+        [("openai-sentinel-proof-token", "db_password=Sup3rS3cr3tPw!2024")],
+    ],
+    ids=["glob-session", "secure-prefix", "host-prefix", "tool-glob", "session-header"],
+)
+def test_a_password_inside_a_session_cookie_or_header_counts(engine, config, headers):
+    """Red team RT-63: the client names its cookies, so a session-cookie name exempts only
+    the cookie's own token, never a key=value pair written inside its value."""
+    assert {"GENERIC_PASSWORD", "GENERIC_SECRET"} & set(
+        counted(engine, config, "chatgpt.com", headers)
+    )
+
+
 def test_session_headers_are_per_tool(engine, config):
     """OpenAI's sentinel header is a session header for OpenAI, a custom header for Anthropic."""
     headers = [("openai-sentinel-chat-requirements-token", JWT)]
