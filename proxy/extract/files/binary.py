@@ -11,6 +11,9 @@ from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.kind import FileKind, Probe, register
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: an unknown file is readable when its printable runs cover at least this share of it
+_MIN_READABLE_SHARE = 0.10
+_MIN_OPAQUE = 64  # bytes: shorter unknown binaries are judged by their strings alone
 #: printable runs: UTF-32 (LE, BE), ASCII, UTF-16 (LE, BE); ``strings -e`` reads all of them
 _STRINGS = re.compile(
     rb"(?:[\x20-\x7e\t\n]\x00\x00\x00){6,}|(?:\x00\x00\x00[\x20-\x7e\t\n]){6,}"
@@ -30,19 +33,23 @@ def _run_text(run: bytes) -> str:
     return run.decode("latin-1")
 
 
-def strings(col: Collector, data: bytes, where: str) -> None:
+def strings(col: Collector, data: bytes, where: str) -> int:
     """Printable runs (ASCII, UTF-16 and UTF-32 either way round) of an unknown binary, like
-    ``strings(1)``: BOM-less UTF-16/32 text, and the text inside legacy binary files."""
+    ``strings(1)``: BOM-less UTF-16/32 text, and the text inside legacy binary files. Returns
+    how many bytes of ``data`` the runs cover."""
     out: list[str] = []
     size = 0
+    covered = 0
     for match in _STRINGS.finditer(data):
         text = _run_text(match.group())
         out.append(text)
         size += len(text)
+        covered += match.end() - match.start()
         if size > col.budget.remaining_chars:
             raise ExtractionError("too_large", "extracted text over max_text_chars")
     if out:
         col.text("\n".join(out), f"{where}<strings>")
+    return covered
 
 
 @register
@@ -90,4 +97,15 @@ class Binary(FileKind):
         return True
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
-        strings(col, probe.data, where)
+        covered = strings(col, probe.data, where)
+        # A file of no known kind whose bytes are almost all unreadable (ciphertext, a
+        # compressed or media stream we do not know) says nothing we could inspect: blocked.
+        # Parts of a document or archive (``!`` in where: fonts, OLE objects) and websocket
+        # frames are judged with their container instead.
+        if (
+            len(probe.data) >= _MIN_OPAQUE
+            and covered < len(probe.data) * _MIN_READABLE_SHARE
+            and "!" not in where
+            and where != "message"
+        ):
+            col.unreadable("file of unknown kind with no readable text")

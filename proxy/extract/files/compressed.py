@@ -143,6 +143,90 @@ def _brotli(data: bytes, limit: int) -> bytes | None:
     return bytes(out) if d.is_finished() and out else None
 
 
+def _whole_stream(data: bytes, new: Callable[[], Any], limit: int) -> bytes | None:
+    """``data`` inflated as one whole stream of ``new()`` (bounded), or None if it is not one
+    (a bad stream, trailing bytes, nothing out)."""
+    d = new()
+    try:
+        out = d.decompress(data, limit)
+    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError):
+        return None
+    if not d.eof or d.unused_data.strip(b"\x00") or not out:
+        return None
+    return out
+
+
+class _InflatesWhole(FileKind):
+    """A stream with no (or a weak) magic number: claimed only when the bytes inflate as one
+    whole stream; read as the file inside. After every kind with a magic number."""
+
+    step: ClassVar[str] = ""
+    suffixes: ClassVar[tuple[str, ...]] = ()
+
+    def stream(self) -> Any:
+        raise NotImplementedError
+
+    def weak_magic(self, head: bytes) -> bool:
+        return True
+
+    def matches(self, probe: Probe) -> bool:
+        if probe.is_text or not self.weak_magic(probe.head):
+            return False
+        out = _whole_stream(probe.data, self.stream, len(probe.data) * 64 + (1 << 20))
+        setattr(probe, f"_{self.name}", out)
+        return out is not None
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        data = getattr(probe, f"_{self.name}", None) or b""
+        if len(data) > col.budget.max_bytes:
+            raise ExtractionError("too_large", f"{self.name} file inflates over the size limit")
+        col.file(data, f"{where}!{self.step}", "", _inner(probe, self.suffixes), depth + 1)
+
+
+@register
+class ZlibStream(_InflatesWhole):
+    """A zlib stream file (``78 9C`` …), as ``zlib.decompress`` / ``pigz -dz`` read it."""
+
+    name = "zlib"
+    priority = 8_990
+    step = "inflate"
+    suffixes = (".zz", ".zlib", ".z")
+
+    def weak_magic(self, head: bytes) -> bool:
+        return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+    def stream(self) -> Any:
+        return zlib.decompressobj(zlib.MAX_WBITS)
+
+
+@register
+class LzmaAlone(_InflatesWhole):
+    """A legacy ``.lzma`` (LZMA-alone) file, as ``lzma.decompress`` / ``unlzma`` read it."""
+
+    name = "lzma_alone"
+    priority = 8_991
+    step = "unlzma"
+    suffixes = (".lzma",)
+
+    def weak_magic(self, head: bytes) -> bool:
+        return head[:1] == b"\x5d" and head[1:3] == b"\x00\x00"
+
+    def stream(self) -> Any:
+        return lzma.LZMADecompressor(lzma.FORMAT_ALONE)
+
+
+@register
+class RawDeflate(_InflatesWhole):
+    """A raw deflate stream (no header; ``zlib.decompress(data, -15)``, zip's method 8)."""
+
+    name = "raw_deflate"
+    priority = 8_995
+    step = "inflate"
+
+    def stream(self) -> Any:
+        return zlib.decompressobj(-zlib.MAX_WBITS)
+
+
 @register
 class Brotli(FileKind):
     """A brotli-compressed file (``notes.txt.br``; no magic number): any binary that inflates

@@ -68,7 +68,9 @@ def _looks_like_image(head: bytes) -> bool:
 
 
 def audio_video_kind(data: bytes) -> str | None:
-    """audio | video when ``data`` has a real container structure, else None."""
+    """audio | video when ``data`` starts as an audio or video container or stream does, else
+    None. Bytes that read as text were taken by the text kinds before this is asked (a media
+    magic number in front of text does not make it media), and images by the image kind."""
     head = data[:16]
     if head[:4] == b"RIFF" and head[8:12] in (b"WAVE", b"AVI "):
         size = struct.unpack("<I", head[4:8])[0]
@@ -83,18 +85,21 @@ def audio_video_kind(data: bytes) -> str | None:
         after = data[10 + size : 10 + size + 4096]
         return "audio" if any(sync in after for sync in _MPEG_SYNC) or not after else None
     if head.startswith(_MPEG_SYNC):
-        return "audio" if data.count(head[:2]) >= 3 else None
+        return "audio"  # MPEG audio frames (MP3 without an ID3 tag)
+    if head[:2] in (b"\xff\xf1", b"\xff\xf9"):
+        return "audio"  # AAC ADTS frames
+    if head.startswith((b"caff", b"#!AMR", b".snd", b"FORM")) or head[:4] == b"MThd":
+        return "audio"  # Core Audio, AMR, Sun/NeXT au, AIFF, MIDI
+    if len(data) >= 188 * 3 and all(data[i] == 0x47 for i in range(0, 188 * 3, 188)):
+        return "video"  # MPEG transport stream (a sync byte every 188 bytes)
     if head.startswith(b"fLaC"):
         return "audio" if data[4] & 0x7F == 0 else None  # STREAMINFO block first
     if head.startswith(b"OggS"):
-        return "audio" if data[4] == 0 and data.count(b"OggS") >= 2 else None
+        return "audio"
     if head.startswith(b"\x1aE\xdf\xa3"):
         return "video"  # EBML (matroska / webm)
-    if head[4:8] == b"ftyp":
-        box = struct.unpack(">I", head[:4])[0]
-        nxt = data[box + 4 : box + 8] if 8 <= box < len(data) else b""
-        if nxt.isalpha() or nxt in (b"moov", b"mdat", b"free", b"wide", b"skip"):
-            return "audio" if head[8:11] == b"M4A" else "video"
+    if head[4:8] == b"ftyp":  # ISO-BMFF (mp4, mov, m4a, 3gp, dash): every brand not an image
+        return "audio" if head[8:11] in (b"M4A", b"M4B", b"M4P") else "video"
     return None
 
 

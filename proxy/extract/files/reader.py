@@ -64,8 +64,9 @@ class FileReader:
             if mostly_printable(text):
                 col.text(text, where)
             return
-        if kind.opaque:
-            return
+        if kind.opaque and not content_type:
+            return  # signatures, ciphertext in protocol fields: no text, nothing claimed
+        # a declared file or media type: read (an unknown binary that says nothing is blocked)
         self.read(col, data, where, content_type, "", depth)
 
 

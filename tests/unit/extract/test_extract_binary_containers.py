@@ -99,9 +99,17 @@ def test_brotli_file_is_inflated_and_read(engine) -> None:
 
 
 def test_random_binary_is_not_taken_for_brotli() -> None:
+    """Random bytes are no brotli (nor zlib, raw deflate) stream: nothing inflated, and a
+    file that says nothing readable is blocked (RT-100), not passed as clean."""
+    from proxy.extract.files.compressed import Brotli, RawDeflate, ZlibStream
+    from proxy.extract.files.kind import Probe
+
     data = bytes(random.Random(5).randbytes(4096)).replace(b"\x00", b"\x01")
-    wheres = [s.where for s in upload(data).segments]
-    assert not any("unbrotli" in where for where in wheres)
+    for kind in (Brotli(), RawDeflate(), ZlibStream()):
+        assert not kind.matches(Probe(data)), kind.name
+    with pytest.raises(ExtractionError) as err:
+        upload(data)
+    assert err.value.reason == "uninspectable"
 
 
 @pytest.mark.parametrize("codec", ["brotli", "zstd"])
