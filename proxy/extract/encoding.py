@@ -60,6 +60,10 @@ def _zlib_stream(data: bytes, wbits: int, sink: _Sink, multi: bool) -> None:
             if not d.eof:
                 raise ExtractionError("unparseable", "truncated compressed body")
         data = d.unused_data
+        if not multi and data.strip(b"\x00"):
+            # a server's zlib stops at the stream's end and never reads these bytes; they
+            # still reach the AI host: refused, as gzip, br and zstd refuse them (RT-84)
+            raise ExtractionError("unparseable", "data after the compressed body")
         if not multi or not data.strip(b"\x00"):
             return
 

@@ -12,7 +12,10 @@ overrides such a choice:
 - anything else towards an AI tool, an unnamed destination, or inside an intercepted TLS
   connection → mitmproxy's HTTP layer (which waits for a whole request head, and answers
   garbage with 400);
-- a request line still arriving byte by byte towards any destination → wait for more bytes.
+- a request line still arriving byte by byte towards any destination → wait for more bytes;
+- a request line after empty lines (``\r\nPOST / HTTP/1.1``, which servers accept) towards
+  any destination → the HTTP layer, without the empty lines, so its Host is classified (it was
+  a raw relay in a tunnel to a non-AI name: red team RT-94).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from proxy.transport.records import (
 )
 
 log = logging.getLogger("aidlp")
+#: Leading line breaks judged before a request line (more: judged as they come).
+MAX_LEADING_LINES = 8192
 
 
 class TransportGate:
@@ -97,6 +102,18 @@ class TransportGate:
             nextlayer.layer = server_tls  # an invalid hello is refused by the TLS layer
             self.overrides += chosen is not None
             return
+        request = data.lstrip(b"\r\n")
+        if len(request) != len(data) and len(data) <= MAX_LEADING_LINES:
+            # Empty lines before a request line (RFC 9112 §2.2: servers skip them): the
+            # request after them is HTTP, whichever host the tunnel names (its Host is read).
+            if not request:
+                nextlayer.layer = None  # only line breaks so far: wait for the request line
+                return
+            if may_be_http_request_line(request.split(b"\n", 1)[0]):
+                self._skip_leading_lines(nextlayer)
+                nextlayer.layer = HttpLayer(context, HTTPMode.transparent)
+                self.overrides += 1
+                return
         if self._guarded(context) or inside_tls:
             nextlayer.layer = HttpLayer(context, HTTPMode.transparent)
             self.overrides += chosen is not None
@@ -107,6 +124,22 @@ class TransportGate:
     def _guarded(self, context) -> bool:
         tool, unnamed = self._destination(context)
         return tool is not None or unnamed
+
+    @staticmethod
+    def _skip_leading_lines(nextlayer: layer.NextLayer) -> None:
+        """Merge the buffered client bytes into one event without the leading line breaks
+        (mitmproxy's HTTP/1 reader would stop at the first empty line and wait)."""
+        client = nextlayer.context.client
+        received = [
+            e
+            for e in nextlayer.events
+            if isinstance(e, events.DataReceived) and e.connection == client
+        ]
+        if not received:
+            return
+        received[0].data = b"".join(e.data for e in received).lstrip(b"\r\n")
+        for extra in received[1:]:
+            nextlayer.events.remove(extra)
 
     @staticmethod
     def _normalise(nextlayer: layer.NextLayer) -> None:
