@@ -5,6 +5,8 @@ Load it with ``aidlp run`` or the mitmproxy way: ``mitmdump -s proxy/addon.py``.
 Per request: connection gate (catalogue) → approval-header taker → request inspector, which
 hands the request to the inspection pipeline (:mod:`proxy.inspection`: extract → scan →
 decide), answers a block (:mod:`proxy.responses`) and records the outcome (events, metrics).
+One :class:`~proxy.addons.chain.HookChain` dispatches mitmproxy's hooks to them (cheaper
+than mitmproxy walking seventeen addons for every hook of every flow).
 Traffic to hosts that are not AI tools is never decrypted (TLS passthrough at ClientHello)
 and never altered. Blocked tools (DeepSeek) are refused at CONNECT and at ClientHello, or
 shown the block page over TLS (browsers), and never connected to.
@@ -21,6 +23,6 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
-from proxy.addons import default_addons
+from proxy.addons import HookChain, default_addons
 
-addons = default_addons()
+addons = [HookChain(default_addons())]

@@ -1,5 +1,8 @@
 """aidlp's mitmproxy addons, small and single-purpose, composed like mitmproxy's own.
 
+``proxy/addon.py`` puts them behind one :class:`HookChain` (each hook dispatched only to the
+addons that define it); the order below is the order it calls them in.
+
 Chain order matters (hooks run addon by addon, in order):
 
 0. :class:`SniOnlyCertificates` — ``upstream_cert`` off (name-constrained CAs);
@@ -31,6 +34,7 @@ from typing import Any
 from proxy.addons.approval_expiry import ApprovalExpiryWarnings
 from proxy.addons.approval_header import ApprovalHeaderTaker
 from proxy.addons.cert_names import SniOnlyCertificates
+from proxy.addons.chain import HookChain
 from proxy.addons.connect_names import ConnectNameScanner
 from proxy.addons.conversation_ids import AnswerIdReader
 from proxy.addons.document_extractors import DocumentExtractors
@@ -55,6 +59,7 @@ __all__ = [
     "ConnectNameScanner",
     "ConnectionGate",
     "DocumentExtractors",
+    "HookChain",
     "LoopLagMonitor",
     "MetricsEndpoint",
     "RefuseBlockedSni",
