@@ -24,6 +24,9 @@ from typing import Any
 
 from mitmproxy import hooks
 
+#: Hooks mitmproxy still knows but warns about when an addon has them (``hasattr``).
+_DEPRECATED = frozenset({"add_log"})
+
 
 class HookChain:
     """Dispatches mitmproxy hooks to ``members``, in order, each hook only to its handlers."""
@@ -40,6 +43,8 @@ class HookChain:
         if hook.startswith("_") or hook not in hooks.all_hooks or hook == "load":
             raise AttributeError(hook)
         handlers = [h for h in (_handler(m, hook) for m in self.members) if h is not None]
+        if not handlers and hook in _DEPRECATED:
+            raise AttributeError(hook)  # mitmproxy warns about an addon that has one
         dispatcher = _dispatch(handlers) if handlers else None
         setattr(self, hook, dispatcher)
         return dispatcher

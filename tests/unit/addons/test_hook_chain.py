@@ -54,6 +54,7 @@ def test_a_hook_no_member_defines_is_none_and_the_members_are_not_walked_twice()
     calls: list[str] = []
     chain = HookChain([Recorder("a", calls)])
     assert chain.websocket_message is None and chain.update is None
+    assert not hasattr(chain, "add_log")  # mitmproxy would warn of a deprecated hook
     assert not hasattr(chain, "addons")  # else mitmproxy would call the members itself
     assert list(traverse([chain])) == [chain]
     run(chain, HttpRequestHook(tflow.tflow()))
