@@ -244,6 +244,13 @@ SECRETS = [
     # Kingfisher's vendor rules (Apache-2.0)
     ("SHODAN_API_KEY = Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl", "SHODAN_CREDENTIAL"),
     ("posthog = phx_Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", None),
+    # distinctive vendor prefixes count with a masked or filler body
+    ("SHIPPO_API_KEY=shippo_live_" + "x" * 40, "SAAS_API_TOKEN"),
+    ("token=pgar_" + "a" * 27, "SAAS_API_TOKEN"),
+    ("const key = 'da2-" + "q" * 26 + "'", "SAAS_API_TOKEN"),
+    ("LANGFUSE_SECRET_KEY=sk-lf-3f2a9c1e-7b4d-4e8a-9c2f-1d6e8b3a5c7f", "SAAS_API_TOKEN"),
+    ("LD_SDK_KEY=sdk-k7q2m9xp-4vb8-4ns1-wc6y-d3fg5hj0kl2m", "SAAS_API_TOKEN"),
+    ("BBDC-" + "Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", "SAAS_API_TOKEN"),
 ]
 
 LOOKALIKES = [
@@ -321,6 +328,11 @@ LOOKALIKES = [
     "the password is straightforward to reset",
     'password = "securepassword"',
     "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0",
+    "SHIPPO_API_KEY=shippo_live_<your-key>",
+    "SHIPPO_API_KEY=shippo_live_EXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPL",
+    "pgar_ is the prefix of pganalyze read keys",
+    "https://default1a.2b.environment.api.powerplatform.com:443/powerautomate/automations/direct/"
+    "workflows/9c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5/triggers/manual/paths/invoke?api-version=1",
 ]
 
 
