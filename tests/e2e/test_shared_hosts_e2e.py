@@ -42,6 +42,14 @@ def test_a_duck_ai_prompt_is_scanned(aidlp_proxy, upstream_log):
         "//duckchat/v1/chat",
         "/%64uckchat/v1/chat",
         "/duckchat;x=1/v1/chat",
+        # red team RT-74: forms lenient (IIS / Windows) front ends route the same way
+        "/%u0064uckchat/v1/chat",
+        "/%EF%BD%84%EF%BD%95%EF%BD%83%EF%BD%8B%EF%BD%83%EF%BD%88%EF%BD%81%EF%BD%94/v1/chat",
+        "/duckchat./v1/chat",
+        "/duckchat%20/v1/chat",
+        "/duckchat%00/v1/chat",
+        "/duckchat%09/v1/chat",
+        "/x%c0%af..%c0%afduckchat/v1/chat",
     ],
 )
 def test_an_ai_path_written_another_way_is_still_scanned(aidlp_proxy, upstream_log, path):
@@ -62,11 +70,31 @@ def test_an_ai_path_written_another_way_is_still_scanned(aidlp_proxy, upstream_l
     assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://www.bing.com/search?q=My+NI+number+is+{NINO.replace(' ', '+')}&showconv=1",
+        f"https://duckduckgo.com/?q=My+NI+number+is+{NINO.replace(' ', '+')}&ia=chat",
+    ],
+    ids=["bing-showconv", "duckduckgo-ia-chat"],
+)
+def test_a_search_that_opens_the_ai_chat_is_scanned(aidlp_proxy, upstream_log, url):
+    """Red team RT-74: the search page hands its query to Copilot / Duck.ai as a prompt."""
+    with aidlp_proxy.httpx() as client:
+        response = client.get(url)
+    assert response.status_code == 403, response.text[:200]
+    assert upstream_log.wait_for(lambda r: "NI+number" in r.path, timeout=0.5) is None
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["event"] == "ai.request.blocked"
+
+
 def test_other_paths_of_a_shared_host_are_forwarded_unrecorded(aidlp_proxy, upstream_log):
-    """By design (config/catalogue.yaml): a search is not an AI request."""
+    """By design (config/catalogue.yaml): autocomplete is not an AI request."""
     before = len(aidlp_proxy.events())
     with aidlp_proxy.httpx() as client:
-        response = client.get("https://duckduckgo.com/", params={"q": "rivers of england"})
+        response = client.get("https://duckduckgo.com/ac/", params={"q": "rivers of england"})
     assert response.status_code == 200
     got = upstream_log.wait_for(lambda r: r.host == "duckduckgo.com" and "rivers" in r.path)
     assert got is not None

@@ -33,6 +33,14 @@ def catalogue():
         "/duckchat;v=1/v1/chat",
         "\\duckchat\\v1\\chat",
         "/./duckchat/v1/status?x=1",
+        # red team RT-74: what lenient (IIS / Windows) front ends also read as the path
+        "/%u0064uckchat/v1/chat",  # %u escape
+        "/%EF%BD%84%EF%BD%95%EF%BD%83%EF%BD%8B%EF%BD%83%EF%BD%88%EF%BD%81%EF%BD%94/v1",  # full-width
+        "/duckchat./v1/chat",  # trailing dot of a segment
+        "/duckchat%20/v1/chat",  # trailing space
+        "/duckchat%00/v1/chat",  # NUL
+        "/duckchat%09/v1/chat",  # tab
+        "/x%c0%af..%c0%afduckchat/v1/chat",  # overlong UTF-8 slash
     ],
 )
 def test_an_ai_path_in_any_form_a_server_reads_it(path):
@@ -52,6 +60,11 @@ def test_other_paths_are_not(path):
         ("www.bing.com", "/sydney/ChatHub"),
         ("www.bing.com", "/chat?q=x"),
         ("substrate.office.com", "/m365Copilot/Chathub/abc@tenant"),
+        # RT-74: AI answers through search paths
+        ("www.bing.com", "/search?q=x&showconv=1"),
+        ("www.bing.com", "/api/custom/chat"),
+        ("substrate.office.com", "/search/api/v2/query"),
+        ("duckduckgo.com", "/?q=x&ia=chat"),
     ],
 )
 def test_shipped_shared_hosts_scan_their_ai_paths(catalogue, host, path):
@@ -61,7 +74,7 @@ def test_shipped_shared_hosts_scan_their_ai_paths(catalogue, host, path):
 
 @pytest.mark.parametrize(
     "host,path",
-    [("duckduckgo.com", "/?q=x"), ("www.bing.com", "/search?q=x"), ("substrate.office.com", "/")],
+    [("duckduckgo.com", "/d.js"), ("www.bing.com", "/maps?q=x"), ("substrate.office.com", "/")],
 )
 def test_shipped_shared_hosts_leave_other_paths(catalogue, host, path):
     assert not catalogue.match(host).serves_path(path)
@@ -100,7 +113,8 @@ def _flow(host: str, path: str, **headers: str):
     "path,headers,scanned",
     [
         ("/duckchat/v1/chat", {}, True),
-        ("/?q=rivers", {}, False),
+        ("/ac/?q=rivers", {}, False),
+        ("/?q=rivers&ia=chat", {}, True),  # the search page opens Duck.ai (RT-74)
         ("/anything", {"Upgrade": "websocket", "Connection": "Upgrade"}, True),
         ("/anything", {"Connection": "keep-alive, Upgrade"}, True),
         ("/anything", {"Sec_WebSocket_Key": "dGhlIHNhbXBsZSBub25jZQ=="}, True),
