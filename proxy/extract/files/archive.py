@@ -36,6 +36,9 @@ OOXML_TEXT = frozenset({"t", "delText", "instrText", "v"})  # w:t, a:t, c:v (cha
 #: other element that holds text ends with a line break (``dc:title`` then ``dc:creator``)
 INLINE = OOXML_TEXT | frozenset({"span", "a", "s", "ruby-base", "ruby-text", "meta"})
 _CHUNK = 64 * 1024
+#: Word elements whose ``w:val`` Word shows: a list level's label text, a document variable
+#: (a DOCVARIABLE field prints it), a content control's title and tag
+VALUE_SHOWN = frozenset({"lvlText", "docVar", "alias", "tag"})
 
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -184,6 +187,11 @@ class XmlText:
                 if value and (key in self.attributes or key.endswith(self._suffixes)):
                     self.add(value)
                     self.add("\n")
+            if local in VALUE_SHOWN:  # w:lvlText, w:docVar, w:alias, w:tag: their w:val
+                for key, value in attrs.items():
+                    if value and (key == "val" or key.endswith("}val")):
+                        self.add(value)
+                        self.add("\n")
 
     def end(self, name: str) -> None:
         local = local_name(name)

@@ -43,10 +43,11 @@ _TYPES = {
 _BY_NAME = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 #: ``string``: a VML ``v:textpath`` (Word's Design > Watermark, WordArt) draws its text
 _DISPLAY_ATTRIBUTES = frozenset({"name", "title", "descr", "tooltip", "alt", "caption", "string"})
-# Parts that only style the document: read fast, for their character data only.
+# Parts that only style the document: read fast, for their character data only
+# (numbering.xml and settings.xml are read in full: list labels and document variables).
 _STYLING = re.compile(
-    r"(^|/)(theme/|styles(WithEffects)?\.xml$|fontTable\.xml$|settings\.xml$|webSettings\.xml$|"
-    r"numbering\.xml$|calcChain\.xml$|presProps\.xml$|viewProps\.xml$|tableStyles\.xml$|"
+    r"(^|/)(theme/|styles(WithEffects)?\.xml$|fontTable\.xml$|webSettings\.xml$|"
+    r"calcChain\.xml$|presProps\.xml$|viewProps\.xml$|tableStyles\.xml$|"
     r"printerSettings/)"
 )
 _TAG = re.compile(r"<[^<>]*>")  # linear: a "<" scans only to the next "<" or ">"

@@ -281,3 +281,60 @@ def test_visible_html_gives_no_second_copy() -> None:
     from proxy.extract.markup import html_text
 
     assert html_text("<p>Claimant <b>notes</b> for the team</p>") == "Claimant notes for the team"
+
+
+def _rewrite_part(data: bytes, name: str, edit) -> bytes:
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == name:
+                content = edit(content.decode()).encode()
+            zf.writestr(info, content)
+    return out.getvalue()
+
+
+def test_word_list_label_document_variable_and_control_title_are_read(engine) -> None:
+    """RT-97: Word prints a list level's label (numbering.xml ``w:lvlText``), a DOCVARIABLE
+    field's variable (settings.xml ``w:docVar``) and shows a content control's title
+    (``w:alias``); each is an attribute value, read back here with python-docx's parts."""
+    import docx
+
+    base = docx_bytes("Meeting notes")
+    names = __import__("zipfile").ZipFile(io.BytesIO(base)).namelist()
+    assert "word/numbering.xml" in names and "word/settings.xml" in names
+    label = _rewrite_part(
+        base,
+        "word/numbering.xml",
+        lambda xml: re.sub(
+            r'<w:lvlText w:val="[^"]*"/>',
+            f'<w:lvlText w:val="Claimant NI {NINO} - %1."/>',
+            xml,
+            count=1,
+        ),
+    )
+    variable = _rewrite_part(
+        base,
+        "word/settings.xml",
+        lambda xml: xml.replace(
+            "</w:settings>",
+            f'<w:docVars><w:docVar w:name="claimantNi" w:val="{NINO}"/></w:docVars></w:settings>',
+        ),
+    )
+    control = docx_with(
+        f'<w:sdt><w:sdtPr><w:alias w:val="Claimant NI {NINO}"/><w:tag w:val="ni"/></w:sdtPr>'
+        f"<w:sdtContent><w:p>{run('Claimant details')}</w:p></w:sdtContent></w:sdt>"
+    )
+    ns = {"w": W}
+    numbering = docx.Document(io.BytesIO(label)).part.numbering_part.element
+    assert NINO in numbering.find(".//w:lvlText", ns).get(f"{{{W}}}val")
+    settings = docx.Document(io.BytesIO(variable)).settings.element
+    assert settings.find(".//w:docVar", ns).get(f"{{{W}}}val") == NINO
+    body = docx.Document(io.BytesIO(control)).element.body
+    assert NINO in body.find(".//w:alias", ns).get(f"{{{W}}}val")
+    for data in (label, variable, control):
+        assert any(NINO in segment.text for segment in upload(data).segments)
+        assert "PERSONAL_DATA" in scan_blocks(engine, data)
