@@ -48,6 +48,11 @@ _REPORTING_LEMMAS = frozenset(
 _CARRY_PRONOUNS = frozenset(w.lower() for w in _VOCAB.list("document.yaml", "carry_pronouns"))
 #: how many sentences back a pronoun may point to a name
 CARRY_SENTENCES = 3
+#: how many sentences back a pronoun opening a later message or paragraph may point to the
+#: one person named before it (a chat's assistant reply or a long turn in between, RT-64)
+TURN_CARRY_SENTENCES = 9
+#: ... and how many characters
+TURN_CARRY_CHARS = 1500
 #: how far (chars) a record's fields may follow its ``Name: X`` line
 RECORD_CHARS = 600
 #: how far into an appositive ("X, the Labour Party leader") its role title may start
@@ -127,6 +132,11 @@ _SIGNATURE_GAP = re.compile(r"[ \t]*\n[ \t\n]{0,8}$")
 #: one field of a record per line, ``key: value`` (a JSON object's leaves as extraction
 #: renders them, or a form's lines)
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
+#: the label of a field a context term opens ("Condition: ", "Diagnosis - ")
+_FIELD_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}(?::|\s-)\s*")
+#: a name given with another by "and" ("X and Y", "X & Y")
+_AND_AFTER = re.compile(r"\s*(?:and|&)\s+(?:(?:Mr|Mrs|Ms|Dr)\.? )?[A-Z]")
+_AND_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s+(?:and|&)\s+$")
 #: at most this many blank-line separated fields between a record's name and a field
 FIELD_RUN = 12
 
@@ -332,6 +342,8 @@ class Structure:
                 # were scanned as separate parts (the leaves of one JSON object, rendered
                 # ``key: value``, are joined by blank lines)
                 return True
+        if name[1] <= ctx[0] and self._field_of_only_name(name, ctx):
+            return True
         if abs(cs - ns) <= CARRY_SENTENCES and self.introduced_by_role(name):
             # "The officer concerned is Patricia Lamb. Please draft the disciplinary
             # letter.": the person the text introduces by a casework role is whom the
@@ -357,7 +369,44 @@ class Structure:
             # | "She has MS; draft her letter."): the reference points back to the name
             # when nobody else is named in between
             return not self.named_between(name[1], lo)
+        if CARRY_SENTENCES < cs - ns <= TURN_CARRY_SENTENCES and name[1] <= ctx[0]:
+            return self._turn_opening_reference(name, cs)
         return False
+
+    def _field_of_only_name(self, name: tuple[int, int], ctx: tuple[int, int]) -> bool:
+        """A labelled field on a later line holds the context ("Letter for Jane Smith." |
+        "Condition: multiple sclerosis."): it is about the only person the text names before
+        it (RT-64), in the name's paragraph or message or the next one, within
+        :data:`TURN_CARRY_CHARS`."""
+        line = self.text.rfind("\n", 0, ctx[0]) + 1
+        if line <= name[1] or ctx[0] - name[1] > TURN_CARRY_CHARS:
+            return False
+        if self.text.count("\n\n", name[1], line) > 1:
+            return False  # a paragraph of its own lies between: the field is no longer hers
+        if _FIELD_LABEL.fullmatch(self.text, line, ctx[0]) is None:
+            return False
+        if _AND_AFTER.match(self.text, name[1], name[1] + 12) or _AND_BEFORE.search(
+            self.text[max(0, name[0] - 40) : name[0]]
+        ):
+            return False  # "X and Y are in my team": not the only person
+        words = set(self.text[name[0] : name[1]].lower().split())
+        i = bisect.bisect_left(self.names, (ctx[0], -1))
+        return all(words & set(self.text[s:e].lower().split()) for s, e in self.names[:i])
+
+    def _turn_opening_reference(self, name: tuple[int, int], cs: int) -> bool:
+        """A later message or paragraph opens with a reference to the person ("She has
+        MS ...", "This person ..."), more than :data:`CARRY_SENTENCES` after the name: a
+        chat's assistant reply, a tool result or a long turn lies in between (RT-64). It
+        points back to the name when nobody else is named in between, within
+        :data:`TURN_CARRY_CHARS`."""
+        lo, hi = self.span(cs)
+        if lo - name[1] > TURN_CARRY_CHARS or not self.text[:lo].rstrip(" \t").endswith("\n\n"):
+            return False
+        if _PRONOUN.search(self.text, lo, hi) is None and not self._role_back_reference(
+            name, lo, hi
+        ):
+            return False
+        return not self.named_between(name[1], lo)
 
     def speaker(self, name: tuple[int, int]) -> str | None:
         """``"addressee"`` for a name the text's letter or e-mail is addressed to ("Dear Ms

@@ -1,0 +1,158 @@
+"""The person carry across the turns of one chat request (red team RT-64): what a chat
+client sends between the name and the condition (an assistant reply of several sentences,
+a tool call and its result, a long user turn) is context, not distance. Each test pins one
+rule, both sides; texts written here, independently of the evaluation corpora."""
+
+from __future__ import annotations
+
+from proxy.extract import extract
+from proxy.transport.metadata import prompt_end
+from tests.unit.extract.extract_helpers import request
+
+CHAT = "https://api.openai.com/v1/chat/completions"
+BOTH = ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def categories(engine, *messages: dict) -> list[str]:
+    extraction = extract(request(CHAT, {"model": "gpt-4o", "messages": list(messages)}))
+    return engine.scan(extraction.text, extraction.seams, prompt_end(extraction)).categories
+
+
+def user(text: str) -> dict:
+    return {"role": "user", "content": text}
+
+
+def assistant(text: str) -> dict:
+    return {"role": "assistant", "content": text}
+
+
+# Rule: a pronoun opening a later message points back to the one person named before it,
+# past an assistant reply of more than three sentences, when nobody else is named between.
+def test_a_long_assistant_reply_between_name_and_condition(engine) -> None:
+    found = categories(
+        engine,
+        user("I need to write to my colleague Rhiannon Pughe."),
+        assistant(
+            "Happy to help. Letters like this go better with detail. What should it cover? "
+            "Give me the main points and the tone."
+        ),
+        user("She has Crohn's disease and needs a desk near the toilets."),
+    )
+    assert found == BOTH
+
+
+def test_a_long_user_turn_between_name_and_condition(engine) -> None:
+    found = categories(
+        engine,
+        user("The claimant is Oskar Wendlebury."),
+        user(
+            "Use plain English. Keep it to a page. Put a reference line at the top. "
+            "Avoid jargon. Sign it from the benefits team."
+        ),
+        user("He was diagnosed with epilepsy last spring; draft the letter."),
+    )
+    assert found == BOTH
+
+
+def test_a_tool_call_and_its_result_between_name_and_condition(engine) -> None:
+    found = categories(
+        engine,
+        user("The claimant is Oskar Wendlebury."),
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_7",
+                    "type": "function",
+                    "function": {"name": "office_hours", "arguments": '{"office": "Leeds"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_7", "content": "The office opens at nine."},
+        user("He was diagnosed with epilepsy last spring; draft the letter."),
+    )
+    assert found == BOTH
+
+
+def test_the_long_carry_stops_at_another_named_person(engine) -> None:
+    # "She" is the person named last (the copy recipient), not the claimant named before
+    extraction = extract(
+        request(
+            CHAT,
+            {
+                "model": "gpt-4o",
+                "messages": [
+                    user("The claimant is Oskar Wendlebury."),
+                    user(
+                        "Use plain English. Keep it to a page. Put a reference line at the top."
+                        " Copy in Priya Chaudhry from the benefits team. Avoid jargon."
+                    ),
+                    user("She was diagnosed with epilepsy last spring; draft the letter."),
+                ],
+            },
+        )
+    )
+    text = extraction.text
+    result = engine.scan(text, extraction.seams, prompt_end(extraction))
+    people = {text[f.start : f.end] for f in result.findings if f.entity_type == "PERSON"}
+    assert "Oskar Wendlebury" not in people
+
+
+def test_a_later_general_question_is_not_about_the_named_person(engine) -> None:
+    found = categories(
+        engine,
+        user("Draft a thank-you note to Rhiannon Pughe for running the team day."),
+        assistant("Here is a draft. Let me know if you want changes. It is short and warm."),
+        user("Separately, what is Crohn's disease in general terms?"),
+    )
+    assert found == []
+
+
+def test_a_public_figure_then_a_general_health_question(engine) -> None:
+    found = categories(
+        engine,
+        user("Who was Clement Attlee?"),
+        assistant("He was Prime Minister of the United Kingdom from 1945 to 1951."),
+        user("What are the first signs of epilepsy?"),
+    )
+    assert found == []
+
+
+# Rule: "this person" refers back like a casework role ("The person I am writing about is X").
+def test_this_person_refers_back(engine) -> None:
+    found = categories(
+        engine,
+        user("The person I am writing about is Rhiannon Pughe."),
+        user("This person has Crohn's disease; draft the adjustment letter."),
+    )
+    assert found == BOTH
+
+
+# Rule: a labelled field on a later line ("Condition: ...") is about the only person the
+# text names before it.
+def test_a_bare_condition_field_attaches_to_the_only_person_named(engine) -> None:
+    found = categories(
+        engine,
+        user("Letter for Rhiannon Pughe, Cardiff office."),
+        user("Condition: Crohn's disease. Draft a reasonable adjustment letter."),
+    )
+    assert found == BOTH
+
+
+def test_a_condition_field_with_two_people_named_does_not_attach(engine) -> None:
+    found = categories(
+        engine,
+        user("Rhiannon Pughe and Oskar Wendlebury are in my team."),
+        user("Condition: Crohn's disease. What adjustments are usual?"),
+    )
+    assert "SPECIAL_CATEGORY" not in found
+
+
+def test_a_field_that_is_no_condition_does_not_attach(engine) -> None:
+    found = categories(
+        engine,
+        user("Letter for Rhiannon Pughe, Cardiff office."),
+        user("Tone: warm. Keep it under a page."),
+    )
+    assert "SPECIAL_CATEGORY" not in found
