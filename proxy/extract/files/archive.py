@@ -39,6 +39,11 @@ _CHUNK = 64 * 1024
 #: Word elements whose ``w:val`` Word shows: a list level's label text, a document variable
 #: (a DOCVARIABLE field prints it), a content control's title and tag
 VALUE_SHOWN = frozenset({"lvlText", "docVar", "alias", "tag"})
+#: Word elements after which the displayed text differs from the XML text (deleted, moved,
+#: field-instruction, hidden, symbol): a part holding one is also read as displayed
+NOT_AS_SHOWN = frozenset(
+    {"delText", "instrText", "delInstrText", "moveFrom", "vanish", "specVanish", "webHidden", "sym"}
+)
 
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -166,6 +171,7 @@ class XmlText:
         self.inside = 0
         self.held_text: list[bool] = []  # per open element: did it hold character data?
         self.cells = 0  # table cells open
+        self.not_as_shown = False  # saw an element of NOT_AS_SHOWN
 
     def add(self, text: str) -> None:
         self.size += len(text)
@@ -176,6 +182,8 @@ class XmlText:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = local_name(name)
         self.held_text.append(False)
+        if local in NOT_AS_SHOWN:
+            self.not_as_shown = True
         if self.only is not None and local in self.only:
             self.inside += 1
         if local in TABS:

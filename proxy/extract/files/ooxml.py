@@ -194,24 +194,13 @@ def _xml_part(archive: Archive, info: zipfile.ZipInfo) -> None:
     """An XML part: all its character data and display attributes; for a part that holds
     deleted, hidden, field-code or symbol text, also its text as Word displays it."""
     text = XmlText(archive.col, None, _DISPLAY_ATTRIBUTES)
-    shown = DisplayedWordText(archive.col)
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        text.start(tag, attrs)
-        shown.start(tag, attrs)
-
-    def end(tag: str) -> None:
-        text.end(tag)
-        shown.end(tag)
-
-    def chars(data: str) -> None:
-        text.chars(data)
-        shown.chars(data)
-
-    archive.parse(info, start, end, chars)
+    archive.parse(info, text.start, text.end, text.chars)
     text.emit(archive.at(info.filename))
-    if shown.differs:
-        shown.emit(archive.at(f"{info.filename}<displayed>"))
+    if text.not_as_shown:  # a second pass, for the parts that need it only
+        shown = DisplayedWordText(archive.col)
+        archive.parse(info, shown.start, shown.end, shown.chars)
+        if shown.differs:
+            shown.emit(archive.at(f"{info.filename}<displayed>"))
 
 
 def _tag_stripped(archive: Archive, info: zipfile.ZipInfo) -> None:
