@@ -323,6 +323,12 @@ class CatalogueFile(BaseModel):
         return self
 
 
+#: match()'s memory: at most this many names, each at most this long.
+_CACHED_NAMES = 4096
+_CACHED_NAME_CHARS = 255
+_UNKNOWN = object()
+
+
 class Catalogue:
     """Host → tool lookup. Exact hosts are a dict hit; wildcards are checked after."""
 
@@ -351,6 +357,7 @@ class Catalogue:
         #: every blocked-model marker: the config's, and the blocked tools' ``models``
         self.blocked_markers: tuple[str, ...] = tuple(dict.fromkeys(markers))
         self._blocked_names = RoutingCheck(self.blocked_markers, ())
+        self._matched: dict[str, Tool | None] = {}  # match() per host name as given
 
     def match_address(self, host: str) -> Tool | None:
         """The tool whose ``networks`` hold the IP literal ``host`` (blocked first), or None."""
@@ -367,9 +374,21 @@ class Catalogue:
 
     def match(self, host: str | None) -> Tool | None:
         """The tool serving ``host`` (case-insensitive, trailing dot ignored; an IP literal is
-        looked up in the tools' ``networks``), or None."""
+        looked up in the tools' ``networks``), or None. Remembered per name (every request
+        of a flow asks again for the same few names; the wildcards are a regex each)."""
         if not host:
             return None
+        known = self._matched.get(host, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
+        tool = self._match(host)
+        if len(host) <= _CACHED_NAME_CHARS:  # a DNS name's length: the memory stays bounded
+            if len(self._matched) >= _CACHED_NAMES:
+                self._matched.clear()
+            self._matched[host] = tool
+        return tool
+
+    def _match(self, host: str) -> Tool | None:
         host = host.strip().lower().rstrip(".")
         if host[:1].isdigit() or host[:1] in "[:":
             by_address = self.match_address(host)

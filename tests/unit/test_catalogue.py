@@ -213,3 +213,18 @@ def test_only_notion_ai_paths_are_the_tool(catalogue):
     assert notion.serves_path("/api/v3/getCompletion")
     assert not notion.serves_path("/api/v3/saveTransactions")
     assert not notion.serves_path("/my-page-0123456789abcdef")
+
+
+def test_match_remembers_names_and_its_memory_stays_bounded():
+    from proxy import catalogue as module
+    from proxy.catalogue import Catalogue, Tool
+
+    cat = Catalogue([Tool(id="t", name="T", hosts=["api.example.ai", "*.wild.example.ai"])])
+    assert cat.match("API.example.ai.").id == "t"
+    assert cat.match("x.wild.example.ai").id == "t" and cat.match("other.example") is None
+    assert cat.match("x.wild.example.ai").id == "t"  # from memory, same answer
+    for n in range(module._CACHED_NAMES + 10):
+        cat.match(f"h{n}.example")
+    assert len(cat._matched) <= module._CACHED_NAMES
+    cat.match("a" * 300 + ".example")  # longer than a DNS name: answered, not remembered
+    assert "a" * 300 + ".example" not in cat._matched
