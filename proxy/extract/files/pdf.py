@@ -18,6 +18,7 @@ text, link targets). Fail closed:
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 from typing import Any
@@ -100,6 +101,9 @@ def extract_pdf(
                 if _forged(text):
                     col.unreadable("PDF text with a forged ToUnicode map")
                 col.text(text, at)
+                layout = _layout_view(page, reader)
+                if layout and "".join(layout.split()) != "".join(text.split()):
+                    col.text(layout, f"{at}<layout>")  # as the page shows it (RT-99)
             elif _draws_text(page):
                 col.unreadable("PDF page draws text that does not extract")
             elif _draws_anything(page):
@@ -115,6 +119,106 @@ def extract_pdf(
         raise ExtractionError(
             "unparseable", f"damaged document: PDF ({type(exc).__name__})"
         ) from exc
+
+
+_SHOW = (b"Tj", b"TJ", b"'", b'"')
+_PLACE = (b"Tm", b"Td", b"TD")
+
+
+def _layout_view(page: Any, reader: Any) -> str:
+    """The page's text in layout order when its content stream draws text out of that order
+    (glyphs placed one by one, shuffled, right to left, lines interleaved), else "". pypdf
+    joins the strings of one line into one piece, so the page's operations are replayed with
+    the font re-selected after every text-showing operator (pypdf then hands each string over
+    with its own text matrix); only pages that place text more than once per line pay that."""
+    from pypdf.generic import ContentStream, NameObject
+
+    try:
+        content = page.get_contents()
+        if content is None or "/Resources" not in page:
+            return ""
+        operations = content.operations
+        if sum(1 for _args, op in operations if op in _PLACE) < 2:
+            return ""  # text placed a line at a time: stream order is layout order
+        replay = []
+        font = None
+        for operands, op in operations:
+            replay.append((operands, op))
+            if op == b"Tf":
+                font = operands
+            elif op in _SHOW and font is not None:
+                replay.append((font, b"Tf"))  # pypdf hands the string over on Tf
+        stream = ContentStream(None, reader)
+        stream.operations = replay
+        stream[NameObject("/Resources")] = page["/Resources"]
+        placed: list[tuple[float, float, float, str]] = []
+        page._extract_text(stream, reader, content_key=None, visitor_text=_placer(placed))
+    except Exception:
+        return ""
+    return _layout_text(placed) if _out_of_order(placed) else ""
+
+
+def _out_of_order(placed: list[tuple[float, float, float, str]]) -> bool:
+    """Drawn out of reading order: a string placed left of the one drawn before it on the
+    same line, or lines switched far more often than there are lines (interleaved)."""
+    switches = 0
+    lines = set()
+    for (y0, x0, size, _), (y1, x1, _s, _t) in itertools.pairwise(placed):
+        lines.add(round(y1 / max(size, 1.0)))
+        if abs(y1 - y0) <= max(size, 1.0) * 0.5:
+            if x1 < x0 - size * 0.25:
+                return True
+        else:
+            switches += 1
+    return switches > 2 * len(lines) + 2
+
+
+def _placer(placed: list[tuple[float, float, float, str]]) -> Any:
+    """A pypdf ``visitor_text`` that records each shown string with its page position
+    (y, x, font size), so a page can be read in the order it is laid out, not drawn."""
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, size: float) -> None:
+        if text and text.strip() and len(placed) < _MAX_PLACED:
+            try:
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                scale = abs(tm[0] * cm[0]) or 1.0
+            except (TypeError, IndexError):
+                return
+            placed.append((float(y), float(x), float(size or 1) * scale, text))
+
+    return visit
+
+
+_MAX_PLACED = 200_000  # shown strings per page recorded for the layout view
+
+
+def _layout_text(placed: list[tuple[float, float, float, str]]) -> str:
+    """The strings of a page in reading order: lines top to bottom (baselines within half a
+    font size are one line), each left to right; a gap wider than half a font size past the
+    previous string's estimated end (0.6 em a character, as Courier) is a space.
+    Content streams may draw glyphs in any order (shuffled, right to left, the second half
+    first) that a viewer, and the page image a model is given, shows in place."""
+    if len(placed) < 2:
+        return ""
+    lines: list[list[tuple[float, float, float, str]]] = []
+    for item in sorted(placed, key=lambda p: -p[0]):
+        if lines and abs(lines[-1][0][0] - item[0]) <= max(item[2], 1.0) * 0.5:
+            lines[-1].append(item)
+        else:
+            lines.append([item])
+    out = []
+    for line in lines:
+        parts: list[str] = []
+        end = None
+        for _y, x, size, text in sorted(line, key=lambda p: p[1]):
+            piece = text.replace("\n", " ").strip()
+            if end is not None and x - end > size * 0.5:
+                parts.append(" ")
+            parts.append(piece)
+            end = x + len(piece) * size * 0.6
+        out.append("".join(parts).strip())
+    return "\n".join(out)
 
 
 #: Text-less pages whose images are kept for OCR; later ones stay uninspectable markers.
