@@ -134,6 +134,12 @@ _SIGNATURE_GAP = re.compile(r"[ \t]*\n[ \t\n]{0,8}$")
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
 #: the label of a field a context term opens ("Condition: ", "Diagnosis - ")
 _FIELD_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}(?::|\s-)\s*")
+#: a spreadsheet header row: short labels separated by tabs
+_HEADER_ROW = re.compile(
+    r"(?:[A-Za-z][\w .'/()\-]{0,40})?(?:\t(?:[A-Za-z][\w .'/()\-]{0,40})?){1,20}"
+)
+#: the most characters of a cell's line under a header
+_CELL_CHARS = 80
 #: a name given with another by "and" ("X and Y", "X & Y")
 _AND_AFTER = re.compile(r"\s*(?:and|&)\s+(?:(?:Mr|Mrs|Ms|Dr)\.? )?[A-Z]")
 _AND_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s+(?:and|&)\s+$")
@@ -383,7 +389,9 @@ class Structure:
             return False
         if self.text.count("\n\n", name[1], line) > 1:
             return False  # a paragraph of its own lies between: the field is no longer hers
-        if _FIELD_LABEL.fullmatch(self.text, line, ctx[0]) is None:
+        if _FIELD_LABEL.fullmatch(self.text, line, ctx[0]) is None and not self._under_header(
+            line, ctx
+        ):
             return False
         if _AND_AFTER.match(self.text, name[1], name[1] + 12) or _AND_BEFORE.search(
             self.text[max(0, name[0] - 40) : name[0]]
@@ -392,6 +400,18 @@ class Structure:
         words = set(self.text[name[0] : name[1]].lower().split())
         i = bisect.bisect_left(self.names, (ctx[0], -1))
         return all(words & set(self.text[s:e].lower().split()) for s, e in self.names[:i])
+
+    def _under_header(self, line: int, ctx: tuple[int, int]) -> bool:
+        """The context is a cell under a column header of a spreadsheet as extracted (a
+        header row of tab-separated cells, then the value alone on its line: "Condition\t"
+        | "multiple sclerosis", a second sheet of the same workbook)."""
+        if line != ctx[0] or line < 2:
+            return False
+        end = self.text.find("\n", ctx[1])
+        if (end if end >= 0 else len(self.text)) - line > _CELL_CHARS:
+            return False
+        header = self.text[self.text.rfind("\n", 0, line - 1) + 1 : line - 1]
+        return "\t" in header and _HEADER_ROW.fullmatch(header) is not None
 
     def _turn_opening_reference(self, name: tuple[int, int], cs: int) -> bool:
         """A later message or paragraph opens with a reference to the person ("She has

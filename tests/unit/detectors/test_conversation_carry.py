@@ -5,6 +5,10 @@ rule, both sides; texts written here, independently of the evaluation corpora.""
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
+
 from proxy.extract import extract
 from proxy.transport.metadata import prompt_end
 from tests.unit.extract.extract_helpers import request
@@ -156,3 +160,46 @@ def test_a_field_that_is_no_condition_does_not_attach(engine) -> None:
         user("Tone: warm. Keep it under a page."),
     )
     assert "SPECIAL_CATEGORY" not in found
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(*sheets: list[list[str]]) -> bytes:
+    """A real workbook (openpyxl), read back by openpyxl to prove the cells are there."""
+    book = openpyxl.Workbook()
+    for index, rows in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet(f"Sheet{index + 1}")
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    back = openpyxl.load_workbook(io.BytesIO(data))
+    assert [[c.value for c in r] for r in back.worksheets[-1].iter_rows()] == sheets[-1]
+    return data
+
+
+def document_categories(engine, data: bytes) -> list[str]:
+    extraction = extract(request("https://api.openai.com/v1/files", data, content_type=XLSX))
+    return engine.scan(extraction.text, extraction.seams, prompt_end(extraction)).categories
+
+
+# Rule: one workbook is one context: a condition under a column header on sheet 2 is about
+# the only person the workbook names (on sheet 1).
+def test_name_on_sheet_one_condition_on_sheet_two(engine) -> None:
+    data = workbook([["Name"], ["Rhiannon Pughe"]], [["Condition"], ["Crohn's disease"]])
+    assert document_categories(engine, data) == BOTH
+
+
+def test_two_people_on_sheet_one_and_a_condition_on_sheet_two(engine) -> None:
+    data = workbook(
+        [["Name"], ["Rhiannon Pughe"], ["Tom Brown"]],
+        [["Condition"], ["Crohn's disease"]],
+    )
+    assert "SPECIAL_CATEGORY" not in document_categories(engine, data)
+
+
+def test_a_workbook_of_conditions_without_a_person(engine) -> None:
+    data = workbook([["Service"], ["Gastro clinic"]], [["Condition"], ["Crohn's disease"]])
+    assert document_categories(engine, data) == []
