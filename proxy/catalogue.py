@@ -25,6 +25,7 @@ from proxy.transport.metadata import (
     CookieNamePattern,
     EntityType,
     HeaderName,
+    IssuerGlob,
     RequestMetadataSettings,
 )
 from proxy.transport.paths import matches_paths
@@ -169,6 +170,19 @@ class Tool(BaseModel):
         "credential_entities and generic bearer shapes "
         "(request_metadata.credential_header_entities) do not count there.",
     )
+    own_credentials_only: bool = Field(
+        default=False,
+        description="In this tool's credential headers only its own key shape is exempt: a "
+        "finding of its credential_entities, a generic bearer shape on that key, or a JWT "
+        "whose `iss` matches credential_jwt_issuers. An internal JWT, a password or another "
+        "generic secret there counts (red team RT-63). For tools whose keys have a typed "
+        "shape (OpenAI sk-..., Anthropic sk-ant-...).",
+    )
+    credential_jwt_issuers: list[IssuerGlob] = Field(
+        default_factory=list,
+        description="Globs of the `iss` of the JWTs the tool itself issues for its credential "
+        "headers (ChatGPT web's access token: https://auth.openai.com...).",
+    )
     session_headers: list[HeaderName] = Field(
         default_factory=list,
         description="Headers of the tool's web app carrying its session and anti-bot tokens: "
@@ -176,7 +190,7 @@ class Tool(BaseModel):
     )
     session_cookies: list[CookieNamePattern] = Field(
         default_factory=list,
-        description="The tool's session cookie names (globs), besides "
+        description="The tool's exact session cookie names (no wildcards), besides "
         "request_metadata.session_cookies: generic session tokens do not count in them.",
     )
     models: list[ModelMarker] = Field(

@@ -404,6 +404,8 @@ class Inspector:
             tool_entities=subject.tool.credential_entities,
             session_headers=subject.tool.session_headers,
             session_cookies=subject.tool.session_cookies,
+            own_credentials_only=subject.tool.own_credentials_only,
+            jwt_issuers=subject.tool.credential_jwt_issuers,
             settings=self.config.catalogue.request_metadata,
         )
         decision = decide(

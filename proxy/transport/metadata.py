@@ -13,8 +13,13 @@ applies only where the catalogue says that machinery lives:
   catalogue's ``credential_headers``), the tool's own key types (its ``credential_entities``:
   Bedrock's SigV4 access key id, Copilot's GitHub token) and generic bearer-token shapes
   (``request_metadata.credential_header_entities``) do not count;
+- for a tool with ``own_credentials_only`` (OpenAI, Anthropic), only its own key shape in
+  those headers: a finding of its own type, a generic bearer shape on it, a JWT whose
+  ``iss`` the tool declares (``credential_jwt_issuers``); an internal JWT or a password there
+  counts (red team RT-63);
 - in the tool's session cookies (``request_metadata.session_cookies`` and the tool's
-  ``session_cookies``, name globs) and session headers (``request_metadata.session_headers``:
+  ``session_cookies``, exact names and their ``.N`` chunks: no globs, the client names its
+  cookies) and session headers (``request_metadata.session_headers``:
   the websocket nonce, when it is one: 16 bytes, base64; and the tool's ``session_headers``), generic
   session tokens (``request_metadata.session_entities``) do not count when they are the
   value's own token: a ``key=value`` pair, a quoted or JSON value inside it still counts
@@ -29,7 +34,11 @@ Pure functions over header pairs: no mitmproxy import.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
+import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Annotated, Any
@@ -54,9 +63,14 @@ DEFAULT_SKIP_HEADERS = ["host", "content-length", "x-aidlp-approval", "proxy-aut
 EntityType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 #: A cookie name, ``*`` / ``?`` as wildcards (matched case-insensitively).
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
-CookieNamePattern = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~?-]{1,64}$")
-]
+#: An exact cookie name (case-insensitive; its ``name.0``, ``name.1`` chunks count too). No
+#: wildcards: the client names its cookies, so a glob (``*session*``, ``__Secure-*``) let it
+#: make any cookie an exempt channel (red team RT-63).
+CookieNamePattern = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'+.^_`|~-]{1,64}$")]
+#: A glob over a JWT's ``iss`` claim (``https://auth.openai.com*``).
+IssuerGlob = Annotated[str, StringConstraints(pattern=r"^https://\S{1,200}$")]
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.(eyJ[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*")
+_CHUNK = re.compile(r"\.\d{1,2}$")
 
 
 class RequestMetadataSettings(BaseModel):
@@ -81,17 +95,19 @@ class RequestMetadataSettings(BaseModel):
     )
     session_cookies: list[CookieNamePattern] = Field(
         default_factory=lambda: [
-            "__Secure-*",
-            "__Host-*",
-            "*session*",
-            "*csrf*",
-            "*xsrf*",
+            "__Secure-next-auth.session-token",
+            "__Secure-next-auth.callback-url",
+            "__Host-next-auth.csrf-token",
+            "__Secure-authjs.session-token",
+            "__Host-authjs.csrf-token",
             "cf_clearance",
             "__cf_bm",
             "_cfuvid",
+            "__cflb",
         ],
-        description="Cookie names (globs, case-insensitive) that are web sessions on every "
-        "AI tool; a tool adds its own in the catalogue (session_cookies).",
+        description="Exact cookie names (case-insensitive; no wildcards: the client names its "
+        "cookies) that are web sessions on every AI tool; a tool adds its own in the catalogue "
+        "(session_cookies).",
     )
     session_headers: list[HeaderName] = Field(
         default_factory=lambda: ["sec-websocket-key"],
@@ -221,7 +237,23 @@ def _is_the_token(segment: Segment, start: int, end: int) -> bool:
 
 
 def _cookie_name(where: str) -> str | None:
-    return where.removeprefix("cookie.").lower() if where.startswith("cookie.") else None
+    if not where.startswith("cookie."):
+        return None
+    return _CHUNK.sub("", where.removeprefix("cookie.").lower())  # name.0, name.1: chunks
+
+
+def jwt_issuer(token: str) -> str | None:
+    """The ``iss`` claim of a compact JWT (unverified: it says whose token shape it is)."""
+    match = _JWT.search(token)
+    if match is None:
+        return None
+    payload = match.group(1)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else None
 
 
 def without_exempt_findings(
@@ -231,6 +263,8 @@ def without_exempt_findings(
     tool_entities: Iterable[str] = (),
     session_headers: Iterable[str] = (),
     session_cookies: Iterable[str] = (),
+    own_credentials_only: bool = False,
+    jwt_issuers: Iterable[str] = (),
     settings: RequestMetadataSettings | None = None,
 ) -> Any:
     """``result`` (a detectors ScanResult of ``extraction.text``) without the CREDENTIALS
@@ -241,7 +275,9 @@ def without_exempt_findings(
     credential_types = set(settings.credential_header_entities) | set(tool_entities)
     session_types = set(settings.session_entities)
     header_places = {f"header.{h.lower()}" for h in (*settings.session_headers, *session_headers)}
-    cookie_globs = [g.lower() for g in (*settings.session_cookies, *session_cookies)]
+    cookie_names = {c.lower() for c in (*settings.session_cookies, *session_cookies)}
+    own_types = set(tool_entities)
+    issuers = [i.lower() for i in jwt_issuers]
     # the tool's own session headers carry its own tokens: a name like
     # "openai-sentinel-proof-token" makes keyword rules read the value as a provider key
     own_headers = {f"header.{h.lower()}" for h in session_headers}
@@ -253,23 +289,29 @@ def without_exempt_findings(
         if where in own_headers:
             return own_session_types
         cookie = _cookie_name(where)
-        if where in header_places or (
-            cookie is not None and any(fnmatchcase(cookie, g) for g in cookie_globs)
-        ):
+        if where in header_places or cookie in cookie_names:
             return session_types
         return set()
 
     # (start, end, types exempt there, the segment when the exemption is a session one)
     spans: list[tuple[int, int, set[str], Segment | None]] = []
+    owned: list[tuple[int, int]] = []  # the tool's own credentials in its credential headers
     offset = 0
     for segment in extraction.segments:
         end = offset + len(segment.text)
         if is_metadata(segment):
             session = None if segment.where == CREDENTIAL_HEADER else segment
             spans.append((offset, end, exempt_types(segment.where), session))
+            if own_credentials_only and segment.where == CREDENTIAL_HEADER and issuers:
+                for match in _JWT.finditer(segment.text):
+                    issuer = (jwt_issuer(match.group(0)) or "").lower()
+                    if issuer and any(fnmatchcase(issuer, glob) for glob in issuers):
+                        owned.append((offset + match.start(), offset + match.end()))
         offset = end + 2  # Extraction.text joins segments with "\n\n"
     if not spans or result is None:
         return result
+    if own_credentials_only:
+        owned += [(f.start, f.end) for f in result.findings if f.entity_type in own_types]
 
     def exempt(finding: Any) -> bool:
         if finding.category != "CREDENTIALS":
@@ -280,6 +322,12 @@ def without_exempt_findings(
                     session, finding.start - start, finding.end - start
                 ):
                     return False  # a key=value inside a session cookie is no session token
+                if own_credentials_only and session is None and types is credential_types:
+                    # only the tool's own key shape: a generic bearer shape on it, never
+                    # an internal JWT or a password in its place
+                    return finding.entity_type in own_types or any(
+                        a < finding.end and finding.start < b for a, b in owned
+                    )
                 return finding.entity_type in types
         return False
 

@@ -22,6 +22,12 @@ JWT = (
     "aWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
 
+#: ChatGPT web's access token shape: a JWT OpenAI's auth issued (RS256, iss auth.openai.com)
+CHATGPT_ACCESS = (
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2F1dGgub3BlbmFpLmNvbSIsInN1YiI6"
+    "InVzZXItYWJjIiwiZXhwIjoxOTAwMDAwMDAwfQ." + "Qm9ndXNTaWduYXR1cmVGb3JUZXN0cw" * 3
+)
+
 
 def _sdk(proxy, api_key: str) -> openai.OpenAI:
     return openai.OpenAI(
@@ -89,6 +95,12 @@ PAIR = "db_password=Sup3rS3cr3tPw!2024"
             {"Authorization": f"Bearer {OPENAI_KEY}", "Cookie": f"__Secure-notes={PAIR}"},
             PAIR.partition("=")[2],
         ),
+        # red team RT-63: exact session cookie names only, and only the tool's own key shape
+        # in its credential headers
+        ({"Authorization": f"Bearer {OPENAI_KEY}", "Cookie": f"x_session={JWT}"}, JWT),
+        ({"Authorization": f"Bearer {JWT}"}, JWT),
+        ({"api-key": "Sup3rS3cr3tPw!2024"}, "Sup3rS3cr3tPw!2024"),
+        ({"x-api-key": "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c"}, "3f9a1c2b4d5e6f708192a3b4c5d"),
     ],
     ids=[
         "github-in-authorization",
@@ -99,6 +111,10 @@ PAIR = "db_password=Sup3rS3cr3tPw!2024"
         "jwt-in-non-session-cookie",
         "password-pair-in-session-named-cookie",
         "password-pair-in-secure-prefixed-cookie",
+        "jwt-in-session-named-cookie",
+        "internal-jwt-as-bearer",
+        "password-as-api-key",
+        "hex-secret-as-x-api-key",
     ],
 )
 def test_foreign_keys_and_tokens_in_headers_are_blocked(aidlp_proxy, upstream_log, headers, value):
@@ -131,7 +147,7 @@ def test_foreign_keys_and_tokens_in_headers_are_blocked(aidlp_proxy, upstream_lo
         (
             "https://chatgpt.com/backend-api/conversation",
             {
-                "Authorization": f"Bearer {JWT}",
+                "Authorization": f"Bearer {CHATGPT_ACCESS}",
                 "Cookie": f"__Secure-next-auth.session-token={JWT}",
                 "openai-sentinel-chat-requirements-token": JWT,
             },

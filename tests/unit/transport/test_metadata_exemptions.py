@@ -30,6 +30,11 @@ JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwi"
     "aWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
+#: ChatGPT web's access token shape: a JWT OpenAI's auth issued (RS256, iss auth.openai.com)
+CHATGPT_ACCESS = (
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2F1dGgub3BlbmFpLmNvbSIsInN1YiI6"
+    "InVzZXItYWJjIiwiZXhwIjoxOTAwMDAwMDAwfQ." + "Qm9ndXNTaWduYXR1cmVGb3JUZXN0cw" * 3
+)
 SIGV4 = (
     f"AWS4-HMAC-SHA256 Credential={AWS_KEY_ID}/20250101/us-east-1/bedrock/aws4_request, "
     "SignedHeaders=content-type;host;x-amz-date, "
@@ -65,6 +70,8 @@ def counted(engine, config, host, headers, path="/v1/chat/completions") -> list[
         tool_entities=tool.credential_entities,
         session_headers=tool.session_headers,
         session_cookies=tool.session_cookies,
+        own_credentials_only=tool.own_credentials_only,
+        jwt_issuers=tool.credential_jwt_issuers,
         settings=settings,
     )
     return sorted({f.entity_type for f in kept.findings if f.category == "CREDENTIALS"})
@@ -78,7 +85,7 @@ def counted(engine, config, host, headers, path="/v1/chat/completions") -> list[
     [
         ("api.openai.com", [("Authorization", f"Bearer {OPENAI_KEY}")]),
         ("api.anthropic.com", [("x-api-key", ANTHROPIC_KEY)]),
-        ("chatgpt.com", [("Authorization", f"Bearer {JWT}")]),  # ChatGPT web's access token
+        ("chatgpt.com", [("Authorization", f"Bearer {CHATGPT_ACCESS}")]),  # ChatGPT web
         ("bedrock-runtime.eu-west-2.amazonaws.com", [("Authorization", SIGV4)]),
         ("api.githubcopilot.com", [("Authorization", f"Bearer {GITHUB_APP_TOKEN}")]),
         ("models.github.ai", [("Authorization", f"Bearer {GITHUB_TOKEN}")]),
@@ -244,3 +251,54 @@ def test_a_websocket_key_that_is_no_nonce_gets_no_exemption(engine, config, valu
     """RFC 6455: the key is base64 of exactly 16 bytes; anything else is not a nonce."""
     headers = [("Sec-WebSocket-Key", value)]
     assert entity in counted(engine, config, "copilot.microsoft.com", headers)
+
+
+# ---- red team RT-63: exemptions never follow names or shapes the client chooses ---------------
+
+
+@pytest.mark.parametrize(
+    "host,headers",
+    [
+        ("api.openai.com", [("Authorization", f"Bearer {JWT}")]),  # an internal JWT
+        ("chatgpt.com", [("Authorization", f"Bearer {JWT}")]),  # not OpenAI's issuer
+        ("api.openai.com", [("api-key", "Sup3rS3cr3tPw!2024")]),
+        ("api.openai.com", [("x-api-key", "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c")]),
+        ("api.anthropic.com", [("x-api-key", "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c")]),
+    ],
+    ids=["jwt-api", "jwt-chatgpt", "password-api-key", "hex-x-api-key", "hex-anthropic"],
+)
+def test_only_the_tools_own_key_shape_passes_in_its_credential_headers(
+    engine, config, host, headers
+):
+    assert counted(engine, config, host, headers) != []
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        f"x_session={JWT}",
+        f"__Secure-notes={JWT}",
+        f"__Host-x={JWT}",
+        f"csrfnote={JWT}",
+        f"oai-note={JWT}",
+    ],
+)
+def test_a_cookie_named_like_a_session_is_no_session_cookie(engine, config, cookie):
+    """Exact names only: the client names its cookies."""
+    assert "JWT" in counted(engine, config, "chatgpt.com", [("Cookie", cookie)])
+
+
+def test_declared_session_cookies_and_their_chunks_pass(engine, config):
+    cookie = (
+        f"__Secure-next-auth.session-token.0={JWT}; __Secure-next-auth.session-token.1={JWT}; "
+        f"oai-sc={JWT}"
+    )
+    assert counted(engine, config, "chatgpt.com", [("Cookie", cookie)]) == []
+
+
+@pytest.mark.parametrize("pattern", ["oai-*", "*session*", "__Secure-?"])
+def test_cookie_name_globs_are_refused(pattern):
+    with pytest.raises(ValidationError):
+        Tool(id="t", name="T", hosts=["t.example"], session_cookies=[pattern])
+    with pytest.raises(ValidationError):
+        RequestMetadataSettings(session_cookies=[pattern])
