@@ -73,7 +73,7 @@ def test_metadata_segments_and_exemptions() -> None:
             ("Host", "api.openai.com"),
             ("Authorization", "Bearer sk-proj-xyz"),
             ("OpenAI-User", "AKIAQWERTYUIOPASDFGH"),
-            ("Cookie", "a=1; session=eyJ%41bc"),
+            ("Cookie", "a=1; __Host-next-auth.csrf-token=eyJ%41bc"),
             ("Content-Length", "12"),
         ],
         [("x-note", "trailer text")],
@@ -86,12 +86,12 @@ def test_metadata_segments_and_exemptions() -> None:
         "credential-header",
         "header.openai-user",
         "cookie.a",
-        "cookie.session",
+        "cookie.__Host-next-auth.csrf-token",
         "trailer.x-note",
     ]
     assert segments[0].text == "v1 / files / JG103729A"
     assert segments[1].text == "purpose"
-    assert segments[5].text == "session: eyJAbc"
+    assert segments[5].text == "__Host-next-auth.csrf-token: eyJAbc"
 
     extraction = Extraction(segments=[Segment("body text", "messages[0]"), *segments])
     text = extraction.text
@@ -104,7 +104,7 @@ def test_metadata_segments_and_exemptions() -> None:
         findings=[
             finding("sk-proj-xyz", "CREDENTIALS", "OPENAI_API_KEY"),  # credential header
             finding("AKIAQWERTYUIOPASDFGH", "CREDENTIALS", "AWS_ACCESS_KEY"),  # counts
-            finding("eyJAbc", "CREDENTIALS", "JWT"),  # session cookie
+            finding("eyJAbc", "CREDENTIALS", "JWT"),  # a declared session cookie
             finding("JG103729A", "PERSONAL_DATA", "UK_NINO"),  # counts
             finding("body text", "CREDENTIALS", "JWT"),  # body: never exempt
         ],
