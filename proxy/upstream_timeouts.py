@@ -5,8 +5,10 @@ two minutes), and a request that was sent waits for its response for as long as 
 connection lives. This addon bounds both:
 
 - **connect** (``aidlp_upstream_connect_timeout``): from ``server_connect`` to
-  ``server_connected``. On expiry the pending connect is cancelled; a ``CONNECT`` (every
-  HTTPS client) is answered ``504 Gateway Timeout``. A plain-HTTP request whose connection
+  ``server_connected``. On expiry the pending connect is cancelled; a ``CONNECT`` that was
+  connecting, or a request let through in a tunnel whose connect timed out (an AI tool's
+  tunnel is accepted before connecting: :mod:`proxy.addons.deferred_connect`), is answered
+  ``504 Gateway Timeout``. A plain-HTTP request whose connection
   times out gets mitmproxy's own 502 page carrying the same message.
 - **read** (``aidlp_upstream_read_timeout``): from the moment aidlp lets a request go
   upstream (the end of the ``request`` hook) until its response headers arrive. On expiry
@@ -184,18 +186,27 @@ class UpstreamTimeouts:
         """A CONNECT whose upstream connect we cancelled: say so with a 504."""
         if flow.server_conn.id in self._timed_out:
             self._timed_out.discard(flow.server_conn.id)
-            timeout = ctx.options.aidlp_upstream_connect_timeout
-            flow.response = http.Response.make(
-                504,
-                f"aidlp: the AI tool's server did not accept a connection within {timeout:g} s "
-                f"({flow.request.host}). Try again later.\n",
-                {"Content-Type": "text/plain; charset=utf-8", "X-AIDLP-Upstream": "timeout"},
-            )
+            flow.response = self._connect_timeout_response(flow)
+
+    @staticmethod
+    def _connect_timeout_response(flow: http.HTTPFlow) -> http.Response:
+        timeout = ctx.options.aidlp_upstream_connect_timeout
+        return http.Response.make(
+            504,
+            f"aidlp: the AI tool's server did not accept a connection within {timeout:g} s "
+            f"({flow.request.host}). Try again later.\n",
+            {"Content-Type": "text/plain; charset=utf-8", "X-AIDLP-Upstream": "timeout"},
+        )
 
     # ---- read -------------------------------------------------------------------------------
 
     def request(self, flow: http.HTTPFlow) -> None:
         """Runs after aidlp's own request hook: only requests it let through are timed."""
+        if flow.response is None and flow.server_conn.id in self._timed_out:
+            # the tunnel was accepted unconnected (proxy/addons/deferred_connect.py) and the
+            # TLS layer's connect timed out: mitmproxy would answer 502 with no retry
+            flow.response = self._connect_timeout_response(flow)
+            return
         timeout = ctx.options.aidlp_upstream_read_timeout
         if not timeout or flow.response is not None or flow.error is not None:
             return

@@ -16,6 +16,7 @@ Chain order matters (hooks run addon by addon, in order):
    :class:`~proxy.startup_gate.StartupConnectGate` — until the scan workers are ready, an
    AI-tool CONNECT is held, then answered 503 (before any TLS);
    :class:`ConnectNameScanner` — a wildcard-matched CONNECT name is scanned before connecting;
+   :class:`DeferredConnect` — an AI tool's CONNECT is answered before connecting upstream;
 5. :class:`ApprovalHeaderTaker` — ``X-AIDLP-Approval`` off every request;
    :class:`~proxy.startup_gate.StartupGate` — 503 until the scan workers are ready;
 6. :class:`RequestInspector` — HTTP requests through the pipeline;
@@ -37,6 +38,7 @@ from proxy.addons.cert_names import SniOnlyCertificates
 from proxy.addons.chain import HookChain
 from proxy.addons.connect_names import ConnectNameScanner
 from proxy.addons.conversation_ids import AnswerIdReader
+from proxy.addons.deferred_connect import DeferredConnect
 from proxy.addons.document_extractors import DocumentExtractors
 from proxy.addons.flows import tool_of
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
@@ -58,6 +60,7 @@ __all__ = [
     "ConfigReloader",
     "ConnectNameScanner",
     "ConnectionGate",
+    "DeferredConnect",
     "DocumentExtractors",
     "HookChain",
     "LoopLagMonitor",
@@ -92,6 +95,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         ConnectionGate(host),
         StartupConnectGate(startup, lambda: host.rt().catalogue),  # before TLS, while not ready
         ConnectNameScanner(host),  # after the gate: wildcard-matched CONNECT names scanned
+        DeferredConnect(host),  # last CONNECT hook: an AI tool's tunnel opens unconnected
         approvals,
         # after the gate's requestheaders (tool tagged), before the request inspector's
         startup,

@@ -277,6 +277,8 @@ def test_mitmdump_loads_addon_script_directly(tmp_path, pki, upstream):
             f"confdir={tmp_path}",
             "--set",
             "aidlp_config=" + str(_one_worker_config(tmp_path)),
+            "--set",  # not the default 9464: another proxy on the machine may hold it
+            f"aidlp_metrics_port={free_port()}",
         ],
         stdout=(tmp_path / "mitmdump.log").open("wb"),  # not a pipe: unread, it fills and blocks
         stderr=subprocess.STDOUT,
