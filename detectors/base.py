@@ -143,12 +143,20 @@ class Recogniser(PatternRecognizer):
         self.regexes: list[str] = [prefix + p.regex for p in self.patterns]
         self.compiled = [re2.compile(r, RE2_OPTIONS) for r in self.regexes]
 
+    #: ``identifiers.yaml`` key holding this recogniser's context words (when its
+    #: ``CONTEXT`` lives there): :meth:`from_vocabulary` reads the changed list
+    CONTEXT_KEY: ClassVar[str] = ""
+
     @classmethod
     def from_vocabulary(cls, vocab: Vocabulary) -> Recogniser:
         """An instance using ``vocab`` (the shipped vocabulary with the
         ``detectors.recognisers.vocabulary`` changes). Recognisers whose patterns are made of
-        data-file words override this; the others read only the shipped files."""
-        return cls()
+        data-file words override this; the others read only the shipped files (and their
+        context words, :attr:`CONTEXT_KEY`, from ``vocab``)."""
+        rec = cls()
+        if cls.CONTEXT_KEY:
+            rec.CONTEXT = vocab.list(IDENTIFIERS, cls.CONTEXT_KEY)  # shadows the class's
+        return rec
 
     @classmethod
     def _with_patterns(cls, patterns: tuple[Pattern, ...]) -> Recogniser:
@@ -235,3 +243,14 @@ def digits(value: str) -> str:
 
 #: Separator tolerated inside identifiers: space, dot, dash, underscore, slash.
 SEP = r"[ .\-_/]?"
+
+
+#: the data file of the identifier recognisers' context words and labels
+IDENTIFIERS = "identifiers.yaml"
+
+
+def context_words(key: str) -> tuple[str, ...]:
+    """The shipped context words ``identifiers.yaml: key`` (a recogniser's ``CONTEXT``)."""
+    from detectors import vocabulary  # the vocabulary module imports nothing of ours
+
+    return vocabulary.load().list(IDENTIFIERS, key)

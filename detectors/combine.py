@@ -93,8 +93,10 @@ def _item(c: Candidate) -> Item:
 #: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
 PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "labelled_name", "role_name", "salutation_name",
-     "greeting_name", "workplace_name", "cued_name", "graded_name"}
+     "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number"}
 )  # fmt: skip
+#: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
+ID_FORMS = frozenset({"staff_number", "glued_name"})
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
 ADDRESSED_FORMS = frozenset(
@@ -112,7 +114,7 @@ SCRIPT_FORMS = frozenset({"subject_name_script"})
 #: a name typed in lower case ("spoke to kelly brannigan")
 LOWER_FORMS = frozenset({"forename_surname_lower", "workplace_name_lower"})
 #: name forms that start a record whose fields follow on the next lines
-RECORD_FORMS = frozenset({"labelled_name"})
+RECORD_FORMS = frozenset({"labelled_name", "staff_number"})
 
 
 _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
@@ -268,6 +270,10 @@ def combine(
     casework_starts = [s for s, _, _ in casework_spans]
     personal_spans = personal_ctx
     personal_starts = [s for s, _, _ in personal_spans]
+    # the names next to personal context are judged first: a flood of names elsewhere in
+    # the text (an attendance list) cannot push the one tied to a fact past the cap
+    # (red team RT-89)
+    names = _context_first(names, weak + special, personal_spans)
     name_spans = sorted((n.start, n.end) for n in names[:MAX_NAMES])
     if structure is not None:
         structure.names = name_spans
@@ -316,6 +322,12 @@ def combine(
         later = _aliases(text, n, name_spans) if case_framed else []
         # a letter's addressee or its signed writer is spoken of paragraphs away
         reach = LETTER_CHARS if structure.speaker(span) else NAME_WINDOW
+        obj = structure.json_object(n.start) if "{" in text else None
+        if obj is not None:
+            # the name is a value in a JSON object: the object is its record (any size up
+            # to JSON_RECORD_CHARS, any key shapes, nested objects included)
+            record = True
+            reach = max(reach, obj[1] - n.start, n.start - obj[0])
         for mention in [n, *later]:
             mspan = (mention.start, mention.end)
 
@@ -342,7 +354,7 @@ def combine(
         framed = reg.casework or reg.involved or private
         if n.form in LOWER_FORMS and not (reg.casework or reg.involved):
             continue  # "kelly brannigan": a lower-case name counts only in casework
-        if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS | SCRIPT_FORMS:
+        if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS | SCRIPT_FORMS | ID_FORMS:
             # a lone word is a name only in a record (a CSV row, a JSON object), or, when
             # it is a known forename, in casework: products, companies and headings are
             # what the small model tags alone ("Cortado")
@@ -355,7 +367,9 @@ def combine(
             continue  # soft context about a name in news-like text
         person_hits.append(n)
         person_hits += tw + ts
-        stated = stated or any(_stated(text, n, x) for x in ts)
+        # a record's field states its fact ("name: X" ... "condition: MS"): no figure is
+        # asked about
+        stated = stated or any(_stated(text, n, x) for x in ts) or bool(record and ts)
         casework_name = casework_name or tcase
     # two different weak identifiers together (e.g. date of birth and postcode), or a
     # weak identifier of a specific individual in casework ("Claimant DOB ...")
@@ -420,6 +434,22 @@ def combine(
     if (reg.toy and not (special and at_work)) or reg.public_text:
         needs_names = False  # names found by NER would not count here
     return counted, needs_names and parsed is None
+
+
+def _context_first(
+    names: list[Item], context: list[Item], spans: list[tuple[int, int, str]]
+) -> list[Item]:
+    """``names`` with those within :data:`NAME_WINDOW` of a context item or span first (in
+    text order), then the others (in text order)."""
+    points = sorted([c.start for c in context] + [s for s, _, _ in spans])
+    if len(names) <= MAX_NAMES or not points:
+        return names
+
+    def near(n: Item) -> bool:
+        i = bisect.bisect_left(points, n.start - NAME_WINDOW)
+        return i < len(points) and points[i] <= n.end + NAME_WINDOW
+
+    return sorted(names, key=lambda n: (not near(n), n.start))
 
 
 def _private_form(name: Item, name_text: str) -> bool:

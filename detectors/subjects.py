@@ -100,6 +100,8 @@ _INTRODUCED_BY_ROLE = re.compile(
 _INTRODUCES_ROLE_AFTER = re.compile(
     rf"(?i)\s*,?\s*(?:is|was)\s+(?:the|our|my|a|an)\s+(?:[a-z]+\s+)?(?:{_BACK_ROLES})\b"
 )
+#: a salutation and an honorific before a name fit in this many chars of its line
+SALUTATION_CHARS = 60
 #: how far a letter's addressee or writer reaches (a salutation's "you", a signed "I")
 LETTER_CHARS = 6_000
 #: how far before the context its "you"/"I" may stand ("your multiple sclerosis", "I was
@@ -129,6 +131,37 @@ _SELF_INTRODUCTION = re.compile(
 )
 #: what may stand between a closing line and the signature under it
 _SIGNATURE_GAP = re.compile(r"[ \t]*\n[ \t\n]{0,8}$")
+#: a JSON object longer than this is no one record (a whole export, a request body)
+JSON_RECORD_CHARS = 20_000
+
+
+#: a text with more braces than this is a bulk export: no JSON record ties (bounded work)
+MAX_JSON_BRACES = 40_000
+
+
+def _json_objects(text: str) -> tuple[list[int], list[int], list[int]]:
+    """Every balanced ``{...}`` of ``text`` (one pass over the braces; a brace inside a
+    string value counts too, which at worst mis-scopes one record): starts (in order),
+    ends and the index of each one's parent (-1 at the top). None above
+    :data:`MAX_JSON_BRACES` braces."""
+    starts: list[int] = []
+    ends: list[int] = []
+    parents: list[int] = []
+    if text.count("{") + text.count("}") > MAX_JSON_BRACES:
+        return starts, ends, parents
+    stack: list[int] = []
+    for m in _BRACE.finditer(text):
+        if m.group() == "{":
+            starts.append(m.start())
+            ends.append(len(text) + JSON_RECORD_CHARS + 1)  # unclosed: never a record
+            parents.append(stack[-1] if stack else -1)
+            stack.append(len(starts) - 1)
+        elif stack:
+            ends[stack.pop()] = m.end()
+    return starts, ends, parents
+
+
+_BRACE = re.compile(r"[{}]")
 #: one field of a record per line, ``key: value`` (a JSON object's leaves as extraction
 #: renders them, or a form's lines)
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
@@ -303,6 +336,7 @@ class Structure:
         #: the names of the text (sorted spans), set by the document rules: a reference
         #: across a paragraph break points back past none of them
         self.names: list[tuple[int, int]] = []
+        self._objects: tuple[list[int], list[int], list[int]] | None = None
         bounds = {0, len(text)}
         for m in _SENTENCE_END.finditer(text):
             # a hard-wrapped prose line continues when the next line starts in lower case
@@ -322,6 +356,21 @@ class Structure:
             for b in bounds
             if b in (0, len(text)) or not _ABBREVIATION_END.search(text, max(0, b - 8), b)
         )
+
+    # -- JSON objects ----------------------------------------------------------------
+    def json_object(self, pos: int) -> tuple[int, int] | None:
+        """The innermost JSON object (``{...}``, balanced, strings skipped) holding ``pos``,
+        when it is at most :data:`JSON_RECORD_CHARS` long: one record, whatever its field
+        count, key shapes or nesting (red team RT-66)."""
+        if self._objects is None:
+            self._objects = _json_objects(self.text)
+        starts, ends, parents = self._objects
+        i = bisect.bisect_right(starts, pos) - 1
+        while i >= 0 and ends[i] <= pos:
+            i = parents[i]
+        if i < 0 or ends[i] - starts[i] > JSON_RECORD_CHARS:
+            return None
+        return starts[i], ends[i]
 
     # -- sentences -------------------------------------------------------------------
     def sentence(self, pos: int) -> int:
@@ -350,6 +399,10 @@ class Structure:
                 return True
         if name[1] <= ctx[0] and self._field_of_only_name(name, ctx):
             return True
+        if record and "{" in self.text:
+            obj = self.json_object(name[0])
+            if obj is not None and obj[0] <= ctx[0] < obj[1]:
+                return True  # a field of the name's object, or of an object nested in it
         if abs(cs - ns) <= CARRY_SENTENCES and self.introduced_by_role(name):
             # "The officer concerned is Patricia Lamb. Please draft the disciplinary
             # letter.": the person the text introduces by a casework role is whom the
@@ -437,8 +490,9 @@ class Structure:
         words = self.text[s:e].split()
         if not words or " ".join(words).lower().strip(".,") in _NOT_ADDRESSEES:
             return None
-        line_start = self.text.rfind("\n", 0, s) + 1
-        if _SALUTATION_BEFORE.search(self.text[line_start:s] or "\0"):
+        nl = self.text.rfind("\n", max(0, s - SALUTATION_CHARS), s)
+        near_line_start = nl >= 0 or s <= SALUTATION_CHARS
+        if near_line_start and _SALUTATION_BEFORE.search(self.text[nl + 1 : s] or "\0"):
             return "addressee"
         if len(words) < 2:
             return None

@@ -111,6 +111,19 @@ SCHEMA: dict[str, dict[str, str]] = {
         "first_person_pronouns": "list",
         "self_introductions": "list",
     },
+    "identifiers.yaml": {
+        "nhs": "list",
+        "nino": "list",
+        "bank": "list",
+        "card": "list",
+        "passport": "list",
+        "utr": "list",
+        "driving_licence": "list",
+        "dob": "list",
+        "iban": "list",
+        "nhs_other_number_labels": "list",
+        "staff_number_labels": "list",
+    },
     "register.yaml": {
         "public_role": "list",
         "reporting": "list",
@@ -153,6 +166,13 @@ CONFIGURABLE: dict[str, frozenset[str]] = {
         }
     ),
     "address.yaml": frozenset({"street_types", "lead_ins"}),
+    # every list: the identifier recognisers' context words and labels
+    "identifiers.yaml": frozenset(
+        {
+            *("nhs", "nino", "bank", "card", "passport", "utr", "driving_licence", "dob"),
+            *("iban", "nhs_other_number_labels", "staff_number_labels"),
+        }
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from detectors.recognisers.phone import UkPhoneRecogniser
 from detectors.recognisers.phone_intl import InternationalPhoneRecogniser
 from detectors.recognisers.postcode import UkPostcodeRecogniser
 from detectors.recognisers.special import EthnicOriginRecogniser
+from detectors.recognisers.staff import StaffNumberRecogniser
 from detectors.recognisers.utr import UtrRecogniser
 
 ALL = (
@@ -43,6 +44,7 @@ ALL = (
     IpAddressRecogniser,
     NamePatternRecogniser,
     CuedNameRecogniser,
+    StaffNumberRecogniser,
     EthnicOriginRecogniser,
     MarkingRecogniser,
     *national_id_recognisers(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from detectors.base import CtxPattern, Recogniser, Tier
+from detectors.base import CtxPattern, Recogniser, Tier, context_words
 
 _SORT = r"\b\d\d[ \-/.]\d\d[ \-/.]\d\d\b"
 _SORT_PLAIN = r"\b\d{6}\b"
@@ -26,24 +26,8 @@ class SortCodeAccountRecogniser(Recogniser):
         CtxPattern("account_then_plain_sort", rf"{_ACCOUNT}{_GAP}{_SORT_PLAIN}", 0.7),
         CtxPattern("account_only", _ACCOUNT, 0.4),
     )
-    CONTEXT = (
-        "sort code",
-        "sortcode",
-        "account",
-        "acc no",
-        "acct",
-        "a/c",
-        "bank",
-        "bank details",
-        "acc",
-        "sc",
-        "payee",
-        "refund",
-        "paid to",
-        "pay to",
-        "paid in error",
-        "bacs",
-    )
+    CONTEXT_KEY = "bank"
+    CONTEXT = context_words(CONTEXT_KEY)
     TIERS: ClassVar[dict[str, str]] = {"UK_BANK_ACCOUNT": Tier.WEAK}
 
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:

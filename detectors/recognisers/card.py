@@ -6,7 +6,7 @@ import re
 
 from presidio_analyzer import Pattern
 
-from detectors.base import Recogniser, Tier, digits
+from detectors.base import Recogniser, Tier, context_words, digits
 
 
 def luhn_ok(number: str) -> bool:
@@ -52,7 +52,8 @@ class PaymentCardRecogniser(Recogniser):
     ENTITY = "CREDIT_CARD"
     TIER = Tier.STRONG
     PATTERNS = (Pattern("card", r"\b\d(?:[ \-]?\d){11,18}\b", 0.9),)
-    CONTEXT = ("card", "visa", "mastercard", "amex", "debit", "credit", "payment")
+    CONTEXT_KEY = "card"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def validate_result(self, pattern_text: str) -> bool:
         n = digits(pattern_text)

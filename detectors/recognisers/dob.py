@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from detectors.base import CtxPattern, Recogniser, Tier
+from detectors.base import CtxPattern, Recogniser, Tier, context_words
 
 _MONTHS = {
     m: i
@@ -79,29 +79,8 @@ class DateOfBirthRecogniser(Recogniser):
         CtxPattern("dob_dmy_words", _DMY_WORDS, 0.6),
         CtxPattern("dob_mdy_words", _MDY_WORDS, 0.6),
     )
-    CONTEXT = (
-        "born",
-        "dob",
-        "d.o.b",
-        "d.o.b.",
-        "date of birth",
-        "birth date",
-        "birthdate",
-        "birthday",
-        "b.",
-        "né",
-        "nee",
-        # the label in other languages (pasted forms and lab reports)
-        "fecha de nacimiento",
-        "f. nacimiento",
-        "date de naissance",
-        "geburtsdatum",
-        "geb.",
-        "data di nascita",
-        "data de nascimento",
-        "data urodzenia",
-        "dyddiad geni",
-    )
+    CONTEXT_KEY = "dob"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def validate_result(self, pattern_text: str) -> bool:
         date = parse_date(pattern_text)

@@ -6,7 +6,7 @@ import re
 
 from presidio_analyzer import Pattern
 
-from detectors.base import Recogniser, Tier
+from detectors.base import Recogniser, Tier, context_words
 
 _SURNAME = re.compile(r"^[A-Z]+9*$")
 
@@ -38,7 +38,8 @@ class UkDrivingLicenceRecogniser(Recogniser):
             0.85,
         ),
     )
-    CONTEXT = ("driving licence", "driving license", "dvla", "licence number")
+    CONTEXT_KEY = "driving_licence"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def validate_result(self, pattern_text: str) -> bool:
         return licence_ok(pattern_text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from presidio_analyzer import Pattern
 
-from detectors.base import Recogniser, Tier
+from detectors.base import Recogniser, Tier, context_words
 
 #: IBAN length per country (the IBAN registry, as Presidio's ``iban_patterns`` lists it).
 #: A code from a country not listed here is not an IBAN.
@@ -53,7 +53,8 @@ class IbanRecogniser(Recogniser):
         # IBANs are case-insensitive ("gb29nwbk6016..."); mod 97 keeps this exact
         Pattern("iban_lower", r"\b[a-z]{2} ?\d\d(?:[ \-]?[a-z0-9]){11,34}", 0.9),
     )
-    CONTEXT = ("iban", "bank", "account")
+    CONTEXT_KEY = "iban"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def validate_result(self, pattern_text: str) -> bool:
         return iban_length(pattern_text) is not None

@@ -6,7 +6,8 @@ import re
 
 from presidio_analyzer import Pattern
 
-from detectors.base import CtxPattern, Recogniser, Tier, digits
+from detectors import vocabulary
+from detectors.base import IDENTIFIERS, CtxPattern, Recogniser, Tier, context_words, digits
 
 
 def nhs_checksum_ok(number: str) -> bool:
@@ -21,13 +22,13 @@ def nhs_checksum_ok(number: str) -> bool:
     return check != 10 and check == int(number[9])
 
 
-#: labels of other ten-digit numbers, just before an unseparated run
-_OTHER_NUMBER = re.compile(
-    r"(?i)\b(?:order|invoice|inv|tracking|parcel|consignment|shipment|po|purchase|ticket|"
-    r"booking|serial|isbn|barcode|sku|product|part|phone|tel|telephone|mobile|fax|call|"
-    r"account|acct|policy|transaction|payment ref|batch|job|case|reference|ref|"
-    r"claim ref|vrn)\b(?:\s*(?:no|number|num|id|ref|reference))?\.?\s*[#:=]?\s*$"
-)
+def other_number_label(labels: tuple[str, ...]) -> re.Pattern[str]:
+    """A label of another ten-digit number, just before an unseparated run
+    (``identifiers.yaml: nhs_other_number_labels``)."""
+    return re.compile(
+        rf"(?i)\b(?:{vocabulary.alternation(labels)})\b"
+        r"(?:\s*(?:no|number|num|id|ref|reference))?\.?\s*[#:=]?\s*$"
+    )
 
 
 class NhsNumberRecogniser(Recogniser):
@@ -40,34 +41,16 @@ class NhsNumberRecogniser(Recogniser):
         Pattern("nhs_grouped", r"\b[1-9]\d\d[ .\-_/]\d{3}[ .\-_/]\d{4}\b", 0.85),
         CtxPattern("nhs_plain", r"\b[1-9]\d{9}\b", 0.6),
     )
-    CONTEXT = (
-        "claimant",
-        "claimants",
-        "claimant's",
-        "service user",
-        "client",
-        "applicant",
-        "appellant",
-        "resident",
-        "discharged",
-        "discharge",
-        "referral",
-        "dob",
-        "date of birth",
-        "nino",
-        "nhs",
-        "nhs number",
-        "nhs no",
-        "health service",
-        "patient",
-        "hospital",
-        "gp",
-        "medical",
-        "chi number",
-        "chi",
-        "chi no",
-        "health and care number",
-    )
+    CONTEXT_KEY = "nhs"
+    CONTEXT = context_words(CONTEXT_KEY)
+    other_number = other_number_label(context_words("nhs_other_number_labels"))
+
+    @classmethod
+    def from_vocabulary(cls, vocab: vocabulary.Vocabulary) -> NhsNumberRecogniser:
+        """An instance with the changed context words and other-number labels."""
+        rec = super().from_vocabulary(vocab)
+        rec.other_number = other_number_label(vocab.list(IDENTIFIERS, "nhs_other_number_labels"))
+        return rec
 
     def validate_result(self, pattern_text: str) -> bool:
         return nhs_checksum_ok(digits(pattern_text))
@@ -75,6 +58,6 @@ class NhsNumberRecogniser(Recogniser):
     def refine(self, text: str, start: int, end: int) -> tuple[int, int, str] | None:
         # an unseparated run right after an order/invoice/phone/reference label is that
         # (a tenth of random ten-digit numbers pass mod 11)
-        if text[start:end].isdigit() and _OTHER_NUMBER.search(text[max(0, start - 40) : start]):
+        if text[start:end].isdigit() and self.other_number.search(text[max(0, start - 40) : start]):
             return None
         return start, end, self.ENTITY

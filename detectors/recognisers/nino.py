@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from presidio_analyzer import Pattern
 
-from detectors.base import SEP, CtxPattern, Recogniser, Tier
+from detectors.base import SEP, CtxPattern, Recogniser, Tier, context_words
 
 _BAD_FIRST = frozenset("DFIQUV")
 _BAD_SECOND = frozenset("DFIOQUV")
@@ -34,14 +34,8 @@ class NinoRecogniser(Recogniser):
         # the sex (M/F): "TN 01 01 90 F". It stands for a NINO in DWP systems.
         Pattern("nino_temporary", rf"\bTN(?:{SEP}\d\d){{3}}{SEP}[MF]\b", 0.8),
     )
-    CONTEXT = (
-        "national insurance",
-        "nino",
-        "ni number",
-        "ni no",
-        "nat ins",
-        "insurance number",
-    )
+    CONTEXT_KEY = "nino"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def validate_result(self, pattern_text: str) -> bool:
         letters = [c.upper() for c in pattern_text if c.isalpha()]

@@ -3,7 +3,7 @@ passport context."""
 
 from __future__ import annotations
 
-from detectors.base import CtxPattern, Recogniser, Tier
+from detectors.base import CtxPattern, Recogniser, Tier, context_words
 
 
 class UkPassportRecogniser(Recogniser):
@@ -17,13 +17,8 @@ class UkPassportRecogniser(Recogniser):
         CtxPattern("passport_digits", r"\b\d{9}\b", 0.7),
         CtxPattern("passport_letters", r"\b[A-Z]{2}\d{7}\b", 0.7),
     )
-    CONTEXT = (
-        "passport",
-        "passport number",
-        "passport no",
-        "travel document",
-        "hmpo",
-    )
+    CONTEXT_KEY = "passport"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def invalidate_result(self, pattern_text: str) -> bool:
         digits = "".join(c for c in pattern_text if c.isdigit())

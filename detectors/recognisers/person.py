@@ -190,6 +190,13 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{_FORENAME_RX}))\b",
             0.6,
         ),
+        # a JSON key or value gluing a known forename to a surname ("Jane_Smith",
+        # "JaneSmith"; red team RT-59): quoted, as a record names a person
+        Pattern(
+            "glued_name",
+            rf"[\"'](?P<v>(?:{_FORENAME_RX})(?:_{_NAME_WORD}|(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}}))[\"']",
+            0.5,
+        ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
         # "Hi Aaron, your attendance ...": a known forename greeted at the start of a line,
         # an email or a quotation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from detectors.base import CtxPattern, Recogniser, Tier, digits
+from detectors.base import CtxPattern, Recogniser, Tier, context_words, digits
 
 _WEIGHTS = (6, 7, 8, 9, 10, 5, 4, 3, 2)
 _CHECK = (2, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1)
@@ -27,24 +27,8 @@ class UtrRecogniser(Recogniser):
     CONTEXT_WINDOW = 60
     IGNORE_CASE = True
     PATTERNS = (CtxPattern("utr", r"\b\d{5} ?\d{5}(?: ?K)?\b", 0.8),)
-    CONTEXT = (
-        "utr",
-        "unique taxpayer",
-        "taxpayer reference",
-        "tax reference",
-        "self assessment",
-        "self-assessment",
-        "hmrc",
-        "tax return",
-        "taxpayer",
-        "self-employed",
-        "self employed",
-        "sa302",
-        "tax year",
-        "paye",
-        "tax bill",
-        "tax credits",
-    )
+    CONTEXT_KEY = "utr"
+    CONTEXT = context_words(CONTEXT_KEY)
 
     def validate_result(self, pattern_text: str) -> bool:
         return utr_ok(pattern_text)
