@@ -190,3 +190,55 @@ def test_realtime_audio_append_is_uninspectable_and_blocked(aidlp_proxy, upstrea
     assert upstream_log.wait_for(lambda r: r.kind == "ws" and b"cat?" in r.body) is not None
     time.sleep(0.3)
     assert not [r for r in upstream_log.snapshot() if r.kind == "ws" and b"input_audio" in r.body]
+
+
+def _ocr_frames(fmt: str) -> bytes:
+    from PIL import Image
+
+    from tests.images import render
+
+    lines = [["Quarterly team update"], ["Case record", "Claimant NI number JG 10 37 29 A"]]
+    pictures = [Image.open(io.BytesIO(render(text, font_size=26, spacing=48))) for text in lines]
+    buf = io.BytesIO()
+    pictures[0].save(buf, fmt, save_all=True, append_images=pictures[1:])
+    with Image.open(io.BytesIO(buf.getvalue())) as image:
+        assert image.n_frames == 2
+    return buf.getvalue()
+
+
+def _alpha_only_png() -> bytes:
+    from PIL import Image
+
+    from tests.images import render
+
+    mask = Image.open(io.BytesIO(render(["Case record", "Claimant NI number JG 10 37 29 A"],
+                                        font_size=26, spacing=48))).convert("L")  # fmt: skip
+    picture = Image.new("RGBA", mask.size, (0, 0, 0, 0))
+    picture.putalpha(mask.point(lambda v: 255 if v < 128 else 0))
+    buf = io.BytesIO()
+    picture.save(buf, "PNG")
+    assert Image.open(io.BytesIO(buf.getvalue())).convert("RGB").getextrema()[0] == (0, 0)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["gif frame 2", "apng frame 2", "tiff page 2", "alpha only"])
+def test_image_text_past_the_first_frame_or_in_alpha_is_read_by_ocr(
+    aidlp_proxy, upstream_log, kind: str
+) -> None:
+    """RT-70: OCR reads every frame/page (bounded) and transparent images composited."""
+    data, mime = {
+        "gif frame 2": lambda: (_ocr_frames("GIF"), "image/gif"),
+        "apng frame 2": lambda: (_ocr_frames("PNG"), "image/png"),
+        "tiff page 2": lambda: (_ocr_frames("TIFF"), "image/tiff"),
+        "alpha only": lambda: (_alpha_only_png(), "image/png"),
+    }[kind]()
+    marker = f"m{time.time_ns()}"
+    url = f"data:{mime};base64," + base64.b64encode(data).decode()
+    with pytest.raises(openai.PermissionDeniedError):
+        _openai(aidlp_proxy).with_options(timeout=120).chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": [
+                {"type": "text", "text": f"Summarise this image {marker}"},
+                {"type": "image_url", "image_url": {"url": url}}]}],
+        )  # fmt: skip
+    assert upstream_log.wait_for(lambda r: marker.encode() in r.body, timeout=1.0) is None

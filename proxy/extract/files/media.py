@@ -114,6 +114,48 @@ class ImageKind(FileKind):
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         col.media("image", where, probe.data)  # kept for OCR in the scan worker
         col.text("\n".join(image_metadata(probe.data)), f"{where}<metadata>")
+        for view, data in other_views(probe.data):
+            col.media("image", f"{where}<{view}>", data)  # OCR reads the first frame only
+            col.budget.check_time()
+
+
+#: frames (GIF/APNG/WebP animation, TIFF pages) beyond the first read for OCR; an image with
+#: more keeps an unread marker for its rest (``extraction.uninspectable`` decides)
+MAX_EXTRA_FRAMES = 15
+
+
+def other_views(data: bytes) -> list[tuple[str, bytes | None]]:
+    """What the first-frame, alpha-dropping OCR read of an image misses, each as its own PNG:
+    later frames and pages, and an image with transparency composited on white and on black
+    (a chat UI shows it on its background; text drawn only in the alpha channel is black on
+    black once alpha is dropped). ``(view, None)`` marks frames past the bound."""
+    from PIL import Image
+
+    views: list[tuple[str, bytes | None]] = []
+    with Image.open(io.BytesIO(data)) as image:
+        frames = getattr(image, "n_frames", 1) or 1
+        for index in range(frames):
+            if index > MAX_EXTRA_FRAMES:
+                views.append((f"frames {index + 1}-{frames} unread", None))
+                break
+            image.seek(index)
+            frame = image.convert("RGBA") if image.mode != "RGB" else image.convert("RGB")
+            if index:
+                views.append((f"frame {index + 1}", _png(frame.convert("RGB"))))
+            if frame.mode == "RGBA":
+                low, high = frame.getchannel("A").getextrema()
+                if low < 128 <= high:  # some of it is transparent: what a viewer composites
+                    for name, colour in (("on white", (255, 255, 255)), ("on black", (0, 0, 0))):
+                        ground = Image.new("RGB", frame.size, colour)
+                        ground.paste(frame, mask=frame.getchannel("A"))
+                        views.append((f"frame {index + 1} {name}", _png(ground)))
+    return views
+
+
+def _png(image: object) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")  # type: ignore[attr-defined]
+    return buf.getvalue()
 
 
 #: EXIF tags that hold text a viewer shows (ImageDescription, Make, Model, Software, Artist,
