@@ -9,11 +9,13 @@ domain fronting and Host/SNI games in both directions).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from proxy.catalogue import Catalogue, Tool, ToolStatus
+from proxy.transport.vocabulary import routing_vocabulary
 
 
 def bare_host(value: str | bytes | None) -> str | None:
@@ -52,7 +54,29 @@ def is_ip_literal(host: str | None) -> bool:
     else:
         return True
     last = bare.rsplit(".", 1)[-1].lower()
-    return bool(last) and (last.isdigit() or last.startswith("0x"))
+    if last and (last.isdigit() or last.startswith("0x")):
+        return True
+    return names_an_address(bare)
+
+
+_DASHED_QUAD = re.compile(r"(?:^|\.)((?:\d{1,3}-){3}\d{1,3})(?:\.|$)")
+_DOTTED_QUAD = re.compile(r"^(?:[a-z0-9-]+\.)?((?:\d{1,3}\.){3}\d{1,3})\.")
+
+
+def names_an_address(host: str) -> bool:
+    """A name that only spells an address (red team RT-102): under a wildcard-DNS zone that
+    answers ``<ip>.<zone>`` with that IP (``data/routing.yaml`` ``address_zones``: sslip.io,
+    nip.io...), or whose labels are a dashed or dotted IPv4 address (``1-2-3-4.x``,
+    ``1.2.3.4.x``). Such a name is unnamed, as the address itself."""
+    lowered = host.lower().rstrip(".")
+    zones = routing_vocabulary().address_zones
+    if any(lowered == zone or lowered.endswith("." + zone) for zone in zones):
+        return True
+    for pattern, separator in ((_DASHED_QUAD, "-"), (_DOTTED_QUAD, ".")):
+        match = pattern.search(lowered)
+        if match and all(int(part) <= 255 for part in match.group(1).split(separator)):
+            return True
+    return False
 
 
 def classify(catalogue: Catalogue, names: Iterable[str | None]) -> Tool | None:

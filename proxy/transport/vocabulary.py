@@ -18,6 +18,7 @@ from proxy.yamlpos import ConfigFileError, load_yaml_with_positions, locate
 DATA_FILE = Path(__file__).resolve().parent / "data" / "routing.yaml"
 
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,62}$")]
+ZoneName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
 HeaderGlob = Annotated[str, StringConstraints(pattern=r"^[a-z0-9*][a-z0-9*_-]{0,99}$")]
 
 
@@ -35,6 +36,7 @@ class RoutingVocabulary(BaseModel):
     slug_words: int = Field(ge=1, le=16)
     model_words: tuple[Word, ...] = ()
     headers: tuple[HeaderGlob, ...] = Field(min_length=1)
+    address_zones: tuple[ZoneName, ...] = ()
 
 
 class RoutingDataError(ValueError):

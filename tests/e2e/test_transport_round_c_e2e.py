@@ -98,3 +98,32 @@ def test_bytes_after_a_deflate_stream_are_refused(aidlp_proxy, upstream_log, wra
             headers={"content-type": "application/json", "content-encoding": "deflate"},
         )
     assert ok.status_code == 200, ok.text[:200]
+
+
+# ---- RT-102: a name that only spells an address is unnamed, like the address ------------------
+
+
+def _send_named(proxy, name: str, host: str, text: str) -> bytes:
+    from tests.e2e.rawtls import http_request
+    from tests.e2e.test_transport_e2e import _mangled_session
+
+    sock, tls = _mangled_session(proxy, f"{name}:443", name)
+    with sock:
+        tls.send(
+            http_request(
+                "POST", host, "/v1/chat/completions", _prompt(text), Content_Type="application/json"
+            )
+        )
+        return tls.read_response()
+
+
+@pytest.mark.parametrize("name", ["1-2-3-4.sslip.io", "1.2.3.4.nip.io", "www-5-6-7-8.sslip.io"])
+def test_a_wildcard_dns_name_is_intercepted_and_routed_by_its_host(aidlp_proxy, upstream_log, name):
+    refused = _send_named(aidlp_proxy, name, "api.deepseek.com", "hello")
+    assert status_of(refused) == 403, refused[:200]
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.tool.blocked" and e.get("host") == "api.deepseek.com"
+    )
+    blocked = _send_named(aidlp_proxy, name, "api.openai.com", f"My NI number is {NINO}")
+    assert status_of(blocked) == 403, blocked[:200]
+    assert upstream_log.wait_for(lambda r: NINO.encode() in r.body, timeout=0.5) is None

@@ -236,3 +236,35 @@ def test_the_vocabulary_is_data_validated_with_a_located_message(tmp_path):
     )
     with pytest.raises(RoutingDataError, match=r"field_words\.0 \(.*routing\.yaml line 2\)"):
         routing_vocabulary(bad)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("helicone-target-url", "https://api.deepseek.com"),
+        ("x-portkey-custom-host", "https://api.deepseek.com/v1"),
+    ],
+)
+def test_a_gateway_header_pointing_at_deepseek_is_refused(check, header):
+    """Red team RT-101: the gateway forwards to the URL it is given."""
+    assert check.headers_verdict([header]) == BLOCKED
+    assert check.headers_verdict([(header[0], "https://api.openai.com/v1")]) is None
+
+
+@pytest.mark.parametrize(
+    "host,address",
+    [
+        ("1-2-3-4.sslip.io", True),
+        ("www-1-2-3-4.sslip.io", True),
+        ("1.2.3.4.nip.io", True),
+        ("1-2-3-4.example.com", True),
+        ("ec2-54-12-34-56.compute-1.amazonaws.com", False),  # a name, not only an address
+        ("api.openai.com", False),
+        ("v1.2.3.4cdn.com", False),
+    ],
+)
+def test_a_name_that_only_spells_an_address_is_unnamed(host, address):
+    """Red team RT-102: wildcard DNS turns an address into a name."""
+    from proxy.transport.names import is_ip_literal
+
+    assert is_ip_literal(host) is address
