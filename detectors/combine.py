@@ -33,6 +33,7 @@ from detectors.subjects import (
     placeholder,
     placeholder_address,
     register,
+    without_object_names,
 )
 
 #: How far (chars) a name and its personal context may be apart.
@@ -243,6 +244,7 @@ def combine(
     personal_ctx = hits.spans("personal")
     if not (names or weak or special or personal_ctx or contact):
         return _dedupe(direct + strong), False  # nothing about a person to judge
+    without_object_names(text, hits)  # "Date Placeholder 3" of a deck's layouts
     reg = register(text, hits)
     # sentences are needed only to tie names or special-category terms to someone
     structure = Structure(text, hits, parsed) if (names or special) else None

@@ -266,6 +266,27 @@ _CODE_SHAPE = re.compile(
 _QUOTE = re.compile(r"[\u201c\"][^\u201d\"\n]{12,400}[\u201d\"]")
 
 
+#: a numbered object name ("Date Placeholder 3", "Content Placeholder 2": the shape names of
+#: every PowerPoint layout, read with the deck): its words frame nothing
+_NUMBERED_NAME = re.compile(r"[ \t]+\d{1,3}\b")
+_FRAMING_GROUPS = ("register:fiction", "register:example_cue")
+
+
+def without_object_names(text: str, hits: Hits) -> None:
+    """Drop, in place, the fiction and example-cue hits that are part of a numbered object
+    name: a deck's layouts ("Footer Placeholder 4") made every pptx read as toy data."""
+    for group in _FRAMING_GROUPS:
+        ends = hits.ends.get(group)
+        if not ends:
+            continue
+        keep = [i for i, end in enumerate(ends) if _NUMBERED_NAME.match(text, end, end + 6) is None]
+        if len(keep) == len(ends):
+            continue
+        for table in (hits.starts, hits.ends, hits.labels):
+            values = table[group]
+            table[group] = [values[i] for i in keep]
+
+
 def register(text: str, hits: Hits) -> Register:
     """Score the text's framing: news/reference signals against casework signals."""
 

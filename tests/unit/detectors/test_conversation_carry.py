@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+from pptx import Presentation
 
 from proxy.extract import extract
 from proxy.transport.metadata import prompt_end
@@ -203,3 +204,42 @@ def test_two_people_on_sheet_one_and_a_condition_on_sheet_two(engine) -> None:
 def test_a_workbook_of_conditions_without_a_person(engine) -> None:
     data = workbook([["Service"], ["Gastro clinic"]], [["Condition"], ["Crohn's disease"]])
     assert document_categories(engine, data) == []
+
+
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def deck(*titles: str) -> bytes:
+    """A real deck (python-pptx, with its default layouts: "Date Placeholder 3", "Footer
+    Placeholder 4" ...), read back by python-pptx to prove the slides are there."""
+    presentation = Presentation()
+    for title in titles:
+        slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+        slide.shapes.title.text = title
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    data = buffer.getvalue()
+    back = Presentation(io.BytesIO(data))
+    assert [s.shapes.title.text for s in back.slides] == list(titles)
+    return data
+
+
+def deck_categories(engine, data: bytes) -> list[str]:
+    extraction = extract(request("https://api.openai.com/v1/files", data, content_type=PPTX))
+    return engine.scan(extraction.text, extraction.seams, prompt_end(extraction)).categories
+
+
+# Rule: a deck's layout shape names ("Footer Placeholder 4") frame nothing: the deck is no
+# toy data, and one deck is one context (slide 1 names, slide 2 says the condition).
+def test_name_on_slide_one_condition_on_slide_two(engine) -> None:
+    data = deck("Case review: Rhiannon Pughe, Cardiff office", "She has Crohn's disease.")
+    assert deck_categories(engine, data) == BOTH
+
+
+def test_one_slide_with_a_name_and_a_condition(engine) -> None:
+    assert deck_categories(engine, deck("Rhiannon Pughe has Crohn's disease.")) == BOTH
+
+
+def test_a_deck_about_a_condition_without_a_person(engine) -> None:
+    data = deck("Crohn's disease: an overview", "Symptoms, tests and treatment")
+    assert deck_categories(engine, data) == []
