@@ -36,10 +36,17 @@ from detectors.base import (
     Tier,
 )
 from detectors.combine import Item, combine, context_windows
+from detectors.hssets import PatternSets
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.literals import LiteralSet, fold
-from detectors.normalise import Limits, View, _byte_to_char, normalise, scrub_surrogates
-from detectors.re2sets import PackedSets
+from detectors.normalise import (
+    Limits,
+    View,
+    _byte_to_char,
+    normalise,
+    prepare,
+    scrub_surrogates,
+)
 from detectors.seams import SEAM_TIERS, crossing_findings, seam_document, with_seam_findings
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult, Seam
@@ -108,7 +115,7 @@ class ScanEngine:
                 if searched is not None:
                     regexes.append(searched)
                     self._set_owner.append(index)
-        self._sets = PackedSets(regexes, RE2_OPTIONS)
+        self._sets = PatternSets(regexes, RE2_OPTIONS)  # a superset: candidates_for confirms
         self._literals = LiteralSet(literal_groups) if literal_groups else None
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
@@ -118,6 +125,7 @@ class ScanEngine:
             if rec.CONTEXT:
                 groups[f"ctx:{rec.ENTITY}"] = list(rec.CONTEXT)
         self.keywords = KeywordIndex(groups)
+        prepare()  # the normaliser's tables now, not on a worker's first scan that needs them
         self.ner: NameFinder | None = None
         if load_ner:
             self.ner = _load_factory(NAME_FINDER_FACTORY)(self.settings)

@@ -858,6 +858,16 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     return [(s, e, origin, decoded) for s, e, origin, decoded, _ in found]
 
 
+def prepare() -> None:
+    """Build every table and pattern set :func:`normalise` loads on first use (the UTS #39
+    skeletons, the blob finders' and shape checks' sets, the data file's vocabularies), so
+    that an engine built in the scan template hands them to each forked worker instead of
+    each worker building them on its first non-ASCII or blob-shaped text."""
+    _uts39_skeletons()
+    _blob_sets()
+    _shape_set()
+
+
 def normalise(text: str, limits: Limits | None = None) -> list[View]:
     """Normalise ``text``; return the main view first, then decoded-blob and turned views.
 

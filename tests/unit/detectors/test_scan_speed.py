@@ -123,3 +123,104 @@ def test_any_of_scopes_inline_flags_per_pattern() -> None:
     assert one("an ExAmPlE value") and one("TEST")
     assert not one("test") and not one("x TEST")
     assert _any_of(()) is None
+
+
+def test_prepare_builds_the_normaliser_tables_a_first_scan_would() -> None:
+    """Rule: ``normalise.prepare()`` (run when an engine is built, so in the scan template
+    before workers fork) builds the tables the normaliser otherwise loads on first use: the
+    UTS #39 skeletons (first non-ASCII text), the blob finders' and the shape checks' sets."""
+    from detectors import normalise
+
+    tables = (normalise._uts39_skeletons, normalise._blob_sets, normalise._shape_set)
+    for table in tables:
+        table.cache_clear()
+    normalise.prepare()
+    assert [t.cache_info().currsize for t in tables] == [1, 1, 1]
+
+
+def test_hyperscan_sets_answer_at_least_what_each_pattern_says_alone(engine) -> None:
+    """Rule: the engine's pattern gate (Hyperscan databases for ASCII text, RE2 sets for
+    the rest) never misses a pattern that matches when searched alone with RE2, and on the
+    corpus says exactly what RE2 says; ASCII texts take the Hyperscan path."""
+    from detectors.hssets import PatternSets
+
+    regexes = _set_regexes(engine)
+    alone = [re2.compile(rx, RE2_OPTIONS) for rx in regexes]
+    sets = PatternSets(regexes, RE2_OPTIONS)
+    assert len(sets.hyperscan_ids) > len(regexes) // 2  # most patterns run in Hyperscan
+    texts = [
+        *_sample_texts(step=2),
+        "Dear Bartomiej Kowalski, your NINO is QQ 12 34 56 C",
+        "Mr O'Brien-Smith emailed jane.doe@example.org on 3rd of March\n",
+        "sort code 12-34-56 account 12345678, card 4111 1111 1111 1111\x0b",
+    ]
+    ascii_hits = 0
+    for text in texts:
+        data = text.encode()
+        expected = {i for i, rx in enumerate(alone) if rx.search(data)}
+        got = sets.matching(data)
+        assert expected <= got, text[:60]
+        assert got == expected or data.endswith(b"\n") or b"\x0b" in data, text[:60]
+        ascii_hits += data.isascii() and bool(expected & set(sets.hyperscan_ids))
+    assert ascii_hits  # the Hyperscan path found matches, not only misses
+
+
+def test_hyperscan_sets_exact_mode_confirms_with_re2() -> None:
+    """Rule: with ``exact=True`` the gate's answer is RE2's, also where Hyperscan's ``$``
+    (before a final newline) and ``\\s`` (VT) say more."""
+    from detectors.hssets import PatternSets
+
+    patterns = [r"end$", r"a\sb", r"\bQQ\d{6}[A-D]\b", r"(?i)k\w+"]
+    loose = PatternSets(patterns, RE2_OPTIONS)
+    exact = PatternSets(patterns, RE2_OPTIONS, exact=True)
+    assert loose.matching(b"the end\n") == {0} and exact.matching(b"the end\n") == set()
+    assert loose.matching(b"a\x0bb") == {1} and exact.matching(b"a\x0bb") == set()
+    for data in (b"QQ123456C kite", "\u212aite QQ123456C".encode()):  # KELVIN SIGN: RE2 path
+        assert exact.matching(data) == loose.matching(data) == {2, 3}
+
+
+def test_ascii_form_rewrites_only_what_is_exact_on_ascii_text() -> None:
+    """Rule: a pattern reaches Hyperscan's byte mode only in a form that means on ASCII text
+    what RE2 means: \\p{Lu}/\\p{Ll} become [A-Z]/[a-z], a non-ASCII character a byte ASCII
+    never holds (one atom: its quantifier still applies); other Unicode properties, a
+    property inside a class and \\Q...\\E stay with RE2."""
+    from detectors.hssets import PatternSets, ascii_form
+
+    assert ascii_form(r"\p{Lu}\p{Ll}+") == "[A-Z][a-z]+"
+    assert ascii_form("Bartł?omiej") == r"Bart(?:\xff)?omiej"
+    assert ascii_form("[^“]x[a-é]") == r"[^\xff]x[a-\xff]"
+    assert ascii_form("[]a][[:alpha:]]") == "[]a][[:alpha:]]"
+    for unsupported in (r"[\p{Lu}]", r"\pL", r"\p{Greek}", r"\Qa.b\E", r"\C"):
+        assert ascii_form(unsupported) is None
+    patterns = ["Bartł?omiej", "[^“]x", r"\p{Lu}\p{Ll}+ [a-é]", r"\p{Greek}"]
+    sets = PatternSets(patterns, RE2_OPTIONS)
+    assert sorted(sets.hyperscan_ids) == [0, 1, 2]
+    for text in ("Bartomiej", "yx", "Jane a", "Jane ~", "plain", "Bartłomiej", "αx", "Jane é"):
+        data = text.encode()
+        expected = {i for i, p in enumerate(patterns) if re2.search(p, data)}
+        assert sets.matching(data) == expected, text
+
+
+def test_hyperscan_scratch_is_per_thread() -> None:
+    """Rule: each thread scans with its own Hyperscan scratch space (one scratch used by
+    two threads at once is an error), and threads get the same answers."""
+    import threading
+
+    from detectors.hssets import PatternSets
+
+    sets = PatternSets([r"\bQQ\d{6}[A-D]\b", r"(?i)password"], RE2_OPTIONS)
+    answers: list[set[int]] = []
+    scratches: list[object] = []  # kept alive, so their ids stay distinct
+
+    def scan() -> None:
+        for _ in range(200):
+            answers.append(sets.matching(b"QQ123456C and the Password"))
+        scratches.append(sets._scratches()[0])
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 800 and all(a == {0, 1} for a in answers)
+    assert len({id(s) for s in scratches}) == 4
