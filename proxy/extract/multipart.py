@@ -182,9 +182,9 @@ def extract_multipart(
         if mime.startswith("multipart/"):
             extract_multipart(col, part.data, ctype, at, depth + 1)
         elif filename is not None or (mime and not mime.startswith("text/") and "json" not in mime):
-            if filename:
-                col.text(filename, f"{at}.filename")
             col.file(part.data, f"{at}:file", ctype, filename or "", depth + 1)
+            if filename:  # after the content: a part's text runs on into the next part's
+                col.text(filename, f"{at}.filename", context="filename")
         else:
             col.value(decode_text(part.data, header_param(ctype, "charset")), at, depth)
 

@@ -242,3 +242,38 @@ def test_image_text_past_the_first_frame_or_in_alpha_is_read_by_ocr(
                 {"type": "image_url", "image_url": {"url": url}}]}],
         )  # fmt: skip
     assert upstream_log.wait_for(lambda r: marker.encode() in r.body, timeout=1.0) is None
+
+
+@pytest.mark.parametrize("route", ["uploads api parts", "put block"])
+def test_text_file_split_across_upload_parts_is_scanned_across_the_seam(
+    aidlp_proxy, upstream_log, route: str
+) -> None:
+    """RT-76: the provider reassembles the parts, so a NINO split between two parts is in the
+    file it stores; the conversation memory keeps the tail of each part of one upload id."""
+    text = f"Case notes.\nClaimant Jane Smith, NI number {NINO}, claims Universal Credit.\n"
+    cut = text.index(NINO) + 4  # JG10 | 3729A
+    first, second = text[:cut].encode(), text[cut:].encode()
+    assert (first + second).decode() == text  # what the provider stores
+    upload = f"upload_{time.time_ns()}"
+    with aidlp_proxy.httpx() as client:
+
+        def send(part: bytes, index: int) -> httpx.Response:
+            if route == "put block":
+                return client.put(
+                    f"https://files.oaiusercontent.com/file-{upload}?comp=block&blockid=b{index}",
+                    content=part,
+                    headers={
+                        "Content-Type": "application/octet-stream",
+                        "x-ms-blob-type": "BlockBlob",
+                    },
+                )
+            return client.post(
+                f"https://api.openai.com/v1/uploads/{upload}/parts",
+                files={"data": ("blob", part, "application/octet-stream")},
+            )
+
+        assert send(first, 0).status_code == 200
+        assert upstream_log.wait_for(lambda r: upload in r.path) is not None
+        assert send(second, 1).status_code == 403
+    time.sleep(0.3)
+    assert not [r for r in upstream_log.snapshot() if upload in r.path and b"3729A" in r.body]
