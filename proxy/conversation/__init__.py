@@ -243,8 +243,9 @@ class AnswerIds:
         except zlib.error:
             self.done = True
             return None
+        start = max(0, len(self.head) - _ID_OVERLAP)  # an id across two chunks is whole
         self.head += chunk[: ANSWER_HEAD_BYTES - len(self.head)]
-        head = bytes(self.head)
+        head = bytes(self.head[start:])
         for pattern in self.patterns:
             found = pattern.search(head)
             if found is not None:
@@ -253,6 +254,10 @@ class AnswerIds:
         if len(self.head) >= ANSWER_HEAD_BYTES:
             self.done = True
         return None
+
+
+#: bytes of the answer searched again with each chunk: a field name and id cut by a chunk
+_ID_OVERLAP = 256
 
 
 def _field_pattern(name: str) -> Any:

@@ -302,3 +302,16 @@ def test_unrelated_numbers_in_two_turns_do_not_join(engine):
     run(inspector, chatgpt("We met in room 214 on floor 3"), web())
     follow = run(inspector, chatgpt("Version 2 of the plan is due in 2027"), web())
     assert follow.decision.action == "allow"
+
+
+def test_answer_ids_in_a_gzip_answer_and_not_past_the_bound():
+    import gzip
+
+    reader = AnswerIds(("id",), "gzip")
+    packed = gzip.compress(b'{"id": "resp_zip1", "object": "response"}')
+    assert reader.feed(packed[:10]) is None
+    assert reader.feed(packed[10:]) == "resp_zip1"
+    late = AnswerIds(("id",))
+    assert late.feed(b" " * (17 * 1024) + b'{"id": "resp_late"}') is None  # past 16 KiB
+    assert late.done
+    assert AnswerIds(("id",), "br").feed(b'{"id": "resp_x"}') is None  # not read
