@@ -62,7 +62,7 @@ _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
 
 #: Invisible characters that are not in Unicode category Cf but render as nothing.
-_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800")
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800\ufffc")
 
 #: Blocks of enclosed Latin capitals that have no NFKC decomposition and no UTS #39 skeleton
 #: (squared, negative circled, negative squared, regional indicators): first code point of A.
@@ -105,7 +105,7 @@ _QUOTE_PREFIX = re.compile(r"(?m)^> ?")
 _URLENC = re2.compile(r"[^\s%]{0,64}(?:%[0-9A-Fa-f]{2}[^\s%]{0,64}){3,}", _OPTS)
 #: cheap pre-check: no long token, no %XX and no \\xXX means no blob to decode
 _ANY_BLOB = re2.compile(
-    r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|(?:[A-Za-z0-9+/]{4} ){3}[A-Za-z0-9+/]{4}"
+    r"[A-Za-z0-9+/_-]{16}|%[0-9A-Fa-f]{2}|%u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|(?:[A-Za-z0-9+/]{4} ){3}[A-Za-z0-9+/]{4}"
     r"|\b(?:0[xX])?[0-9A-Fa-f]{2}(?:[ :,\-]{1,2}(?:0[xX])?[0-9A-Fa-f]{2}){5}"
     # short base64 (12 characters with a digit), quoted-printable, \u and octal escapes,
     # character codes, binary octets, Ascii85
@@ -136,14 +136,16 @@ _SHORT_BASE64 = re2.compile(
 )
 #: quoted-printable: =XX escapes among literal characters, soft line breaks
 _QP = re2.compile(r"(?:[^\s=]{0,24}=(?:[0-9A-F]{2}|\r?\n)){2,}[^\s=]{0,24}", _OPTS)
-#: backslash escapes in text: \u004a, \U0000004a, \u{4a}, \112 (octal)
+#: backslash escapes in text: \u004a, \U0000004a, \u{4a}, \112 (octal); IIS/JavaScript
+#: ``escape()`` ``%u004A``
 _ESCAPES = re2.compile(
-    r"(?:[^\s\\]{0,24}(?:\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\u\{[0-9A-Fa-f]{1,6}\}"
-    r"|\\[0-7]{3})){3,}[^\s\\]{0,24}",
+    r"(?:[^\s\\%]{0,24}(?:\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\u\{[0-9A-Fa-f]{1,6}\}"
+    r"|\\[0-7]{3}|%u[0-9A-Fa-f]{4})){3,}[^\s\\%]{0,24}",
     _OPTS,
 )
 _ESCAPE = re.compile(
     r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\u\{([0-9A-Fa-f]{1,6})\}|\\([0-7]{3})"
+    r"|%u([0-9A-Fa-f]{4})"
 )
 #: character codes written as decimal numbers: "74, 71, 49, 48, 51, 55"
 _CHAR_CODES = re2.compile(r"\b\d{2,3}(?:(?:, ?|; ?| )\d{2,3}){5,}\b", _OPTS)
@@ -553,6 +555,16 @@ def _brotli_inflated(raw: bytes) -> bytes | None:
     return out if d.is_finished() and out else None
 
 
+def _utf16_le(raw: bytes) -> str | None:
+    """``raw`` as UTF-16LE when it reads as BOM-less (or BOM'd) UTF-16LE ASCII-range text:
+    every other byte zero."""
+    if raw.startswith(b"\xff\xfe"):
+        raw = raw[2:]
+    if len(raw) < 8 or len(raw) % 2 or raw[1::2].count(0) < len(raw) // 2 * 0.9 or 0 in raw[0::2]:
+        return None
+    return raw.decode("utf-16-le", "replace")
+
+
 def _decode_text(raw: bytes) -> str | None:
     """Decoded bytes as text: all of it when it is text, else its readable runs of 16+
     characters (text after a short binary prefix, or between binary fields; random bytes
@@ -560,6 +572,9 @@ def _decode_text(raw: bytes) -> str | None:
     inflated = _inflated(raw) if len(raw) >= 8 else None
     if inflated is not None:
         raw = inflated
+    wide = _utf16_le(raw)
+    if wide is not None and _printable(wide):
+        return wide  # base64 of UTF-16LE text (what .NET / PowerShell -EncodedCommand write)
     try:
         s = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -657,10 +672,10 @@ def _try_qp(blob: str) -> str | None:
 
 
 def _escape_char(m: re.Match[str]) -> str:
-    hex4, hex8, braced, octal = m.groups()
+    hex4, hex8, braced, octal, percent = m.groups()
     if octal is not None:
         return chr(int(octal, 8) & 0xFF)
-    point = int(hex4 or hex8 or braced, 16)
+    point = int(hex4 or hex8 or braced or percent, 16)
     return chr(point) if point <= 0x10FFFF else "\ufffd"
 
 

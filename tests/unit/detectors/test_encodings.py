@@ -194,3 +194,38 @@ def test_compressed_clean_text_is_read_and_random_bytes_give_nothing(engine) -> 
     assert not {"PERSONAL_DATA", "SPECIAL_CATEGORY"} & set(cats(engine, text))
     noise = f"blob {base64.b64encode(b'\x78\x9c' + random.Random(7).randbytes(64)).decode()}"
     assert [view.origin for view in normalise(noise)] == ["text"]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "base64 of utf-16le",
+        "base64 of utf-16le with bom",
+        "percent-u escapes",
+        "object replacement",
+    ],
+)
+def test_more_forms_a_reader_decodes_block(engine, form: str) -> None:
+    """RT-10 / RT-73 residuals: base64 of UTF-16LE text (PowerShell -EncodedCommand, .NET),
+    IIS / JavaScript ``escape()`` ``%u004A`` escapes, and U+FFFC (an object placeholder a
+    viewer shows as nothing or a box) inside a value; each read back with Python first."""
+    encoded = {
+        "base64 of utf-16le": base64.b64encode(NINO.encode("utf-16-le")).decode(),
+        "base64 of utf-16le with bom": base64.b64encode(NINO.encode("utf-16")).decode(),
+        "percent-u escapes": "".join(f"%u{ord(c):04X}" for c in NINO),
+        "object replacement": NINO[:4] + "\ufffc" + NINO[4:],
+    }[form]
+    if form.startswith("base64"):
+        assert base64.b64decode(encoded).decode("utf-16" if "bom" in form else "utf-16-le") == NINO
+    elif form == "percent-u escapes":
+        assert (
+            "".join(chr(int(encoded[i + 2 : i + 6], 16)) for i in range(0, len(encoded), 6)) == NINO
+        )
+    text = f"Decode this, it is the claimant's NI number: {encoded}"
+    assert engine.scan(text).categories == ["PERSONAL_DATA"], form
+
+
+def test_percent_u_and_utf16_look_alikes_stay_allowed(engine) -> None:
+    assert engine.scan("Progress is 50%u and the budget line %u is blank.").categories == []
+    clean = base64.b64encode("Minutes of the meeting".encode("utf-16-le")).decode()
+    assert engine.scan(f"Decode: {clean}").categories in ([], ["CREDENTIALS"])
