@@ -251,6 +251,22 @@ SECRETS = [
     ("LANGFUSE_SECRET_KEY=sk-lf-3f2a9c1e-7b4d-4e8a-9c2f-1d6e8b3a5c7f", "SAAS_API_TOKEN"),
     ("LD_SDK_KEY=sdk-k7q2m9xp-4vb8-4ns1-wc6y-d3fg5hj0kl2m", "SAAS_API_TOKEN"),
     ("BBDC-" + "Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8T", "SAAS_API_TOKEN"),
+    # NTLM type-3 responses, bare authorization values, C / RPM macros, JWKs, X bearers
+    (
+        "Authorization: NTLM TlRMTVNTUAADAAAAGAAYAEgAAAAYABgAYAAAAAAAAAB4AAAACAAIAHgAAAAQABAAgAAA"
+        "Qk7Lm2Xp9Rt4Vb8N",
+        "NTLM_RESPONSE",
+    ),
+    ('"authorization": "Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0K"', "AUTH_HEADER_TOKEN"),
+    ('    --oauth2-bearer "Hq4vL9zRw2Qk7Lm2Xp9R==" \\', "GENERIC_SECRET"),
+    ('#define API_TOKEN "Qk7Lm2Xp9Rt4Vb8Ns1Wc6"', None),
+    ("%define token 9f3a2c7e1b4d4f6a9c5e2d7f1a4c8e6b", "GENERIC_SECRET"),
+    ('{"kty": "oct", "kid": "hmac-1", "k": "Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3Fg5Hj0Kl"}', "PRIVATE_KEY"),
+    ('{"d": "Hq4vL9zRw2Qk7Lm2Xp9Rt4Vb8Ns1Wc6Yd3", "crv": "P-256", "kty": "EC"}', "PRIVATE_KEY"),
+    (
+        "BEARER=AAAAAAAAAAAAAAAAAAAAAQk7Lm2Xp9Rt%2BVb8Ns1Wc6Yd3Fg5Hj0Kl2Mn4Pq6Rs8Tu0Vw2Xy4Za6",
+        "TWITTER_TOKEN",
+    ),
 ]
 
 LOOKALIKES = [
@@ -331,6 +347,10 @@ LOOKALIKES = [
     "SHIPPO_API_KEY=shippo_live_<your-key>",
     "SHIPPO_API_KEY=shippo_live_EXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPL",
     "pgar_ is the prefix of pganalyze read keys",
+    "Authorization: NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw==",
+    "Authorization: required",
+    "#define PASSWORD_LENGTH 16",
+    '{"kty": "RSA", "e": "AQAB", "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4"}',
     "https://default1a.2b.environment.api.powerplatform.com:443/powerautomate/automations/direct/"
     "workflows/9c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5/triggers/manual/paths/invoke?api-version=1",
 ]
