@@ -305,3 +305,23 @@ def test_more_ai_tools_are_scanned(aidlp_proxy, upstream_log, url):
     incident = response.headers["X-AIDLP-Incident"]
     event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
     assert event is not None and event["event"] == "ai.request.blocked"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://m365.cloud.microsoft/chat/api/message",  # red team RT-106
+        "https://api.fireflies.ai/graphql",
+        "https://textract.eu-west-2.amazonaws.com/",
+    ],
+)
+def test_the_fourth_sweep_is_scanned(aidlp_proxy, upstream_log, url):
+    host = url.split("/")[2]
+    with aidlp_proxy.httpx() as client:
+        response = client.post(url, json={"prompt": f"My NI number is {NINO}"})
+    assert response.status_code == 403, response.text[:200]
+    assert upstream_log.wait_for(lambda r: r.host == host, timeout=0.5) is None
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["event"] == "ai.request.blocked"
