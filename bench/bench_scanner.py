@@ -175,12 +175,23 @@ def main(argv: list[str] | None = None) -> int:
         help="run one measurement in this process (default: both, each in a fresh process)",
     )
     parser.add_argument(
+        "--gate",
+        choices=("re2", "hyperscan"),
+        default="re2",
+        help="aidlp's pattern gate (detectors.engine.PATTERN_GATE_FACTORY): RE2 packed sets "
+        "(the default) or Hyperscan for ASCII text (detectors/hssets.py)",
+    )
+    parser.add_argument(
         "--no-gc-freeze",
         action="store_true",
         help="leave the loaded engines' objects to the cyclic collector (default: gc.freeze() "
         "after both engines are built, as aidlp's scan-worker template does)",
     )
     args = parser.parse_args(argv)
+    if args.gate == "hyperscan":
+        import detectors.engine
+
+        detectors.engine.PATTERN_GATE_FACTORY = "detectors.hssets:PatternSets"
     paths = args.corpus or DEFAULT_CORPORA
     warm_paths = args.warm_corpus or [
         next(w for w in DEFAULT_WARM if w.resolve() not in {p.resolve() for p in paths})

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from detectors import registry
 from detectors.base import (
@@ -36,7 +36,6 @@ from detectors.base import (
     Tier,
 )
 from detectors.combine import Item, combine, context_windows
-from detectors.hssets import PatternSets
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.literals import LiteralSet, fold
 from detectors.normalise import (
@@ -66,8 +65,17 @@ PLUGIN_FACTORIES: list[str] = [
 #: a :class:`~detectors.base.NameFinder` (not loaded yet), or None when disabled.
 NAME_FINDER_FACTORY = "detectors.recognisers.person:SpacyPersonRecogniser.from_settings"
 
+#: The pattern gate (which recogniser patterns can match a view): a factory taking the
+#: patterns and RE2 options, returning an object whose ``matching(data)`` is the set of their
+#: indices that match (a superset is fine: those patterns then run with RE2). RE2 packed sets
+#: by default; ``"detectors.hssets:PatternSets"`` (Hyperscan for ASCII text) is ~2.5x faster
+#: on a cold dev pass (0.03 vs 0.08 s CPU) but compiles for 2.3-4 s CPU at every engine
+#: build, in the proxy and in the scan template: readiness 28 -> 45 s at load 14
+#: (``bench/README.md``), so it is not the default.
+PATTERN_GATE_FACTORY = "detectors.re2sets:PackedSets"
 
-def _load_factory(spec: str) -> Callable[[DetectorSettings], Detector | None]:
+
+def _load_factory(spec: str) -> Callable[..., Any]:
     module, _, attr = spec.partition(":")
     obj = importlib.import_module(module)
     for part in attr.split("."):
@@ -115,7 +123,7 @@ class ScanEngine:
                 if searched is not None:
                     regexes.append(searched)
                     self._set_owner.append(index)
-        self._sets = PatternSets(regexes, RE2_OPTIONS)  # a superset: candidates_for confirms
+        self._sets = _load_factory(PATTERN_GATE_FACTORY)(regexes, RE2_OPTIONS)
         self._literals = LiteralSet(literal_groups) if literal_groups else None
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns

@@ -224,3 +224,21 @@ def test_hyperscan_scratch_is_per_thread() -> None:
         t.join()
     assert len(answers) == 800 and all(a == {0, 1} for a in answers)
     assert len({id(s) for s in scratches}) == 4
+
+
+def test_engine_with_the_hyperscan_gate_finds_what_it_finds_with_re2_sets(monkeypatch) -> None:
+    """Rule: the pattern gate is a speed choice only: an engine built with the Hyperscan gate
+    (``PATTERN_GATE_FACTORY``) gives the same findings as one with the RE2 packed sets."""
+    import detectors.engine as engine_module
+    from detectors.hssets import PatternSets
+
+    plain = engine_module.ScanEngine(load_ner=False)
+    monkeypatch.setattr(engine_module, "PATTERN_GATE_FACTORY", "detectors.hssets:PatternSets")
+    fast = engine_module.ScanEngine(load_ner=False)
+    assert isinstance(fast._sets, PatternSets) and not isinstance(plain._sets, PatternSets)
+    found = 0
+    for text in _sample_texts(step=4):
+        expected = plain.scan(text).findings
+        assert fast.scan(text).findings == expected, text[:60]
+        found += bool(expected)
+    assert found
