@@ -146,16 +146,20 @@ _LAST_KEY = re2.compile(r"([A-Za-z_][\w-]*)(?:\[\d+\])*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def with_context(extraction: Extraction, context: str) -> tuple[Extraction, int]:
+def with_context(
+    extraction: Extraction, context: str, prompt_parts: int | None = None
+) -> tuple[Extraction, int]:
     """``extraction`` with the remembered tail as a first segment, its seams moved and the
-    seams across the tail's end added; and the tail's length plus separator (findings before
-    it lie wholly in the tail)."""
+    seams across the tail's end added (into the first ``prompt_parts`` segments only: the
+    request metadata after them is a document of its own); and the tail's length plus
+    separator (findings before it lie wholly in the tail)."""
     shift = len(context) + len(SEGMENT_SEPARATOR)
     moved = [
         dataclasses.replace(s, runs=tuple((a, b + shift, n) for a, b, n in s.runs))
         for s in extraction.seams
     ]
-    head = [Segment(context, CONTEXT_WHERE), *extraction.segments[:_SEAM_HEAD]]
+    parts = len(extraction.segments) if prompt_parts is None else prompt_parts
+    head = [Segment(context, CONTEXT_WHERE), *extraction.segments[: min(_SEAM_HEAD, parts)]]
     across = [s for s in seams(head) if s.runs and s.runs[0][1] < len(context)]
     halves = _halves_seam(context, head[1:], shift)
     if halves is not None:

@@ -386,7 +386,8 @@ class Inspector:
         if thread is not None and self.conversations is not None:
             context = self.conversations.recall(thread)
         if context:
-            scanned, shift = with_context(extraction, context)
+            prompt_parts = sum(1 for s in extraction.segments if not is_metadata(s))
+            scanned, shift = with_context(extraction, context, prompt_parts)
             body_end = None if body_end is None else body_end + shift
         try:
             result = await self.scanner.scan(scanned.text, scanned.seams, body_end)

@@ -315,3 +315,12 @@ def test_answer_ids_in_a_gzip_answer_and_not_past_the_bound():
     assert late.feed(b" " * (17 * 1024) + b'{"id": "resp_late"}') is None  # past 16 KiB
     assert late.done
     assert AnswerIds(("id",), "br").feed(b'{"id": "resp_x"}') is None  # not read
+
+
+def test_seams_from_the_tail_stop_at_the_request_metadata():
+    extraction = Extraction(
+        segments=[Segment("29A", "messages[0].content"), Segment("x-note: JG10", "header.x-note")]
+    )
+    scanned, _ = with_context(extraction, "nothing here", prompt_parts=1)
+    assert all("x-note" not in s.text for s in scanned.seams)
+    assert any("nothing here 29A" in s.text for s in scanned.seams)
