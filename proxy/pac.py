@@ -1,4 +1,8 @@
-"""PAC file generation: only the catalogue's AI-tool hosts go through aidlp, the rest DIRECT.
+"""PAC file generation: the catalogue's AI-tool hosts go through aidlp, the rest DIRECT.
+
+Public IP literals and names that only spell an address (``1-2-3-4.sslip.io``) go through
+aidlp too: they name no tool, so aidlp classifies each request by its Host, and a DeepSeek
+address is never reached DIRECT (red team RT-107). Private and loopback addresses stay DIRECT.
 
 Blocked tools (DeepSeek) are routed to aidlp too, so that aidlp refuses them and records it.
 AI traffic never falls back to DIRECT: if no aidlp proxy answers, the browser fails the
@@ -17,6 +21,7 @@ import re
 
 from proxy import __version__
 from proxy.catalogue import Catalogue, ToolStatus
+from proxy.transport.vocabulary import routing_vocabulary
 
 _PORT_MAX = 65535
 _HOSTNAME = re.compile(
@@ -99,6 +104,34 @@ var AIDLP = {json.dumps(route)};
 var AIDLP_EXACT = {exact_map};
 var AIDLP_SUFFIXES = {json.dumps(suffixes, indent=2)};
 var AIDLP_PATTERNS = {json.dumps(shell, indent=2)};
+// Public IP literals and names that only spell an address (wildcard DNS: sslip.io, nip.io)
+// name no tool, so aidlp classifies each request by its Host (a DeepSeek address is never
+// reached DIRECT); private and loopback addresses stay DIRECT.
+var AIDLP_ADDRESS_ZONES = {json.dumps(list(routing_vocabulary().address_zones))};
+
+function aidlpIsAddress(h) {{
+  if (h.indexOf(":") >= 0) {{
+    return true;
+  }}
+  if (/^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){{0,3}}$/.test(h)) {{
+    return true;
+  }}
+  if (/(^|\.)([0-9]{{1,3}}-){{3}}[0-9]{{1,3}}(\.|$)/.test(h) ||
+      /^([a-z0-9-]+\.)?([0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\./.test(h)) {{
+    return true;
+  }}
+  for (var z = 0; z < AIDLP_ADDRESS_ZONES.length; z++) {{
+    if (h === AIDLP_ADDRESS_ZONES[z] || dnsDomainIs(h, "." + AIDLP_ADDRESS_ZONES[z])) {{
+      return true;
+    }}
+  }}
+  return false;
+}}
+
+function aidlpIsPrivate(h) {{
+  return /^(10\.|127\.|192\.168\.|169\.254\.|172\.(1[6-9]|2[0-9]|3[01])\.)[0-9.]+$/.test(h) ||
+    h === "::1" || h === "[::1]";
+}}
 
 function FindProxyForURL(url, host) {{
   var h = String(host).toLowerCase();
@@ -117,6 +150,9 @@ function FindProxyForURL(url, host) {{
     if (shExpMatch(h, AIDLP_PATTERNS[j])) {{
       return AIDLP;
     }}
+  }}
+  if (aidlpIsAddress(h) && !aidlpIsPrivate(h)) {{
+    return AIDLP;
   }}
   return "DIRECT";
 }}

@@ -97,7 +97,17 @@ def test_ai_hosts_proxied_everything_else_direct(catalogue: Catalogue, tmp_path:
         "googleapis.com": "DIRECT",
         "storage.googleapis.com": "DIRECT",
         "localhost": "DIRECT",
-        "10.1.2.3": "DIRECT",
+        "10.1.2.3": "DIRECT",  # private and loopback addresses stay DIRECT
+        "192.168.1.10": "DIRECT",
+        "127.0.0.1": "DIRECT",
+        # red team RT-107: a public address, or a name that only spells one, names no tool:
+        # aidlp classifies it by its Host (a DeepSeek address is never reached DIRECT)
+        "1.2.3.4": PROXY,
+        "2130706433": PROXY,
+        "[2606:4700::1]": PROXY,
+        "1-2-3-4.sslip.io": PROXY,
+        "1.2.3.4.nip.io": PROXY,
+        "ec2-54-12-34-56.compute-1.amazonaws.com": "DIRECT",
         # look-alikes → DIRECT
         "notopenai.com": "DIRECT",
         "openai.com.evil.example": "DIRECT",
