@@ -209,6 +209,9 @@ class Collector:
                 self.text("\n".join(dict.fromkeys(keys)), f"{where}{{keys}}")
             for name, item in value.items():
                 self._walk(item, path_join(where, name), depth, residual, name)
+            indexed = _indexed_pieces(value)
+            if indexed:  # {"0": "J", "1": "G", ...}: an array written as an object
+                self._chunks(indexed, f"{where}<indexed>", key)
         elif isinstance(value, list):
             run: list[str] = []
             for index, item in enumerate(value):
@@ -220,6 +223,10 @@ class Collector:
                 self._walk(item, path_join(where, index), depth, residual, key)
             self._numbers(run, where, key)
             self._chunks(value, where, key)
+            if any(isinstance(item, (list, dict)) for item in value):
+                flat = _flat_pieces(value)
+                if flat:  # [["J", "G"], ["1", ...]] or [{"c": "J"}, {"c": "G"}, ...]
+                    self._chunks(flat, f"{where}<flat>", key)
         elif _is_number(value):
             text = number_text(value)
             if sum(ch.isdigit() for ch in text) >= _MIN_DIGITS:  # 1-3 digits identify nothing
@@ -258,6 +265,12 @@ class Collector:
         for run in runs:
             if len(run) > 1:
                 self.text("".join(run)[:_JOIN_CHARS], f"{where}<joined>", key)
+            if len(run) >= _MIN_CODES and all(
+                p.isascii() and p.isdigit() and len(p) <= 3 for p in run
+            ):
+                codes = [int(p) for p in run]
+                if all(32 <= c < 127 for c in codes):  # ["74", "71", "49", ...]
+                    self.text(bytes(codes).decode("ascii"), f"{where}<chars>", key)
 
     def _string(
         self, value: str, where: str, depth: int, residual: bool, key: str | None = None
@@ -326,3 +339,47 @@ def _clean(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", errors="replace").decode("utf-8")
     return text
+
+
+_MAX_FLAT = 4096  # leaves read from one nested array of pieces
+
+
+def _flat_pieces(items: list[Any]) -> list[str] | None:
+    """The string leaves of an array of arrays / one-field objects, in order (bounded), when
+    every leaf is a string: what a program flattens and joins. None otherwise."""
+    out: list[str] = []
+    stack: list[Any] = [iter(items)]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+            continue
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, list) and len(stack) < 4:
+            stack.append(iter(item))
+        elif isinstance(item, dict) and len(item) == 1 and len(stack) < 4:
+            stack.append(iter(item.values()))
+        else:
+            return None
+        if len(out) > _MAX_FLAT:
+            return None
+    return out if len(out) > 1 else None
+
+
+def _indexed_pieces(value: dict[str, Any]) -> list[str] | None:
+    """``{"0": "J", "1": "G", ...}``: string values under the keys 0..n-1, in index order."""
+    if len(value) < 2 or len(value) > _MAX_FLAT:
+        return None
+    keys = list(value)
+    if not all(k.isascii() and k.isdigit() for k in keys) or not all(
+        isinstance(v, str) for v in value.values()
+    ):
+        return None
+    ordered = sorted(keys, key=int)
+    if [int(k) for k in ordered] != list(range(int(ordered[0]), int(ordered[0]) + len(ordered))):
+        return None
+    return [value[k] for k in ordered]
+
+
+_END = object()

@@ -654,3 +654,43 @@ def test_id_fields_holding_a_value_are_scanned_and_real_ids_skipped() -> None:
     }
     found = joined(extract(request(CHAT, real)))
     assert "call_m1n2b3v4c5x6" not in found and "sess_8f3a2b1c9d7e" not in found
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["nested arrays", "one-field objects", "char codes as strings", "index-keyed object"],
+)
+def test_pieces_in_other_array_shapes_are_read_joined(shape: str) -> None:
+    """RT-59 residual (t87): what a program flattens and joins, built here and joined back
+    with plain Python first."""
+    import json as _json
+
+    nino = "JG103729A"
+    chars = list(nino)
+    args, back = {
+        "nested arrays": ([["J", "G"], ["1", "0", "3"], ["7", "2", "9", "A"]],
+                          lambda v: "".join(c for part in v for c in part)),
+        "one-field objects": ([{"c": c} for c in chars], lambda v: "".join(d["c"] for d in v)),
+        "char codes as strings": ([str(ord(c)) for c in chars],
+                                  lambda v: "".join(chr(int(c)) for c in v)),
+        "index-keyed object": ({str(i): c for i, c in enumerate(chars)},
+                               lambda v: "".join(v[str(i)] for i in range(len(v)))),
+    }[shape]  # fmt: skip
+    assert back(args) == nino
+    body = {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "call the tool"},
+            {"role": "assistant", "tool_calls": [{"id": "call_q1w2e3r4t5y6", "type": "function",
+             "function": {"name": "store", "arguments": _json.dumps({"p": args})}}]},
+        ],
+    }  # fmt: skip
+    extraction = extract(request("https://api.openai.com/v1/chat/completions", body))
+    assert any(nino in segment.text for segment in extraction.segments), shape
+
+
+def test_nested_arrays_of_words_are_not_glued() -> None:
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}],
+            "metadata": {"tags": [["alpha", "beta"], ["gamma"]]}}  # fmt: skip
+    extraction = extract(request("https://api.openai.com/v1/chat/completions", body))
+    assert not any("alphabeta" in segment.text for segment in extraction.segments)
