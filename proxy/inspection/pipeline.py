@@ -180,7 +180,11 @@ class Inspector:
             extraction, verdict = await self._extract_request(request, subject)
         except ExtractionError as exc:
             return self._fail(subject, exc.reason)
-        if verdict == BLOCKED or self._asks_blocked_model(extraction):
+        if (
+            verdict == BLOCKED
+            or self._asks_blocked_model(extraction)
+            or self._names_blocked_in_protobuf(request, extraction)
+        ):
             return self.refuse_tool(subject, "blocked_model")
         if verdict is not None:  # a routing key given twice: which one the server uses is unknown
             return self._fail(subject, verdict)
@@ -332,6 +336,20 @@ class Inspector:
         return self.routing.routing_values(
             request.path, request.header_pairs, view.body, view.content_type, tool.routing_fields
         )
+
+    def _names_blocked_in_protobuf(self, request: HttpRequest, extraction: Extraction) -> bool:
+        """A protobuf / gRPC / Connect body (no field names on the wire: Cursor's
+        ``modelDetails.modelName``) carrying a string that is a blocked model's name on its
+        own (``deepseek-r1``), not a sentence mentioning one (red team RT-110)."""
+        ctype = request.headers.get("content-type", "").lower()
+        if "proto" not in ctype and "grpc" not in ctype:
+            return False
+        for segment in extraction.segments:
+            for line in segment.text.splitlines():
+                name = line.strip()
+                if 0 < len(name) <= 100 and self.routing.names_model_segment(name):
+                    return True
+        return False
 
     def _asks_blocked_model(self, extraction: Extraction) -> bool:
         names = [extraction.model, *extraction.models]

@@ -325,3 +325,30 @@ def test_the_fourth_sweep_is_scanned(aidlp_proxy, upstream_log, url):
         lambda e: e.get("incident_id") == response.headers["X-AIDLP-Incident"]
     )
     assert event is not None and event["event"] == "ai.request.blocked"
+
+
+# ---- RT-110: a model named inside a protobuf body (no field names on the wire) ---------------
+
+
+def _proto_field(number: int, data: bytes) -> bytes:
+    return bytes([number << 3 | 2, len(data)]) + data
+
+
+@pytest.mark.parametrize(
+    "ctype,framed",
+    [("application/connect+proto", True), ("application/proto", False), ("application/grpc", True)],
+)
+def test_a_deepseek_model_in_a_protobuf_body_is_refused(aidlp_proxy, upstream_log, ctype, framed):
+    url = "https://api2.cursor.sh/aiserver.v1.ChatService/StreamUnifiedChatWithTools"
+
+    def body(model: bytes) -> bytes:
+        message = _proto_field(1, _proto_field(1, model)) + _proto_field(
+            2, _proto_field(1, b"what is deepseek-r1 and who made it?")
+        )
+        return b"\x00" + len(message).to_bytes(4, "big") + message if framed else message
+
+    with aidlp_proxy.httpx() as client:
+        response = client.post(url, content=body(b"deepseek-r1"), headers={"content-type": ctype})
+        _refused(aidlp_proxy, upstream_log, response, "api2.cursor.sh")
+        ok = client.post(url, content=body(b"claude-3.5-sonnet"), headers={"content-type": ctype})
+    assert ok.status_code == 200, ok.text[:200]  # a question about DeepSeek is no selection
