@@ -372,12 +372,14 @@ def scrub_surrogates(text: str) -> str:
 
 
 def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMap]:
-    """Step 1: terminal escape sequences dropped, NFKC, confusables, invisible removal.
-    ASCII text without ESC is returned as is."""
+    """Step 1: terminal escape sequences and C0 controls dropped, NFKC, confusables,
+    invisible removal. ASCII text without ESC or controls is returned as is."""
     if cur is None:
         cur = OffsetMap.identity(len(text))
     if "\x1b" in text:  # ANSI CSI / OSC sequences: a terminal shows nothing of them
         text, cur = _rewrite(text, cur, _ANSI, lambda _seq: "")
+    if _C0.search(text) is not None:  # NUL, BEL, DEL... read through; VT, FF, US as a space
+        text, cur = _rewrite(text, cur, _C0, lambda c: " " if c in _C0_SPACES else "")
     if text.isascii():
         return text, cur
     edits: list[tuple[int, int, str]] = []
@@ -391,6 +393,12 @@ def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMa
         return text, cur
     return _rebuild(text, cur, edits)
 
+
+#: C0 control characters (not TAB, LF, CR) and DEL: not printable, they carry no meaning a
+#: reader sees, so a value split by them reads whole; the separators among them (VT, FF,
+#: FS..US) become a space, the rest nothing
+_C0 = re2.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]", _OPTS)
+_C0_SPACES = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
 
 _ANSI = re2.compile(
     r"\x1b(?:\[[0-9;?]{0,32}[ -/]{0,2}[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|[@-Z\\-_])", _OPTS

@@ -229,3 +229,19 @@ def test_percent_u_and_utf16_look_alikes_stay_allowed(engine) -> None:
     assert engine.scan("Progress is 50%u and the budget line %u is blank.").categories == []
     clean = base64.b64encode("Minutes of the meeting".encode("utf-16-le")).decode()
     assert engine.scan(f"Decode: {clean}").categories in ([], ["CREDENTIALS"])
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x07", "\x0b", "\x0c", "\x1f", "\x7f"])
+def test_c0_controls_inside_a_value_are_read_through(engine, control: str) -> None:
+    """RT-103: C0 controls are not printable and carry nothing a reader sees (JSON carries
+    them as \\u00XX escapes); a value split by one reads whole."""
+    text = f"Claimant NI number {NINO[:4]}{control}{NINO[4:]} - draft the letter."
+    assert text.replace(control, "").count(NINO) == 1
+    assert engine.scan(text).categories == ["PERSONAL_DATA"], repr(control)
+
+
+def test_nul_between_every_character_and_in_a_marking(engine) -> None:
+    assert engine.scan("Claimant NI number " + "\x00".join(NINO)).categories == ["PERSONAL_DATA"]
+    marking = engine.scan("OFFICIAL-\x00SENSITIVE briefing: the office closes in March")
+    assert marking.categories == ["OFFICIAL_SENSITIVE"]
+    assert engine.scan("page one\x0cpage two about the timetable").categories == []
