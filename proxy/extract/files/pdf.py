@@ -53,6 +53,20 @@ class Pdf(FileKind):
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         extract_pdf(col, probe.data, where, getattr(probe, "pdf_reader", None), depth)
+        appended = _appended_archive(probe)
+        if appended:  # a PDF + zip polyglot: zip readers (python-docx) open the zip
+            col.file(appended, f"{where}<appended>", "", probe.filename, depth + 1)
+
+
+def _appended_archive(probe: Probe) -> bytes:
+    """A zip (a docx, xlsx, plain zip) appended after the PDF's last ``%%EOF``: zip readers
+    find it by its end-of-central-directory record, whatever is in front. b"" when none."""
+    if not probe.looks_like_zip:
+        return b""
+    data = probe.data
+    end = data.rfind(b"%%EOF")
+    start = data.find(b"PK\x03\x04", end if end >= 0 else 0)
+    return data[start:] if start >= 0 else b""
 
 
 def _open(data: bytes) -> Any:

@@ -113,3 +113,22 @@ def test_pdf_drawn_in_order_gets_no_layout_copy() -> None:
         request("https://files.oaiusercontent.com/f", data, "application/pdf", "PUT")
     )
     assert [s.where for s in extraction.segments] == ["upload<page 1>"]
+
+
+@pytest.mark.parametrize("name", ["notes.docx", "form.pdf"])
+def test_pdf_with_a_docx_appended_reads_the_docx_too(engine, name: str) -> None:
+    """RT-104: python-docx opens a PDF + docx polyglot (the zip is found from its end)."""
+    import docx
+
+    from tests.unit.extract.extract_helpers import docx_bytes
+
+    data = pdf_of(glyphs("Quarterly team update")) + docx_bytes(f"Claimant NI number {NINO}")
+    assert NINO in docx.Document(io.BytesIO(data)).paragraphs[0].text
+    assert "Quarterly" in pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    extraction = extract(
+        request("https://files.oaiusercontent.com/f", data, "application/octet-stream", "PUT",
+                headers={"x-file-name": name})
+    )  # fmt: skip
+    assert any(NINO in segment.text for segment in extraction.segments), name
+    joined = "\n\n".join(s.text for s in extraction.segments)
+    assert "PERSONAL_DATA" in engine.scan(joined).categories
