@@ -95,9 +95,11 @@ class Template:
     def pid(self) -> int | None:
         return self.server._forkserver_pid
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
         """Let the template go: it exits once the workers forked from it have (they hold
-        its "alive" pipe), and is reaped in the background. Never blocks."""
+        its "alive" pipe), and is reaped in the background. Never blocks. ``kill``: it is
+        killed now (a shutdown while it still builds its engine: a launch waiting on it
+        would hold the proxy's exit until the engine is built)."""
         with _lock:
             _templates.pop(self.id, None)
             server = self.server
@@ -110,6 +112,9 @@ class Template:
             server._forkserver_address = None
         if pid is None:
             return
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         if alive is not None:
             os.close(alive)
         if address and not util.is_abstract_socket_namespace(address):

@@ -367,6 +367,7 @@ class ScanPool:
         """Stop the workers and wait for them (bounded by the in-worker scan time box)."""
         self.ready = False
         self.inline = None  # a shut-down pool scans nothing, not even inline (fails closed)
+        launching = self._executor is None  # start() still waits for the template's workers
         for task in (self._watchdog, self._spare_warming):
             if task is not None:
                 task.cancel()
@@ -378,7 +379,9 @@ class ScanPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         if self.template is not None:
-            self.template.stop()  # exits once no worker forked from it is left
+            # it exits once no worker forked from it is left; killed if a launch still
+            # waits on it (a SIGTERM during start-up then exits at once, not once warm)
+            self.template.stop(kill=launching)
             self.template = None
 
     async def close(self, grace: float) -> None:
