@@ -45,13 +45,34 @@ def _chatgpt(text: str, conversation: str | None) -> dict:
     return body
 
 
+_EVENTS_BEFORE: dict[int, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _events_before(aidlp_proxy):
+    """The session-shared proxy's event count when the test starts: only later events are
+    this test's (earlier tests block chatgpt.com and the rest too)."""
+    _EVENTS_BEFORE[id(aidlp_proxy)] = len(aidlp_proxy.events())
+
+
 def _blocked_second(proxy, upstream_log, path: str, marker: bytes = MARKER) -> None:
-    """The second turn did not arrive upstream, and a block event names its path."""
+    """The second turn did not arrive upstream, and a block event of this test names its
+    path."""
     time.sleep(0.3)
     assert not [r for r in upstream_log.snapshot() if marker in r.body]
-    event = proxy.wait_event(
-        lambda e: e.get("event") == "ai.request.blocked" and e.get("path", "").startswith(path)
-    )
+    since = _EVENTS_BEFORE.get(id(proxy), 0)
+    deadline = time.monotonic() + 10
+    event = None
+    while event is None and time.monotonic() < deadline:
+        event = next(
+            (
+                e
+                for e in proxy.events()[since:]
+                if e.get("event") == "ai.request.blocked" and e.get("path", "").startswith(path)
+            ),
+            None,
+        )
+        time.sleep(0.05)
     assert event is not None
     assert event["decision"] == "block"
     return event
