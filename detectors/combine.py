@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from detectors import vocabulary
 from detectors.base import Candidate, Tier
 from detectors.lexicon import Hits
+from detectors.namesets import SHIPPED, NameSets
 from detectors.subjects import (
     FICTION_LEAD_CHARS,
     LETTER_CHARS,
     Parsed,
     Structure,
-    forename,
     placeholder,
     placeholder_address,
     register,
@@ -190,13 +190,15 @@ def combine(
     persons: list[Item],
     hits: Hits,
     parsed: Parsed | None = None,
+    name_words: NameSets = SHIPPED,
 ) -> tuple[list[Item], bool]:
     """Return ``(items that count, needs_parse)``.
 
     ``needs_parse`` is True when names (NER) and the sentence structure (parser) could
     still change the outcome: no identifier decides it, and there is personal context.
     The engine then runs spaCy on the windows around the context and calls
-    :func:`combine` again with the names it found and the parse.
+    :func:`combine` again with the names it found and the parse. ``name_words``: the engine's
+    forenames and non-names (``names.yaml`` with its configured changes).
     """
     direct = [_item(c) for c in cands if c.tier == Tier.DIRECT]
     strong = [_item(c) for c in cands if c.tier == Tier.STRONG]
@@ -300,7 +302,7 @@ def combine(
             continue
         if reg.toy and toy_lead and " " not in name_text.strip():
             continue  # "a fictional employee, 'Sam', discloses ...": a lone name is a character
-        if foreign and not forename(name_text.split()[0]):
+        if foreign and not name_words.forename(name_text.split()[0]):
             continue  # "América Latina": English NER on another language needs a forename
         outside_casework = not (reg.casework or reg.involved)
         if not private and (
@@ -321,7 +323,7 @@ def combine(
         ts: list[Item] = []
         tcase = tsoft = False
         # (only in casework: in published text a surname recurs through a whole article)
-        later = _aliases(text, n, name_spans) if case_framed else []
+        later = _aliases(text, n, name_spans, name_words) if case_framed else []
         # a letter's addressee or its signed writer is spoken of paragraphs away
         reach = LETTER_CHARS if structure.speaker(span) else NAME_WINDOW
         obj = structure.json_object(n.start) if "{" in text else None
@@ -363,7 +365,9 @@ def combine(
             in_record = _record_line(text, n.start) and _SURNAME_FIELD.search(
                 text, max(0, n.start - RECORD_CHARS), n.start
             )
-            if not (in_record or (forename(name_text) and (reg.casework or reg.involved))):
+            if not (
+                in_record or (name_words.forename(name_text) and (reg.casework or reg.involved))
+            ):
                 continue
         if not strong_tie and not framed and reg.news:
             continue  # soft context about a name in news-like text
@@ -500,7 +504,9 @@ ALIAS_CHARS = 3_000
 MAX_ALIASES = 12
 
 
-def _aliases(text: str, n: Item, name_spans: list[tuple[int, int]]) -> list[Item]:
+def _aliases(
+    text: str, n: Item, name_spans: list[tuple[int, int]], name_words: NameSets = SHIPPED
+) -> list[Item]:
     """Other mentions of a two-or-more-word name by its forename or surname alone, later
     ("Lorraine", "Pickett") or earlier ("Need an email to Sophie about her ... Sophie
     Delaney, band 5"), outside other names' spans."""
@@ -519,7 +525,7 @@ def _aliases(text: str, n: Item, name_spans: list[tuple[int, int]]) -> list[Item
         re.compile(rf"\b{re.escape(first)}\b").finditer(
             text, max(0, n.start - ALIAS_CHARS), n.start
         )
-        if n.form != "ner" and forename(first) and first in parts
+        if n.form != "ner" and name_words.forename(first) and first in parts
         else ()
     )
     for m in itertools.chain(rx.finditer(text, n.end, n.end + ALIAS_CHARS), earlier):

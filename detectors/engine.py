@@ -38,6 +38,7 @@ from detectors.base import (
 from detectors.combine import Item, combine, context_windows
 from detectors.lexicon import Hits, KeywordIndex, default_groups, drop_topics
 from detectors.literals import LiteralSet, fold
+from detectors.namesets import name_sets
 from detectors.normalise import (
     Limits,
     View,
@@ -128,7 +129,10 @@ class ScanEngine:
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns
         ]
-        groups = default_groups(registry.vocabulary_for(self.settings.recognisers))
+        vocab = registry.vocabulary_for(self.settings.recognisers)
+        #: forenames and non-names the document rules use (``names.yaml``, configurable)
+        self.names = name_sets(vocab)
+        groups = default_groups(vocab)
         for rec in self.recognisers:
             if rec.CONTEXT:
                 groups[f"ctx:{rec.ENTITY}"] = list(rec.CONTEXT)
@@ -275,7 +279,7 @@ class ScanEngine:
         hits = drop_topics(text, self.keywords.scan(text, data, b2c))
         cands = self.candidates(text, data, b2c, hits, deadline)
         _check(deadline)
-        items, needs_names = combine(text, cands, [], hits)
+        items, needs_names = combine(text, cands, [], hits, name_words=self.names)
         needs_names = needs_names and view.tiers is None  # a rebuilt value: no names sought
         if inline and needs_names and self.settings.ner.enabled:
             return None  # the name finder could change the outcome: stage 2 (a worker)
@@ -286,7 +290,7 @@ class ScanEngine:
                 Item("PERSONAL_DATA", "PERSON", s, e, 0.85, "spacy_ner", "person", "ner")
                 for s, e in spans
             ]
-            items, _ = combine(text, cands, persons, hits, parsed)
+            items, _ = combine(text, cands, persons, hits, parsed, self.names)
         return [self._finding(view, i) for i in items if tiers is None or i.tier in tiers]
 
     @staticmethod

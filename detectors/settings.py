@@ -157,11 +157,14 @@ class RecogniserSettings(BaseModel):
     @field_validator("vocabulary")
     @classmethod
     def _vocabulary(cls, changes: dict[str, VocabularyChange]) -> dict[str, VocabularyChange]:
-        from detectors.vocabulary import VocabularyError, change_target
+        from detectors.vocabulary import VocabularyError, change_target, check_word
 
-        for name in changes:
+        for name, change in changes.items():
             try:
-                change_target(name)
+                file, key, _ = change_target(name)
+                for field in ("add", "replace"):
+                    for i, phrase in enumerate(getattr(change, field) or ()):
+                        check_word(file, key, phrase, f"{name}: {field} entry {i + 1}")
             except VocabularyError as exc:
                 raise ValueError(str(exc)) from exc
         return changes

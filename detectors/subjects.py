@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from detectors import vocabulary
+from detectors.namesets import SHIPPED
 
 if TYPE_CHECKING:
     from detectors.lexicon import Hits
@@ -199,12 +200,10 @@ def english(text: str) -> bool:
     return share >= ENGLISH_SHARE
 
 
-_FORENAMES = frozenset(_VOCAB.list("names.yaml", "forenames"))
-
-
 def forename(word: str) -> bool:
-    """A known forename (``detectors/data/names.yaml``)."""
-    return word.strip(".,'\"()") in _FORENAMES
+    """A known forename of the shipped ``names.yaml`` (an engine with configured changes
+    asks its own :class:`~detectors.namesets.NameSets`)."""
+    return SHIPPED.forename(word)
 
 
 PLACEHOLDER_ADDRESSES = frozenset(

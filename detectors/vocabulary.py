@@ -166,6 +166,8 @@ CONFIGURABLE: dict[str, frozenset[str]] = {
         }
     ),
     "address.yaml": frozenset({"street_types", "lead_ins"}),
+    # the name word sets (detectors/namesets.py), one word per entry
+    "names.yaml": frozenset({"forenames", "not_names", "not_name_words", "forenames_also_words"}),
     # every list: the identifier recognisers' context words and labels
     "identifiers.yaml": frozenset(
         {
@@ -218,6 +220,31 @@ def clean_phrases(phrases: Iterable[str], where: str) -> list[str]:
 
 class VocabularyError(ValueError):
     """A data file that is missing, unparseable or not of the expected shape."""
+
+
+#: ``names.yaml`` lists of single words (:mod:`detectors.namesets`), and which of them
+#: hold capitalised words
+WORD_LISTS: dict[str, frozenset[str]] = {
+    "names.yaml": frozenset({"forenames", "not_names", "not_name_words", "forenames_also_words"})
+}
+_CAPITALISED_LISTS = frozenset({"forenames", "not_name_words"})
+#: one word of letters, with inner apostrophes or hyphens ("O'Neil", "Anne-Marie")
+_ONE_WORD = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+
+
+def check_word(file: str, key: str, phrase: str, where: str) -> None:
+    """Raise :class:`VocabularyError` (naming ``where``) when ``file:key`` is a list of
+    single words (:data:`WORD_LISTS`) and ``phrase`` is not one word of letters, or not
+    capitalised where the list needs it. Other lists take any phrase."""
+    if key not in WORD_LISTS.get(file, ()):
+        return
+    if not _ONE_WORD.fullmatch(phrase):
+        raise VocabularyError(
+            f"{where}: {phrase!r} is not one word of letters ({file}:{key} holds single "
+            "words; an apostrophe or hyphen inside a word is fine)"
+        )
+    if key in _CAPITALISED_LISTS and not phrase[0].isupper():
+        raise VocabularyError(f"{where}: {phrase!r} must start with a capital ({file}:{key})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +349,8 @@ def parse_file(path: Path, schema: dict[str, str]) -> tuple[dict, dict]:
         where = f"{path}: {key}"
         if shape == "list":
             lists[key] = _phrases(top[key], where)
+            for i, phrase in enumerate(lists[key]):
+                check_word(path.name, key, phrase, f"{where} entry {i + 1}")
         else:
             groups[key] = {
                 name: _phrases(value, f"{where}.{name}")

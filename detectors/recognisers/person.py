@@ -14,6 +14,7 @@ from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from detectors import vocabulary
 from detectors.base import Recogniser, Tier
+from detectors.namesets import SHIPPED, NameSets, name_sets
 from detectors.ner_settings import NerSettings
 from detectors.spacy_model import model_path
 from detectors.subjects import Parsed
@@ -42,9 +43,9 @@ PATTERN_KEYS = (
 _NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
 #: Common UK forenames (``detectors/data/names.yaml``). "Forename Surname" is a name even
 #: where the small NER model misses it; it still only counts with personal context.
-FORENAMES = frozenset(_VOCABULARY.list("names.yaml", "forenames"))
-_FORENAME_RX = "|".join(sorted(FORENAMES, key=len, reverse=True))
-_FORENAME_UPPER_RX = _FORENAME_RX.upper()
+#: The shipped sets; an engine with ``names.yaml`` vocabulary changes has its own
+#: :class:`~detectors.namesets.NameSets` (its recognisers' ``names``).
+FORENAMES = SHIPPED.forenames
 
 
 class _NameWords:
@@ -73,6 +74,8 @@ class _NameWords:
         self.cue = f"(?:{alt('cues')})"
         self.grades = alt("grades")
         self.subject_verbs = alt("subject_verbs")
+        #: forenames and non-names (``names.yaml``)
+        self.names = name_sets(vocab)
 
 
 #: a word in a script with no capitals, in which names are written (Arabic, Hebrew, Han,
@@ -86,26 +89,16 @@ _SCRIPT_WORD = (
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 #: forenames that are not also English words, in lower case ("kelly brannigan"): a name
 #: typed in lower case in casework
-_FORENAMES_ALSO_WORDS = frozenset(
-    w.lower() for w in _VOCABULARY.list("names.yaml", "forenames_also_words")
-)
-_FORENAME_LOWER_RX = "|".join(
-    sorted(
-        (f.lower() for f in FORENAMES if f.lower() not in _FORENAMES_ALSO_WORDS),
-        key=len,
-        reverse=True,
-    )
-)
 _LOWER_WORD = r"(?:mc|mac|o'|d')?[a-z]{2,}(?:-[a-z]{2,})?"
 #: words after a lower-case forename that make it no name ("kelly said")
 NOT_SURNAMES_LOWER = frozenset(_VOCABULARY.list("names.yaml", "not_surnames_lower"))
 
 #: Words spaCy (small model) sometimes tags PERSON that are not names in our prompts.
-_NOT_NAMES = frozenset(w.lower() for w in _VOCABULARY.list("names.yaml", "not_names"))
+_NOT_NAMES = SHIPPED.not_names
 
 #: Capitalised words that are never names (a window with nothing else skips NER; a
 #: "Forename Surname" match whose surname is one of these is dropped).
-NOT_NAME_WORDS = frozenset(_VOCABULARY.list("names.yaml", "not_name_words"))
+NOT_NAME_WORDS = SHIPPED.not_name_words
 
 
 class NamePatternRecogniser(Recogniser):
@@ -115,36 +108,47 @@ class NamePatternRecogniser(Recogniser):
     ENTITY = "PERSON"
     TIER = Tier.PERSON
     PATTERNS = ()  # set below: name_patterns(the shipped vocabulary)
+    #: forenames and non-names (an instance from a changed vocabulary has its own)
+    names: NameSets = SHIPPED
 
     @classmethod
     def from_vocabulary(cls, vocab: vocabulary.Vocabulary) -> NamePatternRecogniser:
         """An instance whose patterns use ``vocab`` (``detectors.recognisers.vocabulary``)."""
-        return cls._with_patterns(name_patterns(_NameWords(vocab)))
+        words = _NameWords(vocab)
+        rec = cls._with_patterns(name_patterns(words))
+        rec.names = words.names
+        return rec
 
     def invalidate_result(self, pattern_text: str) -> bool:
+        names = self.names
         words = [w.strip(".,") for w in pattern_text.split()]
         if pattern_text.islower():  # "kelly said", "rachel from finance": no surname
-            return words[-1] in NOT_SURNAMES_LOWER or words[-1] in _NOT_NAMES
+            return words[-1] in NOT_SURNAMES_LOWER or words[-1] in names.not_names
         if pattern_text.isupper():
             # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
             # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
-            return any(w.title() in NOT_NAME_WORDS or w.lower() in _NOT_NAMES for w in words[1:])
+            return any(
+                w.title() in names.not_name_words or w.lower() in names.not_names for w in words[1:]
+            )
         if "," in pattern_text:  # "Surname, Forename": the surname is the doubtful word
-            return words[0] in NOT_NAME_WORDS or words[0].lower() in _NOT_NAMES
-        if words[0] == "Master" and words[1] not in FORENAMES:
+            return names.not_name(words[0])
+        if words[0] == "Master" and words[1] not in names.forenames:
             return True  # "Master" (a boy) is followed by his forename: "Master Card" is not
-        if words[0] in _TITLE_HONORIFICS and all(_role_or_common(w) for w in words[1:]):
+        if words[0] in _TITLE_HONORIFICS and all(_role_or_common(w, names) for w in words[1:]):
             return True  # "Lord Chancellor", "Lady Chief Justice", "Master Card": titles
         if any(w.lower() in _SPECIAL_WORDS for w in words[1:]):
             return True  # "the Sophia Jewish community": an adjective, not a surname
         last = words[-1:]
         if last and last[0].lower() in _INSTITUTION_WORDS:
             return True  # "Anna University", "Grace Academy": an institution
-        return all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in last)
+        return all(names.not_name(w) for w in last)
 
 
 def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
     """The name-form patterns, made of ``w``'s vocabulary."""
+    forename_rx = w.names.forename_rx
+    forename_upper_rx = w.names.forename_upper_rx
+    forename_lower_rx = w.names.forename_lower_rx
     return (
         Pattern(
             "honorific_name",
@@ -167,17 +171,17 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # a known forename
         Pattern(
             "role_name",
-            rf"\b(?:{w.roles_title}) (?P<v>(?:{_FORENAME_RX}) (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?:{w.roles_title}) (?P<v>(?:{forename_rx}) (?:[A-Z]\.? )?{_NAME_WORD})\b",
             0.7,
         ),
         Pattern(
             "forename_surname",
-            rf"\b(?P<v>(?:{_FORENAME_RX})(?:-[A-Z][a-z]+)? (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?P<v>(?:{forename_rx})(?:-[A-Z][a-z]+)? (?:[A-Z]\.? )?{_NAME_WORD})\b",
             0.6,
         ),
         Pattern(
             "forename_surname_upper",
-            rf"\b(?P<v>(?:{_FORENAME_UPPER_RX})(?:-[A-Z]{{2,}})? (?:[A-Z]\.? )?{_UPPER_WORD})\b",
+            rf"\b(?P<v>(?:{forename_upper_rx})(?:-[A-Z]{{2,}})? (?:[A-Z]\.? )?{_UPPER_WORD})\b",
             0.6,
         ),
         Pattern(
@@ -187,14 +191,14 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         ),
         Pattern(
             "surname_comma_forename",
-            rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{_FORENAME_RX}))\b",
+            rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{forename_rx}))\b",
             0.6,
         ),
         # a JSON key or value gluing a known forename to a surname ("Jane_Smith",
         # "JaneSmith"; red team RT-59): quoted, as a record names a person
         Pattern(
             "glued_name",
-            rf"[\"'](?P<v>(?:{_FORENAME_RX})(?:_{_NAME_WORD}|(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}}))[\"']",
+            rf"[\"'](?P<v>(?:{forename_rx})(?:_{_NAME_WORD}|(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}}))[\"']",
             0.5,
         ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
@@ -202,14 +206,14 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # an email or a quotation
         Pattern(
             "greeting_name",
-            rf"(?:^|[\n\"'“:>\-–]\s*)(?i:{w.greetings}) (?P<v>(?:{_FORENAME_RX}))(?: {_NAME_WORD})?"
+            rf"(?:^|[\n\"'“:>\-–]\s*)(?i:{w.greetings}) (?P<v>(?:{forename_rx}))(?: {_NAME_WORD})?"
             r"\s*[,!\n]",
             0.6,
         ),
         # "Kerry in payroll has ...": a known forename with where the person works
         Pattern(
             "workplace_name",
-            rf"\b(?P<v>(?:{_FORENAME_RX}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
+            rf"\b(?P<v>(?:{forename_rx}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
             rf"(?:[A-Z]?[a-z]+ )?(?:{w.units})\b",
             0.6,
         ),
@@ -223,7 +227,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # ... and in lower case ("paul from finance has been diagnosed ...")
         Pattern(
             "workplace_name_lower",
-            rf"\b(?P<v>(?:{_FORENAME_LOWER_RX})) (?:from|in|on|at) (?:the |our |my )?"
+            rf"\b(?P<v>(?:{forename_lower_rx})) (?:from|in|on|at) (?:the |our |my )?"
             rf"(?:[a-z]+ )?(?:{w.units_lower})\b",
             0.5,
         ),
@@ -231,7 +235,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # typed in lower case (counts only in casework, see detectors/combine.py)
         Pattern(
             "forename_surname_lower",
-            rf"\b(?P<v>(?:{_FORENAME_LOWER_RX})(?:-[a-z]{{2,}})? {_LOWER_WORD})\b",
+            rf"\b(?P<v>(?:{forename_lower_rx})(?:-[a-z]{{2,}})? {_LOWER_WORD})\b",
             0.5,
         ),
     )
@@ -270,9 +274,9 @@ _CONTEXT_WORDS = frozenset(
 )
 
 
-def _role_or_common(word: str) -> bool:
+def _role_or_common(word: str, names: NameSets = SHIPPED) -> bool:
     w = word.strip(".,'\"()")
-    return w.lower() in _ROLE_WORDS or w in NOT_NAME_WORDS or w.lower() in _NOT_NAMES
+    return w.lower() in _ROLE_WORDS or names.not_name(w)
 
 
 #: Last words that make a capitalised pair an institution (``names.yaml``).
@@ -293,18 +297,25 @@ class CuedNameRecogniser(Recogniser):
     ENTITY = "PERSON"
     TIER = Tier.NAME_CUE
     PATTERNS = ()  # set below: cued_patterns(the shipped vocabulary)
+    #: forenames and non-names (an instance from a changed vocabulary has its own)
+    names: NameSets = SHIPPED
 
     @classmethod
     def from_vocabulary(cls, vocab: vocabulary.Vocabulary) -> CuedNameRecogniser:
         """An instance whose patterns use ``vocab`` (``detectors.recognisers.vocabulary``)."""
-        return cls._with_patterns(cued_patterns(_NameWords(vocab)))
+        words = _NameWords(vocab)
+        rec = cls._with_patterns(cued_patterns(words))
+        rec.names = words.names
+        return rec
 
     def invalidate_result(self, pattern_text: str) -> bool:
         words = [w for w in pattern_text.split() if w[:1].isupper()]
         if not words:
             return False  # a name in a script without capitals ("张伟"): nothing to judge
         if words[0].lower().endswith("ing") or any(
-            _role_or_common(w) or w.lower() in _CONTEXT_WORDS or w.lower() in _INSTITUTION_WORDS
+            _role_or_common(w, self.names)
+            or w.lower() in _CONTEXT_WORDS
+            or w.lower() in _INSTITUTION_WORDS
             for w in words
         ):
             return True  # "Journaling Writing", "Special Counsel", "Money Assessment"
@@ -356,16 +367,22 @@ class SpacyPersonRecogniser(EntityRecognizer):
 
     ENTITIES: ClassVar[list[str]] = ["PERSON"]
 
-    def __init__(self, model: str, settings: NerSettings | None = None) -> None:
+    def __init__(
+        self, model: str, settings: NerSettings | None = None, names: NameSets = SHIPPED
+    ) -> None:
         self.model = model
         self.settings = settings or NerSettings()
+        self.names = names
         self.nlp = None
         super().__init__(supported_entities=self.ENTITIES, name="SpacyPersonRecogniser")
 
     @classmethod
     def from_settings(cls, settings: DetectorSettings) -> SpacyPersonRecogniser | None:
         """The engine's name finder (``detectors.engine.NAME_FINDER_FACTORY``)."""
-        return cls(settings.spacy_model, settings.ner) if settings.ner.enabled else None
+        if not settings.ner.enabled:
+            return None
+        vocab = vocabulary.load().changed(settings.recognisers.vocabulary)
+        return cls(settings.spacy_model, settings.ner, name_sets(vocab))
 
     def load(self) -> None:
         if self.nlp is not None:  # presidio's __init__ loads it; the engine asks again
@@ -386,7 +403,7 @@ class SpacyPersonRecogniser(EntityRecognizer):
 
     def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         """PERSON spans (char offsets) for each text, batched through ``nlp.pipe``."""
-        return [_person_spans(doc) for doc in self.nlp.pipe(texts, batch_size=32)]
+        return [_person_spans(doc, self.names) for doc in self.nlp.pipe(texts, batch_size=32)]
 
     def analyse(
         self, text: str, windows: list[tuple[int, int]]
@@ -403,7 +420,8 @@ class SpacyPersonRecogniser(EntityRecognizer):
                 break
             hi = min(window_end, lo + budget)
             if not any(
-                m.group() not in NOT_NAME_WORDS for m in _CAPITALISED.finditer(text, lo, hi)
+                m.group() not in self.names.not_name_words
+                for m in _CAPITALISED.finditer(text, lo, hi)
             ):
                 continue
             budget -= hi - lo
@@ -421,7 +439,7 @@ class SpacyPersonRecogniser(EntityRecognizer):
         seen: set[tuple[int, int]] = set()
         out: list[tuple[int, int]] = []
         for (offset, chunk), doc in zip(chunks, docs, strict=True):
-            for s, e in _person_spans(doc):
+            for s, e in _person_spans(doc, self.names):
                 key = (offset + s, offset + e)
                 name = chunk[s:e]
                 if key in seen or (" " not in name and sentence_initial_verb(chunk, s, e)):
@@ -439,10 +457,10 @@ class SpacyPersonRecogniser(EntityRecognizer):
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{1,}")
 
 
-def _person_spans(doc) -> list[tuple[int, int]]:
+def _person_spans(doc, names: NameSets = SHIPPED) -> list[tuple[int, int]]:
     spans = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON" or not plausible_name(ent.text):
+        if ent.label_ != "PERSON" or not plausible_name(ent.text, names):
             continue
         spans.append((ent.start_char, ent.end_char))
     return spans
@@ -505,7 +523,7 @@ def sentence_initial_verb(text: str, start: int, end: int) -> bool:
     return bool(rest) and rest[0].lower() in _IMPERATIVE_NEXT
 
 
-def plausible_name(text: str) -> bool:
+def plausible_name(text: str, names: NameSets = SHIPPED) -> bool:
     """Reject NER PERSON spans that are not names: no capital, digits, acronyms alone,
     or only words from a small list of benefits, verbs and months."""
     words = [w.strip(".,'\"()") for w in text.split()]
@@ -523,4 +541,4 @@ def plausible_name(text: str) -> bool:
         return False  # "United Protestant", "Islamic State", "Yom Kippur": not a person
     if len(words) > 1 and words[-1].lower() in _ORG_NEXT:
         return False  # "Cedar Shake Building", "Anna University": a place or organisation
-    return not all(w.lower() in _NOT_NAMES or w in NOT_NAME_WORDS for w in words)
+    return not all(names.not_name(w) for w in words)

@@ -68,7 +68,10 @@ def test_replace_a_list() -> None:
     ("changes", "message"),
     [
         ({"context.yaml:casewrok": {"add": ["x"]}}, "not a vocabulary that can be changed"),
-        ({"names.yaml:forenames": {"add": ["Zeb"]}}, "not a vocabulary that can be changed"),
+        ({"names.yaml:org_next": {"add": ["Zeb"]}}, "not a vocabulary that can be changed"),
+        ({"names.yaml:forenames": {"add": ["zeb"]}}, "'zeb' must start with a capital"),
+        ({"names.yaml:not_name_words": {"add": ["Mary Rose"]}}, "not one word of letters"),
+        ({"names.yaml:not_names": {"replace": ["cortado", "x(y"]}}, "replace entry 2"),
         ({"special.yaml:special": {"add": ["x"]}}, "name a group"),
         ({"context.yaml:casework": {"add": ["one, two"]}}, "holds a comma"),
         ({"context.yaml:casework": {"add": ["  "]}}, "expected a non-empty phrase"),
@@ -95,8 +98,45 @@ def test_config_check_names_field_and_line(tmp_path: Path) -> None:
     ):
         load_config(cfg)
     cfg.write_text(
-        "detectors:\n  recognisers:\n    vocabulary:\n      names.yaml:forenames:\n"
+        "detectors:\n  recognisers:\n    vocabulary:\n      names.yaml:org_next:\n"
         "        add: [Zeb]\n"
     )
     with pytest.raises(ConfigError, match=r"detectors\.recognisers\.vocabulary .*line 3"):
         load_config(cfg)
+
+
+def test_added_forename_makes_a_lower_case_name() -> None:
+    """Rule: a forename added to ``names.yaml:forenames`` is a forename for the engine built
+    with it: "zebedee quartermaine has asthma" (a lower-case name in casework needs a known
+    forename) counts only there; the default engine is untouched."""
+    text = "zebedee quartermaine has asthma, she told me today."
+    default = ScanEngine(DetectorSettings(), load_ner=False)
+    assert default.scan(text).categories == []
+    changed = _engine({"names.yaml:forenames": {"add": ["Zebedee"]}})
+    assert changed.scan(text).categories == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+    assert changed.names.forename("Zebedee") and not default.names.forename("Zebedee")
+    assert default.scan(text).categories == []
+
+
+def test_added_not_name_word_drops_a_name() -> None:
+    """Rule: a word added to ``names.yaml:not_name_words`` is never a surname: "Sarah
+    Quartermaine has asthma" is no longer a named person for that engine."""
+    text = "Sarah Quartermaine has asthma, she told me today."
+    default = ScanEngine(DetectorSettings(), load_ner=False)
+    assert default.scan(text).categories == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+    changed = _engine({"names.yaml:not_name_words": {"add": ["Quartermaine"]}})
+    assert changed.scan(text).categories == []
+
+
+def test_added_not_name_reaches_the_name_finder() -> None:
+    """Rule: the name finder (spaCy's PERSON spans) judges plausibility with the engine's
+    sets: a word added to ``names.yaml:not_names`` is no name for it."""
+    from detectors.recognisers.person import SpacyPersonRecogniser, plausible_name
+
+    settings = DetectorSettings(
+        recognisers={"vocabulary": {"names.yaml:not_names": {"add": ["Quorvane"]}}}
+    )
+    finder = SpacyPersonRecogniser.from_settings(settings)
+    assert finder is not None
+    assert plausible_name("Quorvane")
+    assert not plausible_name("Quorvane", finder.names)
