@@ -188,32 +188,91 @@ def _marking_unglued(run: str) -> str | None:
     return run[0] + " " + run[2:]
 
 
-# -- NATO spelling -------------------------------------------------------------------------
+# -- spelled letters (NATO, RAF, German alphabets, letter names, dictation) ---------------
 
 
-def _nato_rx(nato: dict[str, str], digits: dict[str, int]) -> str:
-    words = sorted({*nato, *digits}, key=len, reverse=True)
-    alt = "|".join(re.escape(w) for w in words)
-    return rf"(?i)\b(?:{alt}|[A-Za-z]|[0-9]{{1,12}})(?:[ ,\-]+(?:{alt}|[A-Za-z]|[0-9]{{1,12}})){{2,}}\b"
+def _alt(words) -> str:
+    return "|".join(re.escape(w).replace("\\ ", " +") for w in sorted(words, key=len, reverse=True))
 
 
-def _spelled(nato: dict[str, str], digits: dict[str, int]) -> Callable[[str], str | None]:
+def _spelled_token_rx(
+    letters: dict[str, str],
+    digits: dict[str, int],
+    connectors: tuple[str, ...],
+    cues: tuple[str, ...],
+) -> str:
+    """One spelled token: ``J as in Jack`` / ``J for Juliet`` (digits collapsed onto the
+    letter before it, ``103729A as in Apple``, included), ``capital J``, a spelling
+    word or digit word, a single letter, or digits."""
+    return (
+        rf"[0-9]{{0,12}}[A-Za-z] +(?:{_alt(connectors)}) +[A-Za-z][A-Za-z\-]{{0,19}}"
+        rf"|(?:{_alt(cues)}) +[A-Za-z]\b|{_alt({*letters, *digits})}|[A-Za-z]|[0-9]{{1,12}}"
+    )
+
+
+def _nato_rx(
+    letters: dict[str, str],
+    digits: dict[str, int],
+    connectors: tuple[str, ...],
+    cues: tuple[str, ...],
+) -> str:
+    tok = _spelled_token_rx(letters, digits, connectors, cues)
+    return rf"(?i)\b(?:{tok})(?:[ ,\-]+(?:{tok})){{2,}}\b"
+
+
+def _spelled(
+    letters: dict[str, str],
+    digits: dict[str, int],
+    connectors: tuple[str, ...],
+    cues: tuple[str, ...],
+) -> Callable[[str], str | None]:
+    token = re.compile(
+        rf"(?i)([0-9]{{0,12}})([A-Za-z]) +(?:{_alt(connectors)}) +([A-Za-z][A-Za-z\-]{{0,19}})"
+        rf"|(?:{_alt(cues)}) +([A-Za-z])\b|({_alt({*letters, *digits})}|[A-Za-z]|[0-9]{{1,12}})\b"
+    )
+    gap = re.compile(r"[ ,\-]*")
+
     def spell(run: str) -> str | None:
         out: list[str] = []
-        spelled = 0
-        for word in re.split(r"[ ,\-]+", run):
-            low = word.lower()
-            if low in nato:
-                out.append(nato[low])
-                spelled += 1
-            elif low in digits:
-                out.append(str(digits[low]))
-            elif len(word) == 1 or word.isdigit():
-                out.append(word.upper())
-            else:
+        spelled = worded = 0
+        pos = 0
+        while pos < len(run):
+            pos = gap.match(run, pos).end()
+            m = token.match(run, pos)
+            if m is None:
+                if pos >= len(run):
+                    break
                 return None
+            pos = m.end()
+            lead, tied, word, cued, plain = m.groups()
+            if tied is not None:
+                # the normaliser may have collapsed "1 0 3 7 2 9, A as in" to "103729A as in"
+                out.append(lead)
+                if word[0].lower() != tied.lower():
+                    return None  # "A as in the example": not a dictated letter
+                out.append(tied.upper())
+                spelled += 1
+            elif cued is not None:
+                out.append(cued.upper())
+                spelled += 1
+            else:
+                low = plain.lower()
+                if low in digits:
+                    out.append(str(digits[low]))
+                    worded += 1
+                elif low in letters:
+                    out.append(letters[low])
+                    spelled += 1
+                else:
+                    out.append(plain.upper())
         value = "".join(out)
-        return value if spelled >= 2 and any(c.isdigit() for c in value) else None
+        n_digits = sum(c.isdigit() for c in value)
+        if spelled >= 2 and n_digits:
+            return value
+        # digit words in comma groups: "nine four three, four seven six, five nine one nine"
+        if not spelled and worded >= 6 and n_digits >= 9 and "," in run:
+            return value
+        return None
 
     return spell
 
@@ -240,11 +299,17 @@ def rewrites(
     nato: tuple[tuple[str, str], ...],
     digits: tuple[tuple[str, int], ...],
     reversed_markings: tuple[str, ...],
+    connectors: tuple[str, ...] = (),
+    cues: tuple[str, ...] = (),
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
-    edit overlapping an earlier one is dropped)."""
+    edit overlapping an earlier one is dropped). ``nato``: every spelling word and its
+    letter; ``digits``: every digit word; ``connectors`` ("as in", "for") and ``cues``
+    ("capital") mark a dictated letter."""
     nato_map, digit_map = dict(nato), dict(digits)
-    nato_rx = _nato_rx(nato_map, digit_map)
+    connectors = connectors or ("as in", "for")
+    cues = cues or ("capital",)
+    nato_rx = _nato_rx(nato_map, digit_map, connectors, cues)
     turned_rx = _turned_token_rx(reversed_markings)
     table = (
         (turned_rx, turned_rx, _token_turned),
@@ -254,15 +319,26 @@ def rewrites(
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
-        (_nato_gate(nato_map), nato_rx, _spelled(nato_map, digit_map)),
+        (
+            _nato_gate(nato_map, digit_map, connectors, cues),
+            nato_rx,
+            _spelled(nato_map, digit_map, connectors, cues),
+        ),
     )
     return tuple((gate, re2.compile(rx, _OPTS), fn) for gate, rx, fn in table)
 
 
-def _nato_gate(nato: dict[str, str]) -> str:
-    """Two NATO words in a row: the cheap sign of a spelled value."""
-    alt = "|".join(re.escape(w) for w in sorted(nato, key=len, reverse=True))
-    return rf"(?i)\b(?:{alt})[ ,\-]+(?:{alt})\b"
+def _nato_gate(
+    nato: dict[str, str], digits: dict[str, int], connectors: tuple[str, ...], cues: tuple[str, ...]
+) -> str:
+    """The cheap sign of a spelled value: two spelling words in a row, a dictated letter
+    ("J as in J", "capital J"), or digit words on both sides of a comma."""
+    alt = _alt(nato)
+    dw = _alt(digits)
+    return (
+        rf"(?i)\b(?:(?:{alt})[ ,\-]+(?:{alt})\b|[A-Za-z] +(?:{_alt(connectors)}) +[A-Za-z]"
+        rf"|(?:{_alt(cues)}) +[A-Za-z]\b|(?:{dw}) +(?:{dw}), +(?:{dw})\b)"
+    )
 
 
 def edits(

@@ -86,9 +86,22 @@ _CONFUSABLES: dict[str, str] = {
 # Runs of single characters separated by up to three separator characters, or by a wider
 # run of spaces: "O F F I C I A L", "O.F.F.I.C.I.A.L", "J;G;1;0", "J    G    1    0",
 # "O F F I C I A L - S E N S I T I V E".
-_SPACING = r"(?: {4,8}|[ ._*/,|;:+-]{1,3})"
-_LETTER_SPACED = re2.compile(rf"\b[A-Za-z0-9](?:{_SPACING}[A-Za-z0-9]\b){{3,}}", _OPTS)
-_SEP_SPLIT = re.compile(f"({_SPACING})")
+# Any other short run of punctuation or symbols (one kind of it, repeated between every
+# character: checked in _collapse_run) spaces a value too: "J~G~1~0", "9·4·3·4", "J → G → 1",
+# "O#F#F#I#C#I#A#L", "J_G_1_0" (``_`` is a word character, so it has its own alternative).
+_ANY_SEP = r"[^\p{L}\p{N}\p{M}\p{Z}\p{C}\s]"
+_SPACING = rf"(?: {{4,8}}|[ ._*/,|;:+-]{{1,3}}| ?{_ANY_SEP}{{1,3}} ?)"
+_LETTER_SPACED = re2.compile(
+    rf"\b[A-Za-z0-9](?:{_SPACING}[A-Za-z0-9]\b){{3,}}|\b[A-Za-z0-9](?:[_-]{{1,3}}[A-Za-z0-9]){{3,}}\b",
+    _OPTS,
+)
+#: between the single characters of a matched run, everything is a separator
+_SEP_SPLIT = re.compile(r"([^A-Za-z0-9]+)")
+#: the separators of the first fix, spaced runs of any mix of which are collapsed as before
+_PLAIN_SEPARATORS = frozenset(" ._*/,|;:+-")
+#: a run spaced by other separators needs this many characters, one separator throughout
+#: (but for word breaks of plain separators: "O~F~F~I~C~I~A~L-S~E~N~S~I~T~I~V~E")
+_MIN_ODD_SPACED = 6
 _WIDE_GAP = re.compile(r"[ \t]{4,}")
 #: separators that also make lists of numbers ("0, 1, 1, 0", "5|6|7", "1+2+3", "1:2:3")
 _LIST_SEPARATORS = frozenset(",|;:+")
@@ -455,6 +468,17 @@ def _collapse_run(text: str, s: int, e: int, edits: list[tuple[int, int, str]]) 
             return
         run = text[s:e]
     chars, seps = parts[::2], parts[1::2]
+    odd = [sep for sep in seps if not _PLAIN_SEPARATORS.issuperset(sep)]
+    if odd:
+        # "J~G~1~0~3~7~2~9~A": one unusual separator throughout, word breaks apart; never
+        # "a & b | c" or "x=1&y=2" (mixed), nor a short run ("Q & A & B")
+        if len(set(odd)) != 1 or len(chars) < _MIN_ODD_SPACED or len(odd) < len(seps) - 2:
+            return
+        if odd[0][0] == " " != odd[0][-1] and all(c.isdigit() for c in chars):
+            return  # "#1 #2 #3 #4 #5 #6": numbered items, not a spaced value
+        seps = [sep if sep in odd else ("-" if "-" in sep else " ") for sep in seps]
+        if len(set(seps)) > 1:
+            seps = [" " if sep in odd else sep for sep in seps]
     if any(_LIST_SEPARATORS.intersection(sep) for sep in seps) and not any(
         c.isalpha() for c in chars
     ):
@@ -978,9 +1002,28 @@ def _data() -> dict:
         for k, v in nato.items()
     ):
         raise NormaliseDataError(f"{DATA_FILE}: 'nato_alphabet' must map words to one capital")
-    cues = data.get("reading_cues")
-    if not isinstance(cues, list) or not all(isinstance(w, str) and w for w in cues):
-        raise NormaliseDataError(f"{DATA_FILE}: 'reading_cues' must be a list of words")
+    alphabets = data.get("spelling_alphabets")
+    if not isinstance(alphabets, dict) or not all(
+        isinstance(table, dict)
+        and all(
+            isinstance(k, str) and k and isinstance(v, str) and len(v) == 1 and v.isupper()
+            for k, v in table.items()
+        )
+        for table in alphabets.values()
+    ):
+        raise NormaliseDataError(
+            f"{DATA_FILE}: 'spelling_alphabets' must map names to maps of words to one capital"
+        )
+    spelling_digits = data.get("spelling_digits")
+    if not isinstance(spelling_digits, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, int) and 0 <= v <= 9
+        for k, v in spelling_digits.items()
+    ):
+        raise NormaliseDataError(f"{DATA_FILE}: 'spelling_digits' must map words to one digit")
+    for key in ("reading_cues", "spelling_connectors", "letter_cues"):
+        words = data.get(key)
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise NormaliseDataError(f"{DATA_FILE}: '{key}' must be a list of words")
     return data
 
 
@@ -1130,10 +1173,17 @@ def _reading_cue_rx() -> str:
 def _join_rewrites():
     """:func:`detectors.joined.rewrites` with the vocabularies of the data file."""
     data = _data()
-    nato = tuple(sorted((k.lower(), v) for k, v in data["nato_alphabet"].items()))
-    digits = tuple(sorted((k.lower(), v) for k, v in data["number_words"]["digits"].items()))
+    letters = dict(data["nato_alphabet"])
+    for table in data["spelling_alphabets"].values():
+        for word, letter in table.items():
+            letters.setdefault(word, letter)
+    digit_words = {**data["spelling_digits"], **data["number_words"]["digits"]}
+    nato = tuple(sorted((k.lower(), v) for k, v in letters.items()))
+    digits = tuple(sorted((k.lower(), v) for k, v in digit_words.items()))
     turned = tuple(w.lower()[::-1] for w in data["turned_markings"])
-    return joined.rewrites(nato, digits, turned)
+    connectors = tuple(w.lower() for w in data["spelling_connectors"])
+    cues = tuple(w.lower() for w in data["letter_cues"])
+    return joined.rewrites(nato, digits, turned, connectors, cues)
 
 
 def identifier_shapes(
