@@ -194,6 +194,15 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{forename_rx}))\b",
             0.6,
         ),
+        # a list entry "Surname, I. - condition" / "Surname, I.J.: ..." (red team RT-58
+        # addendum): a surname and initials, then a dash or colon opening the entry's
+        # notes (a citation's "Surname, I. (2019)" has no dash)
+        Pattern(
+            "surname_comma_initial",
+            rf"(?:^|[\n;:(]\s*|\b(?:on|re|for|about) )"
+            rf"(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, [A-Z]\.(?: ?[A-Z]\.)?) ?[-–—:] ",
+            0.5,
+        ),
         # a JSON key or value gluing a known forename to a surname ("Jane_Smith",
         # "JaneSmith"; red team RT-59): quoted, as a record names a person
         Pattern(

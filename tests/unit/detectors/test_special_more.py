@@ -83,3 +83,66 @@ def test_named_party_membership_blocks(engine, text: str) -> None:
 # Rule (other side): a party named in a general question is nobody's opinion.
 def test_party_in_a_general_question_stays_allowed(engine) -> None:
     assert _scan(engine, "When was the Labour Party founded, and who led it first?") == []
+
+
+# Rule: a brand-name medicine that names the condition it treats (Triumeq: HIV; Tecfidera:
+# multiple sclerosis) is health data when it is about a named person (RT-80 addendum).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Priya Shah takes Triumeq every morning; draft a note for her line manager.",
+        "Our colleague Tom Evans started Tecfidera last month and needs a later start time.",
+    ],
+)
+def test_brand_medicine_about_a_person_blocks(engine, text: str) -> None:
+    assert _scan(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+# Rule (other side): the same medicine names in a pharmacology question, a leaflet task or
+# business news, with nobody behind them, are no finding.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Compare the mechanism of action of Tecfidera and Ocrevus for a pharmacology revision sheet.",
+        "Biktarvy sales rose 12% last quarter, the company said in its results.",
+        "Write a patient leaflet explaining common side effects of Keppra.",
+    ],
+)
+def test_brand_medicine_without_a_person_allowed(engine, text: str) -> None:
+    assert _scan(engine, text) == []
+
+
+# Rule: a list entry "Surname, I. - condition" (a caseload or ward list: surname and
+# initials, then a dash or colon opening the notes) names a person (RT-58 addendum).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ward list: Okafor, T. - schizophrenia, depot injection due Monday.",
+        "Follow-up re Hughes, D.J.: epilepsy, seizure plan to update.",
+    ],
+)
+def test_surname_initial_list_entry_with_a_condition_blocks(engine, text: str) -> None:
+    assert _scan(engine, text) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+# Rule (other side): a citation "Surname, I. (year) Title" has no dash after the initials,
+# and a document part ("Appendix, B. - ...") is no surname.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Okafor, T. (2021) Schizophrenia and employment. Br J Psych 4(2).",
+        "Appendix, B. - diagnosis codes used in the survey.",
+    ],
+)
+def test_citation_and_document_part_allowed(engine, text: str) -> None:
+    assert _scan(engine, text) == []
+
+
+# Rule: "sectioned" (detained under the Mental Health Act) about a named person is health
+# data; a question about what sectioning means is not (RT-58 addendum).
+def test_sectioned_about_a_person_blocks_question_allowed(engine) -> None:
+    assert _scan(engine, "Write up: Megan Doyle, 41, sectioned on Tuesday, her sister knows.") == [
+        "PERSONAL_DATA",
+        "SPECIAL_CATEGORY",
+    ]
+    assert _scan(engine, "What does being sectioned under the Mental Health Act mean?") == []
