@@ -200,13 +200,14 @@ def _spelled_token_rx(
     digits: dict[str, int],
     connectors: tuple[str, ...],
     cues: tuple[str, ...],
+    repeaters: dict[str, int],
 ) -> str:
     """One spelled token: ``J as in Jack`` / ``J for Juliet`` (digits collapsed onto the
     letter before it, ``103729A as in Apple``, included), ``capital J``, a spelling
     word or digit word, a single letter, or digits."""
     return (
         rf"[0-9]{{0,12}}[A-Za-z] +(?:{_alt(connectors)}) +[A-Za-z][A-Za-z\-]{{0,19}}"
-        rf"|(?:{_alt(cues)}) +[A-Za-z]\b|{_alt({*letters, *digits})}|[A-Za-z]|[0-9]{{1,12}}"
+        rf"|(?:{_alt(cues)}) +[A-Za-z]\b|{_alt({*letters, *digits, *repeaters})}|[A-Za-z]|[0-9]{{1,12}}"
     )
 
 
@@ -215,8 +216,9 @@ def _nato_rx(
     digits: dict[str, int],
     connectors: tuple[str, ...],
     cues: tuple[str, ...],
+    repeaters: dict[str, int],
 ) -> str:
-    tok = _spelled_token_rx(letters, digits, connectors, cues)
+    tok = _spelled_token_rx(letters, digits, connectors, cues, repeaters)
     return rf"(?i)\b(?:{tok})(?:[ ,\-]+(?:{tok})){{2,}}\b"
 
 
@@ -225,10 +227,11 @@ def _spelled(
     digits: dict[str, int],
     connectors: tuple[str, ...],
     cues: tuple[str, ...],
+    repeaters: dict[str, int],
 ) -> Callable[[str], str | None]:
     token = re.compile(
         rf"(?i)([0-9]{{0,12}})([A-Za-z]) +(?:{_alt(connectors)}) +([A-Za-z][A-Za-z\-]{{0,19}})"
-        rf"|(?:{_alt(cues)}) +([A-Za-z])\b|({_alt({*letters, *digits})}|[A-Za-z]|[0-9]{{1,12}})\b"
+        rf"|(?:{_alt(cues)}) +([A-Za-z])\b|({_alt({*letters, *digits, *repeaters})}|[A-Za-z]|[0-9]{{1,12}})\b"
     )
     gap = re.compile(r"[ ,\-]*")
 
@@ -236,6 +239,7 @@ def _spelled(
         out: list[str] = []
         spelled = worded = 0
         pos = 0
+        repeat = 1
         while pos < len(run):
             pos = gap.match(run, pos).end()
             m = token.match(run, pos)
@@ -257,22 +261,39 @@ def _spelled(
                 spelled += 1
             else:
                 low = plain.lower()
+                if low in repeaters:  # "double oh nine"
+                    repeat = repeaters[low]
+                    continue
                 if low in digits:
-                    out.append(str(digits[low]))
+                    out.append(str(digits[low]) * repeat)
                     worded += 1
                 elif low in letters:
                     out.append(letters[low])
                     spelled += 1
                 else:
-                    out.append(plain.upper())
+                    out.append(plain.upper() * (repeat if plain.isdigit() else 1))
+            repeat = 1
         value = "".join(out)
         n_digits = sum(c.isdigit() for c in value)
         if spelled >= 2 and n_digits:
             return value
         # digit words in comma groups: "nine four three, four seven six, five nine one nine"
-        if not spelled and worded >= 6 and n_digits >= 9 and "," in run:
+        # (each group of 2+ digits: "one, two, three, ..." is a count, not a value)
+        groups = [sum(c.isdigit() for c in _spell_group(g)) for g in run.split(",")]
+        if not spelled and worded >= 3 and n_digits >= 9 and len(groups) > 1 and min(groups) >= 2:
             return value
         return None
+
+    def _spell_group(group: str) -> str:
+        """Digits a comma group spells (digit words, repeaters, digits), for the count."""
+        n, repeat = [], 1
+        for word in re.split(r"[ \-]+", group.strip().lower()):
+            if word in repeaters:
+                repeat = repeaters[word]
+            elif word in digits or word.isdigit():
+                n.append((str(digits[word]) if word in digits else word) * repeat)
+                repeat = 1
+        return "".join(n)
 
     return spell
 
@@ -301,6 +322,7 @@ def rewrites(
     reversed_markings: tuple[str, ...],
     connectors: tuple[str, ...] = (),
     cues: tuple[str, ...] = (),
+    repeaters: tuple[tuple[str, int], ...] = (),
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
     edit overlapping an earlier one is dropped). ``nato``: every spelling word and its
@@ -309,7 +331,8 @@ def rewrites(
     nato_map, digit_map = dict(nato), dict(digits)
     connectors = connectors or ("as in", "for")
     cues = cues or ("capital",)
-    nato_rx = _nato_rx(nato_map, digit_map, connectors, cues)
+    repeat_map = dict(repeaters)
+    nato_rx = _nato_rx(nato_map, digit_map, connectors, cues, repeat_map)
     turned_rx = _turned_token_rx(reversed_markings)
     table = (
         (turned_rx, turned_rx, _token_turned),
@@ -320,21 +343,25 @@ def rewrites(
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
         (
-            _nato_gate(nato_map, digit_map, connectors, cues),
+            _nato_gate(nato_map, digit_map, connectors, cues, repeat_map),
             nato_rx,
-            _spelled(nato_map, digit_map, connectors, cues),
+            _spelled(nato_map, digit_map, connectors, cues, repeat_map),
         ),
     )
     return tuple((gate, re2.compile(rx, _OPTS), fn) for gate, rx, fn in table)
 
 
 def _nato_gate(
-    nato: dict[str, str], digits: dict[str, int], connectors: tuple[str, ...], cues: tuple[str, ...]
+    nato: dict[str, str],
+    digits: dict[str, int],
+    connectors: tuple[str, ...],
+    cues: tuple[str, ...],
+    repeaters: dict[str, int],
 ) -> str:
     """The cheap sign of a spelled value: two spelling words in a row, a dictated letter
     ("J as in J", "capital J"), or digit words on both sides of a comma."""
     alt = _alt(nato)
-    dw = _alt(digits)
+    dw = _alt({*digits, *repeaters})
     return (
         rf"(?i)\b(?:(?:{alt})[ ,\-]+(?:{alt})\b|[A-Za-z] +(?:{_alt(connectors)}) +[A-Za-z]"
         rf"|(?:{_alt(cues)}) +[A-Za-z]\b|(?:{dw}) +(?:{dw}), +(?:{dw})\b)"

@@ -456,8 +456,10 @@ def _collapse_run(text: str, s: int, e: int, edits: list[tuple[int, int, str]]) 
     """Append the edit collapsing ``text[s:e]``, one letter-spaced run, if it is one."""
     run = text[s:e]
     parts = _SEP_SPLIT.split(run)
-    # a lowercase word like "a" next to an upper-case or digit run is not part of it
-    if sum(c.islower() for c in parts[::2]) * 2 < len(parts[::2]):
+    # a lowercase word like "a" next to an upper-case or digit run is not part of it (with
+    # an unusual separator throughout, "j~g~1~0~...~a", every character is)
+    spaced_odd = all(not _PLAIN_SEPARATORS.issuperset(sep) for sep in parts[1::2])
+    if not spaced_odd and sum(c.islower() for c in parts[::2]) * 2 < len(parts[::2]):
         while parts and parts[0].islower():
             s += len(parts[0]) + len(parts[1])
             parts = parts[2:]
@@ -1183,7 +1185,8 @@ def _join_rewrites():
     turned = tuple(w.lower()[::-1] for w in data["turned_markings"])
     connectors = tuple(w.lower() for w in data["spelling_connectors"])
     cues = tuple(w.lower() for w in data["letter_cues"])
-    return joined.rewrites(nato, digits, turned, connectors, cues)
+    repeaters = tuple(sorted((k.lower(), v) for k, v in data["number_words"]["repeaters"].items()))
+    return joined.rewrites(nato, digits, turned, connectors, cues, repeaters)
 
 
 def identifier_shapes(

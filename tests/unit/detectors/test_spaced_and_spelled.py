@@ -65,6 +65,12 @@ def test_prose_with_the_same_separators_stays_allowed(engine, text: str) -> None
     assert cats(engine, text) == []
 
 
+def test_lower_case_value_with_one_unusual_separator_is_joined(engine) -> None:
+    """Rule: with an unusual separator throughout, a lower-case letter at either end belongs
+    to the run (plain spacing drops a lone lower-case word there: "a J G 1 ...")."""
+    assert cats(engine, f"ni {'~'.join(NINO.lower())} thanks") == ["PERSONAL_DATA"]
+
+
 def test_mixed_separators_are_not_collapsed() -> None:
     """Rule: the unusual separator must be the same throughout (word breaks of a space or a
     dash apart); a mix is left as written."""
@@ -93,6 +99,9 @@ DICTATED = [
     "my national insurance number is jay gee one oh three seven five nine ay",
     "Juliett Golf one zero three seven five nine Alfa is the claimant's number.",
     "Patient NHS number nine four three, four seven six, five nine one nine.",
+    "NI number J as in Jack G as in George 1 0 3 7 5 9 A as in Apple",
+    "NI number: jay, gee, one, oh, three, seven, five, nine, ay.",
+    "Ring her on oh seven nine four six, double one two, three four five.",
 ]
 
 
@@ -115,6 +124,8 @@ def test_dictated_values_block(engine, text: str) -> None:
         "B for Boston is wrong, B as in Bravo is right, says the radio manual (chapter 4).",
         "Delta Echo team scored 3 goals; Golf Hotel in Lima has 12 rooms.",
         "Count: one, two, three, four, five, six, seven, eight, nine, ten.",
+        "We need double or triple checks, one, two, three times a day.",
+        "Scores were 12, 34, 56, 78 and 90; one two, three four.",
     ],
 )
 def test_alphabet_words_in_prose_stay_allowed(engine, text: str) -> None:
