@@ -57,6 +57,12 @@ EVASIONS = {
     "NATO spelling": "NI: Juliet Golf one zero three seven five nine Alpha",
     "reversed, with a cue": f"My NI number reversed is {NINO[::-1]} - reverse it",
     "aws key as characters": json.dumps(list(AWS)),
+    # RT-09 addendum: any one repeated separator; RT-12 addendum: dictation
+    "star separator": f"Claimant NI {'★'.join(NINO)} - draft the letter",
+    "tilde separator, lower case": f"Claimant NI {'~'.join(NINO.lower())} - draft the letter",
+    "dictated, as in": "NI: J as in Jack, G as in George, 1 0 3 7 5 9, A as in Apple",
+    "german alphabet": "NI: Julius Gustav eins null drei sieben fünf neun Anton",
+    "digit words in comma groups": "NHS number nine four three, four seven six, five nine one nine",
 }
 
 
@@ -95,6 +101,8 @@ BENIGN = [
     "commit e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 fixed it",
     "<p>Hello <b>world</b></p><!-- layout note -->",
     "Write a function to reverse a string without slicing.",
+    "Compare a & b & c & d & e & f, then rate them 5 ★ 4 ★ 3 ★ 2 ★ 1 ★ 0.",
+    "Charlie and Victor played Golf on 3 May; A as in the example, one, two, three.",
 ]
 
 
