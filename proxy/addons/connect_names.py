@@ -5,7 +5,9 @@ the tunnel opens.
 the DNS query and the SNI as soon as the proxy connects (the eager strategy connects at the
 CONNECT), before any request in the tunnel is scanned. So the name is scanned first, like
 text, and a CONNECT whose name holds findings is refused with the usual block (event,
-incident). Exact catalogue hosts, and names whose labels below the domain hold no digit
+incident). A wildcard-matched name whose label names a blocked model
+(``someone-deepseek-r1-chat.hf.space``) is refused at once, before anything connects to it.
+Exact catalogue hosts, and names whose labels below the domain hold no digit
 (``api.openai.com``: identifiers and keys carry digits, a bare name is no block) cost
 nothing. Runs after the
 :class:`~proxy.addons.gate.ConnectionGate`, which records the CONNECT and refuses blocked
@@ -23,6 +25,7 @@ from proxy.catalogue import ToolStatus
 from proxy.failsafe import fail_closed
 from proxy.responses import render
 from proxy.transport.names import classify
+from proxy.transport.routing import BLOCKED
 
 
 class ConnectNameScanner(FailsClosed):
@@ -40,9 +43,16 @@ class ConnectNameScanner(FailsClosed):
         tool = classify(catalogue, (name,))
         if tool is None or tool.status is ToolStatus.BLOCKED or catalogue.listed_exactly(name):
             return
+        runtime, inspector, recording = self.host.live()
+        if inspector.host_names_blocked_model([name]) == BLOCKED:
+            # a DeepSeek model by its host name (an HF Space, an Azure serverless endpoint):
+            # refused before anything connects to it, as a blocked tool's CONNECT is
+            outcome = inspector.refuse_tool(subject_of(flow, tool), "blocked_model")
+            flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
+            recording.record(outcome)
+            return
         if not any(c.isdigit() for c in "".join(name.split(".")[:-2])):
             return  # api., chat., platform.: words; identifiers and keys carry digits
-        runtime, inspector, recording = self.host.live()
         outcome = await inspector.inspect_text(
             name.replace(".", " . "), subject_of(flow, tool), "host"
         )

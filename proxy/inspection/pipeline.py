@@ -157,7 +157,9 @@ class Inspector:
         if BLOCKED in (
             self.routing.url_verdict(request.path),  # Azure / HF / Bedrock model paths
             self.routing.headers_verdict(request.header_pairs),  # x-model, x-portkey-provider
-            self._host_verdict([request.host, *request.names]),  # someone-deepseek.hf.space
+            self.host_names_blocked_model(
+                [request.host, *request.names]
+            ),  # someone-deepseek.hf.space
         ):
             return self.refuse_tool(subject, "blocked_model")
         try:
@@ -272,7 +274,7 @@ class Inspector:
         if (
             verdict == BLOCKED
             or self._asks_blocked_model(extraction)
-            or self._host_verdict([message.host]) == BLOCKED
+            or self.host_names_blocked_model([message.host]) == BLOCKED
         ):
             return self.refuse_tool(subject, "blocked_model")
         if verdict is not None:
@@ -305,8 +307,9 @@ class Inspector:
     def _blocked_model_clauses(self) -> list[str]:
         return self.config.policy.guidance.tool_clauses("blocked_model")
 
-    def _host_verdict(self, names: list[str | None]) -> str | None:
-        """A host name below a catalogue wildcard whose label names a blocked model."""
+    def host_names_blocked_model(self, names: list[str | None]) -> str | None:
+        """BLOCKED when a host name below a catalogue wildcard has a label naming a blocked
+        model (``someone-deepseek-r1-chat.hf.space``); else None. Also asked at CONNECT."""
         for name in names:
             listed = not name or self.catalogue.listed_exactly(name)
             if not listed and self.routing.host_verdict(name or "") == BLOCKED:
