@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from detectors import vocabulary
-from detectors.namesets import SHIPPED
 
 if TYPE_CHECKING:
     from detectors.lexicon import Hits
@@ -198,12 +197,6 @@ def english(text: str) -> bool:
         return True
     share = sum(w.lower() in _FUNCTION_WORDS for w in words) / len(words)
     return share >= ENGLISH_SHARE
-
-
-def forename(word: str) -> bool:
-    """A known forename of the shipped ``names.yaml`` (an engine with configured changes
-    asks its own :class:`~detectors.namesets.NameSets`)."""
-    return SHIPPED.forename(word)
 
 
 PLACEHOLDER_ADDRESSES = frozenset(
