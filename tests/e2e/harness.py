@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -88,8 +89,39 @@ TEST_HOSTNAMES = [
 ]
 
 
+_ports_given: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A loopback port to listen on, free now, and below the system's ephemeral range.
+
+    A port that ``bind(0)`` picked is an ephemeral one: the very range every outgoing
+    connection on the machine takes its local port from, so between this call and the
+    proxy's bind another process may take it (CI saw a proxy exit on exactly that). Ports
+    below the range are taken only by listeners; each is handed out once per test run.
+    """
+    low, _ = _ephemeral_range()
+    candidates = list(range(max(1024, low - 12000), low))
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _ports_given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
+    with socket.socket() as sock:  # the whole range below is taken: the system's choice
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 

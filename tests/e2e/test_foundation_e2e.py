@@ -277,16 +277,20 @@ def test_mitmdump_loads_addon_script_directly(tmp_path, pki, upstream):
             f"confdir={tmp_path}",
             "--set",
             "aidlp_config=" + str(_one_worker_config(tmp_path)),
-            "--set",  # not the default 9464: another proxy on the machine may hold it
-            f"aidlp_metrics_port={free_port()}",
+            # Port 0: the system's choice. Not the default 9464 (another proxy on the machine
+            # may hold it), nor a port free_port() saw free: another process may take it
+            # before mitmdump binds, and mitmdump exits on the error that logs (CI saw it).
+            "--set",
+            "aidlp_metrics_port=0",
         ],
         stdout=(tmp_path / "mitmdump.log").open("wb"),  # not a pipe: unread, it fills and blocks
         stderr=subprocess.STDOUT,
         cwd=ROOT,
         start_new_session=True,
     )
+    log = tmp_path / "mitmdump.log"
     try:
-        assert wait_for_port(port, 30)
+        assert wait_for_port(port, 30), log.read_text(errors="replace")
         result = subprocess.run(
             [
                 require_tool("curl"),
@@ -303,10 +307,10 @@ def test_mitmdump_loads_addon_script_directly(tmp_path, pki, upstream):
             text=True,
             timeout=30,
         )
-        assert result.stdout == "403"
+        assert result.stdout == "403", log.read_text(errors="replace")
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
+        assert proc.wait(20) == 0, log.read_text(errors="replace")
 
 
 def _one_worker_config(tmp_path: Path) -> Path:
