@@ -139,8 +139,11 @@ class StartupGate:
         flow.response = unavailable(incident, starting=not self.ever_ready)
 
 
-#: How long a CONNECT to an AI tool is held, by default, while not ready (seconds).
-HOLD_SECONDS_DEFAULT = 5
+#: How long a CONNECT to an AI tool is held, by default, while not ready (seconds): the
+#: engine build takes ~6 s from launch on an idle 2-core machine and 20 s or more under load,
+#: so a client that connects the moment the port listens is served, not refused. Below the
+#: common client timeouts (httpx 5-30 s reads aside, the OpenAI/Anthropic SDKs wait 600 s).
+HOLD_SECONDS_DEFAULT = 20
 HOLD_SECONDS_MAX = 60
 #: How often a held CONNECT looks whether the workers are ready yet.
 HOLD_POLL_SECONDS = 0.1
