@@ -21,6 +21,7 @@ import io
 import itertools
 import logging
 import re
+import unicodedata
 from typing import Any
 from xml.parsers import expat
 
@@ -105,6 +106,7 @@ def extract_pdf(
         _form_fields(col, reader, where)
         _document_parts(col, reader, where, depth)
         scanned = 0
+        checked: dict[int, bool] = {}  # font object → its ToUnicode map is a decoy
         for index, page in enumerate(reader.pages):
             col.budget.check_time()
             at = f"{where}<page {index + 1}>"
@@ -112,7 +114,7 @@ def extract_pdf(
             text = page.extract_text() or ""
             _annotations(col, page, at)
             if text.strip():
-                if _forged(text):
+                if _forged(text) or _decoy_fonts(page, checked):
                     col.unreadable("PDF text with a forged ToUnicode map")
                 col.text(text, at)
                 layout = _layout_view(page, reader)
@@ -135,49 +137,84 @@ def extract_pdf(
         ) from exc
 
 
-_SHOW = (b"Tj", b"TJ", b"'", b'"')
 _PLACE = (b"Tm", b"Td", b"TD")
+#: a TJ number above this (thousandths of an em) moves the pen back over drawn glyphs:
+#: ordinary kerning stays far below it, drawing the second half of a line first needs it
+_TJ_BACKWARDS = 500
 
 
 def _layout_view(page: Any, reader: Any) -> str:
     """The page's text in layout order when its content stream draws text out of that order
-    (glyphs placed one by one, shuffled, right to left, lines interleaved), else "". pypdf
-    joins the strings of one line into one piece, so the page's operations are replayed with
-    the font re-selected after every text-showing operator (pypdf then hands each string over
-    with its own text matrix); only pages that place text more than once per line pay that."""
-    from pypdf.generic import ContentStream, NameObject
+    (glyphs placed one by one, shuffled, right to left, lines interleaved, a TJ array kerned
+    back over itself), else "". Each shown string (each string of a TJ array too) is placed
+    with pypdf's layout-mode text state (real glyph widths, Tc/Tw/Tz, TJ offsets, cm); only
+    pages that place text more than once per line, or move back inside a TJ, pay that."""
+    from pypdf.generic import ArrayObject, ContentStream
 
     try:
-        content = page.get_contents()
-        if content is None or "/Resources" not in page:
+        contents = page.get("/Contents")
+        if contents is None or "/Resources" not in page:
             return ""
-        operations = content.operations
-        if sum(1 for _args, op in operations if op in _PLACE) < 2:
+        operations = ContentStream(contents.get_object(), reader, "bytes").operations
+        placements = sum(1 for _args, op in operations if op in _PLACE)
+        backwards = any(
+            op == b"TJ"
+            and args
+            and isinstance(args[0], ArrayObject)
+            and any(isinstance(v, (int, float)) and v > _TJ_BACKWARDS for v in args[0])
+            for args, op in operations
+        )
+        if placements < 2 and not backwards:
             return ""  # text placed a line at a time: stream order is layout order
-        replay = []
-        font = None
-        for operands, op in operations:
-            replay.append((operands, op))
-            if op == b"Tf":
-                font = operands
-            elif op in _SHOW and font is not None:
-                replay.append((font, b"Tf"))  # pypdf hands the string over on Tf
-        stream = ContentStream(None, reader)
-        stream.operations = replay
-        stream[NameObject("/Resources")] = page["/Resources"]
-        placed: list[tuple[float, float, float, str]] = []
-        page._extract_text(stream, reader, content_key=None, visitor_text=_placer(placed))
+        placed = _placed_strings(page, operations)
     except Exception:
         return ""
     return _layout_text(placed) if _out_of_order(placed) else ""
 
 
-def _out_of_order(placed: list[tuple[float, float, float, str]]) -> bool:
+def _placed_strings(
+    page: Any, operations: list[Any]
+) -> list[tuple[float, float, float, float, str]]:
+    """Every shown string as (y, x, end x, font height, text), in drawing order, from
+    pypdf's layout-mode text state machine (``recurse_to_target_op``: q/Q, cm, BT/ET, the
+    text state and positioning operators, each TJ string at its own offset)."""
+    from pypdf._text_extraction._layout_mode._fixed_width_page import (
+        recurse_to_target_op,
+        set_font_operation,
+    )
+    from pypdf._text_extraction._layout_mode._text_state_manager import TextStateManager
+
+    fonts = page._layout_mode_fonts()
+    state = TextStateManager()
+    shown: list[Any] = []
+    ops = iter(operations)
+    for operands, op in ops:
+        if op in (b"BT", b"q"):
+            _groups, tjs = recurse_to_target_op(
+                ops, state, b"ET" if op == b"BT" else b"Q", fonts, False
+            )
+            shown.extend(tjs)
+        elif op == b"Tf":
+            set_font_operation(state, fonts, operands)
+        else:
+            state.set_state_param(op, operands)
+        if len(shown) > _MAX_PLACED:
+            break
+    placed = []
+    for tj in shown[:_MAX_PLACED]:
+        text = tj.text
+        if text and text.strip() and tj.font.interpretable:
+            height = float(tj.font_height) or 1.0
+            placed.append((float(tj.ty), float(tj.tx), float(tj.displaced_tx), height, text))
+    return placed
+
+
+def _out_of_order(placed: list[tuple[float, float, float, float, str]]) -> bool:
     """Drawn out of reading order: a string placed left of the one drawn before it on the
     same line, or lines switched far more often than there are lines (interleaved)."""
     switches = 0
     lines = set()
-    for (y0, x0, size, _), (y1, x1, _s, _t) in itertools.pairwise(placed):
+    for (y0, x0, _e0, size, _), (y1, x1, _e1, _s, _t) in itertools.pairwise(placed):
         lines.add(round(y1 / max(size, 1.0)))
         if abs(y1 - y0) <= max(size, 1.0) * 0.5:
             if x1 < x0 - size * 0.25:
@@ -187,37 +224,20 @@ def _out_of_order(placed: list[tuple[float, float, float, str]]) -> bool:
     return switches > 2 * len(lines) + 2
 
 
-def _placer(placed: list[tuple[float, float, float, str]]) -> Any:
-    """A pypdf ``visitor_text`` that records each shown string with its page position
-    (y, x, font size), so a page can be read in the order it is laid out, not drawn."""
-
-    def visit(text: str, cm: Any, tm: Any, _font: Any, size: float) -> None:
-        if text and text.strip() and len(placed) < _MAX_PLACED:
-            try:
-                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                scale = abs(tm[0] * cm[0]) or 1.0
-            except (TypeError, IndexError):
-                return
-            placed.append((float(y), float(x), float(size or 1) * scale, text))
-
-    return visit
-
-
 _MAX_PLACED = 200_000  # shown strings per page recorded for the layout view
 
 
-def _layout_text(placed: list[tuple[float, float, float, str]]) -> str:
+def _layout_text(placed: list[tuple[float, float, float, float, str]]) -> str:
     """The strings of a page in reading order: lines top to bottom (baselines within half a
-    font size are one line), each left to right; a gap wider than half a font size past the
-    previous string's estimated end (0.6 em a character, as Courier) is a space.
-    Content streams may draw glyphs in any order (shuffled, right to left, the second half
-    first) that a viewer, and the page image a model is given, shows in place."""
+    font size are one line), each left to right; a gap wider than a quarter of the font
+    size past the previous string's end is a space. Content streams may draw glyphs in any
+    order (shuffled, right to left, the second half first) that a viewer, and the page image
+    a model is given, shows in place."""
     if len(placed) < 2:
         return ""
-    lines: list[list[tuple[float, float, float, str]]] = []
+    lines: list[list[tuple[float, float, float, float, str]]] = []
     for item in sorted(placed, key=lambda p: -p[0]):
-        if lines and abs(lines[-1][0][0] - item[0]) <= max(item[2], 1.0) * 0.5:
+        if lines and abs(lines[-1][0][0] - item[0]) <= max(item[3], 1.0) * 0.5:
             lines[-1].append(item)
         else:
             lines.append([item])
@@ -225,13 +245,13 @@ def _layout_text(placed: list[tuple[float, float, float, str]]) -> str:
     for line in lines:
         parts: list[str] = []
         end = None
-        for _y, x, size, text in sorted(line, key=lambda p: p[1]):
-            piece = text.replace("\n", " ").strip()
-            if end is not None and x - end > size * 0.5:
+        for _y, x, x_end, size, text in sorted(line, key=lambda p: p[1]):
+            piece = text.replace("\n", " ")
+            if end is not None and x - end > size * 0.25 and not piece.startswith(" "):
                 parts.append(" ")
             parts.append(piece)
-            end = x + len(piece) * size * 0.6
-        out.append("".join(parts).strip())
+            end = max(x_end, x)
+        out.append(" ".join("".join(parts).split()))
     return "\n".join(out)
 
 
@@ -252,6 +272,92 @@ def _page_images(col: Collector, page: Any, where: str, keep: bool) -> None:
     for data in images:
         col.media("image", where, data)
         col.budget.check_time()
+
+
+def _decoy_fonts(page: Any, checked: dict[int, bool]) -> bool:
+    """True when a font of the page (or of a Form XObject it draws) carries a ToUnicode map
+    that lies about the glyphs the font draws (RT-77): the text layer then reads as decoy
+    text while the page shows other characters, so it is not read as if it were true."""
+    from pypdf.generic import DictionaryObject
+
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject):
+        return False
+    fonts = list(_fonts(resources))
+    xobjects = resources.get("/XObject")
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if isinstance(xobjects, DictionaryObject):
+        for ref in list(xobjects.values())[:64]:
+            form = ref.get_object()
+            inner = form.get("/Resources") if isinstance(form, DictionaryObject) else None
+            inner = inner.get_object() if inner is not None else None
+            if isinstance(inner, DictionaryObject):
+                fonts.extend(_fonts(inner))
+    for font in fonts:
+        key = id(font) if font.indirect_reference is None else font.indirect_reference.idnum
+        if key not in checked:
+            checked[key] = _decoy_map(font)
+        if checked[key]:
+            return True
+    return False
+
+
+def _fonts(resources: Any) -> Any:
+    from pypdf.generic import DictionaryObject
+
+    fonts = resources.get("/Font")
+    fonts = fonts.get_object() if fonts is not None else None
+    if isinstance(fonts, DictionaryObject):
+        for ref in list(fonts.values())[:256]:
+            font = ref.get_object()
+            if isinstance(font, DictionaryObject) and "/ToUnicode" in font:
+                yield font
+
+
+#: a ToUnicode entry this long in ASCII letters is a word, not a glyph (the longest Latin
+#: ligatures, ffi / ffl, are three)
+_DECOY_WORD = re.compile(r"[A-Za-z]{4}|[A-Za-z]+ +[A-Za-z]")
+_DECOY_MIN = 2  # entries that map one glyph to a word
+_DISAGREE_MIN = 4  # glyphs whose ToUnicode character is not the one their glyph name names
+
+
+def _decoy_map(font: Any) -> bool:
+    """A forged ToUnicode map: glyphs mapped to whole words (one code, one decoy word), or
+    a map that disagrees with the font's own encoding (``/Differences`` names the glyph
+    ``/J`` and the map says ``x``) for several glyphs and a third of those it names."""
+    from pypdf._cmap import get_encoding
+    from pypdf._codecs.adobe_glyphs import adobe_glyphs
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    try:
+        _encoding, mapped = get_encoding(font)
+    except Exception:  # a map pypdf cannot read: the page text says what it reads
+        return False
+    values = [v for v in mapped.values() if isinstance(v, str)]
+    if sum(1 for value in values if _DECOY_WORD.search(value)) >= _DECOY_MIN:
+        return True
+    encoding = font.get("/Encoding")
+    encoding = encoding.get_object() if encoding is not None else None
+    differences = encoding.get("/Differences") if isinstance(encoding, DictionaryObject) else None
+    differences = differences.get_object() if differences is not None else None
+    if not isinstance(differences, ArrayObject):
+        return False
+    compared = disagree = 0
+    code = 0
+    for item in differences[:512]:
+        if isinstance(item, int):
+            code = int(item)
+            continue
+        named = adobe_glyphs.get(str(item))
+        shown = mapped.get(chr(code))
+        code += 1
+        if not named or not isinstance(shown, str) or not shown.strip() or not named.strip():
+            continue
+        compared += 1
+        if unicodedata.normalize("NFKC", shown) != unicodedata.normalize("NFKC", named):
+            disagree += 1
+    return disagree >= _DISAGREE_MIN and disagree * 3 >= compared
 
 
 def _forged(text: str) -> bool:
@@ -432,5 +538,44 @@ def _annotations(col: Collector, page: Any, at: str) -> None:
         uri = _string(action.get_object().get("/URI")) if action is not None else None
         if uri:
             parts.append(uri)
+        parts.extend(_appearance_text(col, page, annot))
     if parts:
         col.text("\n".join(parts), f"{at}<annotations>")
+
+
+_APPEARANCES = ("/N", "/R", "/D")  # normal, rollover, down: what a viewer draws (RT-105)
+_MAX_APPEARANCES = 2_000  # appearance streams read per page (the time budget also applies)
+
+
+def _appearance_text(col: Collector, page: Any, annot: Any) -> list[str]:
+    """The text an annotation's appearance streams draw (FreeText, Stamp, a filled form
+    field: viewers draw ``/AP``, not ``/Contents`` or ``/V``; flattened forms look exactly
+    like this). Each stream is a Form XObject, read with its own resources, else the
+    page's (what viewers fall back to)."""
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    appearance = annot.get("/AP")
+    appearance = appearance.get_object() if appearance is not None else None
+    if not isinstance(appearance, DictionaryObject):
+        return []
+    streams = []
+    for key in _APPEARANCES:
+        entry = appearance.get(key)
+        entry = entry.get_object() if entry is not None else None
+        if isinstance(entry, StreamObject):
+            streams.append(entry)
+        elif isinstance(entry, DictionaryObject):  # one stream per state (/On, /Off ...)
+            streams.extend(
+                state.get_object()
+                for state in entry.values()
+                if isinstance(state.get_object(), StreamObject)
+            )
+    out = []
+    for stream in streams[:_MAX_APPEARANCES]:
+        col.budget.check_time()
+        if "/Resources" not in stream and "/Resources" in page:
+            stream[NameObject("/Resources")] = page["/Resources"]
+        text = page._extract_text(stream, page.pdf, content_key=None) or ""
+        if text.strip():
+            out.append(text)
+    return out
