@@ -231,11 +231,18 @@ class Tool(BaseModel):
         "chose (Azure `/openai/deployments/*`, Bedrock inference profiles). See "
         "catalogue.unknown_models.",
     )
+    group: ToolId | None = Field(
+        default=None,
+        description="A policy group the tool belongs to (`machine_translation`): "
+        "catalogue.passthrough_groups can leave a whole group undecrypted.",
+    )
 
     @model_validator(mode="after")
     def _blocked_tools_have_no_paths(self) -> Tool:
         if self.paths and self.status is ToolStatus.BLOCKED:
             raise ValueError("a blocked tool is refused on every path: remove its paths")
+        if self.group and self.status is ToolStatus.BLOCKED:
+            raise ValueError("a blocked tool is refused whatever its group: remove its group")
         return self
 
     def serves_path(self, path: str) -> bool:
@@ -305,6 +312,13 @@ class CatalogueSettings(BaseModel):
         description="Case-insensitive substrings naming blocked models, besides the blocked "
         "tools' `models` in the catalogue: a request naming one wherever a provider routes "
         "by (path, query, routing fields and headers) is refused, through any AI tool.",
+    )
+    passthrough_groups: list[ToolId] = Field(
+        default_factory=list,
+        description="Tool groups (a tool's `group`) left out of the catalogue: their hosts "
+        "are not AI tools, so never decrypted (TLS passthrough) nor scanned. Empty by "
+        "default: machine translation (`machine_translation`) is an AI tool under the "
+        "policy (README, \"Machine translation\").",
     )
     unknown_models: UnknownModels = Field(
         default=UnknownModels.REFUSE,

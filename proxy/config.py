@@ -236,25 +236,39 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
             config = AidlpConfig.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(_format_errors(exc, positions, "config")) from exc
-        catalogue = load_catalogue(config.catalogue)
+        catalogue = load_catalogue(config.catalogue, positions)
     except ConfigFileError as exc:
         raise ConfigError(str(exc)) from exc
     return LoadedConfig(config=config, catalogue=catalogue, sources=sources)
 
 
-def load_catalogue(settings: CatalogueSettings) -> Catalogue:
-    """The catalogue file's tools, with ``extra_tools`` added or replacing by id."""
+def load_catalogue(settings: CatalogueSettings, positions: dict | None = None) -> Catalogue:
+    """The catalogue file's tools, with ``extra_tools`` added or replacing by id, less the
+    tools of ``passthrough_groups``. ``positions``: the config's, to locate a mistake."""
     tools = []
     if settings.file:
-        raw, positions = load_yaml_with_positions(Path(settings.file))
+        raw, file_positions = load_yaml_with_positions(Path(settings.file))
         try:
             tools = list(CatalogueFile.model_validate(raw).tools)
         except ValidationError as exc:
-            raise ConfigError(_format_errors(exc, positions, f"catalogue {settings.file}")) from exc
+            label = f"catalogue {settings.file}"
+            raise ConfigError(_format_errors(exc, file_positions, label)) from exc
     by_id = {t.id: t for t in tools}
     for tool in settings.extra_tools:
         by_id[tool.id] = tool
-    return Catalogue(list(by_id.values()), settings.blocked_models)
+    groups = {t.group for t in by_id.values() if t.group}
+    unknown = [g for g in settings.passthrough_groups if g not in groups]
+    if unknown:
+        where = locate(positions or {}, ("catalogue", "passthrough_groups"))
+        at = f" ({where[0]} line {where[1]})" if where else ""
+        raise ConfigError(
+            f"invalid config:\n  catalogue.passthrough_groups{at}: "
+            f"{', '.join(map(repr, unknown))} is no "
+            f"tool's group (known: {', '.join(sorted(groups)) or 'none'})"
+        )
+    skipped = set(settings.passthrough_groups)
+    kept = [t for t in by_id.values() if t.group not in skipped]
+    return Catalogue(kept, settings.blocked_models)
 
 
 def config_summary(loaded: LoadedConfig) -> dict[str, Any]:

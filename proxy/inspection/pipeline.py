@@ -23,9 +23,10 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from proxy.approvals import ApprovalCheck, ApprovalStore
-from proxy.catalogue import Catalogue, Tool, UnknownModels
+from proxy.catalogue import Catalogue, Tool, ToolStatus, UnknownModels
 from proxy.config import AidlpConfig
 from proxy.conversation import Conversations, Thread, with_context, without_context_findings
 from proxy.conversation.threads import json_object
@@ -75,6 +76,8 @@ _NUMBER_ARRAY = re.compile(rb"\[\s*\d+\s*[,\]]")
 
 #: Texts up to this size are HMAC'd on the event loop; larger ones in a thread.
 HMAC_INLINE_CHARS = 256 * 1024
+#: ``scheme://host`` inside a header value (the host with any userinfo and port).
+_URL_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://([^/\\\s?#\"'<>,;]{1,300})")
 
 
 class Inspector:
@@ -157,6 +160,7 @@ class Inspector:
         if BLOCKED in (
             self.routing.url_verdict(request.path),  # Azure / HF / Bedrock model paths
             self.routing.headers_verdict(request.header_pairs),  # x-model, x-portkey-provider
+            self.header_urls_name_blocked_tool(request.header_pairs),  # helicone-target-url
             self.host_names_blocked_model(
                 [request.host, *request.names]
             ),  # someone-deepseek.hf.space
@@ -306,6 +310,21 @@ class Inspector:
 
     def _blocked_model_clauses(self) -> list[str]:
         return self.config.policy.guidance.tool_clauses("blocked_model")
+
+    def header_urls_name_blocked_tool(self, headers: list[tuple[str, str]]) -> str | None:
+        """BLOCKED when a header value holds a URL whose host is a blocked tool's (a
+        gateway's target-URL / base-URL header under any name: ``Helicone-Target-Url:
+        https://api.deepseek.com``, red team RT-101); else None."""
+        for _, raw in headers:
+            value = unquote(raw) if "%" in raw else raw  # https%3A%2F%2Fapi.deepseek.com
+            if "://" not in value:
+                continue
+            for match in _URL_HOST.finditer(value):
+                host = match.group(1).rpartition("@")[2].split(":", 1)[0]
+                tool = self.catalogue.match(host)
+                if tool is not None and tool.status is ToolStatus.BLOCKED:
+                    return BLOCKED
+        return None
 
     def host_names_blocked_model(self, names: list[str | None]) -> str | None:
         """BLOCKED when a host name below a catalogue wildcard has a label naming a blocked

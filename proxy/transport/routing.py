@@ -168,11 +168,20 @@ class RoutingCheck:
         return any(fnmatchcase(lowered, glob) for glob in self.headers)
 
     def headers_verdict(self, headers: Iterable[tuple[str, str]]) -> str | None:
-        """A routing header (``x-model: deepseek-r1``) naming a blocked model: blocked."""
+        """A routing header (``x-model: deepseek-r1``) naming a blocked model, or any header
+        whose value is JSON with a routing field naming one (a gateway's override header:
+        Portkey ``x-portkey-override-params: {"model": "deepseek-chat"}``): blocked."""
         if not self.markers:
             return None
         for name, value in headers:
             if self.is_routing_header(name) and self.names_blocked(value):
+                return BLOCKED
+            stripped = value.strip()
+            if (
+                stripped[:1] in ("{", "[")
+                and self.names_blocked(stripped)
+                and self._json_verdict(stripped) == BLOCKED
+            ):
                 return BLOCKED
         return None
 

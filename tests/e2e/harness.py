@@ -82,6 +82,8 @@ TEST_HOSTNAMES = [
     "us-central1-aiplatform.googleapis.com",
     "s3.amazonaws.com",
     "ppl-ai-file-upload.s3.us-east-1.amazonaws.com",
+    "x.com",
+    "translation.googleapis.com",
     "example.com",
     "www.example.com",
     "www.example.org",

@@ -72,7 +72,7 @@ def test_deepseek_and_all_subdomains_are_blocked(catalogue, host):
         "www.google.com",
         "notopenai.com",
         "openai.com.evil.example",
-        "x.com",
+        "x.co",
         "deepseek.com.example.org",
         "",
         None,
@@ -200,7 +200,7 @@ def test_rt68_tools_are_online_and_scanned(catalogue, host, tool):
 
 
 @pytest.mark.parametrize(
-    "host", ["www.tencent.com", "www.baidu.com", "www.grammarly.com", "replit.com", "vercel.com"]
+    "host", ["www.tencent.com", "www.baidu.com", "www.grammarly.com", "vercel.com", "repl.co"]
 )
 def test_the_rest_of_a_shared_parent_domain_is_not_an_ai_tool(catalogue, host):
     assert catalogue.match(host) is None
@@ -228,3 +228,63 @@ def test_match_remembers_names_and_its_memory_stays_bounded():
     assert len(cat._matched) <= module._CACHED_NAMES
     cat.match("a" * 300 + ".example")  # longer than a DNS name: answered, not remembered
     assert "a" * 300 + ".example" not in cat._matched
+
+
+@pytest.mark.parametrize(
+    "host,tool",
+    [
+        ("maas-cn-southwest-2.modelarts-maas.com", "huawei_modelarts_maas"),
+        ("api.ppinfra.com", "ppio"),
+        ("spark-api-open.xf-yun.com", "iflytek_spark"),
+        ("wishub-x1.ctyun.cn", "ctyun_ai"),
+        ("translate-pa.googleapis.com", "google_translate"),
+        ("api-eur.cognitive.microsofttranslator.com", "microsoft_translator"),
+        ("translate.eu-west-2.amazonaws.com", "aws_translate"),
+        ("grok.x.com", "xai_grok"),
+        ("x.com", "x_grok"),
+        ("push.clients6.google.com", "google_gemini"),
+        ("replit.com", "replit"),
+    ],
+)
+def test_round_d_catalogue_additions(catalogue, host, tool):
+    assert catalogue.match(host).id == tool
+
+
+def test_grok_in_x_is_scoped_to_its_paths(catalogue):
+    grok = catalogue.match("x.com")
+    assert grok.serves_path("/i/api/2/grok/add_response.json")
+    assert grok.serves_path("/i/api/graphql/AbC123/CreateGrokConversation")
+    assert not grok.serves_path("/i/api/1.1/statuses/update.json")
+    assert not grok.serves_path("/home")
+
+
+def test_a_passthrough_group_leaves_its_tools_out(tmp_path):
+    """RT-90 addendum: machine translation is scanned by default; a deployment may decide
+    otherwise for the whole group (its hosts are then passthrough)."""
+    assert load_config().catalogue.match("translation.googleapis.com") is not None
+    path = tmp_path / "aidlp.yaml"
+    path.write_text("catalogue:\n  passthrough_groups: [machine_translation]\n")
+    catalogue = load_config(path).catalogue
+    for host in (
+        "translation.googleapis.com",
+        "api.deepl.com",
+        "api.cognitive.microsofttranslator.com",
+    ):
+        assert catalogue.match(host) is None
+    assert catalogue.match("api.openai.com").id == "openai"
+
+
+def test_an_unknown_passthrough_group_is_a_located_error(tmp_path):
+    from proxy.config import ConfigError
+
+    path = tmp_path / "aidlp.yaml"
+    path.write_text("catalogue:\n  passthrough_groups:\n    - machine_translatoin\n")
+    with pytest.raises(
+        ConfigError, match=r"passthrough_groups \(.*aidlp\.yaml line 2\).*translatoin"
+    ):
+        load_config(path)
+
+
+def test_a_blocked_tool_has_no_group():
+    with pytest.raises(ValidationError, match="whatever its group"):
+        Tool(id="x", name="X", hosts=["x.example"], status=ToolStatus.BLOCKED, group="g")

@@ -112,7 +112,8 @@ def test_ai_hosts_proxied_everything_else_direct(catalogue: Catalogue, tmp_path:
         "notopenai.com": "DIRECT",
         "openai.com.evil.example": "DIRECT",
         "fakeclaude.ai": "DIRECT",
-        "x.com": "DIRECT",
+        "x.co": "DIRECT",
+        "x.com": PROXY,  # Grok in X: a path-scoped tool on x.com (RT-106)
         "openai.azure.com": "DIRECT",  # "*.openai.azure.com": subdomains only, not the apex
         "aiplatform.googleapis.com.evil.example": "DIRECT",
         "mydeepseek.com": "DIRECT",

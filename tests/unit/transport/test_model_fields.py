@@ -268,3 +268,42 @@ def test_a_name_that_only_spells_an_address_is_unnamed(host, address):
     from proxy.transport.names import is_ip_literal
 
     assert is_ip_literal(host) is address
+
+
+@pytest.mark.parametrize(
+    "header,value,verdict",
+    [
+        ("x-portkey-override-params", '{"model": "deepseek-chat"}', BLOCKED),
+        ("x-anything", '{"override": {"provider": {"only": ["deepseek"]}}}', BLOCKED),
+        ("x-anything", '[{"model": "deepseek/deepseek-r1"}]', BLOCKED),
+        ("x-portkey-override-params", '{"model": "gpt-4o-mini"}', None),
+        ("x-note", '{"topic": "a blog post about deepseek"}', None),  # no routing key
+        ("x-note", "{not json deepseek", None),
+    ],
+)
+def test_a_header_holding_json_is_read_for_routing_fields(check, header, value, verdict):
+    """Red team RT-101: a gateway's override header, whatever its name, routes by its JSON."""
+    assert check.headers_verdict([(header, value)]) == verdict
+
+
+@pytest.mark.parametrize(
+    "value,verdict",
+    [
+        ("https://api.deepseek.com/v1", BLOCKED),
+        ("HTTPS://user:pw@Chat.DeepSeek.com:443/x", BLOCKED),
+        ("https%3A%2F%2Fapi.deepseek.com%2Fv1", BLOCKED),
+        ("first https://api.openai.com, then wss://deepseek.com/", BLOCKED),
+        ("https://api.openai.com/v1", None),
+        ("https://www.google.com/search?q=api.deepseek.com", None),  # a query is not the host
+        ("https://mydeepseekblog.example/post", None),  # not DeepSeek's host
+    ],
+)
+def test_a_header_url_to_a_blocked_tool_is_refused(value, verdict):
+    """Red team RT-101: a URL in any header (a gateway's target / base URL under a name the
+    routing-header globs do not know) that points at a blocked tool's host."""
+    from proxy.inspection.pipeline import Inspector
+
+    loaded = load_config()
+    inspector = Inspector.__new__(Inspector)
+    inspector.catalogue = loaded.catalogue
+    assert inspector.header_urls_name_blocked_tool([("x-forward-to", value)]) == verdict
