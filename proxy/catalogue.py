@@ -318,7 +318,7 @@ class CatalogueSettings(BaseModel):
         description="Tool groups (a tool's `group`) left out of the catalogue: their hosts "
         "are not AI tools, so never decrypted (TLS passthrough) nor scanned. Empty by "
         "default: machine translation (`machine_translation`) is an AI tool under the "
-        "policy (README, \"Machine translation\").",
+        'policy (README, "Machine translation").',
     )
     unknown_models: UnknownModels = Field(
         default=UnknownModels.REFUSE,
