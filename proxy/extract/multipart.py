@@ -65,6 +65,21 @@ class Part:
                 return unquote(encoded)
         return found.get(name)
 
+    def header_text(self) -> str:
+        """What the part's headers carry besides its name and filename (read on their own):
+        other headers (``X-Note: ...``), Content-Type and Content-Disposition parameters. The
+        bytes reach the AI host, and a server may keep them with the file (RT-95)."""
+        lines = []
+        for key, value in self.headers.items():
+            if key == "content-transfer-encoding":
+                continue
+            if key in ("content-type", "content-disposition"):
+                taken = ("name", "filename", "filename*") if key == "content-disposition" else ()
+                lines.extend(v for k, v in params(value).items() if k not in taken and v)
+            else:
+                lines.append(f"{key}: {value}")
+        return "\n".join(lines)
+
 
 _LINE_BREAK = re.compile(rb"\r\n|\n|\r")
 _BLANK_LINE = re.compile(rb"\r\n\r\n|\r\r|\n\n")
@@ -177,6 +192,7 @@ def extract_multipart(
         ctype = part.content_type
         mime = ctype.split(";", 1)[0].strip().lower()
         at = f"{where}.{name}"
+        col.text(part.header_text(), f"{at}.headers")
         if part.raw is not None:  # what a form parser hands the server: the bytes as sent
             col.text(decode_text(part.raw, header_param(ctype, "charset")), f"{at}:as-sent")
         if mime.startswith("multipart/"):

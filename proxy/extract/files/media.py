@@ -100,7 +100,88 @@ def audio_video_kind(data: bytes) -> str | None:
         return "video"  # EBML (matroska / webm)
     if head[4:8] == b"ftyp":  # ISO-BMFF (mp4, mov, m4a, 3gp, dash): every brand not an image
         return "audio" if head[8:11] in (b"M4A", b"M4B", b"M4P") else "video"
+    return _container_by_structure(data)
+
+
+_ASF_HEADER = bytes.fromhex("3026B2758E66CF11A6D900AA0062CE6C")
+_ASF_DATA = bytes.fromhex("3626B2758E66CF11A6D900AA0062CE6C")
+_FLV_TAGS = (8, 9, 18)  # audio, video, script data
+#: ISO-BMFF / QuickTime top-level boxes a file may start with when it has no ``ftyp``
+#: (older QuickTime files, DASH/CMAF segments)
+_BMFF_FIRST = frozenset(
+    {b"moov", b"mdat", b"wide", b"free", b"skip", b"styp", b"moof", b"sidx", b"pnot"}
+)
+_BMFF_BOXES = _BMFF_FIRST | {b"ftyp", b"uuid", b"udta", b"meta", b"emsg", b"prft", b"mfra"}
+
+
+def _container_by_structure(data: bytes) -> str | None:
+    """Containers recognised by their structure, whatever share of them is printable
+    (RT-100: neutral metadata padding must not make a video read as a text-bearing
+    binary): FLV (header, then tags whose back-pointers chain), ASF/WMV (header object
+    whose size lands on the data object), MPEG program streams (a pack header followed by
+    another start code), MPEG video elementary streams, ISO-BMFF boxes without ``ftyp``."""
+    head = data[:16]
+    if head[:4] == b"FLV\x01" and len(data) >= 13:
+        offset = int.from_bytes(data[5:9], "big")
+        if (
+            offset >= 9
+            and data[offset : offset + 4] == b"\x00\x00\x00\x00"
+            and _flv_tags(data, offset + 4)
+        ):
+            return "video"
+        return None
+    if head == _ASF_HEADER and len(data) >= 30:
+        size = int.from_bytes(data[16:24], "little")
+        if 30 <= size <= len(data) and (size == len(data) or data[size : size + 16] == _ASF_DATA):
+            return "video"
+        return None
+    if head[:4] == b"\x00\x00\x01\xba":
+        if len(data) > 14 and data[4] >> 6 == 1:  # MPEG-2 pack header: 14 bytes + stuffing
+            after = 14 + (data[13] & 7)
+        elif len(data) > 12 and data[4] >> 4 == 2:  # MPEG-1 pack header: 12 bytes
+            after = 12
+        else:
+            return None
+        return "video" if data[after : after + 3] == b"\x00\x00\x01" else None
+    if head[:4] == b"\x00\x00\x01\xb3" and len(data) >= 12:  # MPEG-1/2 video sequence header
+        return "video" if data[4:7] != b"\x00\x00\x00" and b"\x00\x00\x01" in data[8:4096] else None
+    if head[4:8] in _BMFF_FIRST:
+        return "video" if _bmff_boxes(data) else None
     return None
+
+
+def _flv_tags(data: bytes, pos: int) -> bool:
+    """At least one FLV tag (or two, when the file has room) whose type is known and whose
+    PreviousTagSize field equals its length: a real tag chain, not a magic number in front."""
+    seen = 0
+    while seen < 2 and pos + 11 <= len(data):
+        if data[pos] not in _FLV_TAGS:
+            return False
+        size = int.from_bytes(data[pos + 1 : pos + 4], "big")
+        end = pos + 11 + size
+        if end + 4 > len(data) or int.from_bytes(data[end : end + 4], "big") != 11 + size:
+            return False
+        seen += 1
+        pos = end + 4
+    return seen >= 1
+
+
+def _bmff_boxes(data: bytes) -> bool:
+    """Two known top-level boxes in a row (or one that fills the file), each size in range."""
+    pos = seen = 0
+    while seen < 2 and pos + 8 <= len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        if data[pos + 4 : pos + 8] not in _BMFF_BOXES:
+            return False
+        if size == 1 and pos + 16 <= len(data):
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+        if size < 8 or pos + size > len(data):
+            return False
+        seen += 1
+        pos += size
+        if pos == len(data):
+            return True
+    return seen >= 2
 
 
 @register
@@ -114,9 +195,47 @@ class ImageKind(FileKind):
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         col.media("image", where, probe.data)  # kept for OCR in the scan worker
         col.text("\n".join(image_metadata(probe.data)), f"{where}<metadata>")
+        if probe.data.startswith(b"\x89PNG\r\n\x1a\n"):
+            _png_chunks(col, probe.data, where)
         for view, data in other_views(probe.data):
             col.media("image", f"{where}<{view}>", data)  # OCR reads the first frame only
             col.budget.check_time()
+
+
+#: PNG chunks that hold pixels or image structure, or text Pillow already reads
+_PNG_READ_ELSEWHERE = frozenset(
+    {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"fdAT", b"tEXt", b"zTXt", b"iTXt"}
+)
+_PNG_MAX_CHUNKS = 10_000
+_PNG_MAX_INFLATE = 256 * 1024  # bytes inflated from one zlib-compressed private chunk
+
+
+def _png_chunks(col: Collector, data: bytes, where: str) -> None:
+    """The printable text of every other PNG chunk (RT-37): private and unknown ancillary
+    chunks (``ruSt``, ``prVt``) and registered ones alike reach the provider's storage with
+    the file, and ``pngcheck -t`` / a script prints them. A chunk that is a zlib stream is
+    read inflated too (bounded)."""
+    import zlib
+
+    pos, count = 8, 0
+    while pos + 12 <= len(data) and count < _PNG_MAX_CHUNKS:
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        count += 1
+        if kind in _PNG_READ_ELSEWHERE or not body:
+            continue
+        at = f"{where}<png {kind.decode('latin-1')}>"
+        strings(col, body, at)
+        if body[:1] == b"\x78" or b"\x00\x00\x78" in body[:80]:
+            start = 0 if body[:1] == b"\x78" else body.find(b"\x00\x00\x78") + 2
+            try:
+                inflated = zlib.decompressobj().decompress(body[start:], _PNG_MAX_INFLATE)
+            except zlib.error:
+                continue
+            strings(col, inflated, f"{at}<inflated>")
+        col.budget.check_time()
 
 
 #: frames (GIF/APNG/WebP animation, TIFF pages) beyond the first read for OCR; an image with
