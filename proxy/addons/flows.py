@@ -13,6 +13,7 @@ from mitmproxy import http
 from proxy.catalogue import Tool
 from proxy.inspection import HttpRequest, Subject
 from proxy.responses import Reply
+from proxy.transport.metadata import header_text
 from proxy.transport.names import bare_host, flow_names
 
 #: ``flow.metadata`` key of the AI tool a flow goes to (set by the connection gate).
@@ -73,7 +74,7 @@ def _names(flow: http.HTTPFlow) -> list[str]:
 def _pairs(headers: http.Headers | None) -> list[tuple[str, str]]:
     if headers is None:
         return []
-    return [(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in headers.fields]
+    return [(k.decode("latin-1"), header_text(v)) for k, v in headers.fields]
 
 
 def response_of(reply: Reply) -> http.Response:

@@ -47,10 +47,13 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _DEFAULT_SETTINGS = ExtractionSettings()
 
 
-def view_of(request: http.Request, max_bytes: int = DEFAULT_MAX_BYTES) -> RequestView:
-    """A decoded :class:`RequestView` of a mitmproxy request (Content-Encoding undone)."""
+def view_of(
+    request: http.Request, max_bytes: int = DEFAULT_MAX_BYTES, notes: list[str] | None = None
+) -> RequestView:
+    """A decoded :class:`RequestView` of a mitmproxy request (Content-Encoding undone;
+    ``notes`` collects what the codings carry besides the body: gzip FNAME / FCOMMENT)."""
     raw = request.raw_content or b""
-    body = decode_body(raw, request.headers.get("content-encoding", ""), max_bytes)
+    body = decode_body(raw, request.headers.get("content-encoding", ""), max_bytes, notes)
     path, _, query = request.path.partition("?")
     return RequestView(
         method=request.method.upper(),

@@ -41,8 +41,33 @@ class _Sink:
         return b"".join(self.parts)
 
 
-def _zlib_stream(data: bytes, wbits: int, sink: _Sink, multi: bool) -> None:
+def gzip_header_texts(member: bytes) -> list[str]:
+    """The text fields of a gzip member's header (RFC 1952: FEXTRA, FNAME, FCOMMENT, as
+    ISO-8859-1). No server reads them as the body, but they reach the AI host: they are
+    scanned like headers (red team RT-95)."""
+    if len(member) < 10 or member[:2] != b"\x1f\x8b":
+        return []
+    flags, pos, out = member[3], 10, []
+    if flags & 0x04:  # FEXTRA: two length bytes, then subfields
+        length = int.from_bytes(member[10:12], "little")
+        out.append(member[12 : 12 + length].decode("latin-1"))
+        pos = 12 + length
+    for bit in (0x08, 0x10):  # FNAME, FCOMMENT: zero-terminated
+        if flags & bit:
+            end = member.find(b"\x00", pos)
+            if end < 0:
+                break
+            out.append(member[pos:end].decode("latin-1"))
+            pos = end + 1
+    return [text for text in out if text.strip()]
+
+
+def _zlib_stream(
+    data: bytes, wbits: int, sink: _Sink, multi: bool, notes: list[str] | None = None
+) -> None:
     while True:
+        if notes is not None:
+            notes.extend(gzip_header_texts(data[:65536]))
         d = zlib.decompressobj(wbits)
         buf = data
         while True:
@@ -68,10 +93,10 @@ def _zlib_stream(data: bytes, wbits: int, sink: _Sink, multi: bool) -> None:
             return
 
 
-def _gzip(data: bytes, limit: int) -> bytes:
+def _gzip(data: bytes, limit: int, notes: list[str] | None = None) -> bytes:
     sink = _Sink(limit)
     try:
-        _zlib_stream(data, 16 + zlib.MAX_WBITS, sink, multi=True)  # gzip members
+        _zlib_stream(data, 16 + zlib.MAX_WBITS, sink, multi=True, notes=notes)  # gzip members
     except zlib.error as exc:
         raise ExtractionError("unparseable", "corrupt gzip body") from exc
     return sink.bytes()
@@ -128,8 +153,11 @@ DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
 IDENTITY = frozenset({"", "identity", "none"})
 
 
-def decode_body(raw: bytes, content_encoding: str, limit: int) -> bytes:
-    """Undo every coding in ``content_encoding`` (a header value, possibly a list)."""
+def decode_body(
+    raw: bytes, content_encoding: str, limit: int, notes: list[str] | None = None
+) -> bytes:
+    """Undo every coding in ``content_encoding`` (a header value, possibly a list).
+    ``notes`` collects text the codings carry besides the body (gzip FNAME / FCOMMENT)."""
     if len(raw) > limit:
         raise ExtractionError("too_large", "body over the size limit")
     codings = [c.strip().lower() for c in content_encoding.split(",")]
@@ -141,5 +169,5 @@ def decode_body(raw: bytes, content_encoding: str, limit: int) -> bytes:
         if decoder is None:
             raise ExtractionError("unparseable", "unsupported content-encoding")
         if data:
-            data = decoder(data, limit)
+            data = _gzip(data, limit, notes) if decoder is _gzip else decoder(data, limit)
     return data

@@ -562,9 +562,13 @@ def extract_request(
 ) -> tuple[Extraction, str | None]:
     """(extraction, routing verdict) of ``request``: in a thread, on the loop, or in a
     document worker process (picklable by name)."""
-    view = view_of(request, limit)  # type: ignore[arg-type]  # reads like a mitmproxy request
+    notes: list[str] = []  # gzip member names and comments (red team RT-95)
+    view = view_of(request, limit, notes)  # type: ignore[arg-type]  # reads like a mitmproxy request
     verdict = RoutingCheck(markers, fields).body_verdict(view.body, view.content_type)
-    return extract_view(view, settings, limit), verdict
+    extraction = extract_view(view, settings, limit)
+    if notes:
+        extraction.segments.append(Segment("\n".join(notes), "header.content-encoding"))
+    return extraction, verdict
 
 
 #: The marker suffix of a text-less PDF page (proxy/extract/files/pdf.py).

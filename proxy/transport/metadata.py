@@ -37,6 +37,8 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import email.errors
+import email.header
 import json
 import re
 from collections.abc import Iterable
@@ -123,6 +125,40 @@ class RequestMetadataSettings(BaseModel):
     )
 
 
+def header_text(raw: bytes) -> str:
+    """A header value as servers read it. Valid UTF-8 is read as UTF-8; other bytes are read
+    both ways, because servers disagree: Node, h11, Starlette and most others decode header
+    bytes as latin-1 (a raw 0xA0 is a no-break space there, red team RT-95), some as UTF-8
+    (an invalid byte is a replacement character). Both readings are scanned."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace") + "\n" + raw.decode("latin-1")
+
+
+def encoded_words(value: str) -> str | None:
+    """``value`` with its RFC 2047 encoded-words (``=?utf-8?Q?NI_=4A=47...?=``, the B form
+    too) decoded, as a mail-minded server or gateway reads them; None when it holds none."""
+    if "=?" not in value or "?=" not in value:
+        return None
+    try:
+        parts = email.header.decode_header(value)
+    except (ValueError, LookupError, email.errors.HeaderParseError):
+        return None
+    if all(isinstance(text, str) for text, _ in parts):
+        return None  # nothing was encoded
+    out = []
+    for text, charset in parts:
+        if isinstance(text, str):
+            out.append(text)
+            continue
+        try:
+            out.append(text.decode(charset or "latin-1", "replace"))
+        except LookupError:  # an unknown charset name: its bytes as latin-1
+            out.append(text.decode("latin-1"))
+    return "".join(out)
+
+
 def _decoded(segment: str) -> str:
     for _ in range(3):  # %254A → %4A → J
         decoded = unquote(segment)
@@ -191,9 +227,15 @@ def metadata_segments(
         if lname == WEBSOCKET_KEY and not is_websocket_nonce(value):
             where = f"header.{lname}.malformed"  # not a nonce: no session exemption
         add(f"{name}: {value}", where)
+        decoded = encoded_words(value)
+        if decoded is not None:
+            add(f"{name}: {decoded}", where)
     for name, value in trailers:
         if name.lower() not in skip:
             add(f"{name}: {value}", f"trailer.{name.lower()}")
+            decoded = encoded_words(value)
+            if decoded is not None:
+                add(f"{name}: {decoded}", f"trailer.{name.lower()}")
     return out
 
 

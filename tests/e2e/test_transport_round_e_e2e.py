@@ -17,6 +17,9 @@ import json
 
 import pytest
 
+from tests.e2e.rawtls import open_tunnel, status_of
+from tests.e2e.test_transport_redteam_e2e import _read_head
+
 NINO = "AB 12 34 56 C"
 
 
@@ -162,3 +165,122 @@ def test_a_json_header_naming_another_model_arrives(aidlp_proxy, upstream_log):
         )
     assert response.status_code == 200, response.text[:200]
     assert upstream_log.wait_for(lambda r: r.host == "api.portkey.ai") is not None
+
+
+# ---- RT-103 / RT-95: header, cookie, path and query bytes read as the server reads them ------
+
+RAW_NINO = b"JG103729A"
+HELLO_BODY = json.dumps(_chat("hello")).encode()
+
+
+def _raw_h1(proxy, target: bytes, extra: bytes, body: bytes = HELLO_BODY) -> tuple[bytes, str]:
+    """One HTTP/1.1 request with exactly these bytes, in a TLS tunnel to api.openai.com."""
+    marker = f"rte-{abs(hash((target, extra, body)))}"
+    sock, status = open_tunnel(proxy.port, "api.openai.com:443")
+    assert status == 200
+    context = proxy.ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    with context.wrap_socket(sock, server_hostname="api.openai.com") as tls:
+        tls.sendall(
+            b"POST " + target + b" HTTP/1.1\r\nHost: api.openai.com\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n"
+            % len(body)
+            + b"x-marker: "
+            + marker.encode()
+            + b"\r\n"
+            + extra
+            + b"Connection: close\r\n\r\n"
+            + body
+        )
+        return _read_head(tls), marker
+
+
+def _refused_raw(proxy, upstream_log, head: bytes, marker: str) -> None:
+    assert status_of(head) == 403, head[:200]
+    assert upstream_log.wait_for(lambda r: r.headers.get("x-marker") == marker, timeout=0.5) is None
+    assert proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("host") == "api.openai.com"
+            and e.get("incident_id") in head.decode("latin-1")
+        )
+    )
+
+
+CHANNELS = [
+    (b"/v1/chat/completions", b"X-Note: NI JG10\x013729A\r\n", b""),
+    (b"/v1/chat/completions", b"X-Note: NI JG10\x7f3729A\r\n", b""),
+    (b"/v1/chat/completions", b"Cookie: n=JG10%003729A\r\n", b""),
+    (b"/v1/chat/completions/JG10%003729A", b"", b""),
+    (b"/v1/chat/completions?note=JG10%013729A", b"", b""),
+    (b"/v1/chat/completions?note=J%00G%001%000%003%007%002%009%00A", b"", b""),
+    (b"/v1/chat/completions", b"X-Note: NI JG\xa0103729A\r\n", b""),
+    (b"/v1/chat/completions", b"X-Note: =?utf-8?Q?NI_=4A=47=31=30=33=37=32=39=41?=\r\n", b""),
+    (
+        b"/v1/chat/completions",
+        b"Cookie: n="
+        + "".join(f"%{c:02X}" for c in "JG103729A".encode("utf-16-le")).encode()
+        + b"\r\n",
+        b"",
+    ),
+]
+CHANNEL_IDS = [
+    "header-soh",
+    "header-del",
+    "cookie-nul",
+    "path-nul",
+    "query-soh",
+    "query-nul-between",
+    "header-latin1-nbsp",
+    "header-rfc2047-q",
+    "cookie-utf16le",
+]
+
+
+@pytest.mark.parametrize("target,extra,_unused", CHANNELS, ids=CHANNEL_IDS)
+def test_a_nino_in_metadata_is_read_as_the_server_reads_it(
+    aidlp_proxy, upstream_log, target, extra, _unused
+):
+    head, marker = _raw_h1(aidlp_proxy, target, extra)
+    _refused_raw(aidlp_proxy, upstream_log, head, marker)
+
+
+def _gzip_member(payload: bytes, name: bytes = b"", comment: bytes = b"") -> bytes:
+    import zlib
+
+    flags = (0x08 if name else 0) | (0x10 if comment else 0)
+    header = b"\x1f\x8b\x08" + bytes([flags]) + b"\x00\x00\x00\x00\x00\xff"
+    header += (name + b"\x00" if name else b"") + (comment + b"\x00" if comment else b"")
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    raw = deflate.compress(payload) + deflate.flush()
+    crc = zlib.crc32(payload).to_bytes(4, "little")
+    return header + raw + crc + (len(payload) & 0xFFFFFFFF).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        lambda: _gzip_member(HELLO_BODY, name=b"NI_JG103729A.json"),
+        lambda: _gzip_member(HELLO_BODY, comment=b"Claimant NI JG103729A"),
+        lambda: _gzip_member(HELLO_BODY[:10]) + _gzip_member(HELLO_BODY[10:], name=b"JG103729A"),
+    ],
+    ids=["fname", "fcomment", "second-member-fname"],
+)
+def test_a_nino_in_gzip_member_headers_is_refused(aidlp_proxy, upstream_log, members):
+    body = members()
+    import gzip
+
+    assert gzip.decompress(body) == HELLO_BODY  # a server reads the clean JSON
+    head, marker = _raw_h1(
+        aidlp_proxy, b"/v1/chat/completions", b"Content-Encoding: gzip\r\n", body
+    )
+    _refused_raw(aidlp_proxy, upstream_log, head, marker)
+
+
+def test_a_clean_gzip_body_with_a_file_name_arrives(aidlp_proxy, upstream_log):
+    body = _gzip_member(HELLO_BODY, name=b"request.json")
+    head, marker = _raw_h1(
+        aidlp_proxy, b"/v1/chat/completions", b"Content-Encoding: gzip\r\n", body
+    )
+    assert status_of(head) == 200, head[:200]
+    assert upstream_log.wait_for(lambda r: r.headers.get("x-marker") == marker) is not None

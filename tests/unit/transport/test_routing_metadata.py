@@ -135,3 +135,52 @@ def test_free_text_protocol_headers_bare_cookies_query_keys_and_host_names_are_s
     assert texts["header.keep-alive"].endswith("JG103729A")
     assert texts["cookie"] == "JG103729A"
     assert not any("dXNlcjpwYXNz" in s.text for s in segments)  # removed, never forwarded
+
+
+# ---- red team RT-95: header bytes and coding fields read as servers read them ---------------
+
+
+def test_header_bytes_that_are_not_utf8_are_read_as_latin1_too():
+    from proxy.transport.metadata import header_text
+
+    assert header_text("caf\u00e9 JG103729A".encode()) == "caf\u00e9 JG103729A"
+    both = header_text(b"NI JG\xa0103729A")
+    assert "JG\u00a0103729A" in both and "\ufffd" in both
+
+
+@pytest.mark.parametrize(
+    "value,decoded",
+    [
+        ("=?utf-8?Q?NI_=4A=47=31=30=33=37=32=39=41?=", "NI JG103729A"),
+        ("=?UTF-8?B?TkkgSkcxMDM3MjlB?=", "NI JG103729A"),
+        ("=?x-unknown-cs?Q?J=47?=", "JG"),
+        ("plain text =? not ?= encoded", None),
+        ("no words", None),
+    ],
+)
+def test_rfc2047_encoded_words_are_decoded(value, decoded):
+    from proxy.transport.metadata import encoded_words
+
+    assert encoded_words(value) == decoded
+
+
+def test_an_encoded_header_is_scanned_decoded():
+    segments = metadata_segments("/", [("X-Note", "=?utf-8?Q?NI_=4A=47?=")])
+    assert [s.text for s in segments] == ["X-Note: =?utf-8?Q?NI_=4A=47?=", "X-Note: NI JG"]
+
+
+def test_gzip_member_header_fields_are_read():
+    import gzip
+    import io
+
+    from proxy.extract.encoding import decode_body, gzip_header_texts
+
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="NI_JG103729A.json", mode="wb", fileobj=buffer, mtime=0) as f:
+        f.write(b'{"a": 1}')
+    body = buffer.getvalue() * 2  # two members
+    assert gzip_header_texts(body) == ["NI_JG103729A.json"]
+    notes: list[str] = []
+    assert decode_body(body, "gzip", 1 << 20, notes) == b'{"a": 1}' * 2
+    assert notes == ["NI_JG103729A.json"] * 2
+    assert gzip_header_texts(gzip.compress(b"x")) == []
