@@ -14,6 +14,7 @@ Only ``[Content_Types].xml`` is skipped (it holds part names and MIME types).
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import zipfile
 from xml.parsers import expat
@@ -33,6 +34,7 @@ from proxy.extract.files.displayed import (
     render_number_format,
 )
 from proxy.extract.files.kind import Probe
+from proxy.extract.files.layout import BOX_ELEMENTS, BoxLayout
 
 _OFFICE_DOCUMENT = "/officeDocument"
 _TYPES = {
@@ -50,6 +52,8 @@ _STYLING = re.compile(
     r"calcChain\.xml$|presProps\.xml$|viewProps\.xml$|tableStyles\.xml$|"
     r"printerSettings/)"
 )
+#: slide layouts and masters: placeholder boxes a slide's own boxes replace
+_TEMPLATES = re.compile(r"(^|/)(slideLayouts|slideMasters|notesMasters|handoutMasters)/")
 _TAG = re.compile(r"<[^<>]*>")  # linear: a "<" scans only to the next "<" or ">"
 _LITERAL = re.compile(
     r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\d+(?:\.\d+)?)(?![A-Za-z_(])'
@@ -148,14 +152,16 @@ def read_package(archive: Archive, main: str | None = None) -> None:
         if name.endswith("sharedStrings.xml"):
             shared, shared_name = _shared_strings(archive, info), name
             break
-    formats = next(
+    styles = next(
         (
-            _cell_formats(archive, info)
+            info
             for name, info in by_name.items()
             if name.startswith("xl/") and name.endswith("styles.xml")
         ),
-        [],
+        None,
     )
+    formats = _cell_formats(archive, styles) if styles else []
+    alignments = _cell_alignments(archive, styles) if styles else []
     # main document first, then the rest in natural order
     firsts = {main or "", "word/document.xml", "xl/workbook.xml", "ppt/presentation.xml"}
     ordered = sorted(infos, key=lambda i: (i.filename not in firsts, natural(i.filename)))
@@ -169,7 +175,7 @@ def read_package(archive: Archive, main: str | None = None) -> None:
             _external_targets(archive, info)
             continue
         if "/worksheets/" in f"/{name}" or "/dialogsheets/" in f"/{name}":
-            _sheet(archive, info, shared, used, formats)
+            _sheet(archive, info, shared, used, formats, alignments)
             continue
         if _STYLING.search(name):
             _tag_stripped(archive, info)
@@ -194,8 +200,21 @@ def _xml_part(archive: Archive, info: zipfile.ZipInfo) -> None:
     """An XML part: all its character data and display attributes; for a part that holds
     deleted, hidden, field-code or symbol text, also its text as Word displays it."""
     text = XmlText(archive.col, None, _DISPLAY_ATTRIBUTES)
-    archive.parse(info, text.start, text.end, text.chars)
+    boxes = [0]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if local_name(name) in BOX_ELEMENTS:
+            boxes[0] += 1
+        text.start(name, attrs)
+
+    archive.parse(info, start, text.end, text.chars)
     text.emit(archive.at(info.filename))
+    if boxes[0] >= 2 and not _TEMPLATES.search(
+        info.filename
+    ):  # positioned text boxes: also read those side by side joined (RT-99)
+        layout = BoxLayout()
+        archive.parse(info, layout.start, layout.end, layout.chars)
+        archive.col.text(layout.view(), archive.at(f"{info.filename}<side by side>"))
     if text.not_as_shown:  # a second pass, for the parts that need it only
         shown = DisplayedWordText(archive.col)
         archive.parse(info, shown.start, shown.end, shown.chars)
@@ -306,12 +325,75 @@ def _cell_formats(archive: Archive, info: zipfile.ZipInfo) -> list[str | None]:
     return formats if any(formats) else []
 
 
+def _cell_alignments(archive: Archive, info: zipfile.ZipInfo) -> list[str]:
+    """``xl/styles.xml``: per cell style index, its horizontal alignment ("" for general)."""
+    alignments: list[str] = []
+    in_cell_xfs = [False]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = local_name(name)
+        if local == "cellXfs":
+            in_cell_xfs[0] = True
+        elif in_cell_xfs[0] and local == "xf" and len(alignments) < 65536:
+            alignments.append("")
+        elif in_cell_xfs[0] and local == "alignment" and alignments:
+            alignments[-1] = attrs.get("horizontal", "")
+
+    def end(name: str) -> None:
+        if local_name(name) == "cellXfs":
+            in_cell_xfs[0] = False
+
+    archive.parse(info, start, end, lambda _data: None)
+    return alignments if any(alignments) else []
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_SPANNING = frozenset({"fill", "justify", "distributed", "centerContinuous"})
+
+
+def _column(ref: str | None, previous: int) -> int:
+    letters = "".join(ch for ch in (ref or "") if ch.isalpha()).upper()
+    if not letters:
+        return previous + 1
+    index = 0
+    for ch in letters[:3]:
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def _meeting_cells(row: list[tuple[int, str, bool, str]]) -> list[str]:
+    """Adjacent cells of one row whose texts meet at their shared edge (RT-99): the left one
+    shown at its right edge (aligned right, or a number with general alignment), the right
+    one at its left edge (aligned left, or text with general alignment). To the eye that is
+    one string; each pair is glued."""
+    out = []
+    for (col0, text0, number0, align0), (col1, text1, number1, align1) in itertools.pairwise(row):
+        if col1 != col0 + 1:
+            continue
+        # a number shown right through general alignment meets only text that continues
+        # it (digits: "943476" | "5919"); an ordinary id | name row adds nothing
+        right_edge = (
+            align0 == "right"
+            or align0 in _SPANNING
+            or ((not align0 or align0 == "general") and number0 and text1[:1].isdigit())
+        )
+        left_edge = (
+            align1 == "left"
+            or align1 in _SPANNING
+            or ((not align1 or align1 == "general") and not number1)
+        )
+        if right_edge and left_edge:
+            out.append(text0[-40:] + text1[:40])
+    return out
+
+
 def _sheet(
     archive: Archive,
     info: zipfile.ZipInfo,
     shared: list[str],
     used: set[int],
     formats: list[str | None] | None = None,
+    alignments: list[str] | None = None,
 ) -> None:
     """One worksheet: cell values (shared strings resolved) and formulas, row by row; then
     the text outside the cells (page headers and footers, data-validation lists and their
@@ -323,9 +405,12 @@ def _sheet(
         "value": [],
         "formula": [],
         "capture": None,
+        "column": 0,
     }
     outside: list[str] = []  # character data and display attributes outside the cells
     in_cell = [False]
+    row: list[tuple[int, str, bool, str]] = []  # (column, shown text, is a number, alignment)
+    meeting: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = local_name(name)
@@ -335,6 +420,7 @@ def _sheet(
                     outside.append(attrs[key] + "\n")
         if local == "c":
             in_cell[0] = True
+            cell["column"] = _column(attrs.get("r"), row[-1][0] if row else 0)
             cell["type"] = attrs.get("t")
             cell["style"] = attrs.get("s")
             cell["value"] = []
@@ -369,6 +455,11 @@ def _sheet(
                 shown = _formatted(formats, cell["style"], value)
                 if shown and shown != value:  # what the cell displays through its format
                     text.add(f"{shown}\t")
+                number = cell["type"] in (None, "n") and bool(_NUMBER.fullmatch(value))
+                style = cell["style"]
+                index = int(style) if isinstance(style, str) and style.isdigit() else 0
+                align = alignments[index] if alignments and index < len(alignments) else ""
+                row.append((cell["column"], shown or value, number, align))  # type: ignore[arg-type]
             if formula:
                 literals = formula_literals(formula)
                 text.add(f"={formula}\t")
@@ -376,6 +467,9 @@ def _sheet(
                     text.add(f"{literals}\t")
         elif local == "row":
             text.add("\n")
+            if len(row) > 1:
+                meeting.extend(_meeting_cells(row))
+            row.clear()
 
     def chars(data: str) -> None:
         capture = cell["capture"]
@@ -390,6 +484,7 @@ def _sheet(
         for piece in outside:
             text.add(piece)
     text.emit(archive.at(info.filename))
+    archive.col.text("\n".join(meeting), archive.at(f"{info.filename}<cells that meet>"))
 
 
 def _formatted(formats: list[str | None] | None, style: object, value: str) -> str | None:
