@@ -284,3 +284,66 @@ def test_a_clean_gzip_body_with_a_file_name_arrives(aidlp_proxy, upstream_log):
     )
     assert status_of(head) == 200, head[:200]
     assert upstream_log.wait_for(lambda r: r.headers.get("x-marker") == marker) is not None
+
+
+# ---- RT-109: Gemini Live raw PCM audio is uninspectable, as OpenAI Realtime audio -----------
+
+LIVE_URL = (
+    "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta"
+    ".GenerativeService.BidiGenerateContent?key=AIzaSyA-test"
+)
+
+
+async def _live(proxy, frames: list[str]) -> int | None:
+    import asyncio
+
+    import websockets
+    from websockets.asyncio.client import connect
+
+    async with connect(LIVE_URL, proxy=proxy.url, ssl=proxy.ssl_context(), open_timeout=20) as ws:
+        try:
+            for frame in frames:
+                await ws.send(frame)
+                await asyncio.wait_for(ws.recv(), 10)
+            while True:
+                await asyncio.wait_for(ws.recv(), 3)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            return None
+
+
+SETUP = json.dumps({"setup": {"model": "models/gemini-2.0-flash-live-001"}})
+
+
+@pytest.mark.parametrize(
+    "live",
+    [
+        {"mediaChunks": [{"mimeType": "audio/pcm;rate=16000", "data": "PCM"}]},
+        {"audio": {"mimeType": "audio/pcm;rate=16000", "data": "PCM"}},
+        {"mediaChunks": [{"data": "PCM"}]},  # no mime type: audio is what Live streams
+    ],
+    ids=["media-chunks", "audio", "no-mime"],
+)
+def test_gemini_live_pcm_audio_is_blocked_and_recorded(aidlp_proxy, upstream_log, live):
+    import asyncio
+    import base64
+    import os
+
+    pcm = base64.b64encode(os.urandom(3200)).decode()
+    frame = json.dumps({"realtimeInput": live}).replace('"PCM"', json.dumps(pcm))
+    hello = json.dumps({"realtimeInput": {"text": "What is a good name for a cat?"}})
+    code = asyncio.run(_live(aidlp_proxy, [SETUP, hello, frame]))
+    assert code == 1008
+    assert upstream_log.wait_for(lambda r: r.kind == "ws" and b"cat?" in r.body) is not None
+    assert not [
+        r for r in upstream_log.snapshot() if r.kind == "ws" and pcm[:40].encode() in r.body
+    ]
+    event = aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("host") == "generativelanguage.googleapis.com"
+            and e.get("reason") == "uninspectable"
+        )
+    )
+    assert event is not None

@@ -160,3 +160,48 @@ def test_empty_message() -> None:
     assert (
         extract_websocket_message("copilot.microsoft.com", "/c/api/chat", b"", True).segments == []
     )
+
+
+LIVE_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {
+            "realtimeInput": {
+                "mediaChunks": [{"mimeType": "audio/pcm;rate=16000", "data": "AAEC" * 200}]
+            }
+        },
+        {"realtimeInput": {"audio": {"mimeType": "audio/pcm;rate=16000", "data": "AAEC" * 200}}},
+        {"realtime_input": {"media_chunks": [{"data": "AAEC" * 200}]}},
+    ],
+    ids=["media-chunks", "audio", "snake-no-mime"],
+)
+def test_gemini_live_audio_is_uninspectable_media(message: dict) -> None:
+    """RT-109: Gemini Live's raw PCM has no container to recognise: uninspectable, as
+    OpenAI Realtime's audio (RT-71); the PCM is not swept as text."""
+    for host, path in (
+        ("generativelanguage.googleapis.com", LIVE_PATH),
+        (
+            "us-central1-aiplatform.googleapis.com",
+            "/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent",
+        ),
+    ):
+        result = extract_websocket_message(host, path, json.dumps(message).encode(), True)
+        assert result.adapter == "gemini_live"
+        assert result.uninspectable and result.uninspectable[0].startswith("audio:")
+        assert not any("AAEC" in text for text in texts(result))
+
+
+def test_gemini_live_text_turns_and_setup_are_read() -> None:
+    for message in (
+        {"realtimeInput": {"text": f"My NI number is {NINO}"}},
+        {"clientContent": {"turns": [{"role": "user", "parts": [{"text": f"NI {NINO}"}]}]}},
+        {"setup": {"model": "models/x", "systemInstruction": {"parts": [{"text": f"NI {NINO}"}]}}},
+    ):
+        result = extract_websocket_message(
+            "generativelanguage.googleapis.com", LIVE_PATH, json.dumps(message).encode(), True
+        )
+        assert result.adapter == "gemini_live" and not result.uninspectable
+        assert NINO in joined(result)
