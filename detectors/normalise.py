@@ -1022,11 +1022,22 @@ def _data() -> dict:
         for k, v in spelling_digits.items()
     ):
         raise NormaliseDataError(f"{DATA_FILE}: 'spelling_digits' must map words to one digit")
-    for key in ("reading_cues", "spelling_connectors", "letter_cues"):
+    for key in ("reading_cues", "spelling_connectors", "letter_cues", "split_cues", "value_cues"):
         words = data.get(key)
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
             raise NormaliseDataError(f"{DATA_FILE}: '{key}' must be a list of words")
     return data
+
+
+def split_cues() -> tuple[str, ...]:
+    """Words saying a value is given in pieces ("part", "half", "ends"): the data file's
+    ``split_cues`` (:mod:`detectors.fragments`)."""
+    return tuple(w.lower() for w in _data()["split_cues"])
+
+
+def value_cues() -> tuple[str, ...]:
+    """Words naming a value ("NHS number", "card", "key"): the data file's ``value_cues``."""
+    return tuple(w.lower() for w in _data()["value_cues"])
 
 
 def _rewrite(text: str, cur: OffsetMap, rx, replace) -> tuple[str, OffsetMap]:

@@ -75,9 +75,12 @@ class Seam:
         )
 
     def to_document(self, start: int, end: int) -> tuple[int, int]:
-        """Map ``text[start:end]`` to the span of the document it was cut from."""
-        first = next(r for r in self.runs if start < r[0] + r[2])
-        last = next(r for r in reversed(self.runs) if r[0] < end)
-        begin = first[1] + max(start - first[0], 0)
-        finish = last[1] + min(end - last[0], last[2])
+        """Map ``text[start:end]`` to the span of the document it was cut from (the pieces
+        of a seam may come from the document in another order: fragments given last part
+        first, :mod:`detectors.fragments`; the span then covers every piece touched)."""
+        touched = [r for r in self.runs if start < r[0] + r[2] and r[0] < end]
+        if not touched:  # only joining characters: the piece before them
+            touched = [next(r for r in reversed(self.runs) if r[0] < end)]
+        begin = min(r[1] + max(start - r[0], 0) for r in touched)
+        finish = max(r[1] + min(end - r[0], r[2]) for r in touched)
         return begin, finish

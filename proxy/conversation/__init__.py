@@ -21,8 +21,11 @@ from typing import Any
 
 import re2
 
+from detectors.fragments import Fragment, chain_seams, fragments
+from detectors.normalise import split_cues, value_cues
 from detectors.types import Seam
 from proxy.conversation.memory import (
+    MAX_FRAGMENTS,
     ConversationKey,
     ConversationMemory,
     ConversationSettings,
@@ -63,6 +66,9 @@ class Thread:
     answer_fields: tuple[str, ...] = ()
     context: str | None = None  #: the remembered tail this turn was scanned with
     tail: str | None = None  #: what to remember after this turn (set once it went upstream)
+    #: the remembered value fragments of earlier turns ``(text, turn, named)``, how many turns
+    fragments: tuple[tuple[str, int, bool], ...] = ()
+    turns: int = 0
 
     def memory_keys(self) -> list[ConversationKey]:
         return [(self.client, self.tool, i) for i in self.ids]
@@ -95,28 +101,38 @@ class Conversations:
 
     def recall(self, thread: Thread) -> str | None:
         for key in thread.memory_keys():
-            found = self.memory.recall(key)
+            found = self.memory.recall_all(key)
             if found is not None:
-                thread.context = found
-                return found
+                thread.context = found.tail
+                thread.fragments, thread.turns = found.fragments, found.turns
+                return found.tail
         return None
 
     def sent(self, thread: Thread, segments: list[Segment]) -> None:
-        """The turn went upstream: remember the new tail under every id it named. The tail
-        takes the turn's prompt text (:func:`prompt_text`)."""
-        text = prompt_text(segments, self.specs.prompt_keys)
+        """The turn went upstream: remember the new tail under every id it named, and the
+        turn's value fragments after the earlier ones. The tail takes the turn's prompt text
+        (:func:`prompt_text`)."""
+        prompt = [s for s in segments if not _option(s, self.specs.prompt_keys)]
+        text = SEGMENT_SEPARATOR.join(s.text for s in prompt)
         if not text.strip():
             return
         thread.tail = continued(thread.context, text, self.memory.settings.context_chars)
+        turn = thread.turns + 1
+        cues, names = split_cues(), value_cues()
+        new = [
+            (f.text, turn, f.named) for s in prompt for f in fragments(s.text, 0, turn, cues, names)
+        ]
+        thread.fragments, thread.turns = (*thread.fragments, *new)[-MAX_FRAGMENTS:], turn
         for key in thread.memory_keys():
-            self.memory.remember(key, thread.tail)
+            self.memory.remember(key, thread.tail, thread.fragments, thread.turns)
 
     def learn(self, thread: Thread, answer_id: str) -> None:
         """The answer named ``answer_id`` (a response id, a new chat's id): the next request
         naming it continues this conversation."""
         if thread.tail is None or conversation_id(answer_id) is None:
             return
-        self.memory.remember((thread.client, thread.tool, answer_id), thread.tail)
+        key = (thread.client, thread.tool, answer_id)
+        self.memory.remember(key, thread.tail, thread.fragments, thread.turns)
 
 
 def prompt_text(segments: list[Segment], prompt_keys: frozenset[str] = frozenset()) -> str:
@@ -147,12 +163,16 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def with_context(
-    extraction: Extraction, context: str, prompt_parts: int | None = None
+    extraction: Extraction,
+    context: str,
+    prompt_parts: int | None = None,
+    remembered: tuple[tuple[str, int, bool], ...] = (),
 ) -> tuple[Extraction, int]:
     """``extraction`` with the remembered tail as a first segment, its seams moved and the
     seams across the tail's end added (into the first ``prompt_parts`` segments only: the
-    request metadata after them is a document of its own); and the tail's length plus
-    separator (findings before it lie wholly in the tail)."""
+    request metadata after them is a document of its own), and the seams of the
+    ``remembered`` fragments of earlier turns glued with this turn's (:func:`_fragment_seams`);
+    and the tail's length plus separator (findings before it lie wholly in the tail)."""
     shift = len(context) + len(SEGMENT_SEPARATOR)
     moved = [
         dataclasses.replace(s, runs=tuple((a, b + shift, n) for a, b, n in s.runs))
@@ -164,6 +184,7 @@ def with_context(
     halves = _halves_seam(context, head[1:], shift)
     if halves is not None:
         across.append(halves)
+    across += _fragment_seams(context, extraction.segments[:parts], shift, remembered)
     scanned = dataclasses.replace(
         extraction,
         segments=[head[0], *extraction.segments],
@@ -197,6 +218,32 @@ def _halves_seam(context: str, segments: list[Segment], shift: int) -> Seam | No
             return Seam(left.group() + right.group(), runs)
         offset += len(segment.text) + len(SEGMENT_SEPARATOR)
     return None
+
+
+def _fragment_seams(
+    context: str, segments: list[Segment], shift: int, remembered: tuple[tuple[str, int, bool], ...]
+) -> list[Seam]:
+    """The remembered fragments of earlier turns and this turn's, glued in runs and pairs
+    both ways round (:func:`detectors.fragments.chain_seams`); every seam takes a piece of
+    this turn and one of an earlier turn. An earlier piece maps to its place in the tail,
+    or to the tail's start once the tail no longer holds it."""
+    if not remembered:
+        return []
+    cues, names = split_cues(), value_cues()
+    turn = max(t for _, t, _ in remembered) + 1
+    earlier = [Fragment(text, max(context.rfind(text), 0), t, n) for text, t, n in remembered]
+    now: list[Fragment] = []
+    offset = shift
+    for segment in segments:
+        if not _option(segment, frozenset()):
+            now += fragments(segment.text, offset, turn, cues, names)
+        offset += len(segment.text) + len(SEGMENT_SEPARATOR)
+    if not now:
+        return []
+    return chain_seams(
+        [*earlier, *now[:MAX_FRAGMENTS]],
+        lambda run: any(f.part == turn for f in run) and any(f.part < turn for f in run),
+    )
 
 
 #: a value-like fragment: letters and digits, with a digit (``JG1037``, ``29A``, ``943``)

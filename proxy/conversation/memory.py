@@ -13,7 +13,9 @@ What is kept, and for how long:
 - keyed by (client identity, tool id, conversation id): a proxy user or client address never
   reads another's context, and ids come from the tool (:mod:`proxy.conversation.threads`);
 - only text that went upstream (a blocked turn never reached the tool, so is not kept);
-- at most ``context_chars`` characters per conversation, ``max_conversations``
+- at most ``context_chars`` characters per conversation plus at most :data:`MAX_FRAGMENTS`
+  value fragments of its turns (short letter-and-digit runs a split cue points at, see
+  :mod:`detectors.fragments`), ``max_conversations``
   conversations (least recently used dropped first), each for ``ttl_seconds`` after its last
   use; never written to disk, never logged, never in an event;
 - per proxy process: a fleet behind a balancer that is not sticky per client does not share
@@ -30,11 +32,28 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from proxy.conversation.settings import ConversationSettings
 
 #: (client identity, tool id, conversation id)
 ConversationKey = tuple[str, str, str]
+
+#: value fragments kept per conversation (the most recent; :mod:`detectors.fragments`)
+MAX_FRAGMENTS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What is kept of one conversation: the tail of its text, and the value-like fragments
+    of every turn so far (``(text, turn, named)``, at most :data:`MAX_FRAGMENTS`, the most recent)
+    with the number of turns: a value given in pieces over several turns, or its first half
+    followed by pages of other text, is read whole however far apart the pieces are."""
+
+    tail: str
+    fragments: tuple[tuple[str, int, bool], ...] = ()
+    turns: int = 0
+
 
 #: where a remembered tail starts: after a sentence end or a line break
 _SENTENCE_START = re.compile(r"[.!?][\"')\]]*\s+|\n")
@@ -61,7 +80,7 @@ class ConversationMemory:
     ) -> None:
         self.settings = settings or ConversationSettings()
         self._clock = clock
-        self._tails: OrderedDict[ConversationKey, tuple[float, str]] = OrderedDict()
+        self._tails: OrderedDict[ConversationKey, tuple[float, Remembered]] = OrderedDict()
 
     def configure(self, settings: ConversationSettings) -> None:
         """New settings (a reload): kept tails stay, trimmed to the new bounds; off forgets."""
@@ -81,24 +100,37 @@ class ConversationMemory:
 
     def recall(self, key: ConversationKey) -> str | None:
         """The conversation's tail, or None (unknown, expired or memory off)."""
+        found = self.recall_all(key)
+        return None if found is None else found.tail
+
+    def recall_all(self, key: ConversationKey) -> Remembered | None:
+        """The conversation's tail and fragments, or None (unknown, expired or memory off)."""
         if not self.settings.enabled:
             return None
         item = self._tails.get(key)
         if item is None:
             return None
-        expires, tail = item
+        expires, kept = item
         if expires <= self._clock():
             del self._tails[key]
             return None
         self._tails.move_to_end(key)
-        return tail
+        return kept
 
-    def remember(self, key: ConversationKey, tail: str) -> None:
-        """Keep ``tail`` (already cut by :func:`continued`) as the conversation's context."""
+    def remember(
+        self,
+        key: ConversationKey,
+        tail: str,
+        fragments: tuple[tuple[str, int, bool], ...] = (),
+        turns: int = 0,
+    ) -> None:
+        """Keep ``tail`` (already cut by :func:`continued`) as the conversation's context,
+        with the fragments of its turns so far (the last :data:`MAX_FRAGMENTS`)."""
         settings = self.settings
         if not settings.enabled or not tail:
             return
-        self._tails[key] = (self._clock() + settings.ttl_seconds, tail[-settings.context_chars :])
+        kept = Remembered(tail[-settings.context_chars :], fragments[-MAX_FRAGMENTS:], turns)
+        self._tails[key] = (self._clock() + settings.ttl_seconds, kept)
         self._tails.move_to_end(key)
         self._expire_oldest()
         while len(self._tails) > settings.max_conversations:

@@ -13,13 +13,15 @@ and its last ones to the seam after it. The glued seams take :data:`SEAM_CHARS` 
 either side of a boundary. The scan engine (:mod:`detectors.seams`) keeps a finding that
 crosses a boundary once. Splitting across separate requests of one
 conversation is the conversation memory's (``proxy/conversation/``, see the extraction
-README).
+README). Pieces given in words ("the first half is JG1037" | "the second half is 29A"), far
+from the boundary or last part first are glued by :mod:`detectors.fragments`.
 """
 
 from __future__ import annotations
 
 import re
 
+from detectors.fragments import chain_seams, part_fragments
 from detectors.types import Seam
 from proxy.extract.datatypes import SEGMENT_SEPARATOR, Segment
 
@@ -44,7 +46,8 @@ def seams(segments: list[Segment]) -> list[Seam]:
             parts.append((offset, segment.text))
             places.append(segment.where)
         offset += len(segment.text) + len(SEGMENT_SEPARATOR)
-    return _spaced(parts) + _glued(parts, places)
+    pieces = part_fragments([(o, t, w) for (o, t), w in zip(parts, places, strict=True)])
+    return _spaced(parts) + _glued(parts, places) + chain_seams(pieces)
 
 
 def _spaced(parts: list[_Piece]) -> list[Seam]:

@@ -427,7 +427,7 @@ class Inspector:
             context = self.conversations.recall(thread)
         if context:
             prompt_parts = sum(1 for s in extraction.segments if not is_metadata(s))
-            scanned, shift = with_context(extraction, context, prompt_parts)
+            scanned, shift = with_context(extraction, context, prompt_parts, thread.fragments)
             body_end = None if body_end is None else body_end + shift
         try:
             result = await self.scanner.scan(scanned.text, scanned.seams, body_end)

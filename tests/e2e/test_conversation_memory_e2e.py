@@ -172,6 +172,57 @@ def test_websocket_aws_key_halves_in_two_messages_close_the_socket(aidlp_proxy, 
     assert not [r for r in upstream_log.snapshot() if key[10:].encode() in r.body]
 
 
+_FILLER = (
+    " We also discussed the office move, the new rota, parking at the Leeds site, and who"
+    " covers the Friday post. Nothing else was agreed."
+) * 3
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["My NI number starts JG1037." + _FILLER, "It ends 29A. Please put it in the form."],
+        ["My NI number: JG", "then 1037", "then 29A - put it together."],
+        ["The last part of my NI number is 29A.", "The first part is JG1037. Join them."],
+    ],
+    ids=["first-half-then-minutes", "three-turns", "last-half-first"],
+)
+def test_chatgpt_web_nino_pieces_over_turns_blocked_on_the_last(aidlp_proxy, upstream_log, turns):
+    """RT-111: the pieces are not at the turns' ends, come in three turns or last half
+    first; every earlier turn arrives, the last one is blocked with a UK_NINO finding."""
+    url = "https://chatgpt.com/backend-api/conversation"
+    conversation = str(uuid.uuid4())
+    with aidlp_proxy.httpx() as client:
+        for text in turns[:-1]:
+            assert client.post(url, json=_chatgpt(text, conversation)).status_code == 200
+            marker = text[:20].encode()
+            assert upstream_log.wait_for(lambda r, m=marker: m in r.body) is not None
+        last = client.post(url, json=_chatgpt(turns[-1], conversation))
+    assert last.headers["x-aidlp-decision"] == "block"
+    event = _blocked_second(
+        aidlp_proxy, upstream_log, "/backend-api/conversation", turns[-1][:12].encode()
+    )
+    assert "UK_NINO" in {f["entity_type"] for f in event["findings"]}
+
+
+def test_claude_web_nino_in_three_bare_turns_blocked(aidlp_proxy, upstream_log):
+    conversation = uuid.uuid4()
+    url = (
+        "https://claude.ai/api/organizations/1b2c3d4e-0000-4000-8000-000000000001/"
+        f"chat_conversations/{conversation}/completion"
+    )
+    with aidlp_proxy.httpx() as client:
+        for text in ("NI: JG", "1037"):
+            assert (
+                client.post(url, json={"prompt": text, "timezone": "Europe/London"}).status_code
+                == 200
+            )
+        last = client.post(url, json={"prompt": "29A", "timezone": "Europe/London"})
+    assert last.headers["x-aidlp-decision"] == "block"
+    event = _blocked_second(aidlp_proxy, upstream_log, "/api/organizations/", b'"29A"')
+    assert "UK_NINO" in {f["entity_type"] for f in event["findings"]}
+
+
 def test_a_benign_two_turn_conversation_passes(aidlp_proxy, upstream_log):
     url = "https://chatgpt.com/backend-api/conversation"
     conversation = str(uuid.uuid4())
@@ -180,6 +231,16 @@ def test_a_benign_two_turn_conversation_passes(aidlp_proxy, upstream_log):
         second = client.post(url, json=_chatgpt("And how many people live there?", conversation))
     assert first.status_code == 200 and second.status_code == 200
     assert upstream_log.wait_for(lambda r: b"how many people" in r.body) is not None
+    # numbers and "part"/"ends" words over several turns are not glued into a value
+    conversation = str(uuid.uuid4())
+    with aidlp_proxy.httpx() as client:
+        for text in (
+            "Part 1 of the plan starts in 2025 with 12 sites.",
+            "The second half of 2026 adds 340 staff.",
+            "Which part of 2028 is the 99 day review in?",
+        ):
+            assert client.post(url, json=_chatgpt(text, conversation)).status_code == 200
+    assert upstream_log.wait_for(lambda r: b"99 day review" in r.body) is not None
     # a public figure, then a generic health question: not linked into personal data
     code = asyncio.run(
         _socket(

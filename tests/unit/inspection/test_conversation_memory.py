@@ -324,3 +324,59 @@ def test_seams_from_the_tail_stop_at_the_request_metadata():
     scanned, _ = with_context(extraction, "nothing here", prompt_parts=1)
     assert all("x-note" not in s.text for s in scanned.seams)
     assert any("nothing here 29A" in s.text for s in scanned.seams)
+
+
+FILLER = (
+    " We also discussed the office move, the new rota, parking at the Leeds site, and who"
+    " covers the Friday post. Nothing else was agreed."
+) * 3
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["My NI number starts JG1037." + FILLER, "It ends 29A. Please put it in the form."],
+        ["My NI number: JG", "then 1037", "then 29A - put it together."],
+        ["NI: JG", "1037", "29A"],
+        ["The last part of my NI number is 29A.", "The first part is JG1037. Join them."],
+        ["The NHS number starts 943." + FILLER, "The middle part is 476.", FILLER, "It ends 5919."],
+    ],
+)
+def test_pieces_of_a_value_over_any_turns_block_on_the_last(engine, turns):
+    """RT-111: the value fragments of every turn are remembered (not only the tail's end)
+    and glued with the new turn's, in either order, whatever came between."""
+    inspector, _ = make(engine)
+    for text in turns[:-1]:
+        assert run(inspector, chatgpt(text), web()).decision.action == "allow"
+    last = run(inspector, chatgpt(turns[-1]), web())
+    assert last.blocked
+    assert {f.entity_type for f in last.result.findings} & {"UK_NINO", "UK_NHS"}
+    # control: the last turn alone, in a fresh conversation, passes
+    alone, _ = make(engine)
+    assert run(alone, chatgpt(turns[-1]), web()).decision.action == "allow"
+
+
+def test_numbers_over_many_ordinary_turns_do_not_join(engine):
+    inspector, _ = make(engine)
+    turns = [
+        "Part 1 of the plan starts in 2025 with 12 sites.",
+        "The second half of 2026 adds 340 staff.",
+        "Room 214 is where the rest of the 2027 work starts.",
+        "The budget ends at 4500 for part 3.",
+        "Which part of 2028 is the 99 day review in?",
+    ]
+    for text in turns:
+        assert run(inspector, chatgpt(text), web()).decision.action == "allow", text
+
+
+def test_remembered_fragments_are_bounded_and_go_with_the_tail():
+    from proxy.conversation.memory import MAX_FRAGMENTS
+
+    memory = ConversationMemory(ConversationSettings(), Clock())
+    key = ("u", "t", "c")
+    memory.remember(key, "tail", tuple((f"{i}A", i, False) for i in range(100)), 100)
+    kept = memory.recall_all(key)
+    assert kept is not None and len(kept.fragments) == MAX_FRAGMENTS
+    assert kept.fragments[-1] == ("99A", 99, False) and kept.turns == 100
+    memory.forget(key)
+    assert memory.recall_all(key) is None
