@@ -161,3 +161,23 @@ def test_ordinary_part_headers_arrive(aidlp_proxy, upstream_log) -> None:
         )
     arrived = upstream_log.wait_for(lambda r: r.path == "/v1/files" and B.encode() in r.body)
     assert arrived is not None
+
+
+def test_a_netpbm_scan_is_read_by_ocr_and_blocked(aidlp_proxy, upstream_log) -> None:
+    """RT-115: ``scanimage > scan.pnm``; read back by Pillow in ``render``."""
+    from tests.images import render
+
+    data = render(["Case record", "NI number: JG 10 37 29 A"], (1000, 300), "PPM", 30, 60)
+    assert data[:2] == b"P6"
+    name = f"{uuid.uuid4().hex[:12]}-scan.ppm"
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        _openai(aidlp_proxy).files.create(
+            file=(name, data, "image/x-portable-pixmap"), purpose="assistants"
+        )
+    assert info.value.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == info.value.response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and event["reason"] != "uninspectable"  # read by OCR, and found
+    assert any(f["entity_type"] == "UK_NINO" for f in event["findings"])
+    assert _never_reached(upstream_log, "/v1/files", name.encode())

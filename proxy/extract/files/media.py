@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import struct
 import warnings
 
@@ -199,6 +200,32 @@ class ImageKind(FileKind):
             _png_chunks(col, probe.data, where)
         for view, data in other_views(probe.data):
             col.media("image", f"{where}<{view}>", data)  # OCR reads the first frame only
+            col.budget.check_time()
+
+
+_NETPBM = re.compile(rb"P[1-7][ \t\r\n]")
+
+
+@register
+class NetpbmKind(FileKind):
+    """Netpbm rasters (PBM/PGM/PPM/PAM: what SANE's ``scanimage`` writes by default): an
+    ASCII header then pixel bytes that may well decode as cp1252 "text", so this is asked
+    before the text kinds (RT-115). Pillow must decode it; the picture goes to OCR as PNG."""
+
+    name = "netpbm"
+    priority = 36
+
+    def matches(self, probe: Probe) -> bool:
+        return _NETPBM.match(probe.head) is not None and image_decodes(probe.data)
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(probe.data)) as image:
+            picture = _png(image.convert("L" if image.mode in ("1", "L", "I", "I;16") else "RGB"))
+        col.media("image", where, picture)
+        for view, data in other_views(probe.data):
+            col.media("image", f"{where}<{view}>", data)
             col.budget.check_time()
 
 

@@ -209,3 +209,31 @@ def test_ordinary_part_headers_add_nothing() -> None:
     extraction = extract(request("https://api.openai.com/v1/files", body,
                                  f"multipart/form-data; boundary={B}"))  # fmt: skip
     assert not any(s.where.endswith(".headers") for s in extraction.segments)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "1"], ids=["ppm", "pgm", "pbm"])
+def test_netpbm_scans_go_to_ocr_as_pictures(mode: str) -> None:
+    """RT-115: ``scanimage`` writes PNM; its pixel bytes after the ASCII header can read as
+    cp1252 text, so it was read as text and never OCR'd."""
+    from tests.images import render
+
+    picture = Image.open(io.BytesIO(render(["Claimant NI number JG 10 37 29 A"], (900, 200))))
+    buf = io.BytesIO()
+    picture.convert(mode).save(buf, "PPM")
+    data = buf.getvalue()
+    assert data[:2] in (b"P4", b"P5", b"P6")
+    assert Image.open(io.BytesIO(data)).size == (900, 200)  # Pillow reads it back
+    extraction = extract(
+        request("https://files.oaiusercontent.com/f", data, "image/x-portable-pixmap", "PUT")
+    )
+    assert extraction.uninspectable == ["image:upload"]  # a picture, until OCR reads it
+    assert len(extraction.images) == 1
+    sent = Image.open(io.BytesIO(extraction.images[0].data))
+    assert sent.format == "PNG" and sent.size == (900, 200)
+    assert not extraction.segments  # not read as text
+
+
+def test_text_starting_like_a_netpbm_header_is_text() -> None:
+    data = b"P1 priorities for the quarter: hiring, budget, training.\n" * 3
+    extraction = extract(request("https://files.oaiusercontent.com/f", data, "text/plain", "PUT"))
+    assert extraction.segments and not extraction.images
