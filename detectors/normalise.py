@@ -673,9 +673,13 @@ def _try_short_base64(blob: str) -> str | None:
 
 
 def _try_base32(blob: str) -> str | None:
-    """RFC 4648 base32 (upper case, digits 2-7, ``=`` padding to 8 characters)."""
+    """RFC 4648 base32 (upper case, digits 2-7, ``=`` padding to 8 characters). A run with
+    no digit counts only as whole 8-character groups of 16+ (an AWS key id's 20 bytes are
+    32 letters as often as not; upper-case words are neither that long nor decode to text)."""
     core = blob.rstrip("=")
-    if not re.fullmatch(r"[A-Z2-7]{10,}", core) or not any(c.isdigit() for c in core):
+    if not re.fullmatch(r"[A-Z2-7]{10,}", core):
+        return None
+    if not any(c.isdigit() for c in core) and (len(core) < 16 or len(blob) % 8):
         return None
     try:
         raw = base64.b32decode(core + "=" * (-len(core) % 8))

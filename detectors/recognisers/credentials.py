@@ -25,6 +25,7 @@ import base64
 import binascii
 import bisect
 import dataclasses
+import html
 import json
 import math
 from collections import Counter
@@ -139,6 +140,38 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
 
 
+def _random_part(value: str) -> bool:
+    """A dotted piece of 16+ letters that switches case at random (``hvs.HnkPIoSepDeJpo...``),
+    which no attribute name does (``self.databasePassword`` switches once a word): a token
+    with a dot in it, not a code reference."""
+    for piece in value.split("."):
+        letters = [c for c in piece if c.isalpha()]
+        if len(letters) >= 16:
+            switches = sum(1 for a, b in pairwise(letters) if a.islower() != b.islower())
+            if switches >= max(5, len(letters) // 4):
+                return True
+    return False
+
+
+#: base62 as GitHub and npm write their checksums (0-9, A-Z, a-z)
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#: a GitHub (ghp_ gho_ ghu_ ghs_ ghr_) or npm token: 30 random base62 + a 6-char checksum
+_CHECKSUMMED = re2.compile(r"\b(?:gh[pousr]|npm)_([A-Za-z0-9]{30})([A-Za-z0-9]{6})\b", RE2_OPTIONS)
+
+
+def checksummed_token(value: str) -> bool:
+    """A GitHub / npm token whose last 6 characters are the base62 CRC32 of its 30 random
+    ones: a real token of that format (a masked, truncated or hand-made one fails and is
+    judged like any other value; the checksum only ever adds findings)."""
+    m = _CHECKSUMMED.search(value)
+    if m is None:
+        return False
+    crc = 0
+    for c in m.group(2):
+        crc = crc * 62 + _BASE62.index(c)
+    return crc == binascii.crc32(m.group(1).encode("ascii"))
+
+
 def _body(value: str) -> str:
     """The value without quotes or Markdown escapes (``word\\_tokenize``)."""
     v = value.strip().replace('\\"', '"').replace("\\'", "'")
@@ -151,7 +184,9 @@ def is_placeholder(value: str) -> bool:
     low = v.lower()
     if len(v) < 4 or low in _PLACEHOLDER_VALUES or len(set(low)) <= 2:
         return True
-    if _TEMPLATE.match(v) or _CODE.match(v) or low.startswith(("os.", "env.", "process.env")):
+    if _TEMPLATE.match(v) or low.startswith(("os.", "env.", "process.env")):
+        return True
+    if _CODE.match(v) and not _random_part(v):
         return True
     if low.endswith(("..", "here")) or _placeholder_words(low):
         return True
@@ -345,7 +380,7 @@ def prose_password(value: str) -> bool:
     v = value.rstrip(".,;:!?)]}\"'”’")
     if len(v) < 6 or v[0] in "@/:=\\.,;&|" or "://" in v or ("@" in v[1:-1] and "." in v):
         return False
-    if is_placeholder(v) or v.lower().startswith(_TECH_STEMS):
+    if is_placeholder(v) or v.lower().startswith(_TECH_STEMS) or _QUANTITY.match(v):
         return False
     if _passphrase_words(v):
         return True
@@ -355,6 +390,9 @@ def prose_password(value: str) -> bool:
         return True
     return _letters_and_digits(v)
 
+
+#: a number with its unit, what a sentence about a password's rules says ("16-chars")
+_QUANTITY = re2.compile(r"^[0-9]+(?:[.,][0-9]+)?[-_]?[A-Za-z]{1,12}$", RE2_OPTIONS)
 
 #: letter-and-digit words of technical prose ("the password is sha256-hashed")
 _TECH_STEMS = (
@@ -701,6 +739,7 @@ class CredentialRecogniser(Recogniser):
             for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
         ]
         hits += self._joined_literal_hits(data, b2c)
+        hits += self._unescaped_hits(text, data)
         rank = self._source_rank
         hits.sort(key=lambda c: (_is_generic(c.entity), c.start, rank[c.pattern], c.start - c.end))
         kept: list[Candidate] = []  # non-overlapping, by start
@@ -741,6 +780,43 @@ class CredentialRecogniser(Recogniser):
                         break
         return out
 
+    def _unescaped_hits(self, text: str, data: bytes) -> list[Candidate]:
+        """Config pasted from a web page, HTML-escaped (``password=&quot;...&quot;``,
+        ``&lt;password&gt;...&lt;/password&gt;``): each line with a quote, bracket or
+        ampersand entity is unescaped and the rules run on it; a hit maps back to the
+        original characters (an entity to its whole ``&...;``). Bounded: the first
+        :data:`_MAX_ESCAPED_LINES` such lines, each up to :data:`_MAX_ESCAPED_LINE` chars."""
+        if b"&" not in data or _ESCAPED_ENTITY.search(data) is None:
+            return []
+        out: list[Candidate] = []
+        for n, line in enumerate(_ESCAPED_LINE.finditer(text)):
+            if n >= _MAX_ESCAPED_LINES:
+                break
+            base = line.start()
+            raw = line.group(0)[:_MAX_ESCAPED_LINE]
+            chars: list[str] = []
+            spans: list[tuple[int, int]] = []  # each unescaped character's original span
+            at = 0
+            for m in _ENTITY.finditer(raw):
+                for i in range(at, m.start()):
+                    chars.append(raw[i])
+                    spans.append((i, i + 1))
+                for c in html.unescape(m.group(0)):
+                    chars.append(c)
+                    spans.append(m.span())
+                at = m.end()
+            for i in range(at, len(raw)):
+                chars.append(raw[i])
+                spans.append((i, i + 1))
+            ltext = "".join(chars)
+            ldata = ltext.encode("utf-8")
+            lb2c = None if len(ldata) == len(ltext) else _byte_to_char(ltext)
+            for rule_index in sorted(self._matching_rules(ltext, ldata)):
+                for c in self._rule_hits(self.rules[rule_index], ltext, ldata, lb2c):
+                    s, e = base + spans[c.start][0], base + spans[c.end - 1][1]
+                    out.append(dataclasses.replace(c, start=s, end=e))
+        return out
+
     def _matching_rules(self, text: str, data: bytes) -> set[int]:
         """Indices of the rules whose keywords occur (any case) or whose prefilter matches."""
         found = self._keyword_rules.groups_in(fold(text))
@@ -774,6 +850,8 @@ class CredentialRecogniser(Recogniser):
         """Whether a hit stands: every test below must pass (a conjunction of pure tests, so
         their order is free: the cheap ones that reject most hits, such as a digest after
         ``checksum:``, come first; the placeholder test and the rule's checks last)."""
+        if rule.entity in _CHECKSUM_FAMILIES and checksummed_token(value):
+            return True  # its own checksum says it is a real token of the format
         low = value.lower()
         if any(w in low for w in rule.file_stopwords) or any(w in low for w in rule.stopwords):
             return False
@@ -810,6 +888,9 @@ def _any_of(regexes: tuple) -> Callable[[str | bytes], bool] | None:
     return lambda s: one.search(s) is not None
 
 
+#: families whose tokens carry a checksum (:func:`checksummed_token`)
+_CHECKSUM_FAMILIES = frozenset({"GITHUB_TOKEN", "NPM_TOKEN"})
+
 #: families found by key names or headers rather than a token format: a provider rule
 #: on the same span says more
 _GENERIC_ENTITIES = frozenset(
@@ -835,6 +916,27 @@ _LITERAL_RUN = re2.compile(
 _TOKEN_PIECES = re2.compile(rb"^[A-Za-z0-9_+/=.~-]+$", RE2_OPTIONS)  # tokens have no spaces
 _MAX_LITERAL_RUNS = 2000
 _LITERAL = re2.compile(r""""([^"\n]{1,60})"|'([^'\n]{1,60})'""", RE2_OPTIONS)
+
+
+#: HTML entities that hide a config line's structure: quotes, angle brackets, ampersand
+_ESCAPED_ENTITY = re2.compile(
+    rb"&(?:quot|apos|lt|gt|amp|#0*(?:34|39|60|62|38)|#[xX]0*(?:22|27|3[cCeE]|26));", RE2_OPTIONS
+)
+_ESCAPED_LINE = re2.compile(
+    r"[^\n]*&(?:quot|apos|lt|gt|amp|#0*(?:34|39|60|62|38)|#[xX]0*(?:22|27|3[cCeE]|26));[^\n]*",
+    RE2_OPTIONS,
+)
+_ENTITY = re2.compile(r"&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", RE2_OPTIONS)
+_MAX_ESCAPED_LINES = 500
+_MAX_ESCAPED_LINE = 4000
+
+
+def _byte_to_char(text: str) -> Callable[[int], int]:
+    """UTF-8 byte offset → character offset of ``text``."""
+    starts = [0]
+    for c in text:
+        starts.append(starts[-1] + len(c.encode("utf-8")))
+    return lambda b: bisect.bisect_left(starts, b)
 
 
 def _is_generic(entity: str) -> int:

@@ -208,7 +208,7 @@ class Collector:
             if keys:
                 self.text("\n".join(dict.fromkeys(keys)), f"{where}{{keys}}")
             for name, item in value.items():
-                self._walk(item, path_join(where, name), depth, residual, name)
+                self._walk(item, path_join(where, name), depth, residual, _field_key(name, key))
             indexed = _indexed_pieces(value)
             if indexed:  # {"0": "J", "1": "G", ...}: an array written as an object
                 self._chunks(indexed, f"{where}<indexed>", key)
@@ -324,6 +324,18 @@ class Collector:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+#: JSON Schema keywords whose value is a value *of the property* that holds them:
+#: ``{"password": {"type": "string", "default": "..."}}`` is read as ``password: ...``
+_SCHEMA_VALUE_KEYS = frozenset({"default", "const", "enum"})
+
+
+def _field_key(name: str, parent: str | None) -> str:
+    """The context key of a dict member: its name, or for a schema value keyword
+    (``default`` / ``const`` / ``enum``) the property it belongs to (red team: a password
+    as the ``default`` of a ``response_format`` schema's ``password`` property)."""
+    return parent if parent and name in _SCHEMA_VALUE_KEYS else name
 
 
 def _humanize(key: str) -> str:

@@ -265,16 +265,35 @@ def prompt_end(extraction: Extraction) -> int | None:
 
 
 #: what a session token's value never holds before the token: key=value pairs, spaces,
-#: quotes, JSON (``my_session=db_password=...``: the client chose the name, red team RT-63)
-_STRUCTURE = frozenset("= \t&\"'{};,")
+#: quotes, JSON, escapes (``my_session=db_password=...``: the client chose the name, red
+#: team RT-63)
+_STRUCTURE = frozenset("= \t&\"'{};,\\")
+#: a key naming a secret right before a finding in a session value, or opening the value
+#: the finding covers: the value is a key and its secret whatever the separator
+#: (``db_password|...``, ``password:...``, ``secret~...``, ``pwd\u003d...``)
+_KEY_BEFORE = re.compile(
+    r"(?i)(?:pass|pwd|secret|token|api.?key|cred)[a-z0-9_]{0,20}"
+    r"(?:[^a-z0-9_.\-]|\\u003d|\\x3d|%3d){1,6}$"
+)
+_KEY_OPENS = re.compile(
+    r"(?i)[a-z0-9_.-]{0,40}?(?:pass|secret|token|api.?key|cred)[a-z0-9_]{0,20}"
+    r"(?:[^a-z0-9_.\-]|\\u003d|\\x3d|%3d)"
+)
 
 
 def _is_the_token(segment: Segment, start: int, end: int) -> bool:
     """Whether a finding at ``start:end`` of a ``name: value`` session segment is the
-    value's own token: nothing structured (``=`` but base64 padding, spaces, quotes, JSON)
-    in the value up to the finding's end."""
+    value's own token: nothing structured (``=`` but base64 padding, spaces, quotes, JSON,
+    backslash escapes) in the value up to the finding's end, and no key naming a secret
+    right before the finding or opening the value it covers."""
     _, sep, _ = segment.text.partition(": ")
     value_start = segment.text.find(": ") + 2 if sep else 0
+    if start > value_start and _KEY_BEFORE.search(
+        segment.text[max(value_start, start - 40) : start]
+    ):
+        return False
+    if _KEY_OPENS.match(segment.text, value_start, end):
+        return False
     return not _STRUCTURE.intersection(segment.text[value_start:end].rstrip("="))
 
 

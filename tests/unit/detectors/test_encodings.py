@@ -70,6 +70,16 @@ def test_encoded_sentences_and_keys(engine, kind: str) -> None:
     assert "CREDENTIALS" in cats(engine, "decode: " + ENCODED[kind](f"aws_access_key_id={AWS}"))
 
 
+def test_base32_without_digits_is_read_in_whole_groups(engine) -> None:
+    """An AWS key id's 20 bytes are 32 base32 characters, often letters only: such a run is
+    read when it is whole 8-character groups; upper-case words stay words."""
+    key = "AKIA" + "Q3EGRKTN7V2XPZ5M"
+    blob = base64.b32encode(key.encode()).decode()
+    assert not any(c.isdigit() for c in blob) and len(blob) == 32
+    assert "CREDENTIALS" in cats(engine, f"Decode and use this access key id: {blob}")
+    assert cats(engine, "NOTHINGTOSEEHEREATALLTODAYOKAYSO and THEQUICKBROWNFOXJUMPS") == []
+
+
 def test_encoded_marking_blocks(engine) -> None:
     marking = "OFFICIAL-SENSITIVE\nBriefing for the Minister: the Leeds office will close."
     for kind in ("base32", "quoted-printable", "u escapes"):

@@ -98,3 +98,33 @@ def test_seams_in_websocket_messages_too() -> None:
     )
     result = extract_websocket_message("copilot.microsoft.com", "/c/api/chat", frame.encode(), True)
     assert any("943 476 5919" in seam.text for seam in result.seams)
+
+
+def test_schema_default_enum_const_take_their_property_as_context() -> None:
+    """A value in a JSON Schema's ``default`` / ``enum`` / ``const`` is a value of the
+    property that holds it (red team: a password as the ``default`` of a ``response_format``
+    schema's ``password`` property was read as ``default: ...``, with no key word)."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "password": {"type": "string", "default": "Wint3r!Sun99"},
+            "db_secret": {"type": "string", "enum": ["Qz7mK2pLx9"]},
+            "api_key": {"const": "Rk4vN8wQ2z"},
+            "tone": {"type": "string", "default": "formal"},
+        },
+    }
+    body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "set it up"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "cfg", "schema": schema},
+        },
+    }
+    found = scanned(extract(request(CHAT, body)))
+    assert {"password: Wint3r!Sun99", "db secret: Qz7mK2pLx9", "api key: Rk4vN8wQ2z"} <= found
+    assert "tone: formal" in found and "default: formal" not in found
+    # at the top level (no property above it) the keyword keeps its own name
+    assert "default: Wint3r!Sun99" in scanned(
+        extract(request(GENERIC, {"default": "Wint3r!Sun99"}))
+    )

@@ -172,8 +172,31 @@ def test_tokens_elsewhere_in_the_metadata_count(engine, config, headers, path, e
         [("Cookie", "__Host-x=db_password=Sup3rS3cr3tPw!2024; theme=dark")],
         [("Cookie", "oai-note=db_password=Sup3rS3cr3tPw!2024")],
         [("openai-sentinel-proof-token", "db_password=Sup3rS3cr3tPw!2024")],
+        # any separator between the key and the secret (RT-63 round D)
+        [("Cookie", "my_session=db_password:Sup3rS3cr3tPw!2024")],
+        [("Cookie", "my_session=db_password|Sup3rS3cr3tPw!2024")],
+        [("Cookie", "my_session=db_password+Sup3rS3cr3tPw!2024")],
+        [("Cookie", "my_session=db_password~Sup3rS3cr3tPw!2024")],
+        [("Cookie", "my_session=db_password=>Sup3rS3cr3tPw!2024")],
+        [("Cookie", "my_session=db_password\\u003dSup3rS3cr3tPw!2024")],
+        [("Cookie", "my_session=db_password%3DSup3rS3cr3tPw!2024")],
+        [("openai-sentinel-proof-token", "db_password:Sup3rS3cr3tPw!2024")],
     ],
-    ids=["glob-session", "secure-prefix", "host-prefix", "tool-glob", "session-header"],
+    ids=[
+        "glob-session",
+        "secure-prefix",
+        "host-prefix",
+        "tool-glob",
+        "session-header",
+        "colon",
+        "pipe",
+        "plus",
+        "tilde",
+        "arrow",
+        "json-escaped",
+        "percent-encoded",
+        "session-header-colon",
+    ],
 )
 def test_a_password_inside_a_session_cookie_or_header_counts(engine, config, headers):
     """Red team RT-63: the client names its cookies, so a session-cookie name exempts only
