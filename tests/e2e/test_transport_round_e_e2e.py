@@ -347,3 +347,61 @@ def test_gemini_live_pcm_audio_is_blocked_and_recorded(aidlp_proxy, upstream_log
         )
     )
     assert event is not None
+
+
+# ---- RT-100: a zstd-compressed websocket binary frame is inflated and read -----------------
+
+
+async def _ws_frames(proxy, url: str, frames: list[bytes | str]) -> int | None:
+    import asyncio
+
+    import websockets
+    from websockets.asyncio.client import connect
+
+    async with connect(url, proxy=proxy.url, ssl=proxy.ssl_context(), open_timeout=20) as ws:
+        try:
+            for frame in frames:
+                await ws.send(frame)
+                await asyncio.wait_for(ws.recv(), 10)
+            while True:
+                await asyncio.wait_for(ws.recv(), 3)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            return None
+
+
+def _copilot_send(text: str) -> bytes:
+    event = {"event": "send", "content": [{"type": "text", "text": text}], "mode": "chat"}
+    return json.dumps(event).encode()
+
+
+@pytest.mark.parametrize("frames", [1, 2], ids=["one-frame", "two-zstd-frames"])
+def test_a_zstd_websocket_frame_is_read(aidlp_proxy, upstream_log, frames):
+    import asyncio
+
+    try:
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:
+        from backports import zstd  # type: ignore[no-redef]
+
+    # the NINO's pieces appear before it, so zstd writes it as back-references: its bytes
+    # never appear whole in the frame (only inflating it shows the value)
+    raw = _copilot_send(f"Box labels: AB 12 34 and 56 C and AB 12 34 56. My NI number is {NINO}")
+    assert NINO.encode() not in zstd.compress(raw)
+    packed = (
+        zstd.compress(raw) if frames == 1 else zstd.compress(raw[:30]) + zstd.compress(raw[30:])
+    )
+    clean = _copilot_send("What is a good name for a cat?")
+    url = "wss://copilot.microsoft.com/c/api/chat?api-version=2"
+    code = asyncio.run(_ws_frames(aidlp_proxy, url, [zstd.compress(clean), packed]))
+    assert code == 1008
+    assert upstream_log.wait_for(lambda r: r.kind == "ws" and r.body == zstd.compress(clean))
+    assert not [r for r in upstream_log.snapshot() if r.kind == "ws" and r.body == packed]
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("path") == "/c/api/chat"
+            and "PERSONAL_DATA" in json.dumps(e.get("findings"))
+        )
+    )

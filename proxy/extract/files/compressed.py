@@ -1,4 +1,4 @@
-"""Compressed files: gzip (every member, as ``gunzip`` does), bzip2 and xz, inflated within
+"""Compressed files: gzip (every member, as ``gunzip`` does), bzip2, xz and zstd, inflated within
 the body size limit and read as the file inside; 7z and RAR archives, which the standard
 library cannot open, are blocked (``uninspectable``). A corrupt stream is ``unparseable``."""
 
@@ -34,7 +34,7 @@ def _inflate(col: Collector, data: bytes, new: Callable[[], Any], what: str) -> 
                 chunk = d.decompress(b"", _CHUNK)
                 if not chunk and d.needs_input:
                     break
-        except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError):
+        except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError, _zstd.ZstdError):
             col.damaged(f"corrupt {what} stream")
         if not d.eof:
             col.damaged(f"truncated {what} stream")
@@ -110,6 +110,30 @@ class Bzip2(_Stream):
 
     def matches(self, probe: Probe) -> bool:
         return probe.head.startswith(b"BZh") and probe.head[3:4].isdigit() and not probe.is_text
+
+
+try:  # Python 3.14+
+    from compression import zstd as _zstd  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the interpreter
+    from backports import zstd as _zstd  # type: ignore[no-redef]
+
+
+@register
+class Zstd(_Stream):
+    """Zstandard (``.zst``; a websocket binary frame of zstd-compressed JSON, red team
+    RT-100): every frame, skippable frames included, as ``zstd -d`` reads them."""
+
+    name = "zstd"
+    priority = 44
+    decompressor = _zstd.ZstdDecompressor
+    step = "unzstd"
+    suffixes = (".zst", ".zstd")
+
+    def matches(self, probe: Probe) -> bool:
+        head = probe.head
+        return head.startswith(b"\x28\xb5\x2f\xfd") or (
+            len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18"
+        )
 
 
 @register

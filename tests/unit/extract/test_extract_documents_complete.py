@@ -191,6 +191,25 @@ def test_gzip_damaged_member_fails_closed() -> None:
     assert info.value.reason == "unparseable"
 
 
+def test_zstd_every_frame_is_read() -> None:
+    """RT-100: zstd (a .zst upload, a websocket binary frame) is inflated like gzip."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:
+        from backports import zstd  # type: ignore[no-redef]
+
+    data = zstd.compress(b"first frame, nothing here\n") + zstd.compress(
+        f"second frame {SECRET}\n".encode()
+    )
+    assert SECRET.encode() in zstd.decompress(data)  # zstd -d reads every frame
+    assert SECRET in joined(upload(data, name="notes.txt.zst"))
+    skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"pad!"
+    assert SECRET in joined(upload(skippable + data, name="notes.zst"))
+    with pytest.raises(ExtractionError) as info:
+        upload(b"\x28\xb5\x2f\xfd" + b"not a frame" * 4)
+    assert info.value.reason == "unparseable"
+
+
 def test_rtf_hex_and_unicode_escapes() -> None:
     from striprtf.striprtf import rtf_to_text
 
