@@ -9,6 +9,7 @@ import re
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.kind import FileKind, Probe, register
+from proxy.extract.files.text import ebcdic_text
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: an unknown file is readable when its printable runs cover at least this share of it
@@ -98,6 +99,10 @@ class Binary(FileKind):
 
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         covered = strings(col, probe.data, where)
+        ebcdic = ebcdic_text(probe.data)  # a mainframe export with EBCDIC line ends
+        if ebcdic:
+            col.text(ebcdic, f"{where}<ebcdic>")
+            covered = len(probe.data)
         # A file of no known kind whose bytes are almost all unreadable (ciphertext, a
         # compressed or media stream we do not know) says nothing we could inspect: blocked.
         # Parts of a document or archive (``!`` in where: fonts, OLE objects) and websocket

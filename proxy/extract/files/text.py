@@ -157,12 +157,37 @@ class Text(FileKind):
     def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
         text = _text_of(probe)
         col.text(text, where)
+        col.text(ebcdic_text(probe.data), f"{where}<ebcdic>")
         if _FOLDED.search(text[:4096]) or probe.ext in _FOLDING_EXTENSIONS:
             unfolded = _LINE_FOLD.sub("", text)
             if unfolded != text:  # what an iCalendar / vCard / MIME reader reads
                 col.text(unfolded, f"{where}<unfolded>")
         if probe.ext in _XML_EXTENSIONS or "xml" in probe.mime or _XML_START.match(text[:512]):
             xml_text(col, text, where)
+
+
+#: bytes of EBCDIC text (code pages 037 / 500 / 1140 ...: the Latin letters, digits, space
+#: and common punctuation sit at the same code points in each)
+_EBCDIC_TEXT = frozenset(
+    (
+        *(0x40, 0x4B, 0x4D, 0x5D, 0x60, 0x61, 0x6B, 0x6C, 0x7A, 0x7D, 0x7E),  # space . ( ) - / , % : ' =
+        *(0x15, 0x25, 0x0D, 0x05),  # NL, LF, CR, HT
+        *range(0x81, 0x8A), *range(0x91, 0x9A), *range(0xA2, 0xAA),  # a-i j-r s-z
+        *range(0xC1, 0xCA), *range(0xD1, 0xDA), *range(0xE2, 0xEA), *range(0xF0, 0xFA),
+    )
+)  # fmt: skip
+
+
+def ebcdic_text(data: bytes) -> str:
+    """The cp500 reading of ``data`` when it is EBCDIC text (a mainframe export: RT-113), else
+    "". EBCDIC text is mostly bytes above 0x80 with 0x40 as its space; ASCII text is not (its
+    letters and space sit below 0x80), so the test is cheap and one-sided."""
+    sample = data[:8192]
+    if len(sample) < 16 or sample.count(0x40) < len(sample) * 0.04:
+        return ""
+    if sum(1 for b in sample if b in _EBCDIC_TEXT) < len(sample) * 0.9:
+        return ""
+    return data.decode("cp500", errors="replace")
 
 
 #: RFC 5545 / 6350 / 5322 line folding: a line break followed by one space or tab continues

@@ -237,3 +237,34 @@ def test_text_starting_like_a_netpbm_header_is_text() -> None:
     data = b"P1 priorities for the quarter: hiring, budget, training.\n" * 3
     extraction = extract(request("https://files.oaiusercontent.com/f", data, "text/plain", "PUT"))
     assert extraction.segments and not extraction.images
+
+
+EBCDIC_RECORD = "Claimant: Jane Smith, NI number JG103729A, DOB 04/07/1961, Leeds office."
+
+
+@pytest.mark.parametrize("codec", ["cp500", "cp037", "cp1140"])
+@pytest.mark.parametrize("line_end", ["", "\n", "\x85"], ids=["one line", "LF", "NEL"])
+def test_an_ebcdic_text_file_is_read_in_ebcdic(engine, codec: str, line_end: str) -> None:
+    """RT-113: a mainframe export, no charset declared; Python reads it back with its codec."""
+    text = (EBCDIC_RECORD + line_end) * 4
+    data = text.encode(codec)
+    assert data.decode(codec) == text  # what ``open(..., encoding="cp500")`` reads
+    assert NINO.encode() not in data
+    extraction = extract(
+        request("https://files.oaiusercontent.com/f", data, "application/octet-stream", "PUT")
+    )
+    assert any(NINO in s.text for s in extraction.segments if s.where.endswith("<ebcdic>"))
+    assert (
+        "PERSONAL_DATA" in engine.scan("\n\n".join(s.text for s in extraction.segments)).categories
+    )
+
+
+def test_ascii_and_latin_text_get_no_ebcdic_reading() -> None:
+    for data in (
+        b"Quarterly update for the team, Leeds office.\n" * 5,
+        "Café menu: crème brûlée, pâté.".encode("cp1252") * 5,
+    ):
+        extraction = extract(
+            request("https://files.oaiusercontent.com/f", data, "text/plain", "PUT")
+        )
+        assert not any(s.where.endswith("<ebcdic>") for s in extraction.segments)
