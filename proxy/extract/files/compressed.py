@@ -124,7 +124,7 @@ class Zstd(_Stream):
     RT-100): every frame, skippable frames included, as ``zstd -d`` reads them."""
 
     name = "zstd"
-    priority = 44
+    priority = 37  # after sqlite, before the e-mail and text kinds (unique: the registry test)
     decompressor = _zstd.ZstdDecompressor
     step = "unzstd"
     suffixes = (".zst", ".zstd")
