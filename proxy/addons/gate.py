@@ -121,8 +121,9 @@ class ConnectionGate(FailsClosed):
             host = connect_host or address
             # An explicit CONNECT to an IP literal is unnamed whatever the SNI claims (browsers
             # CONNECT by name; the SNI cannot vouch for an arbitrary address). In transparent
-            # modes (no CONNECT) the SNI names the destination.
-            named = (sni and not is_ip_literal(connect_host)) or (
+            # modes (no CONNECT) the SNI names the destination, unless it only spells an
+            # address or is an ECH outer name (names_an_address).
+            named = (sni and not is_ip_literal(sni) and not is_ip_literal(connect_host)) or (
                 host is not None and not is_ip_literal(host)
             )
             settings = self.host.rt().loaded.config.catalogue

@@ -67,9 +67,14 @@ def names_an_address(host: str) -> bool:
     """A name that only spells an address (red team RT-102): under a wildcard-DNS zone that
     answers ``<ip>.<zone>`` with that IP (``data/routing.yaml`` ``address_zones``: sslip.io,
     nip.io...), or whose labels are a dashed or dotted IPv4 address (``1-2-3-4.x``,
-    ``1.2.3.4.x``). Such a name is unnamed, as the address itself."""
+    ``1.2.3.4.x``), or an Encrypted Client Hello public name (``cloudflare-ech.com``:
+    ``ech_public_names``, red team RT-98), which names the CDN, not the destination. Such a
+    name is unnamed, as the address itself."""
     lowered = host.lower().rstrip(".")
-    zones = routing_vocabulary().address_zones
+    vocabulary = routing_vocabulary()
+    if lowered in vocabulary.ech_public_names:
+        return True  # an ECH outer name: the real destination is encrypted (RT-98)
+    zones = vocabulary.address_zones
     if any(lowered == zone or lowered.endswith("." + zone) for zone in zones):
         return True
     for pattern, separator in ((_DASHED_QUAD, "-"), (_DOTTED_QUAD, ".")):

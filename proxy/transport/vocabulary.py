@@ -37,6 +37,7 @@ class RoutingVocabulary(BaseModel):
     model_words: tuple[Word, ...] = ()
     headers: tuple[HeaderGlob, ...] = Field(min_length=1)
     address_zones: tuple[ZoneName, ...] = ()
+    ech_public_names: tuple[ZoneName, ...] = ()
 
 
 class RoutingDataError(ValueError):

@@ -405,3 +405,30 @@ def test_a_zstd_websocket_frame_is_read(aidlp_proxy, upstream_log, frames):
             and "PERSONAL_DATA" in json.dumps(e.get("findings"))
         )
     )
+
+
+# ---- RT-98: an Encrypted Client Hello public name names no destination ----------------------
+
+
+def test_an_ech_public_name_is_intercepted_and_routed_by_its_host(aidlp_proxy, upstream_log):
+    """With ECH the outer SNI is the CDN's shared public name (cloudflare-ech.com) and the
+    real destination is encrypted: such a tunnel is unnamed, so it is decrypted (an ECH client
+    cannot complete ECH with the proxy and fails closed) and each request classified by its
+    Host. (The hello here carries no ECH extension: the proxy decides by the name, as it must,
+    since Chrome sends a GREASE ECH extension on every hello.)"""
+    from tests.e2e.test_transport_round_c_e2e import _send_named
+
+    refused = _send_named(aidlp_proxy, "cloudflare-ech.com", "chat.deepseek.com", "hello")
+    assert status_of(refused) == 403, refused[:200]
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.tool.blocked" and e.get("host") == "chat.deepseek.com"
+    )
+    blocked = _send_named(
+        aidlp_proxy, "cloudflare-ech.com", "gemini.google.com", f"My NI number is {NINO}"
+    )
+    assert status_of(blocked) == 403, blocked[:200]
+    assert upstream_log.wait_for(lambda r: r.host == "gemini.google.com", timeout=0.5) is None
+    assert aidlp_proxy.wait_event(
+        lambda e: e.get("event") == "ai.request.blocked" and e.get("host") == "gemini.google.com"
+    )
+    assert not [c for c in aidlp_proxy.upstream_connects() if "cloudflare-ech.com" in c]

@@ -257,6 +257,9 @@ def test_a_gateway_header_pointing_at_deepseek_is_refused(check, header):
         ("1-2-3-4.sslip.io", True),
         ("www-1-2-3-4.sslip.io", True),
         ("1.2.3.4.nip.io", True),
+        ("cloudflare-ech.com", True),  # an ECH public name (RT-98)
+        ("CLOUDFLARE-ECH.COM.", True),
+        ("www.cloudflare-ech.com.example", False),
         ("1-2-3-4.example.com", True),
         ("ec2-54-12-34-56.compute-1.amazonaws.com", False),  # a name, not only an address
         ("api.openai.com", False),
