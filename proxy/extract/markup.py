@@ -98,6 +98,7 @@ class _Text(HTMLParser):
         self.open: list[tuple[str, bool]] = []  # open elements, and whether each hides
         self.hiding = 0
         self.hid = False  # some text was left out of ``shown``
+        self.css: list[str] = []  # style sheets: generated content (``content:``)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -125,6 +126,8 @@ class _Text(HTMLParser):
                     break
 
     def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1][0] == "style":
+            self.css.append(data)
         self.parts.append(data)
         if self.hiding:
             self.hid = self.hid or bool(data.strip())
@@ -135,6 +138,35 @@ class _Text(HTMLParser):
         self.extra.append(data)
 
 
+_CSS_RULE = re.compile(r"([^{}]{1,500})\{([^{}]{0,4000})\}")
+_CSS_CONTENT = re.compile(r"""(?<![\w-])content\s*:\s*(?:"([^"]{0,400})"|'([^']{0,400})')""", re.I)
+_PSEUDO = re.compile(r"::?(before|after)\b", re.I)
+
+
+def generated_content(css: str) -> list[str]:
+    """The text a style sheet's ``content:`` declarations draw (RT-69): each string, and per
+    element the ``::before`` text glued to the ``::after`` text (a browser draws both around
+    the element's own, perhaps empty, content: ``.n::before{content:"JG10"}`` and
+    ``.n::after{content:"3729A"}`` show ``JG103729A``)."""
+    out: list[str] = []
+    around: dict[str, dict[str, str]] = {}
+    for selectors, body in _CSS_RULE.findall(css):
+        found = _CSS_CONTENT.search(body)
+        if not found:
+            continue
+        value = found.group(1) if found.group(1) is not None else found.group(2)
+        if not value.strip():
+            continue
+        out.append(value)
+        for selector in selectors.split(","):
+            pseudo = _PSEUDO.search(selector)
+            if pseudo:
+                base = " ".join(_PSEUDO.sub("", selector).split())
+                around.setdefault(base, {})[pseudo.group(1).lower()] = value
+    out.extend(p["before"] + p["after"] for p in around.values() if "before" in p and "after" in p)
+    return out
+
+
 def html_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
@@ -142,4 +174,5 @@ def html_text(html: str) -> str:
     text = re.sub(r"\n\s*\n+", "\n", "".join(parser.parts)).strip()
     if parser.hid:  # as the browser shows it, apart: recognisers do not cross a blank line
         text += "\n\n" + re.sub(r"\n\s*\n+", "\n", "".join(parser.shown)).strip() + "\n\n"
-    return "\n".join([text, *parser.extra]).strip()
+    generated = generated_content("".join(parser.css)) if parser.css else []
+    return "\n".join([text, *parser.extra, *generated]).strip()

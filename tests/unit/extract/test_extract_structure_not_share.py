@@ -268,3 +268,34 @@ def test_ascii_and_latin_text_get_no_ebcdic_reading() -> None:
             request("https://files.oaiusercontent.com/f", data, "text/plain", "PUT")
         )
         assert not any(s.where.endswith("<ebcdic>") for s in extraction.segments)
+
+
+CSS_SPLIT = (
+    "<html><head><style>.n::before{content:\"JG10\"}\n.n::after { content: '3729A' }</style></head>"
+    '<body><p>Claimant NI <span class="n"></span>, arrears letter.</p></body></html>'
+)
+
+
+def test_css_generated_content_in_two_rules_is_read_joined(engine) -> None:
+    """RT-69: a browser draws ``::before`` and ``::after`` around the empty span."""
+    from html.parser import HTMLParser
+
+    class Spans(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.styles: list[str] = []
+            self.texts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            (self.styles if self.lasttag == "style" else self.texts).append(data)
+
+    reader = Spans()
+    reader.feed(CSS_SPLIT)
+    assert NINO not in "".join(reader.texts)  # the page's own text
+    assert "JG10" in reader.styles[0] and "3729A" in reader.styles[0]
+    data = CSS_SPLIT.encode()
+    extraction = extract(request("https://files.oaiusercontent.com/f", data, "text/html", "PUT"))
+    assert any(NINO in s.text for s in extraction.segments)
+    assert (
+        "PERSONAL_DATA" in engine.scan("\n\n".join(s.text for s in extraction.segments)).categories
+    )
