@@ -93,7 +93,8 @@ def _item(c: Candidate) -> Item:
 #: name forms that say the person is a private individual in casework ("Mrs J. Patel",
 #: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
 PRIVATE_FORMS = frozenset(
-    {"honorific_name", "honorific_name_upper", "labelled_name", "role_name", "salutation_name",
+    {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
+     "role_name", "salutation_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
@@ -113,7 +114,9 @@ SUBJECT_FORMS = frozenset({"subject_name", "subject_name_script"})
 #: a name in a script without capitals or spaces between names ("张伟"): no lone-word rule
 SCRIPT_FORMS = frozenset({"subject_name_script"})
 #: a name typed in lower case ("spoke to kelly brannigan")
-LOWER_FORMS = frozenset({"forename_surname_lower", "workplace_name_lower"})
+LOWER_FORMS = frozenset(
+    {"forename_surname_lower", "workplace_name_lower", "honorific_name_lower_single"}
+)
 #: name forms that start a record whose fields follow on the next lines
 RECORD_FORMS = frozenset({"labelled_name", "staff_number"})
 

@@ -167,6 +167,12 @@ def default_groups(vocab: vocabulary.Vocabulary | None = None) -> dict[str, list
     vocab = vocab or VOCABULARY
     special = vocab.group("special.yaml", "special")
     groups = {f"special:{name}": list(terms) for name, terms in special.items()}
+    # "campaigns for Labour", "member of Reform UK": each political act with each party
+    groups.setdefault("special:POLITICAL_OPINION", []).extend(
+        f"{act} {party}"
+        for act in vocab.list("special.yaml", "political_acts")
+        for party in vocab.list("special.yaml", "political_parties")
+    )
     for key in ("personal", "framing", "casework", "involvement", "workplace"):
         groups[key] = list(vocab.list("context.yaml", key))
     groups["personal"] += groups["casework"]

@@ -129,6 +129,20 @@ _SELF_INTRODUCTION = re.compile(
     rf"(?i)\b(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'self_introductions'))})"
     r"[ \t]+$"
 )
+#: a blank line right before a position (the end of a bounded slice)
+_BLANK_LINE_BEFORE = re.compile(r"\n[ \t]*\n[ \t]*$")
+#: a user name glued with underscores ("Jane_Smith"), the whole of what is matched
+_ALONE_ON_LINE = re.compile(r"[^\W\d_]+(?:_[^\W\d_]+){1,2}")
+
+
+def _line_is(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is all its line holds (but spaces)."""
+    lo = text.rfind("\n", max(0, start - 200), start) + 1
+    hi = text.find("\n", end, end + 200)
+    hi = len(text) if hi < 0 else hi
+    return not text[lo:start].strip() and not text[end:hi].strip()
+
+
 #: what may stand between a closing line and the signature under it
 _SIGNATURE_GAP = re.compile(r"[ \t]*\n[ \t\n]{0,8}$")
 #: a JSON object longer than this is no one record (a whole export, a request body)
@@ -166,7 +180,11 @@ _BRACE = re.compile(r"[{}]")
 #: renders them, or a form's lines)
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
 #: the label of a field a context term opens ("Condition: ", "Diagnosis - ")
-_FIELD_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}(?::|\s-)\s*")
+_FIELD_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}(?::|\s-|\t)\s*")
+#: how far back the heading lines of a part may start (a slide's title and shape names)
+_PART_HEADING_CHARS = 160
+#: a sentence inside a heading line ("Thanks. We met on Monday"): no heading
+_SENTENCE_IN_LINE = re.compile(r"[.!?;,](?:\s|$)")
 #: a spreadsheet header row: short labels separated by tabs
 _HEADER_ROW = re.compile(
     r"(?:[A-Za-z][\w .'/()\-]{0,40})?(?:\t(?:[A-Za-z][\w .'/()\-]{0,40})?){1,20}"
@@ -363,11 +381,14 @@ class Structure:
                 for sent in doc.sents:
                     bounds.add(offset + sent.start_char)
         # "Darren M. (EO) has...", "Mr. Evans": an initial or an abbreviated title ends
-        # no sentence
+        # no sentence; a blank line always does (paragraphs, and the parts of a request,
+        # joined by blank lines: "... Owner team B." | "She has MS", RT-64)
         self.bounds = sorted(
             b
             for b in bounds
-            if b in (0, len(text)) or not _ABBREVIATION_END.search(text, max(0, b - 8), b)
+            if b in (0, len(text))
+            or not _ABBREVIATION_END.search(text, max(0, b - 8), b)
+            or _BLANK_LINE_BEFORE.search(text, max(0, b - 8), b)
         )
 
     # -- JSON objects ----------------------------------------------------------------
@@ -455,17 +476,43 @@ class Structure:
             return False
         if self.text.count("\n\n", name[1], line) > 1:
             return False  # a paragraph of its own lies between: the field is no longer hers
-        if _FIELD_LABEL.fullmatch(self.text, line, ctx[0]) is None and not self._under_header(
-            line, ctx
+        if (
+            _FIELD_LABEL.fullmatch(self.text, line, ctx[0]) is None
+            and not self._under_header(line, ctx)
+            and not self._under_part_heading(line, ctx)
         ):
             return False
         if _AND_AFTER.match(self.text, name[1], name[1] + 12) or _AND_BEFORE.search(
             self.text[max(0, name[0] - 40) : name[0]]
         ):
             return False  # "X and Y are in my team": not the only person
+        # the only person named in the name's paragraph and up to the field (a later
+        # mention of the same person may be): names in earlier paragraphs or parts (a
+        # document's author in its properties, before its body) do not compete
         words = set(self.text[name[0] : name[1]].lower().split())
-        i = bisect.bisect_left(self.names, (ctx[0], -1))
-        return all(words & set(self.text[s:e].lower().split()) for s, e in self.names[:i])
+        paragraph = self.text.rfind("\n\n", 0, name[0]) + 1
+        lo = bisect.bisect_left(self.names, (paragraph, -1))
+        hi = bisect.bisect_left(self.names, (ctx[0], -1))
+        return all(words & set(self.text[s:e].lower().split()) for s, e in self.names[lo:hi])
+
+    def _under_part_heading(self, line: int, ctx: tuple[int, int]) -> bool:
+        """The context opens a line under the short heading lines of a part of its own (a
+        slide as extracted: "Title 1" | "Health" | "Content Placeholder 2" | "Multiple
+        sclerosis; ..."; red team RT-88), in casework: a deck or workbook is one document
+        for whoever reads it, so the next slide's fact is the case's."""
+        if line != ctx[0] or not (
+            self.hits.starts.get("casework")
+            or self.hits.starts.get("framing")
+            or self.hits.starts.get("involvement")
+        ):
+            return False
+        part = self.text.rfind("\n\n", max(0, line - _PART_HEADING_CHARS), line)
+        if part < 0:
+            return False
+        lines = self.text[part + 2 : line].split("\n")[:-1]
+        return 1 <= len(lines) <= 3 and all(
+            0 < len(x.strip()) <= 40 and not _SENTENCE_IN_LINE.search(x) for x in lines
+        )
 
     def _under_header(self, line: int, ctx: tuple[int, int]) -> bool:
         """The context is a cell under a column header of a spreadsheet as extracted (a
@@ -500,7 +547,7 @@ class Structure:
         or more words ("My name is Jane Smith", or a signature under a closing line), else
         None."""
         s, e = name
-        words = self.text[s:e].split()
+        words = self.text[s:e].replace("_", " ").split()
         if not words or " ".join(words).lower().strip(".,") in _NOT_ADDRESSEES:
             return None
         nl = self.text.rfind("\n", max(0, s - SALUTATION_CHARS), s)
@@ -510,6 +557,14 @@ class Structure:
         if len(words) < 2:
             return None
         if _SELF_INTRODUCTION.search(self.text, max(0, s - 24), s):
+            return "writer"
+        if (
+            "_" in self.text[s:e]
+            and _ALONE_ON_LINE.match(self.text, s, e)
+            and _line_is(self.text, s, e)
+        ):
+            # "Jane_Smith" alone on its line or part: a chat message's ``name`` field, the
+            # sender's name (red team RT-90)
             return "writer"
         before = self.text[max(0, s - 200) : s]
         gap = _SIGNATURE_GAP.search(before)

@@ -23,7 +23,7 @@ DATA_DIR = Path(__file__).with_name("data")
 
 #: file → top-level keys → "list" (a list of phrases) or "groups" (name → list of phrases)
 SCHEMA: dict[str, dict[str, str]] = {
-    "special.yaml": {"special": "groups"},
+    "special.yaml": {"special": "groups", "political_acts": "list", "political_parties": "list"},
     "context.yaml": {
         "personal": "list",
         "casework": "list",
@@ -154,7 +154,7 @@ def alternation(phrases: Iterable[str], *, any_space: bool = False) -> str:
 #: ``special.yaml: special.<GROUP>``). The other lists are read once per process at import;
 #: they change by editing the data file (its fingerprint rebuilds the scan workers).
 CONFIGURABLE: dict[str, frozenset[str]] = {
-    "special.yaml": frozenset({"special"}),
+    "special.yaml": frozenset({"special", "political_acts", "political_parties"}),
     "context.yaml": frozenset({"personal", "casework", "framing", "involvement", "workplace"}),
     "register.yaml": frozenset(
         {"public_role", "reporting", "news", "encyclopaedic", "fiction", "code_task", "example_cue"}

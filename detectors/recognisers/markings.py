@@ -265,7 +265,9 @@ class MarkingRecogniser(Recogniser):
             if (
                 _INTRODUCES.search(sentence)
                 and _INTRODUCED_AFTER.match(text[end : end + 80])
-                and "?" not in text[end:line_end]
+                # "pasting the official sensitive brief below, can you shorten it?": a
+                # request after a comma asks for work on the content, not about the marking
+                and "?" not in _clause(text, end, line_end)
                 and not _QWORD.match(sentence)
                 and not _ASKS.search(sentence + " " + rest)
             ):
@@ -292,7 +294,7 @@ class MarkingRecogniser(Recogniser):
             if (
                 _IT_IS.search(sentence)
                 and not _SCHEME_NOUN.match(rest)
-                and "?" not in text[end:line_end]
+                and "?" not in _clause(text, end, line_end)
                 and not _QWORD.match(sentence)
                 and not _ASKS.search(whole)
             ):
@@ -379,3 +381,10 @@ class MarkingRecogniser(Recogniser):
         if lenient and after[:1] in (" ", "\t"):
             return start, end, entity
         return None
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` up to its first comma or semicolon (the marking's own clause)."""
+    part = text[start:end]
+    cut = min((i for i in (part.find(","), part.find(";")) if i >= 0), default=len(part))
+    return part[:cut]

@@ -123,7 +123,16 @@ class NamePatternRecogniser(Recogniser):
         names = self.names
         words = [w.strip(".,") for w in pattern_text.split()]
         if pattern_text.islower():  # "kelly said", "rachel from finance": no surname
-            return words[-1] in NOT_SURNAMES_LOWER or words[-1] in names.not_names
+            last = words[-1]
+            if words[0].rstrip(".") in _LOWER_HONORIFICS:
+                # "mr form", "ms teams", "miss payments": an honorific needs a surname, and
+                # a context, topic or special-category word is none
+                return (
+                    last in NOT_SURNAMES_LOWER
+                    or last in names.not_names
+                    or last in _NOT_SURNAMES_AFTER_HONORIFIC
+                )
+            return last in NOT_SURNAMES_LOWER or last in names.not_names
         if pattern_text.isupper():
             # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
             # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
@@ -210,6 +219,13 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"[\"'](?P<v>(?:{forename_rx})(?:_{_NAME_WORD}|(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}}))[\"']",
             0.5,
         ),
+        # ... and a part or line that is only such a name (an OpenAI message's ``name``
+        # field, "Jane_Smith", scanned as a part of its own; red team RT-90)
+        Pattern(
+            "glued_name",
+            rf"(?:^|\n)[ \t]*(?P<v>(?:{forename_rx})_{_NAME_WORD})[ \t]*(?:\n|$)",
+            0.5,
+        ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
         # "Hi Aaron, your attendance ...": a known forename greeted at the start of a line,
         # an email or a quotation
@@ -238,6 +254,19 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             "workplace_name_lower",
             rf"\b(?P<v>(?:{forename_lower_rx})) (?:from|in|on|at) (?:the |our |my )?"
             rf"(?:[a-z]+ )?(?:{w.units_lower})\b",
+            0.5,
+        ),
+        # "mr and mrs patel", "mrs o'neill" typed in lower case: an honorific and a surname
+        # (a couple, or "mrs", is a private form; "mr"/"ms"/"miss" alone count only in
+        # casework, detectors/combine.py: "ms teams", "miss payments")
+        Pattern(
+            "honorific_name_lower",
+            rf"\b(?P<v>(?:(?:mr|mrs|ms|miss|dr)\.? (?:and|&) (?:mr|mrs|ms|miss|dr)|mrs)\.? {_LOWER_WORD})\b",
+            0.5,
+        ),
+        Pattern(
+            "honorific_name_lower_single",
+            rf"(?:^|[^\w.])(?P<v>(?:mr|ms|miss)\.? {_LOWER_WORD})\b",
             0.5,
         ),
         # "spoke to kelly brannigan": a forename that is no English word, with a surname,
@@ -280,6 +309,19 @@ _CONTEXT_WORDS = frozenset(
     for key in ("personal", "casework")
     for t in _VOCABULARY.list("context.yaml", key)
     if " " not in t
+)
+
+
+#: honorifics of the lower-case honorific patterns
+_LOWER_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr"})
+#: words that are no surname after a lower-case honorific: context, topic and
+#: special-category words ("mr decision", "ms teams", "miss appointments"), and the
+#: lower-case non-names
+_NOT_SURNAMES_AFTER_HONORIFIC = (
+    _CONTEXT_WORDS
+    | _SPECIAL_WORDS
+    | frozenset(w.lower() for w in _VOCABULARY.list("context.yaml", "topic_next"))
+    | frozenset(_VOCABULARY.list("names.yaml", "not_surnames_lower"))
 )
 
 
