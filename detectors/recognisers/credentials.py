@@ -560,10 +560,25 @@ _HOST_OR_NAME = re2.compile(
 )
 
 
+#: an HTTP auth scheme written in front of a token held in a variable
+_SCHEME = re2.compile(r"^(?:Bearer|Token|Basic|Bot|SSWS)[ \t]+", RE2_OPTIONS)
+
+
+def _random_case(v: str) -> bool:
+    """Letters whose case switches at random: a third of neighbouring pairs or more
+    (``vZrEclFwOqeA``); words and identifiers switch once a word (``accessToken``)."""
+    switches = sum(1 for a, b in pairwise(v) if a.islower() != b.islower())
+    return switches >= max(4, len(v) // 3)
+
+
 def secret_value(value: str) -> bool:
     """A token-like value for a key that names a secret (not a word, number, path or
-    identifier): letters with digits, or letters with unusual symbols; no spaces."""
-    v = _body(value)
+    identifier): letters with digits, or letters with unusual symbols, or letters only that
+    switch case at random (``vZrEclFwOqeA``); no spaces. An HTTP scheme in front (``"Bearer
+    <token>"`` held in a variable) is left out."""
+    v = _SCHEME.sub("", _body(value), count=1)
+    if len(v) >= 10 and v.isalpha() and _random_case(v) and not is_placeholder(v):
+        return entropy(v) >= 3.0
     if len(v) < 8 or " " in v or is_placeholder(v) or _NUMERIC.match(v) or _IDENTIFIER.match(v):
         return False
     if _FILE_OR_PATH.search(v) or ("@" in v and "." in v.split("@")[-1] and len(v) < 60):

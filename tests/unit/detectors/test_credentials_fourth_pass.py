@@ -62,6 +62,15 @@ WITH_SECRETS = [
     ("pwd~Sup3rS3cr3tPw!2024", "GENERIC_PASSWORD"),
     ("db_password+Sup3rS3cr3tPw!2024", "GENERIC_PASSWORD"),
     ("db_password\\u003dSup3rS3cr3tPw!2024", "GENERIC_PASSWORD"),
+    # a service's key and the login it belongs to, in notes
+    ("checkvist: wdvnusa87afxYn / jo.bloggs@example.com", "GENERIC_SECRET"),
+    ("zipbooks = SecureP@ss123 / admin@secure.example", "GENERIC_SECRET"),
+    # a bare "key" with a random value in a log line
+    ("[DEBUG] Using Key=myuser:ATBB123abcDEF456ghiJKL789mnoPQR", "GENERIC_SECRET"),
+    # an auth scheme in front of the token a variable holds
+    ('bannerToken := "Bearer bb_pr_abcdc2b40ef44abcd8cbf3739aabcd"', "GENERIC_SECRET"),
+    # letters only, case switching at random
+    ("parsehub token = 'vZrEclFwOqeA'", "GENERIC_SECRET"),
 ]
 
 WITHOUT_SECRETS = [
@@ -84,6 +93,14 @@ WITHOUT_SECRETS = [
     "&lt;p&gt;Use a &quot;strong&quot; password&lt;/p&gt;",
     "password = config.DatabaseConnectionPassword",
     "see https://intranet/reset/password/step2 for the steps",
+    'accessToken = "refreshToken"',
+    'token = "Bearer"',
+    "sort(key=lambda item: item[1])",
+    'cache key = f"user:{user_id}:profile"',
+    "contact: support / help@example.com",
+    "Date: 2024-01-05 / mail@example.com",
+    'primary_key = "CustomerIdentifierKey"',
+    "key: value",
 ]
 
 
@@ -133,3 +150,96 @@ def test_dotted_identifiers_stay_code_references() -> None:
     assert is_placeholder("self.databasePassword")
     assert is_placeholder("settings.SECRET_KEY")
     assert not is_placeholder("hvs.HnkPIoSepDeJpormtzxPmbcw")
+
+
+# Departmental prompts and files written by hand (welcome notes, Teams messages, tfvars,
+# .npmrc, kubeconfig, .pgpass, net use, stack traces, e-mails to summarise)
+DEPARTMENTAL_WITH_SECRETS = [
+    "Hi all, welcome to Caxton House! Guest Wi-Fi: network DWP-Visitor, password is Thames&Bridge88. Lunch is at 12.",
+    "Welcome pack for new starters\n- Building: Quarry House\n- Wi-Fi: QH-Guest\n- Wi-Fi password: Riverside!2026\n- Canteen opens at 8",
+    "my password is Gr4nary&Wharf19 and it doesn't meet the rules, can you suggest a better one?",
+    "I tried setting my password to Sunflower77 but the system says it doesn't meet the complexity rules. Why?",
+    "Why does the portal reject my new password Blue-Heron-2026? It says too similar to previous.",
+    "Can you make this password stronger: Lighthouse2025",
+    "The password I use for the HR system is Marmalade#14, is that strong enough?",
+    'db_password =    "W1ndyR1dge#7"\ndb_user =    "claims_app"',
+    "//registry.npmjs.org/:_authToken=npm_a8Kd93LmQp02XzR7tWv4BnM6cYe1Hs5Jf9Ug",
+    "registry=https://artifactory.dwp.internal/api/npm/npm-virtual/\n//artifactory.dwp.internal/api/npm/npm-virtual/:_password=UXdlcnR5OTkhIQ==\n//artifactory.dwp.internal/api/npm/npm-virtual/:username=jbloggs\nalways-auth=true",
+    "apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.2.3.4:6443\n  name: prod\nusers:\n- name: admin\n  user:\n    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM=\n    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVBdGVzdA==",
+    "db.prod.internal:5432:claims:claims_app:Tr0ut&Salmon9",
+    "*:*:*:postgres:Pg!Adm1n2026",
+    r"net use Z: \\fileserver01\shared /user:DWP\jbloggs P@ssw0rd2026!",
+    r"net use \\10.1.2.3\c$ /user:CORP\svc_backup Backup#Nov26",
+    "Traceback (most recent call last):\n  File \"app.py\", line 12, in <module>\n    engine = create_engine('postgresql+psycopg2://claims:Kx9!mQ2z@db01.internal:5432/claims')\nsqlalchemy.exc.OperationalError: could not connect",
+    "System.Data.SqlClient.SqlException (0x80131904): Login failed for user 'svc_claims'.\n   at ConnectionString: Server=sql01.dwp.local;Database=Claims;User Id=svc_claims;Password=Wint3r!Sun;",
+    "[10:42] Sarah Jones\n  hey, the password for the shared finance login is Kettle!Biscuit42\n[10:43] Tom Patel\n  thanks",
+    "Copied from Teams: 'Morning! Temporary password for your new account: Welcome-Autumn-93 - please change it at first login'",
+    "Your temporary password is Xk7#pL2q, please change it when you first log in.",
+    "The VPN pre-shared key is Ravensc@r-PSK-2026",
+    "router admin login: admin / N3tgear!Home",
+    "mysql -u root -pR00tP@ss2026 claims_db < dump.sql",
+    "curl -u jbloggs:Summ3r!Rain https://jira.dwp.internal/rest/api/2/issue/ABC-1",
+    "sshpass -p 'Hedgehog#2026' ssh deploy@10.0.0.5",
+    "export PGPASSWORD=Otter_Brook_81\npsql -h db -U claims",
+    "$env:AZURE_CLIENT_SECRET = 'hK28Q~abcDEF123ghiJKL456mnoPQR789stuVWX'",
+    "smtp:\n  host: smtp.office365.com\n  username: noreply@dwp.gov.uk\n  password: Paper$Plane2026",
+    "spring.datasource.url=jdbc:mysql://db:3306/claims\nspring.datasource.username=claims\nspring.datasource.password=Mango!Tree55",
+    "ConnectionStrings__Default=Server=tcp:sqlsrv.database.windows.net,1433;Initial Catalog=claims;User ID=appuser;Password=Gl4ss#Cup88;Encrypt=True;",
+    "Login details for the test environment: username = testadmin, password = Cobalt!Fish19",
+    "New starter: your network login is jbloggs1 and your initial password is Spring2026!!",
+    "Hi IT, I locked myself out. My old password was Hamster99 and I set the new one to Hamster100!",
+    "wifi name: DWP-Staff / wifi password: Blackpool#Tower7",
+    "Door code for the server room is 4829 and the alarm code is 7315",
+    'password:    "correct horse battery staple" is my passphrase for the laptop',
+    "aws_access_key_id = AKIAZ7QXRL2M4N8BPV3W\naws_secret_access_key = q9Zk2Lm8Xp4Rt7Vb1Ns6Wc3Yd0Fg5Hj8Kl2Mn4Pq",
+    "GITHUB_TOKEN=ghp_R8q2Lm9XpT4vB7nS1wC6yD3fG5hJ0kL2mN4p",
+    "Our Slack webhook is https://hooks.slack.com/services/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",
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----",
+    'terraform.tfvars:\nregion = "eu-west-2"\nrds_master_password = "Fjord&Glacier42"\n',
+    "In Teams: @Dave the login for the Grafana admin is admin and the pw is Gr@fana2026x",
+    "Please summarise this email: 'Hi Jo, as discussed the password for the payroll spreadsheet is Payroll-Oct-2026. Thanks, Mark'",
+    "The spreadsheet is protected with the password Budget2026Q3",
+    "Password for the zip file: Zebra$Crossing4",
+    "user: svc_etl\npass: Orchid#Rain72",
+    "Here's my .env:\nDATABASE_URL=postgres://etl:Qz7mK2pL@db.internal/etl\nSECRET_KEY=8f3kL9mQ2xZ7pR4tV1nB6cW0yD5gH8jK",
+    '<add name="Claims" connectionString="Data Source=sql01;Initial Catalog=Claims;User ID=claims;Password=Pebble#Beach3" />',
+    "PS C:\\> $pw = ConvertTo-SecureString 'Fal<on!Ridge9' -AsPlainText -Force",
+    "echo 'Marble-Arch-2026' | sudo -S systemctl restart nginx",
+    "docker login -u dwpci -p dckr_pat_2Kx9mQ7zL4pR8tV1nB6cW0yD5gH registry.hub.docker.com",
+    "I keep forgetting my password. It's Penguin-Ice-45. Can you give me a mnemonic to remember it?",
+    "is 'Tulip!Garden2026' a good password?",
+    "Password = Hv8#kq1!",
+]
+
+DEPARTMENTAL_WITHOUT_SECRETS = [
+    "My password doesn't meet the rules. What are the usual complexity requirements for passwords?",
+    "How do I reset my Windows password on a DWP laptop?",
+    "Write a policy paragraph: passwords must be at least 12 characters and include a symbol.",
+    "The guest Wi-Fi password is on the noticeboard in reception.",
+    "password = os.environ['DB_PASSWORD']",
+    'db_password = "${DB_PASSWORD}"',
+    "client_secret: <your-client-secret>",
+    "password: changeme",
+    "The password field is required and must be hashed with bcrypt.",
+    "Use PGPASSWORD=$PGPASSWORD in the pipeline, never hard-code it.",
+    "net use Z: \\\\fileserver01\\shared /user:DWP\\jbloggs *",
+    "Set the password to something memorable, like three random words.",
+    "Error: password is incorrect. Please try again.",
+    "The door code changed last week; ask facilities.",
+    "If your password has expired, call the service desk on 0800 000 000.",
+    "mysql -u root -p claims_db < dump.sql",
+    "curl -u $USER:$TOKEN https://jira/rest/api/2/issue",
+    'variable "db_password" {\n  type      = string\n  sensitive = true\n}',
+    "token: ${{ secrets.GITHUB_TOKEN }}",
+    "The password policy says PasswordNotSet is returned when the field is empty.",
+]
+
+
+@pytest.mark.parametrize("text", DEPARTMENTAL_WITH_SECRETS)
+def test_departmental_prompts_with_a_secret(engine, text: str) -> None:
+    assert "CREDENTIALS" in engine.scan(text).categories
+
+
+@pytest.mark.parametrize("text", DEPARTMENTAL_WITHOUT_SECRETS)
+def test_departmental_prompts_without_a_secret(engine, text: str) -> None:
+    assert "CREDENTIALS" not in engine.scan(text).categories
