@@ -64,10 +64,14 @@ class LiteralTriggerPattern(Pattern):
         score: float,
         literals: tuple[str, ...],
         residue: str | None = None,
+        residue_parts: tuple[str, ...] = (),
     ) -> None:
         super().__init__(name, regex, score)
         self.literals = literals
         self.residue = residue
+        #: patterns one of which matches iff ``residue`` does: the engine's RE2 sets search
+        #: them apart (a large alternation of counted runs builds more DFA states)
+        self.residue_parts = residue_parts
 
 
 @dataclass(slots=True)

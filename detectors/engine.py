@@ -47,6 +47,7 @@ from detectors.normalise import (
     prepare,
     scrub_surrogates,
 )
+from detectors.re2sets import PackedSets
 from detectors.seams import SEAM_TIERS, crossing_findings, seam_document, with_seam_findings
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult, Seam
@@ -111,6 +112,7 @@ class ScanEngine:
         self._set_owner: list[int] = []  # ... and the pattern each one stands for
         literal_groups: list[tuple[str, ...]] = []
         self._literal_owner: list[int] = []
+        apart: list[list[int]] = []  # families of regexes packed among themselves
         for rec in self.recognisers:
             for i, rx in enumerate(rec.regexes):
                 index = len(self._patterns)
@@ -121,10 +123,22 @@ class ScanEngine:
                     literal_groups.append(pattern.literals)
                     self._literal_owner.append(index)
                     searched = pattern.residue
+                    if pattern.residue_parts:
+                        apart.append(
+                            list(range(len(regexes), len(regexes) + len(pattern.residue_parts)))
+                        )
+                        regexes += pattern.residue_parts
+                        self._set_owner += [index] * len(pattern.residue_parts)
+                        searched = None
                 if searched is not None:
                     regexes.append(searched)
                     self._set_owner.append(index)
-        self._sets = _load_factory(PATTERN_GATE_FACTORY)(regexes, RE2_OPTIONS)
+        gate = _load_factory(PATTERN_GATE_FACTORY)
+        self._sets = (
+            gate(regexes, RE2_OPTIONS, apart=apart)
+            if apart and gate is PackedSets
+            else gate(regexes, RE2_OPTIONS)
+        )
         self._literals = LiteralSet(literal_groups) if literal_groups else None
         self._needs_context = [
             getattr(rec.patterns[i], "needs_context", False) for rec, i in self._patterns

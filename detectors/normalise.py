@@ -56,7 +56,7 @@ import re2
 import yaml
 
 from detectors import joined
-from detectors.re2sets import PackedSets
+from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
 
 _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
@@ -881,7 +881,7 @@ _DECODERS = (
 @functools.cache
 def _blob_sets() -> PackedSets:
     """Which finders of :data:`_DECODERS` can match (packed: the large ones alone)."""
-    return PackedSets([rx.pattern for _, rx, _ in _DECODERS], _OPTS)
+    return PackedSets([rx.pattern for _, rx, _ in _DECODERS], _OPTS, SMALL_FAMILY_PER_SET)
 
 
 def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]:
@@ -1172,7 +1172,7 @@ def _shape_set() -> PackedSets:
     """One RE2 pass (packed sets: the large programs alone) says which of the shape
     rewrites and turned-marking checks (:func:`_shape_patterns`) can apply: clean text pays
     one pass for all."""
-    return PackedSets(_shape_patterns(), _OPTS)
+    return PackedSets(_shape_patterns(), _OPTS, SMALL_FAMILY_PER_SET)
 
 
 #: index in :func:`_shape_set` of the reading cue, then of each join rewrite's gate

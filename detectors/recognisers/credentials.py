@@ -38,6 +38,7 @@ import re2
 
 from detectors.base import RE2_OPTIONS, Candidate, LiteralTriggerPattern, Recogniser, Tier
 from detectors.literals import LiteralSet, fold
+from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
 from detectors.recognisers.credential_rules import CredentialRule, load_rules
 
 RULE_FILES = (
@@ -696,8 +697,12 @@ class CredentialRecogniser(Recogniser):
         prefilters = sorted({r.prefilter for r in self.rules if r.prefilter})
         trigger = "(?i)(?:" + "|".join([*(re2.escape(k) for k in keywords), *prefilters]) + ")"
         residue = "(?i)(?:" + "|".join(prefilters) + ")" if prefilters else None
+        # the same, one prefilter at a time (each in its own scope, as the rules search them)
+        residue_parts = tuple(f"(?i)(?:{p})" for p in prefilters)
         self.PATTERNS = (
-            LiteralTriggerPattern("credential_keywords", trigger, 0.9, tuple(keywords), residue),
+            LiteralTriggerPattern(
+                "credential_keywords", trigger, 0.9, tuple(keywords), residue, residue_parts
+            ),
         )
         super().__init__()
         self.supported_entities = sorted({r.entity for r in self.rules})
@@ -732,12 +737,13 @@ class CredentialRecogniser(Recogniser):
         # their prefilter pattern (an RE2 set)
         self._keyword_rules = LiteralSet([() if r.prefilter else r.keywords for r in self.rules])
         self._prefilter_rules = [i for i, r in enumerate(self.rules) if r.prefilter]
-        self._prefilter_set = None
-        if self._prefilter_rules:
-            self._prefilter_set = re2.Set.SearchSet(RE2_OPTIONS)
-            for i in self._prefilter_rules:
-                self._prefilter_set.Add(self.rules[i].prefilter)
-            self._prefilter_set.Compile()
+        self._prefilter_sets = None
+        if self._prefilter_rules:  # counted runs: packed 4 to a set (re2sets.SMALL_FAMILY_PER_SET)
+            self._prefilter_sets = PackedSets(
+                [self.rules[i].prefilter for i in self._prefilter_rules],
+                RE2_OPTIONS,
+                SMALL_FAMILY_PER_SET,
+            )
 
     @property
     def entities(self) -> list[str]:
@@ -835,8 +841,8 @@ class CredentialRecogniser(Recogniser):
     def _matching_rules(self, text: str, data: bytes) -> set[int]:
         """Indices of the rules whose keywords occur (any case) or whose prefilter matches."""
         found = self._keyword_rules.groups_in(fold(text))
-        if self._prefilter_set is not None:
-            found.update(self._prefilter_rules[i] for i in self._prefilter_set.Match(data) or ())
+        if self._prefilter_sets is not None:
+            found.update(self._prefilter_rules[i] for i in self._prefilter_sets.matching(data))
         return found
 
     def _rule_hits(self, rule: CredentialRule, text: str, data: bytes, b2c) -> Iterator[Candidate]:

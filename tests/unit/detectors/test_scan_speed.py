@@ -18,7 +18,7 @@ from detectors.normalise import (
     _shape_patterns,
     _shape_set,
 )
-from detectors.re2sets import LARGE_PROGRAM, PATTERNS_PER_SET, PackedSets
+from detectors.re2sets import LARGE_PROGRAM, PATTERNS_PER_SET, SMALL_FAMILY_PER_SET, PackedSets
 from detectors.recognisers.credentials import CredentialRecogniser, _any_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -33,10 +33,16 @@ def _sample_texts(step: int = 3) -> list[str]:
 
 
 def _set_regexes(engine) -> list[str]:
+    """What the engine's gate searches, in its order: each pattern, a literal trigger's
+    residue parts (or residue) in its place."""
     out = []
     for rec in engine.recognisers:
         for i, rx in enumerate(rec.regexes):
-            searched = getattr(rec.patterns[i], "residue", rx)
+            pattern = rec.patterns[i]
+            if getattr(pattern, "residue_parts", ()):
+                out += pattern.residue_parts
+                continue
+            searched = getattr(pattern, "residue", rx)
             if searched is not None:
                 out.append(searched)
     return out
@@ -49,12 +55,61 @@ def test_pattern_sets_answer_like_each_pattern_searched_alone(engine) -> None:
     _assert_packed_sets_answer_like_each_alone(regexes, RE2_OPTIONS, _sample_texts())
 
 
+def test_engine_gate_answers_like_each_pattern_searched_alone(engine) -> None:
+    """Rule: the engine's own gate (the credential prefilters packed apart from the other
+    patterns) reports exactly the patterns that match when each is searched alone."""
+    regexes = _set_regexes(engine)
+    assert len(regexes) == len(engine._set_owner)
+    alone = [re2.compile(rx, RE2_OPTIONS) for rx in regexes]
+    texts = [*_sample_texts(), "id AKC12345678 key AC" + "0f" * 16, "sk " + "Ab9" * 11]
+    for text in texts:
+        data = text.encode()
+        assert engine._sets.matching(data) == {
+            i for i, rx in enumerate(alone) if rx.search(data)
+        }, text[:60]
+
+
+def test_credential_residue_parts_match_where_the_residue_does() -> None:
+    """Rule: one of the credential trigger's residue parts matches a text exactly when the
+    residue (one alternation of every prefilter) does, so the gate may search the parts."""
+    (trigger,) = CredentialRecogniser().PATTERNS
+    assert trigger.residue_parts
+    residue = re2.compile(trigger.residue, RE2_OPTIONS)
+    parts = [re2.compile(p, RE2_OPTIONS) for p in trigger.residue_parts]
+    texts = [*_sample_texts(), "AC" + "f" * 32, "x:$2b$ y", "1.2.3 (Host/", "00" + "a" * 13 + "!"]
+    hits = 0
+    for text in texts:
+        data = text.encode()
+        expected = residue.search(data) is not None
+        assert any(p.search(data) for p in parts) == expected, text[:60]
+        hits += expected
+    assert hits
+
+
+def test_apart_families_are_packed_among_themselves() -> None:
+    """Rule: PackedSets keeps each ``apart`` family in sets of its own, at most
+    ``apart_per_set`` to a set, and still answers like each pattern searched alone."""
+    patterns = [r"\d{3}", "[a-f0-9]{8}", "abc", "x[0-9]{4}", "[A-Z]{5}", "qq", r"\bzz\b"]
+    packed = PackedSets(patterns, RE2_OPTIONS, apart=[[1, 3, 4]], apart_per_set=2)
+    for members, _ in packed.sets:
+        inside = {i in (1, 3, 4) for i in members}
+        assert len(inside) == 1
+        if inside == {True}:
+            assert len(members) <= 2
+    texts = ["123", "deadbeef", "x1234 ABCDE", "qq zz", "nothing here", "abc 12"]
+    for text in texts:
+        data = text.encode()
+        expected = {i for i, p in enumerate(patterns) if re2.search(p, data)}
+        assert packed.matching(data) == expected, text
+
+
 def test_blob_finder_sets_answer_like_each_finder_searched_alone() -> None:
     """Rule: the normaliser's packed blob-finder sets report exactly the finders that match
     when each is searched on its own (the character-code finder sits alone)."""
     blobs = ["aGVsbG8gd29ybGQgaGVsbG8=", "%41%42%43%44", "&#74;&#71;&#49;", "0x4a 0x47 0x31 0x32"]
     texts = _sample_texts(step=2) + blobs + [" ".join(blobs)]
-    _assert_packed_sets_answer_like_each_alone([rx.pattern for _, rx, _ in _DECODERS], _OPTS, texts)
+    finders = [rx.pattern for _, rx, _ in _DECODERS]
+    _assert_packed_sets_answer_like_each_alone(finders, _OPTS, texts, SMALL_FAMILY_PER_SET)
 
 
 def test_shape_check_sets_answer_like_each_check_searched_alone() -> None:
@@ -64,12 +119,12 @@ def test_shape_check_sets_answer_like_each_check_searched_alone() -> None:
     assert sorted(i for group, _ in _shape_set().sets for i in group) == list(range(len(patterns)))
     shapes = ["QQ 12 34 56 C", "AB.12.34.56.C", "zero seven seven", "AKIA 1234 5678 ABCD EFGH"]
     texts = _sample_texts(step=2) + shapes + ["\n".join(shapes)]
-    _assert_packed_sets_answer_like_each_alone(patterns, _OPTS, texts)
+    _assert_packed_sets_answer_like_each_alone(patterns, _OPTS, texts, SMALL_FAMILY_PER_SET)
 
 
-def _assert_packed_sets_answer_like_each_alone(regexes, options, texts) -> None:
+def _assert_packed_sets_answer_like_each_alone(regexes, options, texts, per_set=32) -> None:
     alone = [re2.compile(rx, options) for rx in regexes]
-    packed = PackedSets(regexes, options)
+    packed = PackedSets(regexes, options, per_set)
     members = sorted(i for group, _ in packed.sets for i in group)
     assert members == list(range(len(regexes)))
     hits = 0
