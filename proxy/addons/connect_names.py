@@ -7,7 +7,9 @@ CONNECT), before any request in the tunnel is scanned. So the name is scanned fi
 text, and a CONNECT whose name holds findings is refused with the usual block (event,
 incident). A wildcard-matched name whose label names a blocked model
 (``someone-deepseek-r1-chat.hf.space``) is refused at once, before anything connects to it.
-Exact catalogue hosts, and names whose labels below the domain hold no digit
+A name under a domain the catalogue does not list whose label is a blocked model's name
+(``deepseek-r1.lepton.run``) is refused the same way (red team RT-123). Exact catalogue
+hosts, and names whose labels below the domain hold no digit
 (``api.openai.com``: identifiers and keys carry digits, a bare name is no block) cost
 nothing. Runs after the
 :class:`~proxy.addons.gate.ConnectionGate`, which records the CONNECT and refuses blocked
@@ -24,7 +26,7 @@ from proxy.addons.host import RuntimeHost
 from proxy.catalogue import ToolStatus
 from proxy.failsafe import fail_closed
 from proxy.responses import render
-from proxy.transport.names import classify
+from proxy.transport.names import classify, is_ip_literal
 from proxy.transport.routing import BLOCKED
 
 
@@ -41,7 +43,10 @@ class ConnectNameScanner(FailsClosed):
         name = flow.request.host
         catalogue = self.host.rt().catalogue
         tool = classify(catalogue, (name,))
-        if tool is None or tool.status is ToolStatus.BLOCKED or catalogue.listed_exactly(name):
+        if tool is None:
+            self._refuse_unlisted_model_name(flow, name)
+            return
+        if tool.status is ToolStatus.BLOCKED or catalogue.listed_exactly(name):
             return
         runtime, inspector, recording = self.host.live()
         if inspector.host_names_blocked_model([name]) == BLOCKED:
@@ -59,3 +64,19 @@ class ConnectNameScanner(FailsClosed):
         if outcome.blocked:
             flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
             recording.record(outcome)
+
+    def _refuse_unlisted_model_name(self, flow: http.HTTPFlow, name: str) -> None:
+        """A name under a domain the catalogue does not list whose label is a blocked model's
+        name (``deepseek-r1.lepton.run``, red team RT-123): refused before anything connects
+        to it, as the blocked tool itself would be."""
+        runtime, inspector, recording = self.host.live()
+        if is_ip_literal(name) or inspector.routing.unlisted_host_verdict(name) != BLOCKED:
+            return
+        blocked = next(
+            (t for t in runtime.catalogue.tools.values() if t.status is ToolStatus.BLOCKED), None
+        )
+        if blocked is None:
+            return
+        outcome = inspector.refuse_tool(subject_of(flow, blocked), "blocked_model")
+        flow.response = response_of(render(outcome, runtime.loaded.config.policy.guidance))
+        recording.record(outcome)

@@ -193,6 +193,36 @@ class RoutingCheck:
         labels = host.strip().lower().rstrip(".").split(".")
         return BLOCKED if any(self.names_model_segment(label) for label in labels) else None
 
+    def unlisted_host_verdict(self, host: str) -> str | None:
+        """A host name under a domain the catalogue does not list whose label names a blocked
+        model as a model name does: the marker starts a word of its own and at most
+        ``slug_words - 1`` other words (not model words) stand beside it
+        (``deepseek-r1.lepton.run``, ``api-deepseek.example.cn``, red team RT-123). A blog
+        (``what-is-deepseek.example``, ``mydeepseekblog.example``) is no model name. The top
+        level label is not read."""
+        if not self.markers or not host:
+            return None
+        starts = [tokens[0] for folded, _ in self._forms if (tokens := _TOKENS.findall(folded))]
+        marker_tokens = {t for folded, _ in self._forms for t in _TOKENS.findall(folded)}
+        for label in host.strip().lower().rstrip(".").split(".")[:-1]:
+            if not self.names_blocked(label):
+                continue
+            tokens = _TOKENS.findall(model_forms(label)[0])
+            if not any(t.startswith(start) for t in tokens for start in starts):
+                continue
+            words = [
+                t
+                for t in tokens
+                if t.isalpha()
+                and len(t) >= 2
+                and t not in self._model_words
+                and t not in marker_tokens
+                and not any(t.startswith(start) for start in starts)
+            ]
+            if len(words) < self._slug_words:
+                return BLOCKED
+        return None
+
     def url_verdict(self, path: str) -> str | None:
         """``path`` with its query: a blocked model named by a path segment (after a routing
         segment, or shaped like a model name), or in a routing field of the query."""

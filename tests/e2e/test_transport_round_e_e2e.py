@@ -432,3 +432,57 @@ def test_an_ech_public_name_is_intercepted_and_routed_by_its_host(aidlp_proxy, u
         lambda e: e.get("event") == "ai.request.blocked" and e.get("host") == "gemini.google.com"
     )
     assert not [c for c in aidlp_proxy.upstream_connects() if "cloudflare-ech.com" in c]
+
+
+# ---- round E catalogue sweeps (RT-116, RT-118, RT-119, RT-122, RT-123, RT-124) --------------
+
+ROUND_E_HOSTS = [
+    ("inference.do-ai.run", "/v1/chat/completions"),
+    ("api.ohmygpt.com", "/v1/chat/completions"),
+    ("adb-1234567890123456.7.azuredatabricks.net", "/serving-endpoints/x/invocations"),
+    ("api.cloud.llamaindex.ai", "/api/parsing/upload"),
+    ("api.voyageai.com", "/v1/embeddings"),
+    ("api.pinecone.io", "/embed"),
+    ("api.heygen.com", "/v2/video/generate"),
+    ("example-dept.atlassian.net", "/gateway/api/assist/chat/v1/channel/x/message/stream"),
+    ("cloudaicompanion.googleapis.com", "/v1/projects/p:generate"),
+    ("default.api.powerplatform.com", "/copilotstudio/chat"),
+    ("api.marscode.com", "/v1/chat/completions"),
+    ("api.targon.com", "/v1/chat/completions"),
+    ("chat.baidu.com", "/aichat/api/conversation"),
+    ("streaming.assemblyai.com", "/v3/token"),
+]
+
+
+@pytest.mark.parametrize("host,path", ROUND_E_HOSTS, ids=[h for h, _ in ROUND_E_HOSTS])
+def test_a_nino_to_a_round_e_catalogue_host_is_blocked(aidlp_proxy, upstream_log, host, path):
+    with aidlp_proxy.httpx() as client:
+        response = client.post(f"https://{host}{path}", json=_chat(f"My NI number is {NINO}"))
+    _blocked(aidlp_proxy, upstream_log, response, host, "ai.request.blocked")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "deepseek-r1.lepton.run",
+        "deepseek-chat.example-gw.io",
+        "api-deepseek.example.cn",
+        "someone--deepseek-v3-serve.modal.run",
+    ],
+)
+def test_a_deepseek_model_name_under_an_unlisted_domain_is_refused_at_connect(aidlp_proxy, name):
+    def refusals() -> int:
+        return len(
+            [
+                e
+                for e in aidlp_proxy.events()
+                if e.get("event") == "ai.tool.blocked" and e.get("reason") == "blocked_model"
+            ]
+        )
+
+    before = refusals()
+    sock, status = open_tunnel(aidlp_proxy.port, f"{name}:443")
+    sock.close()
+    assert status == 403
+    assert aidlp_proxy.wait_event(lambda e: refusals() > before)
+    assert not [c for c in aidlp_proxy.upstream_connects() if name in c]

@@ -310,3 +310,23 @@ def test_a_header_url_to_a_blocked_tool_is_refused(value, verdict):
     inspector = Inspector.__new__(Inspector)
     inspector.catalogue = loaded.catalogue
     assert inspector.header_urls_name_blocked_tool([("x-forward-to", value)]) == verdict
+
+
+@pytest.mark.parametrize(
+    "host,verdict",
+    [
+        ("deepseek-r1.lepton.run", BLOCKED),
+        ("deepseek-chat.example-gw.io", BLOCKED),
+        ("api-deepseek.example.cn", BLOCKED),
+        ("someone--deepseek-v3-serve.modal.run", BLOCKED),
+        ("DeepSeek-R1.inference.example.net", BLOCKED),
+        ("what-is-deepseek.example", None),  # a page of words about it
+        ("deepseek-news-and-reviews.example.com", None),
+        ("mydeepseekblog.example", None),  # the marker does not start a word
+        ("www.example.com", None),
+        ("r1.example.com", None),
+    ],
+)
+def test_a_deepseek_model_name_under_an_unlisted_domain(check, host, verdict):
+    """Red team RT-123: refused at CONNECT whatever the domain; a blog about it is not."""
+    assert check.unlisted_host_verdict(host) == verdict
