@@ -10,7 +10,9 @@ A value survives as the reader sees it when it is split by:
   ``CONCATENATE("JG10","3729A")``, ``'JG10' || '3729A'``, ``f"{'JG10'}{'3729A'}"``);
 - glue to word characters (``claimant_JG103729A``, ``niJG103729A``, ``nhs9434765919``,
   ``OFFICIAL-SENSITIVE_Briefing``);
-- letters spelled in the NATO alphabet (``Juliet Golf one zero ... Alpha``).
+- letters spelled in the NATO alphabet (``Juliet Golf one zero ... Alpha``);
+- shell variables used side by side, expanded with the values the text assigns to them
+  (``A=JG10; B=3729A; echo "$A$B"``).
 
 (Text written backwards or in ROT13 is turned back whole by the normaliser, on a cue word.)
 
@@ -45,7 +47,10 @@ WINDOW = 96
 _MARKUP_PIECE = (
     r"(?:<!--[^>]{0,80}-->|</?[A-Za-z][A-Za-z0-9]{0,10}(?: [^<>]{0,40})?/?>|\*{1,3}|`{1,3}|~~"
     r"|\\(?:mathrm|mathit|mathbf|mathsf|mathtt|text|textrm|textbf|textit|texttt|mbox"
-    r"|operatorname)\{|\}\$?|\$\\?|\\|\x1b\[[0-9;?]{0,16}[ -/]{0,2}[@-~])"
+    r"|operatorname)\{|\}\$?|\$\\?|\x1b\[[0-9;?]{0,16}[ -/]{0,2}[@-~]"
+    # markdown: a footnote reference, a link's target after its text, a backslash escape;
+    # LaTeX spacing (thin, medium, thick, negative, quad) and a tie
+    r"|\[\^[A-Za-z0-9]{1,8}\]|\]\([^()\s]{0,256}\)|\\[!-/:-@\[-`{-~]|\\q?quad ?|\\ |~|\\)"
 )
 _MARKUP_RX = rf"[A-Za-z0-9]+(?:{_MARKUP_PIECE}+[A-Za-z0-9]+)+"
 _MARKUP_GATE = rf"[A-Za-z0-9]{_MARKUP_PIECE}+[A-Za-z0-9]"
@@ -307,9 +312,72 @@ def _turned_token_rx(reversed_words: tuple[str, ...]) -> str:
 
 
 def _token_turned(run: str) -> str | None:
-    """``EVITISNES-LAICIFFO`` → ``OFFICIAL-SENSITIVE``, in place (the rest of the line reads
-    forwards; the whole text turned back would put the marking at its end)."""
-    return run[::-1]
+    """``EVITISNES-LAICIFFO:`` → ``OFFICIAL-SENSITIVE:``, in place (the rest of the line reads
+    forwards; the whole text turned back would put the marking at its end); punctuation
+    around the word stays where it is."""
+    core = run.strip(_AROUND)
+    if not core:
+        return None
+    lead = run[: run.index(core)]
+    return lead + core[::-1] + run[len(lead) + len(core) :]
+
+
+_AROUND = "\"'()[]{}<>:;,.!?*_`"
+
+
+# -- shell / PowerShell variables expanded -------------------------------------------------
+
+_VAR = r"\$(?:\{[A-Za-z_][A-Za-z0-9_]{0,31}\}|[A-Za-z_][A-Za-z0-9_]{0,31})"
+#: two or more variables used side by side: ``"$A$B"``, ``${A}${B}``
+_VARS_RX = rf"{_VAR}(?:{_VAR})+"
+_VARS_GATE = r"\$\{?[A-Za-z_][A-Za-z0-9_]{0,31}\}?\$\{?[A-Za-z_]"
+_VAR_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]{0,31})\}?")
+#: ``A=JG10``, ``export A="JG10"``, ``set A=JG10``, ``$A = 'JG10'`` (PowerShell)
+_ASSIGNMENT = re2.compile(
+    r"(?:^|[\s;&|(])(?:export |set |local |readonly )?\$?([A-Za-z_][A-Za-z0-9_]{0,31})"
+    r"(?:=| = )(?:\"([^\"\n$`]{1,64})\"|'([^'\n]{1,64})'|([^\s;&|'\"$`()]{1,64}))",
+    _OPTS,
+)
+
+
+def _expanded(run: str, text: str, at: int) -> str | None:
+    """``$A$B`` with the values the text assigns to them (the last assignment before the
+    use at ``at``), as the shell expands it; None unless every variable is assigned."""
+    positions, assigned = _assignments(text)
+    names = _VAR_NAME.findall(run)
+    values = []
+    for name in names:
+        spots = assigned.get(name)
+        i = bisect.bisect_left(positions, at)
+        if not spots:
+            return None
+        k = bisect.bisect_left(spots, (i,)) - 1  # the last assignment before the use
+        if k < 0:
+            return None
+        values.append(spots[k][1])
+    joined = "".join(values)
+    return joined if names and _worth_joining(joined) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _assignments(text: str) -> tuple[list[int], dict[str, list[tuple[int, str]]]]:
+    """Every assignment of the text, once: their positions, and per name ``(index, value)``
+    in order."""
+    positions: list[int] = []
+    assigned: dict[str, list[tuple[int, str]]] = {}
+    data = text.encode()
+    chars = 0  # byte offsets to character offsets, walking forwards once
+    done = 0
+    for m in _ASSIGNMENT.finditer(data):
+        value = (m.group(2) or m.group(3) or m.group(4) or b"").decode("utf-8", "replace")
+        assigned.setdefault(m.group(1).decode(), []).append((len(positions), value))
+        chars += len(data[done : m.start()].decode("utf-8", "replace"))
+        done = m.start()
+        positions.append(chars)
+    return positions, assigned
+
+
+_expanded.whole_text = True  # type: ignore[attr-defined]
 
 
 # -- the rewrites and their gates ----------------------------------------------------------
@@ -342,6 +410,7 @@ def rewrites(
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
+        (_VARS_GATE, _VARS_RX, _expanded),
         (
             _nato_gate(nato_map, digit_map, connectors, cues, repeat_map),
             nato_rx,
@@ -382,7 +451,10 @@ def edits(
             s, e = m.span()
             if b2c is not None:
                 s, e = b2c(s), b2c(e)
-            new = rewrite(text[s:e])
+            if getattr(rewrite, "whole_text", False):  # needs the text around the run
+                new = rewrite(text[s:e], text, s)
+            else:
+                new = rewrite(text[s:e])
             if new is None or new == text[s:e]:
                 continue
             i = bisect.bisect_left(found, (s,))

@@ -389,6 +389,8 @@ def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMa
     invisible removal. ASCII text without ESC or controls is returned as is."""
     if cur is None:
         cur = OffsetMap.identity(len(text))
+    if "\x08" in text or "\x1b[" in text:  # overprinting: what a terminal leaves shown
+        text, cur = _overprinted(text, cur)
     if "\x1b" in text:  # ANSI CSI / OSC sequences: a terminal shows nothing of them
         text, cur = _rewrite(text, cur, _ANSI, lambda _seq: "")
     if _C0.search(text) is not None:  # NUL, BEL, DEL... read through; VT, FF, US as a space
@@ -412,6 +414,36 @@ def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMa
 #: FS..US) become a space, the rest nothing
 _C0 = re2.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]", _OPTS)
 _C0_SPACES = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
+
+#: a backspace, or an ANSI cursor-left (``ESC [ n D``): the characters before it are
+#: overwritten by the ones after it (``JG10X\b3729A`` shows ``JG103729A``)
+_OVERPRINT = re2.compile(r"\x08{1,16}|\x1b\[[0-9]{0,2}D", _OPTS)
+
+
+def _overprinted(text: str, cur: OffsetMap) -> tuple[str, OffsetMap]:
+    """The text as a terminal leaves it shown: each backspace or cursor-left drops itself
+    and as many characters before it (on its line, at most 16; never into an earlier
+    edit)."""
+    edits: list[tuple[int, int, str]] = []
+    data = text.encode()
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    floor = 0
+    for m in _OVERPRINT.finditer(data):
+        s, e = m.span()
+        if b2c is not None:
+            s, e = b2c(s), b2c(e)
+        seq = text[s:e]
+        if seq.startswith("\x1b"):
+            digits = seq[2:-1]
+            count = int(digits) if digits else 1
+        else:
+            count = len(seq)
+        line = text.rfind("\n", floor, s) + 1
+        start = max(s - min(count, 16), line, floor)
+        edits.append((start, e, ""))
+        floor = e
+    return _rebuild(text, cur, edits) if edits else (text, cur)
+
 
 _ANSI = re2.compile(
     r"\x1b(?:\[[0-9;?]{0,32}[ -/]{0,2}[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|[@-Z\\-_])", _OPTS
