@@ -380,6 +380,95 @@ def _assignments(text: str) -> tuple[list[int], dict[str, list[tuple[int, str]]]
 _expanded.whole_text = True  # type: ignore[attr-defined]
 
 
+# -- named parts: "Let a = 'JG1037' and b = '29A'. ... a followed by b" --------------------
+
+_JOINER = r"(?: followed by | then | plus | \+ | and then | concatenated with | joined to | \|\| )"
+_NAMED_RX = rf"\b[A-Za-z_][A-Za-z0-9_]{{0,15}}(?:{_JOINER}[A-Za-z_][A-Za-z0-9_]{{0,15}}\b)+"
+_NAMED_GATE = rf"\b[A-Za-z_][A-Za-z0-9_]{{0,15}}{_JOINER}[A-Za-z_]"
+_NAMED_SPLIT = re.compile(_JOINER)
+
+
+def _named_parts(run: str, text: str, at: int) -> str | None:
+    """``a followed by b`` with the values the text gave ``a`` and ``b`` before
+    (``a = 'JG1037'``, ``let b = "29A"``); None unless every name was given one."""
+    positions, assigned = _assignments(text)
+    i = bisect.bisect_left(positions, at)
+    values = []
+    for name in _NAMED_SPLIT.split(run):
+        spots = assigned.get(name.strip())
+        k = bisect.bisect_left(spots, (i,)) - 1 if spots else -1
+        if k < 0:
+            return None
+        values.append(spots[k][1])
+    joined = "".join(values)
+    return joined if _worth_joining(joined) else None
+
+
+_named_parts.whole_text = True  # type: ignore[attr-defined]
+
+
+# -- one character escaped inside a value ---------------------------------------------------
+
+_ESC1 = r"(?:%[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u\{[0-9A-Fa-f]{1,2}\})"
+_ESCAPED_RX = rf"[A-Za-z0-9]*(?:{_ESC1}[A-Za-z0-9]*)+"
+_ESCAPED_GATE = rf"[A-Za-z0-9]{_ESC1}|{_ESC1}[A-Za-z0-9]"
+_ESC1_ONE = re.compile(
+    r"%([0-9A-Fa-f]{2})|\\u00([0-9A-Fa-f]{2})|\\x([0-9A-Fa-f]{2})|\\u\{([0-9A-Fa-f]{1,2})\}"
+)
+
+
+def _unescaped(run: str) -> str | None:
+    """``JG%3103729A``, ``JG\\u003103729A``: an escape of a letter or digit inside a run
+    read as the character (the decoders want a run of escapes)."""
+
+    def char(m: re.Match[str]) -> str:
+        c = chr(int(next(g for g in m.groups() if g), 16))
+        return c if c.isalnum() else m.group()
+
+    joined = _ESC1_ONE.sub(char, run)
+    return joined if joined != run and _worth_joining(joined) else None
+
+
+# -- a NINO with letters for digits, or with digit words among its digits -------------------
+
+_NINO_LOOKALIKE_RX = r"\b[A-Za-z]{2}[0-9OoIl]{6}[A-Da-d]\b"
+
+
+def _nino_digits(run: str) -> str | None:
+    """``JGIO3729A`` → ``JG103729A``: a NINO's shape with I/O/l for digits (three real
+    digits at least, so ``ABOOIIIOA`` is not one)."""
+    middle = run[2:8]
+    if sum(c.isdigit() for c in middle) < 3 or middle.isdigit():
+        return None
+    return run[:2] + middle.translate(_LOOKS_LIKE_DIGITS) + run[8:]
+
+
+_LOOKS_LIKE_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _nino_worded_rx(digits: dict[str, int]) -> str:
+    words = "|".join(re.escape(w) for w in sorted(digits, key=len, reverse=True))
+    return rf"(?i)\b[A-Z]{{2}}(?:[ \-]+(?:{words}|[0-9]{{1,6}})){{2,8}}[ \-]+[A-D]\b"
+
+
+def _nino_worded(digits: dict[str, int]) -> Callable[[str], str | None]:
+    """``JG one 03729 A`` → ``JG103729A``: digit words and digits mixed (at least one of
+    each) between a NINO's letters, six digits in all."""
+    lookup = {w.lower(): str(v) for w, v in digits.items()}
+
+    def rewrite(run: str) -> str | None:
+        parts = re.split(r"[ \-]+", run)
+        inner = parts[1:-1]
+        if not any(p.isdigit() for p in inner) or all(p.isdigit() for p in inner):
+            return None
+        middle = "".join(p if p.isdigit() else lookup.get(p.lower(), "?") for p in inner)
+        if len(middle) != 6 or not middle.isdigit() or not parts[0].isupper():
+            return None
+        return parts[0] + middle + parts[-1].upper()
+
+    return rewrite
+
+
 # -- the rewrites and their gates ----------------------------------------------------------
 
 
@@ -404,6 +493,7 @@ def rewrites(
     turned_rx = _turned_token_rx(reversed_markings)
     table = (
         (turned_rx, turned_rx, _token_turned),
+        (_ESCAPED_GATE, _ESCAPED_RX, _unescaped),
         (_MARKUP_GATE, _MARKUP_RX, _unmarked),
         (_CONCAT_GATE, _CONCAT_RX, _concatenated),
         (_GLUE_RX, _GLUE_RX, _unglued),
@@ -411,6 +501,9 @@ def rewrites(
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
         (_VARS_GATE, _VARS_RX, _expanded),
+        (_NAMED_GATE, _NAMED_RX, _named_parts),
+        (_NINO_LOOKALIKE_RX, _NINO_LOOKALIKE_RX, _nino_digits),
+        (_nino_worded_rx(digit_map), _nino_worded_rx(digit_map), _nino_worded(digit_map)),
         (
             _nato_gate(nato_map, digit_map, connectors, cues, repeat_map),
             nato_rx,

@@ -1272,17 +1272,56 @@ def _turned_views(main: View, original_length: int, hits: frozenset[int]) -> lis
     for values that block alone, when it tells the reader to reverse it or ROT13 it."""
     views = []
     whole = SpanMap([(0, len(main.text), 0, original_length)])
+    cued = _cue_windows(main) if _CUE in hits and not (4 in hits and 5 in hits) else []
     if 4 in hits:
         views.append(View(main.text[::-1], whole, "reversed"))
-    elif _CUE in hits:
-        views.append(View(main.text[::-1], whole, "reversed", tiers=_TURNED_TIERS))
+    elif cued:
+        views.append(_turned_windows(main, cued, lambda t: t[::-1], "reversed"))
     if 5 in hits:
         views.append(View(codecs.encode(main.text, "rot13"), main.map, "rot13"))
-    elif _CUE in hits:
-        views.append(
-            View(codecs.encode(main.text, "rot13"), main.map, "rot13", tiers=_TURNED_TIERS)
-        )
+    elif cued:
+        views.append(_turned_windows(main, cued, lambda t: codecs.encode(t, "rot13"), "rot13"))
     return views
+
+
+#: the text a reading cue turns back: this many characters either side of it (its own
+#: sentence or line, not a whole document that happens to say "mirrored" somewhere)
+_CUE_WINDOW = 240
+
+
+def _cue_windows(main: View) -> list[tuple[int, int]]:
+    """Merged windows of :data:`_CUE_WINDOW` characters around each reading cue."""
+    text = main.text
+    data = text.encode()
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    out: list[tuple[int, int]] = []
+    for m in _reading_cue().finditer(data):
+        s, e = m.span()
+        if b2c is not None:
+            s, e = b2c(s), b2c(e)
+        lo, hi = max(0, s - _CUE_WINDOW), min(len(text), e + _CUE_WINDOW)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _turned_windows(main: View, windows: list[tuple[int, int]], turn, origin: str) -> View:
+    """The windows turned back, joined by blank lines; each maps to its original span."""
+    parts, segs, n = [], [], 0
+    for lo, hi in windows:
+        piece = turn(main.text[lo:hi])
+        o_s, o_e = main.to_original(lo, hi)
+        parts.append(piece)
+        segs.append((n, n + len(piece), o_s, o_e))
+        n += len(piece) + 2
+    return View("\n\n".join(parts), SpanMap(segs), origin, tiers=_TURNED_TIERS)
+
+
+@functools.cache
+def _reading_cue():
+    return re2.compile(_reading_cue_rx(), _OPTS)
 
 
 #: a text turned back on a cue word may find what blocks alone, not contact details (a

@@ -78,3 +78,36 @@ def test_a_reversed_marking_mid_line_reads_forwards_with_its_punctuation():
 )
 def test_benign_markdown_latex_shell_and_terminal_text_make_no_identifier(engine, text):
     assert engine.scan(text).categories == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Claimant NI number JG%3103729A",
+        "Claimant NI number JG\\u003103729A",
+        "Claimant NI number JG\\x3103729A",
+        "Claimant NI number JGIO3729A",
+        "Claimant NI number JG one 03729 A",
+        "Claimant NI: J G un dim tri saith dau naw A - draft the arrears letter.",
+        "Claimant NI: J G un zéro trois sept deux neuf A - draft the arrears letter.",
+        "Let a = 'JG1037' and b = '29A'. My NI number is a followed by b. Fill the form.",
+    ],
+)
+def test_one_character_disguised_or_named_parts_block(engine, text):
+    """RT-10 addendum (t149), RT-12 (Welsh/French digit words), RT-13 (named parts)."""
+    assert "UK_NINO" in {f.entity_type for f in engine.scan(text).findings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://x.example/a%20b%2Fc?q=abc%3D123 and the 50%OFF sale, 20%25 more.",
+        "Printf uses \\x41 for A; the escape \\u00e9 is e-acute in JSON.",
+        "Model BOOIIO10A and part ABIOOIIOC are in stock.",
+        "Il y a un chat et deux chiens; trois sont partis. Mae tri o blant yma.",
+        "Let x = 'left' and y = 'right'. The answer is x followed by y.",
+        "Use step 1 then step 2, then total plus tax.",
+    ],
+)
+def test_escapes_words_and_named_parts_in_ordinary_text_stay_clean(engine, text):
+    assert engine.scan(text).categories == []
