@@ -51,6 +51,11 @@ log = logging.getLogger("aidlp")
 
 #: Stands in for "no tool" in events and metrics about destinations that name no host.
 UNNAMED_TOOL = Tool(id="unnamed", name="Unnamed destination", hosts=["unnamed.invalid"])
+#: The ALPN protocol ids an intercepted connection may offer upstream. mitmproxy copies the
+#: client's offers into the proxy's own ClientHello to the server verbatim, so any other id
+#: (``NI JG103729A``, a key) would reach the AI host's TLS terminator unscanned (red team
+#: RT-114): the client's offers are cut to these before anything is copied.
+KNOWN_ALPN = (b"h2", b"http/1.1", b"http/1.0", b"http/0.9")
 
 
 class RefuseBlockedSni:
@@ -110,6 +115,9 @@ class ConnectionGate(FailsClosed):
 
     @fail_closed
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        client = data.context.client
+        if client.alpn_offers and any(p not in KNOWN_ALPN for p in client.alpn_offers):
+            client.alpn_offers = [p for p in client.alpn_offers if p in KNOWN_ALPN]
         if self.pages.tunnel(data.context.client.id) is not None:
             return  # the page tunnel: TLS with the client only (BlockedToolPages)
         server = data.context.server.address

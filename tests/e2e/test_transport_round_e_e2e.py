@@ -486,3 +486,78 @@ def test_a_deepseek_model_name_under_an_unlisted_domain_is_refused_at_connect(ai
     assert status == 403
     assert aidlp_proxy.wait_event(lambda e: refusals() > before)
     assert not [c for c in aidlp_proxy.upstream_connects() if name in c]
+
+
+# ---- RT-114: the client's ALPN offers are never copied upstream beyond the known protocols --
+
+
+def test_alpn_offers_upstream_are_only_known_protocols(start_proxy, pki):
+    import socket
+    import threading
+
+    from OpenSSL import SSL
+
+    from tests.e2e.harness import free_port
+
+    offered: list[list[bytes]] = []
+
+    def select(_conn, protos):
+        offered.append(list(protos))
+        return b"http/1.1" if b"http/1.1" in protos else protos[0]
+
+    context = SSL.Context(SSL.TLS_SERVER_METHOD)
+    context.use_certificate_chain_file(str(pki.cert_pem))
+    context.use_privatekey_file(str(pki.key_pem))
+    context.set_alpn_select_callback(select)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                raw, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                tls = SSL.Connection(context, raw)
+                tls.set_accept_state()
+                tls.do_handshake()
+                raw.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            except Exception:
+                pass
+            finally:
+                raw.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    proxy = start_proxy(
+        env_extra={
+            "AIDLP_TEST_UPSTREAM_HTTPS": str(listener.getsockname()[1]),
+            "AIDLP_TEST_UPSTREAM_HTTP": str(free_port()),
+        },
+        name="alpn",
+    )
+    try:
+        for offers in (["http/1.1", "NI JG103729A"], ["h2", "AKIAQ3EGRKTN7V2XPZ5M", "http/1.1"]):
+            sock, status = open_tunnel(proxy.port, "api.openai.com:443")
+            assert status == 200
+            client = proxy.ssl_context()
+            client.set_alpn_protocols(offers)
+            with client.wrap_socket(sock, server_hostname="api.openai.com") as tls:
+                assert tls.selected_alpn_protocol() in ("http/1.1", "h2")
+                if tls.selected_alpn_protocol() == "http/1.1":
+                    tls.sendall(b"GET /v1/models HTTP/1.1\r\nHost: api.openai.com\r\n\r\n")
+                    _read_head(tls)
+        assert offered, "the upstream was never reached"
+        for protos in offered:
+            assert set(protos) <= {b"h2", b"http/1.1"}, protos
+    finally:
+        listener.close()
+        proxy.stop()
