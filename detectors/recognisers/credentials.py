@@ -649,6 +649,17 @@ def key_material(value: str) -> bool:
     return len(first.strip()) >= 8 and not is_placeholder(first)
 
 
+def bitlocker_key(value: str) -> bool:
+    """A BitLocker recovery password: 8 blocks of 6 digits, each a multiple of 11 below
+    720896 (each block encodes 16 bits of the key times 11); not all blocks equal."""
+    blocks = [int(b) for b in value.split("-")]
+    return (
+        len(blocks) == 8
+        and all(b % 11 == 0 and b < 720896 for b in blocks)
+        and len(set(blocks)) > 2
+    )
+
+
 CHECKS: dict[str, Callable[[str], bool]] = {
     "secret_value": secret_value,
     "uri_password": uri_password,
@@ -672,6 +683,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "mixed_case_digit_or_upper": mixed_case_digit_or_upper,
     "mixed_letters_digits": mixed_letters_digits,
     "pin_value": pin_value,
+    "bitlocker_key": bitlocker_key,
 }
 
 
@@ -761,8 +773,11 @@ class CredentialRecogniser(Recogniser):
         ]
         hits += self._joined_literal_hits(data, b2c)
         hits += self._unescaped_hits(text, data)
+        hits += self._table_hits(text, data)
         rank = self._source_rank
-        hits.sort(key=lambda c: (_is_generic(c.entity), c.start, rank[c.pattern], c.start - c.end))
+        hits.sort(
+            key=lambda c: (_is_generic(c.entity), c.start, rank.get(c.pattern, 0), c.start - c.end)
+        )
         kept: list[Candidate] = []  # non-overlapping, by start
         starts: list[int] = []
         for c in hits:
@@ -836,6 +851,48 @@ class CredentialRecogniser(Recogniser):
                 for c in self._rule_hits(self.rules[rule_index], ltext, ldata, lb2c):
                     s, e = base + spans[c.start][0], base + spans[c.end - 1][1]
                     out.append(dataclasses.replace(c, start=s, end=e))
+        return out
+
+    def _table_hits(self, text: str, data: bytes) -> list[Candidate]:
+        """A table whose header names a password column (Markdown, CSV, TSV, ``;``-separated:
+        ``| System | Username | Password |``, ``username,password,role``): each row's cell in
+        that column is judged as a typed password (:func:`table_password`). Bounded: the
+        first :data:`_MAX_TABLES` headers, :data:`_MAX_TABLE_ROWS` rows each."""
+        if _TABLE_HEADER.search(data) is None:
+            return []
+        out: list[Candidate] = []
+        for n, header in enumerate(_TABLE_HEADER.finditer(text)):
+            if n >= _MAX_TABLES:
+                break
+            line = header.group(0)
+            delimiter = max("|\t,;", key=line.count)
+            cells = _cells(line, delimiter)
+            columns = [i for i, (_, _, cell) in enumerate(cells) if _PASSWORD_CELL.match(cell)]
+            if not columns or len(cells) < 2:
+                continue
+            at = header.end() + 1
+            for _ in range(_MAX_TABLE_ROWS):
+                if at >= len(text):
+                    break
+                stop = text.find("\n", at)
+                stop = len(text) if stop < 0 else stop
+                row = text[at:stop]
+                if delimiter not in row or len(row) > 2000:
+                    break
+                if not _RULE_ROW.match(row):  # not a Markdown |---|---| line
+                    row_cells = _cells(row, delimiter)
+                    if len(row_cells) != len(cells):
+                        break
+                    for i in columns:
+                        s, e, cell = row_cells[i]
+                        if table_password(cell):
+                            out.append(
+                                Candidate(
+                                    self, "GENERIC_PASSWORD", at + s, at + e, 0.8,
+                                    "table-password-column", False, self.TIER, self.CATEGORY,
+                                )
+                            )  # fmt: skip
+                at = stop + 1
         return out
 
     def _matching_rules(self, text: str, data: bytes) -> set[int]:
@@ -950,6 +1007,51 @@ _ESCAPED_LINE = re2.compile(
 _ENTITY = re2.compile(r"&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", RE2_OPTIONS)
 _MAX_ESCAPED_LINES = 500
 _MAX_ESCAPED_LINE = 4000
+
+
+#: a table header line with a column naming a password (and a delimiter)
+_TABLE_HEADER = re2.compile(
+    r"(?im)^[^\n]{0,300}\b(?:password|passwd|pwd|passcode|passphrase)s?\b[^\n]{0,300}$",
+    RE2_OPTIONS,
+)
+_PASSWORD_CELL = re2.compile(
+    r"(?i)^(?:[a-z]{1,20}[ _-])?(?:password|passwd|pwd|pass|passcode|passphrase)s?(?:[ _-]?\(?[a-z]{1,12}\)?)?$",
+    RE2_OPTIONS,
+)
+_RULE_ROW = re2.compile(r"^[ \t|:+-]*-{3,}[ \t|:+-]*$", RE2_OPTIONS)
+_MAX_TABLES = 20
+_MAX_TABLE_ROWS = 1000
+
+
+def _cells(line: str, delimiter: str) -> list[tuple[int, int, str]]:
+    """``(start, end, text)`` of each cell of a table line, stripped; a Markdown row's outer
+    pipes open and close no cell."""
+    out: list[tuple[int, int, str]] = []
+    start = 0
+    for i in range(len(line) + 1):
+        if i == len(line) or line[i] == delimiter:
+            raw = line[start:i]
+            lead = len(raw) - len(raw.lstrip())
+            cell = raw.strip().strip("\"'")
+            s = start + lead + (1 if raw.strip()[:1] in "\"'" and cell else 0)
+            out.append((s, s + len(cell), cell))
+            start = i + 1
+    if delimiter == "|" and len(out) >= 2:
+        if not out[0][2]:
+            out = out[1:]
+        if out and not out[-1][2]:
+            out = out[:-1]
+    return out
+
+
+def table_password(value: str) -> bool:
+    """A password column's cell that is a typed password: letters with digits or symbols,
+    or the three-random-words shape (``Yes``, ``N/A``, ``Reset``, ``********``, ``see
+    vault`` are what such columns also hold)."""
+    v = value.strip()
+    if len(v) < 6 or " " in v:
+        return False
+    return prose_password(v)
 
 
 def _byte_to_char(text: str) -> Callable[[int], int]:

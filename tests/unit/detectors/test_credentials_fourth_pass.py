@@ -71,6 +71,29 @@ WITH_SECRETS = [
     ('bannerToken := "Bearer bb_pr_abcdc2b40ef44abcd8cbf3739aabcd"', "GENERIC_SECRET"),
     # letters only, case switching at random
     ("parsehub token = 'vZrEclFwOqeA'", "GENERIC_SECRET"),
+    # tables whose header names a password column
+    (
+        "| System | Username | Password |\n|---|---|---|\n| HR portal | jbloggs | Walnut#Tree58 |",
+        "GENERIC_PASSWORD",
+    ),
+    ("username,password,role\njbloggs,Maple#Leaf62,admin\nasmith,Cedar!Row18,user", None),
+    ("user\tpwd\nsvc_etl\t'Qz7!mK2pL'", None),
+    # infrastructure configs and tools
+    ("username admin privilege 15 secret 0 Cisco!Lab2026", "GENERIC_PASSWORD"),
+    ("enable password Sw1tch#Core", "GENERIC_PASSWORD"),
+    ("snmp-server community Pr1vat3Comm RW", "GENERIC_PASSWORD"),
+    ("requirepass Redis#Cache909", "GENERIC_PASSWORD"),
+    ("redis-cli -h cache01 -a 'Redis#Cache909' ping", "GENERIC_PASSWORD"),
+    ("ldapsearch -x -H ldap://dc01 -D 'cn=svc,dc=corp' -w 'Quartz!Vein29' -b dc=corp", None),
+    ("keytool -genkey -alias a -keystore a.jks -storepass 'Harbour#Wall93'", None),
+    ("define('DB_PASSWORD', 'Nutmeg#Spice62');", "GENERIC_PASSWORD"),
+    ("Our team's shared Gmail is dwp.events@gmail.com / Events#2026Leeds", "GENERIC_PASSWORD"),
+    ("the pw for the shared drive is Heron#Lake88", "GENERIC_PASSWORD"),
+    # BitLocker recovery password: 8 blocks, each a multiple of 11 below 720896
+    (
+        "BitLocker recovery key: 150876-387288-098329-667678-235851-417868-563255-003905",
+        "BITLOCKER_RECOVERY_KEY",
+    ),
 ]
 
 WITHOUT_SECRETS = [
@@ -101,6 +124,15 @@ WITHOUT_SECRETS = [
     "Date: 2024-01-05 / mail@example.com",
     'primary_key = "CustomerIdentifierKey"',
     "key: value",
+    "| Field | Required | Notes |\n|---|---|---|\n| password | yes | min 12 chars |",
+    "| Account | Password |\n|---|---|\n| HR | see vault |\n| Fin | ******** |\n| Ops | N/A |",
+    "name,password_set,last_login\njbloggs,true,2026-01-04",
+    "snmp-server community public RO",
+    "enable secret 5 is the hashed form; never use enable password",
+    "curl -w '%{http_code}' https://intranet/health",
+    "Ticket numbers: 123456-654321-111111-222222-333333-444444-555555-666666",
+    "define('DB_PASSWORD', getenv('DB_PASSWORD'));",
+    "contact jo@example.com / the service desk",
 ]
 
 
@@ -209,6 +241,43 @@ DEPARTMENTAL_WITH_SECRETS = [
     "I keep forgetting my password. It's Penguin-Ice-45. Can you give me a mnemonic to remember it?",
     "is 'Tulip!Garden2026' a good password?",
     "Password = Hv8#kq1!",
+    "version: '3'\nservices:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_USER: claims\n      POSTGRES_PASSWORD: Tide!Pool2026",
+    '{\n  "ConnectionStrings": {\n    "Default": "Server=sql01;Database=Claims;User Id=claims_app;Password=Fern&Moss81;"\n  }\n}',
+    '- name: Create db user\n  mysql_user:\n    name: reporting\n    password: "Copper#Kettle19"\n    priv: "*.*:SELECT"',
+    '$cred = New-Object System.Management.Automation.PSCredential("CORP\\svc_sql", (ConvertTo-SecureString "Granite!Peak44" -AsPlainText -Force))',
+    "| System | Username | Password |\n|---|---|---|\n| HR portal | jbloggs | Walnut#Tree58 |\n| Finance | jbloggs | Birch!Lane21 |",
+    "username,password,role\njbloggs,Maple#Leaf62,admin\nasmith,Cedar!Row18,user",
+    "conn = pyodbc.connect('DRIVER={ODBC Driver 18 for SQL Server};SERVER=sql01;DATABASE=claims;UID=claims_ro;PWD=Slate#Roof73')",
+    'ldapsearch -x -H ldap://dc01.corp.local -D "CN=svc_ldap,OU=Service,DC=corp,DC=local" -w \'Quartz!Vein29\' -b "DC=corp,DC=local"',
+    "snmp-server community Pr1vat3Comm RW",
+    "username admin privilege 15 secret 0 Cisco!Lab2026",
+    "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0",
+    "requirepass Redis#Cache909",
+    "mongodb+srv://appuser:Lunar%23Tide55@cluster0.ab1cd.mongodb.net/claims",
+    "Hi Jo, your account has been set up. Username: jo.bloggs  Temporary password: Violet-Sky-33. You'll be asked to change it.",
+    "BitLocker recovery key: 412907-118294-503811-622017-090343-275550-681758-330187",
+    "Login: jsmith\nPassword: Falcon!Ridge7",
+    "the pw for the shared drive is Heron#Lake88",
+    "ftp://upload:Kite!String42@ftp.partner.example/inbound",
+    "withCredentials([usernamePassword(credentialsId: 'x', usernameVariable: 'U', passwordVariable: 'P')]) { sh 'curl -u admin:Sparrow!Nest9 https://nexus/' }",
+    "jdbc:sqlserver://sql01:1433;databaseName=claims;user=claims;password=Pine#Cone36",
+    "azure storage key: DefaultEndpointsProtocol=https;AccountName=dwpdocs;AccountKey=q9Zk2Lm8Xp4Rt7Vb1Ns6Wc3Yd0Fg5Hj8Kl2Mn4Pq6Rs8Tu0Vw2Xy4Za6Bc8De0Fg2Hi4Jk6Lm8No0Pq2==;EndpointSuffix=core.windows.net",
+    'Can you help me fix this? Error: FATAL: password authentication failed for user "claims" (connection string was host=db01 user=claims password=Raven#Wing50 dbname=claims)',
+    "I've attached the config, the SMTP relay password is in there too: smtp_pass=Lantern!Bay77",
+    "New joiner checklist: laptop PIN 482913, email password Welcome2Dwp!, building pass collected",
+    "VPN: server vpn.dwp.example, group DWP-Remote, shared secret Tr4vel!Gate, then your own AD password",
+    "In the meeting Sam said the admin password for the projector is proj3ctor!Admin, can you note that down?",
+    "Our team's shared Gmail is dwp.events@gmail.com / Events#2026Leeds",
+    "Please turn this into a nice welcome email: wifi = DWP-Guest, pw = Seaside!Rock44, printer code 5521",
+    "To connect: ssh deploy@10.0.3.7 (password: Badger!Sett31)",
+    "wp-config.php: define('DB_PASSWORD', 'Nutmeg#Spice62');",
+    "PGPASSWORD='Cobble!Stone8' pg_dump -h db01 -U claims claims > claims.sql",
+    "git clone https://jbloggs:ghp_R8q2Lm9XpT4vB7nS1wC6yD3fG5hJ0kL2mN4p@github.com/dwp/claims.git",
+    "The password is the name of our first office followed by the year: Caxton2019",
+    "rabbitmq: amqp://claims:Otter#Pond47@mq01:5672/claims",
+    "keytool -genkey -alias claims -keystore claims.jks -storepass 'Harbour#Wall93' -keypass 'Harbour#Wall93'",
+    "openssl pkcs12 -export -in cert.pem -inkey key.pem -out cert.p12 -passout pass:Meadow!Lark27",
+    "Set the service account password to Jasmine#Tea2026 and make sure it never expires.",
 ]
 
 DEPARTMENTAL_WITHOUT_SECRETS = [
