@@ -127,10 +127,18 @@ def _brotli(data: bytes, limit: int) -> bytes:
     return sink.bytes()
 
 
-def _zstd(data: bytes, limit: int) -> bytes:
+def _zstd(data: bytes, limit: int, notes: list[str] | None = None) -> bytes:
     sink = _Sink(limit)
     try:
         while data:
+            if len(data) >= 8 and data[0] & 0xF0 == 0x50 and data[1:4] == b"\x2a\x4d\x18":
+                # a skippable frame: decoders pass over its bytes, but they reach the AI host
+                # (red team RT-112): read as a note, like gzip's FNAME / FCOMMENT
+                size = int.from_bytes(data[4:8], "little")
+                if notes is not None:
+                    notes.append(data[8 : 8 + size].decode("latin-1"))
+                data = data[8 + size :]
+                continue
             d = zstd.ZstdDecompressor()
             sink.add(d.decompress(data, CHUNK))
             while not d.eof:
@@ -157,7 +165,8 @@ def decode_body(
     raw: bytes, content_encoding: str, limit: int, notes: list[str] | None = None
 ) -> bytes:
     """Undo every coding in ``content_encoding`` (a header value, possibly a list).
-    ``notes`` collects text the codings carry besides the body (gzip FNAME / FCOMMENT)."""
+    ``notes`` collects text the codings carry besides the body (gzip FNAME / FCOMMENT, zstd
+    skippable frames)."""
     if len(raw) > limit:
         raise ExtractionError("too_large", "body over the size limit")
     codings = [c.strip().lower() for c in content_encoding.split(",")]
@@ -169,5 +178,8 @@ def decode_body(
         if decoder is None:
             raise ExtractionError("unparseable", "unsupported content-encoding")
         if data:
-            data = _gzip(data, limit, notes) if decoder is _gzip else decoder(data, limit)
+            if decoder in (_gzip, _zstd):
+                data = decoder(data, limit, notes)  # type: ignore[call-arg]
+            else:
+                data = decoder(data, limit)
     return data

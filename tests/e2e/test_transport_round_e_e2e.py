@@ -277,6 +277,23 @@ def test_a_nino_in_gzip_member_headers_is_refused(aidlp_proxy, upstream_log, mem
     _refused_raw(aidlp_proxy, upstream_log, head, marker)
 
 
+def test_a_nino_in_a_zstd_skippable_frame_is_refused(aidlp_proxy, upstream_log):
+    """RT-112: zstd decoders pass over a skippable frame; its bytes still reach the host."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:
+        from backports import zstd  # type: ignore[no-redef]
+
+    note = b"Claimant NI JG103729A"
+    body = b"\x50\x2a\x4d\x18" + len(note).to_bytes(4, "little") + note
+    body += zstd.compress(HELLO_BODY)
+    assert zstd.decompress(body) == HELLO_BODY
+    head, marker = _raw_h1(
+        aidlp_proxy, b"/v1/chat/completions", b"Content-Encoding: zstd\r\n", body
+    )
+    _refused_raw(aidlp_proxy, upstream_log, head, marker)
+
+
 def test_a_clean_gzip_body_with_a_file_name_arrives(aidlp_proxy, upstream_log):
     body = _gzip_member(HELLO_BODY, name=b"request.json")
     head, marker = _raw_h1(

@@ -184,3 +184,20 @@ def test_gzip_member_header_fields_are_read():
     assert decode_body(body, "gzip", 1 << 20, notes) == b'{"a": 1}' * 2
     assert notes == ["NI_JG103729A.json"] * 2
     assert gzip_header_texts(gzip.compress(b"x")) == []
+
+
+def test_zstd_skippable_frames_are_read_as_notes():
+    """Red team RT-112: a skippable frame's bytes reach the AI host; decoders skip them."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:
+        from backports import zstd  # type: ignore[no-redef]
+
+    from proxy.extract.encoding import decode_body
+
+    note = b"NI JG103729A"
+    body = b"\x5a\x2a\x4d\x18" + len(note).to_bytes(4, "little") + note + zstd.compress(b"{}")
+    assert zstd.decompress(body) == b"{}"
+    notes: list[str] = []
+    assert decode_body(body, "zstd", 1 << 20, notes) == b"{}"
+    assert notes == ["NI JG103729A"]
