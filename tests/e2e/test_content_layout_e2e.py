@@ -181,3 +181,26 @@ def test_a_netpbm_scan_is_read_by_ocr_and_blocked(aidlp_proxy, upstream_log) -> 
     assert event is not None and event["reason"] != "uninspectable"  # read by OCR, and found
     assert any(f["entity_type"] == "UK_NINO" for f in event["findings"])
     assert _never_reached(upstream_log, "/v1/files", name.encode())
+
+
+@pytest.mark.parametrize(
+    "lines", [["NI number: JG 10 37 29 A"], ["Team picnic on Friday"]], ids=["nino", "clean"]
+)
+def test_a_picture_beside_a_pdf_text_layer_is_read_by_ocr(aidlp_proxy, upstream_log, lines) -> None:
+    """RT-41: the text layer says 'Quarterly team update'; the picture is what a viewer shows."""
+    from tests.unit.extract.test_extract_pdf_drawn import picture_page
+
+    data = picture_page(lines, (900, 160))
+    name = f"{uuid.uuid4().hex[:12]}-update.pdf"
+    client = _openai(aidlp_proxy)
+    if lines[0].startswith("NI"):
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            client.files.create(file=(name, data, "application/pdf"), purpose="assistants")
+        event = aidlp_proxy.wait_event(
+            lambda e: e.get("incident_id") == info.value.response.headers["X-AIDLP-Incident"]
+        )
+        assert event is not None and any(f["entity_type"] == "UK_NINO" for f in event["findings"])
+        assert _never_reached(upstream_log, "/v1/files", name.encode())
+    else:
+        client.files.create(file=(name, data, "application/pdf"), purpose="assistants")
+        assert upstream_log.wait_for(lambda r: r.path == "/v1/files" and name.encode() in r.body)

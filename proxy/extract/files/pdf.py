@@ -17,6 +17,7 @@ text, link targets). Fail closed:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import logging
@@ -107,6 +108,7 @@ def extract_pdf(
         _document_parts(col, reader, where, depth)
         scanned = 0
         checked: dict[int, bool] = {}  # font object → its ToUnicode map is a decoy
+        pictures: set[object] = set()  # image objects already sent to OCR (a logo on every page)
         for index, page in enumerate(reader.pages):
             col.budget.check_time()
             at = f"{where}<page {index + 1}>"
@@ -120,6 +122,7 @@ def extract_pdf(
                 layout = _layout_view(page, reader)
                 if layout and "".join(layout.split()) != "".join(text.split()):
                     col.text(layout, f"{at}<layout>")  # as the page shows it (RT-99)
+                _pictures_beside_text(col, page, f"{at}<picture>", pictures)
             elif _draws_text(page):
                 col.unreadable("PDF page draws text that does not extract")
             elif _draws_anything(page):
@@ -358,6 +361,41 @@ def _decoy_map(font: Any) -> bool:
         if unicodedata.normalize("NFKC", shown) != unicodedata.normalize("NFKC", named):
             disagree += 1
     return disagree >= _DISAGREE_MIN and disagree * 3 >= compared
+
+
+#: pictures smaller than this cannot show a legible line of text (rules, bullets, icons)
+_MIN_PICTURE_SIDE = 12
+_MIN_PICTURE_AREA = 2_400
+
+
+def _pictures_beside_text(col: Collector, page: Any, where: str, seen: set[object]) -> None:
+    """The pictures of a page that also has a text layer go to OCR (RT-41): a viewer, and the
+    page image a model is given, shows what they draw; the text layer says nothing of it. Each
+    picture (by its bytes) once per document; pictures too small to hold a line of text are skipped.
+    OCR's own bounds (``ocr.max_images_per_request``, its time budget) then apply: an image
+    past them stays uninspectable, as in a docx."""
+    from PIL import Image
+
+    try:
+        images = list(page.images)
+    except Exception:  # pypdf raises many types on odd image streams: the policy decides
+        col.media("image", where)
+        return
+    for image in images:
+        key = hashlib.sha256(image.data).digest() if image.data else b""
+        if key in seen or not image.data:
+            continue
+        seen.add(key)
+        try:
+            with Image.open(io.BytesIO(image.data)) as picture:
+                width, height = picture.size
+        except Exception:  # Pillow cannot even read its header: the policy decides
+            col.media("image", where)
+            continue
+        if min(width, height) < _MIN_PICTURE_SIDE or width * height < _MIN_PICTURE_AREA:
+            continue
+        col.media("image", where, image.data)
+        col.budget.check_time()
 
 
 def _forged(text: str) -> bool:

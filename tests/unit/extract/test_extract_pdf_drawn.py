@@ -211,3 +211,45 @@ def test_a_tounicode_map_that_agrees_with_the_glyph_names_is_read() -> None:
 def test_ligature_entries_are_not_decoy_words() -> None:
     data = coded_pdf(["ffi", "fl", *SHOWN_LINE[2:]])
     assert any(NINO in s.text for s in upload(data).segments)
+
+
+def picture_page(lines: list[str], size: tuple[int, int] = (900, 160), pages: int = 1) -> bytes:
+    """Pages that each draw one picture (Pillow writes it as a PDF) under a text layer (a
+    Helvetica line merged in with pypdf): what a viewer and a model's page image show."""
+    from PIL import Image
+
+    from tests.images import render
+
+    picture = Image.open(io.BytesIO(render(lines, size)))
+    buf = io.BytesIO()
+    picture.save(buf, "PDF")
+    text = pypdf.PdfReader(
+        io.BytesIO(page_pdf(b"BT /F1 12 Tf 72 40 Td (Quarterly team update) Tj ET"))
+    )
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_page(pypdf.PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+        writer.pages[-1].merge_page(text.pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_picture_beside_a_text_layer_goes_to_ocr() -> None:
+    """RT-41: the text layer reads 'Quarterly team update'; the picture shows the NINO."""
+    from PIL import Image
+
+    data = picture_page(["Claimant NI number JG 10 37 29 A"])
+    page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+    assert "Quarterly team update" in page.extract_text() and "JG" not in page.extract_text()
+    assert [Image.open(io.BytesIO(i.data)).size for i in page.images] == [(900, 160)]
+    extraction = upload(data)
+    assert extraction.uninspectable == ["image:upload<page 1><picture>"]  # until OCR reads it
+    assert len(extraction.images) == 1
+
+
+def test_one_picture_on_every_page_goes_to_ocr_once_and_tiny_ones_not_at_all() -> None:
+    extraction = upload(picture_page(["Departmental logo"], pages=3))
+    assert len(extraction.images) == 1
+    tiny = upload(picture_page(["-"], size=(200, 8)))
+    assert not tiny.images and not tiny.uninspectable
