@@ -20,7 +20,7 @@ from typing import Any
 
 from proxy.extract.adapter import API, JsonAdapter
 from proxy.extract.collector import Collector
-from proxy.extract.datatypes import RequestView
+from proxy.extract.datatypes import Extraction, RequestView
 from proxy.extract.gemini import content, parts
 from proxy.extract.values import as_list, path_join
 
@@ -89,6 +89,14 @@ class GeminiLiveAdapter(JsonAdapter):
         _message(col, data, "body")
         setup = data.get("setup") if isinstance(data, dict) else None
         return (setup.get("model") if isinstance(setup, dict) else None), []
+
+    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
+        """A binary message on this voice socket is raw audio the protocol does not define
+        (red team RT-124): uninspectable media, never read as an unknown file."""
+        if not view.is_text:
+            col.media("audio", "message")
+            return self.result(col)
+        return super().extract_ws(view, col)
 
     def ws_places(self, text: str) -> list[tuple[str, str]]:
         return [("message", text)]

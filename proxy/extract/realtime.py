@@ -15,7 +15,7 @@ from typing import Any
 
 from proxy.extract.adapter import API, JsonAdapter
 from proxy.extract.collector import Collector
-from proxy.extract.datatypes import RequestView
+from proxy.extract.datatypes import Extraction, RequestView
 from proxy.extract.values import as_list, path_join
 
 _AUDIO_EVENTS = frozenset({"input_audio_buffer.append"})
@@ -63,6 +63,14 @@ class RealtimeAdapter(JsonAdapter):
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
         _event(col, data, "body")
         return None, []
+
+    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
+        """A binary message on this voice socket is raw audio the protocol does not define
+        (red team RT-124): uninspectable media, never read as an unknown file."""
+        if not view.is_text:
+            col.media("audio", "message")
+            return self.result(col)
+        return super().extract_ws(view, col)
 
     def ws_places(self, text: str) -> list[tuple[str, str]]:
         return [("message", text)]

@@ -578,3 +578,34 @@ def test_alpn_offers_upstream_are_only_known_protocols(start_proxy, pki):
     finally:
         listener.close()
         proxy.stop()
+
+
+def test_a_binary_pcm_frame_on_the_realtime_socket_is_blocked(aidlp_proxy, upstream_log):
+    """RT-124: binary audio frames on OpenAI Realtime's socket are uninspectable, as its JSON
+    audio appends are; the text event before them arrives."""
+    import asyncio
+    import os
+
+    text = json.dumps(
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "What is a good name for a dog?"}],
+            },
+        }
+    )
+    pcm = os.urandom(3200)
+    url = "wss://api.openai.com/v1/realtime?intent=transcription"
+    code = asyncio.run(_ws_frames(aidlp_proxy, url, [text, pcm]))
+    assert code == 1008
+    assert upstream_log.wait_for(lambda r: r.kind == "ws" and b"dog?" in r.body) is not None
+    assert not [r for r in upstream_log.snapshot() if r.kind == "ws" and r.body == pcm]
+    assert aidlp_proxy.wait_event(
+        lambda e: (
+            e.get("event") == "ai.request.blocked"
+            and e.get("reason") == "uninspectable"
+            and e.get("host") == "api.openai.com"
+        )
+    )

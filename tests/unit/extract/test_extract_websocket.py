@@ -205,3 +205,13 @@ def test_gemini_live_text_turns_and_setup_are_read() -> None:
         )
         assert result.adapter == "gemini_live" and not result.uninspectable
         assert NINO in joined(result)
+
+
+@pytest.mark.parametrize(
+    "host,path",
+    [("api.openai.com", "/v1/realtime"), ("generativelanguage.googleapis.com", LIVE_PATH)],
+)
+def test_a_binary_frame_on_a_voice_socket_is_uninspectable_audio(host, path) -> None:
+    """RT-124: raw PCM sent as a binary frame on a realtime voice socket is audio."""
+    result = extract_websocket_message(host, path, bytes(range(256)) * 8, False)
+    assert result.uninspectable == ["audio:message"]
