@@ -94,11 +94,11 @@ def _item(c: Candidate) -> Item:
 #: "Name: ...", "claimant Stuart Phillips", "Dear Aisha")
 PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
-     "role_name", "salutation_name",
+     "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
-ID_FORMS = frozenset({"staff_number", "glued_name"})
+ID_FORMS = frozenset({"staff_number", "glued_name", "field_name", "handle_name", "slug_name"})
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
 ADDRESSED_FORMS = frozenset(
@@ -257,9 +257,9 @@ def combine(
     if reg.toy:  # a programming task's or a story's address is toy data
         contact = [c for c in contact if c.entity not in _ADDRESS_LINES | _ADDRESS_CONFIRMERS]
     # a format example ("e.g. 07700 900123", "for example 'John Smith'") is nobody's data
-    contact = [c for c in contact if not _example(hits, c)]
-    weak = [w for w in weak if not _example(hits, w)]
-    names = [n for n in names if not _example(hits, n)]
+    contact = [c for c in contact if not _example(hits, c, text)]
+    weak = [w for w in weak if not _example(hits, w, text)]
+    names = [n for n in names if not _example(hits, n, text)]
     counted: list[Item] = direct + strong + contact
     identified = bool(strong or contact)
     if identified:
@@ -553,8 +553,21 @@ _ALIAS_STOP = frozenset(
 EXAMPLE_CUE_CHARS = 48
 
 
-def _example(hits: Hits, item: Item) -> bool:
-    return hits.near("register:example_cue", item.start, item.start, EXAMPLE_CUE_CHARS, -1)
+def _example(hits: Hits, item: Item, text: str = "") -> bool:
+    """A format-example cue ("e.g.", "format:") right before the item; a cue that is a
+    label of a host name ("cases.example.org/claimants/jane-smith") is no cue."""
+    if not hits.near("register:example_cue", item.start, item.start, EXAMPLE_CUE_CHARS, -1):
+        return False
+    if not text:
+        return True
+    starts, ends = hits.starts["register:example_cue"], hits.ends["register:example_cue"]
+    i = bisect.bisect_left(starts, item.start - EXAMPLE_CUE_CHARS)
+    while i < len(starts) and starts[i] <= item.start - 1:
+        s, e = starts[i], ends[i]
+        if not (text[s - 1 : s] == "." and text[e : e + 1] == "."):
+            return True
+        i += 1
+    return False
 
 
 def _window(spans, starts, n: Item, window: int):

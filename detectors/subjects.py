@@ -129,6 +129,12 @@ _SELF_INTRODUCTION = re.compile(
     rf"(?i)\b(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'self_introductions'))})"
     r"[ \t]+$"
 )
+#: a name field's key right before a name, at a line start ("user: ", "filename: ")
+_NAME_FIELD = re.compile(
+    r"(?im)^[ \t]*(user|username|user_name|name|display_name|sender|author|filename|file_name)"
+    r"[ \t]*:[ \t]*[\"']?$"
+)
+_SENDER_KEYS = frozenset({"user", "username", "user_name", "name", "display_name", "sender"})
 #: a blank line right before a position (the end of a bounded slice)
 _BLANK_LINE_BEFORE = re.compile(r"\n[ \t]*\n[ \t]*$")
 #: a user name glued with underscores ("Jane_Smith"), the whole of what is matched
@@ -554,6 +560,11 @@ class Structure:
         near_line_start = nl >= 0 or s <= SALUTATION_CHARS
         if near_line_start and _SALUTATION_BEFORE.search(self.text[nl + 1 : s] or "\0"):
             return "addressee"
+        field = _NAME_FIELD.search(self.text, max(0, s - 40), s)
+        if field is not None and re.search(r"[._\-]", self.text[s:e]):
+            # "user: jane.smith" (the sender), "filename: Jane_Smith_OH_report.txt" (what
+            # the document is about): a request's or a file's own name field (RT-121)
+            return "writer" if field.group(1).lower() in _SENDER_KEYS else "subject"
         if len(words) < 2:
             return None
         if _SELF_INTRODUCTION.search(self.text, max(0, s - 24), s):
@@ -583,6 +594,8 @@ class Structure:
             return False
         lo, _ = self.span(self.sentence(ctx[0]))
         lo = max(lo, ctx[0] - PRONOUN_BEFORE_CHARS)
+        if speaker == "subject":
+            return True  # the file is named after the person: its content is about them
         if speaker == "addressee":
             if ctx[0] < name[1] or _CLOSING.search(self.text, name[1], ctx[0]):
                 return False

@@ -86,6 +86,8 @@ _SCRIPT_WORD = (
     r"\p{Sinhala}\p{Thai}\p{Ethiopic}\p{Georgian}\p{Armenian}"
     "\u0640\u200c\u200d]+"
 )
+#: the keys of a request's or a file's own name fields ("user: jane.smith")
+_FIELD_KEYS = "user|username|user_name|name|display_name|sender|author|filename|file_name"
 _UPPER_WORD = r"(?:MC|MAC|O'|D')?[A-Z]{2,}(?:['\-][A-Z]{2,})?"
 #: forenames that are not also English words, in lower case ("kelly brannigan"): a name
 #: typed in lower case in casework
@@ -226,6 +228,28 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"(?:^|\n)[ \t]*(?P<v>(?:{forename_rx})_{_NAME_WORD})[ \t]*(?:\n|$)",
             0.5,
         ),
+        # a request's or a file's own name field holding a glued name ("user: jane.smith",
+        # "filename: Jane_Smith_OH_report.txt", "name: Jane_Smith"; red team RT-121): the
+        # sender, or the document's subject (detectors/subjects.py: Structure.speaker)
+        Pattern(
+            "field_name",
+            rf"(?m)^[ \t]*(?i:{_FIELD_KEYS})[ \t]*:[ \t]*[\"']?"
+            rf"(?P<v>(?:{forename_rx}|{forename_lower_rx})[._\-](?:{_NAME_WORD}|{_LOWER_WORD}))"
+            r"(?:[._\-][\w.\-]{0,60})?[\"']?[ \t]*$",
+            0.5,
+        ),
+        # a handle or a URL slug made of a known forename and a surname ("@JaneSmith71",
+        # ".../claimants/jane-smith-1971"; RT-121)
+        Pattern(
+            "handle_name",
+            rf"@(?P<v>(?:{forename_rx})(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}})\d{{0,4}}\b",
+            0.5,
+        ),
+        Pattern(
+            "slug_name",
+            rf"/(?P<v>(?:{forename_lower_rx})-[a-z]{{2,}}(?:-[a-z]{{2,}})?)(?:-\d{{1,4}})?(?:[/?#.\s]|$)",
+            0.5,
+        ),
         Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
         # "Hi Aaron, your attendance ...": a known forename greeted at the start of a line,
         # an email or a quotation
@@ -239,7 +263,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         Pattern(
             "workplace_name",
             rf"\b(?P<v>(?:{forename_rx}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
-            rf"(?:[A-Z]?[a-z]+ )?(?:{w.units})\b",
+            rf"(?:[A-Z]?[a-z]+ ){{0,2}}(?:{w.units})\b",
             0.6,
         ),
         # "Imran (EO)", "Darren M. (HEO, Bolton)": a known forename, or a full name, with a

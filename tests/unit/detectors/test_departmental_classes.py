@@ -133,3 +133,38 @@ def test_table_rows_of_payees_with_bank_details(engine, text) -> None:
 )
 def test_month_date_columns_and_example_values_are_no_bank_details(engine, text) -> None:
     assert blocked(engine, text) == []
+
+
+# Rule: a handle or a URL slug made of a known forename and a surname ("@JaneSmith71",
+# ".../claimants/jane-smith-1971") names a person (RT-121); a slug of a topic page or a
+# handle thanked for training names nobody's condition; an "example" host label is no
+# format-example cue.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Case link: https://cases.example.org/claimants/gillian-pascoe-1971 - she has "
+        "schizophrenia; write the risk summary.",
+        "@GillianPascoe71 has told the team about her bipolar diagnosis - draft the "
+        "adjustments plan.",
+    ],
+)
+def test_handles_and_slugs_name_the_person(engine, text) -> None:
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://www.nhs.uk/conditions/schizophrenia/ for what schizophrenia is.",
+        "@GillianPascoe71 thanks for the link to the bipolar awareness training, great session",
+    ],
+)
+def test_topic_slugs_and_thanked_handles_stay_allowed(engine, text) -> None:
+    assert blocked(engine, text) == []
+
+
+# Rule: a known forename with a workplace of up to two words before its unit ("Aisha in
+# the Bradford benefits team") is a person (pregnancy is a protected characteristic).
+def test_forename_with_a_two_word_workplace(engine) -> None:
+    text = "Aisha in the Bradford benefits team is pregnant and wants her risk assessment done"
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)

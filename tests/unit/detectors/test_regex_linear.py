@@ -37,6 +37,7 @@ REVIEWED = {
     "combine._FIELD_SEPARATORS": "disjoint: one character class",
     "combine._PERSON_REF": "disjoint: literal phrases, bounded: one sentence (<= 2,000)",
     # subjects.py
+    "subjects._NAME_FIELD": "bounded: 40 chars before a name; anchored at a line start",
     "subjects._SENTENCE_IN_LINE": "disjoint: one punctuation mark and a space or the end",
     "subjects._BLANK_LINE_BEFORE": "bounded: 8 chars before a sentence bound",
     "subjects._ALONE_ON_LINE": "anchored (match at the name's start, ends at its end); letter runs and underscores disjoint",

@@ -146,3 +146,39 @@ def test_deck_with_a_presenter_and_a_health_topic_slide_stays_allowed(engine) ->
         ]
     )
     assert "SPECIAL_CATEGORY" not in scanned(engine, FILES, upload(data, "wellbeing.pptx"))
+
+
+# Rule: a request's own ``user`` field holding a glued name ("gillian.pascoe") is the
+# sender: with "I have ..." it is a named person's health data (RT-121, the RT-90 policy).
+def test_user_field_with_a_first_person_condition(engine) -> None:
+    body = {
+        "model": "gpt-4o",
+        "user": "gillian.pascoe",
+        "messages": [user("I have epilepsy and need my reasonable adjustment letter.")],
+    }
+    assert scanned(engine, CHAT, body) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_user_field_with_a_general_question_stays_allowed(engine) -> None:
+    body = {
+        "model": "gpt-4o",
+        "user": "gillian.pascoe",
+        "messages": [user("What adjustments are usual for epilepsy at work?")],
+    }
+    assert "SPECIAL_CATEGORY" not in scanned(engine, CHAT, body)
+
+
+# Rule: an uploaded file named after a person ("Gillian_Pascoe_OH_report.txt") is about
+# that person: a diagnosis in its body is theirs (RT-121); a file named after a topic is not.
+def text_upload(body: str, filename: str) -> bytes:
+    return upload(body.encode(), filename)
+
+
+def test_file_named_after_the_person_holds_their_diagnosis(engine) -> None:
+    data = text_upload("Diagnosis: epilepsy, seizures twice a month.", "Gillian_Pascoe_OH.txt")
+    assert scanned(engine, FILES, data) == ["PERSONAL_DATA", "SPECIAL_CATEGORY"]
+
+
+def test_file_named_after_a_topic_stays_allowed(engine) -> None:
+    data = text_upload("Diagnosis: epilepsy, seizures twice a month.", "epilepsy_guide.txt")
+    assert "SPECIAL_CATEGORY" not in scanned(engine, FILES, data)
