@@ -168,3 +168,26 @@ def test_topic_slugs_and_thanked_handles_stay_allowed(engine, text) -> None:
 def test_forename_with_a_two_word_workplace(engine) -> None:
     text = "Aisha in the Bradford benefits team is pregnant and wants her risk assessment done"
     assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+# Rule: a party's councillor or member ("a Labour councillor") is a political opinion about
+# the person; a question about councillors in general names nobody.
+def test_party_councillor_on_my_team(engine) -> None:
+    text = (
+        "Kevin Price on my team is a Labour councillor in Wigan - how much time off can he "
+        "take for council duties?"
+    )
+    assert "SPECIAL_CATEGORY" in blocked(engine, text)
+
+
+def test_councillors_in_general_stay_allowed(engine) -> None:
+    assert blocked(engine, "Is a civil servant allowed to be a Labour councillor?") == []
+
+
+# Rule: "it's marked official sensitive" says the content at hand is marked.
+def test_content_said_to_be_marked(engine) -> None:
+    text = (
+        "Can you proofread this? It's marked official sensitive.\n"
+        '"The department intends to close the Widnes site in 2026."'
+    )
+    assert blocked(engine, text) == ["OFFICIAL_SENSITIVE"]
