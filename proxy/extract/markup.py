@@ -99,6 +99,8 @@ class _Text(HTMLParser):
         self.hiding = 0
         self.hid = False  # some text was left out of ``shown``
         self.css: list[str] = []  # style sheets: generated content (``content:``)
+        self.pseudo: dict[str, dict[str, str]] = {}  # simple selector → ::before / ::after text
+        self.afters: dict[int, str] = {}  # open-element depth → its ::after text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -113,13 +115,28 @@ class _Text(HTMLParser):
         if tag not in _VOID:
             self.open.append((tag, hides))
             self.hiding += hides
+        if self.pseudo:  # CSS generated content drawn around this element (RT-69)
+            classes = dict(attrs).get("class") or ""
+            keys = [tag, *("." + c for c in classes.split()), "#" + (dict(attrs).get("id") or "")]
+            drawn = [self.pseudo[k] for k in keys if k in self.pseudo]
+            before = "".join(d.get("before", "") for d in drawn)
+            after = "".join(d.get("after", "") for d in drawn)
+            if before:
+                self.handle_data(before)
+            if after and tag not in _VOID:
+                self.afters[len(self.open)] = after
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCK:
             self.parts.append("\n")
             self.shown.append("\n")
+        if tag == "style" and self.css:
+            self.pseudo = pseudo_content("".join(self.css))
         if any(name == tag for name, _ in self.open):
             while self.open:
+                after = self.afters.pop(len(self.open), "")
+                if after:
+                    self.handle_data(after)
                 name, hides = self.open.pop()
                 self.hiding -= hides
                 if name == tag:
@@ -143,6 +160,41 @@ _CSS_CONTENT = re.compile(r"""(?<![\w-])content\s*:\s*(?:"([^"]{0,400})"|'([^']{
 _PSEUDO = re.compile(r"::?(before|after)\b", re.I)
 
 
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\(.)", re.S)
+_SIMPLE = re.compile(r"(?:[\w-]*)([.#][\w-]+|^[A-Za-z][\w-]*)$")
+
+
+def _css_string(value: str) -> str:
+    """A CSS string's escapes decoded (``\\4A`` is ``J``, ``\\"`` is ``"``)."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
+        return match.group(2)
+
+    return _CSS_ESCAPE.sub(one, value) if "\\" in value else value
+
+
+def pseudo_content(css: str) -> dict[str, dict[str, str]]:
+    """``::before`` / ``::after`` text per simple selector (its last class, id or tag), so
+    the parser draws it around the element as a browser does."""
+    out: dict[str, dict[str, str]] = {}
+    for selectors, body in _CSS_RULE.findall(css):
+        found = _CSS_CONTENT.search(body)
+        if not found:
+            continue
+        value = _css_string(found.group(1) if found.group(1) is not None else found.group(2))
+        for selector in selectors.split(","):
+            pseudo = _PSEUDO.search(selector)
+            base = (
+                _SIMPLE.search(_PSEUDO.sub("", selector).strip().split(" ")[-1]) if pseudo else None
+            )
+            if pseudo and base and value:
+                out.setdefault(base.group(1), {})[pseudo.group(1).lower()] = value
+    return out
+
+
 def generated_content(css: str) -> list[str]:
     """The text a style sheet's ``content:`` declarations draw (RT-69): each string, and per
     element the ``::before`` text glued to the ``::after`` text (a browser draws both around
@@ -154,7 +206,7 @@ def generated_content(css: str) -> list[str]:
         found = _CSS_CONTENT.search(body)
         if not found:
             continue
-        value = found.group(1) if found.group(1) is not None else found.group(2)
+        value = _css_string(found.group(1) if found.group(1) is not None else found.group(2))
         if not value.strip():
             continue
         out.append(value)

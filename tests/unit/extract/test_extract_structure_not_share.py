@@ -299,3 +299,20 @@ def test_css_generated_content_in_two_rules_is_read_joined(engine) -> None:
     assert (
         "PERSONAL_DATA" in engine.scan("\n\n".join(s.text for s in extraction.segments)).categories
     )
+
+
+def test_css_escaped_before_content_is_drawn_into_the_element(engine) -> None:
+    """RT-69 addendum: ``\\4A \\47 ...`` escapes in ``::before`` in front of a span's own ``29A``."""
+    html = (
+        r'<html><head><style>.n::before{content:"\4A \47 \31 \30 \33 \37"}</style></head>'
+        r'<body><p>Claimant NI <span class="n">29A</span>, arrears letter.</p></body></html>'
+    )
+    escapes = ["4A", "47", "31", "30", "33", "37"]
+    assert all(f"\\{h}" in html for h in escapes)  # as written in the style sheet
+    assert "".join(chr(int(h, 16)) for h in escapes) + "29A" == NINO  # what the browser draws
+    data = html.encode()
+    extraction = extract(request("https://files.oaiusercontent.com/f", data, "text/html", "PUT"))
+    assert any(f"Claimant NI {NINO}" in s.text for s in extraction.segments)
+    assert (
+        "PERSONAL_DATA" in engine.scan("\n\n".join(s.text for s in extraction.segments)).categories
+    )
