@@ -468,6 +468,11 @@ ROUND_E_HOSTS = [
     ("api.targon.com", "/v1/chat/completions"),
     ("chat.baidu.com", "/aichat/api/conversation"),
     ("streaming.assemblyai.com", "/v3/token"),
+    ("api.sider.ai", "/api/v3/completion/text"),
+    ("api.tactiq.io", "/v1/transcripts"),
+    ("ai-chat.bsg.brave.com", "/v1/complete"),
+    ("search.brave.com", "/api/summarizer/followup"),
+    ("mobile.x.com", "/i/api/2/grok/add_response.json"),
 ]
 
 
