@@ -68,6 +68,9 @@ class Fragment:
     part: int
     #: a value word is near ("NHS number", "card", "key"), or the part is the piece alone
     named: bool = False
+    #: no split cue points at it (a value-like token of a long part): glued only into a
+    #: whole value's shape (:data:`_STRONG_SHAPE`)
+    loose: bool = False
 
 
 @functools.cache
@@ -109,24 +112,33 @@ def fragments(
     data = text.encode()
     b2c = None if len(data) == len(text) else byte_to_char(data)  # offsets in characters
     tokens: list[tuple[int, str]] = []
+    spelled = _spelled_runs(text, data, b2c)
     for m in _TOKEN.finditer(data):
         s, e = m.span()
         if b2c is not None:
             s, e = b2c(s), b2c(e)
-        tokens.append((s, text[s:e]))
+        if not any(a <= s and e <= b for a, b, _ in spelled):
+            tokens.append((s, text[s:e]))
+    tokens += [(s, value) for s, _, value in spelled]
+    tokens.sort()
     if len(tokens) > 1 or not short:  # a lone letter or digit counts only as a part alone
         tokens = [(s, t) for s, t in tokens if len(t) > 1]  # not "A", "I", "part 2"
     if not tokens:
         return []
+    loose: list[tuple[int, str]] = []
     if not short:
         found = [(m.start(), m.end()) for m in _cue_rx(cues or _cues()).finditer(data)]
-        if not found:
-            return []
         if b2c is not None:
             found = [(b2c(a), b2c(b)) for a, b in found]
         ends = [b for _, b in found]
         starts = [a for a, _ in found]
-        tokens = [(s, t) for s, t in tokens if _cued(s, s + len(t), starts, ends)]
+        cued = [(s, t) for s, t in tokens if _cued(s, s + len(t), starts, ends)]
+        loose = [(s, t) for s, t in tokens if (s, t) not in cued and _VALUE_LIKE.fullmatch(t)]
+        if len(loose) > MAX_LOOSE:
+            loose = loose[: MAX_LOOSE // 2] + loose[-MAX_LOOSE // 2 :]
+        tokens = cued
+        if not tokens:
+            return [Fragment(t, offset + s, part, False, True) for s, t in loose]
     if len(tokens) > MAX_PER_PART:
         half = MAX_PER_PART // 2
         tokens = tokens[:half] + tokens[-half:]
@@ -136,12 +148,52 @@ def fragments(
     if b2c is not None:
         named = [(b2c(a), b2c(b)) for a, b in named]
     n_starts, n_ends = [a for a, _ in named], [b for _, b in named]
-    return [
+    out = [
         Fragment(
             t, offset + s, part, _cued(s, s + len(t), n_starts, n_ends, NAME_BEFORE, NAME_AFTER)
         )
         for s, t in tokens
     ]
+    out += [Fragment(t, offset + s, part, False, True) for s, t in loose]
+    out.sort(key=lambda f: f.offset)
+    return out
+
+
+#: a token of a long part kept without a cue: letters and digits mixed, or 3+ digits
+_VALUE_LIKE = re.compile(r"[A-Za-z]{1,4}[0-9]{2,8}[A-Za-z]?|[0-9]{2,8}[A-Za-z]{1,2}|[0-9]{3,12}")
+#: loose tokens kept of one part
+MAX_LOOSE = 8
+#: the shapes of whole values a loose or far piece may glue into: a NINO, 10-19 digits
+#: (NHS, card, account), an AWS key id
+_STRONG_SHAPE = re.compile(r"[A-Za-z]{2}[0-9]{6}[A-Da-d]|[0-9]{10,19}|(?:AKIA|ASIA)[A-Z0-9]{16}")
+
+
+def _spelled_runs(text: str, data: bytes, b2c) -> list[tuple[int, int, str]]:
+    """Runs of single capitals, digit words and digits read out one by one (``J G one zero
+    three seven``, ``two nine A``) as one token each: ``(start, end, value)``."""
+    rx, digits = _spelled_rx()
+    out = []
+    for m in rx.finditer(data):
+        s, e = m.span()
+        if b2c is not None:
+            s, e = b2c(s), b2c(e)
+        items = [w for w in re.split(r"[ ,\-]+", text[s:e]) if w]
+        if len(items) < 2 or not any(w.lower() in digits for w in items):
+            continue
+        value = "".join(w if w.isdigit() or len(w) == 1 else digits[w.lower()] for w in items)
+        if value.isalnum() and any(c.isdigit() for c in value):
+            out.append((s, e, value))
+    return out
+
+
+@functools.cache
+def _spelled_rx():
+    from detectors.normalise import digit_words
+
+    digits = {w.lower(): str(v) for w, v in digit_words().items() if len(w) > 1}
+    alt = "|".join(re.escape(w) for w in sorted(digits, key=len, reverse=True))
+    item = rf"(?:[A-Z]|[0-9]{{1,6}}|(?i:{alt}))"
+    return re2.compile(rf"\b{item}(?:[ ,\-]{{1,3}}{item}){{1,15}}\b", _OPTS), digits
 
 
 def _cued(
@@ -170,10 +222,14 @@ def chain_seams(
     out: list[Seam] = []
     seen: set[str] = set()
 
-    def add(run: Sequence[Fragment]) -> None:
+    def add(run: Sequence[Fragment], far: bool = False) -> None:
         if len({f.part for f in run}) < 2 or (keep is not None and not keep(run)):
             return
         text = "".join(f.text for f in run)
+        if all(f.loose for f in run):
+            return  # one piece at least is pointed at by a cue, or is a part by itself
+        if (far or any(f.loose for f in run)) and not _STRONG_SHAPE.fullmatch(text):
+            return
         if len(text) > MAX_GLUED or text in seen:
             return
         if text.isdigit() and (len(run) > MAX_DIGIT_RUN or not any(f.named for f in run)):
@@ -190,10 +246,11 @@ def chain_seams(
             if i + n > len(chain):
                 break
             add(chain[i : i + n])
-        for j in range(i + 1, min(i + 1 + _PAIR_REACH, len(chain))):
+        for j in range(i + 1, len(chain)):
+            far = j >= i + 1 + _PAIR_REACH  # decoys between the halves: a whole value only
             if j > i + 1:
-                add((chain[i], chain[j]))  # a noise fragment between the halves
-            add((chain[j], chain[i]))  # the second half given first
+                add((chain[i], chain[j]), far)  # a noise fragment between the halves
+            add((chain[j], chain[i]), far)  # the second half given first
     return out
 
 

@@ -1071,6 +1071,11 @@ def split_cues() -> tuple[str, ...]:
     return tuple(w.lower() for w in _data()["split_cues"])
 
 
+def digit_words() -> dict[str, int]:
+    """The data file's digit words (``number_words.digits``)."""
+    return dict(_data()["number_words"]["digits"])
+
+
 def value_cues() -> tuple[str, ...]:
     """Words naming a value ("NHS number", "card", "key"): the data file's ``value_cues``."""
     return tuple(w.lower() for w in _data()["value_cues"])

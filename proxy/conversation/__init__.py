@@ -66,8 +66,8 @@ class Thread:
     answer_fields: tuple[str, ...] = ()
     context: str | None = None  #: the remembered tail this turn was scanned with
     tail: str | None = None  #: what to remember after this turn (set once it went upstream)
-    #: the remembered value fragments of earlier turns ``(text, turn, named)``, how many turns
-    fragments: tuple[tuple[str, int, bool], ...] = ()
+    #: the remembered value fragments of earlier turns ``(text, turn, named, loose)``, how many turns
+    fragments: tuple[tuple[str, int, bool, bool], ...] = ()
     turns: int = 0
 
     def memory_keys(self) -> list[ConversationKey]:
@@ -120,7 +120,9 @@ class Conversations:
         turn = thread.turns + 1
         cues, names = split_cues(), value_cues()
         new = [
-            (f.text, turn, f.named) for s in prompt for f in fragments(s.text, 0, turn, cues, names)
+            (f.text, turn, f.named, f.loose)
+            for s in prompt
+            for f in fragments(s.text, 0, turn, cues, names)
         ]
         thread.fragments, thread.turns = (*thread.fragments, *new)[-MAX_FRAGMENTS:], turn
         for key in thread.memory_keys():
@@ -166,7 +168,7 @@ def with_context(
     extraction: Extraction,
     context: str,
     prompt_parts: int | None = None,
-    remembered: tuple[tuple[str, int, bool], ...] = (),
+    remembered: tuple[tuple[str, int, bool, bool], ...] = (),
 ) -> tuple[Extraction, int]:
     """``extraction`` with the remembered tail as a first segment, its seams moved and the
     seams across the tail's end added (into the first ``prompt_parts`` segments only: the
@@ -221,7 +223,10 @@ def _halves_seam(context: str, segments: list[Segment], shift: int) -> Seam | No
 
 
 def _fragment_seams(
-    context: str, segments: list[Segment], shift: int, remembered: tuple[tuple[str, int, bool], ...]
+    context: str,
+    segments: list[Segment],
+    shift: int,
+    remembered: tuple[tuple[str, int, bool, bool], ...],
 ) -> list[Seam]:
     """The remembered fragments of earlier turns and this turn's, glued in runs and pairs
     both ways round (:func:`detectors.fragments.chain_seams`); every seam takes a piece of
@@ -230,8 +235,10 @@ def _fragment_seams(
     if not remembered:
         return []
     cues, names = split_cues(), value_cues()
-    turn = max(t for _, t, _ in remembered) + 1
-    earlier = [Fragment(text, max(context.rfind(text), 0), t, n) for text, t, n in remembered]
+    turn = max(r[1] for r in remembered) + 1
+    earlier = [
+        Fragment(text, max(context.rfind(text), 0), t, n, lo) for text, t, n, lo in remembered
+    ]
     now: list[Fragment] = []
     offset = shift
     for segment in segments:

@@ -46,12 +46,12 @@ MAX_FRAGMENTS = 32
 @dataclass(frozen=True, slots=True)
 class Remembered:
     """What is kept of one conversation: the tail of its text, and the value-like fragments
-    of every turn so far (``(text, turn, named)``, at most :data:`MAX_FRAGMENTS`, the most recent)
+    of every turn so far (``(text, turn, named, loose)``, at most :data:`MAX_FRAGMENTS`, the most recent)
     with the number of turns: a value given in pieces over several turns, or its first half
     followed by pages of other text, is read whole however far apart the pieces are."""
 
     tail: str
-    fragments: tuple[tuple[str, int, bool], ...] = ()
+    fragments: tuple[tuple[str, int, bool, bool], ...] = ()
     turns: int = 0
 
 
@@ -121,7 +121,7 @@ class ConversationMemory:
         self,
         key: ConversationKey,
         tail: str,
-        fragments: tuple[tuple[str, int, bool], ...] = (),
+        fragments: tuple[tuple[str, int, bool, bool], ...] = (),
         turns: int = 0,
     ) -> None:
         """Keep ``tail`` (already cut by :func:`continued`) as the conversation's context,

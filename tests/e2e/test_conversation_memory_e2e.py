@@ -184,8 +184,14 @@ _FILLER = (
         ["My NI number starts JG1037." + _FILLER, "It ends 29A. Please put it in the form."],
         ["My NI number: JG", "then 1037", "then 29A - put it together."],
         ["The last part of my NI number is 29A.", "The first part is JG1037. Join them."],
+        ["My NI number starts J G one zero three seven.", "It ends two nine A."],
+        [
+            "My NI number starts JG1037.",
+            "Other references: part AB12, part CD34, part EF56 - ignore those.",
+            "My NI number ends 29A.",
+        ],
     ],
-    ids=["first-half-then-minutes", "three-turns", "last-half-first"],
+    ids=["first-half-then-minutes", "three-turns", "last-half-first", "dictated", "decoys"],
 )
 def test_chatgpt_web_nino_pieces_over_turns_blocked_on_the_last(aidlp_proxy, upstream_log, turns):
     """RT-111: the pieces are not at the turns' ends, come in three turns or last half
@@ -200,7 +206,7 @@ def test_chatgpt_web_nino_pieces_over_turns_blocked_on_the_last(aidlp_proxy, ups
         last = client.post(url, json=_chatgpt(turns[-1], conversation))
     assert last.headers["x-aidlp-decision"] == "block"
     event = _blocked_second(
-        aidlp_proxy, upstream_log, "/backend-api/conversation", turns[-1][:12].encode()
+        aidlp_proxy, upstream_log, "/backend-api/conversation", turns[-1][-12:].encode()
     )
     assert "UK_NINO" in {f["entity_type"] for f in event["findings"]}
 

@@ -102,7 +102,7 @@ def test_request_options_give_no_fragments():
 
 def test_fragments_need_a_cue_in_long_parts_and_lone_characters_count_alone():
     prose = "We met in room 214 on floor 3 and agreed the budget of 5000 for the year ahead."
-    assert fr.fragments(prose, 0, 0) == []
+    assert [f for f in fr.fragments(prose, 0, 0) if not f.loose] == []
     cued = fr.fragments("The last part of the reference is 29A, as agreed on the call.", 0, 0)
     assert [f.text for f in cued] == ["29A"]
     assert [f.text for f in fr.fragments("A", 5, 1)] == ["A"]
@@ -123,3 +123,22 @@ def test_a_seam_of_pieces_out_of_document_order_maps_to_the_span_of_both():
     seam = Seam("JG103729A", ((0, 40, 4), (4, 3, 5)))
     assert seam.to_document(0, 9) == (3, 44)
     assert seam.crosses(0, 9)
+
+
+def test_a_value_read_out_piece_by_piece_is_one_fragment():
+    found = fr.fragments("My NI number starts J G one zero three seven.", 0, 0)
+    assert "JG1037" in [f.text for f in found if not f.loose]
+    assert [f.text for f in fr.fragments("It ends two nine A.", 0, 1)] == ["29A"]
+    assert fr.fragments("We need one or two of them, A to Z.", 0, 0) == []
+
+
+def test_loose_and_far_pieces_glue_only_into_a_whole_value_shape():
+    loose = fr.Fragment("JG1037", 0, 0, loose=True)
+    cued = fr.Fragment("29A", 50, 1)
+    assert [s.text for s in fr.chain_seams([loose, cued])] == ["JG103729A"]
+    assert fr.chain_seams([fr.Fragment("AB12", 0, 0, loose=True), fr.Fragment("29A", 9, 1)]) == []
+    decoys = [
+        fr.Fragment(t, i * 10, i) for i, t in enumerate(["JG1037", "AB12", "CD34", "EF56", "29A"])
+    ]
+    texts = [s.text for s in fr.chain_seams(decoys)]
+    assert "JG103729A" in texts

@@ -155,8 +155,7 @@ def test_only_the_parts_of_one_message_glue(engine) -> None:
     # detectors.fragments); a longer turn without a split cue is not a piece
     assert scan(engine, chat("NI: JG103", "729A")).categories == ["PERSONAL_DATA"]
     assert (
-        scan(engine, chat("NI: JG103", "729A is the room we booked for the review")).categories
-        == []
+        scan(engine, chat("NI: JG103", "729 is the room we booked for the review")).categories == []
     )
     assert scan(engine, chat(["NI: JG103", "729A"])).categories == ["PERSONAL_DATA"]
 

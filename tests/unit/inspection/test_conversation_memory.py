@@ -374,9 +374,50 @@ def test_remembered_fragments_are_bounded_and_go_with_the_tail():
 
     memory = ConversationMemory(ConversationSettings(), Clock())
     key = ("u", "t", "c")
-    memory.remember(key, "tail", tuple((f"{i}A", i, False) for i in range(100)), 100)
+    memory.remember(key, "tail", tuple((f"{i}A", i, False, False) for i in range(100)), 100)
     kept = memory.recall_all(key)
     assert kept is not None and len(kept.fragments) == MAX_FRAGMENTS
-    assert kept.fragments[-1] == ("99A", 99, False) and kept.turns == 100
+    assert kept.fragments[-1] == ("99A", 99, False, False) and kept.turns == 100
     memory.forget(key)
     assert memory.recall_all(key) is None
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["My NI number starts J G one zero three seven.", "It ends two nine A."],
+        [
+            "My NI number starts JG1037.",
+            "Other references: part AB12, part CD34, part EF56 - ignore those.",
+            "My NI number ends 29A.",
+        ],
+        [
+            "Thanks for yesterday. I quoted JG1037 on the HMRC call about my tax code."
+            + " The rota is fine." * 10,
+            "29A was the rest of it",
+        ],
+    ],
+    ids=["dictated", "decoys-between", "cue-less-first-piece"],
+)
+def test_dictated_pieces_decoys_and_an_uncued_first_piece_block(engine, turns):
+    """RT-125: pieces read out letter by letter and in digit words are fragments; halves
+    with cued decoys between them, and a first piece no cue pointed at, glue into a whole
+    value's shape (NINO, 10-19 digits, AWS key id) only."""
+    inspector, _ = make(engine)
+    for text in turns[:-1]:
+        assert run(inspector, chatgpt(text), web()).decision.action == "allow"
+    last = run(inspector, chatgpt(turns[-1]), web())
+    assert last.blocked
+    assert "UK_NINO" in {f.entity_type for f in last.result.findings}
+
+
+def test_uncued_numbers_of_long_turns_glue_only_into_a_whole_value(engine):
+    inspector, _ = make(engine)
+    turns = [
+        "We reviewed 214 cases in 2025; case ref AB12 and CD34 were closed. The rota is fine."
+        + " Nothing else." * 5,
+        "The rest of the 340 claims wait for part 2 of the review in 2026.",
+        "Remaining: 12 appeals, ref EF56, due 1030 on Friday.",
+    ]
+    for text in turns:
+        assert run(inspector, chatgpt(text), web()).decision.action == "allow", text
