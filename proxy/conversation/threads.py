@@ -12,6 +12,7 @@ load (a bad pattern or field names the file and the entry).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 THREADS_FILE = Path(__file__).with_name("threads.yaml")
 
 #: what a conversation id may look like (uuids, ``resp_...``, ``thread_...``)
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _ID = re2.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: paths remembered per tool as matching no spec
 _MISSES = 4096
@@ -168,4 +170,6 @@ def _compiled(pattern: str) -> Any:
 
 
 def _path_only(path: str) -> str:
-    return path.split("?", 1)[0].split("#", 1)[0]
+    # RE2 takes UTF-8 only: a path byte that is not UTF-8 (a lone surrogate escape) is U+FFFD
+    bare = path.split("?", 1)[0].split("#", 1)[0]
+    return _SURROGATES.sub("\ufffd", bare)

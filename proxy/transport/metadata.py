@@ -125,6 +125,20 @@ class RequestMetadataSettings(BaseModel):
     )
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """``text`` with the bytes that were not UTF-8 (surrogate escapes of a path or header:
+    ``caf\\udce9``) read as latin-1, as most servers read them, and any other lone surrogate
+    as U+FFFD: the scanner takes real text only (it raised on them: scan_error)."""
+    if not _SURROGATE.search(text):
+        return text
+    text = _ESCAPED_BYTE.sub(lambda m: chr(ord(m.group()) - 0xDC00), text)
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def header_text(raw: bytes) -> str:
     """A header value as servers read it. Valid UTF-8 is read as UTF-8; other bytes are read
     both ways, because servers disagree: Node, h11, Starlette and most others decode header
@@ -191,7 +205,7 @@ def metadata_segments(
 
     def add(text: str, where: str) -> None:
         nonlocal budget
-        text = text.strip()
+        text = readable(text).strip()
         if text:
             budget -= len(text)
             if budget < 0:  # never scan a prefix and pass the rest

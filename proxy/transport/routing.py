@@ -63,9 +63,18 @@ _KEY_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TOKENS = re.compile(r"[0-9a-z]+")
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _foldable(value: str) -> str:
+    """``value`` without lone surrogates (a path or header byte that is not UTF-8 arrives as
+    one): the folding's RE2 takes UTF-8 only, and it raised on them (internal_error)."""
+    return _SURROGATES.sub("\ufffd", value)
+
+
 def model_forms(value: str) -> tuple[str, str]:
     """(``value`` as a router reads it, the same without separators)."""
-    folded = unicode_fold(value)[0].lower()
+    folded = unicode_fold(_foldable(value))[0].lower()
     return folded, _SEPARATORS.sub("", folded)
 
 
@@ -76,7 +85,7 @@ def key_words(key: str) -> list[str]:
 
 def matches_glob(value: str, globs: Iterable[str]) -> bool:
     """``value`` (case-insensitive, folded) matches one of ``globs``."""
-    folded = unicode_fold(value)[0].lower().strip()
+    folded = unicode_fold(_foldable(value))[0].lower().strip()
     return any(fnmatchcase(folded, g.lower()) for g in globs)
 
 

@@ -614,3 +614,25 @@ def test_a_binary_pcm_frame_on_the_realtime_socket_is_blocked(aidlp_proxy, upstr
             and e.get("host") == "api.openai.com"
         )
     )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [b"/v1/models/caf\xe9JG103729A", b"/v1/models/\xffJG103729A\xfe"],
+    ids=["latin1", "ff"],
+)
+def test_a_path_byte_that_is_not_utf8_is_scanned_not_an_internal_error(
+    aidlp_proxy, upstream_log, target
+):
+    """Round E lab logs: such a path raised in the model check (internal_error, still 403);
+    it is read and the NINO in it blocked as a finding."""
+    head, marker = _raw_h1(aidlp_proxy, target, b"")
+    assert status_of(head) == 403, head[:200]
+    assert upstream_log.wait_for(lambda r: r.headers.get("x-marker") == marker, timeout=0.5) is None
+    incident = next(
+        line.split(b":", 1)[1].strip().decode()
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"x-aidlp-incident:")
+    )
+    event = aidlp_proxy.wait_event(lambda e: e.get("incident_id") == incident)
+    assert event is not None and event["event"] == "ai.request.blocked", json.dumps(event)

@@ -201,3 +201,16 @@ def test_zstd_skippable_frames_are_read_as_notes():
     notes: list[str] = []
     assert decode_body(body, "zstd", 1 << 20, notes) == b"{}"
     assert notes == ["NI JG103729A"]
+
+
+def test_bytes_that_are_not_utf8_in_a_path_are_read_not_raised():
+    """Round E lab logs: a surrogate escape in a path raised in the model check and in the
+    conversation-path match (internal_error). They are read as latin-1 / U+FFFD now."""
+    from proxy.conversation.threads import _path_only
+    from proxy.transport.metadata import readable
+
+    path = "/v1/models/caf\udce9JG103729A"
+    assert RoutingCheck(["deepseek"], ()).url_verdict(path) is None
+    assert RoutingCheck(["deepseek"], ()).url_verdict("/v1/models/deep\udcffseek") is None
+    assert _path_only(path) == "/v1/models/caf\ufffdJG103729A"
+    assert readable(path) == "/v1/models/caf\u00e9JG103729A"
