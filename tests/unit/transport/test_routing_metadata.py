@@ -211,6 +211,7 @@ def test_bytes_that_are_not_utf8_in_a_path_are_read_not_raised():
 
     path = "/v1/models/caf\udce9JG103729A"
     assert RoutingCheck(["deepseek"], ()).url_verdict(path) is None
-    assert RoutingCheck(["deepseek"], ()).url_verdict("/v1/models/deep\udcffseek") is None
+    # a byte between the letters is read through, as the folding reads other noise
+    assert RoutingCheck(["deepseek"], ()).url_verdict("/v1/models/deep\udcffseek") == BLOCKED
     assert _path_only(path) == "/v1/models/caf\ufffdJG103729A"
     assert readable(path) == "/v1/models/caf\u00e9JG103729A"
