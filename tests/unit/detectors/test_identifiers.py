@@ -78,6 +78,23 @@ def test_card_digits_inside_an_iban_are_not_a_card() -> None:
     assert entities(PaymentCardRecogniser(), "GB41 NAIA 5804 8338 8991 72") == []
 
 
+def test_card_digits_of_a_mime_boundary_are_not_a_card(engine) -> None:
+    """Rule: Python's email package pads its 19 random boundary digits with ``=``
+    (``===============NNNN==``); about one boundary in 25 is Luhn- and issuer-valid, and a
+    raw .eml (uploaded, or pasted) is not a card holder's data for that."""
+    boundary = "3602411870897113352"  # Diners prefix, 19 digits, Luhn-valid
+    assert luhn_ok(boundary)
+    eml = (
+        f'Content-Type: multipart/mixed; boundary="==============={boundary}=="\n\n'
+        f"--==============={boundary}==\nContent-Type: text/plain\n\nSee attached.\n"
+        f"--==============={boundary}==--\n"
+    )
+    assert entities(PaymentCardRecogniser(), eml) == []
+    assert engine.scan(eml).categories == []
+    # the same digits as a value are still a card number
+    assert entities(PaymentCardRecogniser(), f"card={boundary}") == [("CREDIT_CARD", boundary)]
+
+
 def test_iban_mod97_and_length() -> None:
     assert iban_ok("GB82 WEST 1234 5698 7654 32")
     assert not iban_ok("GB82 WEST 1234 5698 7654 33")
