@@ -343,6 +343,21 @@ class MarkingRecogniser(Recogniser):
             separated = not after_core or sep in ":-|/[("
             if upper and lenient and labelled and separated and not asks:
                 return start, end, entity
+            # after a short title on its line ("Briefing note OFFICIAL-SENSITIVE: the ...",
+            # "note - OFFICIAL-SENSITIVE - the minister ..."): a heading's marking, in
+            # capitals, with a separator after it
+            titled = len(before.split()) <= 4 and not re.search(r"[.!?,;\"“”]", before)
+            if (
+                upper
+                and lenient
+                and titled
+                and after_core
+                and sep in ":-|/"
+                and not asks
+                and not _ABOUT.search(line)
+                and not _QWORD.match(line)
+            ):
+                return start, end, entity
             return None
         # at the start of its line from here on
         # 2. the whole line

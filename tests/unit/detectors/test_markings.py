@@ -105,3 +105,26 @@ def test_inline_statements_vs_questions(engine, text: str, marked: bool) -> None
 )
 def test_qualified_parenthesised_and_welsh_markings(engine, text: str, marked: bool) -> None:
     assert ("OFFICIAL_SENSITIVE" in engine.scan(text).categories) is marked
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("Briefing note OFFICIAL-SENSITIVE: the Department will announce the closure", True),
+        ("note - OFFICIAL-SENSITIVE - the minister will visit on Friday", True),
+        ("Draft minute TOP SECRET: options for the spending review", True),
+        # a short title, but a question about the marking or guidance on it: a mention
+        ("What does OFFICIAL-SENSITIVE: mean for emails?", False),
+        ("Guidance on OFFICIAL-SENSITIVE: handling rules", False),
+        # a long sentence before it is prose, not a title; lower case is not a heading's
+        ("The committee was told on Monday that OFFICIAL-SENSITIVE - items stay", False),
+        ("Briefing note official-sensitive: the Department will announce it", False),
+        ("My SECRET - recipe for cake", False),
+    ],
+)
+def test_marking_after_a_short_title(engine, text: str, marked: bool) -> None:
+    """Rule: after a title of at most four words on its line, a marking in capitals with a
+    separator after it heads what follows ("Briefing note OFFICIAL-SENSITIVE: ..."); a
+    question or guidance about the marking on that line stays a mention."""
+    categories = engine.scan(text).categories
+    assert bool({"OFFICIAL_SENSITIVE", "TOP_SECRET"} & set(categories)) is marked, categories
