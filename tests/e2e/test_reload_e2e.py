@@ -8,6 +8,7 @@ pool. Every request must succeed; the edit must take effect.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -181,7 +182,9 @@ def test_bad_config_is_rejected_and_the_old_one_keeps_serving(start_proxy) -> No
     assert (failed["result"], failed["reason"]) == ("failed", "config_invalid")
     # the operator's log says which field, file and line
     assert "policy.mode" in proxy.output()
-    assert f"{proxy.config_path} line" in proxy.output()
+    # (the log scrubber masks identifier-like path segments such as pytest's
+    # "pytest-1090" directory: the file's name and its line are what must show)
+    assert re.search(rf"/{re.escape(proxy.config_path.name)} line \d+\)", proxy.output())
     with proxy.httpx() as client:
         response = client.post("https://api.openai.com/v1/chat/completions", json=CHAT)
     assert response.status_code == 200
