@@ -143,6 +143,34 @@ class JsonAdapter(Adapter):
         raise NotImplementedError
 
 
+class VoiceSocketAdapter(JsonAdapter):
+    """A realtime voice API (OpenAI Realtime, Gemini Live): JSON events, on its own paths,
+    in a request body or as websocket messages. A binary message is raw audio the protocol
+    does not define (red team RT-124): uninspectable media, never read as an unknown file.
+    Subclasses read one event in :meth:`read_event` and give the model in :meth:`walk`."""
+
+    websocket = True
+
+    def read_event(self, col: Collector, event: Any, where: str) -> None:
+        raise NotImplementedError
+
+    def claims_ws(self, view: RequestView) -> bool:
+        return self.on_host(view) and self.on_path(view)
+
+    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
+        if not view.is_text:
+            col.media("audio", "message")
+            return self.result(col)
+        return super().extract_ws(view, col)
+
+    def ws_places(self, text: str) -> list[tuple[str, str]]:
+        return [("message", text)]
+
+    def ws_value(self, col: Collector, value: Any, where: str) -> None:
+        self.read_event(col, value, where)
+        col.residual(value, where)
+
+
 def style_for_host(host: str) -> ErrorStyle:
     """The error shape an API client of ``host`` understands (for unclaimed paths)."""
     host = host.lower()

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.adapter import API, JsonAdapter
+from proxy.extract.adapter import API, VoiceSocketAdapter
 from proxy.extract.collector import Collector
-from proxy.extract.datatypes import Extraction, RequestView
+from proxy.extract.datatypes import RequestView
 from proxy.extract.gemini import content, parts
 from proxy.extract.values import as_list, path_join
 
@@ -67,12 +67,11 @@ def _message(col: Collector, message: Any, where: str) -> None:
         col.text(live.get("text"), f"{at}.text")
 
 
-class GeminiLiveAdapter(JsonAdapter):
+class GeminiLiveAdapter(VoiceSocketAdapter):
     name = "gemini_live"
     error_style = "gemini"
     tier = API
     paths = (_BIDI,)
-    websocket = True
     examples = (
         (
             "POST",
@@ -82,28 +81,13 @@ class GeminiLiveAdapter(JsonAdapter):
         ),
     )
 
-    def claims_ws(self, view: RequestView) -> bool:
-        return self.on_host(view) and self.on_path(view)
-
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
-        _message(col, data, "body")
+        self.read_event(col, data, "body")
         setup = data.get("setup") if isinstance(data, dict) else None
         return (setup.get("model") if isinstance(setup, dict) else None), []
 
-    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
-        """A binary message on this voice socket is raw audio the protocol does not define
-        (red team RT-124): uninspectable media, never read as an unknown file."""
-        if not view.is_text:
-            col.media("audio", "message")
-            return self.result(col)
-        return super().extract_ws(view, col)
-
-    def ws_places(self, text: str) -> list[tuple[str, str]]:
-        return [("message", text)]
-
-    def ws_value(self, col: Collector, value: Any, where: str) -> None:
-        _message(col, value, where)
-        col.residual(value, where)
+    def read_event(self, col: Collector, event: Any, where: str) -> None:
+        _message(col, event, where)
 
 
 GEMINI_LIVE = GeminiLiveAdapter()

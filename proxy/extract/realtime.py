@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from proxy.extract.adapter import API, JsonAdapter
+from proxy.extract.adapter import API, VoiceSocketAdapter
 from proxy.extract.collector import Collector
-from proxy.extract.datatypes import Extraction, RequestView
+from proxy.extract.datatypes import RequestView
 from proxy.extract.values import as_list, path_join
 
 _AUDIO_EVENTS = frozenset({"input_audio_buffer.append"})
@@ -49,35 +49,19 @@ def _event(col: Collector, event: Any, where: str) -> None:
     col.text(session.get("instructions"), f"{where}.instructions")
 
 
-class RealtimeAdapter(JsonAdapter):
+class RealtimeAdapter(VoiceSocketAdapter):
     name = "openai_realtime"
     error_style = "openai"
     tier = API
     paths = (re.compile(r"/realtime/?$"),)
-    websocket = True
     examples = (("POST", "https://api.openai.com/v1/realtime", "application/json"),)
 
-    def claims_ws(self, view: RequestView) -> bool:
-        return self.on_host(view) and self.on_path(view)
-
     def walk(self, data: Any, view: RequestView, col: Collector) -> tuple[Any, list[Any]]:
-        _event(col, data, "body")
+        self.read_event(col, data, "body")
         return None, []
 
-    def extract_ws(self, view: RequestView, col: Collector) -> Extraction:
-        """A binary message on this voice socket is raw audio the protocol does not define
-        (red team RT-124): uninspectable media, never read as an unknown file."""
-        if not view.is_text:
-            col.media("audio", "message")
-            return self.result(col)
-        return super().extract_ws(view, col)
-
-    def ws_places(self, text: str) -> list[tuple[str, str]]:
-        return [("message", text)]
-
-    def ws_value(self, col: Collector, value: Any, where: str) -> None:
-        _event(col, value, where)
-        col.residual(value, where)
+    def read_event(self, col: Collector, event: Any, where: str) -> None:
+        _event(col, event, where)
 
 
 REALTIME = RealtimeAdapter()
