@@ -23,6 +23,10 @@ from proxy.extract.collector import Collector
 from proxy.extract.datatypes import Extraction, ExtractionError, RequestView, header_param
 from proxy.extract.values import decode_text
 
+#: identifier shapes set apart inside a boundary (a machine token, letters and digits glued:
+#: the joined view leaves random tokens alone): an upper-case letter pair, six digits and a
+#: letter (a NINO), an AWS key id
+_VALUE_IN_BOUNDARY = re.compile(r"(?=([A-Z]{2}[0-9]{6}[A-Z]|A[KS]IA[A-Z2-7]{16}))")
 _PARAM = re.compile(r';\s*([\w*.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
 
@@ -180,6 +184,7 @@ def extract_multipart(
     if depth > col.settings.max_nesting:
         raise ExtractionError("too_large", "multipart nested too deeply")
     parts = parse_multipart(body, boundary, col.settings.max_archive_members)
+    boundary_text(col, boundary, f"{where}.boundary")
     # The preamble and epilogue are discarded by form parsers but still reach the AI host.
     dash = b"--" + boundary.encode("latin-1")
     col.text(decode_text(body[: body.find(dash)], None), f"{where}.preamble")
@@ -203,6 +208,14 @@ def extract_multipart(
                 col.text(filename, f"{at}.filename", context="filename")
         else:
             col.value(decode_text(part.data, header_param(ctype, "charset")), at, depth)
+
+
+def boundary_text(col: Collector, boundary: str, where: str) -> None:
+    """The boundary string: servers discard it, but it reaches the AI host in the header and
+    between every part (red team RT-95: ``boundary=NIJG103729Ax``). Read as it is, and with
+    identifier shapes glued inside it set apart."""
+    pieces = [m.group(1) for m in _VALUE_IN_BOUNDARY.finditer(boundary)]
+    col.text("\n".join([boundary, *pieces]), where)
 
 
 class MultipartAdapter(Adapter):

@@ -182,6 +182,24 @@ def _decoded(segment: str) -> str:
     return segment
 
 
+#: the boundary parameter of a multipart Content-Type (a random token: ``boundary=<token>``
+#: reads as a secret assignment to the credential rules, so every browser upload, whose
+#: boundary is ``----WebKitFormBoundary`` and 16 random letters and digits, was blocked)
+_MULTIPART_BOUNDARY = re.compile(
+    r'(?i)^(\s*multipart/[^;]*(?:;.*?)?;\s*boundary\s*=\s*)("[^"]*"|[^;\s]*)'
+)
+
+
+def _boundary_apart(value: str) -> tuple[str, str] | None:
+    """A multipart Content-Type value without its boundary, and the boundary: each is
+    scanned as a segment of its own (the boundary as it is)."""
+    match = _MULTIPART_BOUNDARY.match(value)
+    if match is None or not match.group(2):
+        return None
+    rest = value[: match.start(2)] + value[match.end(2) :]
+    return rest, match.group(2).strip('"')
+
+
 def metadata_segments(
     path: str,
     headers: Iterable[tuple[str, str]],
@@ -240,7 +258,12 @@ def metadata_segments(
         where = CREDENTIAL_HEADER if lname in credentials else f"header.{lname}"
         if lname == WEBSOCKET_KEY and not is_websocket_nonce(value):
             where = f"header.{lname}.malformed"  # not a nonce: no session exemption
-        add(f"{name}: {value}", where)
+        apart = _boundary_apart(value) if lname == "content-type" else None
+        if apart is not None:
+            add(f"{name}: {apart[0]}", where)
+            add(apart[1], f"{where}.boundary")
+        else:
+            add(f"{name}: {value}", where)
         decoded = encoded_words(value)
         if decoded is not None:
             add(f"{name}: {decoded}", where)

@@ -86,8 +86,10 @@ class Archive:
         where: str,
         depth: int,
         infos: list[zipfile.ZipInfo],
+        data: bytes = b"",
     ) -> None:
         self.col = col
+        self.data = data
         self.zf = zf
         self.where = where
         self.depth = depth
@@ -241,7 +243,7 @@ def open_archive(col: Collector, probe: Probe, where: str, depth: int) -> Archiv
             "unparseable",
             "zip local entry outside the central directory (streaming readers see it)",
         )
-    return Archive(col, zf, where, depth, infos)
+    return Archive(col, zf, where, depth, infos, probe.data)
 
 
 _LOCAL = b"PK\x03\x04"
@@ -283,6 +285,48 @@ def names_and_comments(archive: Archive) -> None:
     col.text("\n".join(info.filename for info in infos), f"{where}.names")
     comments = [zip_comment(info.comment) for info in infos if info.comment]
     col.text("\n".join(comments), f"{where}.comments")
+    extras = [
+        run
+        for info in infos
+        for raw in (info.extra, local_extra(archive.data, info))
+        for run in extra_texts(raw)
+    ]
+    col.text("\n".join(extras), f"{where}.extra")
+
+
+#: printable text in a zip extra field: 4+ characters (subfield ids and sizes are binary)
+_EXTRA_TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f\ufffd]{4,}")
+
+
+def extra_texts(raw: bytes) -> list[str]:
+    """The printable text of a zip entry's extra field, every subfield whatever its id (red
+    team RT-112: id 0xCAFE carrying a NINO line; ``zipinfo -v`` prints it, and the bytes
+    reach the AI host). The subfields' payloads are read joined, without their id and size
+    headers (Info-ZIP's ids are letters, ``UT``, ``ux``); known subfields are binary
+    (timestamps, uids) and give nothing, Info-ZIP's Unicode path and comment their UTF-8
+    text. Bytes that do not parse as subfields are read whole."""
+    payloads, pos = [], 0
+    while pos + 4 <= len(raw):
+        size = int.from_bytes(raw[pos + 2 : pos + 4], "little")
+        if pos + 4 + size > len(raw):
+            break
+        payloads.append(raw[pos + 4 : pos + 4 + size])
+        pos += 4 + size
+    payloads.append(raw[pos:])
+    return _EXTRA_TEXT.findall(b"".join(payloads).decode("utf-8", "replace"))
+
+
+def local_extra(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """The extra field of ``info``'s local file header (it may differ from the central
+    directory's copy; streaming readers see only this one)."""
+    offset = info.header_offset
+    header = data[offset : offset + 30]
+    if len(header) < 30 or header[:4] != _LOCAL:
+        return b""
+    name_len = int.from_bytes(header[26:28], "little")
+    extra_len = int.from_bytes(header[28:30], "little")
+    start = offset + 30 + name_len
+    return data[start : start + extra_len]
 
 
 def zip_comment(raw: bytes) -> str:

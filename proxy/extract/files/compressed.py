@@ -12,16 +12,26 @@ from typing import Any, ClassVar
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
+from proxy.extract.encoding import gzip_header_texts
 from proxy.extract.files.kind import FileKind, Probe, register
 
 _CHUNK = 256 * 1024
 
 
-def _inflate(col: Collector, data: bytes, new: Callable[[], Any], what: str) -> bytes:
-    """Every concatenated stream (member) of ``data``, bounded by the body size limit."""
+def _inflate(
+    col: Collector,
+    data: bytes,
+    new: Callable[[], Any],
+    what: str,
+    headers: list[str] | None = None,
+) -> bytes:
+    """Every concatenated stream (member) of ``data``, bounded by the body size limit.
+    ``headers`` collects the text fields of each gzip member's header."""
     limit = col.budget.max_bytes
     out = bytearray()
     while data:
+        if headers is not None:
+            headers.extend(gzip_header_texts(data[:65536]))
         d = new()
         try:
             chunk = d.decompress(data, _CHUNK)
@@ -98,6 +108,14 @@ class Gzip(_Stream):
 
     def matches(self, probe: Probe) -> bool:
         return probe.head.startswith(b"\x1f\x8b")
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        """Also every member's FNAME / FCOMMENT / FEXTRA: what ``gunzip -N``, ``file`` and
+        archive managers show (red team RT-112: a clean file named ``claimant_<NINO>.txt``)."""
+        headers: list[str] = []
+        data = _inflate(col, probe.data, _Zlib, self.name, headers)
+        col.text("\n".join(headers), f"{where}<gzip header>")
+        col.file(data, f"{where}!{self.step}", "", _inner(probe, self.suffixes), depth + 1)
 
 
 @register

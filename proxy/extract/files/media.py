@@ -229,6 +229,36 @@ class NetpbmKind(FileKind):
             col.budget.check_time()
 
 
+#: the text image formats Pillow opens: XBM (C source, ``#define name_width 760``) and XPM
+#: (``/* XPM */``, C source too); X11 tools, icon sets and code interpreters read them
+_TEXT_IMAGE = re.compile(rb"\s*(?:#define[ \t]+\S*_width[ \t]|/\* XPM \*/)")
+#: an XBM's bitmap bytes (``0x00, 0xff, ...``): dropped from its text, which keeps the rest
+_XBM_BYTES = re.compile(r"(?:0[xX][0-9a-fA-F]{1,4}\s*,?\s*)+")
+
+
+@register
+class TextImageKind(FileKind):
+    """XBM and XPM images: C source text that Pillow draws as a picture (red team RT-115: a
+    NINO line as an XBM was read as text and never seen). The picture goes to OCR as PNG;
+    the source is read as text as well (its names and comments), XBM without its bitmap
+    bytes. Asked before the text kinds; a file that does not decode is left to them."""
+
+    name = "text_image"
+    priority = 38
+
+    def matches(self, probe: Probe) -> bool:
+        return _TEXT_IMAGE.match(probe.data[:256]) is not None and image_decodes(probe.data)
+
+    def read(self, col: Collector, probe: Probe, where: str, depth: int) -> None:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(probe.data)) as image:
+            picture = _png(image.convert("L" if image.mode in ("1", "L") else "RGB"))
+        col.media("image", where, picture)
+        source = probe.data.decode("latin-1")
+        col.text(_XBM_BYTES.sub(" ", source), f"{where}<source>")
+
+
 #: PNG chunks that hold pixels or image structure, or text Pillow already reads
 _PNG_READ_ELSEWHERE = frozenset(
     {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"fdAT", b"tEXt", b"zTXt", b"iTXt"}

@@ -215,3 +215,26 @@ def test_bytes_that_are_not_utf8_in_a_path_are_read_not_raised():
     assert RoutingCheck(["deepseek"], ()).url_verdict("/v1/models/deep\udcffseek") == BLOCKED
     assert _path_only(path) == "/v1/models/caf\ufffdJG103729A"
     assert readable(path) == "/v1/models/caf\u00e9JG103729A"
+
+
+def test_a_multipart_boundary_is_scanned_apart_from_its_header() -> None:
+    """Every browser upload's boundary (``----WebKitFormBoundary`` + 16 random letters and
+    digits) read as ``boundary=<token>`` was a GENERIC_SECRET: the header is scanned without
+    it and the boundary as it is, so a value in it still counts (RT-95)."""
+    from detectors.engine import ScanEngine
+    from detectors.settings import DetectorSettings
+
+    scan = ScanEngine(DetectorSettings(), load_ner=False).scan
+    value = "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW"
+    assert scan(f"Content-Type: {value}").findings  # why: the assignment shape
+    segments = metadata_segments("/v1/files", [("Content-Type", value)])
+    texts = {s.where: s.text for s in segments}
+    assert texts["header.content-type"] == "Content-Type: multipart/form-data; boundary="
+    assert texts["header.content-type.boundary"] == "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+    assert not scan("\n\n".join(texts.values())).findings
+    nino = metadata_segments(
+        "/v1/files", [("Content-Type", 'multipart/mixed; boundary="NI JG103729A"')]
+    )
+    assert "UK_NINO" in {f.entity_type for f in scan("\n\n".join(s.text for s in nino)).findings}
+    other = metadata_segments("/v1/x", [("Content-Type", "application/json; boundary=x")])
+    assert "Content-Type: application/json; boundary=x" in [s.text for s in other]

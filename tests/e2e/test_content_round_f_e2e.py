@@ -1,0 +1,112 @@
+"""Red-team round F content residuals through the real ``aidlp run`` with real clients (the
+OpenAI SDK for file uploads, httpx for hand-framed multipart): container fields readers show
+(RT-112: a ``.gz`` file's FNAME, a zip extra field), the multipart boundary string (RT-95),
+XBM images (RT-115). Payloads are built by the unit tests' builders (each read back there by
+its standard reader); what arrives upstream is asserted."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import struct
+import time
+import uuid
+
+import httpx
+import openai
+import pytest
+
+from tests.unit.extract.test_extract_containers_round_f import _xbm, _zip_with_extra
+
+pytestmark = pytest.mark.e2e
+
+NINO = "JG103729A"  # valid format, made up
+
+
+def _openai(proxy) -> openai.OpenAI:
+    return openai.OpenAI(
+        api_key="sk-test",
+        base_url="https://api.openai.com/v1",
+        http_client=httpx.Client(proxy=proxy.url, verify=proxy.ssl_context(), timeout=30.0),
+        max_retries=0,
+    )
+
+
+def _never_reached(log, path: str, marker: bytes) -> bool:
+    time.sleep(0.3)
+    found = log.wait_for(lambda r: r.path.split("?")[0] == path and marker in r.body, timeout=0.5)
+    return found is None
+
+
+def _gz_named(name: str) -> bytes:
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename=name, mode="wb", fileobj=buf, mtime=0) as gz:
+        gz.write(b"Quarterly update, nothing personal.")
+    return buf.getvalue()
+
+
+def _zip_noted(line: str) -> bytes:
+    return _zip_with_extra(struct.pack("<HH", 0xCAFE, len(line)) + line.encode())
+
+
+UPLOADS = {
+    ".gz FNAME": (lambda: _gz_named(f"claimant_{NINO}.txt"), "notes.txt.gz", "application/gzip"),
+    "zip extra field": (lambda: _zip_noted(f"Claimant NI {NINO}"), "pack.zip", "application/zip"),
+    "xbm picture": (lambda: _xbm(f"Claimant NI number {NINO}"), "scan.xbm", "image/x-xbitmap"),
+}
+CLEAN = {
+    ".gz FNAME": (lambda: _gz_named("minutes.txt"), "notes.txt.gz", "application/gzip"),
+    "zip extra field": (lambda: _zip_noted("build 2024-11"), "pack.zip", "application/zip"),
+}
+
+
+@pytest.mark.parametrize("case", list(UPLOADS))
+def test_a_value_in_a_container_field_is_blocked(aidlp_proxy, upstream_log, case) -> None:
+    build, filename, ctype = UPLOADS[case]
+    name = f"{uuid.uuid4().hex[:12]}-{filename}"
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        _openai(aidlp_proxy).files.create(file=(name, build(), ctype), purpose="assistants")
+    assert info.value.status_code == 403
+    event = aidlp_proxy.wait_event(
+        lambda e: e.get("incident_id") == info.value.response.headers["X-AIDLP-Incident"]
+    )
+    assert event is not None and any(f["entity_type"] == "UK_NINO" for f in event["findings"])
+    assert _never_reached(upstream_log, "/v1/files", name.encode())
+
+
+@pytest.mark.parametrize("case", list(CLEAN))
+def test_clean_container_fields_arrive(aidlp_proxy, upstream_log, case) -> None:
+    build, filename, ctype = CLEAN[case]
+    name = f"{uuid.uuid4().hex[:12]}-{filename}"
+    with contextlib.suppress(openai.APIError):  # the test upstream's answer is no file object
+        _openai(aidlp_proxy).files.create(file=(name, build(), ctype), purpose="assistants")
+    arrived = upstream_log.wait_for(lambda r: r.path == "/v1/files" and name.encode() in r.body)
+    assert arrived is not None
+
+
+def _form(boundary: str) -> bytes:
+    return (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\nquarterly update\r\n--{boundary}--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("value", [NINO, None], ids=["nino in boundary", "random boundary"])
+def test_the_multipart_boundary_string_is_read(aidlp_proxy, upstream_log, value) -> None:
+    tag = uuid.uuid4().hex[:10]
+    boundary = f"NI{value}x{tag}" if value else f"----WebKitFormBoundary{tag}"
+    with aidlp_proxy.httpx() as client:
+        reply = client.post(
+            "https://api.openai.com/v1/files",
+            content=_form(boundary),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+    if value:
+        assert reply.status_code == 403
+        assert _never_reached(upstream_log, "/v1/files", tag.encode())
+    else:
+        assert reply.status_code != 403, reply.text[:300]
+        arrived = upstream_log.wait_for(lambda r: r.path == "/v1/files" and tag.encode() in r.body)
+        assert arrived is not None
