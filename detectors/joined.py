@@ -92,6 +92,73 @@ def _unbroken(run: str) -> str | None:
     return None
 
 
+# -- one character per line, per tab, or in pairs -------------------------------------------
+
+#: between the lines of a column: the break, indentation, and a list marker (``- ``, ``* ``,
+#: ``3. ``, ``3) ``) a renderer draws before the item
+_LINE_GAP = r"[ \t]*\r?\n[ \t]*(?:(?:[-*+]|[0-9]{1,2}[.)])[ \t]+)?"
+#: the rest of a table row after its first cell (two spaces or a tab at least)
+_ROW_REST = r"(?:[ \t]{2,}[^\n]{0,80})?"
+#: a value written down a column: one character (or ``L-S`` where a marking's words meet)
+#: per line, 6 lines at least; the first may end a line of prose ("NI number J"), the last
+#: may begin one ("A - draft the letter")
+_COLUMN_RX = (
+    rf"\b[A-Za-z0-9]\b{_ROW_REST}(?:{_LINE_GAP}[A-Za-z0-9](?:[-_][A-Za-z0-9])?\b{_ROW_REST}){{5,}}"
+    rf"|\b[A-Za-z0-9](?:\t[A-Za-z0-9]){{5,}}\b"
+)
+_COLUMN_ITEM = re.compile(
+    r"^[ \t]*(?:(?:[-*+]|[0-9]{1,2}[.)])[ \t]+)?([A-Za-z0-9](?:[-_][A-Za-z0-9])?)(?:[ \t]|$)"
+)
+
+
+def _column(run: str) -> str | None:
+    """``J⏎G⏎1⏎0⏎…``, ``- J⏎- G⏎…``, ``1. J⏎2. G⏎…``, a table's first column, ``J⇥G⇥1…``:
+    the characters read in order (a value, a key or a marking word, not a column of words)."""
+    if "\n" not in run:
+        joined = run.replace("\t", "")
+        return joined if _worth_joining(joined) else None
+    lines = run.split("\n")
+    chars = [lines[0][0]]
+    for line in lines[1:]:
+        m = _COLUMN_ITEM.match(line.rstrip("\r"))
+        if m is None:
+            return None
+        chars.append(m.group(1))
+    joined = "".join(chars)
+    return joined if _worth_joining(joined) else None
+
+
+#: groups of one or two characters between one repeated separator: ``JG | 10 | 37 | 29 | A``
+_PAIRS_RX = r"\b[A-Za-z0-9]{1,2}(?: ?[|~^#*;/\\+=] ?[A-Za-z0-9]{1,2}\b){3,}"
+_PAIR_SEP = re.compile(r" ?[|~^#*;/\\+=] ?")
+#: the cheap sign of either layout (the column finder's program is large; this gate is one
+#: small pattern of the normaliser's shape set): a one-character line after a line break
+#: (alone, or the first cell of a row), three characters between tabs, or the pairs
+_LAYOUT_GATE = (
+    r"[A-Za-z0-9][ \t]*\r?\n[ \t]*(?:(?:[-*+]|[0-9]{1,2}[.)])[ \t]+)?[A-Za-z0-9]"
+    r"(?:[-_][A-Za-z0-9])?(?:\r?\n|[ \t]{2})|[A-Za-z0-9]\t[A-Za-z0-9]\t[A-Za-z0-9]\b"
+    rf"|{_PAIRS_RX}"
+)
+_LAYOUT_RX = rf"{_COLUMN_RX}|{_PAIRS_RX}"
+
+
+def _pairs(run: str) -> str | None:
+    """``JG | 10 | 37 | 29 | A`` → ``JG103729A``: one separator throughout, letters and digits
+    both (``1 / 2 / 3 / 4`` and ``a | b | c`` are lists, not a value)."""
+    seps = set(_PAIR_SEP.findall(run))
+    joined = _PAIR_SEP.sub("", run)
+    if len(seps) != 1 or not 6 <= len(joined) <= 24:
+        return None
+    if not (any(c.isdigit() for c in joined) and any(c.isalpha() for c in joined)):
+        return None
+    return joined
+
+
+def _laid_out(run: str) -> str | None:
+    """A value down a column, across tabs, or in pairs (:func:`_column`, :func:`_pairs`)."""
+    return _column(run) if "\n" in run or "\t" in run else _pairs(run)
+
+
 # -- string literals a program concatenates ------------------------------------------------
 
 _LITERAL = r"""(?:"[^"\\\n]{0,64}"|'[^'\\\n]{0,64}'|`[^`\\\n]{0,64}`)"""
@@ -500,6 +567,7 @@ def rewrites(
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
+        (_LAYOUT_GATE, _LAYOUT_RX, _laid_out),
         (_VARS_GATE, _VARS_RX, _expanded),
         (_NAMED_GATE, _NAMED_RX, _named_parts),
         (_NINO_LOOKALIKE_RX, _NINO_LOOKALIKE_RX, _nino_digits),

@@ -55,7 +55,7 @@ from pathlib import Path
 import re2
 import yaml
 
-from detectors import joined
+from detectors import ciphers, joined
 from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
 
 _OPTS = re2.Options()
@@ -517,11 +517,13 @@ def _collapse_run(text: str, s: int, e: int, edits: list[tuple[int, int, str]]) 
         c.isalpha() for c in chars
     ):
         return  # "0, 1, 1, 0" and "5|6|7" are lists of numbers, not a spaced identifier
-    if len(set(seps)) == 1:  # uniformly separated: "O-F-F-I-C-I-A-L", "1 2 3 4"
+    if len(set(seps)) <= 1:  # uniformly separated: "O-F-F-I-C-I-A-L", "1 2 3 4"
         collapsed = "".join(chars)
-    else:  # keep a dash between collapsed words ("O F F I C I A L - S E N ...")
+    else:  # keep a dash between collapsed words ("O F F I C I A L - S E N ...", "O- F- ...
+        # L-S- E- N- ...": the separator used most is the spacing, a dash elsewhere a word break)
+        spacing = max(set(seps), key=lambda sep: (seps.count(sep), -len(sep)))
         collapsed = chars[0] + "".join(
-            ("-" if "-" in sep and len(set(seps)) > 1 and sep != min(seps, key=len) else "") + c
+            ("-" if "-" in sep and sep != spacing else "") + c
             for sep, c in zip(seps, chars[1:], strict=True)
         )
     if len(collapsed) >= 4 and collapsed != run:
@@ -622,8 +624,13 @@ def _brotli_inflated(raw: bytes) -> bytes | None:
 
 
 def _utf16_le(raw: bytes) -> str | None:
-    """``raw`` as UTF-16LE when it reads as BOM-less (or BOM'd) UTF-16LE ASCII-range text:
-    every other byte zero."""
+    """``raw`` as UTF-16 when it reads as BOM-less (or BOM'd) UTF-16LE or UTF-16BE
+    ASCII-range text: every other byte zero."""
+    if raw.startswith(b"\xfe\xff") or (len(raw) >= 8 and raw[0] == 0 and raw[1]):
+        raw = raw[2:] if raw[0] else raw  # UTF-16BE (hex of it: "004a0047..."): bytes swapped
+        if len(raw) % 2 or raw[0::2].count(0) < len(raw) // 2 * 0.9 or 0 in raw[1::2]:
+            return None
+        return raw.decode("utf-16-be", "replace")
     if raw.startswith(b"\xff\xfe"):
         raw = raw[2:]
     if len(raw) < 8 or len(raw) % 2 or raw[1::2].count(0) < len(raw) // 2 * 0.9 or 0 in raw[0::2]:
@@ -966,6 +973,10 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
         view = _joined_view(main, hits)
         if view is not None:
             views.append(view)
+    if _CUE in hits:  # a reading cue or a decode cue: one pattern of the shape set
+        view = _cipher_view(folded)
+        if view is not None:
+            views.append(view)
     if "\u202e" in text:
         view = _visual_order(text)
         if view is not None:
@@ -1058,7 +1069,14 @@ def _data() -> dict:
         for k, v in spelling_digits.items()
     ):
         raise NormaliseDataError(f"{DATA_FILE}: 'spelling_digits' must map words to one digit")
-    for key in ("reading_cues", "spelling_connectors", "letter_cues", "split_cues", "value_cues"):
+    for key in (
+        "reading_cues",
+        "decode_cues",
+        "spelling_connectors",
+        "letter_cues",
+        "split_cues",
+        "value_cues",
+    ):
         words = data.get(key)
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
             raise NormaliseDataError(f"{DATA_FILE}: '{key}' must be a list of words")
@@ -1115,6 +1133,8 @@ def _join_separated(run: str) -> str | None:
     if len(seps) != 1:
         return None
     groups = re.split(r"[|,\t\n]", run)
+    if seps <= {"\t", "\n"} and all(len(g) == 1 for g in groups):
+        return None  # one character per line or per tab: the joined view's column rule
     alnum = sum(len(g) for g in groups)
     digits = sum(c.isdigit() for c in run)
     if not 8 <= alnum <= 24 or digits * 2 < alnum:
@@ -1199,7 +1219,7 @@ def _shape_patterns() -> tuple[str, ...]:
         _SPLIT_AWS_KEY_RX,
         reversed_rx,
         rot13_rx,
-        _reading_cue_rx(),
+        f"{_reading_cue_rx()}|{_decode_cue_rx()}",
         *(gate for gate, _, _ in _join_rewrites()),
     )
 
@@ -1215,6 +1235,38 @@ def _shape_set() -> PackedSets:
 #: index in :func:`_shape_set` of the reading cue, then of each join rewrite's gate
 _CUE = 6
 _JOINS = 7
+
+
+@functools.cache
+def _decode_cue_rx() -> str:
+    """A word naming an encoding or a cipher ("decode", "base58", "XORed", "Vigenère"): the
+    data file's ``decode_cues``, each a word start (:mod:`detectors.ciphers`)."""
+    cues = sorted((re.escape(w.lower()) for w in _data()["decode_cues"]), key=len, reverse=True)
+    return r"(?i)\b(?:" + "|".join(c.replace("\\ ", "[ -]?") for c in cues) + r")"
+
+
+@functools.cache
+def _decode_cue():
+    return re2.compile(_decode_cue_rx(), _OPTS)
+
+
+def _cipher_view(folded: View) -> View | None:
+    """Tokens near a decode cue decoded as the cue asks (:mod:`detectors.ciphers`), one view
+    that gives values that block alone; every offset maps to its token's original span."""
+    text = folded.text
+    data = text.encode()
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    spans = []
+    for m in _decode_cue().finditer(data):
+        s, e = m.span()
+        spans.append((s, e) if b2c is None else (b2c(s), b2c(e)))
+    found = ciphers.decoded(text, spans)
+    if not found:
+        return None
+    items = [(value, *folded.to_original(s, e)) for s, e, value in found]
+    view = _pieces_view(items, "cipher", 1)
+    view.tiers = _TURNED_TIERS
+    return view
 
 
 @functools.cache
