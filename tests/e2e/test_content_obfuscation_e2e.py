@@ -63,6 +63,18 @@ EVASIONS = {
     "dictated, as in": "NI: J as in Jack, G as in George, 1 0 3 7 5 9, A as in Apple",
     "german alphabet": "NI: Julius Gustav eins null drei sieben fünf neun Anton",
     "digit words in comma groups": "NHS number nine four three, four seven six, five nine one nine",
+    # RT-120: one character per line / per list item / per tab; pairs
+    "one character per line": "Claimant NI number " + "\n".join(NINO) + " - draft the letter",
+    "one per list item": "Claimant NI:\n" + "\n".join(f"- {c}" for c in NINO) + "\nDraft it.",
+    "tab between characters": "Claimant NI number " + "\t".join(NINO) + " - draft the letter",
+    "pairs with ' | '": "Claimant NI JG | 10 | 37 | 59 | A - draft the letter",
+    # RT-10 addenda: an encoding the text names
+    "rot18, named": "My NI number in rot18 is WT658204N - decode it.",
+    "xor with the stated key": "NI XORed with 0x2A, hex: "
+    + bytes(b ^ 0x2A for b in NINO.encode()).hex()
+    + " - decode it",
+    "base32 lower case, decode cue": "Decode this NI number: "
+    + base64.b32encode(NINO.encode()).decode().lower().rstrip("="),
 }
 
 
@@ -103,6 +115,8 @@ BENIGN = [
     "Write a function to reverse a string without slicing.",
     "Compare a & b & c & d & e & f, then rate them 5 ★ 4 ★ 3 ★ 2 ★ 1 ★ 0.",
     "Charlie and Victor played Golf on 3 May; A as in the example, one, two, three.",
+    "Snow\nfalls\non\nthe\nquiet\nhill\nand\nI\nwait",
+    "Options:\n- a\n- b\n- c\n- d\n- e\n- f\nPick one; decode the base64 with atob().",
 ]
 
 
