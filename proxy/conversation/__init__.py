@@ -31,7 +31,13 @@ from proxy.conversation.memory import (
     ConversationSettings,
     continued,
 )
-from proxy.conversation.threads import ThreadSpec, ThreadSpecs, conversation_id, load_specs
+from proxy.conversation.threads import (
+    ThreadSpec,
+    ThreadSpecs,
+    conversation_id,
+    json_object,
+    load_specs,
+)
 from proxy.extract import Extraction, Segment
 from proxy.extract.datatypes import SEGMENT_SEPARATOR
 from proxy.extract.seams import seams
@@ -55,6 +61,14 @@ ANSWER_HEAD_BYTES = 16 * 1024
 #: body segments after the tail that its seams may reach (a run of short parts)
 _SEAM_HEAD = 8
 
+#: the conversation id of what a tool puts in front of every chat of a user (custom
+#: instructions, saved memories, project documents: ``persistent`` specs), per tool
+USER_CONTEXT = "user-context"
+#: websocket messages searched for the conversation they name (larger ones: the socket only)
+_WS_ID_BYTES = 256 * 1024
+#: the id prefix of a new chat's first turn, before the tool has named the chat
+_NEW_CHAT = "new:"
+
 
 @dataclass(slots=True)
 class Thread:
@@ -69,6 +83,14 @@ class Thread:
     #: the remembered value fragments of earlier turns ``(text, turn, named, loose)``, how many turns
     fragments: tuple[tuple[str, int, bool, bool], ...] = ()
     turns: int = 0
+    #: the endpoint's spec name when its answers are not read for ids: a turn naming a chat
+    #: the memory does not know continues the client's latest new chat of that endpoint
+    spec: str = ""
+    #: this turn starts a chat (no id yet), or writes the user's persistent context
+    fresh: bool = False
+    persistent: bool = False
+    #: the fragments of this conversation alone (``fragments`` adds the user's context's)
+    own_fragments: tuple[tuple[str, int, bool, bool], ...] = ()
 
     def memory_keys(self) -> list[ConversationKey]:
         return [(self.client, self.tool, i) for i in self.ids]
@@ -90,23 +112,56 @@ class Conversations:
 
     def thread(self, client: str, tool: str, spec: ThreadSpec, path: str, body: Any) -> Thread:
         """The thread of a request to ``spec``'s endpoint (``body`` its parsed JSON or None)."""
+        if spec.persistent:
+            return Thread(client, tool, [USER_CONTEXT], spec=spec.name, persistent=True)
         ids = [i for i in (spec.path_id(path), spec.body_id(body)) if i is not None]
-        return Thread(client, tool, list(dict.fromkeys(ids)), spec.response_fields)
+        fresh = not ids
+        if fresh and not spec.response_fields:
+            # the chat's id comes in an answer we do not read (Gemini web): its next turn
+            # naming a chat the memory does not know continues this one
+            ids = [f"{_NEW_CHAT}{spec.name}"]
+        thread = Thread(client, tool, list(dict.fromkeys(ids)), spec.response_fields)
+        thread.fresh = fresh
+        if not spec.response_fields:
+            thread.spec = spec.name
+        return thread
 
-    def socket_thread(self, client: str, tool: str, socket: str) -> Thread | None:
-        """Every message of one websocket is one conversation."""
+    def socket_thread(
+        self, client: str, tool: str, socket: str, path: str = "", content: bytes = b""
+    ) -> Thread | None:
+        """Every message of one websocket is one conversation; a message that names its
+        conversation (a spec for the socket's path, Copilot's ``conversationId``) also
+        continues it across sockets."""
         if not self.memory.enabled or not socket:
             return None
-        return Thread(client, tool, [f"ws:{socket}"])
+        ids = [f"ws:{socket}"]
+        spec = self.specs.of(tool, path) if path else None
+        if spec is not None and spec.reads_body and len(content) <= _WS_ID_BYTES:
+            named = spec.body_id(json_object(content))
+            if named is not None:
+                ids.append(named)
+        return Thread(client, tool, ids)
 
     def recall(self, thread: Thread) -> str | None:
-        for key in thread.memory_keys():
+        """The text to scan the new turn after: the user's persistent context for this tool
+        (custom instructions, memories) then the conversation's tail."""
+        keys = thread.memory_keys()
+        if thread.spec and not thread.fresh and not thread.persistent:
+            keys.append((thread.client, thread.tool, f"{_NEW_CHAT}{thread.spec}"))
+        for key in keys:
             found = self.memory.recall_all(key)
             if found is not None:
                 thread.context = found.tail
                 thread.fragments, thread.turns = found.fragments, found.turns
-                return found.tail
-        return None
+                break
+        thread.own_fragments = thread.fragments
+        user = None
+        if not thread.persistent:
+            user = self.memory.recall_all((thread.client, thread.tool, USER_CONTEXT))
+        if user is None:
+            return thread.context
+        thread.fragments = (*user.fragments, *thread.fragments)[-MAX_FRAGMENTS:]
+        return user.tail if thread.context is None else f"{user.tail}\n\n{thread.context}"
 
     def sent(self, thread: Thread, segments: list[Segment]) -> None:
         """The turn went upstream: remember the new tail under every id it named, and the
@@ -124,7 +179,8 @@ class Conversations:
             for s in prompt
             for f in fragments(s.text, 0, turn, cues, names)
         ]
-        thread.fragments, thread.turns = (*thread.fragments, *new)[-MAX_FRAGMENTS:], turn
+        own = thread.own_fragments if thread.fragments != thread.own_fragments else thread.fragments
+        thread.fragments, thread.turns = (*own, *new)[-MAX_FRAGMENTS:], turn
         for key in thread.memory_keys():
             self.memory.remember(key, thread.tail, thread.fragments, thread.turns)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import re2
 import yaml
@@ -29,7 +30,8 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _ID = re2.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: paths remembered per tool as matching no spec
 _MISSES = 4096
-_FIELD = re2.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: a body field: a JSON key, or a dotted path of keys (``params.frontend_context_uuid``)
+_FIELD = re2.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,127}$")
 
 
 class ThreadSpec(BaseModel):
@@ -42,10 +44,18 @@ class ThreadSpec(BaseModel):
     path: str = Field(min_length=2)
     request_fields: tuple[str, ...] = ()
     response_fields: tuple[str, ...] = ()
+    #: an RE2 pattern with a group ``id`` searched in a request field's text, when the id is
+    #: inside a string (Gemini web's ``f.req`` form field holds JSON text holding the ids)
+    id_pattern: str | None = None
+    #: context the tool puts in front of every later chat of the user (custom instructions,
+    #: saved memories, project documents): remembered per user and tool, not per chat
+    persistent: bool = False
 
-    @field_validator("path")
+    @field_validator("path", "id_pattern")
     @classmethod
-    def _pattern(cls, value: str) -> str:
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             re2.compile(value)
         except re2.error as exc:
@@ -74,9 +84,12 @@ class ThreadSpec(BaseModel):
         if not isinstance(body, dict):
             return None
         for name in self.request_fields:
-            value = body.get(name)
+            value = _field(body, name)
             if isinstance(value, dict):  # ``"conversation": {"id": "conv_..."}``
                 value = value.get("id")
+            if self.id_pattern is not None and isinstance(value, str):
+                found_in = _compiled(self.id_pattern).search(value[:65536])
+                value = found_in.group("id") if found_in is not None else None
             found = conversation_id(value)
             if found is not None:
                 return found
@@ -85,6 +98,18 @@ class ThreadSpec(BaseModel):
     @property
     def reads_body(self) -> bool:
         return bool(self.request_fields)
+
+
+def _field(body: dict[str, Any], name: str) -> Any:
+    """``body[name]``, or the value at a dotted path of keys (``params.context_uuid``)."""
+    if name in body or "." not in name:
+        return body.get(name)
+    value: Any = body
+    for key in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 class _ThreadsFile(BaseModel):
@@ -157,11 +182,17 @@ def conversation_id(value: Any) -> str | None:
 
 
 def json_object(body: bytes) -> Any:
-    """The JSON body, or None when it is not JSON (then the request has no body id)."""
+    """The JSON body, or a URL-encoded form's fields (Gemini web's ``f.req=...``), or None
+    (then the request has no body id)."""
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
+        pass
+    try:
+        fields = parse_qsl(body.decode("ascii"), strict_parsing=True, max_num_fields=64)
+    except (ValueError, UnicodeDecodeError):
         return None
+    return dict(fields) or None
 
 
 @cache

@@ -288,7 +288,7 @@ class Inspector:
         thread = None
         if self.conversations is not None:
             thread = self.conversations.socket_thread(
-                client_key(subject), subject.tool.id, message.socket
+                client_key(subject), subject.tool.id, message.socket, message.path, message.content
             )
         return await self._evaluate(extraction, subject, thread)
 

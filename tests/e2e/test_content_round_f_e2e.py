@@ -110,3 +110,57 @@ def test_the_multipart_boundary_string_is_read(aidlp_proxy, upstream_log, value)
         assert reply.status_code != 403, reply.text[:300]
         arrived = upstream_log.wait_for(lambda r: r.path == "/v1/files" and tag.encode() in r.body)
         assert arrived is not None
+
+
+# -- RT-117: conversations other apps keep, and context put in front of every chat ----------
+
+H1, H2 = "My NI number starts JG1037", "and ends 29A. Put it in the form."
+
+
+def _two_turns(client, first: tuple[str, dict], second: tuple[str, dict]) -> httpx.Response:
+    reply = client.post(first[0], **first[1])
+    assert reply.status_code != 403, reply.text[:200]
+    return client.post(second[0], **second[1])
+
+
+def test_other_apps_conversations_join_their_turns(start_proxy, upstream_log) -> None:
+    """A proxy of its own: the user's persistent context (keyed by the client, one for the
+    whole e2e session otherwise) and Gemini's new-chat memory stay out of other tests."""
+    from tests.unit.inspection.test_conversation_other_apps import GEMINI, _chatgpt, _gemini
+
+    proxy = start_proxy(name="otherapps")
+    conv = f"conv_{uuid.uuid4().hex}"
+    items = f"https://api.openai.com/v1/conversations/{conv}/items"
+
+    def item(text: str) -> dict:
+        content = [{"type": "input_text", "text": text}]
+        return {"json": {"items": [{"type": "message", "role": "user", "content": content}]}}
+
+    form = {"content-type": "application/x-www-form-urlencoded;charset=UTF-8"}
+    gemini = f"https://gemini.google.com{GEMINI}?bl=boq_assistant-bard-web-server&rt=c"
+    ids = [f"c_{uuid.uuid4().hex[:16]}", "r_0a1b2c3d", "rc_4e5f6a7b"]
+    with proxy.httpx() as client:
+        conversations = _two_turns(client, (items, item(H1)), (items, item(H2)))
+        web = _two_turns(
+            client,
+            (gemini, {"content": _gemini(H1, ["", "", ""]), "headers": form}),
+            (gemini, {"content": _gemini(H2, ids), "headers": form}),
+        )
+        instructions = {"about_user_message": f"I work in Leeds. {H1}.", "enabled": True}
+        chat = "https://chatgpt.com/backend-api/conversation"
+        persistent = _two_turns(
+            client,
+            ("https://chatgpt.com/backend-api/user_system_messages", {"json": instructions}),
+            (
+                chat,
+                {
+                    "content": _chatgpt(H2, str(uuid.uuid4())),
+                    "headers": {"content-type": "application/json"},
+                },
+            ),
+        )
+    assert conversations.status_code == 403
+    assert web.status_code == 403
+    assert persistent.headers.get("x-aidlp-decision") == "block"
+    time.sleep(0.3)
+    assert not [r for r in upstream_log.snapshot() if b"ends 29A" in r.body]
