@@ -114,7 +114,8 @@ class Conversations:
         """The thread of a request to ``spec``'s endpoint (``body`` its parsed JSON or None)."""
         if spec.persistent:
             return Thread(client, tool, [USER_CONTEXT], spec=spec.name, persistent=True)
-        ids = [i for i in (spec.path_id(path), spec.body_id(body)) if i is not None]
+        named = (spec.path_id(path), spec.query_id(path), spec.body_id(body))
+        ids = [i for i in named if i is not None]
         fresh = not ids
         if fresh and not spec.response_fields:
             # the chat's id comes in an answer we do not read (Gemini web): its next turn

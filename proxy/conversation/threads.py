@@ -44,6 +44,8 @@ class ThreadSpec(BaseModel):
     path: str = Field(min_length=2)
     request_fields: tuple[str, ...] = ()
     response_fields: tuple[str, ...] = ()
+    #: query-string parameters naming the conversation (Gemini's resumable ``upload_id``)
+    query_fields: tuple[str, ...] = ()
     #: an RE2 pattern with a group ``id`` searched in a request field's text, when the id is
     #: inside a string (Gemini web's ``f.req`` form field holds JSON text holding the ids)
     id_pattern: str | None = None
@@ -62,7 +64,7 @@ class ThreadSpec(BaseModel):
             raise ValueError(f"not an RE2 pattern: {exc}") from exc
         return value
 
-    @field_validator("request_fields", "response_fields")
+    @field_validator("request_fields", "response_fields", "query_fields")
     @classmethod
     def _fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for name in value:
@@ -78,6 +80,18 @@ class ThreadSpec(BaseModel):
         if found is None or "id" not in _compiled(self.path).groupindex:
             return None
         return conversation_id(found.group("id"))
+
+    def query_id(self, path: str) -> str | None:
+        """The first of ``query_fields`` present in the request target's query string."""
+        if not self.query_fields or "?" not in path:
+            return None
+        query = path.split("?", 1)[1].split("#", 1)[0]
+        values = dict(parse_qsl(_SURROGATES.sub("\ufffd", query), max_num_fields=64))
+        for name in self.query_fields:
+            found = conversation_id(values.get(name))
+            if found is not None:
+                return found
+        return None
 
     def body_id(self, body: Any) -> str | None:
         """The first of ``request_fields`` present in the JSON object ``body``."""

@@ -164,3 +164,28 @@ def test_other_apps_conversations_join_their_turns(start_proxy, upstream_log) ->
     assert persistent.headers.get("x-aidlp-decision") == "block"
     time.sleep(0.3)
     assert not [r for r in upstream_log.snapshot() if b"ends 29A" in r.body]
+
+
+def test_gemini_resumable_upload_chunks_are_read_across(aidlp_proxy, upstream_log) -> None:
+    """RT-76: a NINO split between two chunks of one upload_id (google-genai's resumable
+    upload protocol) is in the file the Files API stores."""
+    text = f"Case notes.\nClaimant Jane Smith, NI number {NINO}, claims Universal Credit.\n"
+    cut = text.index(NINO) + 4  # JG10 | 3729A
+    first, second = text[:cut].encode(), text[cut:].encode()
+    assert (first + second).decode() == text
+    upload = f"AHxI{uuid.uuid4().hex}"
+    url = (
+        "https://generativelanguage.googleapis.com/upload/v1beta/files"
+        f"?upload_id={upload}&upload_protocol=resumable"
+    )
+
+    def headers(command: str, offset: int) -> dict[str, str]:
+        return {"content-type": "text/plain", "x-goog-upload-command": command,
+                "x-goog-upload-offset": str(offset)}  # fmt: skip
+
+    with aidlp_proxy.httpx() as client:
+        assert client.post(url, content=first, headers=headers("upload", 0)).status_code == 200
+        last = client.post(url, content=second, headers=headers("upload, finalize", len(first)))
+    assert last.status_code == 403
+    time.sleep(0.3)
+    assert not [r for r in upstream_log.snapshot() if upload in r.path and b"3729A" in r.body]

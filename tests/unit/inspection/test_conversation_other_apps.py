@@ -153,3 +153,23 @@ def test_persistent_context_expires_with_the_memory(engine) -> None:
     clock.now += 24 * 3600
     chat = _chatgpt(H2, str(uuid.uuid4()))
     assert not _run(inspector, "chatgpt.com", "/backend-api/conversation", chat, "openai").blocked
+
+
+def test_gemini_resumable_upload_chunks_are_one_upload(engine) -> None:
+    """RT-76: the Files API reassembles the chunks of one upload_id."""
+    inspector, _ = make(engine)
+    text = "Case notes.\nClaimant Jane Smith, NI number JG103729A, claims Universal Credit.\n"
+    cut = text.index("JG103729A") + 4
+    first, second = text[:cut].encode(), text[cut:].encode()
+    host = "generativelanguage.googleapis.com"
+
+    def chunk(data: bytes, upload: str, offset: int, command: str):
+        path = f"/upload/v1beta/files?upload_id={upload}&upload_protocol=resumable"
+        headers = {"content-type": "text/plain", "x-goog-upload-command": command,
+                   "x-goog-upload-offset": str(offset)}  # fmt: skip
+        request = HttpRequest("POST", host, path, headers, data)
+        return asyncio.run(inspector.inspect(request, subject("google_gemini", host, path)))
+
+    assert not chunk(first, "AHxI1nM-one", 0, "upload").blocked
+    assert not chunk(second, "AHxI1nM-two", len(first), "upload, finalize").blocked
+    assert chunk(second, "AHxI1nM-one", len(first), "upload, finalize").blocked
