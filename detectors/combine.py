@@ -28,6 +28,7 @@ from detectors.namesets import SHIPPED, NameSets
 from detectors.subjects import (
     FICTION_LEAD_CHARS,
     LETTER_CHARS,
+    TURN_CARRY_CHARS,
     Parsed,
     Structure,
     placeholder,
@@ -95,15 +96,19 @@ def _item(c: Candidate) -> Item:
 PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
      "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
-     "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number"}
+     "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number",
+     "contacted_name", "labelled_name_upper"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
-ID_FORMS = frozenset({"staff_number", "glued_name", "field_name", "handle_name", "slug_name"})
+ID_FORMS = frozenset(
+    {"staff_number", "glued_name", "field_name", "handle_name", "slug_name", "labelled_name_upper"}
+)
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
 ADDRESSED_FORMS = frozenset(
-    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower"}
-)
+    {"salutation_name", "greeting_name", "workplace_name", "workplace_name_lower",
+     "contacted_name"}
+)  # fmt: skip
 #: keyword groups near which a cued capitalised pair is a person's name (casework about
 #: someone, or the writer dealing with them)
 CUE_CONFIRMERS = ("casework",)
@@ -118,7 +123,7 @@ LOWER_FORMS = frozenset(
     {"forename_surname_lower", "workplace_name_lower", "honorific_name_lower_single"}
 )
 #: name forms that start a record whose fields follow on the next lines
-RECORD_FORMS = frozenset({"labelled_name", "staff_number"})
+RECORD_FORMS = frozenset({"labelled_name", "staff_number", "labelled_name_upper"})
 
 
 _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
@@ -292,9 +297,12 @@ def combine(
     for n in names[:MAX_NAMES]:
         span = (n.start, n.end)
         name_text = text[n.start : n.end]
-        private = _private_form(n, name_text) and not (
-            reg.public_text and n.form == "role_name" and not _casework_role_before(text, n)
-        )
+        private = (
+            _private_form(n, name_text)
+            and not (
+                reg.public_text and n.form == "role_name" and not _casework_role_before(text, n)
+            )
+        ) or _casework_apposition(text, n)
         # a story's or a programming task's names are toy data, and English NER is not
         # trusted on other languages; either still counts when a special-category term is
         # tied to the name and (toy) the text places the person at work ("test data:
@@ -342,7 +350,13 @@ def combine(
                 return structure.tied(span, (s, e), record=record)
 
             tw += [w for w in near_weak(mention, reach) if tied(w.start, w.end)]
-            ts += [x for x in near_special(mention, reach) if tied(x.start, x.end)]
+            # a special-category term up to a later turn or paragraph away ("The claimant is
+            # X." ... "She has MS"): the tie rules bound how far each reference carries
+            ts += [
+                x
+                for x in near_special(mention, max(reach, TURN_CARRY_CHARS))
+                if tied(x.start, x.end)
+            ]
             case_here = any(
                 tied(s, e) for s, e, _ in _window(casework_spans, casework_starts, mention, reach)
             )
@@ -359,6 +373,13 @@ def combine(
             continue
         strong_tie = bool(tw or ts or tcase)
         framed = reg.casework or reg.involved or private
+        if (
+            n.form == "contacted_name"
+            and not name_words.forename(name_text[:1].upper() + name_text[1:])
+            and not at_work
+        ):
+            continue  # "spoke to Boots about her prescription": an unlisted word is a
+            # colleague's or a claimant's forename only in a text about work or casework
         if n.form in LOWER_FORMS and not (reg.casework or reg.involved):
             continue  # "kelly brannigan": a lower-case name counts only in casework
         if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS | SCRIPT_FORMS | ID_FORMS:
@@ -477,6 +498,20 @@ def _casework_role_before(text: str, name: Item) -> bool:
     return bool(words) and (words[-1] in _CASEWORK_ROLES or " ".join(words[-2:]) in _CASEWORK_ROLES)
 
 
+#: "Jane Smith, a benefits claimant, ...", "Ali Khan, 52, the patient ...": a casework role
+#: in apposition (``person.yaml: casework_appositions``)
+_CASEWORK_APPOSITION = re.compile(
+    r"(?i),[ \t]*(?:\d{1,3},[ \t]*)?(?:a|an|the)[ \t]+(?:[a-z\-]+[ \t]+){0,2}?"
+    rf"(?:{'|'.join(sorted((re.escape(r) for r in _ROLES.list('person.yaml', 'casework_appositions')), key=len, reverse=True))})\b"
+)
+
+
+def _casework_apposition(text: str, name: Item) -> bool:
+    """A casework role in apposition right after the name: a private individual, whatever
+    the register of the text around (red team RT-44)."""
+    return _CASEWORK_APPOSITION.match(text, name.end, name.end + 64) is not None
+
+
 def _public_title(text: str, name: Item) -> bool:
     """A public honorific opens the name or stands right before it ("Dame Deborah James")."""
     before = text[max(0, name.start - 12) : name.start].split()
@@ -524,11 +559,19 @@ def _aliases(
     # an earlier mention only by a known forename, of a name found by its form (not NER):
     # "Aurora ... Aurora Global Database", "Foley ... Dr. Frederick Foley" are no person
     first = words[0]
+    # ... or an unlisted forename that opens a sentence as its subject ("Rivka has been off
+    # ... the invite to Rivka Adler")
+    listed = name_words.forename(first)
     earlier = (
-        re.compile(rf"\b{re.escape(first)}\b").finditer(
-            text, max(0, n.start - ALIAS_CHARS), n.start
+        (
+            m
+            for m in re.compile(rf"\b{re.escape(first)}\b").finditer(
+                text, max(0, n.start - ALIAS_CHARS), n.start
+            )
+            if listed
+            or (_SUBJECT_OPENING.match(text, m.end()) and _sentence_start(text, m.start()))
         )
-        if n.form != "ner" and name_words.forename(first) and first in parts
+        if n.form != "ner" and first in parts
         else ()
     )
     for m in itertools.chain(rx.finditer(text, n.end, n.end + ALIAS_CHARS), earlier):
@@ -542,6 +585,18 @@ def _aliases(
         if len(out) >= MAX_ALIASES:
             break
     return out
+
+
+#: a subject verb after a sentence-opening word ("Rivka has ...", "Rivka is ...")
+_SUBJECT_OPENING = re.compile(
+    rf" (?:{'|'.join(re.escape(v) for v in _ROLES.list('person.yaml', 'subject_verbs'))})\b"
+)
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """``pos`` opens the text, a line or a sentence."""
+    before = text[max(0, pos - 3) : pos]
+    return pos == 0 or before.endswith("\n") or before.rstrip(" ").endswith((".", "!", "?"))
 
 
 _ALIAS_STOP = frozenset(

@@ -77,6 +77,8 @@ _PLURAL_PRONOUN = re.compile(
 _COORDINATED_AFTER = re.compile(r"\s*(?:,|and|&)\s*(?:(?:Mr|Mrs|Ms|Dr)\.? )?[A-Z]")
 _COORDINATED_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s*(?:,|and|&)\s*$")
 _PRONOUN = re.compile(rf"(?i)\b(?:{vocabulary.alternation(_CARRY_PRONOUNS)})\b")
+#: a sentence opening with a third-person subject pronoun ("She has ...", "He is ...")
+_SUBJECT_PRONOUN = re.compile(r"(?i)[\s\"'(\-*]*(?:she|he)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+|\n")
 #: person roles a later sentence may refer back by (``document.yaml: back_reference_roles``)
 _BACK_ROLES = vocabulary.alternation(_VOCAB.list("document.yaml", "back_reference_roles"))
@@ -186,9 +188,13 @@ _BRACE = re.compile(r"[{}]")
 #: renders them, or a form's lines)
 _FIELD_LINE = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}:[^\n]{0,200}")
 #: the label of a field a context term opens ("Condition: ", "Diagnosis - ")
-_FIELD_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}(?::|\s-|\t)\s*")
+#: ... and up to three words of the value before the term ("Diagnosis<TAB>relapsing-remitting
+#: multiple sclerosis", "Condition: type 1 diabetes")
+_FIELD_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .'/()\-]{0,40}(?::|\s-|\t)\s*(?:[\w'\-]+[ \t]+){0,3}")
 #: how far back the heading lines of a part may start (a slide's title and shape names)
 _PART_HEADING_CHARS = 160
+#: a line of a file's properties between its title and its content ("openpyxl", a date)
+_METADATA_LINE_CHARS = 60
 #: a sentence inside a heading line ("Thanks. We met on Monday"): no heading
 _SENTENCE_IN_LINE = re.compile(r"[.!?;,](?:\s|$)")
 #: a spreadsheet header row: short labels separated by tabs
@@ -480,7 +486,7 @@ class Structure:
         line = self.text.rfind("\n", 0, ctx[0]) + 1
         if line <= name[1] or ctx[0] - name[1] > TURN_CARRY_CHARS:
             return False
-        if self.text.count("\n\n", name[1], line) > 1:
+        if self.text.count("\n\n", name[1], line) > 1 and not self._title_then_metadata(name, line):
             return False  # a paragraph of its own lies between: the field is no longer hers
         if (
             _FIELD_LABEL.fullmatch(self.text, line, ctx[0]) is None
@@ -500,6 +506,21 @@ class Structure:
         lo = bisect.bisect_left(self.names, (paragraph, -1))
         hi = bisect.bisect_left(self.names, (ctx[0], -1))
         return all(words & set(self.text[s:e].lower().split()) for s, e in self.names[lo:hi])
+
+    def _title_then_metadata(self, name: tuple[int, int], line: int) -> bool:
+        """The name is a part of its own (a workbook's sheet name, a document's title, as
+        extracted: RT-121) and only short lines with no sentence (a file's properties:
+        application, version, dates) lie between it and the field's part: the file is
+        about that person."""
+        lo = self.text.rfind("\n\n", 0, name[0])
+        lo = 0 if lo < 0 else lo + 2
+        hi = self.text.find("\n\n", name[1])
+        if hi < 0 or self.text[lo:hi].strip() != self.text[name[0] : name[1]].strip():
+            return False
+        between = self.text[hi:line].split("\n")
+        return all(
+            len(x) <= _METADATA_LINE_CHARS and not _SENTENCE_IN_LINE.search(x) for x in between
+        )
 
     def _under_part_heading(self, line: int, ctx: tuple[int, int]) -> bool:
         """The context opens a line under the short heading lines of a part of its own (a
@@ -539,8 +560,17 @@ class Structure:
         points back to the name when nobody else is named in between, within
         :data:`TURN_CARRY_CHARS`."""
         lo, hi = self.span(cs)
-        if lo - name[1] > TURN_CARRY_CHARS or not self.text[:lo].rstrip(" \t").endswith("\n\n"):
+        if lo - name[1] > TURN_CARRY_CHARS:
             return False
+        if not self.text[:lo].rstrip(" \t").endswith("\n\n"):
+            # inside a paragraph: a sentence whose subject is "she" / "he" ("She has asked
+            # whether her endometriosis ...") after sentences about other things, in casework
+            # (minutes, a one-to-one's notes: RT-111)
+            return (
+                _SUBJECT_PRONOUN.match(self.text, lo, hi) is not None
+                and bool(self.hits.starts.get("casework") or self.hits.starts.get("framing"))
+                and not self.named_between(name[1], lo)
+            )
         if _PRONOUN.search(self.text, lo, hi) is None and not self._role_back_reference(
             name, lo, hi
         ):
@@ -699,7 +729,16 @@ class Structure:
             return True
         appositive = _APPOSITION.match(after)
         if appositive and self._role_starts(e + appositive.end()):
-            return True
+            role_at = e + appositive.end()
+            # "Gemma Shaw, our PCS branch secretary, ...": the writer's own colleague; and,
+            # in casework, "X, the PCS branch secretary": a union role is membership (a
+            # special-category fact about them), not a public office
+            colleague = _OUR.match(self.text, role_at) is not None
+            union_role = not reporting and self.hits.near(
+                "special:TRADE_UNION", role_at, role_at, 0, APPOSITIVE_CHARS
+            )
+            if not (colleague or union_role):
+                return True
         if _BYLINE.search(before):
             return True  # an author's byline: the writer of a published piece
         if not reporting:
@@ -774,6 +813,8 @@ def _shared_subject_verbs(verb) -> list:
     ]
 
 
+#: the writer's own organisation opens an appositive ("X, our branch secretary")
+_OUR = re.compile(r"(?i)(?:our|my)\b")
 _APPOSITION = re.compile(r"\s*(?:,|\()\s*(?:the |a |an |former |then |current )?")
 _REPORTED_BY = re.compile(r"(?i)(?:\bsaid|\bsays|\baccording to|\bquoted)\s*$")
 _BYLINE = re.compile(

@@ -66,6 +66,10 @@ SCHEMA: dict[str, dict[str, str]] = {
         "label_qualifiers": "list",
         "marked_verbs": "list",
         "scheme_qualifiers": "list",
+        "short_forms": "list",
+        "short_forms_labelled": "list",
+        "short_form_labels": "list",
+        "foreign_markings": "list",
     },
     "person.yaml": {
         "honorifics": "list",
@@ -75,11 +79,14 @@ SCHEMA: dict[str, dict[str, str]] = {
         "labels": "list",
         "roles": "list",
         "casework_roles": "list",
+        "casework_appositions": "list",
         "greetings": "list",
         "workplace_units": "list",
         "grades": "list",
         "cues": "list",
         "subject_verbs": "list",
+        "contact_verbs": "list",
+        "lone_non_names": "list",
         "imperative_next": "list",
     },
     "address.yaml": {
@@ -162,7 +169,7 @@ CONFIGURABLE: dict[str, frozenset[str]] = {
     "person.yaml": frozenset(
         {
             *("honorifics", "particles", "labels", "roles", "greetings", "workplace_units"),
-            *("cues", "subject_verbs", "grades"),
+            *("cues", "subject_verbs", "grades", "contact_verbs"),
         }
     ),
     "address.yaml": frozenset({"street_types", "lead_ins"}),

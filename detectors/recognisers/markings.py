@@ -115,13 +115,41 @@ _QUALIFIER_BEFORE = re.compile(
 
 _DELIMITERS = ",;\t|"
 
+
+def _forms(key: str) -> str:
+    """An alternation of the marking forms of ``data/markings.yaml: key`` (longest first; a
+    ``-`` is any dash, a space any run of spaces)."""
+    forms = sorted(_VOCABULARY.list("markings.yaml", key), key=len, reverse=True)
+    return "|".join(
+        r"\s+".join(
+            "[\\-\u2010-\u2014]".join(re.escape(p) for p in w.split("-")) for w in f.split()
+        )
+        for f in forms
+    )
+
+
+#: short forms of OFFICIAL-SENSITIVE ("OFF-SEN", "OS-C"), other schemes' markings in their
+#: own words ("RESTREINT UE"), and the shortest form counted only after a label ("OS")
+_SHORT_FORMS = _forms("short_forms")
+_FOREIGN_FORMS = _forms("foreign_markings")
+_LABELLED_SHORT = _forms("short_forms_labelled")
+_SHORT = re.compile(rf"(?i)(?:{_SHORT_FORMS}|{_LABELLED_SHORT})")
+_FOREIGN = re.compile(rf"(?i)(?:{_FOREIGN_FORMS})")
+_LABELLED_ONLY = re.compile(rf"(?i)(?:{_LABELLED_SHORT})")
+#: "Restricted - Management": a legacy marking in Title Case with a separator and a
+#: descriptor in capitals or Title Case, then the end of the line or another separator
+_TITLE_DESCRIPTOR = re.compile(
+    rf"^[ \t*_]*[:\-\u2013\u2014|/][ \t*_]*\[?(?P<d>(?i:{_words('descriptors')}))\]?[ \t*_]*(?:$|[:\-\u2013\u2014|/])"
+)
+
 _ENTITIES = (
     ("TOP_SECRET", re.compile(r"(?i)^top")),
-    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^(?:[o0]ff|[\[(]\s*o-s|swyddogol)")),
+    ("TOP_SECRET", re.compile(r"(?i)^tr[eè]s")),
+    ("OFFICIAL_SENSITIVE", re.compile(r"(?i)^(?:[o0]ff|[\[(]\s*o-s|o\W?s\b|swyddogol)")),
     ("UK_EYES_ONLY", re.compile(r"(?i)^uk")),
     ("SECRET", re.compile(r"(?i)^secret")),
-    ("RESTRICTED", re.compile(r"(?i)^restricted")),
-    ("CONFIDENTIAL", re.compile(r"(?i)^confidential")),
+    ("RESTRICTED", re.compile(r"(?i)^restr")),
+    ("CONFIDENTIAL", re.compile(r"(?i)^confidenti")),
 )
 
 
@@ -200,6 +228,16 @@ class MarkingRecogniser(Recogniser):
         # the standard short form ("OFFSEN"), and "O-S" (counted only in brackets)
         Pattern("offsen", r"\b[o0]ff[s5][e3]n\b", 0.9),
         Pattern("o_s_short", r"[\[(]\s*O-S\s*[\])]", 0.8),
+        # other short forms ("OFF-SEN", "OS-C"; capitals only, see refine) and the
+        # shortest one only after a classification label ("Security classification: OS")
+        Pattern("short_form", rf"\b(?:{_SHORT_FORMS})\b", 0.8),
+        Pattern(
+            "short_form_labelled",
+            rf"\b(?:{_words('short_form_labels')})[ \t]*[:=][ \t]*[\"'\[(]?(?P<v>{_LABELLED_SHORT})\b",
+            0.8,
+        ),
+        # other schemes' markings in their own words ("RESTREINT UE"; capitals only)
+        Pattern("foreign_marking", rf"\b(?:{_FOREIGN_FORMS})\b", 0.8),
         Pattern("top_secret", rf"\btop{_S}secret\b", 0.9),
         Pattern("secret", r"\bsecret\b", 0.7),
         Pattern("restricted", r"\brestricted\b", 0.6),
@@ -225,6 +263,12 @@ class MarkingRecogniser(Recogniser):
         if line_end < 0:
             line_end = min(len(text), end + LINE_REACH)
         raw_before = text[line_start:start]
+        # a short form ("OFF-SEN") or another scheme's own words ("RESTREINT UE") counts
+        # only in capitals, and then in the positions OFFICIAL-SENSITIVE does
+        short = _SHORT.fullmatch(token) is not None
+        foreign = _FOREIGN.fullmatch(token) is not None
+        if (short or foreign) and not upper:
+            return None
         qualifier = _QUALIFIER_BEFORE.search(raw_before)
         lead = start  # where the marking (with its qualifier) begins
         if qualifier:  # "UK OFFICIAL-SENSITIVE", "NATO RESTRICTED": the qualifier is the marking's
@@ -243,12 +287,22 @@ class MarkingRecogniser(Recogniser):
         # the part before may be another marking ("TOP SECRET//UK EYES ONLY")
         if before and entity == "UK_EYES_ONLY" and _is_upper(before):
             before = ""
-        lenient = entity in ("OFFICIAL_SENSITIVE", "TOP_SECRET", "UK_EYES_ONLY")
+        # "NATO RESTRICTED", "EU CONFIDENTIAL" in capitals heading a line: a scheme's
+        # marking, never a word (inside a line, "not available for UK SECRET" is the level)
+        qualified = qualifier is not None and upper and not before
+        lenient = (
+            entity in ("OFFICIAL_SENSITIVE", "TOP_SECRET", "UK_EYES_ONLY")
+            or short
+            or foreign
+            or qualified
+        )
         # 1. "Classification: OFFICIAL-SENSITIVE"
         if before and _PREFIX.match(before):
             return start, end, entity
         if before and _KEY_PREFIX.search(raw_before):
             return start, end, entity
+        if _LABELLED_ONLY.fullmatch(token):
+            return None  # "OS" counts only after a label
         asks = bool(_ASKS.search(line)) or "?" in line
         if token[:1] in "[(":  # "[O-S]": the short form counts only in its brackets
             return None if asks else (start, end, entity)
@@ -363,6 +417,12 @@ class MarkingRecogniser(Recogniser):
         # 2. the whole line
         if not after_core:
             return (start, end, entity) if (upper or lenient) else None
+        if not upper and token[:1].isupper() and token[1:].islower() and not lenient:
+            # "Restricted - Management" in Title Case: a separator, a descriptor in capitals
+            # or Title Case, then the end of the line or another separator
+            m = _TITLE_DESCRIPTOR.match(after)
+            if m and m.group("d")[:1].isupper() and not asks:
+                return start, end, entity
         if not upper:
             # any case on a marking line: only separators and descriptors follow
             if lenient and _DESCRIPTOR.match(after_core.upper()) and not _ABOUT.search(after):

@@ -38,6 +38,7 @@ PATTERN_KEYS = (
     "cues",
     "subject_verbs",
     "grades",
+    "contact_verbs",
 )
 
 _NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
@@ -74,6 +75,7 @@ class _NameWords:
         self.cue = f"(?:{alt('cues')})"
         self.grades = alt("grades")
         self.subject_verbs = alt("subject_verbs")
+        self.contact_verbs = f"(?i:{alt('contact_verbs')})"
         #: forenames and non-names (``names.yaml``)
         self.names = name_sets(vocab)
 
@@ -124,6 +126,8 @@ class NamePatternRecogniser(Recogniser):
     def invalidate_result(self, pattern_text: str) -> bool:
         names = self.names
         words = [w.strip(".,") for w in pattern_text.split()]
+        if len(words) == 1 and words[0].lower() in _NOT_LONE_NAMES:
+            return True  # "spoke to Payroll about her ...", "met with everyone": no one named
         if pattern_text.islower():  # "kelly said", "rachel from finance": no surname
             last = words[-1]
             if words[0].rstrip(".") in _LOWER_HONORIFICS:
@@ -136,6 +140,8 @@ class NamePatternRecogniser(Recogniser):
                 )
             return last in NOT_SURNAMES_LOWER or last in names.not_names
         if pattern_text.isupper():
+            if len(words) == 1:  # "SURNAME: SMITH" (not "NAME: UNKNOWN", "NAME: REDACTED")
+                return names.not_name(words[0].title()) or words[0].lower() in _LONE_UPPER_NON_NAMES
             # "MRS SMITH", "JOHN SMITH": the words after the first must not be common
             # capitalised non-names ("MARK SCHEME", "MS SOCIETY")
             return any(
@@ -155,6 +161,11 @@ class NamePatternRecogniser(Recogniser):
         return all(names.not_name(w) for w in last)
 
 
+def _all_lower(w: _NameWords) -> str:
+    """Every listed forename in lower case (also those that are words: "sue", "bev")."""
+    return "|".join(re.escape(n.lower()) for n in sorted(w.names.forenames, key=len, reverse=True))
+
+
 def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
     """The name-form patterns, made of ``w``'s vocabulary."""
     forename_rx = w.names.forename_rx
@@ -171,6 +182,14 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"\b{w.label} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}}"
             rf"|(?:[A-Z]\.? ?){{1,2}} ?{_NAME_WORD})",
             0.8,
+        ),
+        # a printed form's or a mainframe screen's field in capitals ("SURNAME: MCDONALD",
+        # "FORENAME: MORWENNA    SURNAME: TREGEAR"): the value ends its line or field
+        Pattern(
+            "labelled_name_upper",
+            rf"\b{w.label}(?i:s)? ?(?i:names?)?[ \t]*:[ \t]*"
+            rf"(?P<v>{_UPPER_WORD}(?: {_UPPER_WORD}){{0,3}})(?:[ \t]*(?:$|\n|\t|[,;|])| {{2,}})",
+            0.7,
         ),
         Pattern(
             "role_name",
@@ -280,6 +299,16 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"(?:[a-z]+ )?(?:{w.units_lower})\b",
             0.5,
         ),
+        # "spoke to bev about her back problems", "email to Kez - she told me ...": the
+        # writer's dealings with someone named by a forename (listed or not when
+        # capitalised; listed when in lower case), then what is about them
+        Pattern(
+            "contacted_name",
+            rf"\b{w.contact_verbs}(?: (?i:to|with))? (?P<v>\p{{Lu}}\p{{Ll}}+|{_all_lower(w)})"
+            r"(?: (?i:about|re|regarding|over|and) (?i:her|his)\b|[ \t]*[,\-–:;]?[ \t]+"
+            r"(?i:she|he)(?:'s|’s)?\b)",
+            0.5,
+        ),
         # "mr and mrs patel", "mrs o'neill" typed in lower case: an honorific and a surname
         # (a couple, or "mrs", is a private form; "mr"/"ms"/"miss" alone count only in
         # casework, detectors/combine.py: "ms teams", "miss payments")
@@ -334,6 +363,26 @@ _CONTEXT_WORDS = frozenset(
     for t in _VOCABULARY.list("context.yaml", key)
     if " " not in t
 )
+
+
+#: one word that names no one after "spoke to" / "met with": a workplace unit, a role, a
+#: pronoun or function word, or everyone
+_NOT_LONE_NAMES = frozenset(
+    w.lower()
+    for key, file in (
+        ("workplace_units", _PERSON),
+        ("roles", _PERSON),
+        ("english_function_words", "register.yaml"),
+        ("lone_non_names", _PERSON),
+    )
+    for w in _VOCABULARY.list(file, key)
+)
+
+
+#: a form field's value in capitals that is no name ("NAME: UNKNOWN")
+_LONE_UPPER_NON_NAMES = frozenset(
+    w.lower() for w in _VOCABULARY.list(_PERSON, "lone_non_names")
+) | frozenset({"unknown", "redacted", "withheld", "none", "null", "tbc", "tba", "various"})
 
 
 #: honorifics of the lower-case honorific patterns
