@@ -156,6 +156,18 @@ def _b64(token: str) -> bytes | None:
         return None
 
 
+def _hex_int(token: str) -> str | None:
+    """``0x2325c5f5f`` as the decimal number it is (an NHS number "in hex"); 11 digits at most
+    (a longer number from a hex constant could pass a card's Luhn check by chance)."""
+    if token[:2] not in ("0x", "0X") or not 3 <= len(token) <= 12:
+        return None
+    try:
+        value = str(int(token[2:], 16))
+    except ValueError:
+        return None
+    return value if len(value) <= 11 else None
+
+
 def _rot18(token: str) -> str | None:
     if not (any(c.isalpha() for c in token) and any(c.isdigit() for c in token)):
         return None  # digits alone turned by 5 are another number (a card's Luhn 1 in 10)
@@ -224,7 +236,7 @@ _BYTE_DECODERS: tuple[Callable[[str], bytes | None], ...] = (
     _b64,
 )
 #: one-token decoders giving text
-_TEXT_DECODERS: tuple[Callable[[str], str | None], ...] = (_rot18, _rot47, _atbash)
+_TEXT_DECODERS: tuple[Callable[[str], str | None], ...] = (_hex_int, _rot18, _rot47, _atbash)
 
 
 def _as_text(raw: bytes | None) -> str | None:

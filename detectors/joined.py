@@ -221,7 +221,9 @@ def _unglued(run: str) -> str | None:
                 and _glue(prefix, upper, letters_any_case, suffix=False)
                 and _glue(suffix, upper, letters_any_case, suffix=True)
             ):
-                return f"{prefix} {value} {suffix}".strip()
+                # the underscore goes too: "nhs_" is the word "nhs" to a reader (and to a
+                # recogniser's context words)
+                return f"{prefix.rstrip('_')} {value} {suffix.lstrip('_')}".strip()
     return None
 
 
@@ -536,6 +538,50 @@ def _nino_worded(digits: dict[str, int]) -> Callable[[str], str | None]:
     return rewrite
 
 
+# -- numbers said as numbers: "nine hundred and forty-three, four hundred and ..." -------
+
+
+def _cardinal_rx(words: dict[str, tuple[str, int]]) -> str:
+    """Two or more comma groups of number words, one of them with a scale word in it."""
+    alt = _alt(words)
+    group = rf"(?:{alt})(?:(?:[ \-]+| +and +)(?:{alt}))*"
+    return rf"(?i)\b{group}(?:, +{group})+\b"
+
+
+def _cardinals(words: dict[str, tuple[str, int]]) -> Callable[[str], str | None]:
+    """``nine hundred and forty-three, four hundred and seventy-six, five thousand nine
+    hundred and nineteen`` → ``9434765919``: each comma group read as the number it says,
+    the groups' digits written one after another (a value read out in chunks)."""
+    split = re.compile(r"[ \-]+")
+
+    def value(group: str) -> int | None:
+        total = current = 0
+        for word in split.split(group.strip().lower()):
+            if word == "and":
+                continue
+            kind, n = words[word]
+            if kind == "scales":
+                if n == 100:
+                    current = (current or 1) * 100
+                else:
+                    total += (current or 1) * n
+                    current = 0
+            elif kind == "tens":
+                current += n * 10
+            else:
+                current += n
+        return total + current
+
+    def rewrite(run: str) -> str | None:
+        if not any(words.get(w, ("",))[0] == "scales" for w in split.split(run.lower())):
+            return None  # "one, two, three": a count; digit groups are the spelled rewrite's
+        groups = [value(g) for g in run.split(",")]
+        joined = "".join(str(g) for g in groups if g is not None)
+        return joined if len(joined) >= 6 and all(g for g in groups) else None
+
+    return rewrite
+
+
 # -- the rewrites and their gates ----------------------------------------------------------
 
 
@@ -547,15 +593,24 @@ def rewrites(
     connectors: tuple[str, ...] = (),
     cues: tuple[str, ...] = (),
     repeaters: tuple[tuple[str, int], ...] = (),
+    cardinal_words: tuple[tuple[str, str, int], ...] = (),
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
     edit overlapping an earlier one is dropped). ``nato``: every spelling word and its
     letter; ``digits``: every digit word; ``connectors`` ("as in", "for") and ``cues``
-    ("capital") mark a dictated letter."""
+    ("capital") mark a dictated letter; ``cardinal_words``: ``(word, kind, value)`` of the
+    number words (digits, teens, tens, scales) a number said as a number is made of."""
     nato_map, digit_map = dict(nato), dict(digits)
     connectors = connectors or ("as in", "for")
     cues = cues or ("capital",)
     repeat_map = dict(repeaters)
+    cardinals = {w: (kind, n) for w, kind, n in cardinal_words}
+    scales = [w for w, (kind, _) in cardinals.items() if kind == "scales"]
+    # the layouts and the numbers said in groups share one gate (one small pattern of the
+    # normaliser's shape set for both)
+    shared_gate = _LAYOUT_GATE
+    if scales:
+        shared_gate += rf"|(?i:\b(?:{_alt(scales)})\b[^,\n]{{0,64}}, )"
     nato_rx = _nato_rx(nato_map, digit_map, connectors, cues, repeat_map)
     turned_rx = _turned_token_rx(reversed_markings)
     table = (
@@ -567,11 +622,12 @@ def rewrites(
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
-        (_LAYOUT_GATE, _LAYOUT_RX, _laid_out),
+        (shared_gate, _LAYOUT_RX, _laid_out),
         (_VARS_GATE, _VARS_RX, _expanded),
         (_NAMED_GATE, _NAMED_RX, _named_parts),
         (_NINO_LOOKALIKE_RX, _NINO_LOOKALIKE_RX, _nino_digits),
         (_nino_worded_rx(digit_map), _nino_worded_rx(digit_map), _nino_worded(digit_map)),
+        *(((shared_gate, _cardinal_rx(cardinals), _cardinals(cardinals)),) if cardinals else ()),
         (
             _nato_gate(nato_map, digit_map, connectors, cues, repeat_map),
             nato_rx,

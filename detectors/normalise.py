@@ -61,8 +61,9 @@ from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
 _OPTS = re2.Options()
 _OPTS.max_mem = 64 << 20
 
-#: Invisible characters that are not in Unicode category Cf but render as nothing.
-_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800\ufffc")
+#: Invisible characters that are not in Unicode category Cf but render as nothing (Hangul
+#: fillers, CGJ, Braille blank, object replacement, the musical null notehead U+1D159)
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180e\u2800\ufffc\U0001d159")
 
 #: Blocks of enclosed Latin capitals that have no NFKC decomposition and no UTS #39 skeleton
 #: (squared, negative circled, negative squared, regional indicators): first code point of A.
@@ -994,28 +995,59 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
                 piece, _, raw = _normalise_one(decoded[:budget])
                 budget -= len(piece.text)
                 o_s, o_e = view.to_original(s, e)
-                pieces.setdefault(origin, []).append((piece.text, raw.text, o_s, o_e))
+                ctx = _context_before(view, s, piece.text)
+                pieces.setdefault(origin, []).append((piece.text, raw.text, o_s, o_e, ctx))
         if not pieces:
             break
         level = []
         for origin, items in pieces.items():
-            views.append(_pieces_view([(p, o_s, o_e) for p, _, o_s, o_e in items], origin, depth))
-            level.append(_pieces_view([(r, o_s, o_e) for _, r, o_s, o_e in items], origin, depth))
+            views.append(
+                _pieces_view([(p, o_s, o_e, c) for p, _, o_s, o_e, c in items], origin, depth)
+            )
+            level.append(
+                _pieces_view([(r, o_s, o_e) for _, r, o_s, o_e, _ in items], origin, depth)
+            )
         if budget <= 0:
             break
     return views
 
 
-def _pieces_view(items: list[tuple[str, int, int]], origin: str, depth: int) -> View:
-    """Pieces joined by blank lines; every offset of a piece maps to its whole source span."""
+#: a decoded piece that is a bare number (digits, spaces, dashes): it is read with the words
+#: before its blob, as an unseparated NHS number needs its context ("NHS number in base64: …")
+_BARE_NUMBER = re.compile(r"[0-9][0-9 \-]{4,30}[0-9]")
+#: how much of the text before a blob a bare number is read with (a recogniser's window)
+_CONTEXT_BEFORE = 80
+
+
+def _context_before(view: View, s: int, piece: str) -> tuple[str, int, int] | None:
+    """The line before offset ``s`` of ``view`` (at most :data:`_CONTEXT_BEFORE` chars) and its
+    original span, when ``piece`` is a bare number; else None."""
+    if _BARE_NUMBER.fullmatch(piece.strip()) is None:
+        return None
+    lo = max(view.text.rfind("\n", 0, s) + 1, s - _CONTEXT_BEFORE, 0)
+    if lo >= s:
+        return None
+    return (view.text[lo:s], *view.to_original(lo, s))
+
+
+def _pieces_view(items, origin: str, depth: int) -> View:
+    """Pieces joined by blank lines; every offset of a piece maps to its whole source span.
+    Items are ``(piece, start, end)`` or ``(piece, start, end, context)``, the context
+    ``(text, start, end)`` (or None) read just before the piece (:func:`_context_before`)."""
     parts: list[str] = []
     segs: list[tuple[int, int, int, int]] = []
     n = 0
-    for piece, o_s, o_e in items:
-        parts.append(piece)
+    for piece, o_s, o_e, *rest in items:
+        ctx = rest[0] if rest else None
+        if ctx is not None:
+            text, c_s, c_e = ctx
+            parts.append(text + " ")
+            segs.append((n, n + len(text) + 1, c_s, c_e))
+            n += len(text) + 1
+        parts.append(piece + "\n\n")
         segs.append((n, n + len(piece), o_s, o_e))
         n += len(piece) + 2
-    return View("\n\n".join(parts), SpanMap(segs), origin, depth)
+    return View("".join(parts)[:-2] if parts else "", SpanMap(segs), origin, depth)
 
 
 # -- identifier shapes --------------------------------------------------------------------
@@ -1036,8 +1068,8 @@ def _data() -> dict:
     words = data.get("number_words") if isinstance(data, dict) else None
     if not isinstance(words, dict) or not isinstance(words.get("min_run"), int):
         raise NormaliseDataError(f"{DATA_FILE}: 'number_words' needs 'min_run' and word maps")
-    for key in ("digits", "teens", "tens", "repeaters"):
-        table = words.get(key)
+    for key in ("digits", "teens", "tens", "repeaters", "scales"):
+        table = words.get(key, {}) if key == "scales" else words.get(key)
         if not isinstance(table, dict) or not all(
             isinstance(k, str) and isinstance(v, int) for k, v in table.items()
         ):
@@ -1220,8 +1252,21 @@ def _shape_patterns() -> tuple[str, ...]:
         reversed_rx,
         rot13_rx,
         f"{_reading_cue_rx()}|{_decode_cue_rx()}",
-        *(gate for gate, _, _ in _join_rewrites()),
+        *_join_gates(),
     )
+
+
+@functools.cache
+def _join_gates() -> tuple[str, ...]:
+    """The join rewrites' gates, each once (rewrites may share one: one pass for both)."""
+    return tuple(dict.fromkeys(gate for gate, _, _ in _join_rewrites()))
+
+
+@functools.cache
+def _join_gate_index() -> tuple[int, ...]:
+    """For each join rewrite, the index of its gate in :func:`_shape_set`."""
+    gates = _join_gates()
+    return tuple(_JOINS + gates.index(gate) for gate, _, _ in _join_rewrites())
 
 
 @functools.cache
@@ -1263,7 +1308,10 @@ def _cipher_view(folded: View) -> View | None:
     found = ciphers.decoded(text, spans)
     if not found:
         return None
-    items = [(value, *folded.to_original(s, e)) for s, e, value in found]
+    items = [
+        (value, *folded.to_original(s, e), _context_before(folded, s, value))
+        for s, e, value in found
+    ]
     view = _pieces_view(items, "cipher", 1)
     view.tiers = _TURNED_TIERS
     return view
@@ -1290,7 +1338,15 @@ def _join_rewrites():
     connectors = tuple(w.lower() for w in data["spelling_connectors"])
     cues = tuple(w.lower() for w in data["letter_cues"])
     repeaters = tuple(sorted((k.lower(), v) for k, v in data["number_words"]["repeaters"].items()))
-    return joined.rewrites(nato, digits, turned, connectors, cues, repeaters)
+    words = data["number_words"]
+    cardinal_words = tuple(
+        sorted(
+            (w.lower(), kind, n)
+            for kind in ("digits", "teens", "tens", "scales")
+            for w, n in words.get(kind, {}).items()
+        )
+    )
+    return joined.rewrites(nato, digits, turned, connectors, cues, repeaters, cardinal_words)
 
 
 def identifier_shapes(
@@ -1389,7 +1445,8 @@ _TURNED_TIERS = frozenset({"strong", "direct"})
 def _joined_view(main: View, hits: frozenset[int]) -> View | None:
     """The main text's joins (:mod:`detectors.joined`) as one view of windows, or None."""
     rewrites = _join_rewrites()
-    which = [(rx, fn) for i, (_, rx, fn) in enumerate(rewrites) if _JOINS + i in hits]
+    gate_of = _join_gate_index()
+    which = [(rx, fn) for i, (_, rx, fn) in enumerate(rewrites) if gate_of[i] in hits]
     if not which:
         return None
     text = main.text

@@ -224,6 +224,7 @@ def test_lists_of_numbers_with_commas_or_pipes_are_not_collapsed(engine, text):
         lambda v: "".join(chr(0x1F150 + ord(c) - 65) if c.isalpha() else c for c in v),  # 🅙
         lambda v: "".join(chr(0x1F130 + ord(c) - 65) if c.isalpha() else c for c in v),  # 🄹
         lambda v: v[:4] + "\u2800" + v[4:],  # braille blank
+        lambda v: "\U0001d159".join(v),  # musical symbol null notehead (RT-73)
         lambda v: ";".join(v),
         lambda v: "+".join(v),
         lambda v: ":".join(v),
