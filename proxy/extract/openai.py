@@ -160,16 +160,27 @@ def _ids(items: list[Any]) -> list[int]:
     return [int(item) for item in items]
 
 
-def optional_token_ids(col: Collector, ids: list[int], where: str, model: object) -> None:
+#: a lower-case letter then an upper-case one: where a word ended in a deduplicated text
+_WORD_END = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def optional_token_ids(
+    col: Collector, ids: list[int], where: str, model: object, deduplicated: bool = False
+) -> None:
     """Numbers that may be token ids (digit strings, ``logit_bias`` keys): read as ids when
     some shipped vocabulary decodes them; never blocked for not decoding (they are also read
-    as what they are)."""
+    as what they are). ``deduplicated``: the ids are the keys of an object, each token once,
+    so a text spelt in them lost its repeated tokens, spaces among them (``My NI number is
+    JG103729A`` reads ``My NInumberisJG103729A``): also read with a space where a lower-case
+    letter meets an upper-case one (red team RT-57)."""
     decoded = decode(ids, model)
     if decoded is None:
         return
     col.budget.exclude(decoded.load_seconds)
     for name, text in decoded.texts:
         col.text(text, f"{where}<tokens:{name}>")
+        if deduplicated:
+            col.text(_WORD_END.sub(" ", text), f"{where}<tokens:{name}><words>")
 
 
 def token_ids(col: Collector, ids: list[int], where: str, model: object) -> None:
@@ -223,7 +234,7 @@ class OpenAIAdapter(JsonAdapter):
         bias = data.get("logit_bias")
         if isinstance(bias, dict) and bias and all(_is_digit_string(key) for key in bias):
             # the ids a request favours, in the order sent: a prompt can be spelt in them
-            optional_token_ids(col, _ids(list(bias)), "logit_bias<keys>", model)
+            optional_token_ids(col, _ids(list(bias)), "logit_bias<keys>", model, True)
         others = data.get("models") if isinstance(data.get("models"), list) else []
         return model, others
 

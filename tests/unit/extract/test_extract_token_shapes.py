@@ -87,3 +87,20 @@ def test_digit_strings_that_decode_to_nothing_are_still_read_as_strings() -> Non
     body = {"model": "text-embedding-3-small", "input": ["99999999", "2024"]}
     text = joined(extract(request(EMBEDDINGS, body)))
     assert "99999999" in text and "2024" in text
+
+
+def test_logit_bias_keys_spelt_with_single_bytes_are_read_as_words(engine) -> None:
+    """Round F (t98): object keys keep each token once, so the spaces and repeated letters
+    of the text are gone (``My NInumberisJG103729A``); read with the words apart too."""
+    encoding = bpe_openai.get_encoding("cl100k_base")
+    ids = [encoding.encode(ch)[0] for ch in "My NI number is JG103729A"]
+    bias = {str(t): 1 for t in dict.fromkeys(ids)}
+    spelt = encoding.decode([int(k) for k in bias])
+    assert spelt == "My NInumberisJG103729A"  # what the keys say, in order
+    assert not engine.scan(spelt).findings  # glued: the reason for the second reading
+    body = {"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}], "logit_bias": bias}
+    text = joined(extract(request(CHAT, json.dumps(body))))
+    assert "UK_NINO" in {f.entity_type for f in engine.scan(text).findings}
+    clean = {str(t): -100 for t in tokens(" Paris London")}
+    body = {**body, "logit_bias": clean}
+    assert not engine.scan(joined(extract(request(CHAT, json.dumps(body))))).findings
