@@ -31,7 +31,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 import re2
@@ -39,6 +39,7 @@ import re2
 from detectors.base import RE2_OPTIONS, Candidate, LiteralTriggerPattern, Recogniser, Tier
 from detectors.literals import LiteralSet, fold
 from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
+from detectors.recognisers.credential_anchors import AnchorIndex, anchor_of
 from detectors.recognisers.credential_rules import CredentialRule, load_rules
 
 RULE_FILES = (
@@ -703,7 +704,9 @@ class CredentialRecogniser(Recogniser):
     CATEGORY = "CREDENTIALS"
     TIER = Tier.DIRECT
 
-    def __init__(self, rule_files: tuple[Path, ...] = RULE_FILES) -> None:
+    def __init__(self, rule_files: tuple[Path, ...] = RULE_FILES, anchored: bool = True) -> None:
+        """``anchored=False``: every rule searched over the whole text, the plain way (the
+        reference the anchored search is tested against)."""
         self.rules = rules_from(tuple(rule_files))
         keywords = sorted({k for r in self.rules for k in r.keywords})
         prefilters = sorted({r.prefilter for r in self.rules if r.prefilter})
@@ -748,6 +751,14 @@ class CredentialRecogniser(Recogniser):
         # answer as an RE2 set of (?i) keyword alternations, without its DFA warm-up), or
         # their prefilter pattern (an RE2 set)
         self._keyword_rules = LiteralSet([() if r.prefilter else r.keywords for r in self.rules])
+        # where each rule's matches can start (its anchor literals, read from its regex): a
+        # rule with an anchor is matched anchored at those starts only, with the answer of
+        # a search over the whole text (credential_anchors.py) and none of the reversed DFA
+        # an unanchored search runs to find a match's start
+        self._anchors = tuple(_anchor(r) if anchored else None for r in self.rules)
+        self._index = AnchorIndex(
+            [() if r.prefilter else r.keywords for r in self.rules], self._anchors
+        )
         self._prefilter_rules = [i for i, r in enumerate(self.rules) if r.prefilter]
         self._prefilter_sets = None
         if self._prefilter_rules:  # counted runs: packed 4 to a set (re2sets.SMALL_FAMILY_PER_SET)
@@ -766,11 +777,26 @@ class CredentialRecogniser(Recogniser):
         """Hits of the rules whose keywords occur; where hits overlap, a provider rule wins
         over a generic one (:func:`_is_generic`), then the earlier hit, then by rule set
         (ours, gitleaks, Nosey Parker), then the longer hit."""
-        hits = [
-            c
-            for rule_index in sorted(self._matching_rules(text, data))
-            for c in self._rule_hits(self.rules[rule_index], text, data, b2c)
-        ]
+        gated, starts = self._index.scan(text, fold(text))
+        if self._prefilter_sets is not None:
+            gated.update(self._prefilter_rules[i] for i in self._prefilter_sets.matching(data))
+        hits: list[Candidate] = []
+        c2b: list[int] | None = None
+        for rule_index in sorted(gated):
+            rule = self.rules[rule_index]
+            if self._anchors[rule_index] is None:
+                hits += self._rule_hits(rule, text, data, b2c)
+                continue
+            ranges = starts.get(rule_index, ())
+            if ranges is None:  # a line too long to walk: the plain search
+                hits += self._rule_hits(rule, text, data, b2c)
+                continue
+            if not ranges:
+                continue  # no anchor literal: no match can start anywhere
+            if b2c is not None and c2b is None:
+                c2b = list(accumulate((len(c.encode()) for c in text), initial=0))
+            found = _anchored_matches(rule.regex, data, ranges, len(text), c2b, b2c)
+            hits += self._rule_hits(rule, text, data, b2c, found)
         hits += self._joined_literal_hits(data, b2c)
         hits += self._unescaped_hits(text, data)
         hits += self._table_hits(text, data)
@@ -902,8 +928,12 @@ class CredentialRecogniser(Recogniser):
             found.update(self._prefilter_rules[i] for i in self._prefilter_sets.matching(data))
         return found
 
-    def _rule_hits(self, rule: CredentialRule, text: str, data: bytes, b2c) -> Iterator[Candidate]:
-        for m in rule.regex.finditer(data):
+    def _rule_hits(
+        self, rule: CredentialRule, text: str, data: bytes, b2c, matches=None
+    ) -> Iterator[Candidate]:
+        """Kept hits of ``rule`` in ``data``: of ``matches`` when given (the same matches as
+        ``rule.regex.finditer(data)``, found another way), else of that search."""
+        for m in rule.regex.finditer(data) if matches is None else matches:
             s, e = _secret_span(m, rule.secret_group)
             if s < 0 or e <= s:
                 continue
@@ -949,6 +979,39 @@ class CredentialRecogniser(Recogniser):
         if rule.placeholders and is_placeholder(value):
             return False
         return all(CHECKS[name](value) for name in rule.checks)
+
+
+def _anchor(rule: CredentialRule):
+    """The rule's anchor (:func:`credential_anchors.anchor_of`) when matching at its
+    candidate starts pays: at most :data:`_MAX_SPREAD` starts a literal occurrence."""
+    anchor = anchor_of(rule.regex.pattern)
+    return anchor if anchor is not None and anchor.spread <= _MAX_SPREAD else None
+
+
+#: most candidate starts one anchor literal occurrence may give (each one anchored RE2 call)
+_MAX_SPREAD = 64
+
+
+def _anchored_matches(rx, data: bytes, ranges, length: int, c2b, b2c) -> Iterator:
+    """``rx.finditer(data)``, found by anchored matches at the candidate starts ``ranges``
+    (``(first, last)`` chars, every start a match can have among them): the leftmost start
+    at or after the last match's end where ``rx`` matches anchored is where the unanchored
+    search finds its match, and that match is the one it finds (RE2: the leftmost start,
+    then the first match there by priority). Matches are never empty (each holds a
+    literal), so the search resumes at the match's end, as finditer does."""
+    pos = 0  # chars: no match may start before this, nor at a start already tried
+    for first, final in sorted(ranges):
+        s = max(first, pos)
+        last = min(final, length - 1)
+        while s <= last:
+            m = rx.match(data, s if c2b is None else c2b[s])
+            s += 1
+            pos = s
+            if m is not None:
+                yield m
+                end = m.end()
+                pos = max(pos, end if b2c is None else b2c(end))
+                s = pos
 
 
 def _any_of(regexes: tuple) -> Callable[[str | bytes], bool] | None:
