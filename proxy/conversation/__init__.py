@@ -30,6 +30,7 @@ from proxy.conversation.memory import (
     ConversationMemory,
     ConversationSettings,
     continued,
+    referent,
 )
 from proxy.conversation.threads import (
     ThreadSpec,
@@ -91,6 +92,8 @@ class Thread:
     persistent: bool = False
     #: the fragments of this conversation alone (``fragments`` adds the user's context's)
     own_fragments: tuple[tuple[str, int, bool, bool], ...] = ()
+    #: the last sentence of an earlier turn that names someone (memory's ``referent``)
+    named: str = ""
 
     def memory_keys(self) -> list[ConversationKey]:
         return [(self.client, self.tool, i) for i in self.ids]
@@ -154,15 +157,17 @@ class Conversations:
             if found is not None:
                 thread.context = found.tail
                 thread.fragments, thread.turns = found.fragments, found.turns
+                thread.named = found.referent
                 break
         thread.own_fragments = thread.fragments
         user = None
         if not thread.persistent:
             user = self.memory.recall_all((thread.client, thread.tool, USER_CONTEXT))
         if user is None:
-            return thread.context
+            return _with_referent(thread.context, thread.named)
         thread.fragments = (*user.fragments, *thread.fragments)[-MAX_FRAGMENTS:]
-        return user.tail if thread.context is None else f"{user.tail}\n\n{thread.context}"
+        text = user.tail if thread.context is None else f"{user.tail}\n\n{thread.context}"
+        return _with_referent(text, thread.named)
 
     def sent(self, thread: Thread, segments: list[Segment]) -> None:
         """The turn went upstream: remember the new tail under every id it named, and the
@@ -182,8 +187,9 @@ class Conversations:
         ]
         own = thread.own_fragments if thread.fragments != thread.own_fragments else thread.fragments
         thread.fragments, thread.turns = (*own, *new)[-MAX_FRAGMENTS:], turn
+        thread.named = referent(text, thread.named)
         for key in thread.memory_keys():
-            self.memory.remember(key, thread.tail, thread.fragments, thread.turns)
+            self.memory.remember(key, thread.tail, thread.fragments, thread.turns, thread.named)
 
     def learn(self, thread: Thread, answer_id: str) -> None:
         """The answer named ``answer_id`` (a response id, a new chat's id): the next request
@@ -191,7 +197,20 @@ class Conversations:
         if thread.tail is None or conversation_id(answer_id) is None:
             return
         key = (thread.client, thread.tool, answer_id)
-        self.memory.remember(key, thread.tail, thread.fragments, thread.turns)
+        self.memory.remember(key, thread.tail, thread.fragments, thread.turns, thread.named)
+
+
+#: a referent sentence this close to the tail's end is already read with the new turn
+_REFERENT_NEAR = 400
+
+
+def _with_referent(context: str | None, named: str) -> str | None:
+    """The text a new turn is scanned after: the tail, then the last sentence that named
+    someone when the tail's end no longer holds it (a page of minutes came between: the
+    model still knows who "she" is)."""
+    if context is None or not named or named in context[-_REFERENT_NEAR:]:
+        return context
+    return f"{context}\n\n{named}"
 
 
 def prompt_text(segments: list[Segment], prompt_keys: frozenset[str] = frozenset()) -> str:

@@ -53,6 +53,9 @@ class Remembered:
     tail: str
     fragments: tuple[tuple[str, int, bool, bool], ...] = ()
     turns: int = 0
+    #: the last sentence of an earlier turn that names someone (:func:`referent`): read
+    #: just before the next turn, so "She has …" finds its person however much came between
+    referent: str = ""
 
 
 #: where a remembered tail starts: after a sentence end or a line break
@@ -68,6 +71,29 @@ def continued(previous: str | None, added: str, limit: int) -> str:
     cut = len(joined) - limit
     start = _SENTENCE_START.search(joined, cut, min(len(joined), cut + limit // 4))
     return joined[start.end() :] if start is not None else joined[cut:]
+
+
+#: a sentence of a turn (up to its end or a line break)
+_SENTENCE = re.compile(r"[^.!?\n]{1,400}[.!?]?")
+#: a name as a sentence writes one: two capitalised words side by side (``Jane Smith``,
+#: ``Mr Okafor``), not the sentence's first word alone
+_NAME_PAIR = re.compile(
+    r"(?<!^)\b[A-Z][a-z]+(?:[-'][A-Z][a-z]+)? [A-Z][a-z]+(?:[-'][A-Z][a-z]+)?\b"
+)
+#: the longest referent sentence kept
+REFERENT_CHARS = 240
+
+
+def referent(text: str, previous: str = "") -> str:
+    """The last sentence of ``text`` holding a name-like pair of capitalised words (the
+    scanner decides whether it is a person), else ``previous``: the person a later turn's
+    "she" or "the claimant" can mean, kept whatever comes between (RT-111)."""
+    found = ""
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group().strip()
+        if len(sentence) <= REFERENT_CHARS and _NAME_PAIR.search(" " + sentence[1:]):
+            found = sentence
+    return found or previous
 
 
 class ConversationMemory:
@@ -123,13 +149,20 @@ class ConversationMemory:
         tail: str,
         fragments: tuple[tuple[str, int, bool, bool], ...] = (),
         turns: int = 0,
+        named: str = "",
     ) -> None:
         """Keep ``tail`` (already cut by :func:`continued`) as the conversation's context,
-        with the fragments of its turns so far (the last :data:`MAX_FRAGMENTS`)."""
+        with the fragments of its turns so far (the last :data:`MAX_FRAGMENTS`) and the last
+        sentence naming someone (``named``, :func:`referent`)."""
         settings = self.settings
         if not settings.enabled or not tail:
             return
-        kept = Remembered(tail[-settings.context_chars :], fragments[-MAX_FRAGMENTS:], turns)
+        kept = Remembered(
+            tail[-settings.context_chars :],
+            fragments[-MAX_FRAGMENTS:],
+            turns,
+            named[:REFERENT_CHARS],
+        )
         self._tails[key] = (self._clock() + settings.ttl_seconds, kept)
         self._tails.move_to_end(key)
         self._expire_oldest()

@@ -211,6 +211,21 @@ def test_chatgpt_web_nino_pieces_over_turns_blocked_on_the_last(aidlp_proxy, ups
     assert "UK_NINO" in {f["entity_type"] for f in event["findings"]}
 
 
+def test_chatgpt_web_name_then_minutes_then_condition_blocked(aidlp_proxy, upstream_log):
+    """RT-111 (people): the name's sentence is kept as the referent of a later "she",
+    however much text came between; the first turn arrives, the second is blocked."""
+    url = "https://chatgpt.com/backend-api/conversation"
+    conversation = str(uuid.uuid4())
+    with aidlp_proxy.httpx() as client:
+        first = client.post(url, json=_chatgpt(NAME + _FILLER, conversation))
+        assert first.status_code == 200
+        assert upstream_log.wait_for(lambda r: b"Jane Smith" in r.body) is not None
+        second = client.post(url, json=_chatgpt(CONDITION, conversation))
+    assert second.headers["x-aidlp-decision"] == "block"
+    event = _blocked_second(aidlp_proxy, upstream_log, "/backend-api/conversation")
+    assert "SPECIAL_CATEGORY" in {f["category"] for f in event["findings"]}
+
+
 def test_claude_web_nino_in_three_bare_turns_blocked(aidlp_proxy, upstream_log):
     conversation = uuid.uuid4()
     url = (
