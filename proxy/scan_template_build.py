@@ -36,6 +36,15 @@ def _build_engine(wanted: str) -> None:
 
         engine = ScanEngine(DetectorSettings.model_validate_json(wanted))
         engine.scan("warm up: Jane Doe, 10 Downing Street")  # first-call work done once, here
+        # the workers build a request's seams (proxy.extract.deferred_seams): warm that too
+        from proxy.extract.datatypes import Segment
+        from proxy.extract.deferred_seams import DeferredSeams
+
+        parts = [
+            Segment("warm up: the first half is JG10", "m[0].c[0]"),
+            Segment("37", "m[0].c[1]"),
+        ]
+        engine.scan("\n\n".join(p.text for p in parts), DeferredSeams(parts))
     except Exception as exc:  # never fatal: the workers then build their own engines
         log.warning("aidlp: scan worker template not built (%s)", type(exc).__name__)
         return

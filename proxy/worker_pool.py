@@ -31,6 +31,7 @@ from typing import Any
 from detectors.settings import DetectorSettings
 from detectors.types import Finding, ScanResult, Seam
 from proxy import scan_template
+from proxy.extract.deferred_seams import DeferredSeams
 from proxy.scan_template import sighup_blocked
 
 log = logging.getLogger("aidlp")
@@ -99,7 +100,7 @@ def _scan_in_worker(
     text: str, timeout: float, seams: Sequence[Seam] = (), body_end: int | None = None
 ) -> tuple | str:
     """Scan with an in-worker time box. Returns the result (:func:`pack_result`), or the
-    failure reason."""
+    failure reason. A :class:`DeferredSeams` is built here, inside the time box."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         result = _engine.scan(text, seams, body_end)
@@ -409,9 +410,9 @@ class ScanPool:
                 return result
         self.pending += 1
         try:
-            packed = await self._call(
-                _scan_in_worker, text, self.settings.timeout, tuple(seams), body_end
-            )
+            if not isinstance(seams, DeferredSeams):  # built ones go as they are
+                seams = tuple(seams)
+            packed = await self._call(_scan_in_worker, text, self.settings.timeout, seams, body_end)
         finally:
             self.pending -= 1
         return unpack_result(packed)

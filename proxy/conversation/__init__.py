@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ from proxy.conversation.threads import (
 )
 from proxy.extract import Extraction, Segment
 from proxy.extract.datatypes import SEGMENT_SEPARATOR
+from proxy.extract.deferred_seams import DeferredSeams
 from proxy.extract.seams import seams
 
 __all__ = [
@@ -252,10 +254,6 @@ def with_context(
     ``remembered`` fragments of earlier turns glued with this turn's (:func:`_fragment_seams`);
     and the tail's length plus separator (findings before it lie wholly in the tail)."""
     shift = len(context) + len(SEGMENT_SEPARATOR)
-    moved = [
-        dataclasses.replace(s, runs=tuple((a, b + shift, n) for a, b, n in s.runs))
-        for s in extraction.seams
-    ]
     parts = len(extraction.segments) if prompt_parts is None else prompt_parts
     head = [Segment(context, CONTEXT_WHERE), *extraction.segments[: min(_SEAM_HEAD, parts)]]
     across = [s for s in seams(head) if s.runs and s.runs[0][1] < len(context)]
@@ -263,10 +261,15 @@ def with_context(
     if halves is not None:
         across.append(halves)
     across += _fragment_seams(context, extraction.segments[:parts], shift, remembered)
+    if isinstance(extraction.seams, DeferredSeams):  # still built where scanned
+        seams_after: Sequence[Seam] = extraction.seams.moved(shift, across)
+    else:
+        seams_after = across + [
+            dataclasses.replace(s, runs=tuple((a, b + shift, n) for a, b, n in s.runs))
+            for s in extraction.seams
+        ]
     scanned = dataclasses.replace(
-        extraction,
-        segments=[head[0], *extraction.segments],
-        seams=across + moved,
+        extraction, segments=[head[0], *extraction.segments], seams=seams_after
     )
     return scanned, shift
 

@@ -22,10 +22,10 @@ from proxy.extract.adapter import Adapter, Declined
 from proxy.extract.budget import Budget
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import Extraction, ExtractionError, RequestView, Segment
+from proxy.extract.deferred_seams import DeferredSeams
 from proxy.extract.encoding import decode_body
 from proxy.extract.files.reader import FILES
 from proxy.extract.registry import FALLBACK, select, select_ws
-from proxy.extract.seams import seams
 from proxy.extract.settings import ExtractionSettings
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def extract_view(
         except RecursionError as exc:
             raise ExtractionError("unparseable", "body nested too deeply") from exc
     extraction.segments.extend(query_segments(view.query, settings, max_bytes))
-    extraction.seams = seams(extraction.segments)
+    extraction.seams = DeferredSeams(extraction.segments)  # built where scanned
     return extraction
 
 
@@ -147,5 +147,5 @@ def extract_websocket_message(
         result: Extraction = adapter.extract_ws(view, col)
     except RecursionError as exc:
         raise ExtractionError("unparseable", "message nested too deeply") from exc
-    result.seams = seams(result.segments)
+    result.seams = DeferredSeams(result.segments)
     return result

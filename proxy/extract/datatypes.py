@@ -4,7 +4,7 @@ means "fail closed"."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from detectors.types import Seam
@@ -55,8 +55,9 @@ class Extraction:
     models: list[str] = field(default_factory=list)
     images: list[ImagePart] = field(default_factory=list)  # for OCR (proxy/ocr)
     # text across part boundaries (proxy.extract.seams): scanned with ``text``, a finding
-    # counts only if it crosses the join (one inside a part would count twice)
-    seams: list[Seam] = field(default_factory=list)
+    # counts only if it crosses the join (one inside a part would count twice); extraction
+    # gives a DeferredSeams (proxy.extract.deferred_seams): built where the text is scanned
+    seams: Sequence[Seam] = field(default_factory=list)
 
     @property
     def text(self) -> str:
