@@ -297,3 +297,64 @@ def test_engine_with_the_hyperscan_gate_finds_what_it_finds_with_re2_sets(monkey
         assert fast.scan(text).findings == expected, text[:60]
         found += bool(expected)
     assert found
+
+
+def test_a_probe_is_what_every_match_needs() -> None:
+    """Rule: ``needed_probe`` names a probe only when every match of the pattern holds one
+    of its characters (a literal, a class of only those characters, a repeat of at least
+    one, every branch); optional parts, mixed classes, negations and RE2-only syntax (which
+    the standard parser rejects or reads as other characters) need nothing."""
+    from detectors.re2sets import needed_probe
+
+    assert needed_probe(r"\b[A-Z]{2}\d{6}[A-D]\b") == "digit"
+    assert needed_probe(r"(?i)(?:no|nr)\.? ?[0-9]{3}") == "digit"
+    assert needed_probe(r"x(?:1|2[a-z]|3)") == "digit"
+    assert needed_probe(r"[\w.]+@[\w.]+") == "at"
+    assert needed_probe(r"\d@") == "at"  # the rarer probe first
+    for pattern in (
+        r"[A-Z]{2}\d{0,6}",  # the digits are optional
+        r"(?:1|a)",  # one branch has none
+        r"[0-9a]",  # a mixed class
+        r"[^0-9]",
+        r"\D+",
+        r".",
+        r"[[:digit:]]",  # RE2's POSIX class: the standard parser reads other characters
+        r"\pN",  # RE2-only syntax
+        r"\Q1\E",
+        r"a(?i)1",  # a flag mid-pattern: rejected by the standard parser
+        r"(?:[\w.-]{0,40}?)",
+    ):
+        assert needed_probe(pattern) is None, pattern
+
+
+def test_probed_sets_are_skipped_only_where_nothing_can_match() -> None:
+    """Rule: a set whose patterns all need a probe is skipped on a text without its
+    characters, and PackedSets still reports exactly what each pattern searched alone does
+    (texts with and without digits and '@')."""
+    from detectors.re2sets import needed_probe
+
+    patterns = [r"\d{3}", r"[a-z]+@[a-z]+", "abc", r"(?i)\bref\s*\d+", r"\w+", r"1?x"]
+    packed = PackedSets(patterns, RE2_OPTIONS, per_set=2)
+    assert set(packed.probes) == {"digit", "at", None}
+    for members, probe in zip((m for m, _ in packed.sets), packed.probes, strict=True):
+        assert probe is None or all(needed_probe(patterns[i]) == probe for i in members)
+    texts = ["123", "a@b", "abc", "REF 12", "x", "no digits here", "", "ref x", "é@ü 4"]
+    for text in texts:
+        data = text.encode()
+        expected = {i for i, p in enumerate(patterns) if re2.search(p, data)}
+        assert packed.matching(data) == expected, text
+
+
+def test_probes_hold_on_the_corpus_for_every_engine_pattern(engine) -> None:
+    """Rule: no engine pattern that ``needed_probe`` says needs a probe matches a corpus text
+    (or a view of one) without that probe's characters: the skipped sets never hide a match."""
+    from detectors.re2sets import PROBES, needed_probe
+
+    regexes = _set_regexes(engine)
+    probed = [(re2.compile(rx, RE2_OPTIONS), needed_probe(rx)) for rx in regexes]
+    assert sum(p == "digit" for _, p in probed) >= 20  # the identifier patterns, today
+    for text in _sample_texts(step=1):
+        data = text.encode()
+        for rx, probe in probed:
+            if probe is not None and not any(c in text for c in PROBES[probe]):
+                assert rx.search(data) is None, (rx.pattern[:60], text[:60])
