@@ -15,6 +15,7 @@ from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from detectors import vocabulary
 from detectors.base import Recogniser, Tier
 from detectors.namesets import SHIPPED, NameSets, name_sets
+from detectors.ner_ops import use_numpy_gemm
 from detectors.ner_settings import NerSettings
 from detectors.spacy_model import model_path
 from detectors.subjects import Parsed
@@ -523,6 +524,7 @@ class SpacyPersonRecogniser(EntityRecognizer):
         for pipe in list(nlp.pipe_names):
             if pipe not in keep:
                 nlp.remove_pipe(pipe)
+        use_numpy_gemm(nlp)  # detectors/ner_ops.py: BLIS packs the weights on every call
         self.nlp = nlp
 
     def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:

@@ -358,3 +358,41 @@ def test_probes_hold_on_the_corpus_for_every_engine_pattern(engine) -> None:
         for rx, probe in probed:
             if probe is not None and not any(c in text for c in PROBES[probe]):
                 assert rx.search(data) is None, (rx.pattern[:60], text[:60])
+
+
+def test_name_finder_multiplies_through_numpy_with_blis_results(engine) -> None:
+    """Rule: the name finder's spaCy layers multiply through NumPy (``detectors/ner_ops.py``),
+    and give the entities, tags and parse that BLIS's products give, on corpus texts."""
+    from thinc.api import NumpyOps
+
+    nlp = engine.ner.nlp
+    nodes = [
+        node
+        for _, pipe in nlp.pipeline
+        if hasattr(getattr(pipe, "model", None), "walk")
+        for node in pipe.model.walk()
+    ]
+    assert nodes and all(isinstance(n.ops, NumpyOps) and not n.ops.use_blis for n in nodes)
+    texts = _sample_texts(step=8)
+
+    def read() -> list:
+        return [
+            (
+                [(e.start_char, e.end_char, e.label_) for e in doc.ents],
+                [(t.tag_, t.dep_, t.head.i, t.is_sent_start) for t in doc],
+            )
+            for doc in nlp.pipe(texts)
+        ]
+
+    numpy_read = read()
+    numpy_ops = nodes[0].ops
+    blis = NumpyOps(use_blis=True)
+    try:
+        for node in nodes:
+            node.ops = blis
+        blis_read = read()
+    finally:
+        for node in nodes:
+            node.ops = numpy_ops
+    assert sum(bool(ents) for ents, _ in blis_read) > 10  # the sample has entities
+    assert numpy_read == blis_read
