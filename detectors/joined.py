@@ -186,7 +186,11 @@ def _concatenated(run: str) -> str | None:
 def is_chunk(part: str) -> bool:
     """A piece of a value in a list: a character or a short run without spaces that is not
     a lower-case word (``"J"``, ``"JG10"``, ``"OFFI"``; not ``"email"``). Extraction joins
-    JSON arrays of such pieces by the same rule (:mod:`proxy.extract.collector`)."""
+    JSON arrays of such pieces by the same rule (:mod:`proxy.extract.collector`). Spaces
+    around a piece (``"OFFI "``) do not make it a word."""
+    core = part.strip()
+    if core and core != part:
+        part = core
     if len(part) == 1:
         return True
     return (

@@ -265,6 +265,9 @@ class Collector:
         for run in runs:
             if len(run) > 1:
                 self.text("".join(run)[:_JOIN_CHARS], f"{where}<joined>", key)
+                stripped = "".join(p.strip() for p in run)  # ["OFFI ", "CIAL-", ...]
+                if len(stripped) < len("".join(run)):
+                    self.text(stripped[:_JOIN_CHARS], f"{where}<joined>", key)
             if len(run) >= _MIN_CODES and all(
                 p.isascii() and p.isdigit() and len(p) <= 3 for p in run
             ):

@@ -255,6 +255,20 @@ def test_arrays_of_string_pieces_are_also_read_joined() -> None:
     assert {NINO, aws, "OFFICIAL"} <= found
 
 
+def test_pieces_with_spaces_around_them_are_read_joined() -> None:
+    """RT-59 addendum: ``["OFFI ", "CIAL-", "SENSI", "TIVE: ..."]`` is the marking a program
+    joins with the pieces trimmed; a list of words with spaces stays apart."""
+    chunks = ["OFFI ", "CIAL-", "SENSI", "TIVE: the Minister will close the Leeds office"]
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "see the tool call"}],
+        "metadata": {"note": chunks, "tags": ["red ", "green ", "blue "]},
+    }
+    found = joined(extract(request(CHAT, body)))
+    assert "OFFICIAL-SENSITIVE: the Minister" in found
+    assert "redgreenblue" not in found
+
+
 def test_lists_of_words_are_not_joined() -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
     body["metadata"] = {"tags": ["email", "phone", "postcode"], "names": ["Ann Lee", "Bo Li"]}
