@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -11,6 +12,7 @@ import numpy as np
 from detectors.code.index import FingerprintIndex
 from detectors.code.markers import MarkerMatcher
 from detectors.code.normalise import Tok, guess_languages, tokenise
+from detectors.code.pastes import paste_views
 from detectors.code.segments import Segment, code_segments
 from detectors.code.settings import CodeSettings
 from detectors.code.winnow import fingerprint
@@ -77,7 +79,10 @@ class CodeDetector:
         has a code segment)? Markers alone are cheap (``ScanEngine.scan_inline``)."""
         if not self.settings.enabled or self.index is None or not len(self.index):
             return False
-        return bool(code_segments(text, min_lines=self.settings.min_segment_lines))
+        lines = self.settings.min_segment_lines
+        if code_segments(text, min_lines=lines):
+            return True
+        return any(code_segments(view.text, min_lines=lines) for view in paste_views(text))
 
     def detect(self, text: str) -> list[Finding]:
         """NON_PUBLIC_CODE findings in ``text`` (offsets index ``text``)."""
@@ -85,12 +90,25 @@ class CodeDetector:
             return []
         findings = self.markers.find(text)
         if self.index is not None and len(self.index):
-            for segment in code_segments(text, min_lines=self.settings.min_segment_lines):
-                best = self.match_segment(text, segment)
-                if best is not None and self._reportable(best):
-                    findings.append(self._finding(best))
+            found = self._fingerprints(text)
+            if not found:  # a paste wrapped on every line: read without the wrapper
+                for view in paste_views(text):
+                    for finding in self._fingerprints(view.text):
+                        start, end = view.back(finding.start, finding.end)
+                        found.append(dataclasses.replace(finding, start=start, end=end))
+                    if found:
+                        break
+            findings += found
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
         return findings
+
+    def _fingerprints(self, text: str) -> list[Finding]:
+        found = []
+        for segment in code_segments(text, min_lines=self.settings.min_segment_lines):
+            best = self.match_segment(text, segment)
+            if best is not None and self._reportable(best):
+                found.append(self._finding(best))
+        return found
 
     def _languages(self, text: str, segment: Segment) -> list[str]:
         assert self.index is not None

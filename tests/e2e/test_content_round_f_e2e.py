@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import json
 import struct
 import time
 import uuid
@@ -17,9 +18,11 @@ import httpx
 import openai
 import pytest
 
+from tests.e2e.test_two_stage_scan_e2e import INTERNAL_CODE, findings_of, fingerprint_proxy, post
 from tests.unit.extract.test_extract_containers_round_f import _xbm, _zip_with_extra
 
 pytestmark = pytest.mark.e2e
+__all__ = ["fingerprint_proxy"]  # the indexed proxy of the two-stage tests, for RT-79
 
 NINO = "JG103729A"  # valid format, made up
 
@@ -189,3 +192,38 @@ def test_gemini_resumable_upload_chunks_are_read_across(aidlp_proxy, upstream_lo
     assert last.status_code == 403
     time.sleep(0.3)
     assert not [r for r in upstream_log.snapshot() if upload in r.path and b"3729A" in r.body]
+
+
+# -- RT-79: indexed code pasted with a wrapper on every line --------------------------------
+
+
+def _diff(code: str) -> str:
+    lines = code.strip("\n").splitlines()
+    head = "diff --git a/award.py b/award.py\nnew file mode 100644\n--- /dev/null\n+++ b/award.py\n"
+    return head + f"@@ -0,0 +1,{len(lines)} @@\n" + "".join(f"+{line}\n" for line in lines)
+
+
+WRAPPED = {
+    "git diff": _diff,
+    "line numbers": lambda code: "".join(
+        f"{i + 1:4d}| {line}\n" for i, line in enumerate(code.strip("\n").splitlines())
+    ),
+    "json string": lambda code: json.dumps({"path": "award.py", "source": code}),
+}
+
+
+@pytest.mark.parametrize("shape", list(WRAPPED))
+def test_wrapped_pastes_of_indexed_code_are_blocked(fingerprint_proxy, upstream_log, shape):
+    prompt = f"Can you speed this up?\n\n{WRAPPED[shape](INTERNAL_CODE)}\nThanks."
+    response = post(fingerprint_proxy, prompt)
+    assert response.status_code == 403, response.text[:200]
+    findings = findings_of(fingerprint_proxy, response.headers["x-aidlp-incident"])
+    assert "code_fingerprint" in {f["detector"] for f in findings}
+
+
+def test_a_wrapped_paste_of_other_code_arrives(fingerprint_proxy, upstream_log):
+    other = "def add(a, b):\n    total = a + b\n    return total\n\nprint(add(2, 3))\n"
+    marker = uuid.uuid4().hex[:12]
+    response = post(fingerprint_proxy, f"Explain {marker}:\n{_diff(other)}")
+    assert response.status_code == 200
+    assert upstream_log.wait_for(lambda r: marker.encode() in r.body) is not None
