@@ -128,13 +128,18 @@ class _Tesseract:
         if np.asarray(gray).mean() < 110:  # a dark theme: Tesseract reads dark on light
             gray = ImageOps.invert(gray)
         text = self._run(gray, deadline)
+        again = []
         inked = faint_ink(gray)
-        if inked is None:
-            return text
-        _check(deadline)
-        seen = set(text.splitlines())
-        more = [line for line in self._run(inked, deadline).splitlines() if line not in seen]
-        return "\n".join([text, *more]) if text else "\n".join(more)
+        if inked is not None:
+            again.append(inked)
+        if upside_down(text):
+            again.append(gray.rotate(180))
+        for image in again:
+            _check(deadline)
+            seen = set(text.splitlines())
+            more = [line for line in self._run(image, deadline).splitlines() if line not in seen]
+            text = "\n".join([text, *more]) if text else "\n".join(more)
+        return text
 
     def _run(self, gray: Image.Image, deadline: float | None) -> str:
         png = io.BytesIO()
@@ -192,6 +197,21 @@ def faint_ink(gray: Image.Image) -> Image.Image | None:
     if float(hidden.sum()) < _HIDDEN_INK_SHARE * float(ink.sum()):
         return None
     return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+
+
+#: what Tesseract makes of a line drawn upside down: symbols inside words (``JUew!e|D``,
+#: ``wea}``)
+_UPSIDE_DOWN_TOKEN = re.compile(r"[A-Za-z][!|¡][A-Za-z]|[a-z]\}(?:\s|$)")
+
+
+def upside_down(text: str) -> bool:
+    """A line of the reading looks like text drawn upside down (red team RT-28: a vision
+    model reads it; Tesseract reads the page as it stands): then the page is also read
+    turned round. A page of ordinary text does not pay the second pass."""
+    return any(
+        len(line.split()) >= 2 and _UPSIDE_DOWN_TOKEN.search(line) is not None
+        for line in text.splitlines()
+    )
 
 
 def _dilated(mask: np.ndarray, radius: int) -> np.ndarray:

@@ -70,3 +70,24 @@ def test_a_busy_photo_gets_no_second_reading() -> None:
     noise = Image.effect_noise((400, 300), 80).convert("L")
     noise = Image.eval(noise, lambda v: min(255, max(0, v + rng.randint(-2, 2))))
     assert faint_ink(noise) is None
+
+
+def test_a_line_drawn_upside_down_is_read_turned_round() -> None:
+    """RT-28: Tesseract reads an upside-down line as junk (symbols inside words); then the
+    page is read turned round as well."""
+    image = _page(None)
+    line = Image.new("RGB", (1000, 80), (255, 255, 255))
+    ImageDraw.Draw(line).text((40, 10), LINE, fill=(0, 0, 0), font=_face(40))
+    image.paste(line.rotate(180), (0, 260))
+    if ocr_available("tesseract"):
+        text = OcrEngine(OcrSettings(engine="tesseract")).read(_png(image))
+        assert "UK_NINO" in {f.entity_type for f in ScanEngine(load_ner=False).scan(text).findings}
+
+
+def test_upside_down_junk_is_told_from_ordinary_lines() -> None:
+    from proxy.ocr.engine import upside_down
+
+    assert upside_down("Quarterly team update\nV6ZLEOTOS IN JUew!e|D")
+    assert upside_down("Asewiuuns - ajyepdn wea} AjpawenH")
+    assert not upside_down("Quarterly team update - summary\nClaimant NI number JG103729A")
+    assert not upside_down("Name | Value\nTotal: 42 (see note!)")
