@@ -97,7 +97,7 @@ PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
      "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number",
-     "contacted_name", "labelled_name_upper"}
+     "contacted_name", "labelled_name_upper", "labelled_name_lower"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
 ID_FORMS = frozenset(
@@ -120,10 +120,13 @@ SUBJECT_FORMS = frozenset({"subject_name", "subject_name_script"})
 SCRIPT_FORMS = frozenset({"subject_name_script"})
 #: a name typed in lower case ("spoke to kelly brannigan")
 LOWER_FORMS = frozenset(
-    {"forename_surname_lower", "workplace_name_lower", "honorific_name_lower_single"}
-)
+    {"forename_surname_lower", "workplace_name_lower", "honorific_name_lower_single",
+     "subject_name_lower"}
+)  # fmt: skip
 #: name forms that start a record whose fields follow on the next lines
-RECORD_FORMS = frozenset({"labelled_name", "staff_number", "labelled_name_upper"})
+RECORD_FORMS = frozenset(
+    {"labelled_name", "staff_number", "labelled_name_upper", "labelled_name_lower"}
+)
 
 
 _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")
@@ -380,7 +383,10 @@ def combine(
         ):
             continue  # "spoke to Boots about her prescription": an unlisted word is a
             # colleague's or a claimant's forename only in a text about work or casework
-        if n.form in LOWER_FORMS and not (reg.casework or reg.involved):
+        # "kyle rang again, ... his depression": a lower-case forename opening a sentence as
+        # its subject, with a special-category fact tied to it, names the person
+        subject_fact = n.form == "subject_name_lower" and bool(ts)
+        if n.form in LOWER_FORMS and not (reg.casework or reg.involved or subject_fact):
             continue  # "kelly brannigan": a lower-case name counts only in casework
         if " " not in name_text.strip() and n.form not in ADDRESSED_FORMS | SCRIPT_FORMS | ID_FORMS:
             # a lone word is a name only in a record (a CSV row, a JSON object), or, when
@@ -389,9 +395,9 @@ def combine(
             in_record = _record_line(text, n.start) and _SURNAME_FIELD.search(
                 text, max(0, n.start - RECORD_CHARS), n.start
             )
-            if not (
-                in_record or (name_words.forename(name_text) and (reg.casework or reg.involved))
-            ):
+            # (a forename typed in lower case, "kyle rang again", is the listed forename)
+            forename = name_words.forename(name_text[:1].upper() + name_text[1:])
+            if not (in_record or (forename and (reg.casework or reg.involved or subject_fact))):
                 continue
         if not strong_tie and not framed and reg.news:
             continue  # soft context about a name in news-like text

@@ -87,6 +87,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "subject_verbs": "list",
         "contact_verbs": "list",
         "lone_non_names": "list",
+        "lower_subject_verbs": "list",
         "imperative_next": "list",
     },
     "address.yaml": {
@@ -169,7 +170,7 @@ CONFIGURABLE: dict[str, frozenset[str]] = {
     "person.yaml": frozenset(
         {
             *("honorifics", "particles", "labels", "roles", "greetings", "workplace_units"),
-            *("cues", "subject_verbs", "grades", "contact_verbs"),
+            *("cues", "subject_verbs", "grades", "contact_verbs", "lower_subject_verbs"),
         }
     ),
     "address.yaml": frozenset({"street_types", "lead_ins"}),

@@ -40,6 +40,7 @@ PATTERN_KEYS = (
     "subject_verbs",
     "grades",
     "contact_verbs",
+    "lower_subject_verbs",
 )
 
 _NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
@@ -77,6 +78,10 @@ class _NameWords:
         self.grades = alt("grades")
         self.subject_verbs = alt("subject_verbs")
         self.contact_verbs = f"(?i:{alt('contact_verbs')})"
+        #: what a lower-case forename opening a sentence does ("kyle rang again, ...")
+        self.lower_subject_verbs = vocabulary.alternation(
+            [*vocab.list(_PERSON, "subject_verbs"), *vocab.list(_PERSON, "lower_subject_verbs")]
+        )
         #: forenames and non-names (``names.yaml``)
         self.names = name_sets(vocab)
 
@@ -308,6 +313,21 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"\b{w.contact_verbs}(?: (?i:to|with))? (?P<v>\p{{Lu}}\p{{Ll}}+|{_all_lower(w)})"
             r"(?: (?i:about|re|regarding|over|and) (?i:her|his)\b|[ \t]*[,\-–:;]?[ \t]+"
             r"(?i:she|he)(?:'s|’s)?\b)",
+            0.5,
+        ),
+        # "claimant: tom briggs", "name - aisha khan": a labelled name typed in lower case,
+        # a listed forename first
+        Pattern(
+            "labelled_name_lower",
+            rf"\b{w.label} ?(?i:name)?[ \t]*[:\-][ \t]*(?P<v>(?:{_all_lower(w)}) {_LOWER_WORD}"
+            rf"(?: {_LOWER_WORD})?)\b",
+            0.5,
+        ),
+        # "kyle rang again, says his ...": a listed forename in lower case opening a
+        # sentence or a line as its subject (a lone name: counted in casework only)
+        Pattern(
+            "subject_name_lower",
+            rf"(?:^|\n|[.!?:\"“][ \t]+)(?P<v>{w.names.forename_lower_rx}) (?:{w.lower_subject_verbs})\b",
             0.5,
         ),
         # "mr and mrs patel", "mrs o'neill" typed in lower case: an honorific and a surname

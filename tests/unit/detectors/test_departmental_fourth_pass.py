@@ -263,3 +263,47 @@ def test_public_figure_in_news_stays_allowed(engine) -> None:
         "lists had fallen and that cancer treatment targets would be met, a spokesperson said."
     )
     assert categories(engine, text) == []
+
+
+# Rule: a labelled name typed in lower case ("claimant: tom briggs", "name: aisha khan"),
+# a listed forename first, is a record's name; a user record of a programming task is not
+# tied to any personal fact.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "claimant: tom briggs. says he cant attend WCA on 12th as his anxiety is really bad "
+        "at the moment. rearrange pls and note on file",
+        "name: aisha khan\ncondition: sickle cell\nWrite a risk assessment summary for her.",
+    ],
+)
+def test_labelled_name_in_lower_case(engine, text) -> None:
+    assert categories(engine, text) == PERSONAL
+
+
+def test_lower_case_user_record_without_facts_stays_allowed(engine) -> None:
+    text = "name: john smith\nrole: admin\nGenerate a YAML schema for this user record."
+    assert categories(engine, text) == []
+
+
+# Rule: a listed forename in lower case opening a sentence as its subject ("kyle rang
+# again, ... his depression") names the person when a special-category fact is tied to
+# it; the same form with no such fact, or a forename that is also a word ("will", "mark"),
+# names no one.
+def test_lower_case_forename_as_subject_with_a_fact(engine) -> None:
+    text = (
+        "Could you rewrite this more formally: kyle rang again, still waiting on his UC "
+        "payment, says his depression is getting worse and he has no food."
+    )
+    assert categories(engine, text) == PERSONAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Summary: kyle rang to confirm the venue. Draft a reminder for the team about Friday.",
+        "tom said the build is broken again, can you explain what a segmentation fault is?",
+        "mark is the unit of currency used in the old German system. Explain its history.",
+    ],
+)
+def test_lower_case_forename_without_a_fact_stays_allowed(engine, text) -> None:
+    assert categories(engine, text) == []
