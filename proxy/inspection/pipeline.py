@@ -19,6 +19,7 @@ CPU work stays off the event loop: extraction runs in a thread, time-boxed; scan
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -564,11 +565,17 @@ def extract_request(
     document worker process (picklable by name)."""
     notes: list[str] = []  # gzip member names and comments (red team RT-95)
     view = view_of(request, limit, notes)  # type: ignore[arg-type]  # reads like a mitmproxy request
-    verdict = RoutingCheck(markers, fields).body_verdict(view.body, view.content_type)
+    verdict = _routing_check(markers, fields).body_verdict(view.body, view.content_type)
     extraction = extract_view(view, settings, limit)
     if notes:
         extraction.segments.append(Segment("\n".join(notes), "header.content-encoding"))
     return extraction, verdict
+
+
+@functools.lru_cache(maxsize=8)
+def _routing_check(markers: tuple[str, ...], fields: tuple[str, ...]) -> RoutingCheck:
+    """The body's routing check, built once per config (~18 us to build, per request before)."""
+    return RoutingCheck(markers, fields)
 
 
 #: The marker suffix of a text-less PDF page (proxy/extract/files/pdf.py).
