@@ -227,3 +227,32 @@ def test_a_wrapped_paste_of_other_code_arrives(fingerprint_proxy, upstream_log):
     response = post(fingerprint_proxy, f"Explain {marker}:\n{_diff(other)}")
     assert response.status_code == 200
     assert upstream_log.wait_for(lambda r: marker.encode() in r.body) is not None
+
+
+# -- RT-28: text the plain grey image hides, read by OCR in the scan worker -------------------
+
+
+@pytest.mark.parametrize("case", ["light grey on white", "blue on a red band", None])
+def test_hidden_ink_in_an_image_is_read(aidlp_proxy, upstream_log, case) -> None:
+    import base64
+
+    from tests.unit.ocr.test_ocr_hidden_ink import CASES, _page, _png
+
+    ink, band = CASES[case] if case else (None, None)
+    url = "data:image/png;base64," + base64.b64encode(_png(_page(ink, band))).decode()
+    marker = uuid.uuid4().hex[:12]
+    content = [{"type": "text", "text": f"read this {marker}"},
+               {"type": "image_url", "image_url": {"url": url}}]  # fmt: skip
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": content}]}
+    with aidlp_proxy.httpx() as client:
+        reply = client.post("https://api.openai.com/v1/chat/completions", json=body, timeout=90)
+    if case:
+        assert reply.status_code == 403, reply.text[:200]
+        event = aidlp_proxy.wait_event(
+            lambda e: e.get("incident_id") == reply.headers["X-AIDLP-Incident"]
+        )
+        assert event is not None and any(f["entity_type"] == "UK_NINO" for f in event["findings"])
+        assert _never_reached(upstream_log, "/v1/chat/completions", marker.encode())
+    else:  # the decoy caption alone: read, clean, forwarded
+        assert reply.status_code == 200, reply.text[:200]
+        assert upstream_log.wait_for(lambda r: marker.encode() in r.body) is not None
