@@ -76,14 +76,27 @@ def anchor_of(pattern: str) -> Anchor | None:
         return None
     items = list(parsed)
     line_start = bool(items) and items[0] in _LINE_STARTS
+    short_first = bool(items) and _width(items[0])[1] <= 1
+    alphabets: dict[int, frozenset[str]] = {}  # item index -> what it may consume
+
+    def head(first: int, last: int) -> frozenset[str]:
+        out: set[str] = set()
+        for i in range(first, last + 1):
+            if i not in alphabets:
+                alphabets[i] = _alphabet([items[i]])
+            out |= alphabets[i]
+            if len(out) == len(_ALL):
+                break
+        return frozenset(out)
+
     eligible = []
     for option, at in options:
         # the characters between a match's start and its anchor literal: those the items up
         # to the one holding the literal consume; a first item of at most one character
         # (``^``, ``[^a-z0-9]``) may take any character, so it is left out and the start's
         # own character is never checked
-        free_first = at > 0 and _width(items[0])[1] <= 1
-        between = _alphabet(items[1 if free_first else 0 : at + 1])
+        free_first = at > 0 and short_first
+        between = head(1 if free_first else 0, at)
         between = None if between == _ALL else between
         if all(hi < _UNBOUNDED for _, _, hi in option):
             eligible.append((_cost(option, between), option, between, free_first, False))
@@ -212,7 +225,8 @@ _ALL = frozenset(_ASCII)
 
 
 def _cased(chars) -> set[str]:
-    return {v for c in chars for v in (c, c.lower(), c.upper()) if v.isascii()}
+    chars = set(chars)
+    return {v for v in (*chars, *"".join(chars).swapcase()) if v.isascii()}
 
 
 def _alphabet(items) -> frozenset[str]:
@@ -265,6 +279,8 @@ class AnchorIndex:
                 if not word or not word.isascii():
                     raise ValueError(f"rule {index}: keyword {word!r} is not non-empty ASCII")
                 gate.setdefault(word.lower(), set()).add(index)
+        #: rules the keywords gate (the others: a prefilter, asked after this scan)
+        self._keyed = frozenset(index for rules in gate.values() for index in rules)
         spans: dict[str, list[tuple]] = {}
         for index, anchor in enumerate(anchors):
             for literal, lo, hi in anchor.literals if anchor else ():
@@ -272,10 +288,13 @@ class AnchorIndex:
                     (index, lo, -1 if anchor.line_start else hi, anchor.between, anchor.free_first)
                 )
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
-        for word in gate.keys() | spans.keys():
-            # (rules gated, the anchored rules' (rule, lo, hi, between, free_first), len - 1)
+        groups: dict[tuple[int, ...], int] = {}  # each distinct gate group, by a small id
+        for word in sorted(gate.keys() | spans.keys()):
+            rules = tuple(sorted(gate.get(word, ())))
+            group = groups.setdefault(rules, len(groups)) if rules else -1
+            # (gate group id or -1, rules gated, anchored (rule, lo, hi, between, free_first))
             self._automaton.add_word(
-                word, (tuple(sorted(gate.get(word, ()))), tuple(spans.get(word, ())), len(word) - 1)
+                word, (group, rules, tuple(spans.get(word, ())), len(word) - 1)
             )
         self._empty = not (gate or spans)
         if not self._empty:
@@ -292,13 +311,18 @@ class AnchorIndex:
         starts: dict[int, list[tuple[int, int]] | None] = {}
         if self._empty:
             return gated, starts
-        seen: set[tuple[int, ...]] = set()
-        for end, (rules, spans, back) in self._automaton.iter(folded):
-            if rules and rules not in seen:
-                seen.add(rules)
+        seen: set[int] = set()
+        found: list[tuple[int, tuple]] = []
+        for end, (group, rules, spans, back) in self._automaton.iter(folded):
+            if group >= 0 and group not in seen:
+                seen.add(group)
                 gated.update(rules)
-            at = end - back
+            if spans:
+                found.append((end - back, spans))
+        for at, spans in found:
             for index, lo, hi, between, free_first in spans:
+                if index not in gated and index in self._keyed:
+                    continue  # its keywords are absent: the rule does not run
                 if hi < 0:  # the start of the literal's line, if only ``between`` lies between
                     first = folded.rfind("\n", max(0, at - _MAX_WALK), at) + 1
                     if first == 0 and at > _MAX_WALK:

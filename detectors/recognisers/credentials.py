@@ -705,8 +705,8 @@ class CredentialRecogniser(Recogniser):
     TIER = Tier.DIRECT
 
     def __init__(self, rule_files: tuple[Path, ...] = RULE_FILES, anchored: bool = True) -> None:
-        """``anchored=False``: every rule searched over the whole text, the plain way (the
-        reference the anchored search is tested against)."""
+        """``anchored=False``: every rule (and the password-table header) searched over the
+        whole text, the plain way (the reference the anchored search is tested against)."""
         self.rules = rules_from(tuple(rule_files))
         keywords = sorted({k for r in self.rules for k in r.keywords})
         prefilters = sorted({r.prefilter for r in self.rules if r.prefilter})
@@ -756,8 +756,16 @@ class CredentialRecogniser(Recogniser):
         # a search over the whole text (credential_anchors.py) and none of the reversed DFA
         # an unanchored search runs to find a match's start
         self._anchors = tuple(_anchor(r) if anchored else None for r in self.rules)
+        # the password-column tables' header holds one of these literals (its anchor): a
+        # text with none of them has no such header (one more keyword group in the index)
+        header = anchor_of(_TABLE_HEADER.pattern) if anchored else None
+        self._table_literals = (
+            tuple(sorted({lit for lit, _, _ in header.literals})) if header else ()
+        )
+        self._table_gate = len(self.rules)
         self._index = AnchorIndex(
-            [() if r.prefilter else r.keywords for r in self.rules], self._anchors
+            [*(() if r.prefilter else r.keywords for r in self.rules), self._table_literals],
+            self._anchors,
         )
         self._prefilter_rules = [i for i, r in enumerate(self.rules) if r.prefilter]
         self._prefilter_sets = None
@@ -778,6 +786,8 @@ class CredentialRecogniser(Recogniser):
         over a generic one (:func:`_is_generic`), then the earlier hit, then by rule set
         (ours, gitleaks, Nosey Parker), then the longer hit."""
         gated, starts = self._index.scan(text, fold(text))
+        tables = self._table_gate in gated or not self._table_literals
+        gated.discard(self._table_gate)
         if self._prefilter_sets is not None:
             gated.update(self._prefilter_rules[i] for i in self._prefilter_sets.matching(data))
         hits: list[Candidate] = []
@@ -799,7 +809,8 @@ class CredentialRecogniser(Recogniser):
             hits += self._rule_hits(rule, text, data, b2c, found)
         hits += self._joined_literal_hits(data, b2c)
         hits += self._unescaped_hits(text, data)
-        hits += self._table_hits(text, data)
+        if tables:
+            hits += self._table_hits(text, data)
         rank = self._source_rank
         hits.sort(
             key=lambda c: (_is_generic(c.entity), c.start, rank.get(c.pattern, 0), c.start - c.end)

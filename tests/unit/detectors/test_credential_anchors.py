@@ -184,7 +184,9 @@ def test_each_anchored_rule_matches_like_finditer() -> None:
             for _ in range(4)
         ]
         for text in texts:
-            _, starts = one.scan(text, fold(text))
+            gated, starts = one.scan(text, fold(text))
+            if rule.keywords and not gated:
+                continue  # no keyword: the rule does not run (the recogniser's gate)
             data = text.encode()
             want = [_regs(m) for m in rule.regex.finditer(data)]
             ranges = starts.get(0, [])
@@ -246,6 +248,25 @@ def test_index_gate_is_the_keyword_answer() -> None:
     for text in _generated(rng, _pieces(rec), 300):
         data = text.encode()
         gated, _ = rec._index.scan(text, fold(text))
+        gated.discard(rec._table_gate)
         if rec._prefilter_sets is not None:
             gated |= {rec._prefilter_rules[i] for i in rec._prefilter_sets.matching(data)}
         assert gated == rec._matching_rules(text, data), repr(text)
+
+
+def test_table_gate_is_the_header_search() -> None:
+    """Rule: the password-table header is searched only when one of its anchor literals
+    occurs, and its search never matches a text without one."""
+    from detectors.recognisers.credentials import _TABLE_HEADER
+
+    rec = _fast()
+    assert {"password", "pwd"} <= set(rec._table_literals)
+    assert not _plain()._table_literals
+    rng = random.Random(11)
+    texts = _generated(rng, [*_pieces(rec), "| System | User | Password |\n"], 600)
+    texts += ["| host | PASSWORD |\n| a | Xy9!abcd |", "user,pwd\nbob,Xy9!abcd", "no table"]
+    for text in texts:
+        gated, _ = rec._index.scan(text, fold(text))
+        if rec._table_gate not in gated:
+            assert _TABLE_HEADER.search(text.encode()) is None, repr(text)
+    assert _hits(rec, texts[-3]) == _hits(_plain(), texts[-3]) != []
