@@ -70,6 +70,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "short_forms_labelled": "list",
         "short_form_labels": "list",
         "foreign_markings": "list",
+        "descriptor_only_markings": "list",
     },
     "person.yaml": {
         "honorifics": "list",

@@ -136,6 +136,12 @@ _LABELLED_SHORT = _forms("short_forms_labelled")
 _SHORT = re.compile(rf"(?i)(?:{_SHORT_FORMS}|{_LABELLED_SHORT})")
 _FOREIGN = re.compile(rf"(?i)(?:{_FOREIGN_FORMS})")
 _LABELLED_ONLY = re.compile(rf"(?i)(?:{_LABELLED_SHORT})")
+_DESCRIPTOR_ONLY_FORMS = _forms("descriptor_only_markings")
+_DESCRIPTOR_ONLY = re.compile(rf"(?i)(?:{_DESCRIPTOR_ONLY_FORMS})")
+#: "PROTECT - STAFF": a separator, then a descriptor in capitals
+_SEPARATED_DESCRIPTOR = re.compile(
+    rf"^[ \t*_]*[:\-\u2013\u2014|/][ \t*_]*\[?(?:{_words('descriptors')})\b"
+)
 #: "Restricted - Management": a legacy marking in Title Case with a separator and a
 #: descriptor in capitals or Title Case, then the end of the line or another separator
 _TITLE_DESCRIPTOR = re.compile(
@@ -236,6 +242,8 @@ class MarkingRecogniser(Recogniser):
             rf"\b(?:{_words('short_form_labels')})[ \t]*[:=][ \t]*[\"'\[(]?(?P<v>{_LABELLED_SHORT})\b",
             0.8,
         ),
+        # a legacy marking that is also a word, with its descriptor ("PROTECT - STAFF")
+        Pattern("descriptor_only", rf"\b(?:{_DESCRIPTOR_ONLY_FORMS})\b", 0.7),
         # other schemes' markings in their own words ("RESTREINT UE"; capitals only)
         Pattern("foreign_marking", rf"\b(?:{_FOREIGN_FORMS})\b", 0.8),
         Pattern("top_secret", rf"\btop{_S}secret\b", 0.9),
@@ -269,6 +277,16 @@ class MarkingRecogniser(Recogniser):
         foreign = _FOREIGN.fullmatch(token) is not None
         if (short or foreign) and not upper:
             return None
+        if _DESCRIPTOR_ONLY.fullmatch(token):
+            # "PROTECT - STAFF" at a line start or after a label, in capitals, with a
+            # separator and a descriptor after it; never alone or inside a sentence
+            head = raw_before.strip(_DECOR)
+            if not upper or (head and not _PREFIX.match(head)):
+                return None
+            after_line = text[end : text.find("\n", end) if "\n" in text[end:] else len(text)]
+            if _SEPARATED_DESCRIPTOR.match(after_line) is None or _ASKS.search(after_line):
+                return None
+            return start, end, "PROTECT"
         qualifier = _QUALIFIER_BEFORE.search(raw_before)
         lead = start  # where the marking (with its qualifier) begins
         if qualifier:  # "UK OFFICIAL-SENSITIVE", "NATO RESTRICTED": the qualifier is the marking's

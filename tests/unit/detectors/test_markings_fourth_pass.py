@@ -130,3 +130,29 @@ def test_title_case_legacy_marking_with_descriptor(engine, text) -> None:
 )
 def test_title_case_legacy_words_in_prose_stay_allowed(engine, text) -> None:
     assert categories(engine, text) == []
+
+
+# Rule: a legacy marking that is also an ordinary word (PROTECT, markings.yaml:
+# descriptor_only_markings) counts only in capitals at a line start or after a label, with
+# a separator and a descriptor after it ("PROTECT - STAFF"); alone, in a sentence or asked
+# about it is a word.
+@pytest.mark.parametrize(
+    "text",
+    [f"PROTECT - STAFF {BRIEF}", "PROTECT: PERSONAL\nNotes of the absence review meeting."],
+)
+def test_protect_with_its_descriptor_is_a_marking(engine, text) -> None:
+    assert categories(engine, text) == ["OFFICIAL_SENSITIVE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PROTECT YOUR PASSWORD - never share it with anyone.",
+        "PROTECT\nTips for keeping your laptop safe.",
+        "How do we protect - personal data in transit? Explain encryption.",
+        "What did PROTECT - STAFF mean under the old GPMS scheme?",
+        "We must PROTECT - STAFF and visitors alike - during the building works.",
+    ],
+)
+def test_protect_as_a_word_stays_allowed(engine, text) -> None:
+    assert categories(engine, text) == []

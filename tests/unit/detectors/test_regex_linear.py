@@ -108,6 +108,8 @@ REVIEWED = {
     "markings._SCHEME_NOUN": "anchored (^)",
     "markings._AS_KEY": "disjoint: quotes, whitespace, a colon",
     "markings._MARKED_NOTE": "bounded: a marking's line (240 chars)",
+    "markings._DESCRIPTOR_ONLY": "fullmatch on a matched token (a few chars)",
+    "markings._SEPARATED_DESCRIPTOR": "anchored (^); separators then literal phrases",
     "markings._SHORT": "fullmatch on a matched token (a few chars)",
     "markings._FOREIGN": "fullmatch on a matched token (a few chars)",
     "markings._LABELLED_ONLY": "fullmatch on a matched token (a few chars)",
