@@ -1,6 +1,7 @@
 """Red-team round F content residuals through the real ``aidlp run`` with real clients (the
 OpenAI SDK for file uploads, httpx for hand-framed multipart): container fields readers show
-(RT-112: a ``.gz`` file's FNAME, a zip extra field), the multipart boundary string (RT-95),
+(RT-112: a ``.gz`` file's FNAME, a zip extra field; RT-130: tarball members, a clean tarball's
+header digits), the multipart boundary string (RT-95),
 XBM images (RT-115). Payloads are built by the unit tests' builders (each read back there by
 its standard reader); what arrives upstream is asserted."""
 
@@ -20,6 +21,7 @@ import pytest
 
 from tests.e2e.test_two_stage_scan_e2e import INTERNAL_CODE, findings_of, fingerprint_proxy, post
 from tests.unit.extract.test_extract_containers_round_f import _xbm, _zip_with_extra
+from tests.unit.extract.test_extract_tar import _tar
 
 pytestmark = pytest.mark.e2e
 __all__ = ["fingerprint_proxy"]  # the indexed proxy of the two-stage tests, for RT-79
@@ -53,14 +55,33 @@ def _zip_noted(line: str) -> bytes:
     return _zip_with_extra(struct.pack("<HH", 0xCAFE, len(line)) + line.encode())
 
 
+def _tgz(name: str, content: bytes, mtime: int = 0) -> bytes:
+    """RT-130: a tarball (gzip over tar), one member."""
+    return gzip.compress(_tar([(name, content)], mtime=mtime), mtime=0)
+
+
+def _log_gz() -> bytes:
+    return gzip.compress(f"2026-12-01 claimant NI {NINO} updated\n".encode(), mtime=0)
+
+
 UPLOADS = {
     ".gz FNAME": (lambda: _gz_named(f"claimant_{NINO}.txt"), "notes.txt.gz", "application/gzip"),
     "zip extra field": (lambda: _zip_noted(f"Claimant NI {NINO}"), "pack.zip", "application/zip"),
     "xbm picture": (lambda: _xbm(f"Claimant NI number {NINO}"), "scan.xbm", "image/x-xbitmap"),
+    ".log.gz in a .tgz": (
+        lambda: _tgz("logs/app.log.1.gz", _log_gz()),
+        "logs.tgz",
+        "application/gzip",
+    ),
 }
 CLEAN = {
     ".gz FNAME": (lambda: _gz_named("minutes.txt"), "notes.txt.gz", "application/gzip"),
     "zip extra field": (lambda: _zip_noted("build 2024-11"), "pack.zip", "application/zip"),
+    "tarball with a real mtime": (
+        lambda: _tgz("notes.txt", b"Quarterly update, nothing personal.", 1_796_000_000),
+        "notes.tgz",
+        "application/gzip",
+    ),
 }
 
 
