@@ -54,9 +54,14 @@ _BACON_RUN = re.compile(r"(?i)\b(?:[ab]{5}|[0-9])(?:[ ,]+(?:[ab]{5}|[0-9])){3,}\
 _WORD_KEY = re.compile(
     r"(?i)\b(?:key(?:word)?|pass(?:word|phrase)?)\b[ \t]*(?:is|=|:|of)?[ \t]*[\"'`]?([A-Za-z]{2,16})\b"
 )
-#: a stated byte: "XOR 0x2A", "xored with 42", "key 0x5a"
+#: a stated byte: "XOR 0x2A", "xored with 42", "key 0x5a", "XOR with 'K'"
 _BYTE_KEY = re.compile(
-    r"(?i)\b(?:xor(?:ed)?|key)\b[^\n]{0,24}?(?:\b0x([0-9a-f]{1,2})\b|\b([0-9]{1,3})\b)"
+    r"(?i)\b(?:xor(?:ed)?|key)\b[^\n]{0,24}?"
+    r"(?:\b0x([0-9a-f]{1,2})\b|\b([0-9]{1,3})\b|[\"'`]([!-~])[\"'`])"
+)
+#: a stated shift: "Caesar shift 3", "shifted by 5", "rot7", "ROT-3"
+_SHIFT = re.compile(
+    r"(?i)\b(?:caesar|shift(?:ed)?|rot)\b[^\n]{0,16}?\b([0-9]{1,2})\b|\brot-?([0-9]{1,2})\b"
 )
 
 
@@ -284,29 +289,62 @@ def _bacon(run: str) -> Iterator[str]:
             yield "".join(out)
 
 
-def _keys(window: str) -> tuple[list[str], list[int]]:
+def _keys(window: str) -> tuple[list[str], list[int], list[int]]:
+    """The keys a window states: words (Vigenère, repeating XOR), bytes (XOR), shifts."""
     words = [m.group(1) for m in _WORD_KEY.finditer(window)][:4]
     nums = []
     for m in _BYTE_KEY.finditer(window):
-        value = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        hexa, dec, char = m.groups()
+        value = int(hexa, 16) if hexa else int(dec) if dec else ord(char)
         if 0 < value < 256:
             nums.append(value)
-    return words, nums[:4]
+    shifts = []
+    for m in _SHIFT.finditer(window):
+        value = int(m.group(1) or m.group(2)) % 26
+        if value and value != 13:  # ROT13 is the reading cues' (turned views)
+            shifts.append(value)
+    return words, nums[:4], shifts[:4]
 
 
-def _candidates(token: str, words: list[str], nums: list[int]) -> Iterator[str]:
+def _caesar(token: str, shift: int) -> str | None:
+    """``token`` shifted back by ``shift`` letters (digits shifted back too, mod 10)."""
+    if not any(c.isalpha() for c in token):
+        return None
+    out = []
+    for c in token:
+        if "A" <= c <= "Z":
+            out.append(chr((ord(c) - 65 - shift) % 26 + 65))
+        elif "a" <= c <= "z":
+            out.append(chr((ord(c) - 97 - shift) % 26 + 97))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _candidates(
+    token: str, words: list[str], nums: list[int], shifts: list[int] = ()
+) -> Iterator[str]:
     for decode in _BYTE_DECODERS:
         raw = decode(token)
         yield from filter(None, (_as_text(raw),))
-        if raw and nums:
+        if raw:
             for k in nums:
                 yield from filter(None, (_as_text(bytes(b ^ k for b in raw)),))
+            for key in words:  # repeating-key XOR with a stated word
+                kb = key.encode()
+                yield from filter(
+                    None, (_as_text(bytes(b ^ kb[i % len(kb)] for i, b in enumerate(raw))),)
+                )
     for turn in _TEXT_DECODERS:
         text = turn(token)
         if text is not None:
             yield text
     for key in words:
         yield from _vigenere(token, key)
+    for shift in shifts:
+        text = _caesar(token, shift)
+        if text is not None:
+            yield text
 
 
 def decoded(text: str, cue_spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -332,7 +370,7 @@ def decoded(text: str, cue_spans: list[tuple[int, int]]) -> list[tuple[int, int,
 
     for lo, hi in windows:
         window = text[lo:hi]
-        words, nums = _keys(window)
+        words, nums, shifts = _keys(window)
         for m in _OCTAL_RUN.finditer(window):
             value = _octal(m.group())
             if value:
@@ -353,6 +391,6 @@ def decoded(text: str, cue_spans: list[tuple[int, int]]) -> list[tuple[int, int,
                 if not MIN_DECODED <= len(token) <= MAX_TOKEN:
                     continue
                 budget -= 1
-                for value in _candidates(token, words, nums):
+                for value in _candidates(token, words, nums, shifts):
                     add(s, s + len(token), value)
     return out

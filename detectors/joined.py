@@ -94,20 +94,27 @@ def _unbroken(run: str) -> str | None:
 
 # -- one character per line, per tab, or in pairs -------------------------------------------
 
-#: between the lines of a column: the break, indentation, and a list marker (``- ``, ``* ``,
-#: ``3. ``, ``3) ``) a renderer draws before the item
-_LINE_GAP = r"[ \t]*\r?\n[ \t]*(?:(?:[-*+]|[0-9]{1,2}[.)])[ \t]+)?"
+#: what a renderer draws before a list item or a quoted line: ``- `` ``* `` ``• `` ``> ``
+#: ``# `` ``// `` ``3. `` ``3) `` ``3: `` ``(3) `` ``[ ] ``
+_ITEM_MARK = r"(?:(?:[-*+>#]|\x{2022}|//|[0-9]{1,2}[.):]|\([0-9]{1,2}\)|\[[ xX]?\])[ \t]*){0,2}"
+#: between the lines of a column: the break (a blank line too), indentation, an item mark
+_LINE_GAP = rf"[ \t]*(?:\r?\n[ \t]*){{1,2}}{_ITEM_MARK}"
+#: one item of a column: one or two characters (or ``L-S`` where a marking's words meet),
+#: a comma or full stop after it allowed
+_CELL = r"[A-Za-z0-9]{1,2}(?:[-_][A-Za-z0-9])?\b[,;.]?"
 #: the rest of a table row after its first cell (two spaces or a tab at least)
 _ROW_REST = r"(?:[ \t]{2,}[^\n]{0,80})?"
-#: a value written down a column: one character (or ``L-S`` where a marking's words meet)
-#: per line, 6 lines at least; the first may end a line of prose ("NI number J"), the last
-#: may begin one ("A - draft the letter")
+#: a value written down a column: one or two characters per line, 5 lines at least; the
+#: first may end a line of prose ("NI number J", one character then) or start its own line,
+#: the last may begin one ("A - draft the letter")
 _COLUMN_RX = (
-    rf"\b[A-Za-z0-9]\b{_ROW_REST}(?:{_LINE_GAP}[A-Za-z0-9](?:[-_][A-Za-z0-9])?\b{_ROW_REST}){{5,}}"
+    rf"(?:\b[A-Za-z0-9]\b[,;.]?|(?m:^)[ \t]*{_ITEM_MARK}{_CELL}){_ROW_REST}"
+    rf"(?:{_LINE_GAP}{_CELL}{_ROW_REST}){{4,}}"
     rf"|\b[A-Za-z0-9](?:\t[A-Za-z0-9]){{5,}}\b"
 )
 _COLUMN_ITEM = re.compile(
-    r"^[ \t]*(?:(?:[-*+]|[0-9]{1,2}[.)])[ \t]+)?([A-Za-z0-9](?:[-_][A-Za-z0-9])?)(?:[ \t]|$)"
+    r"^[ \t]*(?:(?:[-*+>#]|\u2022|//|[0-9]{1,2}[.):]|\([0-9]{1,2}\)|\[[ xX]?\])[ \t]*){0,2}"
+    r"([A-Za-z0-9]{1,2}(?:[-_][A-Za-z0-9])?)[,;.]?(?:[ \t]|$)"
 )
 
 
@@ -116,16 +123,32 @@ def _column(run: str) -> str | None:
     the characters read in order (a value, a key or a marking word, not a column of words)."""
     if "\n" not in run:
         joined = run.replace("\t", "")
-        return joined if _worth_joining(joined) else None
-    lines = run.split("\n")
-    chars = [lines[0][0]]
-    for line in lines[1:]:
-        m = _COLUMN_ITEM.match(line.rstrip("\r"))
+        return joined if _worth_joining(joined) and _column_number_ok([joined]) else None
+    chars = []
+    for raw in run.split("\n"):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue  # a blank line between the items
+        m = _COLUMN_ITEM.match(line)
         if m is None:
             return None
         chars.append(m.group(1))
     joined = "".join(chars)
-    return joined if _worth_joining(joined) else None
+    return joined if _worth_joining(joined) and _column_number_ok(chars) else None
+
+
+#: digits alone down a column make at most this many digits (an NHS or phone number): a
+#: column of scores or ages of 16 rows would pass a card's Luhn check one time in ten
+_COLUMN_DIGITS = 11
+
+
+def _column_number_ok(items: list[str]) -> bool:
+    """A column of digits alone is one digit per line, 11 digits at most; two-digit items
+    are read only with letters among them (``JG``, ``10``, ``37`` …)."""
+    joined = "".join(items)
+    if not joined.isdigit():
+        return True
+    return len(joined) <= _COLUMN_DIGITS and all(len(i) == 1 for i in items)
 
 
 #: groups of one or two characters between one repeated separator: ``JG | 10 | 37 | 29 | A``
@@ -135,8 +158,9 @@ _PAIR_SEP = re.compile(r" ?[|~^#*;/\\+=] ?")
 #: small pattern of the normaliser's shape set): a one-character line after a line break
 #: (alone, or the first cell of a row), three characters between tabs, or the pairs
 _LAYOUT_GATE = (
-    r"[A-Za-z0-9][ \t]*\r?\n[ \t]*(?:(?:[-*+]|[0-9]{1,2}[.)])[ \t]+)?[A-Za-z0-9]"
-    r"(?:[-_][A-Za-z0-9])?(?:\r?\n|[ \t]{2})|[A-Za-z0-9]\t[A-Za-z0-9]\t[A-Za-z0-9]\b"
+    r"[A-Za-z0-9][,;.]?[ \t]*(?:\r?\n[ \t]*){1,2}(?:(?:[^A-Za-z0-9\s]{1,3}|\(?[0-9]{1,2}[.):])[ \t]*){0,2}"
+    r"[A-Za-z0-9]{1,2}[,;.]?(?:\r?\n|[ \t]{2})"
+    r"|[A-Za-z0-9]\t[A-Za-z0-9]\t[A-Za-z0-9]\b"
     rf"|{_PAIRS_RX}"
 )
 _LAYOUT_RX = rf"{_COLUMN_RX}|{_PAIRS_RX}"
@@ -577,9 +601,15 @@ def _cardinals(words: dict[str, tuple[str, int]]) -> Callable[[str], str | None]
         return total + current
 
     def rewrite(run: str) -> str | None:
-        if not any(words.get(w, ("",))[0] == "scales" for w in split.split(run.lower())):
-            return None  # "one, two, three": a count; digit groups are the spelled rewrite's
         groups = [value(g) for g in run.split(",")]
+        scaled = any(words.get(w, ("",))[0] == "scales" for w in split.split(run.lower()))
+        # no scale word: two-digit numbers, four at least ("ninety-four, thirty-four,
+        # seventy-six, fifty-nine, nineteen"); "one, two, three" is a count, and digit
+        # groups are the spelled rewrite's
+        if not scaled and (
+            len(groups) < 4 or not all(g is not None and 10 <= g <= 99 for g in groups)
+        ):
+            return None
         joined = "".join(str(g) for g in groups if g is not None)
         return joined if len(joined) >= 6 and all(g for g in groups) else None
 
@@ -614,7 +644,10 @@ def rewrites(
     # normaliser's shape set for both)
     shared_gate = _LAYOUT_GATE
     if scales:
-        shared_gate += rf"|(?i:\b(?:{_alt(scales)})\b[^,\n]{{0,64}}, )"
+        shared_gate += rf"|(?i:\b(?:{_alt(scales)})\b[^,\n]*, )"
+    tens = [w for w, (kind, _) in cardinals.items() if kind == "tens"]
+    if tens:  # "ninety-four, thirty-four, ...": a two-digit number said, then another
+        shared_gate += rf"|(?i:\b(?:{_alt(tens)})[- ][a-z]+, +(?:{_alt(tens)})\b)"
     nato_rx = _nato_rx(nato_map, digit_map, connectors, cues, repeat_map)
     turned_rx = _turned_token_rx(reversed_markings)
     table = (

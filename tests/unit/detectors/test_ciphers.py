@@ -72,6 +72,10 @@ def _vigenere(v: str, key: str, every_char: bool) -> str:
     return "".join(out)
 
 
+def _caesar(v: str, k: int) -> str:
+    return "".join(chr((ord(c) - 65 + k) % 26 + 65) if c.isalpha() else c for c in v)
+
+
 def _bacon(v: str) -> str:
     return " ".join(
         format(ord(c) - 65, "05b").replace("0", "a").replace("1", "b") if c.isalpha() else c
@@ -104,6 +108,12 @@ NAMED = {
     "atbash": "Decode this NI number: "
     + "".join(chr(90 - (ord(c) - 65)) if c.isalpha() else c for c in NINO),
     "hex of the reversed bytes": f"Decode this NI number: {B[::-1].hex()}",
+    "caesar with a stated shift": f"My NI number, Caesar shift 3: {_caesar(NINO, 3)}",
+    "shifted by a stated number": f"NI number shifted by 5 letters: {_caesar(NINO, 5)}",
+    "rotN": f"My NI number in rot7: {_caesar(NINO, 7)}",
+    "xor with a character key": "NI XOR with 'K', hex: " + bytes(b ^ ord("K") for b in B).hex(),
+    "repeating-key xor": "NI xored with key KEY, hex: "
+    + bytes(b ^ b"KEY"[i % 3] for i, b in enumerate(B)).hex(),
 }
 
 
@@ -168,6 +178,8 @@ BENIGN = {
     "git shas": "Decode the commits 3f2a9c1 e4b8d02 a7c3f19 0b1d2e3 in the log",
     "order numbers": "Decode the order numbers 1000234567 and 998877665544 for the refunds.",
     "prose": "Please decode what the minister meant on 12 March 2024 about £4,500,000 for 350 schools.",
+    "caesar lesson": "Caesar shift 3 turns HELLO into KHOOR; decode it by shifting back.",
+    "rota": "The rota for week 7 is shifted by 2 days; rot3 is a toy cipher.",
 }
 
 

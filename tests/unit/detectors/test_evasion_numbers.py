@@ -59,9 +59,17 @@ def test_nhs_number_said_as_three_numbers_blocks(engine) -> None:
     assert engine.scan(text).categories == ["PERSONAL_DATA"]
 
 
+def test_nhs_number_said_as_two_digit_numbers_blocks(engine) -> None:
+    """Rule: four or more comma groups, each a two-digit number said in words, are read as
+    the digits they say (no scale word needed)."""
+    said = ", ".join(_words(int(NHS[i : i + 2])) for i in range(0, 10, 2))
+    assert engine.scan(f"Patient NHS number {said} - refer.").categories == ["PERSONAL_DATA"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "Ages: twenty-one, thirty-four, forty-five, fifty-six and sixty-seven.",
         "We had three hundred and twelve, four hundred and six, and two thousand visitors.",
         "Budget: five thousand, two hundred and fifty, and nine hundred pounds for the NHS trust.",
         "one, two, three, four, five, six, seven, eight, nine, ten",

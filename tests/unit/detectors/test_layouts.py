@@ -26,6 +26,13 @@ LAYOUTS = {
     "yaml list": "ni:\n" + "\n".join(f"  - {c}" for c in NINO),
     "pairs with ' | '": "JG | 10 | 37 | 59 | A",
     "pairs with '/'": "JG/10/37/59/A",
+    "quoted lines": "\n".join("> " + c for c in NINO),
+    "bullets": "\n".join("\u2022 " + c for c in NINO),
+    "checkboxes": "\n".join("- [ ] " + c for c in NINO),
+    "blank line between": "\n\n".join(NINO),
+    "comma after each": ",\n".join(NINO),
+    "numbered (1)": "\n".join(f"({i + 1}) {c}" for i, c in enumerate(NINO)),
+    "pairs per line": "JG\n10\n37\n59\nA",
 }
 
 
@@ -72,6 +79,13 @@ BENIGN = {
     "yaml of letters and digits": "items:\n  - A\n  - B\n  - C\n  - D\n  - E\n  - F\n  - 1\n  - 2",
     "shell loop": "for i in 1 2 3 4 5 6 7 8 9; do\n  echo $i\ndone",
     "hex digits down a column": "\n".join("ABCDEF0123456789"),
+    "states": "States:\nNY\nCA\nTX\nWA\nFL\nIL\nOH",
+    "seats": "Seats:\nA1\nB2\nC3\nD4\nE5\nF6",
+    "short words": "I\nam\nso\nin\nto\nit\nnow",
+    "chess per line": "Chess:\ne4\ne5\nNf3\nNc6\nBb5",
+    "two-digit scores, 8 rows (16 digits)": "Scores\n45\n32\n51\n11\n73\n29\n84\n40",
+    "single-digit ratings, 16 rows": "Ratings\n" + "\n".join("4539578763621486"),
+    "quoted letters": "> a\n> b\n> c\n> d\n> e",
 }
 
 
