@@ -158,7 +158,7 @@ _PAIR_SEP = re.compile(r" ?[|~^#*;/\\+=] ?")
 #: small pattern of the normaliser's shape set): a one-character line after a line break
 #: (alone, or the first cell of a row), three characters between tabs, or the pairs
 _LAYOUT_GATE = (
-    r"[A-Za-z0-9][,;.]?[ \t]*(?:\r?\n[ \t]*){1,2}(?:(?:[^A-Za-z0-9\s]{1,3}|\(?[0-9]{1,2}[.):])[ \t]*){0,2}"
+    r"[A-Za-z0-9][,;.]?[ \t]*(?:\r?\n[ \t]*){1,2}(?:(?:[^A-Za-z0-9\s]{1,3}|\(?[0-9]{1,2}[.):])[ \t]*){0,3}"
     r"[A-Za-z0-9]{1,2}[,;.]?(?:\r?\n|[ \t]{2})"
     r"|[A-Za-z0-9]\t[A-Za-z0-9]\t[A-Za-z0-9]\b"
     rf"|{_PAIRS_RX}"
