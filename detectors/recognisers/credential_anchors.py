@@ -312,40 +312,67 @@ class AnchorIndex:
         if self._empty:
             return gated, starts
         seen: set[int] = set()
-        found: list[tuple[int, tuple]] = []
+        found: dict[int, tuple[tuple, list[int]]] = {}  # per word: its entries, its starts
         for end, (group, rules, spans, back) in self._automaton.iter(folded):
             if group >= 0 and group not in seen:
                 seen.add(group)
                 gated.update(rules)
             if spans:
-                found.append((end - back, spans))
-        for at, spans in found:
+                key = id(spans)
+                if key not in found:
+                    found[key] = (spans, [])
+                found[key][1].append(end - back)
+        # a rule whose literals occur more often than a plain search costs (about one
+        # anchored try per kilobyte of text) is searched the plain way in this text
+        limit = _FEW_OCCURRENCES + len(text) // 1024
+        counts: dict[int, int] = {}
+        for spans, ats in found.values():
+            for entry in spans:
+                counts[entry[0]] = counts.get(entry[0], 0) + len(ats)
+        for spans, ats in found.values():
             for index, lo, hi, between, free_first in spans:
                 if index not in gated and index in self._keyed:
                     continue  # its keywords are absent: the rule does not run
-                if hi < 0:  # the start of the literal's line, if only ``between`` lies between
-                    first = folded.rfind("\n", max(0, at - _MAX_WALK), at) + 1
-                    if first == 0 and at > _MAX_WALK:
-                        starts[index] = None  # a long line: search it the plain way
-                        continue
-                    if _only(text, first, at, between) and first <= at - lo:
-                        _add(starts, index, (first, first))
+                if counts[index] > limit:
+                    starts[index] = None  # searched the plain way
                     continue
-                first = max(at - hi, 0)
-                if between is not None:
-                    # the characters between the start and the literal must be ones the
-                    # regex's head may consume (ASCII checked; any other may be)
-                    i = at - 1
-                    while i >= first and (text[i] in between or not text[i].isascii()):
-                        i -= 1
-                    first = max(first, i if free_first else i + 1)
-                if first <= at - lo:
-                    _add(starts, index, (first, at - lo))
+                for at in ats:
+                    span = _candidates(text, folded, at, lo, hi, between, free_first)
+                    if span is _LONG_LINE:
+                        starts[index] = None
+                        break
+                    if span is not None:
+                        _add(starts, index, span)
         return gated, starts
 
 
+#: anchor literal occurrences a rule may have in a short text before it is searched plainly
+_FEW_OCCURRENCES = 64
 #: the longest run of characters walked back from a literal occurrence to its line's start
 _MAX_WALK = 4096
+
+
+#: what :func:`_candidates` says of a literal on a line too long to walk
+_LONG_LINE = (-1, -1)
+
+
+def _candidates(text, folded, at, lo, hi, between, free_first) -> tuple[int, int] | None:
+    """The ``(first, last)`` chars where a match may start for the literal occurrence at
+    ``at`` (None: nowhere; :data:`_LONG_LINE`: the line is too long to walk)."""
+    if hi < 0:  # the start of the literal's line, if only ``between`` lies between
+        first = folded.rfind("\n", max(0, at - _MAX_WALK), at) + 1
+        if first == 0 and at > _MAX_WALK:
+            return _LONG_LINE
+        return (first, first) if first <= at - lo and _only(text, first, at, between) else None
+    first = max(at - hi, 0)
+    if between is not None:
+        # the characters between the start and the literal must be ones the regex's head
+        # may consume (ASCII checked; any other may be)
+        i = at - 1
+        while i >= first and (text[i] in between or not text[i].isascii()):
+            i -= 1
+        first = max(first, i if free_first else i + 1)
+    return (first, at - lo) if first <= at - lo else None
 
 
 def _add(starts: dict, index: int, span: tuple[int, int]) -> None:

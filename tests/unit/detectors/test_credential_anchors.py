@@ -270,3 +270,22 @@ def test_table_gate_is_the_header_search() -> None:
         if rec._table_gate not in gated:
             assert _TABLE_HEADER.search(text.encode()) is None, repr(text)
     assert _hits(rec, texts[-3]) == _hits(_plain(), texts[-3]) != []
+
+
+def test_frequent_literals_fall_back_to_the_plain_search() -> None:
+    """Rule: a rule whose literals occur more often than a plain search costs is searched
+    the plain way in that text (a config dump: bounded work, same hits)."""
+    rng = random.Random(5)
+    lines = [f"api_key_{i}: {'tok' if i % 3 else 'value'}-{i}" for i in range(3000)]
+    for at in (17, 1500, 2999):
+        lines[at] = "export API_SECRET_KEY=" + "".join(
+            rng.choice("aB3xY9pQ7zK2") for _ in range(24)
+        )
+    text = "\n".join(lines)
+    rec = _fast()
+    gated, starts = rec._index.scan(text, fold(text))
+    generic = next(i for i, r in enumerate(rec.rules) if r.id == "generic-secret-assignment")
+    assert generic in gated and starts[generic] is None
+    hits = _hits(rec, text)
+    assert hits == _hits(_plain(), text)
+    assert len(hits) >= 3
