@@ -324,7 +324,10 @@ def _caesar(token: str, shift: int) -> str | None:
 def _candidates(
     token: str, words: list[str], nums: list[int], shifts: list[int] = ()
 ) -> Iterator[str]:
-    for decode in _BYTE_DECODERS:
+    # a word of prose ("decode", "Minister") is no byte encoding a model is asked to read
+    # (random bytes in base58/62/36 are mixed case or hold digits): the letter ciphers only
+    wordy = token.isalpha() and (token.islower() or token.istitle())
+    for decode in () if wordy else _BYTE_DECODERS:
         raw = decode(token)
         yield from filter(None, (_as_text(raw),))
         if raw:
