@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from proxy.extract import ExtractionError, ExtractionSettings, extract
+from tests.unit.extract.cfb import Node, build
 from tests.unit.extract.extract_helpers import (
     NINO,
     PNG_1PX,
@@ -232,16 +233,11 @@ def test_legacy_text_encodings() -> None:
     assert texts(upload("utf16 text".encode("utf-16"), "text/plain")) == ["utf16 text"]
 
 
-def test_ole_legacy_doc_strings_and_encrypted_ooxml() -> None:
-    ole = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-        + b"\x00" * 100
-        + "legacy doc text".encode("utf-16-le")
-        + b"\x00" * 50
-    )
+def test_ole_legacy_doc_streams_and_encrypted_ooxml() -> None:
+    ole = build([Node("WordDocument", "legacy doc text".encode("utf-16-le"))])
     assert "legacy doc text" in joined(upload(ole))
-    # merely containing the stream name is not encryption: the text is read
-    mention = ole + "EncryptedPackage EncryptionInfo".encode("utf-16-le")
+    # merely containing the stream names is not encryption: the text is read
+    mention = build([Node("WordDocument", "EncryptedPackage EncryptionInfo".encode("utf-16-le"))])
     assert upload(mention).uninspectable == []
 
     def entry(name: str) -> bytes:  # an OLE directory entry for a stream called `name`
