@@ -1,7 +1,7 @@
 """Red-team round F content residuals through the real ``aidlp run`` with real clients (the
 OpenAI SDK for file uploads, httpx for hand-framed multipart): container fields readers show
 (RT-112: a ``.gz`` file's FNAME, a zip extra field; RT-130: tarball members, a clean tarball's
-header digits), the multipart boundary string (RT-95),
+header digits; RT-128: a fragmented .doc, a long clean one), the multipart boundary string (RT-95),
 XBM images (RT-115). Payloads are built by the unit tests' builders (each read back there by
 its standard reader); what arrives upstream is asserted."""
 
@@ -20,6 +20,7 @@ import openai
 import pytest
 
 from tests.e2e.test_two_stage_scan_e2e import INTERNAL_CODE, findings_of, fingerprint_proxy, post
+from tests.unit.extract.cfb import Node, build
 from tests.unit.extract.test_extract_containers_round_f import _xbm, _zip_with_extra
 from tests.unit.extract.test_extract_tar import _tar
 
@@ -64,6 +65,19 @@ def _log_gz() -> bytes:
     return gzip.compress(f"2026-12-01 claimant NI {NINO} updated\n".encode(), mtime=0)
 
 
+_MINUTES = "The committee reviewed the quarterly figures and agreed the next steps. "
+
+
+def _doc(text: str, layout: str = "seq") -> bytes:
+    """RT-128: a legacy .doc-shaped compound file, one WordDocument stream."""
+    return build([Node("WordDocument", text.encode("utf-16-le"))], layout=layout)
+
+
+def _fragmented_doc() -> bytes:
+    lead = (_MINUTES * 40)[: 6 * 256 - 15]  # the NINO crosses a sector stored out of order
+    return _doc(lead + f"NI number {NINO}. " + _MINUTES * 40, "reverse")
+
+
 UPLOADS = {
     ".gz FNAME": (lambda: _gz_named(f"claimant_{NINO}.txt"), "notes.txt.gz", "application/gzip"),
     "zip extra field": (lambda: _zip_noted(f"Claimant NI {NINO}"), "pack.zip", "application/zip"),
@@ -73,6 +87,7 @@ UPLOADS = {
         "logs.tgz",
         "application/gzip",
     ),
+    "fragmented .doc": (_fragmented_doc, "minutes.doc", "application/msword"),
 }
 CLEAN = {
     ".gz FNAME": (lambda: _gz_named("minutes.txt"), "notes.txt.gz", "application/gzip"),
@@ -82,6 +97,7 @@ CLEAN = {
         "notes.tgz",
         "application/gzip",
     ),
+    "long clean .doc": (lambda: _doc(_MINUTES * 600), "minutes.doc", "application/msword"),
 }
 
 
