@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from detectors import vocabulary
@@ -143,11 +144,30 @@ _INVOLVED = re.compile(
 _SPECIFIC_AMOUNT = re.compile(r"£\s?\d|\b\d+(?:\.\d\d)? (?:a|per) (?:week|month|fortnight)\b")
 
 
-def general_knowledge(text: str, hits: Hits) -> bool:
+#: where a question's first line or sentence ends ("Summarise:", "... Alan Hughes?")
+_QUESTION_HEAD_END = re.compile(r"[.?!:](?=\s)|\n")
+
+
+def general_knowledge(text: str, hits: Hits, about: Iterable[int] = ()) -> bool:
     """A short question or explain-style request with no casework framing, or a short
-    text about the past (a year before 1960: historical figures)."""
+    text about the past (a year before 1960: historical figures). ``about``: where the
+    names and special-category terms are; one after the question's first line or sentence
+    is data pasted under the question ("Summarise:" + rows of name, condition) or a fact
+    stated after it ("... for Alan Hughes? He was diagnosed with epilepsy"): the writer
+    deals with that person, whatever the opening word (red team RT-139)."""
     if len(text) > 700 or hits.starts.get("framing") or hits.starts.get("involvement"):
         return False
+    opening = _QUESTION_START.match(text)  # lead-ins ("Quick question:") come before it
+    head = _QUESTION_HEAD_END.search(
+        text, opening.end() if opening else len(text) - len(text.lstrip())
+    )
+    if head is not None:
+        head_end = head.end()
+        rest = text[head_end:].strip()
+        # (a follow-up question on the same line, "Who was X? Was he depressed?", still asks)
+        follow_up = rest.endswith("?") and "\n" not in rest
+        if rest and not follow_up and any(at >= head_end for at in about):
+            return False
     if _INVOLVED.search(text):
         return False
     if _SPECIFIC_AMOUNT.search(text):
@@ -158,7 +178,7 @@ def general_knowledge(text: str, hits: Hits) -> bool:
     question_only = stripped.endswith("?") and not _STATEMENT_BEFORE.search(
         stripped, 0, len(stripped) - 1
     )
-    return bool(_QUESTION_START.match(text)) or question_only or bool(_HISTORICAL_YEAR.search(text))
+    return bool(opening) or question_only or bool(_HISTORICAL_YEAR.search(text))
 
 
 #: a declarative sentence ends before the text goes on ("... carer. Can you ...")
@@ -436,7 +456,7 @@ def combine(
             and not casework_name
             and not addressed
             and not private_fact
-            and general_knowledge(text, hits)
+            and general_knowledge(text, hits, [i.start for i in person_hits])
         ):
             person_hits = []
 
@@ -464,7 +484,7 @@ def combine(
         and not hits.starts.get("casework")
         and not stated_terms
         and not hits.starts.get("workplace")
-        and general_knowledge(text, hits)
+        and general_knowledge(text, hits, [i.start for i in special])
     ):
         needs_names = False
     if (reg.toy and not (special and at_work)) or reg.public_text:
