@@ -30,6 +30,7 @@ REVIEWED = {
     "combine._INVOLVED": "disjoint: an alternation of literal phrases between \\b",
     "combine._SPECIFIC_AMOUNT": "disjoint: literals and digit runs",
     "combine._STATEMENT_BEFORE": "disjoint: one character class",
+    "combine._QUESTION_HEAD_END": "one character, a class or a newline, with a one-character lookahead",
     "combine._STATED_BETWEEN": "anchored (match at the name's end): whitespace then literals",
     "combine._WHO_HAS": "bounded: 24 chars before a term",
     "combine._LABELLED_LINE": "bounded: 40 chars before a name",
