@@ -98,7 +98,7 @@ PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
      "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number",
-     "contacted_name", "labelled_name_upper", "labelled_name_lower"}
+     "contacted_name", "labelled_name_upper", "labelled_name_lower", "split_field_name"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
 ID_FORMS = frozenset(
@@ -126,8 +126,9 @@ LOWER_FORMS = frozenset(
 )  # fmt: skip
 #: name forms that start a record whose fields follow on the next lines
 RECORD_FORMS = frozenset(
-    {"labelled_name", "staff_number", "labelled_name_upper", "labelled_name_lower"}
-)
+    {"labelled_name", "staff_number", "labelled_name_upper", "labelled_name_lower",
+     "split_field_name"}
+)  # fmt: skip
 
 
 _HISTORICAL_YEAR = re.compile(r"\b(?:1[0-8]\d\d|19[0-5]\d)s?\b")

@@ -90,6 +90,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "lone_non_names": "list",
         "lower_subject_verbs": "list",
         "imperative_next": "list",
+        "forename_labels": "list",
+        "surname_labels": "list",
     },
     "address.yaml": {
         "street_types": "list",

@@ -68,6 +68,8 @@ class _NameWords:
         )
         self.honorific = f"(?:{alt('honorifics')})"
         self.label = f"(?i:{alt('labels')})"
+        self.forename_label = f"(?i:{alt('forename_labels')})"
+        self.surname_label = f"(?i:{alt('surname_labels')})"
         self.roles = vocabulary.alternation(roles)
         self.roles_title = vocabulary.alternation(r.title() for r in roles)
         self.greetings = alt("greetings")
@@ -187,6 +189,16 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             "labelled_name",
             rf"\b{w.label} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}}"
             rf"|(?:[A-Z]\.? ?){{1,2}} ?{_NAME_WORD})",
+            0.8,
+        ),
+        # a name held in two fields, forename then surname, on one line or the next ("First
+        # name: Tomasz\nLast name: Nowak", YAML "forename: X\n  surname: Y", JSON
+        # "first_name": "X", "last_name": "Y"): the two values and what joins them
+        Pattern(
+            "split_field_name",
+            rf"\b{w.forename_label}[\"']?[ \t]*[:=][ \t]*[\"']?(?P<v>{_NAME_WORD}[\"']?,?"
+            rf"[ \t]*\r?\n?[ \t]*(?:- )?[\"']?{w.surname_label}[\"']?[ \t]*[:=][ \t]*[\"']?"
+            rf"{_NAME_WORD})\b",
             0.8,
         ),
         # a printed form's or a mainframe screen's field in capitals ("SURNAME: MCDONALD",
