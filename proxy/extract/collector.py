@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Any, NoReturn, Protocol
 from urllib.parse import unquote_to_bytes
 
+import re2
+
 from detectors.joined import is_chunk
 from proxy.extract.budget import Budget
 from proxy.extract.datatypes import ExtractionError, ImagePart, Segment
@@ -38,6 +40,10 @@ from proxy.extract.values import (
 MAX_IMAGES = 64
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _JOIN_RUN = 8  # numeric runs up to this long are also joined without separators
+#: base64 runs inside prompt text (standard or URL-safe, MIME line breaks allowed)
+_B64_RUN = re2.compile(r"[A-Za-z0-9+/_\-\r\n]{128,}={0,2}")  # RE2: ~6 us/KB of prose
+#: base64 files read from inside prompt text, at most, per request
+MAX_EMBEDDED_FILES = 16
 _JOIN_DIGITS = 64  # single digits: joined up to this many (cards, NHS numbers digit by digit)
 _JOIN_CHARS = 4096  # string pieces of an array: joined up to this many characters
 _MIN_CODES = 6  # character codes: this many make a word worth reading
@@ -67,6 +73,11 @@ class FileReader(Protocol):
         """Decoded base64 found in a JSON string (not declared as a file)."""
         ...
 
+    def read_embedded(self, col: Collector, data: bytes, where: str, depth: int) -> bool:
+        """Decoded base64 found inside prompt text: read only if it is a document, archive
+        or media file (text and opaque bytes are the normaliser's views); True if read."""
+        ...
+
 
 class Collector:
     """Accumulates segments and uninspectable items for one request, within its budget."""
@@ -88,6 +99,8 @@ class Collector:
         self._image_bytes = 0
         self.handled: set[str] = set()  # strings an adapter has taken (residual skips them)
         self._texts: set[str] = set()
+        self._depth = 0  # nesting of the file being read (text found in it is one deeper)
+        self._embedded = 0  # base64 files found inside text so far (bounded per request)
 
     # -- output --
 
@@ -108,12 +121,30 @@ class Collector:
         self.budget.add(len(shown))
         self._texts.add(shown)
         self.segments.append(Segment(_clean(shown), where or "$"))
+        if len(value) >= 128:
+            self._embedded_files(value, where or "$")
         if has_markup(value):  # what an HTML reader shows: entities decoded, tags dropped
             rendered = html_text(value)
             if rendered and rendered != value and rendered not in self._texts:
                 self.budget.add(len(rendered))
                 self._texts.add(rendered)
                 self.segments.append(Segment(_clean(rendered), f"{where or '$'}<html>"))
+
+    def _embedded_files(self, value: str, where: str) -> None:
+        """A whole file base64-encoded inside prompt text ("here is the file in base64:" and
+        a docx, xlsx, zip or PDF, one line or MIME-wrapped): a code-interpreter model decodes
+        and opens it, so it is read as a file (red team RT-141). Bounded: runs of at least
+        128 characters (a 96-byte zip), :data:`MAX_EMBEDDED_FILES` files a request (more is ``too_large``: decoy
+        blobs before the real one cost nothing, since only files count), nested within
+        ``max_nesting`` like any file."""
+        for match in _B64_RUN.finditer(value):
+            data = b64decode(match.group())
+            if data is None or len(data) < 64:
+                continue
+            if self.files.read_embedded(self, data, f"{where}<base64 file>", self._depth + 1):
+                self._embedded += 1
+                if self._embedded > MAX_EMBEDDED_FILES:  # never skip one silently
+                    raise ExtractionError("too_large", "more base64 files in text than allowed")
 
     def opaque(self, value: object) -> None:
         """Protocol state the adapter knows (a signature, encrypted data): the residual sweep
@@ -163,7 +194,11 @@ class Collector:
         depth: int = 0,
     ) -> None:
         """A file's bytes (an upload, a base64 attachment, an archive member)."""
-        self.files.read(self, data, where, content_type, filename, depth)
+        outer, self._depth = self._depth, depth
+        try:
+            self.files.read(self, data, where, content_type, filename, depth)
+        finally:
+            self._depth = outer
 
     def content(self, value: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """A ``content`` value as chat APIs send it: a string, read as text, or a list of

@@ -48,6 +48,17 @@ class FileReader:
         probe = Probe(data, content_type, filename, col.settings.max_archive_members)
         sniff(probe).read(col, probe, where, depth)
 
+    def read_embedded(self, col: Collector, data: bytes, where: str, depth: int) -> bool:
+        """Decoded base64 from inside prompt text: a document, archive or media file is read
+        (its kind decides); text and opaque bytes are left to the normaliser's decoded views.
+        True if it was read as a file."""
+        probe = Probe(data, "", "", col.settings.max_archive_members)
+        kind = sniff(probe)
+        if kind.text_like or kind.opaque or _utf16(data):
+            return False
+        self.read(col, data, where, "", "", depth)
+        return True
+
     def read_blob(
         self, col: Collector, data: bytes, where: str, content_type: str, depth: int
     ) -> None:
