@@ -293,3 +293,20 @@ def test_hidden_ink_in_an_image_is_read(aidlp_proxy, upstream_log, case) -> None
     else:  # the decoy caption alone: read, clean, forwarded
         assert reply.status_code == 200, reply.text[:200]
         assert upstream_log.wait_for(lambda r: marker.encode() in r.body) is not None
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["one line", "mime lines"])
+def test_a_base64_docx_in_a_chat_message_is_blocked(aidlp_proxy, upstream_log, wrap) -> None:
+    """RT-141: the whole file base64-encoded in the prompt is opened as a docx (the unit
+    test reads the same document back with python-docx)."""
+    import base64
+
+    from tests.unit.extract.test_extract_base64_files_in_text import _docx, _mime_lines
+
+    blob = _mime_lines(_docx()) if wrap else base64.b64encode(_docx()).decode()
+    marker = uuid.uuid4().hex
+    response = post(aidlp_proxy, f"ref {marker}. Here is the file in base64, read it:\n{blob}")
+    assert response.status_code == 403
+    found = findings_of(aidlp_proxy, response.headers["X-AIDLP-Incident"])
+    assert any(f["entity_type"] == "UK_NINO" for f in found)
+    assert _never_reached(upstream_log, "/v1/chat/completions", marker.encode())
