@@ -39,6 +39,10 @@ _SENSITIVE = r"[s5][e3]n[s5][i1l]t[i1l]v[e3]"
 LINE_REACH = 240
 #: one marking decides the category: stop refining a pattern after this many
 MAX_FOUND = 8
+#: a line that introduces content: at least this much of it on the next lines (chars), read
+#: up to FOLLOWING_CHARS
+MIN_FOLLOWING = 80
+FOLLOWING_CHARS = 400
 
 _DECOR = " \t*#_=-~[](){}<>|\"'`:.,;!"
 _VOCABULARY = vocabulary.load()
@@ -330,6 +334,27 @@ class MarkingRecogniser(Recogniser):
         # a whole cell of a table's marking column: "1,Budget plan,OFFICIAL_SENSITIVE,finance"
         if lenient and _marking_cell(text, start, end, line_start, line_end) and not asks:
             return start, end, entity
+        # the marking's line introduces content that follows it ("Explain this
+        # OFFICIAL-SENSITIVE briefing:", "From the SECRET annex - reword for the deck:", "Can
+        # you shorten this? OFFICIAL-SENSITIVE", then a paragraph): whatever the opening
+        # word, the marked text is pasted below (red team RT-146); a line about the scheme,
+        # or discussion of it below, stays a mention
+        if before and (upper or lenient):
+            following = text[line_end : line_end + FOLLOWING_CHARS].strip()
+            table = line.lstrip().startswith("|")  # a markdown table's cell is no heading
+            introduces = not table and line.rstrip(_DECOR.replace(":", "")).endswith(":")
+            heads = upper and not table and not after.strip()
+            # ("Explain this OFFICIAL-SENSITIVE briefing:" asks for work on a document;
+            # "Explain the OFFICIAL-SENSITIVE marking:" asks about the scheme)
+            on_document = introduces and bool(_DOC_NOUN.match(after.lstrip(" *_")))
+            if (
+                len(following) >= MIN_FOLLOWING
+                and (introduces or heads)
+                and (on_document or not _ABOUT.search(line))
+                and not _ABOUT.search(following)
+                and not _QWORD.match(following)
+            ):
+                return start, end, entity
         # content introduced by the sentence: "pasting the official-sensitive brief below"
         if lenient and before:
             sentence = re.split(r"[.!?\n]", text[max(0, lead - 200) : lead])[-1]
