@@ -134,9 +134,9 @@ class Collector:
         """A whole file base64-encoded inside prompt text ("here is the file in base64:" and
         a docx, xlsx, zip or PDF, one line or MIME-wrapped): a code-interpreter model decodes
         and opens it, so it is read as a file (red team RT-141). Bounded: runs of at least
-        128 characters (a 96-byte zip), :data:`MAX_EMBEDDED_FILES` files a request (more is ``too_large``: decoy
-        blobs before the real one cost nothing, since only files count), nested within
-        ``max_nesting`` like any file."""
+        128 characters (a 96-byte zip); :data:`MAX_EMBEDDED_FILES` files a request, more
+        is ``too_large`` (decoy blobs before the real one cost nothing: only files count);
+        nested within ``max_nesting`` like any file."""
         for match in _B64_RUN.finditer(value):
             data = b64decode(match.group())
             if data is None or len(data) < 64:

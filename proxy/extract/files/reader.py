@@ -56,7 +56,7 @@ class FileReader:
         kind = sniff(probe)
         if kind.text_like or kind.opaque or _utf16(data):
             return False
-        self.read(col, data, where, "", "", depth)
+        col.file(data, where, "", "", depth)  # (through the collector: its depth is tracked)
         return True
 
     def read_blob(
