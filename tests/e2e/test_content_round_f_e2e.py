@@ -19,6 +19,7 @@ import httpx
 import openai
 import pytest
 
+from tests.e2e.test_content_layout_e2e import _never_reached, _openai
 from tests.e2e.test_two_stage_scan_e2e import INTERNAL_CODE, findings_of, fingerprint_proxy, post
 from tests.unit.extract.cfb import Node, build
 from tests.unit.extract.test_extract_containers_round_f import _xbm, _zip_with_extra
@@ -28,21 +29,6 @@ pytestmark = pytest.mark.e2e
 __all__ = ["fingerprint_proxy"]  # the indexed proxy of the two-stage tests, for RT-79
 
 NINO = "JG103729A"  # valid format, made up
-
-
-def _openai(proxy) -> openai.OpenAI:
-    return openai.OpenAI(
-        api_key="sk-test",
-        base_url="https://api.openai.com/v1",
-        http_client=httpx.Client(proxy=proxy.url, verify=proxy.ssl_context(), timeout=30.0),
-        max_retries=0,
-    )
-
-
-def _never_reached(log, path: str, marker: bytes) -> bool:
-    time.sleep(0.3)
-    found = log.wait_for(lambda r: r.path.split("?")[0] == path and marker in r.body, timeout=0.5)
-    return found is None
 
 
 def _gz_named(name: str) -> bytes:
