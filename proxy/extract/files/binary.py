@@ -2,7 +2,8 @@
 ``strings(1)``. Legacy binary Office files (OLE compound documents: .doc, .xls, .ppt, .msg)
 are opened through their directory and FAT with ``olefile`` (maintained, BSD), and each
 stream is read as a file of its own: its printable runs, or its own kind when it is a file
-(an Outlook attachment, an embedded docx package); an OLE file that wraps an *encrypted*
+(an Outlook attachment, an embedded docx package, an LZFu-compressed RTF body); VBA macro
+source is decompressed (:mod:`proxy.extract.files.vba`); an OLE file that wraps an *encrypted*
 OOXML package cannot be read, and one that does not open is ``unparseable``."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.files.text import ebcdic_text
+from proxy.extract.files.vba import read_vba, vba_roots
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: an unknown file is readable when its printable runs cover at least this share of it
@@ -104,6 +106,9 @@ class Ole(FileKind):
                     col.damaged("OLE stream does not read")
                 name = "/".join(path)
                 col.file(content, f"{where}!{name}", "", path[-1], depth + 1)
+            roots = vba_roots(paths)
+            if roots:  # macro source is stored compressed (RT-145)
+                read_vba(col, ole, roots, where)
 
 
 def _directory_entry(data: bytes, name: str) -> bool:
