@@ -15,6 +15,7 @@ import olefile
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
+from proxy.extract.files.embedded_objects import ole_native
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.files.text import ebcdic_text
 from proxy.extract.files.vba import read_vba, vba_roots
@@ -105,6 +106,10 @@ class Ole(FileKind):
                 except Exception:
                     col.damaged("OLE stream does not read")
                 name = "/".join(path)
+                if path[-1] == "\x01Ole10Native" and ole_native(
+                    col, content, f"{where}!{name}", depth + 1
+                ):
+                    continue  # a packaged file, read as itself (RT-134)
                 col.file(content, f"{where}!{name}", "", path[-1], depth + 1)
             roots = vba_roots(paths)
             if roots:  # macro source is stored compressed (RT-145)

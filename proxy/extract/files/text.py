@@ -10,6 +10,7 @@ import re
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import header_param
+from proxy.extract.files.embedded_objects import rtf_payloads
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.markup import html_text
 from proxy.extract.values import decode_text, json_text, loads
@@ -42,6 +43,7 @@ class Rtf(FileKind):
         col.budget.check_time()
         col.text(rtf_to_text(raw, errors="replace"), where)
         col.text(raw, f"{where}<raw>")  # a model reading the file sees the markup as well
+        rtf_payloads(col, probe.data, where, depth)  # embedded objects, \bin, datastore
         if _RTF_HIDING.search(raw):  # as Word shows it: hidden and deleted text left out
             col.budget.check_time()
             col.text(rtf_to_text(rtf_shown(raw), errors="replace"), f"{where}<displayed>")
