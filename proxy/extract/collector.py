@@ -20,6 +20,7 @@ import re2
 from detectors.joined import is_chunk
 from proxy.extract.budget import Budget
 from proxy.extract.datatypes import ExtractionError, ImagePart, Segment
+from proxy.extract.mailcodes import HINT, binhex_decoded, unflowed, uudecoded
 from proxy.extract.markup import has_markup, html_text
 from proxy.extract.settings import ExtractionSettings
 from proxy.extract.values import (
@@ -123,6 +124,8 @@ class Collector:
         self.segments.append(Segment(_clean(shown), where or "$"))
         if len(value) >= 128:
             self._embedded_files(value, where or "$")
+        if len(value) >= 32 and not where.endswith("<flowed>") and HINT.search(value):
+            self._mail_encodings(value, where or "$")
         if has_markup(value):  # what an HTML reader shows: entities decoded, tags dropped
             rendered = html_text(value)
             if rendered and rendered != value and rendered not in self._texts:
@@ -145,6 +148,19 @@ class Collector:
                 self._embedded += 1
                 if self._embedded > MAX_EMBEDDED_FILES:  # never skip one silently
                     raise ExtractionError("too_large", "more base64 files in text than allowed")
+
+    def _mail_encodings(self, value: str, where: str) -> None:
+        """Mail-era encodings in text (RT-138, RT-148): uuencoded and BinHex files read as
+        files (counted with the base64 ones), ``format=flowed`` text read with its soft
+        breaks joined."""
+        found = [*uudecoded(value), *binhex_decoded(value)]
+        for index, (filename, data) in enumerate(found):
+            self._embedded += 1
+            if self._embedded > MAX_EMBEDDED_FILES:
+                raise ExtractionError("too_large", "more encoded files in text than allowed")
+            self.file(data, f"{where}<encoded file {index}>", "", filename, self._depth + 1)
+        if "flowed" in value.lower():
+            self.text(unflowed(value), f"{where}<flowed>")
 
     def opaque(self, value: object) -> None:
         """Protocol state the adapter knows (a signature, encrypted data): the residual sweep

@@ -14,6 +14,7 @@ from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.files.text import Text
+from proxy.extract.mailcodes import unflowed
 
 #: a header block at the start: RFC 5322 field lines, one of them MIME
 _HEADERS = re.compile(rb"\A(?:[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){1,200}", re.S)
@@ -48,3 +49,7 @@ class Email(FileKind):
             charset = part.get_content_charset()
             ctype = part.get_content_type() + (f"; charset={charset}" if charset else "")
             col.file(payload, f"{where}!part{index}", ctype, part.get_filename() or "", depth + 1)
+            if str(part.get_param("format", "")).lower() == "flowed":  # RFC 3676 (RT-148)
+                delsp = str(part.get_param("delsp", "")).lower() == "yes"
+                text = payload.decode(charset or "utf-8", errors="replace")
+                col.text(unflowed(text, delsp), f"{where}!part{index}<flowed>")

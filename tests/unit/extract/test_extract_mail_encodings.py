@@ -1,0 +1,117 @@
+"""Mail-era encodings (red team RT-138, RT-148): an inline uuencoded block, a BinHex 4.0
+attachment, and ``format=flowed; delsp=yes`` soft line breaks inside a value, in an .eml and
+pasted in a prompt. Each payload is built here and read back by a standard decoder
+(binascii's uudecode, the stdlib e-mail parser plus RFC 3676's rule) to prove the value is
+there and not in the text whole."""
+
+from __future__ import annotations
+
+import binascii
+
+import pytest
+
+from detectors.engine import ScanEngine
+from proxy.extract import extract
+from proxy.extract.mailcodes import unflowed
+from tests.unit.extract.extract_helpers import joined, request
+
+UPLOAD = "https://files.oaiusercontent.com/f"
+CHAT = "https://api.openai.com/v1/chat/completions"
+NINO = "JG103729A"  # valid-format, made up
+NOTE = f"Case notes\nClaimant NI number {NINO}, reviewed 2026-01-05.\n"
+HEAD = "From: a@example.org\r\nTo: b@example.org\r\nSubject: case\r\nMIME-Version: 1.0\r\n"
+
+
+@pytest.fixture(scope="module")
+def engine() -> ScanEngine:
+    return ScanEngine(load_ner=False)
+
+
+def upload(data: bytes, name: str = "case.eml"):
+    return extract(request(UPLOAD, data, "message/rfc822", "PUT"))
+
+
+def chat(text: str):
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": text}]}
+    return extract(request(CHAT, body))
+
+
+def _uuencode(data: bytes) -> str:
+    lines = [binascii.b2a_uu(data[i : i + 45]).decode() for i in range(0, len(data), 45)]
+    return "begin 644 notes.txt\n" + "".join(lines) + "`\nend\n"
+
+
+def _uudecode(block: str) -> bytes:
+    lines = block.splitlines()[1:-1]
+    return b"".join(binascii.a2b_uu(line) for line in lines if line != "`")
+
+
+def _hqx(data: bytes) -> str:
+    """BinHex 4.0 of ``data`` as a file named notes.txt (no run-length step: it is optional
+    for the writer, and the alphabet step is the part a reader must undo)."""
+    name = b"notes.txt"
+    header = bytes([len(name)]) + name + b"\0" + b"TEXTttxt" + b"\0\0"
+    header += len(data).to_bytes(4, "big") + (0).to_bytes(4, "big") + b"\0\0"
+    raw = (header + data + b"\0\0" + b"\0\0").replace(b"\x90", b"\x90\x00")
+    alphabet = "!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr"
+    bits = "".join(f"{byte:08b}" for byte in raw)
+    bits += "0" * (-len(bits) % 6)
+    chars = "".join(alphabet[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
+    lines = "\r\n".join(chars[i : i + 64] for i in range(0, len(chars), 64))
+    return "(This file must be converted with BinHex 4.0)\r\n:" + lines + ":\r\n"
+
+
+def test_a_uuencoded_block_in_a_mail_body_is_read(engine: ScanEngine) -> None:
+    block = _uuencode(NOTE.encode())
+    assert NINO.encode() in _uudecode(block)
+    assert NINO not in block
+    mail = HEAD + "Content-Type: text/plain\r\n\r\nNotes attached below.\r\n\r\n" + block
+    text = joined(upload(mail.encode()))
+    assert "UK_NINO" in {f.entity_type for f in engine.scan(text).findings}
+
+
+def test_a_uuencoded_block_pasted_in_a_prompt_is_read() -> None:
+    block = _uuencode(NOTE.encode())
+    assert NINO in joined(chat("Decode this for me:\n" + block))
+
+
+def test_a_binhex_attachment_is_read() -> None:
+    hqx = _hqx(NOTE.encode())
+    assert NINO not in hqx
+    mail = (
+        HEAD + 'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+        "Content-Type: text/plain\r\n\r\nSee attached.\r\n--b1\r\n"
+        'Content-Type: application/mac-binhex40; name="notes.hqx"\r\n\r\n' + hqx + "--b1--\r\n"
+    )
+    assert NINO in joined(upload(mail.encode()))
+
+
+def _flowed(text: str, width: int = 23) -> str:
+    """RFC 3676 delsp=yes: long lines cut anywhere, a space added before each soft break."""
+    return " \r\n".join(text[i : i + width] for i in range(0, len(text), width)) + "\r\n"
+
+
+def test_a_flowed_delsp_mail_body_is_read_joined(engine: ScanEngine) -> None:
+    body = _flowed(f"Claimant NI number {NINO} confirmed.")
+    assert NINO not in body.replace(" \r\n", " ")  # spaced, the NINO is split
+    assert NINO in unflowed(body, delsp=True)
+    mail = HEAD + "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\r\n"
+    mail += "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + body
+    text = joined(upload(mail.encode()))
+    assert "UK_NINO" in {f.entity_type for f in engine.scan(text).findings}
+
+
+def test_flowed_text_pasted_with_its_declaration_is_read_joined() -> None:
+    body = _flowed(f"Claimant NI number {NINO} confirmed.").replace("\r\n", "\n")
+    assert NINO in joined(chat("Reflow this (format=flowed, delsp=yes):\n" + body))
+
+
+def test_a_signature_line_and_hard_breaks_are_kept() -> None:
+    assert unflowed("one \ntwo\n-- \nsig\n", delsp=True) == "onetwo\n-- \nsig\n"
+    assert unflowed(" >quoted\n") == ">quoted\n"
+
+
+def test_plain_mail_gets_no_flowed_or_decoded_view() -> None:
+    mail = HEAD + "Content-Type: text/plain\r\n\r\nbegin the review on Monday please\r\n"
+    where = [segment.where for segment in upload(mail.encode()).segments]
+    assert not any("<flowed>" in w or "<encoded file" in w for w in where)
