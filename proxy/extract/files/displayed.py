@@ -15,6 +15,8 @@ renders those formats (the digit placeholders filled as Excel fills them).
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import re
 
 from proxy.extract.collector import Collector
@@ -201,3 +203,52 @@ def _render(section: str, number: float | None, text: str) -> str | None:
         text if kind == "at" else "" if kind == "point" and not decimals else filled[i]
         for i, (kind, _) in enumerate(tokens)
     )
+
+
+#: Excel's built-in date and date-time number formats (ECMA-376 §18.8.30: ids 14-22, 45-47)
+BUILTIN_DATE_FORMATS = frozenset({"14", "15", "16", "17", "18", "19", "20", "21", "22", "45"})
+#: a date code: d, m or y outside quotes, escapes and brackets ("0.00" and "#,##0" have none)
+_DATE_CODE_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 = 1900-01-01 (after Excel's leap day bug)
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a number format code shows a date (``dd/mm/yyyy``, ``d-mmm-yy``, ``yyyy-mm-dd``):
+    the first section has a day, month or year letter outside literal text."""
+    first = _DATE_CODE_NOISE.sub("", code.split(";", 1)[0])
+    return any(letter in first for letter in "dDyY") or (
+        ("m" in first or "M" in first) and not any(t in first for t in "hHsS")
+    )
+
+
+def render_date_serial(value: str) -> str | None:
+    """A day serial (``25632``, ``25632.5``) as the dd/mm/yyyy date a date-formatted cell shows,
+    or None when it is no serial of a date between 1900 and 9999."""
+    try:
+        serial = float(value)
+    except ValueError:
+        return None
+    if not 1 <= serial < 2_958_466:
+        return None
+    days = int(serial)
+    day = (
+        datetime.date(1899, 12, 31) + datetime.timedelta(days=days)
+        if days < 60  # before Excel's phantom 1900-02-29
+        else _EXCEL_EPOCH + datetime.timedelta(days=days)
+    )
+    return day.strftime("%d/%m/%Y")
+
+
+def integral_number(value: str) -> str | None:
+    """A number stored in E-notation or with a fractional part that is an integer of at most
+    15 digits (``9.434765919E9``, ``94347659.19E2``) as that integer, as a spreadsheet shows
+    it; else None."""
+    if not any(mark in value for mark in ".eE"):
+        return None
+    try:
+        number = decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value() or abs(number) >= 10**15:
+        return None
+    return str(int(number))

@@ -1,7 +1,14 @@
 """OpenDocument files (odt, ods, odp): ``content.xml``, ``styles.xml`` (headers and footers)
-and ``meta.xml``; pictures are uninspectable, embedded objects read recursively."""
+and ``meta.xml``; pictures are uninspectable, embedded objects read recursively. A cell's
+stored value (``office:value``, ``office:date-value``: what LibreOffice renders when the cell
+has no ``text:p``) is read as shown (RT-129), and a part with hidden text (a span whose
+style says ``text:display="none"``, ``text:hidden-text``, ``text:hidden-paragraph``) is also
+read as displayed, the hidden text left out (RT-131)."""
 
 from __future__ import annotations
+
+import re
+import zipfile
 
 from proxy.extract.collector import Collector
 from proxy.extract.files.archive import (
@@ -12,7 +19,14 @@ from proxy.extract.files.archive import (
     natural,
     open_archive,
 )
+from proxy.extract.files.displayed import integral_number
 from proxy.extract.files.kind import FileKind, Probe, register
+
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ISO_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
+_HIDDEN_FIELDS = frozenset({"hidden-text", "hidden-paragraph"})
 
 
 @register
@@ -45,6 +59,62 @@ def read_odf(archive: Archive) -> None:
                 archive.col.media("image", archive.at(name))
             continue
         if name.endswith(".xml"):  # content, styles (headers, footers), meta, settings
-            text = XmlText(archive.col, None)
-            archive.parse(info, text.start, text.end, text.chars)
-            text.emit(archive.at(name))
+            _part(archive, info)
+
+
+def _part(archive: Archive, info: zipfile.ZipInfo) -> None:
+    """One XML part: its text (with cell values as shown), and, when it hides text, its
+    displayed text as well."""
+    text = XmlText(archive.col, None)
+    shown = XmlText(archive.col, None)
+    hidden_styles: set[str] = set()
+    style: list[str] = [""]
+    hiding: list[bool] = []  # per open element: does it hide its content?
+    hidden = [0]  # open elements that hide
+    saw_hidden = [False]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        text.start(name, attrs)
+        shown.start(name, attrs)
+        local = name.rsplit("}", 1)[-1]
+        hides = False
+        if attrs:
+            if local == "style":
+                style[0] = attrs.get(f"{_STYLE}name", "")
+            elif local == "text-properties" and attrs.get(f"{_TEXT}display") == "none":
+                hidden_styles.add(style[0])
+            hides = attrs.get(f"{_TEXT}style-name", "\x00") in hidden_styles
+            _cell_value(text, attrs)
+            _cell_value(shown, attrs)
+        hides = hides or local in _HIDDEN_FIELDS
+        saw_hidden[0] = saw_hidden[0] or hides
+        hiding.append(hides)
+        hidden[0] += hides
+
+    def end(name: str) -> None:
+        text.end(name)
+        shown.end(name)
+        if hiding:
+            hidden[0] -= hiding.pop()
+
+    def chars(data: str) -> None:
+        text.chars(data)
+        if not hidden[0]:
+            shown.chars(data)
+
+    archive.parse(info, start, end, chars)
+    text.emit(archive.at(info.filename))
+    if saw_hidden[0]:
+        shown.emit(archive.at(f"{info.filename}<displayed>"))
+
+
+def _cell_value(text: XmlText, attrs: dict[str, str]) -> None:
+    """A cell's stored value as a spreadsheet shows it: a number (E-notation as the integer it
+    is), a date as dd/mm/yyyy."""
+    value = attrs.get(f"{_OFFICE}value")
+    if value:
+        text.add(f"{integral_number(value) or value} ")
+    date = attrs.get(f"{_OFFICE}date-value")
+    match = _ISO_DATE.match(date) if date else None
+    if match:
+        text.add(f"{match.group(3)}/{match.group(2)}/{match.group(1)} ")

@@ -29,8 +29,12 @@ from proxy.extract.files.archive import (
     natural,
 )
 from proxy.extract.files.displayed import (
+    BUILTIN_DATE_FORMATS,
     DisplayedWordText,
     has_literal_text,
+    integral_number,
+    is_date_format,
+    render_date_serial,
     render_number_format,
 )
 from proxy.extract.files.kind import Probe
@@ -310,12 +314,16 @@ def _cell_formats(archive: Archive, info: zipfile.ZipInfo) -> list[str | None]:
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = local_name(name)
-        if local == "numFmt" and has_literal_text(attrs.get("formatCode", "")):
-            codes[attrs.get("numFmtId", "")] = attrs["formatCode"]
+        if local == "numFmt":
+            code = attrs.get("formatCode", "")
+            if has_literal_text(code) or is_date_format(code):
+                codes[attrs.get("numFmtId", "")] = DATE_FORMAT if is_date_format(code) else code
         elif local == "cellXfs":
             in_cell_xfs[0] = True
         elif local == "xf" and in_cell_xfs[0] and len(formats) < 65536:
-            formats.append(codes.get(attrs.get("numFmtId", "")))
+            number_format = attrs.get("numFmtId", "")
+            builtin_date = number_format in BUILTIN_DATE_FORMATS and number_format not in codes
+            formats.append(DATE_FORMAT if builtin_date else codes.get(number_format))
 
     def end(name: str) -> None:
         if local_name(name) == "cellXfs":
@@ -456,6 +464,9 @@ def _sheet(
                 if shown and shown != value:  # what the cell displays through its format
                     text.add(f"{shown}\t")
                 number = cell["type"] in (None, "n") and bool(_NUMBER.fullmatch(value))
+                integral = integral_number(value) if number else None
+                if integral and integral != shown:  # 9.434765919E9 shows 9434765919 (RT-129)
+                    text.add(f"{integral}\t")
                 style = cell["style"]
                 index = int(style) if isinstance(style, str) and style.isdigit() else 0
                 align = alignments[index] if alignments and index < len(alignments) else ""
@@ -483,8 +494,31 @@ def _sheet(
         text.add("\n")
         for piece in outside:
             text.add(piece)
+            if "&" in piece:  # a page header or footer as printed: its codes left out (RT-131)
+                printed = header_footer_text(piece)
+                if printed != piece:
+                    text.add(f"\n{printed}\n")
     text.emit(archive.at(info.filename))
     archive.col.text("\n".join(meeting), archive.at(f"{info.filename}<cells that meet>"))
+
+
+#: Excel header/footer codes (ECMA-376 §18.3.1.39): sections &L &C &R, a font &"name,style",
+#: a size &14, a colour &KFF0000 / &K01+049, fields &P &N &D &T &F &A &Z &G, styles &B &I &U
+#: &E &S &X &Y &H &O; && is a literal ampersand
+_HEADER_CODE = re.compile(r'&(?:"[^"]*"|K[0-9A-Fa-f]{6}|K\d\d[+-]\d{3}|\d{1,3}|[A-Za-z]|&)')
+
+
+def header_footer_text(code: str) -> str:
+    """A page header or footer as Excel prints it: each section on a line of its own, the
+    formatting and field codes left out."""
+
+    def shown(match: re.Match[str]) -> str:
+        code_ = match.group()
+        if code_ == "&&":
+            return "&"
+        return "\n" if code_ in ("&L", "&C", "&R") else ""
+
+    return _HEADER_CODE.sub(shown, code)
 
 
 def _formatted(formats: list[str | None] | None, style: object, value: str) -> str | None:
@@ -492,7 +526,13 @@ def _formatted(formats: list[str | None] | None, style: object, value: str) -> s
         return None
     index = int(style)
     code = formats[index] if index < len(formats) else None
+    if code == DATE_FORMAT:  # a day serial shown as a date (a date of birth: RT-129)
+        return render_date_serial(value)
     return render_number_format(code, value) if code else None
+
+
+#: the format list's mark for a date format (its cells show a day serial as a date)
+DATE_FORMAT = "\x00date"
 
 
 #: attributes a spreadsheet app shows outside the cells (hyperlink labels and tips, input and
