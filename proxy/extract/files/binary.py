@@ -19,6 +19,7 @@ from proxy.extract.files.embedded_objects import ole_native
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.files.text import ebcdic_text
 from proxy.extract.files.vba import read_vba, vba_roots
+from proxy.extract.files.xls import WORKBOOK_STREAMS, read_xls
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: an unknown file is readable when its printable runs cover at least this share of it
@@ -111,6 +112,8 @@ class Ole(FileKind):
                 ):
                     continue  # a packaged file, read as itself (RT-134)
                 col.file(content, f"{where}!{name}", "", path[-1], depth + 1)
+            if any(len(path) == 1 and path[0] in WORKBOOK_STREAMS for path in paths):
+                read_xls(col, probe.data, where)  # cells as Excel shows them (RT-129)
             roots = vba_roots(paths)
             if roots:  # macro source is stored compressed (RT-145)
                 read_vba(col, ole, roots, where)
