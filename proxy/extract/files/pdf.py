@@ -105,6 +105,7 @@ def extract_pdf(
             raise ExtractionError("too_large", "PDF has more than max_pdf_pages")
         _metadata(col, reader, where)
         _form_fields(col, reader, where)
+        _xfa(col, reader, where, depth)
         _document_parts(col, reader, where, depth)
         scanned = 0
         checked: dict[int, bool] = {}  # font object → its ToUnicode map is a decoy
@@ -114,7 +115,7 @@ def extract_pdf(
             at = f"{where}<page {index + 1}>"
             _check_streams(page)
             text = page.extract_text() or ""
-            _annotations(col, page, at)
+            _annotations(col, page, at, depth)
             if text.strip():
                 if _forged(text) or _decoy_fonts(page, checked):
                     col.unreadable("PDF text with a forged ToUnicode map")
@@ -561,13 +562,57 @@ def _form_fields(col: Collector, reader: Any, where: str) -> None:
         col.text("\n".join(values), f"{where}<form>")
 
 
-def _annotations(col: Collector, page: Any, at: str) -> None:
+def _xfa(col: Collector, reader: Any, where: str, depth: int) -> None:
+    """An XFA form's packets (``/AcroForm /XFA``: one stream, or name / stream pairs): the
+    ``datasets`` packet holds what was typed into a dynamic form (Adobe LiveCycle), which
+    Acrobat shows in its fields (RT-135). Each packet is read as an XML file."""
+    from pypdf.generic import ArrayObject, StreamObject
+
+    root = reader.trailer.get("/Root")
+    form = root.get_object().get("/AcroForm") if root is not None else None
+    xfa = form.get_object().get("/XFA") if form is not None else None
+    xfa = xfa.get_object() if xfa is not None else None
+    packets = list(xfa) if isinstance(xfa, ArrayObject) else [xfa]
+    for index, packet in enumerate(packets):
+        packet = packet.get_object() if packet is not None else None  # noqa: PLW2901
+        if isinstance(packet, StreamObject):
+            col.budget.check_time()
+            data = packet.get_data()
+            col.file(data, f"{where}<xfa {index}>", "application/xml", "xfa.xml", depth + 1)
+
+
+def _attached_files(col: Collector, annot: Any, at: str, depth: int) -> None:
+    """A FileAttachment annotation's embedded file (``/FS /EF /F`` or ``/UF``: the paperclip
+    on a page, RT-135), read as a file of its own."""
+    if annot.get("/Subtype") != "/FileAttachment" or annot.get("/FS") is None:
+        return
+    spec = annot["/FS"].get_object()
+    if not hasattr(spec, "get"):
+        return
+    name = _string(spec.get("/UF")) or _string(spec.get("/F")) or ""
+    col.text(name, f"{at}<attachment>")
+    embedded = spec.get("/EF")
+    embedded = embedded.get_object() if embedded is not None else None
+    if not hasattr(embedded, "get"):
+        return
+    seen: set[int] = set()
+    for key in ("/F", "/UF"):
+        ref = embedded.get(key)
+        if ref is None or getattr(ref, "idnum", None) in seen:
+            continue
+        seen.add(getattr(ref, "idnum", -1))
+        col.budget.check_time()
+        col.file(ref.get_object().get_data(), f"{at}<attachment {name}>", "", name, depth + 1)
+
+
+def _annotations(col: Collector, page: Any, at: str, depth: int = 0) -> None:
     annots = page.get("/Annots")
     if annots is None:
         return
     parts: list[str] = []
     for ref in annots.get_object():
         annot = ref.get_object()
+        _attached_files(col, annot, at, depth)
         for key in ("/Contents", "/T", "/Subj", "/RC", "/V", "/TU"):
             value = _string(annot.get(key)) if annot.get(key) is not None else None
             if value:
