@@ -17,9 +17,10 @@ class NerSettings(BaseModel):
     enabled: bool = Field(default=True, description="Run spaCy at all (names from patterns stay).")
     parse: bool = Field(
         default=True,
-        description="Also run the tagger and dependency parser: sentence boundaries, subjects, "
-        "possessors and reporting verbs decide whom context is about. Off: NER only, sentences "
-        "from punctuation and line breaks.",
+        description="Also load the tagger and dependency parser: subjects and reporting verbs "
+        "decide whom context is about. They run on a chunk only when a dependency question is "
+        "asked of it (NER runs first, alone). Sentences come from punctuation and line breaks "
+        "either way. Off: NER only.",
     )
     window_chars: int = Field(
         default=250, ge=20, le=5000, description="Text analysed either side of personal context."

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -355,14 +356,36 @@ def register(text: str, hits: Hits) -> Register:
 
 @dataclass(slots=True)
 class Parsed:
-    """spaCy analyses of parts of a text: ``(offset, Doc)`` per analysed chunk."""
+    """spaCy analyses of parts of a text: ``(offset, Doc)`` per analysed chunk.
+
+    With ``complete`` (parse on demand, the name finder's default), the docs hold the
+    entities only, and ``complete(doc)`` (the tagger and the dependency parser) runs on a
+    chunk the first time :meth:`token` asks for one of its tokens: the parse is more than
+    half of spaCy's cost, and most texts ask no dependency question. Sentences then come
+    from punctuation and lines (:class:`Structure`), as with ``ner.parse: false``."""
 
     docs: list[tuple[int, object]] = field(default_factory=list)
+    complete: Callable[[object], object] | None = None
+    parsed: set[int] = field(default_factory=set)
 
-    def token(self, pos: int):
-        """The token covering text position ``pos`` (None outside every chunk)."""
+    def text_at(self, pos: int) -> str | None:
+        """The text of the analysed chunk holding position ``pos`` (None outside every
+        chunk), without parsing it."""
         for offset, doc in self.docs:
             if offset <= pos < offset + len(doc.text):
+                return doc.text
+        return None
+
+    def token(self, pos: int):
+        """The token covering text position ``pos`` (None outside every chunk); its chunk
+        is parsed first when it was not yet."""
+        for index, (offset, chunk_doc) in enumerate(self.docs):
+            if offset <= pos < offset + len(chunk_doc.text):
+                doc = chunk_doc
+                if self.complete is not None and index not in self.parsed:
+                    doc = self.complete(chunk_doc)
+                    self.docs[index] = (offset, doc)
+                    self.parsed.add(index)
                 span = doc.char_span(pos - offset, pos - offset + 1, alignment_mode="expand")
                 if span is not None and len(span):
                     return span[0], offset
@@ -388,7 +411,7 @@ class Structure:
                 if nxt.islower():
                     continue
             bounds.add(m.end())
-        if parsed is not None:
+        if parsed is not None and parsed.complete is None:  # an eager parse's sentences
             for offset, doc in parsed.docs:
                 for sent in doc.sents:
                     bounds.add(offset + sent.start_char)
@@ -693,7 +716,7 @@ class Structure:
         ("the minister said that benefit sanctions ..."): the context is what the person
         said, not a fact about them (unless a pronoun in it points back: "he said he was
         sanctioned")."""
-        if self.parsed is None:
+        if self.parsed is None or not self._may_report(name[0]):
             return False
         found = self.parsed.token(name[0])
         found_ctx = self.parsed.token(ctx[0])
@@ -713,6 +736,13 @@ class Structure:
                 if anc is verb:
                     break
         return False
+
+    def _may_report(self, pos: int) -> bool:
+        """Whether the analysed chunk holding ``pos`` has a word that can be a reporting verb
+        (:func:`_reporting` accepts only those forms and lemmas): a chunk without one is not
+        parsed for a reporting question, whose answer there is no anyway."""
+        chunk = self.parsed.text_at(pos) if self.parsed is not None else None
+        return chunk is not None and not _REPORTING_WORDS.isdisjoint(_WORD.findall(chunk.lower()))
 
     def public(self, name: tuple[int, int], *, reporting: bool = True) -> bool:
         """A public figure in a public role: a role title before the name ("Treasury
@@ -745,7 +775,7 @@ class Structure:
             return False
         if roles.near("register:reporting", e, e, 0, 14) or _REPORTED_BY.search(before):
             return True
-        if self.parsed is not None:
+        if self.parsed is not None and self._may_report(s):
             found = self.parsed.token(s)
             if found is not None:
                 tok = found[0]
@@ -773,6 +803,9 @@ def _inflections(lemma: str) -> set[str]:
 _REPORTING_FORMS = frozenset(
     form for lemma in _REPORTING_LEMMAS for form in _inflections(lemma)
 ) | frozenset(_VOCAB.list("document.yaml", "reporting_past"))
+#: every word :func:`_reporting` can accept, as written or as a lemma (lower case)
+_REPORTING_WORDS = frozenset(w.lower() for w in _REPORTING_FORMS | _REPORTING_LEMMAS)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 def _reporting(verb) -> bool:

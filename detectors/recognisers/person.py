@@ -558,6 +558,8 @@ class SpacyPersonRecogniser(EntityRecognizer):
                 nlp.remove_pipe(pipe)
         use_numpy_gemm(nlp)  # detectors/ner_ops.py: BLIS packs the weights on every call
         self.nlp = nlp
+        #: the pipes that run only when a dependency question is asked (Parsed.complete)
+        self._parse_pipes = [p for p in nlp.pipe_names if p != "ner" and p not in _ner_listens(nlp)]
 
     def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         """PERSON spans (char offsets) for each text, batched through ``nlp.pipe``."""
@@ -593,7 +595,8 @@ class SpacyPersonRecogniser(EntityRecognizer):
         if not chunks:
             return [], Parsed()
         assert self.nlp is not None
-        docs = list(self.nlp.pipe([c for _, c in chunks], batch_size=32))
+        # the entities first; the parse (its own tok2vec, tagger, parser) on demand
+        docs = list(self.nlp.pipe([c for _, c in chunks], batch_size=32, disable=self._parse_pipes))
         seen: set[tuple[int, int]] = set()
         out: list[tuple[int, int]] = []
         for (offset, chunk), doc in zip(chunks, docs, strict=True):
@@ -606,7 +609,17 @@ class SpacyPersonRecogniser(EntityRecognizer):
                 out.append(key)
         if not self.settings.parse:
             return out, Parsed()  # NER only: sentences come from punctuation and lines
-        return out, Parsed([(o, d) for (o, _), d in zip(chunks, docs, strict=True)])
+        return out, Parsed(
+            [(o, d) for (o, _), d in zip(chunks, docs, strict=True)], complete=self._parse
+        )
+
+    def _parse(self, doc):
+        """Run the parse pipes (in pipeline order) on a doc that holds only the entities:
+        the same tags, parse and sentences as the whole pipeline gives."""
+        assert self.nlp is not None
+        for name in self._parse_pipes:
+            doc = self.nlp.get_pipe(name)(doc)
+        return doc
 
     def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         return [RecognizerResult("PERSON", s, e, 0.85) for s, e in self.persons([text])[0]]

@@ -59,6 +59,43 @@ def test_parse_off_keeps_only_ner() -> None:
     assert engine.ner.nlp.pipe_names == ["ner"]
 
 
+def test_parse_runs_on_demand_and_equals_the_whole_pipeline(engine) -> None:
+    """Rule: the name finder runs NER alone; a chunk is tagged and parsed the first time a
+    token of it is asked for, and that parse is the one the whole pipeline gives."""
+    text = "Mr Daniel Okafor told the tribunal that he had been sanctioned twice in May."
+    spans, parsed = engine.ner.analyse(text, [(0, len(text))])
+    assert spans and parsed.complete is not None
+    ((_, doc),) = parsed.docs
+    assert not doc.has_annotation("DEP") and not doc.has_annotation("TAG")
+    tok, _ = parsed.token(text.index("told"))
+    assert tok.text == "told" and parsed.parsed == {0}
+    parsed_doc = parsed.docs[0][1]
+    assert parsed_doc.has_annotation("DEP") and parsed_doc.has_annotation("TAG")
+    whole = engine.ner.nlp(parsed_doc.text)
+    assert [(t.dep_, t.head.i, t.tag_) for t in parsed_doc] == [
+        (t.dep_, t.head.i, t.tag_) for t in whole
+    ]
+    assert [s.start for s in parsed_doc.sents] == [s.start for s in whole.sents]
+    parsed.token(text.index("tribunal"))
+    assert parsed.docs[0][1] is parsed_doc  # parsed once
+
+
+def test_reporting_question_parses_only_chunks_with_a_reporting_word(engine) -> None:
+    """Rule: "is this name the subject of a reporting verb?" is asked of the parse only
+    where the chunk holds a word that can be one; elsewhere no parse runs."""
+    from detectors.lexicon import Hits
+    from detectors.subjects import Structure
+
+    quiet = "Janet Yellen visited the jobcentre in Leeds on Monday morning with her team."
+    spans, parsed = engine.ner.analyse(quiet, [(0, len(quiet))])
+    structure = Structure(quiet, Hits(), parsed)
+    assert not structure.public(spans[0]) and parsed.parsed == set()
+    loud = "Janet Yellen said that the benefit cap would be reviewed next spring."
+    spans, parsed = engine.ner.analyse(loud, [(0, len(loud))])
+    structure = Structure(loud, Hits(), parsed)
+    assert structure.public(spans[0]) and parsed.parsed == {0}
+
+
 def test_ner_disabled_builds_no_name_finder() -> None:
     """Rule: ``detectors.ner.enabled: false`` means no spaCy at all (name patterns stay)."""
     from detectors.settings import NerSettings
