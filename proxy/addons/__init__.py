@@ -12,6 +12,7 @@ Chain order matters (hooks run addon by addon, in order):
 3. :class:`DocumentExtractors` — killable processes for documents (before the scan workers);
    :class:`RuntimeHost` — config, runtime, scan workers, inspector, recording;
    :class:`ApprovalExpiryWarnings` — registered approvals about to expire (event, gauge);
+   :class:`HeapFreeze` — the start-up heap frozen (``gc.freeze``) once the workers are up;
 4. :class:`ConnectionGate` — passthrough, tool tagging, blocked tools;
    :class:`~proxy.startup_gate.StartupConnectGate` — until the scan workers are ready, an
    AI-tool CONNECT is held, then answered 503 (before any TLS);
@@ -42,6 +43,7 @@ from proxy.addons.deferred_connect import DeferredConnect
 from proxy.addons.document_extractors import DocumentExtractors
 from proxy.addons.flows import tool_of
 from proxy.addons.gate import ConnectionGate, RefuseBlockedSni
+from proxy.addons.heap_freeze import HeapFreeze
 from proxy.addons.host import RuntimeHost
 from proxy.addons.loop_lag import LoopLagMonitor
 from proxy.addons.metrics_endpoint import MetricsEndpoint
@@ -62,6 +64,7 @@ __all__ = [
     "ConnectionGate",
     "DeferredConnect",
     "DocumentExtractors",
+    "HeapFreeze",
     "HookChain",
     "LoopLagMonitor",
     "MetricsEndpoint",
@@ -92,6 +95,7 @@ def default_addons(host: RuntimeHost | None = None) -> list[Any]:
         documents,
         host,
         ApprovalExpiryWarnings(host),
+        HeapFreeze(host),  # told after the reloader: the start-up heap out of gc's sight
         ConnectionGate(host),
         StartupConnectGate(startup, lambda: host.rt().catalogue),  # before TLS, while not ready
         ConnectNameScanner(host),  # after the gate: wildcard-matched CONNECT names scanned
