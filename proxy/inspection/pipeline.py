@@ -338,16 +338,20 @@ class Inspector:
 
     async def _model_refusal(self, request: HttpRequest, tool: Tool) -> str | None:
         """BLOCKED when a routing value is the tool's own name for a blocked model (its
-        ``blocked_aliases``); UNKNOWN when ``catalogue.unknown_models: refuse`` and the
-        request names its model only by a preset, deployment or id that does not say which
-        model serves it (the tool's ``opaque_models`` / ``opaque_paths``); else None."""
+        ``blocked_aliases``) or, under one of the tool's own ``routing_fields`` (Ollama's
+        ``/api/create`` ``from``, red team RT-147), names a blocked model; UNKNOWN when
+        ``catalogue.unknown_models: refuse`` and the request names its model only by a
+        preset, deployment or id that does not say which model serves it (the tool's
+        ``opaque_models`` / ``opaque_paths``); else None."""
         refuse_opaque = self.config.catalogue.unknown_models is UnknownModels.REFUSE and bool(
             tool.opaque_models or tool.opaque_paths
         )
-        if not (tool.blocked_aliases or refuse_opaque):
+        if not (tool.blocked_aliases or refuse_opaque or tool.routing_fields):
             return None
         values = await asyncio.to_thread(self._routing_values, request, tool)
         if self.catalogue.names_blocked_alias(tool, values):
+            return BLOCKED
+        if tool.routing_fields and any(self.routing.names_blocked(v) for v in values):
             return BLOCKED
         if refuse_opaque and self.catalogue.names_opaque_model(tool, request.path, values):
             return UNKNOWN

@@ -84,6 +84,7 @@ TEST_HOSTNAMES = [
     "ppl-ai-file-upload.s3.us-east-1.amazonaws.com",
     "x.com",
     "translation.googleapis.com",
+    "ollama.com",
     "example.com",
     "www.example.com",
     "www.example.org",

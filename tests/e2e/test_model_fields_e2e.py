@@ -109,8 +109,32 @@ def test_a_multipart_model_field_is_refused(aidlp_proxy, upstream_log):
             {"query_str": "hi", "params": {"model_preference": "r1", "mode": "copilot"}},
             ('"r1"', '"pplx_pro"'),
         ),
+        (  # red team RT-147: a model made from DeepSeek-R1 on Ollama's cloud
+            "https://ollama.com/api/create",
+            {"model": "casework-helper", "from": "deepseek-r1:671b", "system": "Be brief."},
+            ("deepseek-r1:671b", "llama3.2"),
+        ),
+        (
+            "https://ollama.com/api/create",
+            {"model": "casework-helper", "modelfile": "FROM deepseek-r1:8b\nSYSTEM Be brief."},
+            ("deepseek-r1:8b", "gemma3:4b"),
+        ),
+        (
+            "https://ollama.com/api/copy",
+            {"source": "deepseek-r1:14b", "destination": "team/helper"},
+            ("deepseek-r1:14b", "qwen3:14b"),
+        ),
     ],
-    ids=["poe-bot", "modelName", "modelDetails", "extra_body-string", "perplexity-r1"],
+    ids=[
+        "poe-bot",
+        "modelName",
+        "modelDetails",
+        "extra_body-string",
+        "perplexity-r1",
+        "ollama-create-from",
+        "ollama-modelfile",
+        "ollama-copy-source",
+    ],
 )
 def test_app_specific_model_fields_are_read(aidlp_proxy, upstream_log, url, body, other):
     host = url.split("/")[2]
