@@ -47,20 +47,55 @@ def _run_text(run: bytes) -> str:
 def strings(col: Collector, data: bytes, where: str) -> int:
     """Printable runs (ASCII, UTF-16 and UTF-32 either way round) of an unknown binary, like
     ``strings(1)``: BOM-less UTF-16/32 text, and the text inside legacy binary files. Returns
-    how many bytes of ``data`` the runs cover."""
+    how many bytes of ``data`` the runs cover. An ASCII run that is a chain of length-framed
+    values (:func:`framed_values`) is also read value by value."""
     out: list[str] = []
+    framed: list[str] = []
     size = 0
     covered = 0
     for match in _STRINGS.finditer(data):
-        text = _run_text(match.group())
+        run = match.group()
+        text = _run_text(run)
         out.append(text)
         size += len(text)
         covered += match.end() - match.start()
+        if len(run) >= 8 and run[1:2] != b"\x00" and run[:1] != b"\x00":
+            values = framed_values(text)
+            if values:
+                framed.append("\n".join(values))
+                size += len(framed[-1])
         if size > col.budget.remaining_chars:
             raise ExtractionError("too_large", "extracted text over max_text_chars")
     if out:
         col.text("\n".join(out), f"{where}<strings>")
+    if framed:
+        col.text("\n".join(framed), f"{where}<strings framed>")
     return covered
+
+
+def framed_values(run: str) -> list[str] | None:
+    """A printable run that is wholly a chain of length-prefixed values, as serialisers write
+    strings (red team RT-137): a length byte that is printable glues onto the value in a
+    strings pass (CBOR ``i`` + 9 characters, MessagePack str8 / pickle SHORT_BINUNICODE ``F``
+    + 70). The length is the byte itself (MessagePack, pickle) or the byte minus 0x60 (CBOR's
+    short text header; ``x`` then a length byte for 24-255); a chain may start one byte in.
+    None unless a chain covers the run exactly."""
+    for skip in (0, 1):
+        for base in (0, 0x60):
+            values: list[str] = []
+            at = skip
+            while at < len(run):
+                header = 1
+                length = ord(run[at]) - base
+                if base and length == 0x18 and at + 1 < len(run):  # CBOR: a length byte follows
+                    header, length = 2, ord(run[at + 1])
+                if length < 0 or at + header + length > len(run):
+                    break
+                values.append(run[at + header : at + header + length])
+                at += header + length
+            if at == len(run) and values and max(len(value) for value in values) >= 4:
+                return values
+    return None
 
 
 @register
