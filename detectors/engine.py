@@ -258,10 +258,11 @@ class ScanEngine:
         :class:`_OverBudget`)."""
         out: list[Candidate] = []
         owner = self._set_owner
-        found = {owner[i] for i in self._sets.matching(data)}
+        folded = fold(text)
+        found = {owner[i] for i in self._sets.matching(data, folded)}
         if self._literals is not None:
             literal_owner = self._literal_owner
-            found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))
+            found.update(literal_owner[g] for g in self._literals.groups_in(folded))
         matched = sorted(found)
         for idx in matched:
             _check(deadline)

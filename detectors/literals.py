@@ -16,6 +16,7 @@ code point against RE2).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import ahocorasick
@@ -32,17 +33,32 @@ def fold(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_FOLD)
 
 
+def caseless(ch: str) -> bool:
+    """Does RE2's ``(?i)`` match ``ch`` (a non-ASCII character) only as itself? True for a
+    character with no case at all (not an upper, lower or title case letter, its own upper
+    and lower case: Hangul, Thai, CJK, punctuation): :func:`fold` keeps it, so it may stand
+    in a literal as it is (``tests/unit/detectors/test_literals.py`` checks every code
+    point against RE2)."""
+    return (
+        unicodedata.category(ch) not in ("Lu", "Ll", "Lt")
+        and ch.upper() == ch
+        and ch.lower() == ch
+        and ch.casefold() == ch
+    )
+
+
 class LiteralSet:
-    """Groups of ASCII literals; :meth:`groups_in` tells which groups have a literal in a
+    """Groups of literals (ASCII and :func:`caseless` characters); :meth:`groups_in` tells which groups have a literal in a
     folded text (the answer an RE2 set of ``(?i)(?:lit|lit...)`` patterns gives)."""
 
     def __init__(self, groups: Sequence[Iterable[str]]) -> None:
         owners: dict[str, list[int]] = {}
         for index, literals in enumerate(groups):
             for literal in literals:
-                if not literal or not literal.isascii():
+                if not literal or not all(c.isascii() or caseless(c) for c in literal):
                     raise ValueError(
-                        f"literal group {index}: {literal!r} is not a non-empty ASCII string"
+                        f"literal group {index}: {literal!r} is not a non-empty string of"
+                        " ASCII and caseless characters"
                     )
                 owners.setdefault(literal.lower(), []).append(index)
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import re2
 
+from detectors.literals import LiteralSet, caseless, fold
+
 try:  # the standard library's regex parser (a syntax tree; RE2 has no Python binding for one)
     from re import _constants as _sre
     from re import _parser as _sre_parse
@@ -37,6 +39,10 @@ PATTERNS_PER_SET = 32
 #: (cold dev pass, CPU: shape checks 0.040-0.046 -> 0.029-0.032 s, blob finders 0.022 ->
 #: 0.017 s, credential prefilters 0.017 (one set) -> 0.008-0.014 s; ``bench/README.md``)
 SMALL_FAMILY_PER_SET = 4
+#: the shortest literal a set's gate may need (:func:`required_literals`): shorter ones
+#: occur in most texts, so the gate would skip nothing and its Aho-Corasick pass would
+#: report a hit at nearly every character
+GATE_LITERAL = 3
 #: a pattern whose RE2 program is larger than this (instructions) gets a set of its own:
 #: beside other patterns its states multiply with theirs (the engine's 14 name patterns,
 #: 5,000-16,000 instructions each, cost 0.06-0.14 s of DFA construction on a first pass over
@@ -62,20 +68,26 @@ class PackedSets:
         to a set (a large program still gets a set of its own)."""
         groups: list[tuple[str | None, list[int]]] = []
         family_of = {index: n for n, family in enumerate(apart) for index in family}
-        # small patterns and each family, split by the probe they need (same order inside)
-        runs: dict[tuple[int, str | None], list[int]] = {}
+        required = [None if options.literal else required_literals(p) for p in patterns]
+        required = [r if r and min(map(len, r)) >= GATE_LITERAL else None for r in required]
+        # small patterns and each family, split by the probe they need and by whether they
+        # need literals (a set is skipped only when all its patterns can be; same order)
+        runs: dict[tuple[int, str | None, bool], list[int]] = {}
         for index, pattern in enumerate(patterns):
             probe = needed_probe(pattern)
             if re2.compile(pattern, options).programsize > large_program:
                 groups.append((probe, [index]))
             else:
-                runs.setdefault((family_of.get(index, -1), probe), []).append(index)
-        for (family, probe), run in sorted(runs.items(), key=lambda kv: kv[0][0]):
+                key = (family_of.get(index, -1), probe, required[index] is None)
+                runs.setdefault(key, []).append(index)
+        for (family, probe, _), run in sorted(runs.items(), key=lambda kv: kv[0][0]):
             size = per_set if family < 0 else apart_per_set
             groups += [(probe, run[i : i + size]) for i in range(0, len(run), size)]
         self.sets: list[tuple[list[int], re2.Set]] = []
         #: the probe each set's patterns all need (None: none), in the order of ``sets``
         self.probes: list[str | None] = []
+        #: the literals one of which each set's every match holds (None: not gated)
+        self.gates: list[frozenset[str] | None] = []
         for probe, members in groups:
             rs = re2.Set.SearchSet(options)
             for index in members:
@@ -83,14 +95,27 @@ class PackedSets:
             rs.Compile()
             self.sets.append((members, rs))
             self.probes.append(probe)
+            needs = [required[i] for i in members]
+            gate = None if None in needs else frozenset().union(*needs)
+            self.gates.append(gate if gate and min(map(len, gate)) >= GATE_LITERAL else None)
+        gated = [i for i, gate in enumerate(self.gates) if gate is not None]
+        self._gate = LiteralSet([self.gates[i] for i in gated]) if gated else None
+        self._gated = gated
 
-    def matching(self, data: bytes) -> set[int]:
-        """Indices of the patterns that match somewhere in ``data`` (UTF-8)."""
+    def matching(self, data: bytes, folded: str | None = None) -> set[int]:
+        """Indices of the patterns that match somewhere in ``data`` (UTF-8); ``folded``:
+        :func:`detectors.literals.fold` of its text, when the caller has it."""
         present = {name for name, rx in _PROBE_SEARCH.items() if rx.search(data)}
+        skipped: set[int] = set()
+        if self._gate is not None:
+            if folded is None:
+                folded = fold(data.decode("utf-8", "replace"))
+            found = self._gate.groups_in(folded)
+            skipped = {s for n, s in enumerate(self._gated) if n not in found}
         return {
             members[i]
-            for (members, rs), probe in zip(self.sets, self.probes, strict=True)
-            if probe is None or probe in present
+            for n, ((members, rs), probe) in enumerate(zip(self.sets, self.probes, strict=True))
+            if (probe is None or probe in present) and n not in skipped
             for i in rs.Match(data) or ()
         }
 
@@ -160,3 +185,156 @@ def _class_item_within(op, av, chars: frozenset[str]) -> bool:
     if op is c.CATEGORY:  # \d is [0-9] in RE2
         return av is c.CATEGORY_DIGIT and frozenset("0123456789") <= chars
     return False  # NEGATE and the rest
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """ASCII literals (folded as :func:`detectors.literals.fold` folds text) one of which
+    occurs in the folded text of every match of the RE2 ``pattern``, or None (none known).
+
+    A match of ``pattern`` in a text then holds one of them in ``fold(text)``: a text whose
+    fold holds none cannot match. Read from the standard library's parse after RE2-only
+    syntax is neutralised (``\\pL``, ``\\p{..}``, ``\\C``, POSIX classes: a class of no
+    literal; ``\\z``: an anchor; flag groups, anywhere: a literal's folded form is the same
+    in any case mode); whatever else the standard parser rejects (``\\Q..\\E``)
+    answers None. Each literal character folds to one
+    character (``fold``: RE2's ``(?i)`` of ASCII letters, KELVIN SIGN, LONG S); a run of
+    characters that fold to ASCII is a literal; a class whose every member folds to the
+    same ASCII character counts as that character; a repeat of at least one and a group
+    need what their body does, an alternation the union of its branches' needs (None if one
+    branch has none), a sequence the best of its items' needs (the longest shortest
+    literal). Characters other than those that fold to ASCII end a run."""
+    if _sre_parse is None or not isinstance(pattern, str):
+        return None
+    source = _neutralised(pattern)
+    if source is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": a class RE2 reads otherwise
+            tree = _sre_parse.parse(source)
+    except Exception:  # RE2-only syntax, or syntax the two read differently: nothing known
+        return None
+    return _seq_literals(list(tree))
+
+
+#: an RE2 flag group, ``(?i)`` or scoped ``(?i-s:``
+_FLAGS = re.compile(r"\(\?[imsU]*(?:-[imsU]*)?(\)|:)")
+#: RE2-only escapes with no literal: ``\pL``, ``\p{Greek}``, ``\PL``, ``\C`` (any byte)
+_RE2_ONLY_ESCAPE = re.compile(r"\\(?:[pP](?:\{[^}]*\}|[A-Za-z])|C)")
+
+
+def _neutralised(pattern: str) -> str | None:
+    """``pattern`` with RE2-only syntax that has no literal replaced by standard syntax
+    that has none either (``\\w`` for a property or POSIX class, ``\\Z`` for ``\\z``), or
+    None when it cannot be read safely (an escape that does not end)."""
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n:
+                return None
+            m = _RE2_ONLY_ESCAPE.match(pattern, i)
+            if m:
+                out.append("\\w")
+                i = m.end()
+                continue
+            out.append("\\Z" if pattern[i + 1] == "z" else pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "[" and pattern.startswith("[:", i):
+                end = pattern.find(":]", i + 2)
+                if end < 0:
+                    return None
+                out.append("\\w")  # a POSIX class ([:alpha:]): no literal
+                i = end + 2
+                continue
+            if ch == "]":
+                in_class = False
+        elif ch == "(" and (flags := _FLAGS.match(pattern, i)):
+            # flags change no literal's folded form ((?i), (?m), (?s), (?U)): dropped, so a
+            # flag mid-pattern (RE2 syntax) reads too; a scoped group stays a group
+            out.append("(?:" if flags.group(1) == ":" else "")
+            i = flags.end()
+            continue
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":  # a leading ']' is a member
+                out.append("]")
+                i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _folded_char(op, av) -> str | None:
+    """The one ASCII character every text character this item matches folds to, or None."""
+    c = _sre
+    if op is c.LITERAL:
+        return _literal_char(fold(chr(av)))
+    if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+        chars = {fold(chr(a)) for _, a in av}
+        if len(chars) == 1:
+            return _literal_char(chars.pop())
+    return None
+
+
+def _literal_char(folded: str) -> str | None:
+    """A folded character a literal may hold (ASCII, or caseless: RE2's ``(?i)`` matches
+    it only as itself), else None."""
+    return folded if folded.isascii() or caseless(folded) else None
+
+
+def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    """The more selective of two needs: the longer shortest literal, then fewer literals."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    key_a = (min(map(len, a)), -len(a))
+    key_b = (min(map(len, b)), -len(b))
+    return b if key_b > key_a else a
+
+
+def _seq_literals(items) -> frozenset[str] | None:
+    """What a parsed sequence needs: each run of folded characters, or an item's need."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+    for op, av in items:
+        char = _folded_char(op, av)
+        if char is not None:
+            run.append(char)
+            continue
+        if run:
+            best = _better(best, frozenset({"".join(run)}))
+            run = []
+        best = _better(best, _item_literals(op, av))
+    if run:
+        best = _better(best, frozenset({"".join(run)}))
+    return best
+
+
+def _item_literals(op, av) -> frozenset[str] | None:
+    c = _sre
+    if op is c.SUBPATTERN:
+        return _seq_literals(av[3])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+        return _seq_literals(av[2]) if av[0] >= 1 else None
+    if op is getattr(c, "ATOMIC_GROUP", None):
+        return _seq_literals(av)
+    if op is c.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            need = _seq_literals(branch)
+            if need is None:
+                return None
+            union |= need
+        return frozenset(union)
+    return None  # a class, any character, anchors, negations: no literal known

@@ -396,3 +396,145 @@ def test_name_finder_multiplies_through_numpy_with_blis_results(engine) -> None:
             node.ops = numpy_ops
     assert sum(bool(ents) for ents, _ in blis_read) > 10  # the sample has entities
     assert numpy_read == blis_read
+
+
+def test_required_literals_are_what_every_match_holds() -> None:
+    """Rule: ``required_literals`` names folded literals one of which every match holds: a
+    literal run, a class of one letter in both cases, a repeat of at least one, the union
+    of an alternation's branches, the best item of a sequence; optional parts, classes,
+    a branch with no literal and what the standard parser cannot read safely need none."""
+    from detectors.re2sets import required_literals
+
+    assert required_literals(r"\bDear [A-Z]") == {"dear "}
+    assert required_literals(r"(?i)\b(?:Right[ -]?to|read[ -]?backwards)\b") == {
+        "right",
+        "backwards",
+    }
+    assert required_literals(r"x(?:abc)+y") == {"abc"}
+    assert required_literals(r"[Ss]ecret\d") == {"secret"}
+    assert required_literals(r"(?:Bartłomiej|Łukasz) [A-Z]") == {"omiej", "ukasz"}
+    assert required_literals(r"\p{Lu}\p{Ll}+ Smith") == {" smith"}
+    assert required_literals(r"[[:alpha:]]+ and") == {" and"}  # RE2's POSIX class
+    assert required_literals(r"[a[:digit:]]x") == {"x"}  # not the ']' the standard reads
+    assert required_literals(r"ab|(?i)cd") == {"ab", "cd"}  # RE2 allows a flag mid-pattern
+    assert required_literals(r"\x{212A}elvin") is None  # RE2's \x{..}: the parser rejects it
+    assert required_literals("여권 번호") == {"여권 번호"}  # caseless letters stand as they are
+    assert required_literals("(?i)\u212aey") == {"key"}  # KELVIN SIGN folds to k
+    for pattern in (
+        r"(?:abc)?x?",
+        r"[a-z]+",
+        r"(?:abc|\d+)",
+        r"\Qabc\E",  # RE2-only quoting: the standard parser rejects it
+        r"ÀÉ",  # cased non-ASCII letters: RE2's (?i) folds them, fold() does not
+        r"a{0,3}",
+    ):
+        assert not required_literals(pattern), pattern
+
+
+def test_caseless_characters_match_only_themselves_in_re2() -> None:
+    """Rule: RE2's ``(?i)`` matches no other code point to a character ``caseless`` accepts
+    (so a literal holding one occurs in ``fold(text)`` exactly where RE2 finds it): the
+    case-insensitive class of every caseless non-ASCII character matches none of the
+    others."""
+    import sys
+
+    from detectors.literals import caseless
+
+    ranges: list[list[int]] = []
+    others: list[str] = []
+    for cp in range(0x80, sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        if caseless(chr(cp)):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+        else:
+            others.append(chr(cp))
+    klass = "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
+    rx = re2.compile("(?i)[" + klass + "]")
+    assert rx.search("".join(others) + "".join(chr(c) for c in range(128))) is None
+    assert caseless("여") and caseless("ก") and caseless("漢") and caseless("-")
+    assert not caseless("é") and not caseless("ß") and not caseless("\u212a")
+
+
+def _necessary_texts(literals: list[str], rng) -> list[str]:
+    """Generated texts around ``literals``: pieces of them in any case, with every class of
+    code point beside them (ASCII, KELVIN SIGN, LONG S, cased and caseless letters, marks)."""
+    noise = [*"aAkKsSxX019 -_.'\n\t", "\u212a", "\u017f", "ß", "İ", "é", "여", "ก", "\u0301", "ﬁ"]
+    texts = []
+    for _ in range(600):
+        parts = []
+        for _ in range(rng.randint(0, 4)):
+            lit = rng.choice(literals) if literals else ""
+            cut = lit[rng.randint(0, len(lit)) :] if rng.random() < 0.3 else lit
+            parts.append("".join(c.upper() if rng.random() < 0.5 else c for c in cut))
+            parts.append("".join(rng.choice(noise) for _ in range(rng.randint(0, 3))))
+        texts.append("".join(parts))
+    return texts
+
+
+def test_literal_gates_never_hide_a_match() -> None:
+    """Rule: the gate is a necessary condition: wherever an RE2 pattern matches, one of its
+    required literals occurs in the folded text (generated texts for hand-written,
+    engine, normaliser and keyword patterns), so a gated set skipped there matches
+    nothing."""
+    import random
+
+    from detectors.engine import ScanEngine
+    from detectors.literals import fold
+    from detectors.re2sets import required_literals
+
+    rng = random.Random(11)
+    engine = ScanEngine(load_ner=False)
+    patterns = [
+        r"(?i)\bsecret[_-]?key\b",
+        r"\b(?:Mr|Mrs|Dr)\.? [A-Z][a-z]+",
+        r"(?:[Kk]ey|\x{17F}ecret)=\w+",
+        r"(?i)(?:ſtop|kelvin|STRASSE)",
+        "(?:여권|passport) ?번호",
+        *_set_regexes(engine),
+        *_shape_patterns(),
+        *(rx.pattern for _, rx, _ in _DECODERS),
+    ]
+    checked = 0
+    for pattern in patterns:
+        need = required_literals(pattern)
+        if not need:
+            continue
+        rx = re2.compile(pattern, RE2_OPTIONS)
+        for text in _necessary_texts(sorted(need)[:50], rng):
+            if rx.search(text.encode()):
+                folded = fold(text)
+                assert any(lit in folded for lit in need), (pattern[:60], text)
+                checked += 1
+    assert checked > 500
+
+
+def test_gated_sets_answer_like_each_pattern_alone_on_generated_texts() -> None:
+    """Rule: PackedSets with its literal gates reports exactly the patterns that match when
+    each is searched alone, on texts made to sit at the gates' edges (literals cut short,
+    in mixed case, beside folded look-alikes)."""
+    import random
+
+    from detectors.literals import fold
+
+    patterns = [
+        r"(?i)\bright[ -]?to[ -]?left\b",
+        r"\bDear [A-Z][a-z]+",
+        r"(?i)kelvin|strasse",
+        r"[Ss]ecret\d",
+        "여권 ?번호",
+        r"\d{3}",
+        r"[a-z]+@x",
+    ]
+    packed = PackedSets(patterns, RE2_OPTIONS, per_set=2)
+    assert sum(g is not None for g in packed.gates) >= 3
+    rng = random.Random(5)
+    texts = _necessary_texts(["right to left", "dear Ann", "kelvin", "secret7", "여권번호"], rng)
+    for text in [*texts, "RIGHT-TO-LEFT", "\u212aelvin", "\u017fecret1", "Dear Bo", "dear bo"]:
+        data = text.encode()
+        expected = {i for i, p in enumerate(patterns) if re2.search(p, data)}
+        assert packed.matching(data) == expected, text
+        assert packed.matching(data, fold(text)) == expected, text
