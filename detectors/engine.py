@@ -258,11 +258,10 @@ class ScanEngine:
         :class:`_OverBudget`)."""
         out: list[Candidate] = []
         owner = self._set_owner
-        folded = fold(text)
-        found = {owner[i] for i in self._sets.matching(data, folded)}
+        found = {owner[i] for i in self._sets.matching(data, text)}
         if self._literals is not None:
             literal_owner = self._literal_owner
-            found.update(literal_owner[g] for g in self._literals.groups_in(folded))
+            found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))
         matched = sorted(found)
         for idx in matched:
             _check(deadline)

@@ -153,11 +153,11 @@ class PatternSets:
             self._local.scratches = scratches
         return scratches
 
-    def matching(self, data: bytes, folded: str | None = None) -> set[int]:
-        """Indices of the patterns that can match somewhere in ``data`` (UTF-8); ``folded``
+    def matching(self, data: bytes, text: str | None = None) -> set[int]:
+        """Indices of the patterns that can match somewhere in ``data`` (UTF-8); ``text``
         as :meth:`detectors.re2sets.PackedSets.matching` takes it."""
         if not data.isascii():
-            return self._any_text.matching(data, folded)
+            return self._any_text.matching(data, text)
         found: set[int] = set()
 
         def on_match(index: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
@@ -168,7 +168,7 @@ class PatternSets:
         if self._confirm is not None:
             found = {i for i in found if self._confirm[i].search(data) is not None}
         rest = self._rest
-        found.update(rest[i] for i in self._ascii_rest.matching(data, folded))
+        found.update(rest[i] for i in self._ascii_rest.matching(data, text))
         return found
 
 

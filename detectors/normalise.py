@@ -56,7 +56,6 @@ import re2
 import yaml
 
 from detectors import ciphers, joined
-from detectors.literals import fold
 from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
 
 _OPTS = re2.Options()
@@ -932,7 +931,7 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     data = text.encode()
     if _ANY_BLOB.search(data) is None:
         return []
-    which = _blob_sets().matching(data, fold(text))
+    which = _blob_sets().matching(data, text)
     if not which:
         return []
     b2c = None if len(data) == len(text) else _byte_to_char(data)
@@ -1508,6 +1507,6 @@ def _normalise_one(text: str) -> tuple[View, frozenset[int], View]:
     Unicode step only (where blobs are looked for)."""
     folded, fmap = unicode_fold(text)
     collapsed, cmap = collapse_spaced(folded, fmap)
-    hits = frozenset(_shape_set().matching(collapsed.encode(), fold(collapsed)))
+    hits = frozenset(_shape_set().matching(collapsed.encode(), collapsed))
     shaped, smap = identifier_shapes(collapsed, cmap, hits) if hits else (collapsed, cmap)
     return View(text=shaped, map=smap), hits, View(text=folded, map=fmap)

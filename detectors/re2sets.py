@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import re2
 
-from detectors.literals import LiteralSet, caseless, fold
+from detectors.literals import EdgedLiteral, LiteralSet, caseless, fold
 
 try:  # the standard library's regex parser (a syntax tree; RE2 has no Python binding for one)
     from re import _constants as _sre
@@ -39,9 +39,9 @@ PATTERNS_PER_SET = 32
 #: (cold dev pass, CPU: shape checks 0.040-0.046 -> 0.029-0.032 s, blob finders 0.022 ->
 #: 0.017 s, credential prefilters 0.017 (one set) -> 0.008-0.014 s; ``bench/README.md``)
 SMALL_FAMILY_PER_SET = 4
-#: the shortest literal a set's gate may need (:func:`required_literals`): shorter ones
-#: occur in most texts, so the gate would skip nothing and its Aho-Corasick pass would
-#: report a hit at nearly every character
+#: the shortest literal a set's gate may need (:func:`required_gate`; one fewer at a word
+#: edge): shorter literals occur in most texts, so the gate would skip nothing and its
+#: Aho-Corasick pass would report a hit at nearly every character
 GATE_LITERAL = 3
 #: a pattern whose RE2 program is larger than this (instructions) gets a set of its own:
 #: beside other patterns its states multiply with theirs (the engine's 14 name patterns,
@@ -68,8 +68,8 @@ class PackedSets:
         to a set (a large program still gets a set of its own)."""
         groups: list[tuple[str | None, list[int]]] = []
         family_of = {index: n for n, family in enumerate(apart) for index in family}
-        required = [None if options.literal else required_literals(p) for p in patterns]
-        required = [r if r and min(map(len, r)) >= GATE_LITERAL else None for r in required]
+        required = [None if options.literal else required_gate(p) for p in patterns]
+        required = [r if r and all(map(_usable, r)) else None for r in required]
         # small patterns and each family, split by the probe they need and by whether they
         # need literals (a set is skipped only when all its patterns can be; same order)
         runs: dict[tuple[int, str | None, bool], list[int]] = {}
@@ -96,21 +96,20 @@ class PackedSets:
             self.sets.append((members, rs))
             self.probes.append(probe)
             needs = [required[i] for i in members]
-            gate = None if None in needs else frozenset().union(*needs)
-            self.gates.append(gate if gate and min(map(len, gate)) >= GATE_LITERAL else None)
+            self.gates.append(None if None in needs else frozenset().union(*needs))
         gated = [i for i, gate in enumerate(self.gates) if gate is not None]
         self._gate = LiteralSet([self.gates[i] for i in gated]) if gated else None
         self._gated = gated
 
-    def matching(self, data: bytes, folded: str | None = None) -> set[int]:
-        """Indices of the patterns that match somewhere in ``data`` (UTF-8); ``folded``:
-        :func:`detectors.literals.fold` of its text, when the caller has it."""
+    def matching(self, data: bytes, text: str | None = None) -> set[int]:
+        """Indices of the patterns that match somewhere in ``data`` (UTF-8); ``text``: the
+        text ``data`` encodes, when the caller has it."""
         present = {name for name, rx in _PROBE_SEARCH.items() if rx.search(data)}
         skipped: set[int] = set()
         if self._gate is not None:
-            if folded is None:
-                folded = fold(data.decode("utf-8", "replace"))
-            found = self._gate.groups_in(folded)
+            if text is None:
+                text = data.decode("utf-8", "replace")
+            found = self._gate.groups_in(fold(text), text)
             skipped = {s for n, s in enumerate(self._gated) if n not in found}
         return {
             members[i]
@@ -187,7 +186,7 @@ def _class_item_within(op, av, chars: frozenset[str]) -> bool:
     return False  # NEGATE and the rest
 
 
-def required_literals(pattern: str) -> frozenset[str] | None:
+def required_gate(pattern: str) -> frozenset[EdgedLiteral] | None:
     """ASCII literals (folded as :func:`detectors.literals.fold` folds text) one of which
     occurs in the folded text of every match of the RE2 ``pattern``, or None (none known).
 
@@ -201,8 +200,10 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     characters that fold to ASCII is a literal; a class whose every member folds to the
     same ASCII character counts as that character; a repeat of at least one and a group
     need what their body does, an alternation the union of its branches' needs (None if one
-    branch has none), a sequence the best of its items' needs (the longest shortest
-    literal). Characters other than those that fold to ASCII end a run."""
+    branch has none), a sequence the best of its items' needs (the rarest least rare
+    literal). Characters other than those that fold to ASCII or are caseless end a run.
+    A literal that sits right after (before) a ``\\b`` of the pattern is marked to count
+    only at a word start (end): :data:`detectors.literals.EdgedLiteral`."""
     if _sre_parse is None or not isinstance(pattern, str):
         return None
     source = _neutralised(pattern)
@@ -214,7 +215,21 @@ def required_literals(pattern: str) -> frozenset[str] | None:
             tree = _sre_parse.parse(source)
     except Exception:  # RE2-only syntax, or syntax the two read differently: nothing known
         return None
-    return _seq_literals(list(tree))
+    need = _seq_need(tree)
+    return None if need is None else frozenset((lit, lb, rb) for lit, lb, rb, _, _ in need)
+
+
+def _usable(literal: EdgedLiteral) -> bool:
+    """Is a literal rare enough to gate a set: :data:`GATE_LITERAL` characters, or one
+    fewer at a word edge?"""
+    text, start, end = literal
+    return len(text) >= GATE_LITERAL or (len(text) == GATE_LITERAL - 1 and (start or end))
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """The literals of :func:`required_gate` (edges aside)."""
+    gate = required_gate(pattern)
+    return None if gate is None else frozenset(lit for lit, _, _ in gate)
 
 
 #: an RE2 flag group, ``(?i)`` or scoped ``(?i-s:``
@@ -292,47 +307,91 @@ def _literal_char(folded: str) -> str | None:
     return folded if folded.isascii() or caseless(folded) else None
 
 
-def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    """The more selective of two needs: the longer shortest literal, then fewer literals."""
+#: a literal of a need: (folded literal, \b at its start, \b at its end, it starts where
+#: the item's match starts, it ends where the item's match ends)
+_Lit = tuple[str, bool, bool, bool, bool]
+
+
+def _score(lit: _Lit) -> int:
+    """How rare a literal is: its length, more when it must sit at a word edge."""
+    return len(lit[0]) + 2 * lit[1] + 2 * lit[2]
+
+
+def _better(a: frozenset[_Lit] | None, b: frozenset[_Lit] | None) -> frozenset[_Lit] | None:
+    """The more selective of two needs: the rarer least rare literal, then fewer literals."""
     if a is None:
         return b
     if b is None:
         return a
-    key_a = (min(map(len, a)), -len(a))
-    key_b = (min(map(len, b)), -len(b))
+    key_a = (min(map(_score, a)), -len(a))
+    key_b = (min(map(_score, b)), -len(b))
     return b if key_b > key_a else a
 
 
-def _seq_literals(items) -> frozenset[str] | None:
-    """What a parsed sequence needs: each run of folded characters, or an item's need."""
-    best: frozenset[str] | None = None
+def _is_boundary(item) -> bool:
+    return item[0] is _sre.AT and item[1] is _sre.AT_BOUNDARY
+
+
+def _seq_need(items) -> frozenset[_Lit] | None:
+    """What a parsed sequence needs: each run of folded characters, or an item's need; a
+    literal right after / before a ``\\b`` of the sequence must sit at a word edge."""
+    items = list(items)
+    n = len(items)
+    zero = [op is _sre.AT for op, _ in items]  # zero-width items
+
+    def placed(lits, first: int, last: int) -> frozenset[_Lit]:
+        """``lits`` of items ``first..last`` as literals of the sequence."""
+        before = first > 0 and _is_boundary(items[first - 1])
+        after = last + 1 < n and _is_boundary(items[last + 1])
+        at_start = all(zero[:first])
+        at_end = all(zero[last + 1 :])
+        return frozenset(
+            (lit, lb or (st and before), rb or (en and after), st and at_start, en and at_end)
+            for lit, lb, rb, st, en in lits
+        )
+
+    best: frozenset[_Lit] | None = None
     run: list[str] = []
-    for op, av in items:
+    run_from = 0
+    for k, (op, av) in enumerate(items):
         char = _folded_char(op, av)
         if char is not None:
+            if not run:
+                run_from = k
             run.append(char)
             continue
         if run:
-            best = _better(best, frozenset({"".join(run)}))
+            best = _better(
+                best, placed({("".join(run), False, False, True, True)}, run_from, k - 1)
+            )
             run = []
-        best = _better(best, _item_literals(op, av))
+        need = _item_need(op, av)
+        if need is not None:
+            best = _better(best, placed(need, k, k))
     if run:
-        best = _better(best, frozenset({"".join(run)}))
+        best = _better(best, placed({("".join(run), False, False, True, True)}, run_from, n - 1))
     return best
 
 
-def _item_literals(op, av) -> frozenset[str] | None:
+def _item_need(op, av) -> frozenset[_Lit] | None:
     c = _sre
     if op is c.SUBPATTERN:
-        return _seq_literals(av[3])
+        return _seq_need(av[3])
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-        return _seq_literals(av[2]) if av[0] >= 1 else None
+        if av[0] < 1:
+            return None
+        need = _seq_need(av[2])
+        if need is None or av[1] == 1:
+            return need
+        # several rounds: the first round's occurrence starts the match, the last round's
+        # ends it (two occurrences): only the start stays placed
+        return frozenset((lit, lb, rb, st, False) for lit, lb, rb, st, _ in need)
     if op is getattr(c, "ATOMIC_GROUP", None):
-        return _seq_literals(av)
+        return _seq_need(av)
     if op is c.BRANCH:
-        union: set[str] = set()
+        union: set[_Lit] = set()
         for branch in av[1]:
-            need = _seq_literals(branch)
+            need = _seq_need(branch)
             if need is None:
                 return None
             union |= need

@@ -477,14 +477,15 @@ def _necessary_texts(literals: list[str], rng) -> list[str]:
 
 def test_literal_gates_never_hide_a_match() -> None:
     """Rule: the gate is a necessary condition: wherever an RE2 pattern matches, one of its
-    required literals occurs in the folded text (generated texts for hand-written,
+    required literals occurs in the folded text, at a word edge where it is marked so
+    (generated texts for hand-written,
     engine, normaliser and keyword patterns), so a gated set skipped there matches
     nothing."""
     import random
 
     from detectors.engine import ScanEngine
-    from detectors.literals import fold
-    from detectors.re2sets import required_literals
+    from detectors.literals import LiteralSet, fold
+    from detectors.re2sets import required_gate
 
     rng = random.Random(11)
     engine = ScanEngine(load_ner=False)
@@ -500,14 +501,14 @@ def test_literal_gates_never_hide_a_match() -> None:
     ]
     checked = 0
     for pattern in patterns:
-        need = required_literals(pattern)
+        need = required_gate(pattern)
         if not need:
             continue
+        gate = LiteralSet([need])
         rx = re2.compile(pattern, RE2_OPTIONS)
-        for text in _necessary_texts(sorted(need)[:50], rng):
+        for text in _necessary_texts(sorted(lit for lit, _, _ in need)[:50], rng):
             if rx.search(text.encode()):
-                folded = fold(text)
-                assert any(lit in folded for lit in need), (pattern[:60], text)
+                assert gate.groups_in(fold(text), text) == {0}, (pattern[:60], text)
                 checked += 1
     assert checked > 500
 
@@ -517,8 +518,6 @@ def test_gated_sets_answer_like_each_pattern_alone_on_generated_texts() -> None:
     each is searched alone, on texts made to sit at the gates' edges (literals cut short,
     in mixed case, beside folded look-alikes)."""
     import random
-
-    from detectors.literals import fold
 
     patterns = [
         r"(?i)\bright[ -]?to[ -]?left\b",
@@ -537,4 +536,39 @@ def test_gated_sets_answer_like_each_pattern_alone_on_generated_texts() -> None:
         data = text.encode()
         expected = {i for i, p in enumerate(patterns) if re2.search(p, data)}
         assert packed.matching(data) == expected, text
-        assert packed.matching(data, fold(text)) == expected, text
+        assert packed.matching(data, text) == expected, text
+
+
+def test_literals_after_a_word_boundary_count_only_at_a_word_edge() -> None:
+    """Rule: a literal right after (before) a ``\\b`` of the pattern, directly or as the
+    start (end) of a group or branch, is marked to count at a word start (end); a repeat's
+    literal keeps only its start; an optional part or a class between them drops the mark."""
+    from detectors.re2sets import required_gate
+
+    assert required_gate(r"(?i)\b(?:un|deux)\b") == {("un", True, True), ("deux", True, True)}
+    assert required_gate(r"\bDear [A-Z]") == {("dear ", True, False)}
+    assert required_gate(r"\b(?:ab)+\b") == {("ab", True, False)}
+    assert required_gate(r"\bx?abc\b") == {("abc", False, True)}
+    assert required_gate(r"\b(?:pre(?:fix|set))\b") in (
+        {("pre", True, False)},
+        {("fix", False, True), ("set", False, True)},
+    )
+
+
+def test_edged_literal_sets_answer_like_re2_word_boundaries() -> None:
+    """Rule: an edged literal counts exactly where RE2's ``(?i)\\blit\\b`` (or one-sided)
+    matches, KELVIN SIGN and other non-ASCII characters beside it included (RE2's ``\\b``
+    knows ASCII word characters only)."""
+    import random
+
+    from detectors.literals import LiteralSet, fold
+
+    literals = [("un", True, True), ("ab", True, False), ("cd", False, True), ("efg", False, False)]
+    regexes = [r"(?i)\bun\b", r"(?i)\bab", r"(?i)cd\b", r"(?i)efg"]
+    literal_set = LiteralSet([[lit] for lit in literals])
+    rng = random.Random(3)
+    alphabet = [*"unUNabABcdCDefg_1 -.", "\u212a", "\u017f", "é", "여", "\n"]
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        expected = {i for i, rx in enumerate(regexes) if re2.search(rx, text)}
+        assert literal_set.groups_in(fold(text), text) == expected, repr(text)
