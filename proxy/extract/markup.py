@@ -76,7 +76,8 @@ _VOID = frozenset(
 #: elements whose content a browser does not show as text (or shows struck out)
 _NOT_SHOWN = frozenset({"template", "script", "style", "del", "s", "strike", "noscript"})
 _HIDING_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0(?![.\d]*[1-9])",
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0(?![.\d]*[1-9])"
+    r"|(?<![\w-])(?:left|top|text-indent)\s*:\s*-\d{3,}",  # off-screen (left:-9999px)
     re.I,
 )
 
@@ -101,6 +102,7 @@ class _Text(HTMLParser):
         self.css: list[str] = []  # style sheets: generated content (``content:``)
         self.pseudo: dict[str, dict[str, str]] = {}  # simple selector → ::before / ::after text
         self.afters: dict[int, str] = {}  # open-element depth → its ::after text
+        self.hidden_selectors: frozenset[str] = frozenset()  # style-sheet rules that hide
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -112,6 +114,11 @@ class _Text(HTMLParser):
                 self.extra.append(value)
             if name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)):
                 hides = True
+        if self.hidden_selectors and not hides:  # hidden by a style-sheet rule (RT-131)
+            named = dict(attrs)
+            keys = {tag, *("." + c for c in (named.get("class") or "").split())}
+            keys.add("#" + (named.get("id") or ""))
+            hides = not self.hidden_selectors.isdisjoint(keys)
         if tag not in _VOID:
             self.open.append((tag, hides))
             self.hiding += hides
@@ -132,6 +139,7 @@ class _Text(HTMLParser):
             self.shown.append("\n")
         if tag == "style" and self.css:
             self.pseudo = pseudo_content("".join(self.css))
+            self.hidden_selectors = hiding_selectors("".join(self.css))
         if any(name == tag for name, _ in self.open):
             while self.open:
                 after = self.afters.pop(len(self.open), "")
@@ -193,6 +201,24 @@ def pseudo_content(css: str) -> dict[str, dict[str, str]]:
             if pseudo and base and value:
                 out.setdefault(base.group(1), {})[pseudo.group(1).lower()] = value
     return out
+
+
+def hiding_selectors(css: str) -> frozenset[str]:
+    """Simple selectors (the last class, id or tag of each selector) whose rule hides the
+    element (``display:none``, ``visibility:hidden``, ``font-size:0``, off-screen), so the
+    parser leaves their text out of what the browser shows (``.h{display:none}`` inside a
+    NINO, RT-131). Rules for ``::before`` / ``::after`` hide only generated content."""
+    out: set[str] = set()
+    for selectors, body in _CSS_RULE.findall(css):
+        if not _HIDING_STYLE.search(body):
+            continue
+        for selector in selectors.split(","):
+            if _PSEUDO.search(selector) or not selector.strip():
+                continue
+            base = _SIMPLE.search(selector.strip().split(" ")[-1].split(">")[-1])
+            if base:
+                out.add(base.group(1))
+    return frozenset(out)
 
 
 def generated_content(css: str) -> list[str]:
