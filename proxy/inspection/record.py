@@ -37,15 +37,23 @@ def image_spans(extraction: Any) -> list[tuple[int, int]]:
 
 
 def summarise(findings: Iterable, image_ranges: list[tuple[int, int]] = ()) -> list[FindingSummary]:
-    """Findings summed per (category, entity type, detector, origin), in first-seen order."""
+    """Findings summed per (category, entity type, detector, origin), in first-seen order;
+    the highest score of each, rounded to 3 places (rounding is monotonic: rounded once, at
+    the end)."""
     totals: dict[tuple[str, str, str, str | None], list] = {}
     for f in findings:
-        origin = "image" if any(a <= f.start < b for a, b in image_ranges) else None
-        entry = totals.setdefault((f.category, f.entity_type, f.detector, origin), [0, 0.0])
-        entry[0] += 1
-        entry[1] = max(entry[1], round(f.score, 3))
+        origin = (
+            "image" if image_ranges and any(a <= f.start < b for a, b in image_ranges) else None
+        )
+        key = (f.category, f.entity_type, f.detector, origin)
+        entry = totals.get(key)
+        if entry is None:
+            totals[key] = [1, max(0.0, f.score)]
+        else:
+            entry[0] += 1
+            entry[1] = max(entry[1], f.score)
     return [
-        FindingSummary(category, entity_type, count, score, detector, origin)
+        FindingSummary(category, entity_type, count, round(score, 3), detector, origin)
         for (category, entity_type, detector, origin), (count, score) in totals.items()
     ]
 
