@@ -128,7 +128,8 @@ _ANY_BLOB = re2.compile(
     + r")[A-Za-z0-9+/=]\b|=[0-9A-F]{2}[^\s=]{0,24}=[0-9A-F]{2}"
     r"|\\u[0-9A-Fa-f{]|\\U[0-9A-Fa-f]{8}|\\[0-7]{3}\\[0-7]{3}|\b\d{2,3}(?:, ?|; ?| )\d{2,3}(?:, ?|; ?| )\d{2,3}\b"
     r"|\b[01]{8}[ ,]{0,2}[01]{8}\b|<~|[A-Z2-7]{10}={1,6}|(?i:base ?85|b85|ascii ?85|a85|z85)"
-    r"|[\x{2801}-\x{28ff}]{6}|[.\-]{1,6} [.\-]{1,6} [.\-]{1,6} [.\-]{1,6}",
+    r"|[\x{2801}-\x{28ff}]{6}|[.\-]{1,6} [.\-]{1,6} [.\-]{1,6} [.\-]{1,6}"
+    r"|[A-Za-z0-9+/]{6}={1,2}(?:[^A-Za-z0-9+/=]|$)",
     _OPTS,
 )
 _HEX = re2.compile(
@@ -147,6 +148,12 @@ _SHORT_BASE64 = re2.compile(
     + "|".join(f"[A-Za-z+/]{{{k}}}[0-9][A-Za-z0-9+/]{{{10 - k}}}" for k in range(11))
     + r")(?:[A-Za-z0-9+/]|=))(?:[^A-Za-z0-9+/=]|$)",
     _OPTS,
+)
+#: padded base64 too short for :data:`_BASE64` (7-15 characters and ``=`` / ``==``: 5-11
+#: bytes, an NHS number, a sort code, a card's digits in groups): the padding says base64;
+#: checked further in :func:`_try_padded_base64` (red team RT-133)
+_PADDED_BASE64 = re2.compile(
+    r"(?:^|[^A-Za-z0-9+/=])([A-Za-z0-9+/]{6,15}={1,2})(?:[^A-Za-z0-9+/=]|$)", _OPTS
 )
 #: quoted-printable: =XX escapes among literal characters, soft line breaks
 _QP = re2.compile(r"(?:[^\s=]{0,24}=(?:[0-9A-F]{2}|\r?\n)){2,}[^\s=]{0,24}", _OPTS)
@@ -712,6 +719,28 @@ def _try_short_base64(blob: str) -> str | None:
     return text
 
 
+def _try_padded_base64(blob: str) -> str | None:
+    """Padded base64 of 5-11 bytes (a whole number of 4-character groups) with a digit or
+    both cases in it (a word ending in ``=`` has neither, and does not decode to text),
+    decoding to printable ASCII that is mostly letters, digits, spaces and dashes."""
+    core = blob.rstrip("=")
+    if len(blob) % 4 or not (
+        any(c.isdigit() for c in core)
+        or (any(c.islower() for c in core) and any(c.isupper() for c in core))
+    ):
+        return None
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw.isascii():
+        return None
+    text = raw.decode("ascii")
+    if not text.isprintable() or sum(c.isalnum() or c in " -" for c in text) < len(text) - 1:
+        return None
+    return text
+
+
 def _try_base32(blob: str) -> str | None:
     """RFC 4648 base32 (upper case, digits 2-7, ``=`` padding to 8 characters). A run with
     no digit counts only as whole 8-character groups of 16+ (an AWS key id's 20 bytes are
@@ -904,6 +933,7 @@ _DECODERS = (
     ("base64", _BASE64, _try_base64),
     ("base32", _BASE32, _try_base32),
     ("base64", _SHORT_BASE64, _try_short_base64),
+    ("base64", _PADDED_BASE64, _try_padded_base64),
     ("hex", _HEX, _try_hex),
     ("hex", _HEX_GROUPS, _try_hex),
     ("url", _URLENC, _try_url),
@@ -938,7 +968,7 @@ def _decoded_blobs(text: str, limits: Limits) -> list[tuple[int, int, str, str]]
     decoders = [_DECODERS[i] for i in sorted(which)]
     for origin, finder, decode in decoders:
         rx = _BASE85 if finder is _BASE85_CUED else finder  # the cue says: look for runs
-        group = 1 if rx is _SHORT_BASE64 else 0
+        group = 1 if rx is _SHORT_BASE64 or rx is _PADDED_BASE64 else 0
         for m in rx.finditer(data):
             s, e = m.span(group)
             if b2c is not None:
@@ -995,7 +1025,7 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
                 piece, _, raw = _normalise_one(decoded[:budget])
                 budget -= len(piece.text)
                 o_s, o_e = view.to_original(s, e)
-                ctx = _context_before(view, s, piece.text)
+                ctx = _context_around(view, s, e, piece.text)
                 pieces.setdefault(origin, []).append((piece.text, raw.text, o_s, o_e, ctx))
         if not pieces:
             break
@@ -1019,34 +1049,47 @@ _BARE_NUMBER = re.compile(r"[0-9][0-9 \-]{4,30}[0-9]")
 _CONTEXT_BEFORE = 80
 
 
-def _context_before(view: View, s: int, piece: str) -> tuple[str, int, int] | None:
-    """The line before offset ``s`` of ``view`` (at most :data:`_CONTEXT_BEFORE` chars) and its
-    original span, when ``piece`` is a bare number; else None."""
+def _context_around(view: View, s: int, e: int, piece: str):
+    """When ``piece`` (decoded from ``view.text[s:e]``) is a bare number: the line before
+    ``s`` and the line after ``e`` (at most :data:`_CONTEXT_BEFORE` chars each, with their
+    original spans; None where empty), so that "sort code <blob> account 31926819" reads
+    whole; else None."""
     if _BARE_NUMBER.fullmatch(piece.strip()) is None:
         return None
-    lo = max(view.text.rfind("\n", 0, s) + 1, s - _CONTEXT_BEFORE, 0)
-    if lo >= s:
-        return None
-    return (view.text[lo:s], *view.to_original(lo, s))
+    text = view.text
+    lo = max(text.rfind("\n", 0, s) + 1, s - _CONTEXT_BEFORE, 0)
+    line_end = text.find("\n", e)
+    hi = min(len(text) if line_end < 0 else line_end, e + _CONTEXT_BEFORE)
+    before = (text[lo:s], *view.to_original(lo, s)) if lo < s else None
+    after = (text[e:hi], *view.to_original(e, hi)) if e < hi else None
+    return None if before is None and after is None else (before, after)
 
 
 def _pieces_view(items, origin: str, depth: int) -> View:
     """Pieces joined by blank lines; every offset of a piece maps to its whole source span.
     Items are ``(piece, start, end)`` or ``(piece, start, end, context)``, the context
-    ``(text, start, end)`` (or None) read just before the piece (:func:`_context_before`)."""
+    ``(before, after)`` (or None), each ``(text, start, end)`` or None, read on either side of
+    the piece (:func:`_context_around`)."""
     parts: list[str] = []
     segs: list[tuple[int, int, int, int]] = []
     n = 0
     for piece, o_s, o_e, *rest in items:
-        ctx = rest[0] if rest else None
-        if ctx is not None:
-            text, c_s, c_e = ctx
+        before, after = rest[0] if rest and rest[0] is not None else (None, None)
+        if before is not None:
+            text, c_s, c_e = before
             parts.append(text + " ")
             segs.append((n, n + len(text) + 1, c_s, c_e))
             n += len(text) + 1
-        parts.append(piece + "\n\n")
+        parts.append(piece)
         segs.append((n, n + len(piece), o_s, o_e))
-        n += len(piece) + 2
+        n += len(piece)
+        if after is not None:
+            text, c_s, c_e = after
+            parts.append(" " + text)
+            segs.append((n, n + len(text) + 1, c_s, c_e))
+            n += len(text) + 1
+        parts.append("\n\n")
+        n += 2
     return View("".join(parts)[:-2] if parts else "", SpanMap(segs), origin, depth)
 
 
@@ -1309,7 +1352,7 @@ def _cipher_view(folded: View) -> View | None:
     if not found:
         return None
     items = [
-        (value, *folded.to_original(s, e), _context_before(folded, s, value))
+        (value, *folded.to_original(s, e), _context_around(folded, s, e, value))
         for s, e, value in found
     ]
     view = _pieces_view(items, "cipher", 1)
