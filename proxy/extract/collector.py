@@ -20,7 +20,7 @@ import re2
 from detectors.joined import is_chunk
 from proxy.extract.budget import Budget
 from proxy.extract.datatypes import ExtractionError, ImagePart, Segment
-from proxy.extract.mailcodes import HINT, binhex_decoded, unflowed, uudecoded
+from proxy.extract.mailcodes import binhex_decoded, may_hold_mail_encoding, unflowed, uudecoded
 from proxy.extract.markup import has_markup, html_text
 from proxy.extract.settings import ExtractionSettings
 from proxy.extract.values import (
@@ -124,7 +124,7 @@ class Collector:
         self.segments.append(Segment(_clean(shown), where or "$"))
         if len(value) >= 128:
             self._embedded_files(value, where or "$")
-        if len(value) >= 32 and not where.endswith("<flowed>") and HINT.search(value):
+        if len(value) >= 32 and may_hold_mail_encoding(value) and not where.endswith("<flowed>"):
             self._mail_encodings(value, where or "$")
         if has_markup(value):  # what an HTML reader shows: entities decoded, tags dropped
             rendered = html_text(value)

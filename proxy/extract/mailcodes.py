@@ -13,9 +13,17 @@ import re
 
 import re2
 
-#: one cheap test before any decoding: a uuencode header line, the BinHex banner, a flowed
-#: declaration (literals only: linear)
+#: a uuencode header line, the BinHex banner, a flowed declaration
 HINT = re.compile(r"(?m)^begin [0-7]{3,4} \S|converted with BinHex|format\s*=\s*\"?flowed", re.I)
+_HINT_WORDS = ("begin ", "BinHex", "flowed", "Flowed", "FLOWED")
+
+
+def may_hold_mail_encoding(text: str) -> bool:
+    """One cheap test before any decoding: substring searches (~1 us for 20 KB of prose),
+    then :data:`HINT` only on a text that has one of its words."""
+    return any(word in text for word in _HINT_WORDS) and HINT.search(text) is not None
+
+
 _UU_BEGIN = re.compile(r"(?m)^begin [0-7]{3,4} ([^\r\n]+)\r?\n")
 _UU_END = re.compile(r"(?m)^end[ \t\r]*$")
 #: RE2 (linear overall, however many banners lack their closing colon)

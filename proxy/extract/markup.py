@@ -115,10 +115,14 @@ class _Text(HTMLParser):
             if name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)):
                 hides = True
         if self.hidden_selectors and not hides:  # hidden by a style-sheet rule (RT-131)
-            named = dict(attrs)
-            keys = {tag, *("." + c for c in (named.get("class") or "").split())}
-            keys.add("#" + (named.get("id") or ""))
-            hides = not self.hidden_selectors.isdisjoint(keys)
+            hides = tag in self.hidden_selectors or any(
+                (name == "id" and "#" + value in self.hidden_selectors)
+                or (
+                    name == "class" and any("." + c in self.hidden_selectors for c in value.split())
+                )
+                for name, value in attrs
+                if value
+            )
         if tag not in _VOID:
             self.open.append((tag, hides))
             self.hiding += hides

@@ -236,15 +236,18 @@ def render_date_serial(value: str) -> str | None:
         if days < 60  # before Excel's phantom 1900-02-29
         else _EXCEL_EPOCH + datetime.timedelta(days=days)
     )
-    return day.strftime("%d/%m/%Y")
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def integral_number(value: str) -> str | None:
     """A number stored in E-notation or with a fractional part that is an integer of at most
     15 digits (``9.434765919E9``, ``94347659.19E2``) as that integer, as a spreadsheet shows
     it; else None."""
-    if not any(mark in value for mark in ".eE"):
-        return None
+    if "e" not in value and "E" not in value:  # a plain decimal: integral if its fraction is 0
+        whole, dot, fraction = value.partition(".")
+        if not dot or fraction.strip("0") or len(whole.lstrip("-")) > 15:
+            return None
+        return whole if whole not in ("", "-") else None
     try:
         number = decimal.Decimal(value)
     except decimal.InvalidOperation:
