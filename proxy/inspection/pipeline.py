@@ -87,6 +87,11 @@ def has_embedded_file(body: bytes) -> bool:
 #: second, once per process), so such bodies are extracted in a thread.
 _NUMBER_ARRAY = re.compile(rb"\[\s*\d+\s*[,\]]")
 
+#: How many distinct paths / host names the inspector remembers the routing verdict of, and
+#: the longest one remembered (longer ones are checked each time: the memory stays small).
+ROUTING_MEMO_SIZE = 1024
+ROUTING_MEMO_CHARS = 512
+
 #: Texts up to this size are HMAC'd on the event loop; larger ones in a thread.
 HMAC_INLINE_CHARS = 256 * 1024
 #: ``scheme://host`` inside a header value (the host with any userinfo and port).
@@ -116,6 +121,14 @@ class Inspector:
         settings = config.catalogue
         self.routing = RoutingCheck(
             catalogue.blocked_markers, settings.routing_fields, settings.routing_headers
+        )
+        # Pure functions of one value under this config, asked for every request: remembered
+        # per distinct path and host name (a client sends the same few again and again).
+        self._remembered_url_verdict = functools.lru_cache(maxsize=ROUTING_MEMO_SIZE)(
+            self.routing.url_verdict
+        )
+        self._remembered_name_blocked = functools.lru_cache(maxsize=ROUTING_MEMO_SIZE)(
+            self._name_blocked_model
         )
 
     # ---- entry points ---------------------------------------------------------------------
@@ -171,7 +184,7 @@ class Inspector:
         if request.method.upper() not in KNOWN_METHODS:
             return self._fail(subject, "unparseable")  # the method token itself carries text
         if BLOCKED in (
-            self.routing.url_verdict(request.path),  # Azure / HF / Bedrock model paths
+            self._url_verdict(request.path),  # Azure / HF / Bedrock model paths
             self.routing.headers_verdict(request.header_pairs),  # x-model, x-portkey-provider
             self.header_urls_name_blocked_tool(request.header_pairs),  # helicone-target-url
             self.host_names_blocked_model(
@@ -343,10 +356,23 @@ class Inspector:
         """BLOCKED when a host name below a catalogue wildcard has a label naming a blocked
         model (``someone-deepseek-r1-chat.hf.space``); else None. Also asked at CONNECT."""
         for name in names:
-            listed = not name or self.catalogue.listed_exactly(name)
-            if not listed and self.routing.host_verdict(name or "") == BLOCKED:
+            blocked = (
+                self._remembered_name_blocked(name)
+                if name is None or len(name) <= ROUTING_MEMO_CHARS
+                else self._name_blocked_model(name)
+            )
+            if blocked:
                 return BLOCKED
         return None
+
+    def _name_blocked_model(self, name: str | None) -> bool:
+        listed = not name or self.catalogue.listed_exactly(name)
+        return not listed and self.routing.host_verdict(name or "") == BLOCKED
+
+    def _url_verdict(self, path: str) -> str | None:
+        if len(path) <= ROUTING_MEMO_CHARS:
+            return self._remembered_url_verdict(path)
+        return self.routing.url_verdict(path)
 
     async def _model_refusal(self, request: HttpRequest, tool: Tool) -> str | None:
         """BLOCKED when a routing value is the tool's own name for a blocked model (its
