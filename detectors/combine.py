@@ -98,12 +98,13 @@ PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
      "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number",
-     "contacted_name", "labelled_name_upper", "labelled_name_lower", "split_field_name"}
+     "person_reference", "contacted_name", "labelled_name_upper", "labelled_name_lower", "split_field_name"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
 ID_FORMS = frozenset(
-    {"staff_number", "glued_name", "field_name", "handle_name", "slug_name", "labelled_name_upper"}
-)
+    {"staff_number", "person_reference", "glued_name", "field_name", "handle_name", "slug_name",
+     "labelled_name_upper"}
+)  # fmt: skip
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
 ADDRESSED_FORMS = frozenset(
@@ -126,8 +127,8 @@ LOWER_FORMS = frozenset(
 )  # fmt: skip
 #: name forms that start a record whose fields follow on the next lines
 RECORD_FORMS = frozenset(
-    {"labelled_name", "staff_number", "labelled_name_upper", "labelled_name_lower",
-     "split_field_name"}
+    {"labelled_name", "staff_number", "person_reference", "labelled_name_upper",
+     "labelled_name_lower", "split_field_name"}
 )  # fmt: skip
 
 
@@ -195,6 +196,31 @@ def special_items(hits: Hits) -> list[Item]:
                 Item("SPECIAL_CATEGORY", entity, s, e, 0.7, "special_category", Tier.SPECIAL)
             )
     return out
+
+
+#: the score of a special-category term found in a text about an identified person but not
+#: tied to them by the sentence structure (reported all the same: see untied_special)
+UNTIED_SPECIAL_SCORE = 0.5
+
+
+def untied_special(text: str, hits: Hits, special: list[Item], counted: list[Item]) -> list[Item]:
+    """The special-category terms of a text that already counts as about an identified
+    person, which no tie rule gave to that person (red team RT-144): they are reported as
+    SPECIAL_CATEGORY all the same, at a lower score. The category decides which approval
+    suffices (PS4: an Equality Analysis, beyond the DPIA of PS3), so it fails closed: a
+    case file whose ``Claimant: Jane Smith`` header is 4 KB above "the claimant's multiple
+    sclerosis" is special-category data about her. The block decision does not change
+    (the text blocks as PERSONAL_DATA already); a format example ("e.g. diabetes") is no
+    one's condition."""
+    tied = {(i.start, i.end) for i in counted if i.tier == Tier.SPECIAL}
+    return [
+        Item(
+            s.category, s.entity, s.start, s.end, UNTIED_SPECIAL_SCORE,
+            "special_category.untied", Tier.SPECIAL, s.form,
+        )
+        for s in special
+        if (s.start, s.end) not in tied and not _example(hits, s, text)
+    ]  # fmt: skip
 
 
 class _Nearby:
@@ -295,6 +321,7 @@ def combine(
         anchors = strong + contact + names
         about = [s for s in special if _about_someone(structure, s, anchors)]
         counted += weak + names + about
+        counted += untied_special(text, hits, special, counted)
         return _dedupe(counted), False
 
     # names with personal context about them (same sentence, a pronoun back, a record)
@@ -464,6 +491,7 @@ def combine(
     personal = person_hits + weak_combo
     if personal:
         counted += _dedupe(personal)
+        counted += untied_special(text, hits, special, counted)
         # outside casework, the parse can still overturn a name found by its form alone
         # ("X said that ..."); in casework it would not, so the parser is not paid for
         recheck = not (reg.casework or reg.involved) and any(

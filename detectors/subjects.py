@@ -744,6 +744,15 @@ class Structure:
         chunk = self.parsed.text_at(pos) if self.parsed is not None else None
         return chunk is not None and not _REPORTING_WORDS.isdisjoint(_WORD.findall(chunk.lower()))
 
+    def _speaks_of_self(self, s: int, e: int) -> bool:
+        """After the name, its sentence holds a carry pronoun and a special-category term."""
+        hi = self.span(self.sentence(s))[1]
+        if hi <= e or not _PRONOUN.search(self.text, e, hi):
+            return False
+        return any(
+            self.hits.near(g, e, e, 0, hi - e) for g in self.hits.groups_with_prefix("special:")
+        )
+
     def public(self, name: tuple[int, int], *, reporting: bool = True) -> bool:
         """A public figure in a public role: a role title before the name ("Treasury
         Secretary X", "CEO X") or in apposition after it ("X, the chief executive"), or
@@ -774,7 +783,11 @@ class Structure:
         if not reporting:
             return False
         if roles.near("register:reporting", e, e, 0, 14) or _REPORTED_BY.search(before):
-            return True
+            # "X says that as the only Black woman in the team she is ...": what someone
+            # says of their own life (a he/she/his/her and a special-category term after
+            # the name in the sentence) is a fact about them, not a public statement
+            # (red team RT-142)
+            return not self._speaks_of_self(s, e)
         if self.parsed is not None and self._may_report(s):
             found = self.parsed.token(s)
             if found is not None:

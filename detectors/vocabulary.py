@@ -134,6 +134,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "iban": "list",
         "nhs_other_number_labels": "list",
         "staff_number_labels": "list",
+        "person_reference_labels": "list",
     },
     "register.yaml": {
         "public_role": "list",
@@ -184,6 +185,7 @@ CONFIGURABLE: dict[str, frozenset[str]] = {
         {
             *("nhs", "nino", "bank", "card", "passport", "utr", "driving_licence", "dob"),
             *("iban", "nhs_other_number_labels", "staff_number_labels"),
+            "person_reference_labels",
         }
     ),
 }

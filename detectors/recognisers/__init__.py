@@ -21,6 +21,7 @@ from detectors.recognisers.person import CuedNameRecogniser, NamePatternRecognis
 from detectors.recognisers.phone import UkPhoneRecogniser
 from detectors.recognisers.phone_intl import InternationalPhoneRecogniser
 from detectors.recognisers.postcode import UkPostcodeRecogniser
+from detectors.recognisers.reference import PersonReferenceRecogniser
 from detectors.recognisers.special import EthnicOriginRecogniser
 from detectors.recognisers.staff import StaffNumberRecogniser
 from detectors.recognisers.utr import UtrRecogniser
@@ -45,6 +46,7 @@ ALL = (
     NamePatternRecogniser,
     CuedNameRecogniser,
     StaffNumberRecogniser,
+    PersonReferenceRecogniser,
     EthnicOriginRecogniser,
     MarkingRecogniser,
     *national_id_recognisers(),

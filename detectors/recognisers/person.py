@@ -242,6 +242,16 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{forename_rx}))\b",
             0.6,
         ),
+        # a case list's "PATEL, Anjali - detained ..." (red team RT-132): the surname in
+        # capitals, a known forename (and a middle name), then what ends an entry's name: a
+        # dash, colon, bracket, field separator or the line's end ("MIT, Ruby gem for ..."
+        # goes on as prose)
+        Pattern(
+            "surname_comma_forename",
+            rf"\b(?P<v>{_UPPER_WORD}(?:-{_UPPER_WORD})?, (?:{forename_rx})(?: {_NAME_WORD})?)"
+            r"[ \t]*(?:[-–—:;,(|\t\n]|$)",
+            0.6,
+        ),
         # a list entry "Surname, I. - condition" / "Surname, I.J.: ..." (red team RT-58
         # addendum): a surname and initials, then a dash or colon opening the entry's
         # notes (a citation's "Surname, I. (2019)" has no dash)
