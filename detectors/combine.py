@@ -98,12 +98,13 @@ PRIVATE_FORMS = frozenset(
     {"honorific_name", "honorific_name_upper", "honorific_name_lower", "labelled_name",
      "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number",
-     "person_reference", "contacted_name", "labelled_name_upper", "labelled_name_lower", "split_field_name"}
+     "person_reference", "contacted_name", "labelled_name_upper", "labelled_name_lower",
+     "split_field_name", "split_cell_name"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
 ID_FORMS = frozenset(
     {"staff_number", "person_reference", "glued_name", "field_name", "handle_name", "slug_name",
-     "labelled_name_upper"}
+     "labelled_name_upper", "split_cell_name"}
 )  # fmt: skip
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
@@ -128,7 +129,7 @@ LOWER_FORMS = frozenset(
 #: name forms that start a record whose fields follow on the next lines
 RECORD_FORMS = frozenset(
     {"labelled_name", "staff_number", "person_reference", "labelled_name_upper",
-     "labelled_name_lower", "split_field_name"}
+     "labelled_name_lower", "split_field_name", "split_cell_name"}
 )  # fmt: skip
 
 
@@ -362,6 +363,10 @@ def combine(
         guarded = reg.toy or foreign
         if guarded and not (special and (at_work or not reg.toy)):
             continue
+        if n.form == "split_cell_name" and not _SURNAME_FIELD.search(
+            text, max(0, n.start - RECORD_CHARS), n.start
+        ):
+            continue  # two cells are one name under a forename / surname header only
         if reg.toy and toy_lead and " " not in name_text.strip():
             continue  # "a fictional employee, 'Sam', discloses ...": a lone name is a character
         if foreign and not name_words.forename(name_text.split()[0]):

@@ -44,6 +44,8 @@ PATTERN_KEYS = (
 )
 
 _NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
+#: what separates the two cells of a split name (``split_cell_name``)
+_CELL_BREAK = re.compile(r"</t[dh]>\s*<t[dh][^<>]{0,40}>|[ \t]*[|\t][ \t]*")
 #: Common UK forenames (``detectors/data/names.yaml``). "Forename Surname" is a name even
 #: where the small NER model misses it; it still only counts with personal context.
 #: The shipped sets; an engine with ``names.yaml`` vocabulary changes has its own
@@ -133,6 +135,9 @@ class NamePatternRecogniser(Recogniser):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         names = self.names
+        # a name over two table cells ("Jane</td><td>Smith", "Jane<TAB>Smith") is judged
+        # as the words it is
+        pattern_text = _CELL_BREAK.sub(" ", pattern_text)
         words = [w.strip(".,") for w in pattern_text.split()]
         if len(words) == 1 and words[0].lower() in _NOT_LONE_NAMES:
             return True  # "spoke to Payroll about her ...", "met with everyone": no one named
@@ -200,6 +205,16 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             rf"[ \t]*\r?\n?[ \t]*(?:- )?[\"']?{w.surname_label}[\"']?[ \t]*[:=][ \t]*[\"']?"
             rf"{_NAME_WORD})\b",
             0.8,
+        ),
+        # a table row holding a known forename and a surname in two cells, TSV, pipes or
+        # HTML ("Tomasz<TAB>Nowak<TAB>epilepsy", "<td>Jane</td><td>Smith</td>"; red team
+        # RT-140): the two cells and what separates them
+        Pattern(
+            "split_cell_name",
+            rf"(?:^|\n|\t|\|[ \t]*|<t[dh][^<>]{{0,40}}>)(?P<v>(?:{forename_rx})"
+            rf"(?:[ \t]*\|[ \t]*|\t|</t[dh]>[ \t\r\n]*<t[dh][^<>]{{0,40}}>){_NAME_WORD})"
+            r"(?:[ \t]*(?:\||\t|\r?\n|$)|</t[dh]>)",
+            0.6,
         ),
         # a printed form's or a mainframe screen's field in capitals ("SURNAME: MCDONALD",
         # "FORENAME: MORWENNA    SURNAME: TREGEAR"): the value ends its line or field

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 
 from detectors import combine, lexicon, subjects
-from detectors.recognisers import address, markings, nhs, person
+from detectors.recognisers import address, dob, markings, nhs, person
 
-MODULES = (combine, subjects, person, markings, address, lexicon, nhs)
+MODULES = (combine, subjects, person, markings, address, lexicon, nhs, dob)
 
 #: pattern name → why it is linear (``bounded:`` the slice it runs on; ``anchored``;
 #: ``disjoint``: its repeated parts cannot share a character)
@@ -117,6 +117,9 @@ REVIEWED = {
     "markings._TITLE_DESCRIPTOR": "anchored (^); separators, literal phrases, separators disjoint",
     "markings._HANDLING": "anchored (^)",
     "markings._MARKING_COLUMN": "anchored (^...$) on a column name",
+    "person._CELL_BREAK": "bounded: the text of one name match (two table cells)",
+    "dob._TOKENS": "disjoint: letter runs or digit runs",
+    "dob._DOB_CELL": "anchored: a line start or right after one cell separator (lookbehind); spaces, literal labels, a one-character lookahead",
     "markings._SCHEME_COLUMN": "anchored (^...$) on a column name",
     "markings._QUALIFIER_BEFORE": "bounded: a marking's line (240 chars)",
     # address.py, lexicon.py, nhs.py
