@@ -42,6 +42,9 @@ MAX_IMAGES = 64
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _JOIN_RUN = 8  # numeric runs up to this long are also joined without separators
 #: base64 runs inside prompt text (standard or URL-safe, MIME line breaks allowed)
+#: an OpenPGP armored message (encrypted, or signed and compressed: not readable as text;
+#: a cleartext-signed message is ``BEGIN PGP SIGNED MESSAGE`` and stays text)
+_PGP_MESSAGE = "-----BEGIN PGP MESSAGE-----"
 _B64_RUN = re2.compile(r"[A-Za-z0-9+/_\-\r\n]{128,}={0,2}")  # RE2: ~6 us/KB of prose
 #: base64 files read from inside prompt text, at most, per request
 MAX_EMBEDDED_FILES = 16
@@ -124,6 +127,8 @@ class Collector:
         self.segments.append(Segment(_clean(shown), where or "$"))
         if len(value) >= 128:
             self._embedded_files(value, where or "$")
+        if _PGP_MESSAGE in value:  # ciphertext we cannot read (its passphrase may be beside it)
+            self.unreadable("PGP-encrypted message")
         if len(value) >= 32 and may_hold_mail_encoding(value) and not where.endswith("<flowed>"):
             self._mail_encodings(value, where or "$")
         if has_markup(value):  # what an HTML reader shows: entities decoded, tags dropped

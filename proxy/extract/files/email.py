@@ -41,6 +41,8 @@ class Email(FileKind):
         for index, part in enumerate(message.walk()):
             if index > col.settings.max_archive_members:
                 raise ExtractionError("too_large", "e-mail has more than max_archive_members parts")
+            if _encrypted(part):  # PGP/MIME or S/MIME enveloped: ciphertext (RT-138)
+                col.unreadable("encrypted e-mail (PGP/MIME or S/MIME)")
             if part.is_multipart():
                 continue
             payload = part.get_payload(decode=True)  # lenient, as mail clients are
@@ -53,3 +55,16 @@ class Email(FileKind):
                 delsp = str(part.get_param("delsp", "")).lower() == "yes"
                 text = payload.decode(charset or "utf-8", errors="replace")
                 col.text(unflowed(text, delsp), f"{where}!part{index}<flowed>")
+
+
+def _encrypted(part: object) -> bool:
+    """A MIME part that is ciphertext: ``multipart/encrypted`` (PGP/MIME, RFC 3156) or
+    S/MIME ``application/pkcs7-mime`` with ``smime-type=enveloped-data`` (or
+    ``authEnveloped-data``, or no smime-type: RFC 8551 treats it as enveloped)."""
+    ctype = part.get_content_type()  # type: ignore[attr-defined]
+    if ctype in ("multipart/encrypted", "application/pgp-encrypted"):
+        return True
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+        smime = str(part.get_param("smime-type", "")).lower()  # type: ignore[attr-defined]
+        return smime in ("", "enveloped-data", "authenveloped-data")
+    return False

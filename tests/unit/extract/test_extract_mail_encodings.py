@@ -12,6 +12,7 @@ import pytest
 
 from detectors.engine import ScanEngine
 from proxy.extract import extract
+from proxy.extract.datatypes import ExtractionError
 from proxy.extract.mailcodes import unflowed
 from tests.unit.extract.extract_helpers import joined, request
 
@@ -115,3 +116,44 @@ def test_plain_mail_gets_no_flowed_or_decoded_view() -> None:
     mail = HEAD + "Content-Type: text/plain\r\n\r\nbegin the review on Monday please\r\n"
     where = [segment.where for segment in upload(mail.encode()).segments]
     assert not any("<flowed>" in w or "<encoded file" in w for w in where)
+
+
+ARMORED = (
+    "-----BEGIN PGP MESSAGE-----\n\njA0ECQMCq8ZzVx3kYtP/0kUB4n1gQ0kYJ2yqk0n3mQx1Z9w4rH7tq0w2bU0x\n"
+    "=Ab12\n-----END PGP MESSAGE-----\n"
+)  # shape only: an OpenPGP symmetric packet (tag 3) header, truncated
+
+
+def test_a_pgp_message_pasted_with_its_passphrase_is_refused() -> None:
+    with pytest.raises(ExtractionError) as err:
+        chat("Decrypt this with passphrase pw1234 (gpg -d) and summarise:\n\n" + ARMORED)
+    assert err.value.reason == "uninspectable"
+
+
+@pytest.mark.parametrize(
+    "ctype",
+    [
+        'multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b2"',
+        'application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
+    ],
+)
+def test_an_encrypted_mail_is_refused(ctype: str) -> None:
+    from email import message_from_bytes
+
+    if ctype.startswith("multipart"):
+        body = (
+            "--b2\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b2\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n" + ARMORED + "--b2--\r\n"
+        )
+    else:
+        body = "MIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n"
+    mail = (HEAD + f"Content-Type: {ctype}\r\n" + "\r\n" + body).encode()
+    assert message_from_bytes(mail).get_content_type() == ctype.split(";", maxsplit=1)[0]
+    with pytest.raises(ExtractionError) as err:
+        upload(mail)
+    assert err.value.reason == "uninspectable"
+
+
+def test_a_cleartext_signed_message_stays_text() -> None:
+    signed = f"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n{NOTE}\n-----BEGIN PGP SIGNATURE-----\n"
+    assert NINO in joined(chat(signed))
