@@ -16,6 +16,7 @@ import olefile
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
 from proxy.extract.files.embedded_objects import ole_native
+from proxy.extract.files.framing import framed_values
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.files.text import ebcdic_text
 from proxy.extract.files.vba import read_vba, vba_roots
@@ -71,31 +72,6 @@ def strings(col: Collector, data: bytes, where: str) -> int:
     if framed:
         col.text("\n".join(framed), f"{where}<strings framed>")
     return covered
-
-
-def framed_values(run: str) -> list[str] | None:
-    """A printable run that is wholly a chain of length-prefixed values, as serialisers write
-    strings (red team RT-137): a length byte that is printable glues onto the value in a
-    strings pass (CBOR ``i`` + 9 characters, MessagePack str8 / pickle SHORT_BINUNICODE ``F``
-    + 70). The length is the byte itself (MessagePack, pickle) or the byte minus 0x60 (CBOR's
-    short text header; ``x`` then a length byte for 24-255); a chain may start one byte in.
-    None unless a chain covers the run exactly."""
-    for skip in (0, 1):
-        for base in (0, 0x60):
-            values: list[str] = []
-            at = skip
-            while at < len(run):
-                header = 1
-                length = ord(run[at]) - base
-                if base and length == 0x18 and at + 1 < len(run):  # CBOR: a length byte follows
-                    header, length = 2, ord(run[at + 1])
-                if length < 0 or at + header + length > len(run):
-                    break
-                values.append(run[at + header : at + header + length])
-                at += header + length
-            if at == len(run) and values and max(len(value) for value in values) >= 4:
-                return values
-    return None
 
 
 @register

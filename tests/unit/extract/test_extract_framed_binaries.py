@@ -15,7 +15,7 @@ import pytest
 
 from detectors.engine import ScanEngine
 from proxy.extract import extract
-from proxy.extract.files.binary import framed_values
+from proxy.extract.files.framing import framed_values
 from tests.unit.extract.extract_helpers import joined, request
 
 UPLOAD = "https://files.oaiusercontent.com/f"
@@ -70,3 +70,20 @@ def test_framing_is_found_only_when_a_chain_covers_the_run() -> None:
 def test_a_clean_binary_gains_nothing(engine: ScanEngine) -> None:
     data = _padded(cbor2.dumps({"title": "Quarterly figures", "pages": 12}))
     assert not engine.scan(joined(upload(data))).categories
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xa2dcasefreviewdninoi" + NINO.encode(),  # CBOR map, no control byte: reads as text
+        b"\x82\xa4case\xa6review\xa4note\xd9\x46" + NOTE[:70].encode(),  # MessagePack
+    ],
+    ids=["cbor", "msgpack"],
+)
+def test_a_small_serialised_file_that_reads_as_text_is_read_by_its_framing(
+    engine: ScanEngine, data: bytes
+) -> None:
+    decoded = cbor2.loads(data) if data[0] == 0xA2 else msgpack.unpackb(data)
+    assert NINO in str(decoded)
+    text = joined(upload(data))
+    assert "UK_NINO" in {f.entity_type for f in engine.scan(text).findings}
