@@ -9,6 +9,15 @@ from __future__ import annotations
 import re
 
 _ASCII_RUN = re.compile(rb"[\x20-\x7e]{8,}")
+#: first bytes of a serialised container: CBOR arrays and maps (0x80-0xbf), MessagePack
+#: fixmap / fixarray (0x80-0x9f), str8 and array/map 16/32 (0xd9, 0xdc-0xdf)
+_CONTAINER_START = frozenset({*range(0x80, 0xC0), 0xD9, 0xDC, 0xDD, 0xDE, 0xDF})
+
+
+def starts_serialised(data: bytes) -> bool:
+    """Whether ``data`` starts like a CBOR or MessagePack container (the text kind's test
+    before it reads framed values: prose lines too can happen to chain)."""
+    return bool(data) and data[0] in _CONTAINER_START
 
 
 def framed_values(run: str) -> list[str] | None:

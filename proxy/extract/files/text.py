@@ -11,7 +11,7 @@ import re
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import header_param
 from proxy.extract.files.embedded_objects import rtf_payloads
-from proxy.extract.files.framing import framed_runs
+from proxy.extract.files.framing import framed_runs, starts_serialised
 from proxy.extract.files.kind import FileKind, Probe, register
 from proxy.extract.markup import html_text
 from proxy.extract.values import decode_text, json_text, loads
@@ -169,7 +169,8 @@ class Text(FileKind):
         text = _text_of(probe)
         col.text(text, where)
         col.text(ebcdic_text(probe.data), f"{where}<ebcdic>")
-        if not _is_utf8(probe.data):  # a small CBOR / MessagePack file reads as cp1252
+        if starts_serialised(probe.data) and not _is_utf8(probe.data):
+            # a small CBOR / MessagePack map has no control byte: it reads as cp1252 text
             col.text(framed_runs(probe.data), f"{where}<strings framed>")
         if _FOLDED.search(text[:4096]) or probe.ext in _FOLDING_EXTENSIONS:
             unfolded = _LINE_FOLD.sub("", text)
