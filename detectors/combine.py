@@ -99,12 +99,12 @@ PRIVATE_FORMS = frozenset(
      "role_name", "salutation_name", "field_name", "handle_name", "slug_name",
      "greeting_name", "workplace_name", "cued_name", "graded_name", "staff_number",
      "person_reference", "contacted_name", "labelled_name_upper", "labelled_name_lower",
-     "split_field_name", "split_cell_name"}
+     "split_field_name", "split_cell_name", "initials_age"}
 )  # fmt: skip
 #: a labelled staff / payroll number: a person's reference, one token (no lone-word rule)
 ID_FORMS = frozenset(
     {"staff_number", "person_reference", "glued_name", "field_name", "handle_name", "slug_name",
-     "labelled_name_upper", "split_cell_name"}
+     "labelled_name_upper", "split_cell_name", "initials_age"}
 )  # fmt: skip
 #: name forms that address or place the person ("Dear Aisha", "Hi Aaron,", "Kerry in
 #: payroll"): a lone forename is then a name
@@ -367,6 +367,8 @@ def combine(
             text, max(0, n.start - RECORD_CHARS), n.start
         ):
             continue  # two cells are one name under a forename / surname header only
+        if n.form == "initials_age" and not (reg.casework or reg.involved):
+            continue  # "GH, 42, ex-forces": initials stand for someone in casework only
         if reg.toy and toy_lead and " " not in name_text.strip():
             continue  # "a fictional employee, 'Sam', discloses ...": a lone name is a character
         if foreign and not name_words.forename(name_text.split()[0]):
@@ -593,7 +595,17 @@ def _stated(text: str, name: Item, term: Item) -> bool:
     """The text states the special-category fact about the person (rather than asking
     whether a figure had it): "X, who has MS", "X has MS" ("his MS" alone does not: "a
     biography of X, including his illness" asks about a figure)."""
-    return term.start >= name.end and bool(_STATED_BETWEEN.match(text, name.end, term.start))
+    return term.start >= name.end and bool(
+        _STATED_BETWEEN.match(text, name.end, term.start)
+        # "the adjustments for Karen Hughes (menopause, anxiety)", "Hughes, K. - epilepsy":
+        # a bracket or dash right after the name opens what the writer states about them
+        # (red team RT-139)
+        or _BRACKETED_AFTER.fullmatch(text, name.end, term.start)
+    )
+
+
+#: between a name and its fact: an opening bracket, a dash or a colon (and blanks)
+_BRACKETED_AFTER = re.compile(r"[ \t]{0,3}(?:[(\[]|[-–—:][ \t])[ \t]{0,3}")
 
 
 #: a later mention of a named person is looked for this far after the full name

@@ -267,6 +267,13 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
             r"[ \t]*(?:[-–—:;,(|\t\n]|$)",
             0.6,
         ),
+        # a referral's "GH, 42, ex-forces, PTSD ..." (red team RT-132): initials in
+        # capitals, then an age, opening a line or a request's data after its colon
+        Pattern(
+            "initials_age",
+            r"(?:^|\n|:[ \t]+)(?P<v>[A-Z]{2,3}),[ \t]+(?:aged[ \t]+)?\d{1,2}(?:[ \t]*(?:yrs|y/o|yo))?,",
+            0.5,
+        ),
         # a list entry "Surname, I. - condition" / "Surname, I.J.: ..." (red team RT-58
         # addendum): a surname and initials, then a dash or colon opening the entry's
         # notes (a citation's "Surname, I. (2019)" has no dash)

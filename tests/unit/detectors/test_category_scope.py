@@ -166,3 +166,49 @@ def test_an_acronym_before_a_forename_in_prose(engine) -> None:
         "journey is unchanged."
     )
     assert "PERSONAL_DATA" not in categories(engine, text)
+
+
+# Rule: a bracket, dash or colon right after a name opens what the writer states about the
+# person ("the adjustments for X (menopause, anxiety)"), so a question-form request about a
+# private person's conditions is no general-knowledge question; a figure asked about with
+# a possessive ("Summarise Stephen Hawking's ALS") and a bracketed role stay allowed.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Describe the adjustments for Paula Whitfield (menopause, migraines).",
+        "What support is there for Declan Moss (epilepsy)?",
+    ],
+)
+def test_a_bracketed_fact_after_a_name(engine, text) -> None:
+    assert categories(engine, text) == PERSONAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Summarise Stephen Hawking's ALS and how it affected his work.",
+        "Who was Stephen Hawking (physicist) and what did he discover?",
+    ],
+)
+def test_a_figure_asked_about(engine, text) -> None:
+    assert categories(engine, text) == []
+
+
+# Rule: in casework, initials in capitals followed by an age ("GH, 42, ...") at a line
+# start or after a request's colon stand for the person, so the conditions in that entry
+# are about someone; the same shape outside casework ("UK, 42, ...") names no one.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write the referral: KT, 37, single parent, anxiety and depression, wants help with "
+        "her PIP claim.",
+        "Handover notes:\nRB, 58, lives alone, COPD, missed his last two appointments.\n",
+    ],
+)
+def test_initials_and_an_age_in_casework(engine, text) -> None:
+    assert categories(engine, text) == PERSONAL
+
+
+def test_initials_and_a_number_outside_casework(engine) -> None:
+    text = "Explain: UK, 42, is the answer in the quiz; depression era questions come next."
+    assert categories(engine, text) == []

@@ -32,6 +32,7 @@ REVIEWED = {
     "combine._STATEMENT_BEFORE": "disjoint: one character class",
     "combine._QUESTION_HEAD_END": "one character, a class or a newline, with a one-character lookahead",
     "combine._STATED_BETWEEN": "anchored (match at the name's end): whitespace then literals",
+    "combine._BRACKETED_AFTER": "anchored (fullmatch between a name and a term), bounded repeats {0,3}",
     "combine._WHO_HAS": "bounded: 24 chars before a term",
     "combine._LABELLED_LINE": "bounded: 40 chars before a name",
     "combine._SURNAME_FIELD": "disjoint: literal phrases",
