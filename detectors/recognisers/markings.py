@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import unquote_plus
 
 from presidio_analyzer import Pattern
 
@@ -218,6 +219,36 @@ def _marking_cell(text: str, start: int, end: int, line_start: int, line_end: in
     return False
 
 
+#: what opens a value the marking then heads: a JSON string value or array element (also
+#: JSON inside a JSON string: ``\\"note\\": \\"``), a URL query value (red team RT-133)
+_VALUE_OPEN = re.compile(r'(?:(\\?")\s*:\s*\\?"|\[\s*(\\?")|[?&][\w.\-]{1,40}(=))$')
+#: a value's content after its marking: a few words, or a separator and content
+_VALUE_CONTENT = re.compile(r"^\s*(?:[:\-|/]\s*\S|(?:\S+\s+){3}\S)")
+
+
+def _value_after(
+    text: str, line_start: int, raw_before: str, end: int, line_end: int
+) -> str | None:
+    """When the marking begins a value (a JSON string value or array element, a URL query
+    value, or a cell of a delimited row under a header row of at least three short cells):
+    the rest of that value after the marking; else None."""
+    after = text[end:line_end]
+    m = _VALUE_OPEN.search(raw_before)
+    if m:
+        if m.group(3):  # a query value ends at the next parameter
+            return unquote_plus(after.split("&", 1)[0].split("#", 1)[0])
+        quote = m.group(1) or m.group(2) or '"'
+        return after.split(quote, 1)[0]
+    delimiter = raw_before[-1:]
+    if delimiter not in _DELIMITERS or raw_before.count(delimiter) > 40:
+        return None
+    header_end = text.rfind("\n", 0, max(0, line_start - 1))
+    cells = _cells(text[header_end + 1 : max(0, line_start - 1)], delimiter)
+    if len(cells) < 3 or not all(0 < len(c) <= 40 for c in cells):
+        return None
+    return after.split(delimiter, 1)[0]
+
+
 def _is_upper(token: str) -> bool:
     letters = [c for c in token if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters)
@@ -306,6 +337,14 @@ class MarkingRecogniser(Recogniser):
             after = ""
         after_core = after.strip(_DECOR)
         line = text[line_start:line_end]
+        # a marking heading a value with content after it (a JSON string, a CSV cell, a URL
+        # query value) is read as a marking heading its line
+        if before and after_core:
+            rest = _value_after(text, line_start, raw_before, end, line_end)
+            if rest is not None and _VALUE_CONTENT.match(rest):
+                # the value is the marking's line: its content is what is judged
+                before = raw_before = ""
+                line = token + rest
         # the part before may be another marking ("TOP SECRET//UK EYES ONLY")
         if before and entity == "UK_EYES_ONLY" and _is_upper(before):
             before = ""
