@@ -65,6 +65,7 @@ class LiteralTriggerPattern(Pattern):
         literals: tuple[str, ...],
         residue: str | None = None,
         residue_parts: tuple[str, ...] = (),
+        self_gated: bool = False,
     ) -> None:
         super().__init__(name, regex, score)
         self.literals = literals
@@ -72,6 +73,10 @@ class LiteralTriggerPattern(Pattern):
         #: patterns one of which matches iff ``residue`` does: the engine's RE2 sets search
         #: them apart (a large alternation of counted runs builds more DFA states)
         self.residue_parts = residue_parts
+        #: the recogniser tests this trigger itself, in the literal pass and the RE2 sets
+        #: it runs anyway (``candidates_for`` yields nothing where the trigger does not
+        #: match): the engine calls it on every view instead of reading the text for it twice
+        self.self_gated = self_gated
 
 
 @dataclass(slots=True)

@@ -113,12 +113,17 @@ class ScanEngine:
         literal_groups: list[tuple[str, ...]] = []
         self._literal_owner: list[int] = []
         apart: list[list[int]] = []  # families of regexes packed among themselves
+        #: patterns whose recogniser gates itself (``LiteralTriggerPattern.self_gated``)
+        self._always: list[int] = []
         for rec in self.recognisers:
             for i, rx in enumerate(rec.regexes):
                 index = len(self._patterns)
                 self._patterns.append((rec, i))
                 pattern = rec.patterns[i]
                 searched: str | None = rx
+                if isinstance(pattern, LiteralTriggerPattern) and pattern.self_gated:
+                    self._always.append(index)
+                    continue
                 if isinstance(pattern, LiteralTriggerPattern):
                     literal_groups.append(pattern.literals)
                     self._literal_owner.append(index)
@@ -259,6 +264,7 @@ class ScanEngine:
         out: list[Candidate] = []
         owner = self._set_owner
         found = {owner[i] for i in self._sets.matching(data, text)}
+        found.update(self._always)
         if self._literals is not None:
             literal_owner = self._literal_owner
             found.update(literal_owner[g] for g in self._literals.groups_in(fold(text)))

@@ -716,7 +716,13 @@ class CredentialRecogniser(Recogniser):
         residue_parts = tuple(f"(?i)(?:{p})" for p in prefilters)
         self.PATTERNS = (
             LiteralTriggerPattern(
-                "credential_keywords", trigger, 0.9, tuple(keywords), residue, residue_parts
+                "credential_keywords",
+                trigger,
+                0.9,
+                tuple(keywords),
+                residue,
+                residue_parts,
+                self_gated=True,
             ),
         )
         super().__init__()
@@ -775,6 +781,13 @@ class CredentialRecogniser(Recogniser):
                 RE2_OPTIONS,
                 SMALL_FAMILY_PER_SET,
             )
+        # the trigger's residue (each prefilter under (?i)), asked only of a text with no
+        # keyword and no prefilter match where a pass that needs no rule could find a hit
+        self._residue_sets = (
+            PackedSets(list(residue_parts), RE2_OPTIONS, SMALL_FAMILY_PER_SET)
+            if residue_parts
+            else None
+        )
 
     @property
     def entities(self) -> list[str]:
@@ -785,11 +798,16 @@ class CredentialRecogniser(Recogniser):
         """Hits of the rules whose keywords occur; where hits overlap, a provider rule wins
         over a generic one (:func:`_is_generic`), then the earlier hit, then by rule set
         (ours, gitleaks, Nosey Parker), then the longer hit."""
-        gated, starts = self._index.scan(text, fold(text))
+        folded = fold(text)
+        gated, starts = self._index.scan(text, folded)
         tables = self._table_gate in gated or not self._table_literals
         gated.discard(self._table_gate)
         if self._prefilter_sets is not None:
-            gated.update(self._prefilter_rules[i] for i in self._prefilter_sets.matching(data))
+            gated.update(
+                self._prefilter_rules[i] for i in self._prefilter_sets.matching(data, text)
+            )
+        if not gated and not self._triggered(text, data, tables):
+            return
         hits: list[Candidate] = []
         c2b: list[int] | None = None
         for rule_index in sorted(gated):
@@ -810,7 +828,7 @@ class CredentialRecogniser(Recogniser):
         hits += self._joined_literal_hits(data, b2c)
         hits += self._unescaped_hits(text, data)
         if tables:
-            hits += self._table_hits(text, data)
+            hits += self._table_hits(text, data, folded)
         rank = self._source_rank
         hits.sort(
             key=lambda c: (_is_generic(c.entity), c.start, rank.get(c.pattern, 0), c.start - c.end)
@@ -825,12 +843,22 @@ class CredentialRecogniser(Recogniser):
             starts.insert(i, c.start)
         yield from kept
 
+    def _triggered(self, text: str, data: bytes, tables: bool) -> bool:
+        """For a text where no rule runs (no keyword, no prefilter match): whether the
+        trigger (:class:`LiteralTriggerPattern`: a keyword, or the residue) matches and a
+        pass that needs no rule (joined literals, HTML-escaped lines, password tables) could
+        find a hit. False means no hit either way: the engine's gate used to ask the
+        trigger first; the recogniser answers it here from the passes it runs anyway."""
+        if not (tables or _quotes(data) >= 4 or _escaped(data)):
+            return False  # nothing can be found, whatever the trigger says
+        return self._residue_sets is not None and bool(self._residue_sets.matching(data, text))
+
     def _joined_literal_hits(self, data: bytes, b2c) -> list[Candidate]:
         """Provider tokens written as adjacent string literals, the way code splits them
         (``"AKIAQ3EG" + "RKTN7V2XPZ5M"``, ``''.join(['ghp_', '...', '...'])``): the pieces
         are joined and the provider rules run on the join; a hit spans the whole run."""
-        if b'"' not in data and b"'" not in data:
-            return []
+        if _quotes(data) < 4:
+            return []  # a run is two literals or more, each between two quotes
         out: list[Candidate] = []
         for n, m in enumerate(_LITERAL_RUN.finditer(data)):
             if n >= _MAX_LITERAL_RUNS:
@@ -859,7 +887,7 @@ class CredentialRecogniser(Recogniser):
         ampersand entity is unescaped and the rules run on it; a hit maps back to the
         original characters (an entity to its whole ``&...;``). Bounded: the first
         :data:`_MAX_ESCAPED_LINES` such lines, each up to :data:`_MAX_ESCAPED_LINE` chars."""
-        if b"&" not in data or _ESCAPED_ENTITY.search(data) is None:
+        if not _escaped(data):
             return []
         out: list[Candidate] = []
         for n, line in enumerate(_ESCAPED_LINE.finditer(text)):
@@ -890,24 +918,21 @@ class CredentialRecogniser(Recogniser):
                     out.append(dataclasses.replace(c, start=s, end=e))
         return out
 
-    def _table_hits(self, text: str, data: bytes) -> list[Candidate]:
+    def _table_hits(self, text: str, data: bytes, folded: str) -> list[Candidate]:
         """A table whose header names a password column (Markdown, CSV, TSV, ``;``-separated:
         ``| System | Username | Password |``, ``username,password,role``): each row's cell in
         that column is judged as a typed password (:func:`table_password`). Bounded: the
         first :data:`_MAX_TABLES` headers, :data:`_MAX_TABLE_ROWS` rows each."""
-        if _TABLE_HEADER.search(data) is None:
-            return []
         out: list[Candidate] = []
-        for n, header in enumerate(_TABLE_HEADER.finditer(text)):
+        for n, (header_start, line) in enumerate(self._table_headers(text, data, folded)):
             if n >= _MAX_TABLES:
                 break
-            line = header.group(0)
             delimiter = max("|\t,;", key=line.count)
             cells = _cells(line, delimiter)
             columns = [i for i, (_, _, cell) in enumerate(cells) if _PASSWORD_CELL.match(cell)]
             if not columns or len(cells) < 2:
                 continue
-            at = header.end() + 1
+            at = header_start + len(line) + 1
             for _ in range(_MAX_TABLE_ROWS):
                 if at >= len(text):
                     break
@@ -932,11 +957,48 @@ class CredentialRecogniser(Recogniser):
                 at = stop + 1
         return out
 
+    def _table_headers(self, text: str, data: bytes, folded: str) -> Iterator[tuple[int, str]]:
+        """``(start, line)`` of each password-table header line, in order: what
+        ``_TABLE_HEADER.finditer(text)`` finds, searched only on the lines that hold one of
+        its anchor literals (found in ``folded``). A match of ``(?m)^[^\\n]{0,300}...[^\\n]{0,300}$``
+        is always one whole line (``^`` to ``$``, no newline inside), and each line is one
+        search on the line alone (its edges are a newline or the text's, as in the whole
+        text, so ``^``, ``$`` and ``\\b`` read the same); the lines with none of the literals
+        cannot match. More than a plain search costs (:func:`_few`): the whole text, once."""
+        if not self._table_literals:
+            if _TABLE_HEADER.search(data) is not None:
+                for m in _TABLE_HEADER.finditer(text):
+                    yield m.start(), m.group(0)
+            return
+        ats = sorted(
+            at
+            for literal in self._table_literals
+            for at in _occurrences(folded, literal, _few(len(text)) + 1)
+        )
+        if len(ats) > _few(len(text)):
+            for m in _TABLE_HEADER.finditer(text):
+                yield m.start(), m.group(0)
+            return
+        line_start = -1
+        previous = 0
+        for at in ats:
+            newline = folded.rfind("\n", previous, at)  # the last newline since the last one
+            previous = at
+            if newline < 0 and line_start >= 0:
+                continue  # on the line already searched
+            line_start = newline + 1
+            end = text.find("\n", at)
+            line = text[line_start : end if end >= 0 else len(text)]
+            if _TABLE_HEADER.match(line) is not None:
+                yield line_start, line
+
     def _matching_rules(self, text: str, data: bytes) -> set[int]:
         """Indices of the rules whose keywords occur (any case) or whose prefilter matches."""
         found = self._keyword_rules.groups_in(fold(text))
         if self._prefilter_sets is not None:
-            found.update(self._prefilter_rules[i] for i in self._prefilter_sets.matching(data))
+            found.update(
+                self._prefilter_rules[i] for i in self._prefilter_sets.matching(data, text)
+            )
         return found
 
     def _rule_hits(
@@ -968,13 +1030,18 @@ class CredentialRecogniser(Recogniser):
     def _keep(self, rule: CredentialRule, value: str, m, data: bytes) -> bool:
         """Whether a hit stands: every test below must pass (a conjunction of pure tests, so
         their order is free: the cheap ones that reject most hits, such as a digest after
-        ``checksum:``, come first; the placeholder test and the rule's checks last)."""
+        ``checksum:``, come first; the allow-list searches, large RE2 programs whose DFA a
+        fresh worker builds value by value, last)."""
         if rule.entity in _CHECKSUM_FAMILIES and checksummed_token(value):
             return True  # its own checksum says it is a real token of the format
         low = value.lower()
         if any(w in low for w in rule.file_stopwords) or any(w in low for w in rule.stopwords):
             return False
         if rule.entropy is not None and entropy(value) < rule.entropy:
+            return False
+        if rule.placeholders and is_placeholder(value):
+            return False
+        if not all(CHECKS[name](value) for name in rule.checks):
             return False
         value_allowed, match_allowed, line_allowed = self._allow[rule.id]
         if value_allowed is not None and value_allowed(value):
@@ -987,9 +1054,7 @@ class CredentialRecogniser(Recogniser):
             hi = data.find(b"\n", e)
             if line_allowed(data[lo : hi if hi >= 0 else len(data)]):
                 return False
-        if rule.placeholders and is_placeholder(value):
-            return False
-        return all(CHECKS[name](value) for name in rule.checks)
+        return True
 
 
 def _anchor(rule: CredentialRule):
@@ -1116,6 +1181,29 @@ def _cells(line: str, delimiter: str) -> list[tuple[int, int, str]]:
         if out and not out[-1][2]:
             out = out[:-1]
     return out
+
+
+def _quotes(data: bytes) -> int:
+    return data.count(b'"') + data.count(b"'")
+
+
+def _escaped(data: bytes) -> bool:
+    """An HTML entity that hides a config line's structure (:func:`_unescaped_hits`)."""
+    return b"&" in data and _ESCAPED_ENTITY.search(data) is not None
+
+
+def _few(length: int) -> int:
+    """Line searches that cost less than one search of a text of ``length`` characters."""
+    return 64 + length // 1024
+
+
+def _occurrences(folded: str, literal: str, most: int) -> Iterator[int]:
+    """Where ``literal`` starts in ``folded`` (overlapping ones too), the first ``most``."""
+    at = folded.find(literal)
+    while at >= 0 and most > 0:
+        yield at
+        most -= 1
+        at = folded.find(literal, at + 1)
 
 
 def table_password(value: str) -> bool:

@@ -289,3 +289,69 @@ def test_frequent_literals_fall_back_to_the_plain_search() -> None:
     hits = _hits(rec, text)
     assert hits == _hits(_plain(), text)
     assert len(hits) >= 3
+
+
+def test_table_headers_are_the_whole_text_search() -> None:
+    """Rule: the password-table header lines, searched line by line where a header literal
+    occurs, are exactly ``_TABLE_HEADER.finditer`` over the whole text (start and line), on
+    generated texts with header rows, long lines (the 300-character bounds), CRLF, LONG S
+    (RE2's ``(?i)`` folds it to s), words that only contain a keyword (no word boundary),
+    and a dump with more occurrences than line searches pay for."""
+    from detectors.recognisers.credentials import _TABLE_HEADER
+
+    rec = _fast()
+    rng = random.Random(12)
+    rows = [
+        "| System | User | Password |", "user,pwd,role", "Passphrases\tnote", "mypassword;x",
+        "pa\u017fsword | host", "x" * 299 + " password", "x" * 301 + " password",
+        "password " + "y" * 300, "password " + "y" * 301, "PASSCODE,passwd\r", "",
+    ]  # fmt: skip
+    texts = ["\n".join(rng.choice(rows) for _ in range(rng.randint(1, 8))) for _ in range(400)]
+    texts += ["\n".join(["name,password"] * 200), "password\n" * 3 + "z" * 5000]
+    for text in texts:
+        expected = [(m.start(), m.group(0)) for m in _TABLE_HEADER.finditer(text)]
+        assert list(rec._table_headers(text, text.encode(), fold(text))) == expected, repr(text)
+    assert any(list(rec._table_headers(t, t.encode(), fold(t))) for t in texts)
+
+
+def test_self_gated_trigger_is_the_engine_gate() -> None:
+    """Rule: the recogniser gates itself (the engine calls it on every view): where its
+    trigger pattern (any keyword, any case, or a prefilter under ``(?i)``) does not match,
+    it finds nothing; where it does, it finds what it found when the engine's gate had
+    asked the trigger first (every pass run unconditionally). Corpus views and generated
+    texts, with joined literals, HTML-escaped lines and password tables, which need no
+    keyword of a rule."""
+    from detectors.engine import ScanEngine
+
+    rec = _fast()
+    (trigger,) = rec.PATTERNS
+    assert trigger.self_gated
+    engine = ScanEngine(load_ner=False)
+    index = next(i for i, (r, _) in enumerate(engine._patterns) if isinstance(r, type(rec)))
+    assert index in engine._always and index not in engine._set_owner
+    trigger_rx = rec.compiled[0]
+    texts = [json.loads(line)["text"] for line in (CORPUS / "dev.jsonl").read_text().splitlines()]
+    extra = ['"AKIAQ3EG" + "RKTN7V2XPZ5M"', "&quot;a&quot; + &quot;b&quot;", "| passcode |\n| x |"]
+    extra += ["x " + "0F" * 16 + "-" + "AB" * 4 + "-" + "CD" * 4 + ' "ab" + "cd"']
+    texts += extra + _generated(random.Random(3), [*_pieces(rec), *extra], 800)
+    ungated = CredentialRecogniser()
+    ungated._triggered = lambda _text, _data, _tables: True  # every pass, as the engine ran it
+    triggered = 0
+    for text in texts:
+        data = text.encode()
+        b2c = None if len(data) == len(text) else _byte_to_char(data)
+        got = _hits(rec, text)
+        if trigger_rx.search(data) is None:
+            assert got == [], repr(text)
+            continue
+        triggered += 1
+        assert got == [
+            (c.entity, c.start, c.end, c.pattern)
+            for c in ungated.candidates_for(0, text, data, b2c)
+        ], repr(text)
+    assert 100 < triggered < len(texts)
+    # a join that makes a keyword no piece holds: the passes find it, the trigger does not
+    # match, so the engine never asked (and still does not)
+    split = 'k = "AK" + "IAQ3EGRKTN7V2XPZ5M"'
+    assert trigger_rx.search(split.encode()) is None
+    assert _hits(rec, split) == [] != _hits(ungated, split)

@@ -34,11 +34,13 @@ def _sample_texts(step: int = 3) -> list[str]:
 
 def _set_regexes(engine) -> list[str]:
     """What the engine's gate searches, in its order: each pattern, a literal trigger's
-    residue parts (or residue) in its place."""
+    residue parts (or residue) in its place; nothing of a self-gated trigger."""
     out = []
     for rec in engine.recognisers:
         for i, rx in enumerate(rec.regexes):
             pattern = rec.patterns[i]
+            if getattr(pattern, "self_gated", False):
+                continue
             if getattr(pattern, "residue_parts", ()):
                 out += pattern.residue_parts
                 continue
