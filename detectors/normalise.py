@@ -337,6 +337,22 @@ def _uts39_skeletons() -> dict[str, str]:
     return table
 
 
+@functools.cache
+def _dash_confusables() -> frozenset[str]:
+    """The symbols the Unicode confusables data (UTS #39) lists as look-alikes of ``-``
+    (``˗`` U+02D7 MODIFIER LETTER MINUS SIGN, ``➖``); dash punctuation (category Pd:
+    ``᠆`` U+1806 MONGOLIAN TODO SOFT HYPHEN, ``⸗``) is mapped by its category. Letters
+    (``Ⲻ``) and sentence punctuation (the Arabic full stop) are left alone."""
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    return frozenset(
+        g["c"]
+        for g in data.get("-", ())
+        if len(g["c"]) == 1 and unicodedata.category(g["c"]) in ("Pd", "Sk", "Sm", "So")
+    )
+
+
 def _fold_letter(ch: str) -> str:
     mapped = _CONFUSABLES.get(ch)
     if mapped is not None:
@@ -367,6 +383,8 @@ def _unicode_char(ch: str) -> str:
     mapped = _CONFUSABLES.get(ch)
     if mapped is not None:
         return mapped
+    if cat == "Pd" or ch in _dash_confusables():  # any dash reads as a hyphen (RT-73)
+        return "-"
     folded = unicodedata.normalize("NFKC", ch)
     if folded[:1] == " " and len(folded) > 1 and not ch.isspace():
         return ch  # a spacing diacritic (¨ ´ ¸ ˜) is one symbol, not a space and a mark
@@ -987,6 +1005,7 @@ def prepare() -> None:
     that an engine built in the scan template hands them to each forked worker instead of
     each worker building them on its first non-ASCII or blob-shaped text."""
     _uts39_skeletons()
+    _dash_confusables()
     _blob_sets()
     _shape_set()
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import unicodedata
 import urllib.parse
+
+import pytest
 
 from detectors.normalise import Limits, normalise
 
@@ -95,3 +98,23 @@ def test_separated_numbers_that_are_not_text_are_not_decoded() -> None:
 
     for text in ("MAC aa:bb:cc:dd:ee:ff", "12-03-19 10:30:45", "scores 10, 20, 30, 40, 50, 60"):
         assert [v.origin for v in normalise(text)] == ["text"], text
+
+
+_DASHES = [chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Pd"]
+
+
+@pytest.mark.parametrize("dash", [*_DASHES, "\u02d7", "\u2796"], ids=lambda d: f"U+{ord(d):04X}")
+def test_every_dash_reads_as_a_hyphen(engine, dash) -> None:
+    """Rule (red team RT-73): any dash punctuation (Unicode category Pd) and the UTS #39
+    look-alikes of '-' (MODIFIER LETTER MINUS SIGN, HEAVY MINUS SIGN) read as a hyphen, so a
+    marking joined by one is the marking."""
+    text = f"OFFICIAL{dash}SENSITIVE: the plan to close the Leeds office next year"
+    assert normalise(text)[0].text.startswith("OFFICIAL-SENSITIVE")
+    assert "OFFICIAL_SENSITIVE" in engine.scan(text).categories
+
+
+def test_sentence_punctuation_is_no_dash() -> None:
+    """Rule: the Arabic full stop (a confusable of '-' in the data, but a full stop) and
+    letters listed as look-alikes of '-' (COPTIC CAPITAL LETTER DIALECT-P NI) are kept."""
+    for ch in ("\u06d4", "\u2cba"):
+        assert ch in normalise(f"word{ch}word")[0].text
