@@ -1,0 +1,58 @@
+"""Credentials, issue 14: a password stated in German, French, Welsh or Spanish prose
+(``Passwort:``, ``mot de passe :``, ``cyfrinair:``, ``la contraseña es``), both sides:
+the value found with a colon or after the verb, and what such sentences also say (the
+password is wrong, required, a placeholder, a word) passes. Values made up here."""
+
+from __future__ import annotations
+
+import pytest
+
+WITH_PASSWORDS = [
+    # German
+    "Das Passwort ist Gr4nary&Wharf19, bitte nicht weitergeben.",
+    "Passwort: Leeds#Quarry2025",
+    "Das Passwort für das WLAN lautet Harrogate!Spa7",
+    "Kennwort = Otter99!brook",
+    "Mein neues Passwort ist jetzt Kettle-Biscuit42",
+    # French
+    "Le mot de passe est Tulip!Garden2026, merci de le changer.",
+    "mot de passe : Penguin-Ice-45",
+    "Le mot de passe du compte admin est Quill&Ink2026",
+    "mot-de-passe=Marmalade#14",
+    # Welsh
+    "Mae'r cyfrinair yn Castell#Caerdydd24",
+    "cyfrinair: Llanelli!Rygbi19",
+    "Y cyfrinair ar gyfer y wi-fi yw Eryri-2026-Haf",
+    # Spanish
+    "La contraseña es Playa#Sol2026",
+    "contraseña: Madrid!Norte88",
+]
+
+WITHOUT_PASSWORDS = [
+    "Das Passwort ist falsch.",
+    "Passwort: ********",
+    "Das Passwort ist erforderlich und muss 12 Zeichen lang sein.",
+    "Passwort: <Ihr Passwort>",
+    "Le mot de passe est incorrect, veuillez réessayer.",
+    "mot de passe : votre_mot_de_passe",
+    "Le mot de passe est obligatoire.",
+    "Mae'r cyfrinair yn anghywir.",
+    "cyfrinair: ${CYFRINAIR}",
+    "La contraseña es obligatoria.",
+    "contraseña: changeme",
+    "Wie ändere ich mein Passwort? Das Passwort ist abgelaufen.",
+    "Comment réinitialiser le mot de passe de mon compte ?",
+]
+
+
+@pytest.mark.parametrize("text", WITH_PASSWORDS)
+def test_password_stated_in_another_language_is_found(engine, text: str) -> None:
+    found = [f for f in engine.scan(text).findings if f.category == "CREDENTIALS"]
+    assert {f.entity_type for f in found} == {"GENERIC_PASSWORD"}, text
+    value = text[found[0].start : found[0].end]
+    assert any(c.isdigit() for c in value) and " " not in value
+
+
+@pytest.mark.parametrize("text", WITHOUT_PASSWORDS)
+def test_sentences_about_a_password_in_another_language_pass(engine, text: str) -> None:
+    assert "CREDENTIALS" not in engine.scan(text).categories, text
