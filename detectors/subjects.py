@@ -80,6 +80,10 @@ _COORDINATED_BEFORE = re.compile(r"[A-Z][\w'\-.]*\s*(?:,|and|&)\s*$")
 _PRONOUN = re.compile(rf"(?i)\b(?:{vocabulary.alternation(_CARRY_PRONOUNS)})\b")
 #: a sentence opening with a third-person subject pronoun ("She has ...", "He is ...")
 _SUBJECT_PRONOUN = re.compile(r"(?i)[\s\"'(\-*]*(?:she|he)\b")
+#: a case note's subjectless line opening with a note abbreviation ("Hx MH", "Cx rang")
+_NOTE_OPENER = re.compile(
+    rf"(?i)[\s\"'(\-*]*(?:{vocabulary.alternation(_VOCAB.list('document.yaml', 'note_openers'))})\b"
+)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+|\n")
 #: person roles a later sentence may refer back by (``document.yaml: back_reference_roles``)
 _BACK_ROLES = vocabulary.alternation(_VOCAB.list("document.yaml", "back_reference_roles"))
@@ -488,6 +492,7 @@ class Structure:
                 _PRONOUN.search(self.text, lo, hi) is None
                 and not (self.coordinated(name) and _PLURAL_PRONOUN.search(self.text, lo, hi))
                 and not self._role_back_reference(name, lo, hi)
+                and not self._note_line(name, lo, hi)
             ):
                 return False
             between = self.text[name[1] : lo]
@@ -500,6 +505,17 @@ class Structure:
         if CARRY_SENTENCES < cs - ns <= TURN_CARRY_SENTENCES and name[1] <= ctx[0]:
             return self._turn_opening_reference(name, cs)
         return False
+
+    def _note_line(self, name: tuple[int, int], lo: int, hi: int) -> bool:
+        """A case note's subjectless line ("Hx MH (anx/dep), DV disclosed last wk"; red team
+        RT-132): in casework, a sentence opening with a note abbreviation is about the one
+        person named before it in its paragraph."""
+        return (
+            _NOTE_OPENER.match(self.text, lo, hi) is not None
+            and bool(self.hits.starts.get("casework") or self.hits.starts.get("framing"))
+            and "\n\n" not in self.text[name[1] : lo]
+            and not self.named_between(name[1], lo)
+        )
 
     def _field_of_only_name(self, name: tuple[int, int], ctx: tuple[int, int]) -> bool:
         """A labelled field on a later line holds the context ("Letter for Jane Smith." |

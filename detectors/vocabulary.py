@@ -113,6 +113,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "reporting_past": "list",
         "back_reference_roles": "list",
         "carry_pronouns": "list",
+        "note_openers": "list",
         "plural_pronouns": "list",
         "who_has_verbs": "list",
         "salutations": "list",

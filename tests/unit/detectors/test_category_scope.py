@@ -212,3 +212,22 @@ def test_initials_and_an_age_in_casework(engine, text) -> None:
 def test_initials_and_a_number_outside_casework(engine) -> None:
     text = "Explain: UK, 42, is the answer in the quiz; depression era questions come next."
     assert categories(engine, text) == []
+
+
+# Rule: in casework, a case note's subjectless line opening with a note abbreviation ("Hx
+# ...", "Cx ...", "PMH ...") is about the one person named before it in its paragraph; a
+# note line in another paragraph is not tied to that name.
+def test_a_case_note_line_after_the_named_client(engine) -> None:
+    text = (
+        "Summarise for the handover: Cx Mrs Okonjo phoned at 09:40, upset. Hx MH (anx/dep), "
+        "self-harm last yr. Cx asking for a call back from the duty worker."
+    )
+    assert categories(engine, text) == PERSONAL
+
+
+def test_a_note_line_in_another_paragraph(engine) -> None:
+    text = (
+        "Summarise for the handover: Cx Mrs Okonjo phoned at 09:40 about the rota.\n\n"
+        "Hx: anxiety awareness training is booked for all staff in March."
+    )
+    assert "SPECIAL_CATEGORY" not in categories(engine, text)

@@ -53,6 +53,7 @@ REVIEWED = {
     "subjects._COORDINATED_AFTER": "bounded: 12 chars after a name",
     "subjects._COORDINATED_BEFORE": "bounded: 40 chars before a name",
     "subjects._PRONOUN": "disjoint: literal words",
+    "subjects._NOTE_OPENER": "anchored (match at a sentence start): one class, literal words",
     "subjects._SENTENCE_END": "disjoint: punctuation, closers, whitespace",
     "subjects._ROLE_NOUN": "disjoint: literal words",
     "subjects._DEFINITE_NOUN": "disjoint: determiners, then letters between spaces",
