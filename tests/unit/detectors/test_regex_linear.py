@@ -122,6 +122,8 @@ REVIEWED = {
     "person._CELL_BREAK": "bounded: the text of one name match (two table cells)",
     "dob._TOKENS": "disjoint: letter runs or digit runs",
     "dob._DOB_CELL": "anchored: a line start or right after one cell separator (lookbehind); spaces, literal labels, a one-character lookahead",
+    "markings._VALUE_OPEN": "disjoint: each branch opens with a literal (a quote, '[', '?'/'&') and walks only the blank run after it; {1,40} bounded; searched on one line",
+    "markings._VALUE_CONTENT": "anchored (match at a value's start): \\S+ / \\s+ runs disjoint, three repeats",
     "markings._SCHEME_COLUMN": "anchored (^...$) on a column name",
     "markings._QUALIFIER_BEFORE": "bounded: a marking's line (240 chars)",
     # address.py, lexicon.py, nhs.py
