@@ -826,6 +826,7 @@ class CredentialRecogniser(Recogniser):
             found = _anchored_matches(rule.regex, data, ranges, len(text), c2b, b2c)
             hits += self._rule_hits(rule, text, data, b2c, found)
         hits += self._joined_literal_hits(data, b2c)
+        hits += self._spaced_hits(data, b2c)
         hits += self._unescaped_hits(text, data)
         if tables:
             hits += self._table_hits(text, data, folded)
@@ -878,6 +879,43 @@ class CredentialRecogniser(Recogniser):
                 for c in self._rule_hits(rule, jtext, joined, None):
                     if c.end - c.start > max(len(p) for p in pieces):  # spans a seam
                         out.append(dataclasses.replace(c, start=s, end=e))
+                        break
+        return out
+
+    def _spaced_hits(self, data: bytes, b2c) -> list[Candidate]:
+        """Provider tokens spelled out one character at a time, a space, tab or NBSP between
+        (``token: g h p _ w W P w ...``, ``s k - p r o j - ...``): the characters are joined
+        and the provider rules run on the join; a hit spans the whole run. Bounded: the
+        first :data:`_MAX_SPACED_RUNS` runs, each up to :data:`_MAX_SPACED_RUN` bytes."""
+        out: list[Candidate] = []
+        for n, m in enumerate(_SPACED_RUN.finditer(data)):
+            if n >= _MAX_SPACED_RUNS:
+                break
+            s, e = m.span(1)
+            if e - s > _MAX_SPACED_RUN:
+                continue  # prose of single letters and words, not one token
+            pieces = _SPACER.split(m.group(1).decode("utf-8"))
+            last = max(i for i, piece in enumerate(pieces) if len(piece) == 1)
+            # the whole run, and the run up to its last single character (a word written
+            # after the token, "... 4 thanks", is not part of it)
+            joins = dict.fromkeys(["".join(pieces), "".join(pieces[: last + 1])])
+            if b2c is not None:
+                s, e = b2c(s), b2c(e)
+            found: set[str] = set()
+            for jtext in joins:
+                joined = jtext.encode("ascii")
+                for rule_index in sorted(self._matching_rules(jtext, joined)):
+                    rule = self.rules[rule_index]
+                    if _is_generic(rule.entity) or rule.id in found:
+                        continue  # a key name and its value spelled out are not one token
+                    for _ in self._rule_hits(rule, jtext, joined, None):
+                        found.add(rule.id)
+                        out.append(
+                            Candidate(
+                                self, rule.entity, s, e, rule.score, rule.id, False, self.TIER,
+                                self.CATEGORY,
+                            )
+                        )  # fmt: skip
                         break
         return out
 
@@ -1133,6 +1171,19 @@ _LITERAL_RUN = re2.compile(
 _TOKEN_PIECES = re2.compile(rb"^[A-Za-z0-9_+/=.~-]+$", RE2_OPTIONS)  # tokens have no spaces
 _MAX_LITERAL_RUNS = 2000
 _LITERAL = re2.compile(r""""([^"\n]{1,60})"|'([^'\n]{1,60})'""", RE2_OPTIONS)
+
+
+#: a token spelled out (group 1): 4+ single token characters, each followed by one space, tab
+#: or NBSP, then more pieces one separator apart (the normaliser may have joined a stretch of
+#: the letters already: ``g h p _ w WPw3kR9... u``); whole pieces only
+_SPACED_RUN = re2.compile(
+    r"(?:^|[^A-Za-z0-9_+/=.-])((?:[A-Za-z0-9_+/=.-][ \t\x{a0}]){4,}"
+    r"[A-Za-z0-9_+/=.-]+(?:[ \t\x{a0}][A-Za-z0-9_+/=.-]+)*)",
+    RE2_OPTIONS,
+)
+_SPACER = re2.compile(r"[ \t\x{a0}]", RE2_OPTIONS)
+_MAX_SPACED_RUNS = 200
+_MAX_SPACED_RUN = 2000
 
 
 #: HTML entities that hide a config line's structure: quotes, angle brackets, ampersand

@@ -56,3 +56,35 @@ def test_password_stated_in_another_language_is_found(engine, text: str) -> None
 @pytest.mark.parametrize("text", WITHOUT_PASSWORDS)
 def test_sentences_about_a_password_in_another_language_pass(engine, text: str) -> None:
     assert "CREDENTIALS" not in engine.scan(text).categories, text
+
+
+_GITHUB = "ghp_wWPw3kR9xQ2mL7vT4nB8cY1zH6jF0sD5aE3u"
+_OPENAI = "sk-proj-Ab3dE5gH7jK9mN2pQ4rS6tU8vW0xY2zA4bC6dE8fG0hJ2kL4"
+_SLACK = "xoxb-2837461950-4719283746501-Kq7Zp2Xw9Lm4Nv8Rt3Yb6Hc1"
+
+SPACED = [
+    ("token: " + " ".join(_GITHUB), "GITHUB_TOKEN"),
+    ("token: " + "\u00a0".join(_GITHUB), "GITHUB_TOKEN"),
+    ("my key is " + " ".join(_OPENAI) + " thanks", "OPENAI_API_KEY"),
+    ("key:\u00a0" + "\u00a0".join(_OPENAI), "OPENAI_API_KEY"),
+    ("slack token " + " ".join(_SLACK), "SLACK_TOKEN"),
+    ("slack token " + "\t".join(_SLACK), "SLACK_TOKEN"),
+]
+SPACED_LOOK_ALIKES = [
+    "token: " + " ".join("abcdefghijklmnopqrstuvwxyz0123456789"),
+    "H E L L O   W O R L D, a b c d e f g h i j k l m n o p q r s t u v w x y z",
+    "the token is a b c d then some words here",
+    "key: " + " ".join("sk-proj-EXAMPLEKEYEXAMPLEKEYEXAMPLEKEY"),
+]
+
+
+@pytest.mark.parametrize(("text", "family"), SPACED)
+def test_a_token_spelled_out_with_spaces_is_found(engine, text: str, family: str) -> None:
+    """RT-133: a provider token spelled out one character at a time (space, tab, NBSP)."""
+    found = [f for f in engine.scan(text).findings if f.category == "CREDENTIALS"]
+    assert family in {f.entity_type for f in found}, text
+
+
+@pytest.mark.parametrize("text", SPACED_LOOK_ALIKES)
+def test_spaced_letters_that_are_no_token_pass(engine, text: str) -> None:
+    assert "CREDENTIALS" not in engine.scan(text).categories, text
