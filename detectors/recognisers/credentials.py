@@ -896,9 +896,13 @@ class CredentialRecogniser(Recogniser):
                 continue  # prose of single letters and words, not one token
             pieces = _SPACER.split(m.group(1).decode("utf-8"))
             last = max(i for i, piece in enumerate(pieces) if len(piece) == 1)
-            # the whole run, and the run up to its last single character (a word written
-            # after the token, "... 4 thanks", is not part of it)
-            joins = dict.fromkeys(["".join(pieces), "".join(pieces[: last + 1])])
+            # the whole run, without its first piece when that is a word or a key glued to
+            # the token (``KEY=s k - ...``, ``is s k - ...``), and up to its last single
+            # character (a word after the token, ``... 4 thanks``, is not part of it)
+            firsts = (0, 1) if len(pieces[0]) > 1 else (0,)
+            joins = dict.fromkeys(
+                "".join(pieces[a:b]) for a in firsts for b in (len(pieces), last + 1) if b > a
+            )
             if b2c is not None:
                 s, e = b2c(s), b2c(e)
             found: set[str] = set()
@@ -1173,11 +1177,12 @@ _MAX_LITERAL_RUNS = 2000
 _LITERAL = re2.compile(r""""([^"\n]{1,60})"|'([^'\n]{1,60})'""", RE2_OPTIONS)
 
 
-#: a token spelled out (group 1): 4+ single token characters, each followed by one space, tab
-#: or NBSP, then more pieces one separator apart (the normaliser may have joined a stretch of
-#: the letters already: ``g h p _ w WPw3kR9... u``); whole pieces only
+#: a token spelled out (group 1): a piece glued before it (``KEY=x``) or none, then 4+
+#: single token characters, each followed by one space, tab or NBSP, then more pieces one
+#: separator apart (the normaliser may have joined a stretch of the letters already:
+#: ``g h p _ w WPw3kR9... u``); whole pieces only
 _SPACED_RUN = re2.compile(
-    r"(?:^|[^A-Za-z0-9_+/=.-])((?:[A-Za-z0-9_+/=.-][ \t\x{a0}]){4,}"
+    r"(?:^|[^A-Za-z0-9_+/=.-])((?:[A-Za-z0-9_+/=.-]+[ \t\x{a0}])?(?:[A-Za-z0-9_+/=.-][ \t\x{a0}]){4,}"
     r"[A-Za-z0-9_+/=.-]+(?:[ \t\x{a0}][A-Za-z0-9_+/=.-]+)*)",
     RE2_OPTIONS,
 )

@@ -69,6 +69,8 @@ SPACED = [
     ("key:\u00a0" + "\u00a0".join(_OPENAI), "OPENAI_API_KEY"),
     ("slack token " + " ".join(_SLACK), "SLACK_TOKEN"),
     ("slack token " + "\t".join(_SLACK), "SLACK_TOKEN"),
+    ("SLACK_TOKEN=" + " ".join(_SLACK), "SLACK_TOKEN"),  # the key glued to the first letter
+    ("OPENAI_API_KEY=" + "\u00a0".join(_OPENAI), "OPENAI_API_KEY"),
 ]
 SPACED_LOOK_ALIKES = [
     "token: " + " ".join("abcdefghijklmnopqrstuvwxyz0123456789"),
