@@ -104,6 +104,28 @@ def _long(data: bytes, at: int) -> tuple[int, int]:
             return (result >> 1) ^ -(result & 1), at
 
 
+def _sized(data: bytes, at: int) -> tuple[int, int]:
+    """A length (an Avro long) at ``at`` that must fit in what is left of ``data``: a
+    negative or overlong one is damage (a negative one would walk back and loop)."""
+    size, at = _long(data, at)
+    if size < 0 or at + size > len(data):
+        raise ValueError("Avro length out of range")
+    return size, at
+
+
+def _inflated(make, block: bytes, room: int) -> int:
+    """Bytes ``block`` inflates to, reading every concatenated stream as the standard
+    library's one-shot ``decompress`` does (at most ``room`` and then a little more)."""
+    total = 0
+    while block and total < room:
+        decompressor = make()
+        total += len(decompressor.decompress(block, room - total))
+        if not decompressor.eof:
+            break  # output capped (past room: too large) or a truncated stream
+        block = decompressor.unused_data
+    return total
+
+
 def _check_blocks(col: Collector, data: bytes) -> None:
     """Walk the container's blocks before fastavro inflates them (it inflates each block
     whole): a deflate block that inflates past ``max_archive_bytes`` is ``too_large``."""
@@ -121,10 +143,11 @@ def _check_blocks(col: Collector, data: bytes) -> None:
                 _size, at = _long(data, at)
                 count = -count
             for _ in range(count):
-                size, at = _long(data, at)
+                col.budget.check_time()
+                size, at = _sized(data, at)
                 key = data[at : at + size]
                 at += size
-                size, at = _long(data, at)
+                size, at = _sized(data, at)
                 if key == b"avro.codec":
                     codec = data[at : at + size]
                 at += size
@@ -141,10 +164,10 @@ def _check_blocks(col: Collector, data: bytes) -> None:
             room = col.settings.max_archive_bytes - total + 1
             if codec == b"deflate":
                 total += len(zlib.decompressobj(-15).decompress(block, room))
-            elif codec == b"bzip2":
-                total += len(bz2.BZ2Decompressor().decompress(block, room))
-            elif codec == b"xz":
-                total += len(lzma.LZMADecompressor().decompress(block, room))
+            elif codec == b"bzip2":  # fastavro's bz2.decompress reads every stream of a block
+                total += _inflated(bz2.BZ2Decompressor, block, room)
+            elif codec == b"xz":  # and lzma.decompress every concatenated one
+                total += _inflated(lzma.LZMADecompressor, block, room)
             elif codec == b"null":
                 total += size
             else:  # snappy, zstandard, lz4: not inflated within our limits here

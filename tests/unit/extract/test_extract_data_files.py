@@ -96,3 +96,68 @@ def test_columnar_files_are_blocked_as_uninspectable(data: bytes) -> None:
 
 def test_text_starting_with_orc_is_text() -> None:
     assert "ORCID profile" in joined(upload(b"ORCID profile of the author, updated weekly.\n"))
+
+
+def _zigzag(n: int) -> bytes:
+    """An Avro long: zig-zag then a base-128 varint."""
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while True:
+        byte, z = z & 0x7F, z >> 7
+        out.append(byte | (0x80 if z else 0))
+        if not z:
+            return bytes(out)
+
+
+def _container(codec: bytes, block: bytes, count: int = 1) -> bytes:
+    """An Avro container written by hand: header map (schema, codec), sync, one block."""
+    import json
+
+    sync = b"S" * 16
+    schema = json.dumps(
+        {"type": "record", "name": "R", "fields": [{"name": "s", "type": "string"}]}
+    )
+    meta = b""
+    for key, value in ((b"avro.schema", schema.encode()), (b"avro.codec", codec)):
+        meta += _zigzag(len(key)) + key + _zigzag(len(value)) + value
+    header = b"Obj\x01" + _zigzag(2) + meta + _zigzag(0) + sync
+    return header + _zigzag(count) + _zigzag(len(block)) + block + sync
+
+
+def test_a_negative_length_in_the_avro_header_is_damage_not_a_loop() -> None:
+    """Rule (review of RT-136): a negative key or value length in the header map would walk
+    the reader backwards for ever (on the event loop for a small body); it is damage."""
+    import threading
+
+    data = b"Obj\x01" + _zigzag(1) + _zigzag(-3) + b"A" * 120
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            upload(data)
+            outcome.append("read")
+        except ExtractionError as err:
+            outcome.append(err.reason)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert outcome == ["unparseable"]
+
+
+@pytest.mark.parametrize("codec", [b"bzip2", b"xz"])
+def test_every_stream_of_a_compressed_avro_block_counts(codec: bytes) -> None:
+    """Rule (review of RT-136): fastavro inflates every concatenated bz2 / xz stream of a
+    block, so the inflate check counts them all: a tiny first stream hides nothing."""
+    import bz2
+    import lzma
+
+    compress = bz2.compress if codec == b"bzip2" else lzma.compress
+    block = compress(b"\x02x") + compress(b"\x00" * (3 * 1024 * 1024))
+    data = _container(codec, block)
+    assert len(data) < 100_000
+    assert len((bz2.decompress if codec == b"bzip2" else lzma.decompress)(block)) > 3_000_000
+    settings = ExtractionSettings(max_archive_bytes=1024 * 1024)
+    with pytest.raises(ExtractionError) as err:
+        extract(request(UPLOAD, data, "application/octet-stream", "PUT"), settings)
+    assert err.value.reason == "too_large"
