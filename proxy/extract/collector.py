@@ -158,7 +158,7 @@ class Collector:
         """Mail-era encodings in text (RT-138, RT-148): uuencoded and BinHex files read as
         files (counted with the base64 ones), ``format=flowed`` text read with its soft
         breaks joined."""
-        found = [*uudecoded(value), *binhex_decoded(value)]
+        found = [*uudecoded(value), *binhex_decoded(value, self.settings.max_archive_bytes)]
         for index, (filename, data) in enumerate(found):
             self._embedded += 1
             if self._embedded > MAX_EMBEDDED_FILES:

@@ -13,6 +13,8 @@ import re
 
 import re2
 
+from proxy.extract.datatypes import ExtractionError
+
 #: a uuencode header line, the BinHex banner, a flowed declaration
 HINT = re.compile(r"(?m)^begin [0-7]{3,4} \S|converted with BinHex|format\s*=\s*\"?flowed", re.I)
 _HINT_WORDS = ("begin ", "BinHex", "flowed", "Flowed", "FLOWED")
@@ -56,9 +58,10 @@ def uudecoded(text: str) -> list[tuple[str, bytes]]:
     return files
 
 
-def binhex_decoded(text: str) -> list[tuple[str, bytes]]:
+def binhex_decoded(text: str, max_bytes: int) -> list[tuple[str, bytes]]:
     """Every BinHex 4.0 file's name and data fork (the resource fork is Mac metadata). A
-    block that does not decode gives what it held before the damage."""
+    block that does not decode gives what it held before the damage; one whose run-length
+    step expands past ``max_bytes`` (``0x90 n`` is 127:1) is ``too_large``."""
     files: list[tuple[str, bytes]] = []
     for match in _BINHEX.finditer(text):
         bits = bytearray()
@@ -71,7 +74,7 @@ def binhex_decoded(text: str) -> list[tuple[str, bytes]]:
             if count >= 8:
                 count -= 8
                 bits.append((acc >> count) & 0xFF)
-        data = _unrle(bytes(bits))
+        data = _unrle(bytes(bits), max_bytes)
         if not data:
             continue
         size = data[0]
@@ -86,12 +89,15 @@ def binhex_decoded(text: str) -> list[tuple[str, bytes]]:
     return files
 
 
-def _unrle(data: bytes) -> bytes:
+def _unrle(data: bytes, max_bytes: int) -> bytes:
     """BinHex run-length decoding: ``0x90 n`` repeats the previous byte to n in all, ``0x90
-    0`` is a literal 0x90."""
+    0`` is a literal 0x90. Output past ``max_bytes`` is ``too_large``, checked as it grows
+    (at most 254 bytes over before the check)."""
     out = bytearray()
     index = 0
     while index < len(data):
+        if len(out) > max_bytes:
+            raise ExtractionError("too_large", "BinHex file decodes over max_archive_bytes")
         byte = data[index]
         if byte == 0x90 and index + 1 < len(data):
             count = data[index + 1]
@@ -103,6 +109,8 @@ def _unrle(data: bytes) -> bytes:
             continue
         out.append(byte)
         index += 1
+    if len(out) > max_bytes:
+        raise ExtractionError("too_large", "BinHex file decodes over max_archive_bytes")
     return bytes(out)
 
 

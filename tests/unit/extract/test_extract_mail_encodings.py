@@ -7,13 +7,15 @@ there and not in the text whole."""
 from __future__ import annotations
 
 import binascii
+import tracemalloc
 
 import pytest
 
 from detectors.engine import ScanEngine
 from proxy.extract import extract
 from proxy.extract.datatypes import ExtractionError
-from proxy.extract.mailcodes import unflowed
+from proxy.extract.mailcodes import binhex_decoded, unflowed
+from proxy.extract.settings import ExtractionSettings
 from tests.unit.extract.extract_helpers import joined, request
 
 UPLOAD = "https://files.oaiusercontent.com/f"
@@ -32,9 +34,9 @@ def upload(data: bytes, name: str = "case.eml"):
     return extract(request(UPLOAD, data, "message/rfc822", "PUT"))
 
 
-def chat(text: str):
+def chat(text: str, settings: ExtractionSettings | None = None):
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": text}]}
-    return extract(request(CHAT, body))
+    return extract(request(CHAT, body), settings)
 
 
 def _uuencode(data: bytes) -> str:
@@ -47,13 +49,14 @@ def _uudecode(block: str) -> bytes:
     return b"".join(binascii.a2b_uu(line) for line in lines if line != "`")
 
 
-def _hqx(data: bytes) -> str:
+def _hqx(data: bytes, runs: bytes = b"") -> str:
     """BinHex 4.0 of ``data`` as a file named notes.txt (no run-length step: it is optional
-    for the writer, and the alphabet step is the part a reader must undo)."""
+    for the writer, and the alphabet step is the part a reader must undo); ``runs`` is
+    appended as it is, run-length codes and all."""
     name = b"notes.txt"
     header = bytes([len(name)]) + name + b"\0" + b"TEXTttxt" + b"\0\0"
     header += len(data).to_bytes(4, "big") + (0).to_bytes(4, "big") + b"\0\0"
-    raw = (header + data + b"\0\0" + b"\0\0").replace(b"\x90", b"\x90\x00")
+    raw = (header + data + b"\0\0" + b"\0\0").replace(b"\x90", b"\x90\x00") + runs
     alphabet = "!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr"
     bits = "".join(f"{byte:08b}" for byte in raw)
     bits += "0" * (-len(bits) % 6)
@@ -85,6 +88,35 @@ def test_a_binhex_attachment_is_read() -> None:
         'Content-Type: application/mac-binhex40; name="notes.hqx"\r\n\r\n' + hqx + "--b1--\r\n"
     )
     assert NINO in joined(upload(mail.encode()))
+
+
+def test_a_binhex_run_length_bomb_is_refused_as_it_expands() -> None:
+    """``0x90 0xff`` repeats the previous byte to 255: 3 bytes (4 characters) give 255, so
+    ~27 KB of text would decode to 5 MB; the decoder stops at the cap, never building it."""
+    hqx = _hqx(NOTE.encode(), b"A\x90\xff" * 20_000)
+    assert len(hqx) < 100_000
+    cap = 64 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExtractionError) as err:
+            binhex_decoded(hqx, cap)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.reason == "too_large"
+    assert peak < 1024 * 1024  # stopped near the cap, not at the 5 MB it declares
+    with pytest.raises(ExtractionError) as err:
+        chat("Decode this:\n" + hqx, ExtractionSettings(max_archive_bytes=cap))
+    assert err.value.reason == "too_large"
+
+
+def test_a_binhex_file_within_the_cap_still_reads() -> None:
+    hqx = _hqx(NOTE.encode(), b"A\x90\xff" * 10)
+    [(name, data)] = binhex_decoded(hqx, 64 * 1024)
+    assert name == "notes.txt" and NINO.encode() in data
+    assert NINO in joined(
+        chat("Decode this:\n" + hqx, ExtractionSettings(max_archive_bytes=64 * 1024))
+    )
 
 
 def _flowed(text: str, width: int = 23) -> str:
