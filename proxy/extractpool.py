@@ -26,6 +26,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+import re2
+
 HEAVY_MARKERS = (
     b"%PDF",
     b"PK\x03\x04",
@@ -34,7 +36,16 @@ HEAVY_MARKERS = (
     b"UEsDB",  # base64 of PK\x03\x04
     b"0M8R4",  # base64 of the OLE magic
     b"{\\rtf",
+    b"Obj\x01",  # Avro container (fastavro)
+    b"T2JqA",  # base64 of Obj\x01
+    b"\x78\x9f\x3e\x22",  # TNEF (winmail.dat)
+    b"eJ8+I",  # base64 of the TNEF signature
+    b"LZFu",  # compressed RTF (an Outlook rich-text body)
+    b"WkZ1",  # base64 of "ZFu", bytes 9-11 of an LZFu compressed-RTF header
 )
+#: a file written inside text (the collector decodes it and reads it with the document
+#: readers): a uuencode ``begin`` line or the BinHex 4.0 banner, also in a JSON string
+_FILE_IN_TEXT = re2.compile(rb"(?i)(?:^|\n|\\n)begin [0-7]{3,4} |converted with binhex")
 HEAVY_TYPES = ("multipart/", "application/pdf", "application/octet-stream", "application/zip")
 HEAVY_TYPES += ("application/vnd.", "application/msword", "application/x-", "image/")
 LIGHT_MAX_BYTES = 256 * 1024
@@ -51,7 +62,7 @@ def is_heavy(content_type: str, content_encoding: str, body: bytes) -> bool:
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime.startswith(HEAVY_TYPES):
         return True
-    return any(marker in body for marker in HEAVY_MARKERS)
+    return any(marker in body for marker in HEAVY_MARKERS) or _FILE_IN_TEXT.search(body) is not None
 
 
 class _Deadline(BaseException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 
@@ -26,6 +27,42 @@ def test_heavy_bodies_are_recognised() -> None:
     assert is_heavy("multipart/form-data; boundary=x", "", b"--x")
     assert not is_heavy("application/json", "", b'{"messages": [{"content": "hi"}]}')
     assert not is_heavy("", "", b"")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Obj\x01" + b"\x04\x14avro.codec" * 20,  # Avro
+        b"\x78\x9f\x3e\x22" + b"\x01\x06\x90" * 40,  # TNEF
+        b"\x10\x01\x00\x00\x20\x02\x00\x00LZFu" + b"\x00" * 100,  # compressed RTF
+    ],
+    ids=["avro", "tnef", "lzfu"],
+)
+def test_files_the_new_readers_open_are_heavy_also_in_base64(raw: bytes) -> None:
+    """Rule (review): a body that may hold a file a document reader opens (Avro, TNEF,
+    LZFu; raw or base64 in a JSON string) is extracted in the killable pool, never inline
+    on the loop or in an unkillable thread."""
+    encoded = base64.b64encode(raw).decode()
+    assert base64.b64decode(encoded) == raw
+    body = json.dumps({"messages": [{"content": "read this: " + encoded}]}).encode()
+    assert is_heavy("application/json", "", body)
+    assert is_heavy("text/plain", "", raw)
+
+
+@pytest.mark.parametrize(
+    "text,heavy",
+    [
+        ("see the file\nbegin 644 notes.doc\nM0V%S92!N;W1E\n`\nend\n", True),
+        ("(This file must be converted with BinHex 4.0)\n:f&9ZG'9c:", True),
+        ("Let us begin the meeting; we begin 644 tasks today.", False),
+        ("Tell me about BinHex and uuencode.", False),
+    ],
+)
+def test_files_written_inside_text_are_heavy(text: str, heavy: bool) -> None:
+    """Rule (review): a uuencoded block or a BinHex file in prompt text (decoded and read
+    with the document readers) sends the body to the pool; prose about them does not."""
+    body = json.dumps({"messages": [{"content": text}]}).encode()
+    assert is_heavy("application/json", "", body) is heavy
 
 
 def test_request_extraction_in_a_worker_with_the_routing_verdict() -> None:
