@@ -4,11 +4,15 @@ stream), read with ``xlrd`` (maintained, BSD; 2.x reads .xls only) as Excel show
 cannot see) as their decimal text, integers without ``.0``; date-formatted cells as
 dd/mm/yyyy (a date of birth is stored as a day serial); strings whole across the shared
 string table's CONTINUE records. One tab-separated line per row, under the sheet's name.
-A helper of the OLE kind; a workbook stream xlrd cannot open is a damaged document."""
+A helper of the OLE kind; a workbook stream xlrd cannot open is a damaged document. Rows
+are read ragged (xlrd would pad every row to the sheet's width: two cells at opposite
+corners of a 5.6 KB file made a 65536 x 256 grid, ~150 MB a sheet), and a sheet whose grid
+(rows x columns) is larger than the text budget left is ``too_large`` before a row is read."""
 
 from __future__ import annotations
 
 import datetime
+import math
 
 from proxy.extract.collector import Collector
 from proxy.extract.datatypes import ExtractionError
@@ -21,7 +25,9 @@ def read_xls(col: Collector, data: bytes, where: str) -> None:
 
     col.budget.check_time()
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=_Discard())
+        book = xlrd.open_workbook(
+            file_contents=data, on_demand=True, ragged_rows=True, logfile=_Discard()
+        )
     except Exception as error:  # xlrd raises XLRDError and assorted struct errors
         if "encrypted" in str(error).lower():
             col.unreadable("encrypted Excel workbook")
@@ -35,6 +41,8 @@ def read_xls(col: Collector, data: bytes, where: str) -> None:
                 sheet = book.sheet_by_index(index)
             except Exception:
                 col.damaged("Excel worksheet does not read")
+            if sheet.nrows * sheet.ncols > col.budget.remaining_chars - size:
+                raise ExtractionError("too_large", "Excel worksheet grid over max_text_chars")
             lines.append(sheet.name)
             for row in range(sheet.nrows):
                 line = "\t".join(_shown(cell, book.datemode) for cell in sheet.row(row))
@@ -68,6 +76,10 @@ def _shown(cell: object, datemode: int) -> str:
 
 
 def _number(value: float) -> str:
+    """A number cell's decimal text; NaN and infinities (no Excel value: it shows #NUM!)
+    read as nothing."""
+    if not math.isfinite(value):
+        return ""
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(value)

@@ -97,3 +97,53 @@ def test_a_workbook_stream_that_does_not_open_fails_closed() -> None:
     with pytest.raises(ExtractionError) as err:
         upload(data)
     assert err.value.reason == "unparseable"
+
+
+def test_a_sparse_corner_to_corner_sheet_is_refused_without_padding_its_rows() -> None:
+    """Two cells at opposite corners (0,0) and (65535,255): a ~6 KB file whose rows xlrd
+    would pad to a 65536 x 256 grid (~150 MB a sheet). Read ragged, the grid is measured
+    against the text budget and refused before a row is built."""
+    import tracemalloc
+
+    from proxy.extract.datatypes import ExtractionError
+
+    book = xlwt.Workbook()
+    for index in range(3):
+        sheet = book.add_sheet(f"S{index}")
+        sheet.write(0, 0, "top left")
+        sheet.write(65535, 255, "bottom right")
+    data = _save(book)
+    assert len(data) < 20_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExtractionError) as err:
+            upload(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.reason == "too_large"
+    assert peak < 50 * 1024 * 1024  # a padded sheet alone is ~150 MB
+
+
+def test_a_sheet_with_a_far_cell_within_the_budget_still_reads() -> None:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sparse")
+    sheet.write(0, 0, "Jane Smith")
+    sheet.write(2000, 40, f"NI {NINO}")
+    text = joined(upload(_save(book)))
+    assert "Jane Smith" in text and f"NI {NINO}" in text
+
+
+def test_nan_and_infinite_number_cells_read_without_error() -> None:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Odd")
+    sheet.write(0, 0, "Jane Smith")
+    sheet.write(0, 1, float("nan"))
+    sheet.write(0, 2, float("inf"))
+    sheet.write(0, 3, float("-inf"))
+    sheet.write(0, 4, NHS)
+    sheet.write(1, 0, float("nan"), xlwt.easyxf(num_format_str="dd/mm/yyyy"))
+    data = _save(book)
+    cell = xlrd.open_workbook(file_contents=data).sheet_by_index(0).cell(0, 1)
+    assert cell.ctype == xlrd.XL_CELL_NUMBER and cell.value != cell.value  # a NaN double
+    assert f"Jane Smith\t\t\t\t{NHS}" in joined(upload(data))
