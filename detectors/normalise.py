@@ -1076,8 +1076,8 @@ def _context_around(view: View, s: int, e: int, piece: str):
     if _BARE_NUMBER.fullmatch(piece.strip()) is None:
         return None
     text = view.text
-    lo = max(text.rfind("\n", 0, s) + 1, s - _CONTEXT_BEFORE, 0)
-    line_end = text.find("\n", e)
+    lo = max(text.rfind("\n", max(0, s - _CONTEXT_BEFORE), s) + 1, s - _CONTEXT_BEFORE, 0)
+    line_end = text.find("\n", e, e + _CONTEXT_BEFORE)  # bounded: many blobs on one long line
     hi = min(len(text) if line_end < 0 else line_end, e + _CONTEXT_BEFORE)
     before = (text[lo:s], *view.to_original(lo, s)) if lo < s else None
     after = (text[e:hi], *view.to_original(e, hi)) if e < hi else None
