@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 from proxy.extract.collector import Collector
+from proxy.extract.datatypes import ExtractionError
 
 
 def vba_roots(paths: list[list[str]]) -> list[str]:
@@ -26,20 +27,30 @@ def read_vba(col: Collector, ole: object, roots: list[str], where: str) -> None:
     """Every module's decompressed source, as text of its own; a project or module that
     does not parse or decompress is a damaged document (fail closed: olevba's
     ``extract_macros`` logs such a module and skips it, so its ``VBA_Project`` is used
-    directly, not relaxed)."""
+    directly, not relaxed). The decompressed sources (MS-OVBA copy tokens reach ~683:1, and
+    many module records may name one stream) count against ``max_archive_bytes`` together:
+    past it is ``too_large``, checked after each module and before the next is decompressed."""
     with warnings.catch_warnings():  # pyparsing's deprecation notices about olevba's grammar
         warnings.simplefilter("ignore")
         from oletools.olevba import VBA_Project  # ~0.3 s to import: only for a file with macros
 
+    total = 0
     for root in roots:
         col.budget.check_time()
+        sources: list[tuple[str, str | bytes]] = []
         try:
             project = VBA_Project(ole, root, f"{root}PROJECT", f"{root}VBA/dir", relaxed=False)
             project.parse_project_stream()
-            modules = list(project.parse_modules())
+            for stream, _filename, source in project.parse_modules():  # one decompressed a step
+                total += len(source)
+                if total > col.settings.max_archive_bytes:
+                    raise ExtractionError("too_large", "VBA source inflates over max_archive_bytes")
+                col.budget.check_time()
+                sources.append((stream, source))
+        except ExtractionError:
+            raise
         except Exception:  # olevba raises assorted errors on a damaged project
             col.damaged("VBA project does not decompress")
-        for stream, _filename, source in modules:
-            col.budget.check_time()
+        for stream, source in sources:
             text = source.decode("cp1252", "replace") if isinstance(source, bytes) else source
             col.text(text, f"{where}!{stream}<vba>")

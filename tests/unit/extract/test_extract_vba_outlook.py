@@ -123,6 +123,38 @@ def _rtf_body() -> bytes:
     ).encode()
 
 
+def _ovba_bomb(chunks: int) -> bytes:
+    """An MS-OVBA container of ``chunks`` 6-byte chunks, each a literal and one copy token
+    of 4095: 4096 bytes apiece (683:1)."""
+    chunk = struct.pack("<H", 0xB000 | 3) + b"\x02A" + struct.pack("<H", 4092)
+    return b"\x01" + chunk * chunks
+
+
+def test_a_vba_decompression_bomb_is_refused_over_max_archive_bytes() -> None:
+    from proxy.extract.settings import ExtractionSettings
+
+    data = vba_project("", stream=_ovba_bomb(600))  # ~3.6 KB of module, 2.4 MB of source
+    assert len(data) < 20_000
+    assert len(_macros(data)) > 2_000_000  # olevba really inflates it
+    with pytest.raises(ExtractionError) as err:
+        extract(
+            request(UPLOAD, data, "application/octet-stream", "PUT"),
+            ExtractionSettings(max_archive_bytes=1024 * 1024),
+        )
+    assert err.value.reason == "too_large"
+
+
+def test_a_macro_within_max_archive_bytes_still_reads() -> None:
+    from proxy.extract.settings import ExtractionSettings
+
+    data = vba_project(MACRO)
+    result = extract(
+        request(UPLOAD, data, "application/octet-stream", "PUT"),
+        ExtractionSettings(max_archive_bytes=1024 * 1024),
+    )
+    assert PASSWORD in joined(result)
+
+
 def test_an_outlook_rich_text_body_is_decompressed(engine: ScanEngine) -> None:
     body = compressed_rtf.compress(_rtf_body())
     assert NINO.encode() not in body

@@ -49,9 +49,12 @@ def _rec(rid: int, data: bytes = b"") -> bytes:
     return struct.pack("<HI", rid, len(data)) + data
 
 
-def vba_project(source: str, module: str = "Module1", storage: str = "") -> bytes:
+def vba_project(
+    source: str, module: str = "Module1", storage: str = "", stream: bytes | None = None
+) -> bytes:
     """vbaProject.bin bytes (or, with ``storage``, the project under that storage, as a
-    .doc keeps it under ``Macros``) whose one module holds ``source``."""
+    .doc keeps it under ``Macros``) whose one module holds ``source`` (or, with ``stream``,
+    whose module stream is those bytes as they are)."""
     m, mu = module.encode(), module.encode("utf-16-le")
     d = (
         _rec(0x0001, struct.pack("<I", 1)) + _rec(0x0002, struct.pack("<I", 0x409))
@@ -79,7 +82,7 @@ def vba_project(source: str, module: str = "Module1", storage: str = "") -> byte
             None,
             [
                 Node("dir", compress(d)),
-                Node(module, compress(src)),
+                Node(module, compress(src) if stream is None else stream),
                 Node("_VBA_PROJECT", struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0000)),
             ],
         ),
