@@ -103,6 +103,8 @@ class _Text(HTMLParser):
         self.pseudo: dict[str, dict[str, str]] = {}  # simple selector → ::before / ::after text
         self.afters: dict[int, str] = {}  # open-element depth → its ::after text
         self.hidden_selectors: frozenset[str] = frozenset()  # style-sheet rules that hide
+        self.css_read = 0  # how many pieces of ``css`` the rules were read from
+        self.css_rest = ""  # where a rule may still be open across a ``</style>``
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -142,8 +144,7 @@ class _Text(HTMLParser):
             self.parts.append("\n")
             self.shown.append("\n")
         if tag == "style" and self.css:
-            self.pseudo = pseudo_content("".join(self.css))
-            self.hidden_selectors = hiding_selectors("".join(self.css))
+            self._read_new_css()
         if any(name == tag for name, _ in self.open):
             while self.open:
                 after = self.afters.pop(len(self.open), "")
@@ -153,6 +154,20 @@ class _Text(HTMLParser):
                 self.hiding -= hides
                 if name == tag:
                     break
+
+    def _read_new_css(self) -> None:
+        """The style-sheet rules read from the CSS seen since the last ``</style>`` only
+        (a document of many sheets is read once, not once per sheet), merged into what the
+        earlier sheets said: the same as reading all the CSS seen so far (a later rule
+        overrides an earlier one), because a rule left open at the last ``</style>`` is
+        read again with what follows (:func:`_css_rules_from`)."""
+        new = "".join(self.css[self.css_read :])
+        self.css_read = len(self.css)
+        rules, self.css_rest = _css_rules_from(self.css_rest + new)
+        _add_pseudo_content(self.pseudo, rules)
+        hiding = _hiding_selectors(rules)
+        if hiding - self.hidden_selectors:
+            self.hidden_selectors |= hiding
 
     def handle_data(self, data: str) -> None:
         if self.open and self.open[-1][0] == "style":
@@ -170,6 +185,23 @@ class _Text(HTMLParser):
 _CSS_RULE = re.compile(r"([^{}]{1,500})\{([^{}]{0,4000})\}")
 _CSS_CONTENT = re.compile(r"""(?<![\w-])content\s*:\s*(?:"([^"]{0,400})"|'([^']{0,400})')""", re.I)
 _PSEUDO = re.compile(r"::?(before|after)\b", re.I)
+#: the longest text one ``_CSS_RULE`` match spans
+_CSS_RULE_MAX = 500 + 1 + 4000 + 1
+
+
+def _css_rules_from(css: str) -> tuple[list[tuple[str, str]], str]:
+    """The rules (selectors, body) of ``css``, and the tail where a rule may open that
+    more CSS would complete. A match is fixed by where it starts (no brace inside its
+    selectors or body), so reading the tail plus the next sheet finds the matches that
+    reading everything would, after the last one found here: none starts before the
+    last rule's end, the last ``}`` or :data:`_CSS_RULE_MAX` before the end."""
+    rules: list[tuple[str, str]] = []
+    end = 0
+    for match in _CSS_RULE.finditer(css):
+        rules.append((match.group(1), match.group(2)))
+        end = match.end()
+    start = max(end, css.rfind("}") + 1, len(css) - _CSS_RULE_MAX)
+    return rules, css[start:]
 
 
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\(.)", re.S)
@@ -192,7 +224,13 @@ def pseudo_content(css: str) -> dict[str, dict[str, str]]:
     """``::before`` / ``::after`` text per simple selector (its last class, id or tag), so
     the parser draws it around the element as a browser does."""
     out: dict[str, dict[str, str]] = {}
-    for selectors, body in _CSS_RULE.findall(css):
+    _add_pseudo_content(out, _CSS_RULE.findall(css))
+    return out
+
+
+def _add_pseudo_content(out: dict[str, dict[str, str]], rules: list[tuple[str, str]]) -> None:
+    """:func:`pseudo_content` of ``rules`` added to ``out`` (a later rule wins)."""
+    for selectors, body in rules:
         found = _CSS_CONTENT.search(body)
         if not found:
             continue
@@ -204,7 +242,6 @@ def pseudo_content(css: str) -> dict[str, dict[str, str]]:
             )
             if pseudo and base and value:
                 out.setdefault(base.group(1), {})[pseudo.group(1).lower()] = value
-    return out
 
 
 def hiding_selectors(css: str) -> frozenset[str]:
@@ -212,8 +249,13 @@ def hiding_selectors(css: str) -> frozenset[str]:
     element (``display:none``, ``visibility:hidden``, ``font-size:0``, off-screen), so the
     parser leaves their text out of what the browser shows (``.h{display:none}`` inside a
     NINO, RT-131). Rules for ``::before`` / ``::after`` hide only generated content."""
+    return _hiding_selectors(_CSS_RULE.findall(css))
+
+
+def _hiding_selectors(rules: list[tuple[str, str]]) -> frozenset[str]:
+    """:func:`hiding_selectors` of ``rules`` (selectors, body)."""
     out: set[str] = set()
-    for selectors, body in _CSS_RULE.findall(css):
+    for selectors, body in rules:
         if not _HIDING_STYLE.search(body):
             continue
         for selector in selectors.split(","):
