@@ -806,7 +806,8 @@ class CredentialRecogniser(Recogniser):
             gated.update(
                 self._prefilter_rules[i] for i in self._prefilter_sets.matching(data, text)
             )
-        if not gated and not self._triggered(text, data, tables):
+        rule_free = bool(gated) or self._triggered(text, data, tables)
+        if not rule_free and not self._spelled_out(data):
             return
         hits: list[Candidate] = []
         c2b: list[int] | None = None
@@ -825,11 +826,12 @@ class CredentialRecogniser(Recogniser):
                 c2b = list(accumulate((len(c.encode()) for c in text), initial=0))
             found = _anchored_matches(rule.regex, data, ranges, len(text), c2b, b2c)
             hits += self._rule_hits(rule, text, data, b2c, found)
-        hits += self._joined_literal_hits(data, b2c)
         hits += self._spaced_hits(data, b2c)
-        hits += self._unescaped_hits(text, data)
-        if tables:
-            hits += self._table_hits(text, data, folded)
+        if rule_free:
+            hits += self._joined_literal_hits(data, b2c)
+            hits += self._unescaped_hits(text, data)
+            if tables:
+                hits += self._table_hits(text, data, folded)
         rank = self._source_rank
         hits.sort(
             key=lambda c: (_is_generic(c.entity), c.start, rank.get(c.pattern, 0), c.start - c.end)
@@ -853,6 +855,13 @@ class CredentialRecogniser(Recogniser):
         if not (tables or _quotes(data) >= 4 or _escaped(data)):
             return False  # nothing can be found, whatever the trigger says
         return self._residue_sets is not None and bool(self._residue_sets.matching(data, text))
+
+    @staticmethod
+    def _spelled_out(data: bytes) -> bool:
+        """For a text where no rule runs and :meth:`_triggered` is False: whether it holds
+        a run :meth:`_spaced_hits` could join (a token spelled out needs no keyword: ``here
+        it is: g h p _ w W P ...``); then that pass alone runs. One linear RE2 search."""
+        return _SPACED_RUN.search(data) is not None
 
     def _joined_literal_hits(self, data: bytes, b2c) -> list[Candidate]:
         """Provider tokens written as adjacent string literals, the way code splits them

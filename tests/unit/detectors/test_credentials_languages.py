@@ -5,7 +5,12 @@ password is wrong, required, a placeholder, a word) passes. Values made up here.
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
+
+from detectors.engine import _byte_to_char
+from detectors.recognisers.credentials import CredentialRecogniser
 
 WITH_PASSWORDS = [
     # German
@@ -89,4 +94,44 @@ def test_a_token_spelled_out_with_spaces_is_found(engine, text: str, family: str
 
 @pytest.mark.parametrize("text", SPACED_LOOK_ALIKES)
 def test_spaced_letters_that_are_no_token_pass(engine, text: str) -> None:
+    assert "CREDENTIALS" not in engine.scan(text).categories, text
+
+
+#: no keyword and no prefilter anywhere: the recogniser's self-gate must still let the
+#: spaced pass run (a gate that only asked for tables, quotes or escapes skipped these)
+SPACED_NO_KEYWORD = [
+    ("here it is: " + " ".join(_GITHUB), "GITHUB_TOKEN"),
+    ("use this one " + " ".join(_SLACK) + " ok", "SLACK_TOKEN"),
+    ("here you go\n" + "\u00a0".join(_OPENAI), "OPENAI_API_KEY"),
+]
+SPACED_PROSE = [
+    "a b c d e f",
+    "I T  I S   A   T R A P",
+    "here it is: a b c d e f g h then the rest",
+    "S O S, s o s, and x y z w v are letters",
+]
+
+
+@cache
+def _recogniser() -> CredentialRecogniser:
+    return CredentialRecogniser()
+
+
+def _recogniser_hits(text: str) -> set[str]:
+    """The recogniser alone (its own gate, no engine around it)."""
+    data = text.encode()
+    b2c = None if len(data) == len(text) else _byte_to_char(data)
+    return {c.entity for c in _recogniser().candidates_for(0, text, data, b2c)}
+
+
+@pytest.mark.parametrize(("text", "family"), SPACED_NO_KEYWORD)
+def test_a_spelled_out_token_with_no_keyword_is_found(engine, text: str, family: str) -> None:
+    assert family in _recogniser_hits(text), text
+    found = [f for f in engine.scan(text).findings if f.category == "CREDENTIALS"]
+    assert family in {f.entity_type for f in found}, text
+
+
+@pytest.mark.parametrize("text", SPACED_PROSE)
+def test_spaced_prose_with_no_keyword_is_no_credential(engine, text: str) -> None:
+    assert _recogniser_hits(text) == set(), text
     assert "CREDENTIALS" not in engine.scan(text).categories, text
