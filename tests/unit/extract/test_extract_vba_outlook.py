@@ -144,6 +144,41 @@ def test_a_vba_decompression_bomb_is_refused_over_max_archive_bytes() -> None:
     assert err.value.reason == "too_large"
 
 
+def test_a_single_module_bomb_is_refused_before_it_is_decompressed() -> None:
+    """120 KB of module that would inflate to ~82 MB: refused from its chunk headers, so
+    peak memory stays far below what olevba would build."""
+    import tracemalloc
+
+    from proxy.extract.settings import ExtractionSettings
+
+    data = vba_project("", stream=_ovba_bomb(20_000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExtractionError) as err:
+            extract(
+                request(UPLOAD, data, "application/octet-stream", "PUT"),
+                ExtractionSettings(max_archive_bytes=1024 * 1024),
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.reason == "too_large"
+    assert peak < 20 * 1024 * 1024
+
+
+def test_the_chunk_bound_covers_what_olevba_inflates() -> None:
+    from oletools.olevba import decompress_stream
+
+    from proxy.extract.files.vba import _chunks_bound
+
+    for container in (
+        compress(MACRO.encode() * 40),
+        _ovba_bomb(50),
+        compress(bytes(range(256)) * 64),
+    ):
+        assert _chunks_bound(container) >= len(decompress_stream(container))
+
+
 def test_a_macro_within_max_archive_bytes_still_reads() -> None:
     from proxy.extract.settings import ExtractionSettings
 
