@@ -378,6 +378,11 @@ def _unicode_char(ch: str) -> str:
     if cat in ("Cf", "Mn", "Me", "Cc") and ch not in "\t\n\r":
         return ""
     digit = unicodedata.decimal(ch, None)
+    if digit is None and cat == "No":  # circled and dingbat digits (❶ ➀ ➊ ⓵: RT-155)
+        digit = unicodedata.digit(ch, None)
+        if digit is None and "DIGIT" in unicodedata.name(ch, "").split():
+            value = unicodedata.numeric(ch, -1.0)  # 🄋 DINGBAT CIRCLED SANS-SERIF DIGIT ZERO
+            digit = int(value) if value in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9) else None
     if digit is not None:
         return str(digit)
     mapped = _CONFUSABLES.get(ch)

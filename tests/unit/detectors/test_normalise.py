@@ -118,3 +118,37 @@ def test_sentence_punctuation_is_no_dash() -> None:
     letters listed as look-alikes of '-' (COPTIC CAPITAL LETTER DIALECT-P NI) are kept."""
     for ch in ("\u06d4", "\u2cba"):
         assert ch in normalise(f"word{ch}word")[0].text
+
+
+_DINGBAT_DIGITS = {
+    "negative circled": (0x2776, "\u24ff"),
+    "sans-serif circled": (0x2780, "\U0001f10b"),
+    "negative sans-serif circled": (0x278A, "\U0001f10c"),
+    "double circled": (0x24F5, "\u24ea"),
+}
+
+
+@pytest.mark.parametrize("form", sorted(_DINGBAT_DIGITS))
+def test_circled_and_dingbat_digits_read_as_digits(engine, form) -> None:
+    """Rule (red team RT-155): a digit drawn circled or as a dingbat (Unicode 'No' with a
+    digit value, or named DIGIT with a value 0-9: no NFKC decomposition) reads as the
+    digit, so identifiers written with them are the identifiers."""
+    one, zero = _DINGBAT_DIGITS[form]
+
+    def draw(value: str) -> str:
+        return "".join(
+            zero if c == "0" else chr(one + int(c) - 1) if c.isdigit() else c for c in value
+        )
+
+    assert "PERSONAL_DATA" in engine.scan(f"my NI number is {draw('JG103729A')}").categories
+    text = f"pay into sort code {draw('20-45-77')} account {draw('31926819')}"
+    assert normalise(text)[0].text == "pay into sort code 20-45-77 account 31926819"
+    assert "PERSONAL_DATA" in engine.scan(text).categories
+
+
+def test_ideographic_numbers_are_left_as_written() -> None:
+    """Rule: CJK numerals (一 is also 'a' and 'one' in prose) and circled ideographs are not
+    digits to the normaliser."""
+    out = normalise("一〇三 \u3280 二")[0].text
+    assert "一" in out and "三" in out and "二" in out
+    assert not any(c in "0123456789" for c in out)
