@@ -319,9 +319,10 @@ def _rebuild(text: str, cur: OffsetMap, edits: list[tuple[int, int, str]]) -> tu
 
 
 @functools.cache
-def _uts39_skeletons() -> dict[str, str]:
-    """Non-ASCII characters the Unicode confusables data (UTS #39) maps to one ASCII letter
-    or digit. Upper-case look-alikes of ``I`` map to ``I`` (the skeleton says ``l``)."""
+def _confusable_tables() -> tuple[dict[str, str], frozenset[str]]:
+    """The Unicode confusables data (UTS #39, from the ``confusable-homoglyphs`` package),
+    read once: the skeleton table (:func:`_uts39_skeletons`) and the dash look-alikes
+    (:func:`_dash_confusables`)."""
     data = json.loads(
         resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     )
@@ -334,7 +335,19 @@ def _uts39_skeletons() -> dict[str, str]:
             if len(c) == 1 and c.isascii() and c.isalnum():
                 table[ch] = "I" if c == "l" and ch.isupper() else c
                 break
-    return table
+    dashes = frozenset(
+        g["c"]
+        for g in data.get("-", ())
+        if len(g["c"]) == 1 and unicodedata.category(g["c"]) in ("Pd", "Sk", "Sm", "So")
+    )
+    return table, dashes
+
+
+@functools.cache
+def _uts39_skeletons() -> dict[str, str]:
+    """Non-ASCII characters the Unicode confusables data (UTS #39) maps to one ASCII letter
+    or digit. Upper-case look-alikes of ``I`` map to ``I`` (the skeleton says ``l``)."""
+    return _confusable_tables()[0]
 
 
 @functools.cache
@@ -343,14 +356,7 @@ def _dash_confusables() -> frozenset[str]:
     (``˗`` U+02D7 MODIFIER LETTER MINUS SIGN, ``➖``); dash punctuation (category Pd:
     ``᠆`` U+1806 MONGOLIAN TODO SOFT HYPHEN, ``⸗``) is mapped by its category. Letters
     (``Ⲻ``) and sentence punctuation (the Arabic full stop) are left alone."""
-    data = json.loads(
-        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
-    )
-    return frozenset(
-        g["c"]
-        for g in data.get("-", ())
-        if len(g["c"]) == 1 and unicodedata.category(g["c"]) in ("Pd", "Sk", "Sm", "So")
-    )
+    return _confusable_tables()[1]
 
 
 def _fold_letter(ch: str) -> str:

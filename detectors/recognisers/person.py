@@ -591,7 +591,8 @@ class SpacyPersonRecogniser(EntityRecognizer):
         use_numpy_gemm(nlp)  # detectors/ner_ops.py: BLIS packs the weights on every call
         self.nlp = nlp
         #: the pipes that run only when a dependency question is asked (Parsed.complete)
-        self._parse_pipes = [p for p in nlp.pipe_names if p != "ner" and p not in _ner_listens(nlp)]
+        listened = _ner_listens(nlp)
+        self._parse_pipes = [p for p in nlp.pipe_names if p != "ner" and p not in listened]
 
     def persons(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         """PERSON spans (char offsets) for each text, batched through ``nlp.pipe``."""
