@@ -46,6 +46,8 @@ class Swappable(Protocol):
 
     runtime: Runtime | None
     pool: ScanPool | None
+    #: the watched files' signatures as the current runtime's config read them (start-up)
+    loaded_files: dict[str, Signature]
 
     def build_runtime(self, loaded: LoadedConfig) -> Runtime: ...
 
@@ -115,6 +117,23 @@ def signature(path: Path) -> Signature:
 
 def snapshot(paths: Iterable[Path]) -> dict[str, Signature]:
     return {str(p): signature(p) for p in paths}
+
+
+def snapshot_loading(
+    path: str | None, load: Callable[[], LoadedConfig]
+) -> tuple[LoadedConfig, dict[str, Signature]]:
+    """Run ``load`` and return what it loaded with the watched files' signatures as read.
+
+    The config file is stat'ed *before* it is read, so an edit that lands while (or just
+    after) it is read still differs from the baseline and is reloaded; the files the config
+    names are stat'ed right after. A baseline taken later (say once the scan workers are up,
+    seconds on) would swallow an edit made during start-up.
+    """
+    before = snapshot([Path(path)]) if path else {}
+    loaded = load()
+    files = snapshot(watched_paths(loaded))
+    files.update((name, sig) for name, sig in before.items() if name in files)
+    return loaded, files
 
 
 def changed_paths(before: dict[str, Signature], after: dict[str, Signature]) -> list[str]:
@@ -224,7 +243,10 @@ class Reloader:
         if runtime is None or self._ready is None:
             return
         self._paths = watched_paths(runtime.loaded)
-        self._baseline = snapshot(self._paths)
+        loaded_files = getattr(self.target, "loaded_files", None) or {}
+        current = snapshot(self._paths)
+        # as read at load time: an edit made while the workers were starting is still seen
+        self._baseline = {name: loaded_files.get(name, sig) for name, sig in current.items()}
         self._pool_key = pool_key(runtime.loaded)
         self._ready.set()
 

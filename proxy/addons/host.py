@@ -24,6 +24,7 @@ from proxy.extractpool import ExtractionPool
 from proxy.inspection import Inspector, Recording
 from proxy.metrics import Metrics
 from proxy.register.evidence import keep_evidence
+from proxy.reload import Signature, snapshot_loading
 from proxy.runtime import Runtime, pool_settings
 from proxy.worker_pool import ScanPool
 
@@ -58,6 +59,9 @@ class RuntimeHost:
         self.starting: asyncio.Future[None] | None = None  # the scan workers, starting
         self.on_activate: list[Listener] = []  # told after every swap
         self.on_ready: list[Listener] = []  # told once the workers are up
+        #: the watched files' signatures as the start-up config read them (the reloader's
+        #: baseline: an edit made while the workers start is not lost)
+        self.loaded_files: dict[str, Signature] = {}
 
     def load(self, loader: Any) -> None:
         logscrub.install()  # mitmproxy logs some raw request bytes: scrub every log line
@@ -82,7 +86,8 @@ class RuntimeHost:
         if self.runtime is not None and ("aidlp_config" not in updated or self.serving):
             return  # while serving, the reloader swaps config changes in gracefully
         try:
-            loaded = load_config(ctx.options.aidlp_config or None)
+            path = ctx.options.aidlp_config or None
+            loaded, self.loaded_files = snapshot_loading(path, lambda: load_config(path))
             runtime = self.build_runtime(loaded)
         except (ConfigError, EventConfigError) as exc:
             raise exceptions.OptionsError(f"aidlp: {exc}") from None

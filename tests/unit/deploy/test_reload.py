@@ -24,6 +24,7 @@ from proxy.reload import (
     pool_key,
     signature,
     snapshot,
+    snapshot_loading,
     watched_paths,
 )
 from proxy.runtime import pool_settings
@@ -350,3 +351,32 @@ def test_bad_file_change_is_not_retried_until_next_edit(config_dir: Path) -> Non
     asyncio.run(go())
     assert len(events(config_dir, RELOAD_FAILED)) == 1
     assert len(events(config_dir, RELOADED)) == 1
+
+
+def test_edit_made_while_the_workers_start_is_reloaded(config_dir: Path) -> None:
+    """The baseline is what the start-up config read, not what is on disk once workers are up."""
+    config = config_dir / "aidlp.yaml"
+    write_config(config, watch=True)
+
+    async def go() -> None:
+        holder = RuntimeHost()
+        loaded, holder.loaded_files = snapshot_loading(str(config), lambda: load_config(config))
+        holder.activate(holder.build_runtime(loaded), holder.new_pool(loaded))
+        # the operator edits the config while the scan workers are still starting
+        time.sleep(0.05)  # a distinct mtime on coarse-clock file systems
+        write_config(config, extra="policy:\n  mode: monitor\n", watch=True)
+        await holder.pool.start()
+        reloader = Reloader(holder, lambda: str(config))
+        reloader.start()
+        reloader.ready()
+        try:
+            old = holder.runtime
+            assert await wait_for(lambda: holder.runtime is not old)
+            assert holder.runtime.loaded.config.policy.mode.value == "monitor"
+        finally:
+            stop(holder, reloader)
+
+    asyncio.run(go())
+    [event] = events(config_dir, RELOADED)
+    assert event["source"] == "file_change"
+    assert event["changed"] == ["aidlp.yaml"]
