@@ -409,6 +409,40 @@ def _unicode_char(ch: str) -> str:
     return _fold_letter(ch)
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _base_letter(ch: str) -> str:
+    """A Latin letter with diacritics as its base letter (``é`` → ``e``, ``Á`` → ``A``,
+    ``İ`` → ``I``): its canonical decomposition is one ASCII letter and combining marks
+    only. Anything else is kept."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    base = decomposed[:1]
+    if (
+        len(decomposed) > 1
+        and base.isascii()
+        and base.isalpha()
+        and all(unicodedata.category(c) == "Mn" for c in decomposed[1:])
+    ):
+        return base
+    return ch
+
+
+def _unaccented_view(main: View) -> View | None:
+    """The main text with precomposed accents dropped, when it has any (red team RT-149).
+
+    The combining form (``e`` + U+0301) already reads as ``e`` in the main view; a
+    precomposed ``é`` stays, so vocabularies holding accented words ("esclerosis múltiple",
+    Siân) match there, and "sclérosis", "ÓFFICIAL-SENSITIVE", "pásswórd" or an "ÁKIA…" key
+    match here. One character for one, so the main view's offset map holds; ASCII text
+    (nearly every prompt) costs one ``isascii`` call."""
+    text = main.text
+    if text.isascii():
+        return None
+    unaccented = "".join([c if c < "\x80" else _base_letter(c) for c in text])
+    if unaccented == text:
+        return None
+    return View(unaccented, main.map, "unaccented")
+
+
 def scrub_surrogates(text: str) -> str:
     """``text`` with lone surrogates replaced by U+FFFD (same length, same offsets), so any
     ``str`` can be encoded and scanned."""
@@ -1030,6 +1064,9 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
     limits = limits or Limits()
     main, hits, folded = _normalise_one(text)
     views = [main, *_turned_views(main, len(text), hits)]
+    unaccented = _unaccented_view(main)
+    if unaccented is not None:
+        views.append(unaccented)
     if any(i >= _JOINS for i in hits):
         view = _joined_view(main, hits)
         if view is not None:
