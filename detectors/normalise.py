@@ -412,8 +412,9 @@ def _unicode_char(ch: str) -> str:
 @functools.lru_cache(maxsize=1 << 14)
 def _base_letter(ch: str) -> str:
     """A Latin letter with diacritics as its base letter (``é`` → ``e``, ``Á`` → ``A``,
-    ``İ`` → ``I``): its canonical decomposition is one ASCII letter and combining marks
-    only. Anything else is kept."""
+    ``İ`` → ``I``, ``ø`` → ``o``): its canonical decomposition is one ASCII letter and
+    combining marks only, or its Unicode name is that letter "WITH" a stroke, bar or tail.
+    Anything else (ß, æ, Greek, Cyrillic) is kept."""
     decomposed = unicodedata.normalize("NFD", ch)
     base = decomposed[:1]
     if (
@@ -423,7 +424,21 @@ def _base_letter(ch: str) -> str:
         and all(unicodedata.category(c) == "Mn" for c in decomposed[1:])
     ):
         return base
+    # letters with a stroke, bar or tail have no decomposition (ø ł ħ đ Ⱥ Ɉ ȿ): the Unicode
+    # name says the base letter ("LATIN SMALL LETTER O WITH STROKE"), as it does for ı
+    words = unicodedata.name(ch, "").split()
+    if len(words) >= 5 and words[0] == "LATIN" and words[2] == "LETTER" and words[1] in _CASES:
+        letter = words[4] if words[3] == "DOTLESS" and len(words) == 5 else words[3]
+        if (
+            len(letter) == 1
+            and "A" <= letter <= "Z"
+            and (words[3] == "DOTLESS" or words[4] == "WITH")
+        ):
+            return letter if words[1] == "CAPITAL" else letter.lower()
     return ch
+
+
+_CASES = ("SMALL", "CAPITAL")
 
 
 def _unaccented_view(main: View) -> View | None:

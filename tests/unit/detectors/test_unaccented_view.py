@@ -25,6 +25,11 @@ def categories(engine, text: str) -> set[str]:
         ("my pásswórd is Tr0ub4dor&3xK9!q", "CREDENTIALS"),
         ("aws key ÁKIAIOSFODNN7EXAMPLQ in the deploy script", "CREDENTIALS"),
         ("NI number ÁB 12 34 56 C", "PERSONAL_DATA"),
+        # letters with a stroke, bar or tail have no decomposition: their names give the base
+        ("ØFFICIAL-SENSITIVE: the minister's briefing on the reorganisation", "OFFICIAL_SENSITIVE"),
+        ("db ᵽassword: Tr0ub4dor&3xK9!q", "CREDENTIALS"),
+        ("key ȺKIAIOSFODNN7EXAMPLQ in the deploy script", "CREDENTIALS"),
+        ("NI number ɈG 10 37 29 A", "PERSONAL_DATA"),
     ],
 )
 def test_precomposed_accents_are_read_through(engine, text: str, category: str) -> None:
@@ -45,6 +50,8 @@ def test_the_plain_form_of_each_positive_blocks_too(engine) -> None:
         "Mae'r ysgol yn agos i'r dref; mae'n braf heddiw ac rydw i'n mynd â'r ci am dro.",
         "İstanbul'da hava bugün çok güzel, öğleden sonra çay içeceğiz.",
         "Der Bahnhof ist geschlossen, wir nehmen den Bus über die Brücke.",
+        "Łódź i Gdańsk są piękne; jutro pojedziemy pociągiem nad morze.",
+        "Vi møtes på kaféen i Tromsø klokka åtte, før toget går.",
         "The naïve résumé of the café's rôle in the coöperative was cliché.",
     ],
 )
@@ -60,3 +67,5 @@ def test_the_view_is_one_character_for_one_and_only_when_needed() -> None:
     assert unaccented.to_original(0, 9) == (0, 9)
     assert [v.origin for v in normalise("plain ASCII text")] == ["text"]
     assert [v.origin for v in normalise("a ≥ b, 5 € — no accented letter")] == ["text"]
+    [_, stroked] = normalise("Ø ł ħ Ɉ ı, but ß æ Ω ж stay")
+    assert stroked.text == "O l h J i, but ß æ Ω ж stay"
