@@ -131,7 +131,10 @@ def snapshot_loading(
     """
     before = snapshot([Path(path)]) if path else {}
     loaded = load()
-    files = snapshot(watched_paths(loaded))
+    try:
+        files = snapshot(watched_paths(loaded))
+    except OSError:  # e.g. an unreadable directory: the reloader's own snapshot will say so
+        return loaded, {}
     files.update((name, sig) for name, sig in before.items() if name in files)
     return loaded, files
 
