@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import signal
 from collections import defaultdict
@@ -27,6 +28,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import re2
+
+log = logging.getLogger("aidlp")
 
 HEAVY_MARKERS = (
     b"%PDF",
@@ -138,13 +141,31 @@ class ExtractionPool:
                 process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
 
+    #: attempts at spawning the workers at start-up (a fork can fail transiently on a loaded
+    #: machine: EAGAIN, a lost pipe); between attempts the pool is replaced
+    START_ATTEMPTS = 3
+
     async def start(self) -> None:
         """Spawn the workers now (not on the first document) and wait until they are up."""
         loop = asyncio.get_running_loop()
-        executor = self._pool()
-        await asyncio.gather(
-            *(loop.run_in_executor(executor, _warm) for _ in range(self.processes))
-        )
+        for attempt in range(1, self.START_ATTEMPTS + 1):
+            executor = self._pool()
+            try:
+                await asyncio.gather(
+                    *(loop.run_in_executor(executor, _warm) for _ in range(self.processes))
+                )
+                return
+            except (OSError, BrokenProcessPool) as exc:
+                if attempt == self.START_ATTEMPTS:
+                    raise
+                log.warning(
+                    "aidlp: starting the document extractors failed (%s: %s); retrying",
+                    type(exc).__name__,
+                    exc,
+                )
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+                await asyncio.sleep(0.5 * attempt)
 
     def shutdown(self) -> None:
         if self._executor is not None:

@@ -266,8 +266,44 @@ class ScanPool:
             pings = [executor.submit(_ping) for _ in range(count)]
         return executor, pings
 
+    #: attempts at starting the workers, and the pause before the second (doubling): a fork
+    #: or a forkserver connection can fail transiently (EAGAIN, a pipe lost while a loaded
+    #: machine starts many processes); the proxy then retries instead of exiting
+    START_ATTEMPTS = 3
+    START_RETRY_PAUSE = 0.5
+
     async def start(self) -> None:
-        """Start the workers; ready (serving) as soon as the first has its engine."""
+        """Start the workers; ready (serving) as soon as the first has its engine. A start
+        that fails with an operating-system error (or workers lost while starting) is
+        retried with a fresh template, :data:`START_ATTEMPTS` times in all."""
+        pause = self.START_RETRY_PAUSE
+        for attempt in range(1, self.START_ATTEMPTS + 1):
+            try:
+                await self._start_once()
+                return
+            except (OSError, EOFError, BrokenProcessPool) as exc:
+                if attempt == self.START_ATTEMPTS:
+                    raise
+                log.warning(
+                    "aidlp: starting the scan workers failed (%s: %s); retrying in %.1f s",
+                    type(exc).__name__,
+                    exc,
+                    pause,
+                )
+                await asyncio.to_thread(self._discard_start)
+                await asyncio.sleep(pause)
+                pause *= 2
+
+    def _discard_start(self) -> None:
+        """Tidy up after a failed start: the executor and template it made are dropped."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        template, self.template = self.template, None
+        if template is not None:
+            template.stop(kill=True)
+
+    async def _start_once(self) -> None:
         loop = asyncio.get_running_loop()
         # the template `aidlp run` started early, or (a reload) a new one with these settings
         self.template = await asyncio.to_thread(scan_template.acquire, self._detector_json)

@@ -110,7 +110,12 @@ class RuntimeHost:
                 starting.append(self.documents().start())
             await asyncio.gather(*starting)
         except Exception as exc:  # e.g. every worker died loading its engine
-            log.error("aidlp: the scan workers did not start (%s): stopping", type(exc).__name__)
+            log.error(
+                "aidlp: the scan workers did not start (%s%s): stopping",
+                type(exc).__name__,
+                f": {exc}" if isinstance(exc, OSError) else "",  # errno and path, no content
+                exc_info=isinstance(exc, OSError),
+            )
             startup_gate.failed = True
             ctx.master.shutdown()
             return

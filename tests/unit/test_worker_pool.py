@@ -168,3 +168,53 @@ def test_a_packed_result_comes_back_equal():
     )
     assert unpack_result(pack_result(result)) == result
     assert unpack_result(pack_result(ScanResult())) == ScanResult()
+
+
+def test_a_start_that_fails_with_an_os_error_is_retried_on_a_fresh_template(monkeypatch):
+    """Rule: a transient operating-system failure while the workers start (a fork refused
+    with EAGAIN, a forkserver pipe lost) does not stop the proxy: the start is retried with
+    a fresh template, and the pool then scans for real."""
+    import errno
+
+    from proxy import scan_template
+
+    real_acquire = scan_template.acquire
+    calls = []
+
+    def flaky_acquire(settings_json):
+        calls.append(settings_json)
+        if len(calls) == 1:
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real_acquire(settings_json)
+
+    monkeypatch.setattr(scan_template, "acquire", flaky_acquire)
+    monkeypatch.setattr(ScanPool, "START_RETRY_PAUSE", 0.01)
+
+    async def body(pool):
+        assert pool.ready
+        return await pool.scan("Her NI number is AB 12 34 56 C.")
+
+    result = run(_with_pool(PoolSettings(1, 10, 2, 4), body))
+    assert len(calls) == 2
+    assert result.categories == ["PERSONAL_DATA"]
+
+
+def test_a_start_that_keeps_failing_raises_after_the_last_attempt(monkeypatch):
+    """Rule: retries are bounded: after START_ATTEMPTS failures the error reaches the caller
+    (the host then stops the proxy: fail closed, never serve unscanned)."""
+    from proxy import scan_template
+
+    calls = []
+
+    def broken_acquire(settings_json):
+        calls.append(settings_json)
+        raise ConnectionRefusedError("forkserver gone")
+
+    monkeypatch.setattr(scan_template, "acquire", broken_acquire)
+    monkeypatch.setattr(ScanPool, "START_RETRY_PAUSE", 0.01)
+    pool = ScanPool(DetectorSettings(), PoolSettings(1, 10, 2, 4))
+    with pytest.raises(ConnectionRefusedError):
+        run(pool.start())
+    assert len(calls) == ScanPool.START_ATTEMPTS
+    assert not pool.ready
+    pool.shutdown()
