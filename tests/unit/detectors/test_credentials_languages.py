@@ -1,4 +1,6 @@
-"""Credentials, issue 14: a password stated in German, French, Welsh or Spanish prose
+"""Credentials, issue 14: a password stated in German, French, Welsh, Spanish (and, RT-150,
+Dutch, Portuguese, Italian, Polish, Nordic, Finnish, Turkish, Czech, Hungarian, Romanian,
+Croatian) prose
 (``Passwort:``, ``mot de passe :``, ``cyfrinair:``, ``la contraseña es``), both sides:
 the value found with a colon or after the verb, and what such sentences also say (the
 password is wrong, required, a placeholder, a word) passes. Values made up here."""
@@ -31,6 +33,24 @@ WITH_PASSWORDS = [
     # Spanish
     "La contraseña es Playa#Sol2026",
     "contraseña: Madrid!Norte88",
+    # more languages (RT-150), with and without their accents
+    "Het wachtwoord van de wifi is Zomer#2025x",  # Dutch
+    "wachtwoord: Tulpen!88veld",
+    "A senha do portal é Lisboa@2024",  # Portuguese
+    "senha: Porto#Rio77",
+    "La password del server è Roma!2025xy",  # Italian
+    "la password e Roma!2025xy",
+    "Hasło do poczty to Krakow#77abc",  # Polish
+    "haslo: Wisla!2024pl",
+    "Lösenordet till nätverket är Fika!2025",  # Swedish
+    "Passordet er Fjord#2024",  # Norwegian
+    "Adgangskoden er Hygge!2025",  # Danish
+    "Salasana on Sauna#2025",  # Finnish
+    "Şifre: Ankara!2025",  # Turkish
+    "Heslo je Praha#2025",  # Czech
+    "A jelszó: Budapest#2025",  # Hungarian
+    "Parola este Bucuresti#2025",  # Romanian
+    "Lozinka je Zagreb!2025",  # Croatian
 ]
 
 WITHOUT_PASSWORDS = [
@@ -47,6 +67,23 @@ WITHOUT_PASSWORDS = [
     "contraseña: changeme",
     "Wie ändere ich mein Passwort? Das Passwort ist abgelaufen.",
     "Comment réinitialiser le mot de passe de mon compte ?",
+    # more languages (RT-150): the rule, a status word, a length, a placeholder
+    "Het wachtwoord is te kort.",
+    "Het wachtwoord is 12 tekens lang.",
+    "A senha é obrigatória.",
+    "Hasło to podstawa bezpieczeństwa.",
+    "Lösenordet är för kort.",
+    "Salasana on vaihdettava 90 päivän välein.",
+    "Adgangskoden er forkert.",
+    "La password è sbagliata.",
+    "Heslo je neplatné.",
+    "wachtwoord: ********",
+    "senha: <sua senha>",
+    "Şifre: ${SIFRE}",
+    "la parola è importante per tutti",
+    "a password everyone2 knows",
+    # a long compound word is no passphrase in these languages (a digit is required)
+    "Salasana on salasanakäytännönmukainen",
 ]
 
 
