@@ -290,6 +290,86 @@ def _marking_unglued(run: str) -> str | None:
     return run[0] + " " + run[2:]
 
 
+# -- a marking misspelt, or broken by a hyphen at a line end -------------------------------
+
+#: a hyphen that breaks a word at a line end (the next line may be indented)
+_LINE_HYPHEN = re.compile(r"-\r?\n[ \t]*")
+#: a word shorter than this must be as written (one slip in TOP makes TOY, TO, TAP)
+_MISSPELT_MIN_LETTERS = 5
+#: what may stand between a marking's two words
+_MARKING_SEP = r"(?:[ _]{1,3}|-|-?\r?\n[ \t]*)"
+
+
+def _slips(word: str, target: str) -> int:
+    """The optimal string alignment distance (insert, delete, substitute, swap two
+    neighbours), for words of a dozen letters (bounded: the finder caps their length)."""
+    rows = [list(range(len(target) + 1))]
+    for i, a in enumerate(word, 1):
+        row = [i] + [0] * len(target)
+        for j, b in enumerate(target, 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b))
+            if i > 1 and j > 1 and a == target[j - 2] and word[i - 2] == b:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _misspelt_word_rx(word: str) -> str:
+    """A finder for ``word`` with one slip or one line-end hyphen in it: one slip leaves
+    the first half or the part after the middle letter intact."""
+    if len(word) < _MISSPELT_MIN_LETTERS:
+        return "T[O0]P" if word == "TOP" else re.escape(word)  # a zero for the O: T0P
+    body = r"(?:[A-Z]|-\r?\n[ \t]*)"
+    half = len(word) // 2
+    head, tail = word[:half], word[half + 1 :]
+    rest = len(word) - len(head)
+    return (
+        rf"{re.escape(head)}{body}{{{rest - 2},{rest + 2}}}"
+        rf"|{body}{{{max(0, half - 1)},{half + 2}}}{re.escape(tail)}"
+    )
+
+
+def _misspelt_rx(markings: tuple[str, ...]) -> str:
+    parts = []
+    for marking in markings:
+        first, second = marking.split()
+        parts.append(
+            rf"(?:{_misspelt_word_rx(first)}){_MARKING_SEP}(?:{_misspelt_word_rx(second)})"
+        )
+    return r"\b(?:" + "|".join(parts) + r")\b"
+
+
+def _misspelt(markings: tuple[str, ...]) -> Callable[[str], str | None]:
+    pairs = [tuple(m.split()) for m in markings]
+    split = re.compile(_MARKING_SEP)
+
+    def word_ok(found: str, target: str) -> bool:
+        found = _LINE_HYPHEN.sub("", found)
+        if len(target) < _MISSPELT_MIN_LETTERS:
+            return found.replace("0", "O") == target
+        if found == target + "S":  # a plural is a word, not a marking (TOP SECRETS)
+            return False
+        return _slips(found, target) <= 1
+
+    def rewrite(run: str) -> str | None:
+        """``OFFICAL-SENSITIVE`` → ``OFFICIAL-SENSITIVE``; ``OFFI-⏎CIAL-SENSITIVE`` →
+        ``OFFICIAL-SENSITIVE``; ``T0P SECERT`` → ``TOP SECRET`` (separator kept)."""
+        if len(run) > 48:
+            return None
+        for sep in split.finditer(run):
+            first, second = run[: sep.start()], run[sep.end() :]
+            if "\n" in sep.group() and not sep.group().startswith("-"):
+                gap = " "  # a plain line break between the words reads as a space
+            else:
+                gap = "-" if "-" in sep.group() else sep.group()
+            for want_first, want_second in pairs:
+                if word_ok(first, want_first) and word_ok(second, want_second):
+                    return f"{want_first}{gap}{want_second}"
+        return None
+
+    return rewrite
+
+
 # -- spelled letters (NATO, RAF, German alphabets, letter names, dictation) ---------------
 
 
@@ -628,12 +708,14 @@ def rewrites(
     cues: tuple[str, ...] = (),
     repeaters: tuple[tuple[str, int], ...] = (),
     cardinal_words: tuple[tuple[str, str, int], ...] = (),
+    misspelt_markings: tuple[str, ...] = (),
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
     edit overlapping an earlier one is dropped). ``nato``: every spelling word and its
     letter; ``digits``: every digit word; ``connectors`` ("as in", "for") and ``cues``
     ("capital") mark a dictated letter; ``cardinal_words``: ``(word, kind, value)`` of the
-    number words (digits, teens, tens, scales) a number said as a number is made of."""
+    number words (digits, teens, tens, scales) a number said as a number is made of;
+    ``misspelt_markings``: two-word markings in capitals read through one slip a word."""
     nato_map, digit_map = dict(nato), dict(digits)
     connectors = connectors or ("as in", "for")
     cues = cues or ("capital",)
@@ -658,6 +740,11 @@ def rewrites(
         (_GLUE_RX, _GLUE_RX, _unglued),
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
+        *(
+            ((_misspelt_rx(misspelt_markings),) * 2 + (_misspelt(misspelt_markings),),)
+            if misspelt_markings
+            else ()
+        ),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),
         (shared_gate, _LAYOUT_RX, _laid_out),
         (_VARS_GATE, _VARS_RX, _expanded),

@@ -1202,6 +1202,14 @@ def _data() -> dict:
     turned = data.get("turned_markings")
     if not isinstance(turned, list) or not all(isinstance(w, str) and w for w in turned):
         raise NormaliseDataError(f"{DATA_FILE}: 'turned_markings' must be a list of words")
+    misspelt = data.get("misspelt_markings", [])
+    if not isinstance(misspelt, list) or not all(
+        isinstance(m, str) and len(m.split()) == 2 and m.isupper() and m.replace(" ", "").isalpha()
+        for m in misspelt
+    ):
+        raise NormaliseDataError(
+            f"{DATA_FILE}: 'misspelt_markings' must be a list of two words in capitals"
+        )
     nato = data.get("nato_alphabet")
     if not isinstance(nato, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and len(v) == 1 and v.isupper()
@@ -1471,7 +1479,10 @@ def _join_rewrites():
             for w, n in words.get(kind, {}).items()
         )
     )
-    return joined.rewrites(nato, digits, turned, connectors, cues, repeaters, cardinal_words)
+    misspelt = tuple(data.get("misspelt_markings", ()))
+    return joined.rewrites(
+        nato, digits, turned, connectors, cues, repeaters, cardinal_words, misspelt
+    )
 
 
 def identifier_shapes(
