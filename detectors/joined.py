@@ -370,6 +370,48 @@ def _misspelt(markings: tuple[str, ...]) -> Callable[[str], str | None]:
     return rewrite
 
 
+# -- a credential's keyword in leet -------------------------------------------------------
+
+#: what may stand right before a keyword (a word character ends it there: ``DB_P4SSW0RD``
+#: keeps its prefix, the underscore before the keyword is a lead)
+_LEET_LEAD = r"(?:^|[^A-Za-z0-9@$!|+])"
+
+
+def _leet_rx(keywords: tuple[str, ...], letters: dict[str, str]) -> str:
+    """Each keyword with every letter also as its look-alikes (``p[a@4][s5$][s5$]w[o0]rd``)."""
+
+    def form(word: str) -> str:
+        out = []
+        for ch in word:
+            alts = letters.get(ch, "")
+            out.append(f"[{re.escape(ch + alts)}]" if alts else re.escape(ch))
+        return "".join(out)
+
+    forms = sorted((form(w) for w in keywords), key=len, reverse=True)
+    return rf"(?i){_LEET_LEAD}(?:{'|'.join(forms)})\b"
+
+
+def _leet(keywords: tuple[str, ...], letters: dict[str, str]) -> Callable[[str], str | None]:
+    look_alikes = frozenset("".join(letters.values()))
+
+    def rewrite(run: str) -> str | None:
+        """``p4ssw0rd`` → ``password``, ``: P@$$W0RD`` → ``: password`` (lead kept)."""
+        lead = ""
+        if run and not run[0].isalpha() and run[0] not in look_alikes:
+            lead, run = run[0], run[1:]
+        if not any(c in look_alikes for c in run):
+            return None  # as written: the main view reads it
+        low = run.lower()
+        for word in keywords:
+            if len(word) == len(low) and all(
+                a == b or a in letters.get(b, "") for a, b in zip(low, word, strict=True)
+            ):
+                return lead + word
+        return None
+
+    return rewrite
+
+
 # -- spelled letters (NATO, RAF, German alphabets, letter names, dictation) ---------------
 
 
@@ -709,13 +751,15 @@ def rewrites(
     repeaters: tuple[tuple[str, int], ...] = (),
     cardinal_words: tuple[tuple[str, str, int], ...] = (),
     misspelt_markings: tuple[str, ...] = (),
+    leet: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] = ((), ()),
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
     edit overlapping an earlier one is dropped). ``nato``: every spelling word and its
     letter; ``digits``: every digit word; ``connectors`` ("as in", "for") and ``cues``
     ("capital") mark a dictated letter; ``cardinal_words``: ``(word, kind, value)`` of the
     number words (digits, teens, tens, scales) a number said as a number is made of;
-    ``misspelt_markings``: two-word markings in capitals read through one slip a word."""
+    ``misspelt_markings``: two-word markings in capitals read through one slip a word;
+    ``leet``: credential keywords and each letter's digit/symbol look-alikes."""
     nato_map, digit_map = dict(nato), dict(digits)
     connectors = connectors or ("as in", "for")
     cues = cues or ("capital",)
@@ -743,6 +787,11 @@ def rewrites(
         *(
             ((_misspelt_rx(misspelt_markings),) * 2 + (_misspelt(misspelt_markings),),)
             if misspelt_markings
+            else ()
+        ),
+        *(
+            ((_leet_rx(leet[0], dict(leet[1])),) * 2 + (_leet(leet[0], dict(leet[1])),),)
+            if leet[0]
             else ()
         ),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),

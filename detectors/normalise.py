@@ -458,6 +458,34 @@ def _unaccented_view(main: View) -> View | None:
     return View(unaccented, main.map, "unaccented")
 
 
+@functools.cache
+def _upside_down() -> tuple[dict[str, str], frozenset[str], int]:
+    """From the data file: each turned form -> its character, the non-ASCII forms (the sign
+    of a text written upside down) and how many of them make one."""
+    data = _data()
+    table = {form: ch for ch, forms in data.get("upside_down", {}).items() for form in forms}
+    only = frozenset(form for form in table if not form.isascii())
+    return table, only, data.get("upside_down_min", 3)
+
+
+def _upside_down_view(text: str) -> View | None:
+    """``text`` read right way up when it is written upside down (``ǝʌıʇısuǝs-lɐıɔıɟɟo``,
+    ``Ɔ 9Ɩ ㄣƐ ᄅƖ ꓭ∀``; red team RT-152): reversed, each turned form as its character,
+    then normalised. Like a text turned back on a cue it finds only what blocks alone, and
+    a finding maps to the whole text. ASCII text costs one ``isascii`` call, other text one
+    set of its characters."""
+    if text.isascii():
+        return None
+    table, only, needed = _upside_down()
+    seen = only.intersection(text)
+    if not seen or sum(text.count(c) for c in seen) < needed:
+        return None
+    upright = "".join([table.get(c, c) for c in reversed(text)])
+    main, _, _ = _normalise_one(upright)
+    whole = SpanMap([(0, len(main.text), 0, len(text))])
+    return View(main.text, whole, "upside_down", tiers=_TURNED_TIERS)
+
+
 def scrub_surrogates(text: str) -> str:
     """``text`` with lone surrogates replaced by U+FFFD (same length, same offsets), so any
     ``str`` can be encoded and scanned."""
@@ -1082,6 +1110,9 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
     unaccented = _unaccented_view(main)
     if unaccented is not None:
         views.append(unaccented)
+    upside_down = _upside_down_view(text)
+    if upside_down is not None:
+        views.append(upside_down)
     if any(i >= _JOINS for i in hits):
         view = _joined_view(main, hits)
         if view is not None:
@@ -1202,6 +1233,33 @@ def _data() -> dict:
     turned = data.get("turned_markings")
     if not isinstance(turned, list) or not all(isinstance(w, str) and w for w in turned):
         raise NormaliseDataError(f"{DATA_FILE}: 'turned_markings' must be a list of words")
+    leet_words, leet_letters = data.get("leet_keywords", []), data.get("leet_letters", {})
+    if not isinstance(leet_words, list) or not all(
+        isinstance(w, str) and w and w.isascii() and w == w.lower() for w in leet_words
+    ):
+        raise NormaliseDataError(f"{DATA_FILE}: 'leet_keywords' must be a list of lower-case words")
+    if not isinstance(leet_letters, dict) or not all(
+        isinstance(k, str)
+        and len(k) == 1
+        and k.islower()
+        and isinstance(v, str)
+        and v
+        and not any(c.isalpha() or c.isspace() for c in v)
+        for k, v in leet_letters.items()
+    ):
+        raise NormaliseDataError(
+            f"{DATA_FILE}: 'leet_letters' must map a lower-case letter to its digit and "
+            "symbol look-alikes"
+        )
+    flips, flips_min = data.get("upside_down", {}), data.get("upside_down_min", 3)
+    if not isinstance(flips, dict) or not all(
+        isinstance(k, str) and len(k) == 1 and isinstance(v, str) and v for k, v in flips.items()
+    ):
+        raise NormaliseDataError(
+            f"{DATA_FILE}: 'upside_down' must map a character to its turned forms"
+        )
+    if not isinstance(flips_min, int) or flips_min < 1:
+        raise NormaliseDataError(f"{DATA_FILE}: 'upside_down_min' must be a whole number >= 1")
     misspelt = data.get("misspelt_markings", [])
     if not isinstance(misspelt, list) or not all(
         isinstance(m, str) and len(m.split()) == 2 and m.isupper() and m.replace(" ", "").isalpha()
@@ -1480,8 +1538,12 @@ def _join_rewrites():
         )
     )
     misspelt = tuple(data.get("misspelt_markings", ()))
+    leet = (
+        tuple(data.get("leet_keywords", ())),
+        tuple(sorted(data.get("leet_letters", {}).items())),
+    )
     return joined.rewrites(
-        nato, digits, turned, connectors, cues, repeaters, cardinal_words, misspelt
+        nato, digits, turned, connectors, cues, repeaters, cardinal_words, misspelt, leet
     )
 
 
