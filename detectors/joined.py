@@ -412,6 +412,28 @@ def _leet(keywords: tuple[str, ...], letters: dict[str, str]) -> Callable[[str],
     return rewrite
 
 
+# -- a value in ideographic numerals ---------------------------------------------------------
+
+
+def _numerals_rx(numerals: dict[str, int], least: int) -> str:
+    # "O": the main view reads IDEOGRAPHIC NUMBER ZERO (〇) as the letter it looks like
+    chars = "".join(sorted(numerals)) + "O"
+    return rf"[{chars}](?:[ \-]?[{chars}]){{{least - 1},}}"
+
+
+def _numerals(numerals: dict[str, int]) -> Callable[[str], str | None]:
+    table = str.maketrans({**{ch: str(n) for ch, n in numerals.items()}, "O": "0"})
+    ideographs = frozenset(numerals)
+
+    def rewrite(run: str) -> str | None:
+        """``一二 三四 五六`` → ``12 34 56``, ``O七九一一`` → ``07911`` (separators kept)."""
+        if ideographs.isdisjoint(run):
+            return None
+        return run.translate(table)
+
+    return rewrite
+
+
 # -- spelled letters (NATO, RAF, German alphabets, letter names, dictation) ---------------
 
 
@@ -752,6 +774,7 @@ def rewrites(
     cardinal_words: tuple[tuple[str, str, int], ...] = (),
     misspelt_markings: tuple[str, ...] = (),
     leet: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] = ((), ()),
+    numerals: tuple[tuple[tuple[str, int], ...], int] = ((), 6),
 ) -> tuple[tuple[str, re2._Regexp, Callable[[str], str | None]], ...]:
     """``(gate pattern, finder, rewrite)`` for each kind of join, in priority order (an
     edit overlapping an earlier one is dropped). ``nato``: every spelling word and its
@@ -759,7 +782,8 @@ def rewrites(
     ("capital") mark a dictated letter; ``cardinal_words``: ``(word, kind, value)`` of the
     number words (digits, teens, tens, scales) a number said as a number is made of;
     ``misspelt_markings``: two-word markings in capitals read through one slip a word;
-    ``leet``: credential keywords and each letter's digit/symbol look-alikes."""
+    ``leet``: credential keywords and each letter's digit/symbol look-alikes;
+    ``numerals``: ideographic numerals and their digits, and the shortest run read."""
     nato_map, digit_map = dict(nato), dict(digits)
     connectors = connectors or ("as in", "for")
     cues = cues or ("capital",)
@@ -792,6 +816,11 @@ def rewrites(
         *(
             ((_leet_rx(leet[0], dict(leet[1])),) * 2 + (_leet(leet[0], dict(leet[1])),),)
             if leet[0]
+            else ()
+        ),
+        *(
+            ((_numerals_rx(dict(numerals[0]), numerals[1]),) * 2 + (_numerals(dict(numerals[0])),),)
+            if numerals[0]
             else ()
         ),
         (_BROKEN_GATE, _BROKEN_RX, _unbroken),

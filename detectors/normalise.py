@@ -1260,6 +1260,21 @@ def _data() -> dict:
         )
     if not isinstance(flips_min, int) or flips_min < 1:
         raise NormaliseDataError(f"{DATA_FILE}: 'upside_down_min' must be a whole number >= 1")
+    numerals, numerals_min = (
+        data.get("ideographic_digits", {}),
+        data.get("ideographic_digits_min", 6),
+    )
+    if not isinstance(numerals, dict) or not all(
+        isinstance(k, str) and len(k) == 1 and not k.isascii() and v in range(10)
+        for k, v in numerals.items()
+    ):
+        raise NormaliseDataError(
+            f"{DATA_FILE}: 'ideographic_digits' must map a non-ASCII numeral to a digit 0-9"
+        )
+    if not isinstance(numerals_min, int) or numerals_min < 2:
+        raise NormaliseDataError(
+            f"{DATA_FILE}: 'ideographic_digits_min' must be a whole number >= 2"
+        )
     misspelt = data.get("misspelt_markings", [])
     if not isinstance(misspelt, list) or not all(
         isinstance(m, str) and len(m.split()) == 2 and m.isupper() and m.replace(" ", "").isalpha()
@@ -1542,8 +1557,12 @@ def _join_rewrites():
         tuple(data.get("leet_keywords", ())),
         tuple(sorted(data.get("leet_letters", {}).items())),
     )
+    numerals = (
+        tuple(sorted(data.get("ideographic_digits", {}).items())),
+        data.get("ideographic_digits_min", 6),
+    )
     return joined.rewrites(
-        nato, digits, turned, connectors, cues, repeaters, cardinal_words, misspelt, leet
+        nato, digits, turned, connectors, cues, repeaters, cardinal_words, misspelt, leet, numerals
     )
 
 
