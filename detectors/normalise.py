@@ -486,6 +486,40 @@ def _upside_down_view(text: str) -> View | None:
     return View(main.text, whole, "upside_down", tiers=_TURNED_TIERS)
 
 
+#: the markup of an HTML table row and cell (red team RT-153); any other tag is dropped
+_HTML_TABLE_TAG = re2.compile(
+    r"(?i)[ \t\r\n]{0,64}<(?:/?(?:tr|td|th|thead|tbody|tfoot|table)\b[^<>]{0,200}|[A-Za-z/!][^<>]{0,200})>",
+    _OPTS,
+)
+
+
+def _html_table_cell(tag: str) -> str:
+    tag = tag.lstrip(" \t\r\n")  # the white space before a tag goes with it
+    name = tag[1:].lstrip("/").split(None, 1)[0].rstrip(">").lower() if len(tag) > 2 else ""
+    if name == "tr":
+        return "\n|" if not tag.startswith("</") else ""
+    if name in ("td", "th"):
+        return " |" if tag.startswith("</") else " "
+    return "\n" if name in ("table", "thead", "tbody", "tfoot") else ""
+
+
+def _html_table_view(main: View) -> View | None:
+    """An HTML table read as the pipe table a renderer shows (``<tr><th>User</th><th>
+    Password</th></tr>`` → ``| User | Password |``; red team RT-153), so the credential
+    rules' table header reading applies; for values that block alone. Text with no ``<td``
+    / ``<th`` costs two substring searches."""
+    text = main.text
+    if "<t" not in text and "<T" not in text:
+        return None
+    low = text.lower()
+    if "<td" not in low and "<th" not in low:
+        return None
+    rows, cur = _rewrite(text, main.map, _HTML_TABLE_TAG, _html_table_cell)
+    if rows == text:
+        return None
+    return View(rows, cur, "html_table", tiers=joined.JOINED_TIERS)
+
+
 def scrub_surrogates(text: str) -> str:
     """``text`` with lone surrogates replaced by U+FFFD (same length, same offsets), so any
     ``str`` can be encoded and scanned."""
@@ -1113,6 +1147,9 @@ def normalise(text: str, limits: Limits | None = None) -> list[View]:
     upside_down = _upside_down_view(text)
     if upside_down is not None:
         views.append(upside_down)
+    table = _html_table_view(main)
+    if table is not None:
+        views.append(table)
     if any(i >= _JOINS for i in hits):
         view = _joined_view(main, hits)
         if view is not None:
