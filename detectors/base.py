@@ -79,6 +79,58 @@ class LiteralTriggerPattern(Pattern):
         self.self_gated = self_gated
 
 
+class ShapedPattern(Pattern):
+    """A pattern made of long word lists (``Forename Surname`` with 1,000 forenames),
+    searched through its ``shape``: an RE2 pattern that matches at every position where
+    ``regex`` does (a superset: each word list replaced by the character classes of its
+    words, ``\\p{Lu}`` by ``[A-Z\\x{80}-\\x{10FFFF}]``), with a program of a few hundred
+    instructions instead of thousands. The engine's gate searches the shape (small programs
+    pack into shared sets); :meth:`Recogniser.candidates_for` tries ``regex`` anchored
+    only where a shape match starts (:func:`shaped_matches`): the same matches as
+    ``regex``'s own search, without the unanchored DFA of a word-list alternation, whose
+    states (sets of partial words) are built anew for every new text."""
+
+    def __init__(self, name: str, regex: str, score: float, shape: str) -> None:
+        super().__init__(name, regex, score)
+        self.shape = shape
+
+
+def shaped_matches(shape: re2._Regexp, rx: re2._Regexp, data: bytes) -> Iterator[list]:
+    """The group spans of each match of ``rx.finditer(data)`` (bytes offsets), found with
+    ``shape``, which must match wherever ``rx`` does (at the same start, any end).
+
+    ``rx``'s leftmost match at or after ``pos`` starts at a position where ``shape``
+    starts a match too, and ``rx`` matches at no earlier start; so the shape's starts are
+    tried left to right with ``rx`` anchored there, and the first that holds is that
+    match (its groups as RE2's leftmost-first search gives them from that start). The
+    search then goes on as ``finditer`` does (from the match's end; one byte on after an
+    empty match). Each shape start is tried once: linear in the text for a bounded ``rx``.
+    """
+    unanchored, anchored = _ANCHOR.UNANCHORED, _ANCHOR.ANCHOR_START
+    search, match = shape._regexp.Match, rx._regexp.Match
+    pos = 0
+    end = len(data)
+    while True:
+        at = pos
+        while True:
+            start = search(unanchored, data, at, end)[0][0]
+            if start < 0:
+                return
+            spans = match(anchored, data, start, end)
+            if spans[0][0] >= 0:
+                break
+            at = start + 1
+            if at > end:
+                return
+        yield spans
+        if pos == end:
+            return
+        pos = pos + 1 if pos == spans[0][1] else spans[0][1]
+
+
+_ANCHOR = re2._Anchor
+
+
 @dataclass(slots=True)
 class Candidate:
     """A validated pattern hit in a view's (normalised) text."""
@@ -151,6 +203,16 @@ class Recogniser(PatternRecognizer):
         prefix = "(?i)" if self.IGNORE_CASE else ""
         self.regexes: list[str] = [prefix + p.regex for p in self.patterns]
         self.compiled = [re2.compile(r, RE2_OPTIONS) for r in self.regexes]
+        #: what a gate searches for each pattern: its shape (:class:`ShapedPattern`) or
+        #: the pattern itself; and the compiled shapes (None: searched as it is)
+        self.searched: list[str] = [
+            prefix + p.shape if isinstance(p, ShapedPattern) else rx
+            for p, rx in zip(self.patterns, self.regexes, strict=True)
+        ]
+        self.shapes = [
+            re2.compile(s, RE2_OPTIONS) if isinstance(p, ShapedPattern) else None
+            for p, s in zip(self.patterns, self.searched, strict=True)
+        ]
         #: the group each pattern's value is (``v`` when it names one, else the whole match),
         #: read once: google-re2 builds ``groupindex`` anew on every access (~30 us)
         self.value_groups = [rx.groupindex.get("v", 0) for rx in self.compiled]
@@ -192,10 +254,14 @@ class Recogniser(PatternRecognizer):
         needs_ctx = getattr(pattern, "needs_context", False)
         rx = self.compiled[index]
         group = self.value_groups[index]
-        for m in rx.finditer(data):
-            s, e = m.span(group)
-            if s < 0:
-                s, e = m.span()
+        shape = self.shapes[index]
+        found = (
+            ((m.span(group), m.span()) for m in rx.finditer(data))
+            if shape is None
+            else ((spans[group], spans[0]) for spans in shaped_matches(shape, rx, data))
+        )
+        for value_span, whole in found:
+            s, e = value_span if value_span[0] >= 0 else whole
             if b2c is not None:
                 s, e = b2c(s), b2c(e)
             value = text[s:e]

@@ -116,11 +116,11 @@ class ScanEngine:
         #: patterns whose recogniser gates itself (``LiteralTriggerPattern.self_gated``)
         self._always: list[int] = []
         for rec in self.recognisers:
-            for i, rx in enumerate(rec.regexes):
+            for i in range(len(rec.regexes)):
                 index = len(self._patterns)
                 self._patterns.append((rec, i))
                 pattern = rec.patterns[i]
-                searched: str | None = rx
+                searched: str | None = rec.searched[i]  # a shaped pattern: its shape
                 if isinstance(pattern, LiteralTriggerPattern) and pattern.self_gated:
                     self._always.append(index)
                     continue

@@ -8,12 +8,12 @@ chooses (where a name could change the decision), never over the whole input.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from detectors import vocabulary
-from detectors.base import Recogniser, Tier
+from detectors.base import Recogniser, ShapedPattern, Tier
 from detectors.namesets import SHIPPED, NameSets, name_sets
 from detectors.ner_ops import use_numpy_gemm
 from detectors.ner_settings import NerSettings
@@ -43,7 +43,14 @@ PATTERN_KEYS = (
     "lower_subject_verbs",
 )
 
-_NAME_WORD = r"(?:Mc|Mac|O'|D'|Fitz)?\p{Lu}\p{Ll}+(?:['\-]\p{Lu}?\p{Ll}+)?"
+
+def _name_word(lu: str, ll: str) -> str:
+    """A capitalised name word ("Smith", "McDonald", "O'Neill", "Jones-Evans") of the
+    capital ``lu`` and the lower-case letter ``ll`` (a pattern or its shape)."""
+    return rf"(?:Mc|Mac|O'|D'|Fitz)?{lu}{ll}+(?:['\-]{lu}?{ll}+)?"
+
+
+_NAME_WORD = _name_word(r"\p{Lu}", r"\p{Ll}")
 #: what separates the two cells of a split name (``split_cell_name``)
 _CELL_BREAK = re.compile(r"</t[dh]>\s*<t[dh][^<>]{0,40}>|[ \t]*[|\t][ \t]*")
 #: Common UK forenames (``detectors/data/names.yaml``). "Forename Surname" is a name even
@@ -179,21 +186,95 @@ def _all_lower(w: _NameWords) -> str:
     return "|".join(re.escape(n.lower()) for n in sorted(w.names.forenames, key=len, reverse=True))
 
 
+class _Parts(NamedTuple):
+    """The pieces the name patterns are built of: as matched (:func:`_exact_parts`), or
+    their shapes (:func:`_shape_parts`), each matching at least what the exact piece does,
+    so a pattern built of shapes matches wherever the pattern built of exact pieces does
+    (:class:`detectors.base.ShapedPattern`)."""
+
+    #: what opens the value group: the group itself, or (a shape) no group
+    v: str
+    lu: str
+    ll: str
+    name_word: str
+    script_word: str
+    forename: str
+    forename_upper: str
+    forename_lower: str
+    all_lower: str
+
+
+#: a capital and a lower-case letter as a shape: an ASCII one or any non-ASCII character
+#: (``\p{Lu}`` and ``\p{Ll}`` hold no other ASCII characters), a few instructions where
+#: the Unicode classes compile to ~800 each
+_LU_SHAPE = "[A-Z\u0080-\U0010ffff]"
+_LL_SHAPE = "[a-z\u0080-\U0010ffff]"
+
+
+def _exact_parts(w: _NameWords) -> _Parts:
+    return _Parts(
+        v="(?P<v>",
+        lu=r"\p{Lu}",
+        ll=r"\p{Ll}",
+        name_word=_NAME_WORD,
+        script_word=_SCRIPT_WORD,
+        forename=w.names.forename_rx,
+        forename_upper=w.names.forename_upper_rx,
+        forename_lower=w.names.forename_lower_rx,
+        all_lower=_all_lower(w),
+    )
+
+
+def _shape_parts(w: _NameWords) -> _Parts:
+    names = w.names
+    return _Parts(
+        v="(?:",
+        lu=_LU_SHAPE,
+        ll=_LL_SHAPE,
+        name_word=_name_word(_LU_SHAPE, _LL_SHAPE),
+        script_word="[\u0080-\U0010ffff]+",  # every script letter listed is non-ASCII
+        forename=names.forename_shape,
+        forename_upper=names.forename_upper_shape,
+        forename_lower=names.forename_lower_shape,
+        all_lower=names.forename_all_lower_shape,
+    )
+
+
+#: name patterns searched as they are: the shape of "lower-case forename, lower-case
+#: word" is any two lower-case words (dev corpus: 8,829 shape starts for 7 matches)
+_UNSHAPED = frozenset({"forename_surname_lower"})
+
+
+def _shaped(exact: tuple[Pattern, ...], shapes: tuple[Pattern, ...]) -> tuple[Pattern, ...]:
+    """``exact``'s patterns, each with the shape built the same way when that holds more
+    than the value group's opening changed (a pattern of no word list and no Unicode
+    class is searched as it is)."""
+    return tuple(
+        ShapedPattern(x.name, x.regex, x.score, s.regex)
+        if s.regex != x.regex.replace("(?P<v>", "(?:") and x.name not in _UNSHAPED
+        else x
+        for x, s in zip(exact, shapes, strict=True)
+    )
+
+
 def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
-    """The name-form patterns, made of ``w``'s vocabulary."""
-    forename_rx = w.names.forename_rx
-    forename_upper_rx = w.names.forename_upper_rx
-    forename_lower_rx = w.names.forename_lower_rx
+    """The name-form patterns, made of ``w``'s vocabulary (shaped: the engine searches
+    their shapes, :class:`detectors.base.ShapedPattern`)."""
+    return _shaped(_name_patterns(w, _exact_parts(w)), _name_patterns(w, _shape_parts(w)))
+
+
+def _name_patterns(w: _NameWords, p: _Parts) -> tuple[Pattern, ...]:
+    """The name-form patterns of ``w``'s vocabulary, built of ``p``."""
     return (
         Pattern(
             "honorific_name",
-            rf"\b(?P<v>{w.honorific}\.? (?:[A-Z]\.? ){{0,3}}{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})",
+            rf"\b{p.v}{w.honorific}\.? (?:[A-Z]\.? ){{0,3}}{p.name_word}(?: {p.name_word}){{0,2}})",
             0.8,
         ),
         Pattern(
             "labelled_name",
-            rf"\b{w.label} ?(?:name)?[ \t]*[:\-][ \t]*(?P<v>{_NAME_WORD}(?: (?:[A-Z]\.? )?{_NAME_WORD}){{1,3}}"
-            rf"|(?:[A-Z]\.? ?){{1,2}} ?{_NAME_WORD})",
+            rf"\b{w.label} ?(?:name)?[ \t]*[:\-][ \t]*{p.v}{p.name_word}(?: (?:[A-Z]\.? )?{p.name_word}){{1,3}}"
+            rf"|(?:[A-Z]\.? ?){{1,2}} ?{p.name_word})",
             0.8,
         ),
         # a name held in two fields, forename then surname, on one line or the next ("First
@@ -201,9 +282,9 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # "first_name": "X", "last_name": "Y"): the two values and what joins them
         Pattern(
             "split_field_name",
-            rf"\b{w.forename_label}[\"']?[ \t]*[:=][ \t]*[\"']?(?P<v>{_NAME_WORD}[\"']?,?"
+            rf"\b{w.forename_label}[\"']?[ \t]*[:=][ \t]*[\"']?{p.v}{p.name_word}[\"']?,?"
             rf"[ \t]*\r?\n?[ \t]*(?:- )?[\"']?{w.surname_label}[\"']?[ \t]*[:=][ \t]*[\"']?"
-            rf"{_NAME_WORD})\b",
+            rf"{p.name_word})\b",
             0.8,
         ),
         # a table row holding a known forename and a surname in two cells, TSV, pipes or
@@ -211,8 +292,8 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # RT-140): the two cells and what separates them
         Pattern(
             "split_cell_name",
-            rf"(?:^|\n|\t|\|[ \t]*|<t[dh][^<>]{{0,40}}>)(?P<v>(?:{forename_rx})"
-            rf"(?:[ \t]*\|[ \t]*|\t|</t[dh]>[ \t\r\n]*<t[dh][^<>]{{0,40}}>){_NAME_WORD})"
+            rf"(?:^|\n|\t|\|[ \t]*|<t[dh][^<>]{{0,40}}>){p.v}(?:{p.forename})"
+            rf"(?:[ \t]*\|[ \t]*|\t|</t[dh]>[ \t\r\n]*<t[dh][^<>]{{0,40}}>){p.name_word})"
             r"(?:[ \t]*(?:\||\t|\r?\n|$)|</t[dh]>)",
             0.6,
         ),
@@ -221,12 +302,12 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         Pattern(
             "labelled_name_upper",
             rf"\b{w.label}(?i:s)? ?(?i:names?)?[ \t]*:[ \t]*"
-            rf"(?P<v>{_UPPER_WORD}(?: {_UPPER_WORD}){{0,3}})(?:[ \t]*(?:$|\n|\t|[,;|])| {{2,}})",
+            rf"{p.v}{_UPPER_WORD}(?: {_UPPER_WORD}){{0,3}})(?:[ \t]*(?:$|\n|\t|[,;|])| {{2,}})",
             0.7,
         ),
         Pattern(
             "role_name",
-            rf"\b(?:{w.roles}) (?P<v>{_NAME_WORD} (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?:{w.roles}) {p.v}{p.name_word} (?:[A-Z]\.? )?{p.name_word})\b",
             0.7,
         ),
         # a capitalised role word starts a Title Case run as often as a name ("Customer
@@ -234,27 +315,27 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # a known forename
         Pattern(
             "role_name",
-            rf"\b(?:{w.roles_title}) (?P<v>(?:{forename_rx}) (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b(?:{w.roles_title}) {p.v}(?:{p.forename}) (?:[A-Z]\.? )?{p.name_word})\b",
             0.7,
         ),
         Pattern(
             "forename_surname",
-            rf"\b(?P<v>(?:{forename_rx})(?:-[A-Z][a-z]+)? (?:[A-Z]\.? )?{_NAME_WORD})\b",
+            rf"\b{p.v}(?:{p.forename})(?:-[A-Z][a-z]+)? (?:[A-Z]\.? )?{p.name_word})\b",
             0.6,
         ),
         Pattern(
             "forename_surname_upper",
-            rf"\b(?P<v>(?:{forename_upper_rx})(?:-[A-Z]{{2,}})? (?:[A-Z]\.? )?{_UPPER_WORD})\b",
+            rf"\b{p.v}(?:{p.forename_upper})(?:-[A-Z]{{2,}})? (?:[A-Z]\.? )?{_UPPER_WORD})\b",
             0.6,
         ),
         Pattern(
             "honorific_name_upper",
-            rf"\b(?P<v>(?:MR|MRS|MISS|MS|MX)\.? (?:[A-Z]\.? ){{0,3}}{_UPPER_WORD}(?: {_UPPER_WORD})?)\b",
+            rf"\b{p.v}(?:MR|MRS|MISS|MS|MX)\.? (?:[A-Z]\.? ){{0,3}}{_UPPER_WORD}(?: {_UPPER_WORD})?)\b",
             0.7,
         ),
         Pattern(
             "surname_comma_forename",
-            rf"\b(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, (?:{forename_rx}))\b",
+            rf"\b{p.v}{p.name_word}(?:-{p.name_word})?, (?:{p.forename}))\b",
             0.6,
         ),
         # a case list's "PATEL, Anjali - detained ..." (red team RT-132): the surname in
@@ -263,7 +344,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # goes on as prose)
         Pattern(
             "surname_comma_forename",
-            rf"\b(?P<v>{_UPPER_WORD}(?:-{_UPPER_WORD})?, (?:{forename_rx})(?: {_NAME_WORD})?)"
+            rf"\b{p.v}{_UPPER_WORD}(?:-{_UPPER_WORD})?, (?:{p.forename})(?: {p.name_word})?)"
             r"[ \t]*(?:[-–—:;,(|\t\n]|$)",
             0.6,
         ),
@@ -280,21 +361,21 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         Pattern(
             "surname_comma_initial",
             rf"(?:^|[\n;:(]\s*|\b(?:on|re|for|about) )"
-            rf"(?P<v>{_NAME_WORD}(?:-{_NAME_WORD})?, [A-Z]\.(?: ?[A-Z]\.)?) ?[-–—:] ",
+            rf"{p.v}{p.name_word}(?:-{p.name_word})?, [A-Z]\.(?: ?[A-Z]\.)?) ?[-–—:] ",
             0.5,
         ),
         # a JSON key or value gluing a known forename to a surname ("Jane_Smith",
         # "JaneSmith"; red team RT-59): quoted, as a record names a person
         Pattern(
             "glued_name",
-            rf"[\"'](?P<v>(?:{forename_rx})(?:_{_NAME_WORD}|(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}}))[\"']",
+            rf"[\"']{p.v}(?:{p.forename})(?:_{p.name_word}|(?:Mc|Mac|O)?{p.lu}{p.ll}{{2,}}))[\"']",
             0.5,
         ),
         # ... and a part or line that is only such a name (an OpenAI message's ``name``
         # field, "Jane_Smith", scanned as a part of its own; red team RT-90)
         Pattern(
             "glued_name",
-            rf"(?:^|\n)[ \t]*(?P<v>(?:{forename_rx})_{_NAME_WORD})[ \t]*(?:\n|$)",
+            rf"(?:^|\n)[ \t]*{p.v}(?:{p.forename})_{p.name_word})[ \t]*(?:\n|$)",
             0.5,
         ),
         # a request's or a file's own name field holding a glued name ("user: jane.smith",
@@ -303,7 +384,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         Pattern(
             "field_name",
             rf"(?m)^[ \t]*(?i:{_FIELD_KEYS})[ \t]*:[ \t]*[\"']?"
-            rf"(?P<v>(?:{forename_rx}|{forename_lower_rx})[._\-](?:{_NAME_WORD}|{_LOWER_WORD}))"
+            rf"{p.v}(?:{p.forename}|{p.forename_lower})[._\-](?:{p.name_word}|{_LOWER_WORD}))"
             r"(?:[._\-][\w.\-]{0,60})?[\"']?[ \t]*$",
             0.5,
         ),
@@ -311,27 +392,27 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # ".../claimants/jane-smith-1971"; RT-121)
         Pattern(
             "handle_name",
-            rf"@(?P<v>(?:{forename_rx})(?:Mc|Mac|O)?\p{{Lu}}\p{{Ll}}{{2,}})\d{{0,4}}\b",
+            rf"@{p.v}(?:{p.forename})(?:Mc|Mac|O)?{p.lu}{p.ll}{{2,}})\d{{0,4}}\b",
             0.5,
         ),
         Pattern(
             "slug_name",
-            rf"/(?P<v>(?:{forename_lower_rx})-[a-z]{{2,}}(?:-[a-z]{{2,}})?)(?:-\d{{1,4}})?(?:[/?#.\s]|$)",
+            rf"/{p.v}(?:{p.forename_lower})-[a-z]{{2,}}(?:-[a-z]{{2,}})?)(?:-\d{{1,4}})?(?:[/?#.\s]|$)",
             0.5,
         ),
-        Pattern("salutation_name", rf"\bDear (?P<v>{_NAME_WORD}(?: {_NAME_WORD}){{0,2}})\b", 0.6),
+        Pattern("salutation_name", rf"\bDear {p.v}{p.name_word}(?: {p.name_word}){{0,2}})\b", 0.6),
         # "Hi Aaron, your attendance ...": a known forename greeted at the start of a line,
         # an email or a quotation
         Pattern(
             "greeting_name",
-            rf"(?:^|[\n\"'“:>\-–]\s*)(?i:{w.greetings}) (?P<v>(?:{forename_rx}))(?: {_NAME_WORD})?"
+            rf"(?:^|[\n\"'“:>\-–]\s*)(?i:{w.greetings}) {p.v}(?:{p.forename}))(?: {p.name_word})?"
             r"\s*[,!\n]",
             0.6,
         ),
         # "Kerry in payroll has ...": a known forename with where the person works
         Pattern(
             "workplace_name",
-            rf"\b(?P<v>(?:{forename_rx}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
+            rf"\b{p.v}(?:{p.forename}))(?: [A-Z]\.?)? (?:from|in|on|at) (?:the |our |my )?"
             rf"(?:[A-Z]?[a-z]+ ){{0,2}}(?:{w.units})\b",
             0.6,
         ),
@@ -339,13 +420,13 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # staff grade in brackets
         Pattern(
             "graded_name",
-            rf"\b(?P<v>{_NAME_WORD}(?: [A-Z]\.| {_NAME_WORD})?) \((?:{w.grades})[,)]",
+            rf"\b{p.v}{p.name_word}(?: [A-Z]\.| {p.name_word})?) \((?:{w.grades})[,)]",
             0.6,
         ),
         # ... and in lower case ("paul from finance has been diagnosed ...")
         Pattern(
             "workplace_name_lower",
-            rf"\b(?P<v>(?:{forename_lower_rx})) (?:from|in|on|at) (?:the |our |my )?"
+            rf"\b{p.v}(?:{p.forename_lower})) (?:from|in|on|at) (?:the |our |my )?"
             rf"(?:[a-z]+ )?(?:{w.units_lower})\b",
             0.5,
         ),
@@ -354,7 +435,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # capitalised; listed when in lower case), then what is about them
         Pattern(
             "contacted_name",
-            rf"\b{w.contact_verbs}(?: (?i:to|with))? (?P<v>\p{{Lu}}\p{{Ll}}+|{_all_lower(w)})"
+            rf"\b{w.contact_verbs}(?: (?i:to|with))? {p.v}{p.lu}{p.ll}+|{p.all_lower})"
             r"(?: (?i:about|re|regarding|over|and) (?i:her|his)\b|[ \t]*[,\-–:;]?[ \t]+"
             r"(?i:she|he)(?:'s|’s)?\b)",
             0.5,
@@ -363,7 +444,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # a listed forename first
         Pattern(
             "labelled_name_lower",
-            rf"\b{w.label} ?(?i:name)?[ \t]*[:\-][ \t]*(?P<v>(?:{_all_lower(w)}) {_LOWER_WORD}"
+            rf"\b{w.label} ?(?i:name)?[ \t]*[:\-][ \t]*{p.v}(?:{p.all_lower}) {_LOWER_WORD}"
             rf"(?: {_LOWER_WORD})?)\b",
             0.5,
         ),
@@ -371,7 +452,7 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # sentence or a line as its subject (a lone name: counted in casework only)
         Pattern(
             "subject_name_lower",
-            rf"(?:^|\n|[.!?:\"“][ \t]+)(?P<v>{w.names.forename_lower_rx}) (?:{w.lower_subject_verbs})\b",
+            rf"(?:^|\n|[.!?:\"“][ \t]+){p.v}{p.forename_lower}) (?:{w.lower_subject_verbs})\b",
             0.5,
         ),
         # "mr and mrs patel", "mrs o'neill" typed in lower case: an honorific and a surname
@@ -379,19 +460,19 @@ def name_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # casework, detectors/combine.py: "ms teams", "miss payments")
         Pattern(
             "honorific_name_lower",
-            rf"\b(?P<v>(?:(?:mr|mrs|ms|miss|dr)\.? (?:and|&) (?:mr|mrs|ms|miss|dr)|mrs)\.? {_LOWER_WORD})\b",
+            rf"\b{p.v}(?:(?:mr|mrs|ms|miss|dr)\.? (?:and|&) (?:mr|mrs|ms|miss|dr)|mrs)\.? {_LOWER_WORD})\b",
             0.5,
         ),
         Pattern(
             "honorific_name_lower_single",
-            rf"(?:^|[^\w.])(?P<v>(?:mr|ms|miss)\.? {_LOWER_WORD})\b",
+            rf"(?:^|[^\w.]){p.v}(?:mr|ms|miss)\.? {_LOWER_WORD})\b",
             0.5,
         ),
         # "spoke to kelly brannigan": a forename that is no English word, with a surname,
         # typed in lower case (counts only in casework, see detectors/combine.py)
         Pattern(
             "forename_surname_lower",
-            rf"\b(?P<v>(?:{forename_lower_rx})(?:-[a-z]{{2,}})? {_LOWER_WORD})\b",
+            rf"\b{p.v}(?:{p.forename_lower})(?:-[a-z]{{2,}})? {_LOWER_WORD})\b",
             0.5,
         ),
     )
@@ -518,18 +599,23 @@ class CuedNameRecogniser(Recogniser):
 
 
 def cued_patterns(w: _NameWords) -> tuple[Pattern, ...]:
-    """The cued-name patterns, made of ``w``'s vocabulary."""
+    """The cued-name patterns, made of ``w``'s vocabulary (shaped)."""
+    return _shaped(_cued_patterns(w, _exact_parts(w)), _cued_patterns(w, _shape_parts(w)))
+
+
+def _cued_patterns(w: _NameWords, p: _Parts) -> tuple[Pattern, ...]:
+    """The cued-name patterns of ``w``'s vocabulary, built of ``p``."""
     return (
         Pattern(
             "cued_name",
-            rf"(?:\b(?i:{w.cue})|[:\-]) (?P<v>{_NAME_WORD} {_NAME_WORD})\b",
+            rf"(?:\b(?i:{w.cue})|[:\-]) {p.v}{p.name_word} {p.name_word})\b",
             0.5,
         ),
         # a capitalised name opening a sentence, then what happened to the person
         # ("Siobhán Ní Bhriain has been sectioned", "Cerys ap Gruffydd is undergoing IVF")
         Pattern(
             "subject_name",
-            rf"(?:^|[.!?;]\s+|\n\s*)(?P<v>{_NAME_WORD}(?: {w.particle})* {_NAME_WORD}(?: {_NAME_WORD})?)"
+            rf"(?:^|[.!?;]\s+|\n\s*){p.v}{p.name_word}(?: {w.particle})* {p.name_word}(?: {p.name_word})?)"
             rf"(?:'s)? (?:{w.subject_verbs})\b",
             0.5,
         ),
@@ -537,7 +623,7 @@ def cued_patterns(w: _NameWords) -> tuple[Pattern, ...]:
         # "张伟 has multiple sclerosis"): a run of Arabic, Han, Devanagari... letters
         Pattern(
             "subject_name_script",
-            rf"(?:^|[.!?;:]\s+|\n\s*)(?P<v>{_SCRIPT_WORD}(?: {_SCRIPT_WORD}){{0,3}})"
+            rf"(?:^|[.!?;:]\s+|\n\s*){p.v}{p.script_word}(?: {p.script_word}){{0,3}})"
             rf"(?:'s)? (?:{w.subject_verbs})\b",
             0.5,
         ),

@@ -33,11 +33,12 @@ def _sample_texts(step: int = 3) -> list[str]:
 
 
 def _set_regexes(engine) -> list[str]:
-    """What the engine's gate searches, in its order: each pattern, a literal trigger's
-    residue parts (or residue) in its place; nothing of a self-gated trigger."""
+    """What the engine's gate searches, in its order: each pattern (a shaped pattern's
+    shape), a literal trigger's residue parts (or residue) in its place; nothing of a
+    self-gated trigger."""
     out = []
     for rec in engine.recognisers:
-        for i, rx in enumerate(rec.regexes):
+        for i, rx in enumerate(rec.searched):
             pattern = rec.patterns[i]
             if getattr(pattern, "self_gated", False):
                 continue
