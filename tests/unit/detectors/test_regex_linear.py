@@ -131,6 +131,7 @@ REVIEWED = {
     "address._COUNTED_AFTER": "bounded: 30 chars after a street line",
     "address._ORG_ADDRESS": "bounded: 60 chars before a street line; {0,40}",
     "lexicon._SPLIT": "disjoint: one character class",
+    "lexicon._SPACES": "anchored (match at a run of two spaces found by str.find); one character",
     "lexicon._GLUED_BEFORE": "bounded: the chars before a keyword hit",
     "lexicon._POSSESSED": "bounded: the chars before a keyword hit",
 }
