@@ -216,6 +216,8 @@ class Recogniser(PatternRecognizer):
         #: the group each pattern's value is (``v`` when it names one, else the whole match),
         #: read once: google-re2 builds ``groupindex`` anew on every access (~30 us)
         self.value_groups = [rx.groupindex.get("v", 0) for rx in self.compiled]
+        #: each pattern's binding-level ``Match`` (see :func:`raw_match`)
+        self.raw_matches = [raw_match(rx) for rx in self.compiled]
 
     #: ``identifiers.yaml`` key holding this recogniser's context words (when its
     #: ``CONTEXT`` lives there): :meth:`from_vocabulary` reads the changed list
@@ -252,16 +254,18 @@ class Recogniser(PatternRecognizer):
         ``b2c`` maps byte offsets to char offsets, or is None for ASCII text)."""
         pattern = self.patterns[index]
         needs_ctx = getattr(pattern, "needs_context", False)
-        rx = self.compiled[index]
         group = self.value_groups[index]
         shape = self.shapes[index]
+        rx = self.compiled[index]
         found = (
-            ((m.span(group), m.span()) for m in rx.finditer(data))
+            finditer_spans(rx, self.raw_matches[index], data)
             if shape is None
-            else ((spans[group], spans[0]) for spans in shaped_matches(shape, rx, data))
+            else shaped_matches(shape, rx, data)
         )
-        for value_span, whole in found:
-            s, e = value_span if value_span[0] >= 0 else whole
+        for spans in found:
+            s, e = spans[group]
+            if s < 0:
+                s, e = spans[0]
             if b2c is not None:
                 s, e = b2c(s), b2c(e)
             value = text[s:e]
@@ -312,6 +316,42 @@ class Recogniser(PatternRecognizer):
                 ):
                     results.append(RecognizerResult(c.entity, c.start, c.end, c.score))
         return results
+
+
+#: google-re2's anchors and "no match" span (``re2._Anchor``, ``re2._NULL_SPAN``)
+UNANCHORED = re2._Anchor.UNANCHORED
+ANCHOR_START = re2._Anchor.ANCHOR_START
+NO_SPAN = (-1, -1)
+
+
+def raw_match(rx):
+    """The binding's own ``Match(anchor, bytes, pos, endpos) -> spans`` of a compiled
+    google-re2 pattern, or None (another wrapper: use ``rx``'s methods). The Python
+    wrapper's ``finditer``/``match`` add ~1.1 us a call and a ``_Match`` object a hit
+    (~17,000 calls a cold dev pass)."""
+    regexp = getattr(rx, "_regexp", None)
+    return getattr(regexp, "Match", None)
+
+
+def finditer_spans(rx, match, data: bytes) -> Iterator[list[tuple[int, int]]]:
+    """The spans (whole match, then each group) of ``rx.finditer(data)``'s matches, the
+    same iteration google-re2's wrapper runs on bytes (``match``: :func:`raw_match`)."""
+    if match is None:
+        for m in rx.finditer(data):
+            yield [m.span(i) for i in range(rx.groups + 1)]
+        return
+    pos, endpos = 0, len(data)
+    while True:
+        spans = match(UNANCHORED, data, pos, endpos)
+        if spans[0] == NO_SPAN:
+            return
+        yield spans
+        if pos == endpos:
+            return
+        elif pos == spans[0][1]:
+            pos += 1  # an empty match at pos: step on, as the wrapper does
+        else:
+            pos = spans[0][1]
 
 
 def digits(value: str) -> str:

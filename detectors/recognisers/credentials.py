@@ -36,7 +36,16 @@ from pathlib import Path
 
 import re2
 
-from detectors.base import RE2_OPTIONS, Candidate, LiteralTriggerPattern, Recogniser, Tier
+from detectors.base import (
+    ANCHOR_START,
+    NO_SPAN,
+    RE2_OPTIONS,
+    Candidate,
+    LiteralTriggerPattern,
+    Recogniser,
+    Tier,
+    raw_match,
+)
 from detectors.literals import LiteralSet, fold
 from detectors.re2sets import SMALL_FAMILY_PER_SET, PackedSets
 from detectors.recognisers.credential_anchors import AnchorIndex, anchor_of
@@ -1127,13 +1136,20 @@ def _anchored_matches(rx, data: bytes, ranges, length: int, c2b, b2c) -> Iterato
     then the first match there by priority). Matches are never empty (each holds a
     literal), so the search resumes at the match's end, as finditer does."""
     pos = 0  # chars: no match may start before this, nor at a start already tried
+    # most starts do not match: asked of the binding first (no wrapper call, no object),
+    # and only a start that matches through the wrapper (the same call: the match object)
+    probe = raw_match(rx)
+    size = len(data)
     for first, final in sorted(ranges):
         s = max(first, pos)
         last = min(final, length - 1)
         while s <= last:
-            m = rx.match(data, s if c2b is None else c2b[s])
+            at = s if c2b is None else c2b[s]
             s += 1
             pos = s
+            if probe is not None and probe(ANCHOR_START, data, at, size)[0] == NO_SPAN:
+                continue
+            m = rx.match(data, at)
             if m is not None:
                 yield m
                 end = m.end()

@@ -8,6 +8,9 @@ from __future__ import annotations
 import random
 import re
 
+import re2
+
+from detectors.base import ANCHOR_START, NO_SPAN, RE2_OPTIONS, finditer_spans, raw_match
 from detectors.combine import word_matches
 
 #: characters the generated texts are made of: word characters of several scripts (é, ß,
@@ -56,3 +59,37 @@ def test_word_matches_cases() -> None:
         for lo, hi in ((0, len(text)), (5, 30), (15, 19), (16, 20)):
             assert word_matches(text, words, lo, hi) == _reference(text, words, lo, hi)
     assert word_matches("Anne", ["Anne"], 0, 0) == []
+
+
+def test_finditer_spans_is_the_wrappers_finditer() -> None:
+    """The binding-level iteration (:func:`detectors.base.finditer_spans`) gives the spans
+    of google-re2's ``finditer`` on bytes, empty matches and unmatched groups included;
+    without a binding (``match`` None) it reads them from ``finditer``."""
+    patterns = [
+        r"\b(?P<v>[A-Z]{2}\d{2})\b",
+        r"x*",
+        r"(?i)(a)|(b)?c",
+        r"(?P<v>é+)|\d",
+        r"\b",
+        r"[^\s]{0,3}",
+    ]
+    for pattern in patterns:
+        rx = re2.compile(pattern, RE2_OPTIONS)
+        for text in [*_texts(3, 300), "AB12 cd34 EF56", "", "xxaxx", "ééé 1 é"]:
+            data = text.encode()
+            want = [[m.span(i) for i in range(rx.groups + 1)] for m in rx.finditer(data)]
+            assert list(finditer_spans(rx, raw_match(rx), data)) == want, (pattern, text)
+            assert list(finditer_spans(rx, None, data)) == want
+
+
+def test_anchored_probe_is_the_wrappers_match() -> None:
+    """The anchored probe the credential search asks first says "no match" exactly where
+    google-re2's ``match`` at that byte does."""
+    rx = re2.compile(r"(?i)(?:^|[^a-z0-9])[\w.-]{0,4}?(?:key|tok)[=:](?P<v>\w{2,})", RE2_OPTIONS)
+    probe = raw_match(rx)
+    for text in [*_texts(5, 300), "my_key=abc tok:zz é-key:ab"]:
+        data = text.encode() + b" akey=ab1 x-tok:Q9"
+        for at in range(len(data) + 1):
+            assert (probe(ANCHOR_START, data, at, len(data))[0] == NO_SPAN) is (
+                rx.match(data, at) is None
+            )
