@@ -541,7 +541,7 @@ def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMa
         text, cur = _overprinted(text, cur)
     if "\x1b" in text:  # ANSI CSI / OSC sequences: a terminal shows nothing of them
         text, cur = _rewrite(text, cur, _ANSI, lambda _seq: "")
-    if _C0.search(text) is not None:  # NUL, BEL, DEL... read through; VT, FF, US as a space
+    if _C0_PROBE.search(text) is not None:  # NUL, BEL, DEL... read through; VT, FF, US as a space
         text, cur = _rewrite(text, cur, _C0, lambda c: " " if c in _C0_SPACES else "")
     if text.isascii():
         return text, cur
@@ -560,7 +560,12 @@ def unicode_fold(text: str, cur: OffsetMap | None = None) -> tuple[str, OffsetMa
 #: C0 control characters (not TAB, LF, CR) and DEL: not printable, they carry no meaning a
 #: reader sees, so a value split by them reads whole; the separators among them (VT, FF,
 #: FS..US) become a space, the rest nothing
-_C0 = re2.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]", _OPTS)
+_C0_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]"
+_C0 = re2.compile(_C0_CLASS, _OPTS)
+#: the same class, asked of every text by Python's ``re`` (one character class: linear, no
+#: backtracking), which scans a ``str`` in place: RE2's wrapper encodes it to UTF-8 first
+#: (0.6 vs 6.6 ms over the dev corpus)
+_C0_PROBE = re.compile(_C0_CLASS)
 _C0_SPACES = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
 
 #: a backspace, or an ANSI cursor-left (``ESC [ n D``): the characters before it are

@@ -93,3 +93,15 @@ def test_anchored_probe_is_the_wrappers_match() -> None:
             assert (probe(ANCHOR_START, data, at, len(data))[0] == NO_SPAN) is (
                 rx.match(data, at) is None
             )
+
+
+def test_control_probe_is_the_re2_class() -> None:
+    """The normaliser's C0 probe (Python ``re``) holds the characters its RE2 class does."""
+    from detectors.normalise import _C0, _C0_PROBE
+
+    for code in [*range(0x300), 0x2028, 0xFEFF, 0x10FFFF]:
+        ch = chr(code)
+        assert (_C0_PROBE.search(ch) is None) is (_C0.search(ch) is None), hex(code)
+    for text in _texts(9, 200):
+        spiced = text + "\x07" if len(text) % 3 == 0 else text
+        assert (_C0_PROBE.search(spiced) is None) is (_C0.search(spiced) is None)
