@@ -363,6 +363,60 @@ def test_probes_hold_on_the_corpus_for_every_engine_pattern(engine) -> None:
                 assert rx.search(data) is None, (rx.pattern[:60], text[:60])
 
 
+def test_a_digit_run_is_what_every_match_needs() -> None:
+    """Rule: ``needed_digit_run`` is a run of consecutive digits every match holds: digits,
+    digit classes and repeats of them add up, assertions in between do not break a run,
+    anything else does; RE2-only or ambiguous syntax (``{,n}``) needs nothing."""
+    from detectors.re2sets import digit_run_level, needed_digit_run
+
+    assert needed_digit_run(r"\b[A-Z]{2}\d{6}[A-D]\b") == 6
+    assert needed_digit_run(r"\b\d\d[ \-/.]\d\d[ \-/.]\d\d\b[^0-9]{1,60}\b\d{8}\b") == 8
+    assert needed_digit_run(r"(?:\d\d){3}\b\d") == 7
+    assert needed_digit_run(r"(?:[ .]?\d\d){3}") == 2
+    assert needed_digit_run(r"x(?:12|345)y") == 2
+    assert needed_digit_run(r"(?:1|2)[0-9]{3}") == 4
+    assert needed_digit_run(r"\d{3}(?:-|\d)\d") == 3
+    assert needed_digit_run(r"(?:\d{4}|\d{2}x\d{5})") == 4
+    for pattern in (r"\d{,5}", r"a\d{0,9}b", r"\pN{6}", r"[[:digit:]]{5}", r"\d?\d?", r"\D{9}"):
+        assert needed_digit_run(pattern) <= 1, pattern
+    assert digit_run_level(r"\d{6}") == 4 and digit_run_level(r"\d{9}") == 7
+    assert digit_run_level(r"\d{3}") == 0
+
+
+def test_digit_run_sets_are_skipped_only_where_nothing_can_match() -> None:
+    """Rule: sets that need a run of digits are skipped on a text without one, and
+    PackedSets still reports exactly what each pattern searched alone does."""
+    patterns = [r"\d{3}", r"\b\d{4}\b", r"\d{8}", r"[A-Z]\d{7}", r"\d{2}-\d{5}", r"\w+"]
+    packed = PackedSets(patterns, RE2_OPTIONS, per_set=2)
+    assert set(packed.digit_runs) == {0, 4, 7}
+    texts = ["12", "123", "1234", "12345678", "A1234567", "12-34567", "x 1 2 3 4 5 6 7 8", ""]
+    for text in [*texts, *_sample_texts(step=7)]:
+        data = text.encode()
+        expected = {i for i, p in enumerate(patterns) if re2.search(p, data)}
+        assert packed.matching(data) == expected, text[:60]
+
+
+def test_digit_runs_hold_on_the_corpus_for_every_engine_pattern(engine) -> None:
+    """Rule: every match of an engine or normaliser set pattern, on corpus texts, holds a
+    run of as many consecutive digits as ``needed_digit_run`` says."""
+    from detectors import normalise
+    from detectors.re2sets import needed_digit_run
+
+    regexes = _set_regexes(engine) + list(normalise._shape_patterns())
+    regexes += [rx.pattern for _, rx, _ in normalise._DECODERS]
+    needs = [(re2.compile(rx, RE2_OPTIONS), needed_digit_run(rx)) for rx in regexes]
+    assert sum(n >= 4 for _, n in needs) >= 20
+    longest = re2.compile(r"[0-9]+")
+    for text in _sample_texts(step=1):
+        data = text.encode()
+        for rx, need in needs:
+            if need <= 1:
+                continue
+            for m in rx.finditer(data):
+                runs = [len(r.group(0)) for r in longest.finditer(m.group(0))]
+                assert max(runs, default=0) >= need, (rx.pattern[:60], need)
+
+
 def test_name_finder_multiplies_through_numpy_with_blis_results(engine) -> None:
     """Rule: the name finder's spaCy layers multiply through NumPy (``detectors/ner_ops.py``),
     and give the entities, tags and parse that BLIS's products give, on corpus texts."""
