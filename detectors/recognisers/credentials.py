@@ -876,8 +876,8 @@ class CredentialRecogniser(Recogniser):
         """Provider tokens written as adjacent string literals, the way code splits them
         (``"AKIAQ3EG" + "RKTN7V2XPZ5M"``, ``''.join(['ghp_', '...', '...'])``): the pieces
         are joined and the provider rules run on the join; a hit spans the whole run."""
-        if _quotes(data) < 4:
-            return []  # a run is two literals or more, each between two quotes
+        if _quotes(data) < 4 or _LITERAL_SEAM.search(data) is None:
+            return []  # a run is two literals or more, each between two quotes, joined
         out: list[Candidate] = []
         for n, m in enumerate(_LITERAL_RUN.finditer(data)):
             if n >= _MAX_LITERAL_RUNS:
@@ -1197,6 +1197,11 @@ _LITERAL_RUN = re2.compile(
     r"""(?:[ \t]*(?:\+|,|\.|\|\||&)\s{0,8}(?:"[^"\n]{1,60}"|'[^'\n]{1,60}')){1,12}""",
     RE2_OPTIONS,
 )
+#: what every match of :data:`_LITERAL_RUN` holds: a literal's closing quote, its joiner,
+#: the next literal's opening quote. Asked first: a text with quotes (prose apostrophes)
+#: but no such seam has no run, and this small program builds few DFA states where the
+#: run's counted literals build many on each new text
+_LITERAL_SEAM = re2.compile(r"""["'][ \t]*(?:\+|,|\.|\|\||&)\s{0,8}["']""", RE2_OPTIONS)
 _TOKEN_PIECES = re2.compile(rb"^[A-Za-z0-9_+/=.~-]+$", RE2_OPTIONS)  # tokens have no spaces
 _MAX_LITERAL_RUNS = 2000
 _LITERAL = re2.compile(r""""([^"\n]{1,60})"|'([^'\n]{1,60})'""", RE2_OPTIONS)

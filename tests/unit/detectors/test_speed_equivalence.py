@@ -105,3 +105,21 @@ def test_control_probe_is_the_re2_class() -> None:
     for text in _texts(9, 200):
         spiced = text + "\x07" if len(text) % 3 == 0 else text
         assert (_C0_PROBE.search(spiced) is None) is (_C0.search(spiced) is None)
+
+
+def test_literal_seam_is_in_every_literal_run() -> None:
+    """Every text the joined-literal pass could find a run in holds the seam it asks first
+    (generated quote-dense texts: the seam is only a necessary condition)."""
+    from detectors.recognisers.credentials import _LITERAL_RUN, _LITERAL_SEAM
+
+    rnd = random.Random(11)
+    pieces = ['"', "'", "ab", "x", " ", "\t", "\n", "+", ",", ".", "||", "&", "|", "é", "  "]
+    runs = 0
+    for _ in range(4000):
+        weights = [6, 6, 6, 3, 2, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1]
+        text = "".join(rnd.choices(pieces, weights, k=rnd.randint(0, 30)))
+        data = text.encode()
+        if _LITERAL_RUN.search(data) is not None:
+            runs += 1
+            assert _LITERAL_SEAM.search(data) is not None, text
+    assert runs > 100
