@@ -45,6 +45,13 @@ class SortCodeAccountRecogniser(Recogniser):
         CtxPattern("account_then_plain_sort", rf"{_ACCOUNT}{_GAP}{_SORT_PLAIN}", 0.7),
         CtxPattern("account_only", _ACCOUNT, 0.4),
         Pattern("table_row_sort_account", _ROW, 0.7),
+        # a hyphenated sort code right before an account number ("pay 40-47-84 70872490",
+        # "40-47-84 / 70872490"): the pair is bank details without a label (red team)
+        Pattern(
+            "sort_account_pair",
+            r"\b\d\d-\d\d-\d\d(?:[ \t]{1,3}|[ \t]{0,3}[/,|][ \t]{0,3})\d{8}\b",
+            0.75,
+        ),
     )
     CONTEXT_KEY = "bank"
     CONTEXT = context_words(CONTEXT_KEY)

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _S = r"[ \-_.:/]{0,3}"
-#: between the words of OFFICIAL-SENSITIVE: also markdown emphasis and one line break
+#: between the words of OFFICIAL-SENSITIVE: also tabs, markdown emphasis and one line break
 #: ("**OFFICIAL**-**SENSITIVE**", "OFFICIAL-\nSENSITIVE")
-_S_WIDE = r"(?:[ \-_.:/*]{0,6}|[ \-_.:/*]{0,3}\n[ \-_.:/*]{0,3})"
+_S_WIDE = r"(?:[ \t\-_.:/*]{0,6}|[ \t\-_.:/*]{0,3}\n[ \t\-_.:/*]{0,3})"
 #: OFFICIAL and SENSITIVE with the digit/letter look-alikes a reader sees through
 #: (0 for O, 1/l for I, 4 for A, 5 for S, 3 for E)
 _OFFICIAL = r"[o0]ff[i1l]c[i1l][a4][l1]"

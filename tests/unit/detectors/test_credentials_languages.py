@@ -51,6 +51,21 @@ WITH_PASSWORDS = [
     "A jelszó: Budapest#2025",  # Hungarian
     "Parola este Bucuresti#2025",  # Romanian
     "Lozinka je Zagreb!2025",  # Croatian
+    # other scripts and more (red team pass, 2 Dec)
+    "我的密码是Zq7!mVx2#Lp9",  # Chinese
+    "密码：Zq7!mVx2#Lp9",
+    "パスワードはZq7!mVx2#Lp9です",  # Japanese
+    "비밀번호는 Zq7!mVx2#Lp9입니다",  # Korean
+    "كلمة المرور هي Zq7!mVx2#Lp9",  # Arabic
+    "הסיסמה שלי היא Zq7!mVx2#Lp9",  # Hebrew
+    "मेरा पासवर्ड Zq7!mVx2#Lp9 है",  # Hindi
+    "Мой пароль от почты Zq7!mVx2#Lp9",  # Russian
+    "Пароль — Zq7!mVx2#Lp9",
+    "Мій пароль Zq7!mVx2#Lp9",  # Ukrainian
+    "La mia password di accesso è Zq7!mVx2#Lp9",  # Italian, a possessive
+    "Fy nghyfrinair i yw Zq7!mVx2#Lp9",  # Welsh, the nasal mutation
+    "Kata sandi saya adalah Zq7!mVx2#Lp9",  # Indonesian
+    "Mật khẩu của tôi là Zq7!mVx2#Lp9",  # Vietnamese
 ]
 
 WITHOUT_PASSWORDS = [
@@ -84,6 +99,14 @@ WITHOUT_PASSWORDS = [
     "a password everyone2 knows",
     # a long compound word is no passphrase in these languages (a digit is required)
     "Salasana on salasanakäytännönmukainen",
+    "我忘记了密码，怎么重置？",
+    "パスワードを変更してください。",
+    "비밀번호를 잊어버렸어요.",
+    "Я забыл пароль от почты, что делать?",
+    "Пароль должен содержать 12 символов и цифры 2024",
+    "密码长度至少8位，例如 abc12345",
+    "كلمة المرور غير صحيحة",
+    "Kata sandi saya adalah rahasia.",
 ]
 
 

@@ -58,3 +58,10 @@ def test_near_misses_and_questions_are_allowed(engine, text: str) -> None:
 )
 def test_slips_count_one_edit_each(word: str, target: str, slips: int) -> None:
     assert _slips(word, target) == slips
+
+
+@pytest.mark.parametrize(
+    "text", ["OFFICIAL\t\tSENSITIVE\nThe brief follows.", "OFFICIAL\tSENSITIVE: the brief"]
+)
+def test_tabs_between_the_words_still_make_the_marking(engine, text: str) -> None:
+    assert "OFFICIAL_SENSITIVE" in engine.scan(text).categories, text
