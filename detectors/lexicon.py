@@ -95,18 +95,41 @@ def drop_topics(text: str, hits: Hits) -> Hits:
     """Hits without case-detail / special-category words used as a work topic (the word
     right after is a topic noun: "overpayment process", "disability policy")."""
     out = Hits()
-    for group in hits.starts:
-        topical = group in _TOPIC_GROUPS or group.startswith("special:")
-        for s, e, label in hits.spans(group):
-            if group.startswith("special:") and _GLUED_BEFORE.search(text, max(0, s - 2), s):
-                continue  # "gender-blind", "faith-based": part of a compound adjective
-            if topical and not _POSSESSED.search(text, max(0, s - 12), s):
-                # ("Tom's occupational health report" is about Tom, not a work topic)
-                # (only on the same line: "condition: MS" | "office: Leeds" are two fields)
-                nxt = text[e : e + 24].split("\n", 1)[0].lstrip(" -").split(maxsplit=1)
-                if nxt and nxt[0].strip(".,;:!?)'\"").lower() in _TOPIC_NEXT:
-                    continue
-            out.add(group, s, e, label)
+    starts, ends, labels = out.starts, out.ends, out.labels
+    for group, group_starts in hits.starts.items():
+        if not group_starts:
+            continue
+        group_ends, group_labels = hits.ends[group], hits.labels[group]
+        special = group.startswith("special:")
+        if not special and group not in _TOPIC_GROUPS:  # no topic rule: all kept
+            starts[group], ends[group] = list(group_starts), list(group_ends)
+            labels[group] = list(group_labels)
+            continue
+        for s, e, label in zip(group_starts, group_ends, group_labels, strict=True):
+            # "gender-blind", "faith-based": part of a compound adjective (a hyphen first)
+            if (
+                special
+                and s
+                and text[s - 1] == "-"
+                and _GLUED_BEFORE.search(text, max(0, s - 2), s)
+            ):
+                continue
+            # the next word on the same line ("condition: MS" | "office: Leeds" are two
+            # fields) is a topic noun, unless a possessive comes first ("Tom's occupational
+            # health report" is about Tom, not a work topic)
+            nxt = text[e : e + 24].split("\n", 1)[0].lstrip(" -").split(maxsplit=1)
+            if (
+                nxt
+                and nxt[0].strip(".,;:!?)'\"").lower() in _TOPIC_NEXT
+                and not _POSSESSED.search(text, max(0, s - 12), s)
+            ):
+                continue
+            if group in starts:
+                starts[group].append(s)
+                ends[group].append(e)
+                labels[group].append(label)
+            else:
+                starts[group], ends[group], labels[group] = [s], [e], [label]
     return out
 
 
