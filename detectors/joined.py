@@ -339,6 +339,21 @@ def _misspelt_rx(markings: tuple[str, ...]) -> str:
     return r"\b(?:" + "|".join(parts) + r")\b"
 
 
+def _misspelt_gate(markings: tuple[str, ...]) -> str:
+    """The cheap sign of a misspelt marking (the finder's program is large): the intact half
+    one slip leaves of each marking's last word (or its first, when the last is short)."""
+    parts = set()
+    for marking in markings:
+        words = marking.split()
+        word = words[-1] if len(words[-1]) >= _MISSPELT_MIN_LETTERS else words[0]
+        if len(word) < _MISSPELT_MIN_LETTERS:
+            parts.add(_misspelt_word_rx(word))
+            continue
+        half = len(word) // 2
+        parts.update((re.escape(word[:half]), re.escape(word[half + 1 :])))
+    return "|".join(sorted(parts))
+
+
 def _misspelt(markings: tuple[str, ...]) -> Callable[[str], str | None]:
     pairs = [tuple(m.split()) for m in markings]
     split = re.compile(_MARKING_SEP)
@@ -809,7 +824,13 @@ def rewrites(
         (_MARKING_GLUE_RX, _MARKING_GLUE_RX, _marking_unglued),
         (_MARKING_WRAPPED_RX, _MARKING_WRAPPED_RX, _marking_unwrapped),
         *(
-            ((_misspelt_rx(misspelt_markings),) * 2 + (_misspelt(misspelt_markings),),)
+            (
+                (
+                    _misspelt_gate(misspelt_markings),
+                    _misspelt_rx(misspelt_markings),
+                    _misspelt(misspelt_markings),
+                ),
+            )
             if misspelt_markings
             else ()
         ),
