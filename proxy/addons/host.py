@@ -39,6 +39,17 @@ def _proxy_auth_on() -> bool:
     return bool(getattr(options, "proxyauth", None))
 
 
+def _log_start_failure(exc: Exception) -> None:
+    """An OSError says its errno and path (no content); anything else its type."""
+    detail = f": {exc}" if isinstance(exc, OSError) else ""
+    log.error(
+        "aidlp: the scan workers did not start (%s%s): stopping",
+        type(exc).__name__,
+        detail,
+        exc_info=isinstance(exc, OSError),
+    )
+
+
 class RuntimeHost:
     """Option ``aidlp_config``; builds, activates and retires runtimes and pools."""
 
@@ -110,12 +121,7 @@ class RuntimeHost:
                 starting.append(self.documents().start())
             await asyncio.gather(*starting)
         except Exception as exc:  # e.g. every worker died loading its engine
-            log.error(
-                "aidlp: the scan workers did not start (%s%s): stopping",
-                type(exc).__name__,
-                f": {exc}" if isinstance(exc, OSError) else "",  # errno and path, no content
-                exc_info=isinstance(exc, OSError),
-            )
+            _log_start_failure(exc)
             startup_gate.failed = True
             ctx.master.shutdown()
             return
